@@ -66,8 +66,30 @@ export class CheckedByteBuffer extends ByteBuffer {
     return super.readUint64(offset);
   }
 
+  /** Follows the reference stored at `at`; the target must lie in the region. */
+  private follow(at: number, what: string): number {
+    const target = at + this.readInt32(at);
+    if (!(target >= 0 && target < this.limit)) this.fail(`${what} points outside the flatbuffer region (${this.limit} bytes)`, at);
+    return target;
+  }
+
+  override __indirect(offset: number): number {
+    return this.follow(offset, 'table reference');
+  }
+
+  override __vector(offset: number): number {
+    return this.follow(offset, 'vector reference') + 4;
+  }
+
+  override __union<T extends { bb_pos: number; bb: ByteBuffer | null }>(t: T, offset: number): T {
+    t.bb_pos = this.follow(offset, 'union reference');
+    t.bb = this;
+    return t;
+  }
+
   override __offset(bbPos: number, vtableOffset: number): number {
     const vtable = bbPos - this.readInt32(bbPos);
+    if (!(vtable >= 0 && vtable < this.limit)) this.fail(`table's vtable lies outside the flatbuffer region (${this.limit} bytes)`, bbPos);
     const vtableSize = this.readUint16(vtable);
     if (vtableSize < 4 || (vtableSize & 1) !== 0) this.fail(`table has a malformed vtable (${vtableSize} bytes)`, vtable);
     if (vtableOffset >= vtableSize) return 0;
@@ -78,7 +100,7 @@ export class CheckedByteBuffer extends ByteBuffer {
   }
 
   override __vector_len(offset: number): number {
-    const start = offset + this.readInt32(offset);
+    const start = this.follow(offset, 'vector reference');
     const count = this.readInt32(start);
     if (count < 0 || start + 4 + count > this.limit) this.fail(`vector of ${count >>> 0} elements does not fit in the region`, start);
     this.charge(count, start);
@@ -86,7 +108,7 @@ export class CheckedByteBuffer extends ByteBuffer {
   }
 
   override __string(offset: number, optEncoding?: unknown): string | Uint8Array {
-    const start = offset + this.readInt32(offset);
+    const start = this.follow(offset, 'string reference');
     const length = this.readInt32(start);
     if (length < 0 || start + 4 + length > this.limit) this.fail(`string of ${length >>> 0} bytes does not fit in the region`, start);
     this.charge(length >> 4, start);
@@ -95,7 +117,7 @@ export class CheckedByteBuffer extends ByteBuffer {
 
   /** Position and length of a byte vector, checked to lie inside the region. */
   byteVector(fieldPos: number): { start: number; length: number } {
-    const start = fieldPos + this.readInt32(fieldPos);
+    const start = this.follow(fieldPos, 'byte vector reference');
     const length = this.readInt32(start);
     if (length < 0 || start + 4 + length > this.limit) this.fail(`byte vector of ${length >>> 0} bytes does not fit in the region`, start);
     return { start: start + 4, length };

@@ -1,0 +1,19 @@
+/** Where a CLI command writes; tests pass collectors, `main` passes the process streams. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Thrown for a wrong command line; reported with the usage text and exit code 2. */
+export class UsageError extends Error {}
+
+export const EXIT_OK = 0;
+/** Something was found wrong with the files (unresolved links, differences). */
+export const EXIT_FINDINGS = 1;
+/** Invalid input: unreadable or malformed files, wrong arguments. */
+export const EXIT_INVALID = 2;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine: the pinned
+# flatc (schema generation and its staleness test) and the npm packages
+# from the lockfile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=()
+if [ "$(flatc --version 2>/dev/null)" != "flatc version 2.0.8" ]; then
+  debian_packages+=(flatbuffers-compiler)
+fi
+if [ ${#debian_packages[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${debian_packages[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
