@@ -13,6 +13,8 @@ import { FormatError } from './errors';
 export class CheckedByteBuffer extends ByteBuffer {
   private readonly limit: number;
   private budget: number;
+  /** Position of the last reference followed: where a bad read past the region came from. */
+  private lastReference = 0;
 
   /**
    * @param bytes the region; byte 0 is the flatbuffer's byte 0
@@ -31,7 +33,8 @@ export class CheckedByteBuffer extends ByteBuffer {
 
   private check(offset: number, size: number): void {
     if (!(offset >= 0 && offset + size <= this.limit)) {
-      this.fail(`reads ${size} bytes outside the flatbuffer region (${this.limit} bytes)`, offset);
+      // Report the reference that led here: the read position itself may lie outside the file.
+      this.fail(`data reached through this reference extends outside the flatbuffer region (${size} bytes at ${this.base + offset}, region of ${this.limit} bytes)`, this.lastReference);
     }
   }
 
@@ -70,6 +73,7 @@ export class CheckedByteBuffer extends ByteBuffer {
   private follow(at: number, what: string): number {
     const target = at + this.readInt32(at);
     if (!(target >= 0 && target < this.limit)) this.fail(`${what} points outside the flatbuffer region (${this.limit} bytes)`, at);
+    this.lastReference = at;
     return target;
   }
 
@@ -89,9 +93,9 @@ export class CheckedByteBuffer extends ByteBuffer {
 
   override __offset(bbPos: number, vtableOffset: number): number {
     const vtable = bbPos - this.readInt32(bbPos);
-    if (!(vtable >= 0 && vtable < this.limit)) this.fail(`table's vtable lies outside the flatbuffer region (${this.limit} bytes)`, bbPos);
+    if (!(vtable >= 0 && vtable + 4 <= this.limit)) this.fail(`table's vtable lies outside the flatbuffer region (${this.limit} bytes)`, bbPos);
     const vtableSize = this.readUint16(vtable);
-    if (vtableSize < 4 || (vtableSize & 1) !== 0) this.fail(`table has a malformed vtable (${vtableSize} bytes)`, vtable);
+    if (vtableSize < 4 || (vtableSize & 1) !== 0 || vtable + vtableSize > this.limit) this.fail(`table has a malformed vtable (${vtableSize} bytes)`, vtable);
     if (vtableOffset >= vtableSize) return 0;
     const field = this.readUint16(vtable + vtableOffset);
     const tableSize = this.readUint16(vtable + 2);

@@ -1,7 +1,9 @@
+import { Builder } from 'flatbuffers';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { FileSource, MemorySource, withFile } from '../../runtime/format/byteSource';
 import { FormatError } from '../../runtime/format/errors';
+import * as fb from '../../runtime/format/generated/program_generated';
 import { decodePte } from '../../runtime/format/pte/decodePte';
 import { formatInstruction, methodInstructions, sizeBreakdown } from '../../runtime/format/pte/describe';
 import { Program } from '../../runtime/format/pte/model';
@@ -209,5 +211,36 @@ describe('PTE decoder on bad input', () => {
     const error = await decodeBytes(bytes);
     assert.equal(error.path, 'execution_plan[0].values[0].tensor.sizes');
     assert.equal(error.offset, at);
+  });
+});
+
+describe('PTE decoder against amplification', () => {
+  it('stops a file whose vectors all alias one large vector, with a FormatError, quickly', async () => {
+    const b = new Builder(1 << 20);
+    const sizes = fb.Tensor.createSizesVector(b, new Array(20_000).fill(1));
+    fb.Tensor.startTensor(b);
+    fb.Tensor.addSizes(b, sizes);
+    fb.Tensor.addScalarType(b, fb.ScalarType.FLOAT);
+    const tensor = fb.Tensor.endTensor(b);
+    const evalue = fb.EValue.createEValue(b, fb.KernelTypes.Tensor, tensor);
+    const count = 50_000;
+    b.startVector(4, count, 4);
+    for (let i = 0; i < count; i++) b.addOffset(evalue);
+    const values = b.endVector();
+    const name = b.createString('forward');
+    fb.ExecutionPlan.startExecutionPlan(b);
+    fb.ExecutionPlan.addName(b, name);
+    fb.ExecutionPlan.addValues(b, values);
+    const plan = fb.ExecutionPlan.endExecutionPlan(b);
+    const plans = fb.Program.createExecutionPlanVector(b, [plan]);
+    fb.Program.startProgram(b);
+    fb.Program.addExecutionPlan(b, plans);
+    b.finish(fb.Program.endProgram(b), 'ET12');
+    const bytes = b.asUint8Array();
+    assert.ok(bytes.length < 400_000);
+    const start = performance.now();
+    await assert.rejects(decodePte(new MemorySource(bytes, 'aliased.pte')), (e: unknown) =>
+      e instanceof FormatError && /far more elements/.test(e.reason) && e.path.startsWith('execution_plan[0].values['));
+    assert.ok(performance.now() - start < 1000);
   });
 });
