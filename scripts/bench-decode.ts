@@ -42,16 +42,26 @@
  *                   This is the like-for-like figure; `ratio` = Netron decode / ours.
  *   Netron +graph   Netron decode plus building its model (`new executorch.Model(target)`:
  *                   graphs, nodes, values, tensor types, operator schema look-ups,
- *                   constant blobs), reusing the python execution and torch
- *                   schema registry of an earlier open of the same file.
+ *                   constant blobs), reusing the python execution / torch schema
+ *                   registry and the parsed delegate payloads of one earlier full
+ *                   open of the same file. More work than ours: informative.
  *   Netron open     `ModelFactory.match(context)` + `open(context)` on a fresh
  *                   minimal context, as its view does per opened file: includes
  *                   a new `python.Execution` and registering every torch operator
  *                   schema (pytorch-metadata.json is parsed once and cached, as
  *                   in the app), delegate payload parsing, and the model.
- * Each measurement: warm-up (at least 3 runs and 300 ms), then samples of
+ *                   Informative; empty with --no-open.
+ * "+graph" and "open" only exist for files Netron can open (it has no reader
+ * for QNN payloads, cadence:: operators or extra_tensor_info, for instance);
+ * the reasons are listed under the table.
+ *
+ * Each file: the runs above are warmed up one after the other (at least 3 runs
+ * and 300 ms), then sampled in turn (ours, Netron decode, Netron +graph, ours,
+ * ...) so that load from elsewhere on the machine hits them alike; a sample is
  * enough back-to-back runs to last >= 5 ms, timed with process.hrtime.bigint;
- * the median per-run time is reported. Ratios are summarised by geometric mean.
+ * the table shows the median per-run time. Netron open is sampled on its own
+ * afterwards. Ratios (Netron / ours, > 1 when ours is faster) are summarised
+ * by geometric mean.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -15,4 +15,7 @@ if [ ${#debian_packages[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${debian_packages[@]}" >/dev/null
 fi
 
+# onnxruntime-node's install step would fetch GPU binaries from an unreachable
+# host; the CPU binaries it needs ship inside the package.
+export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund

@@ -1,0 +1,55 @@
+import { Method } from '../pte/model';
+import { EntryLayout } from '../ptd/model';
+
+/**
+ * What `writePte` writes. Methods use the decoded model's shapes so a decoded
+ * program can be written back as it is; of a tensor, the writer uses the
+ * schema fields (scalarType, sizes, dimOrder, storageOffset, requiresGrad,
+ * shapeDynamism, dataBufferIdx, allocation, layout, fullyQualifiedName,
+ * location, mutableDataSegmentsIdx, device) and ignores the derived ones
+ * (kind, nbytes, data, dtype). A delegate's `location`/`index` refer to
+ * `delegateBlobs` (segment) or `inlineDelegateBlobs` (inline).
+ */
+export interface PteWriteInput {
+  methods: Method[];
+  /** Bytes of constant tensors by `data_buffer_idx`; entry 0 is the unused placeholder. */
+  constants: Uint8Array[];
+  /** Delegate payloads stored as segments (the exporter's default), by `Delegate.index`. */
+  delegateBlobs: Uint8Array[];
+  /** Delegate payloads stored inline in the flatbuffer (`backend_delegate_data`), by `Delegate.index`. */
+  inlineDelegateBlobs?: Uint8Array[];
+  /** Blobs by key (`Program.named_data`); identical bytes are stored once. */
+  namedData: { key: string; bytes: Uint8Array }[];
+  /** Initial values of planned mutable tensors, by `data_buffer_idx` (entry 0 unused); one mutable data segment. */
+  mutableData?: Uint8Array[];
+  options?: PteWriteOptions;
+}
+
+export interface PteWriteOptions {
+  /** Alignment of segments in the file; 128 since 2024-08 (4096 before). */
+  segmentAlignment?: number;
+  /** Alignment of tensors inside the constant segment; 16 by default. */
+  tensorAlignment?: number;
+  /** Extended header length: 32 since 2025-09 (24 before). */
+  headerLength?: 24 | 32;
+  /** Where constants go: the constant segment (default) or the legacy inline `constant_buffer`. */
+  constantStorage?: 'segment' | 'buffer';
+}
+
+/**
+ * One entry of a `.ptd`. Bytes come from `bytes` or, for files too large to
+ * hold in memory, from `chunks()`, which must yield exactly `size` bytes.
+ */
+export interface PtdEntryInput {
+  key: string;
+  /** Null for opaque blobs (e.g. XNNPACK content-hash keys). */
+  layout: Omit<EntryLayout, 'dtype'> | null;
+  size: number;
+  bytes?: Uint8Array;
+  chunks?: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
+
+export interface PtdWriteOptions {
+  /** Alignment of segments; 128 since 2025-12 (16 before). */
+  segmentAlignment?: number;
+}
