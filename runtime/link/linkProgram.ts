@@ -95,8 +95,8 @@ export function linkProgram(program: Program, dataFiles: readonly DataFile[], op
     resolved.push({ key: ref.key, file, dataFile: holder.dataFile, method: ref.method, valueIndex: ref.valueIndex, entry: holder.entry });
     if (check.noLayout) {
       add({
-        kind: 'noLayout', severity: 'warning', key: ref.key, locator: { ...locator, file },
-        message: `${describe(ref)}: ${file} holds it as an opaque blob without tensor layout; the size matches, but the ExecuTorch runtime checks external tensors against a layout and will refuse it`,
+        kind: 'noLayout', severity: 'error', key: ref.key, locator: { ...locator, file },
+        message: `${describe(ref)}: ${file} holds it as an opaque blob without a tensor layout; the ExecuTorch runtime needs the layout to load an external tensor and will refuse it`,
       });
     }
   }

@@ -41,7 +41,7 @@ export type LinkProblemKind =
   | 'missing' // no data file holds the key
   | 'duplicateKey' // two maps that the runtime merges both hold the key
   | MismatchKind
-  | 'noLayout' // an external tensor resolves to an opaque blob without a tensor layout
+  | 'noLayout' // an external tensor resolves to an opaque blob without a tensor layout (the runtime refuses it)
   | 'unnamedExternal' // an EXTERNAL tensor without a fully qualified name
   | 'legacyLayout' // a data file in the layout runtimes from 0.7 on cannot read
   | 'emptyDataFile'; // a data file without keys

@@ -183,8 +183,8 @@ describe('linkProgram', () => {
       const opaque = plant(bytesOf(DATA_MAP_PTD), 170, [8, 0], [0, 0]);
       const r1 = linkProgram(dataMapPte, [await dataFile(opaque, 'opaque.ptd')]);
       assert.deepEqual(r1.resolved.map((r) => r.key), ['a', 'b']);
-      assert.deepEqual(kinds(r1), ['warning:noLayout:a']);
-      assert.ok(r1.ok);
+      assert.deepEqual(kinds(r1), ['error:noLayout:a']);
+      assert.equal(r1.ok, false);
       // Segment 0 (a's bytes) has its size at 296: 16 → 12.
       const short = plant(opaque, 296, [16, 0, 0, 0], [12, 0, 0, 0]);
       const r2 = linkProgram(dataMapPte, [await dataFile(short, 'short.ptd')]);
