@@ -15,6 +15,8 @@ export class CheckedByteBuffer extends ByteBuffer {
   private budget: number;
   /** Position of the last reference followed: where a bad read past the region came from. */
   private lastReference = 0;
+  private readonly u8: Uint8Array;
+  private readonly dv: DataView;
 
   /**
    * @param bytes the region; byte 0 is the flatbuffer's byte 0
@@ -24,6 +26,8 @@ export class CheckedByteBuffer extends ByteBuffer {
   constructor(bytes: Uint8Array, readonly file: string, readonly base = 0) {
     super(bytes);
     this.limit = bytes.length;
+    this.u8 = bytes;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.budget = 16 * bytes.length + 100_000;
   }
 
@@ -61,12 +65,12 @@ export class CheckedByteBuffer extends ByteBuffer {
 
   override readInt64(offset: number): bigint {
     this.check(offset, 8);
-    return super.readInt64(offset);
+    return this.dv.getBigInt64(offset, true);
   }
 
   override readUint64(offset: number): bigint {
     this.check(offset, 8);
-    return super.readUint64(offset);
+    return this.dv.getBigUint64(offset, true);
   }
 
   /** Follows the reference stored at `at`; the target must lie in the region. */
@@ -92,15 +96,89 @@ export class CheckedByteBuffer extends ByteBuffer {
   }
 
   override __offset(bbPos: number, vtableOffset: number): number {
-    const vtable = bbPos - this.readInt32(bbPos);
+    // Same checks as reading through readInt32 / readUint16, on the bytes directly.
+    const u8 = this.u8;
+    if (!(bbPos >= 0 && bbPos + 4 <= this.limit)) this.check(bbPos, 4);
+    const vtable = bbPos - (u8[bbPos] | (u8[bbPos + 1] << 8) | (u8[bbPos + 2] << 16) | (u8[bbPos + 3] << 24));
     if (!(vtable >= 0 && vtable + 4 <= this.limit)) this.fail(`table's vtable lies outside the flatbuffer region (${this.limit} bytes)`, bbPos);
-    const vtableSize = this.readUint16(vtable);
+    const vtableSize = u8[vtable] | (u8[vtable + 1] << 8);
     if (vtableSize < 4 || (vtableSize & 1) !== 0 || vtable + vtableSize > this.limit) this.fail(`table has a malformed vtable (${vtableSize} bytes)`, vtable);
     if (vtableOffset >= vtableSize) return 0;
-    const field = this.readUint16(vtable + vtableOffset);
-    const tableSize = this.readUint16(vtable + 2);
-    if (field !== 0 && field >= tableSize) this.fail(`field lies outside its table (${field} >= ${tableSize})`, vtable + vtableOffset);
+    const at = vtable + vtableOffset;
+    const field = u8[at] | (u8[at + 1] << 8);
+    const tableSize = u8[vtable + 2] | (u8[vtable + 3] << 8);
+    if (field !== 0 && field >= tableSize) this.fail(`field lies outside its table (${field} >= ${tableSize})`, at);
     return field;
+  }
+
+  /** Element count of the vector last located by `vectorStart`. */
+  vectorLength = 0;
+
+  /**
+   * Start of the elements of the vector field at `vtableOffset` of the table
+   * at `bbPos`, checked once to hold `vectorLength` elements of `elementSize`
+   * bytes inside the region (so they can be read without further checks);
+   * -1 with `vectorLength` 0 when the field is absent.
+   */
+  vectorStart(bbPos: number, vtableOffset: number, elementSize: number): number {
+    const field = this.__offset(bbPos, vtableOffset);
+    if (field === 0) {
+      this.vectorLength = 0;
+      return -1;
+    }
+    const start = this.follow(bbPos + field, 'vector reference');
+    const count = this.readInt32(start);
+    if (count < 0 || start + 4 + count * elementSize > this.limit) this.fail(`vector of ${count >>> 0} elements does not fit in the region`, start);
+    this.charge(count, start);
+    this.vectorLength = count;
+    return start + 4;
+  }
+
+  /** The `[int]` field at `vtableOffset` of the table at `bbPos` ([] when absent). */
+  int32s(bbPos: number, vtableOffset: number): number[] {
+    const start = this.vectorStart(bbPos, vtableOffset, 4);
+    const n = this.vectorLength;
+    const out = new Array<number>(n);
+    const u8 = this.u8;
+    for (let i = 0, p = start; i < n; i++, p += 4) out[i] = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
+    return out;
+  }
+
+  /** The `[ubyte]` field as numbers. */
+  uint8s(bbPos: number, vtableOffset: number): number[] {
+    const start = this.vectorStart(bbPos, vtableOffset, 1);
+    const n = this.vectorLength;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.u8[start + i];
+    return out;
+  }
+
+  /** The `[long]` field as numbers (Number(bigint) rounding, exact below 2^53). */
+  int64sAsNumbers(bbPos: number, vtableOffset: number): number[] {
+    const start = this.vectorStart(bbPos, vtableOffset, 8);
+    const n = this.vectorLength;
+    const out = new Array<number>(n);
+    const dv = this.dv;
+    for (let i = 0, p = start; i < n; i++, p += 8) out[i] = dv.getInt32(p + 4, true) * 0x1_0000_0000 + dv.getUint32(p, true);
+    return out;
+  }
+
+  /** The `[double]` field. */
+  float64s(bbPos: number, vtableOffset: number): number[] {
+    const start = this.vectorStart(bbPos, vtableOffset, 8);
+    const n = this.vectorLength;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.dv.getFloat64(start + 8 * i, true);
+    return out;
+  }
+
+  /** The `[bool]` field. */
+  bools(bbPos: number, vtableOffset: number): boolean[] {
+    const start = this.vectorStart(bbPos, vtableOffset, 1);
+    const n = this.vectorLength;
+    const out = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) out[i] = this.u8[start + i] !== 0;
+    return out;
   }
 
   override __vector_len(offset: number): number {
@@ -116,6 +194,17 @@ export class CheckedByteBuffer extends ByteBuffer {
     const length = this.readInt32(start);
     if (length < 0 || start + 4 + length > this.limit) this.fail(`string of ${length >>> 0} bytes does not fit in the region`, start);
     this.charge(length >> 4, start);
+    if (optEncoding === undefined && length <= 64) {
+      // Short ASCII strings (operator names, keys) without a TextDecoder call.
+      const u8 = this.u8;
+      let text = '';
+      for (let i = start + 4, end = start + 4 + length; i < end; i++) {
+        const c = u8[i];
+        if (c >= 0x80) return super.__string(offset, optEncoding as never);
+        text += String.fromCharCode(c);
+      }
+      return text;
+    }
     return super.__string(offset, optEncoding as never);
   }
 

@@ -2,7 +2,7 @@ import { ByteSource } from '../byteSource';
 import { CheckedByteBuffer } from '../checkedBuffer';
 import { DataRange } from '../dataRange';
 import { at, FormatError } from '../errors';
-import { byteVectorField, readList, readNumbers, required } from '../fbFields';
+import { byteVectorField, readList, readNumbers } from '../fbFields';
 import { openFlatbuffer, safeNumber } from '../flatbufferRegion';
 import * as fb from '../generated/program_generated';
 import { dtypeName, tensorByteSize } from '../scalarType';
@@ -33,6 +33,8 @@ interface Context {
   constantBuffers: DataRange[];
   mutableDataSegments: SubsegmentOffsets[];
   backendDelegateData: DataRange[];
+  /** Generated accessor objects reused for every value and instruction. */
+  acc: Accessors;
 }
 
 function decodeProgramRegion(source: ByteSource, region: Uint8Array, head: Awaited<ReturnType<typeof readPteHead>>): Program {
@@ -70,7 +72,7 @@ function decodeProgramRegion(source: ByteSource, region: Uint8Array, head: Await
     return r ? { offset: r.start, length: r.length } : { offset: 0, length: 0 };
   });
 
-  const ctx: Context = { bb, file, fileSize: source.size, segments, constantStorage, constantSegment, constantBuffers, mutableDataSegments, backendDelegateData };
+  const ctx: Context = { bb, file, fileSize: source.size, segments, constantStorage, constantSegment, constantBuffers, mutableDataSegments, backendDelegateData, acc: new Accessors() };
   const methods = readList('execution_plan', root.executionPlanLength(), (i) => readMethod(ctx, root.executionPlan(i)!));
   const namedData = readList('named_data', root.namedDataLength(), (i): NamedDataEntry => {
     const n = root.namedData(i)!;
@@ -114,7 +116,7 @@ function segmentRange(ctx: Context, index: number, at: number): DataRange | null
 function readMethod(ctx: Context, plan: fb.ExecutionPlan): Method {
   const meta = plan.containerMetaType();
   const evalue = new fb.EValue();
-  const values = readList('values', plan.valuesLength(), (i) => readValue(ctx, plan.values(i, evalue)!));
+  const values = readList('values', plan.valuesLength(), (i) => readValue(ctx, plan.values(i, evalue)!, ctx.acc));
   for (const v of values) {
     if (v.kind === 'intList') v.resolved = v.items.map((idx) => {
       const target = values[idx];
@@ -124,10 +126,11 @@ function readMethod(ctx: Context, plan: fb.ExecutionPlan): Method {
   const instruction = new fb.Instruction();
   const chains = readList('chains', plan.chainsLength(), (i): Chain => {
     const c = plan.chains(i)!;
+    const bb = ctx.bb;
     return {
-      inputs: at('inputs', () => readNumbers(c.inputsLength(), (j) => c.inputs(j))),
-      outputs: at('outputs', () => readNumbers(c.outputsLength(), (j) => c.outputs(j))),
-      instructions: readList('instructions', c.instructionsLength(), (j) => readInstruction(c.instructions(j, instruction)!)),
+      inputs: at('inputs', () => bb.int32s(c.bb_pos, 4)),
+      outputs: at('outputs', () => bb.int32s(c.bb_pos, 6)),
+      instructions: readList('instructions', c.instructionsLength(), (j) => readInstruction(bb, c.instructions(j, instruction)!, ctx.acc)),
       stacktrace: c.stacktraceLength() > 0
         ? readList('stacktrace', c.stacktraceLength(), (j) => {
           const frames = c.stacktrace(j)!;
@@ -144,8 +147,8 @@ function readMethod(ctx: Context, plan: fb.ExecutionPlan): Method {
     encodedInputSpec: at('container_meta_type', () => meta?.encodedInpStr() ?? ''),
     encodedOutputSpec: at('container_meta_type', () => meta?.encodedOutStr() ?? ''),
     values,
-    inputs: at('inputs', () => readNumbers(plan.inputsLength(), (j) => plan.inputs(j))),
-    outputs: at('outputs', () => readNumbers(plan.outputsLength(), (j) => plan.outputs(j))),
+    inputs: at('inputs', () => ctx.bb.int32s(plan.bb_pos, 10)),
+    outputs: at('outputs', () => ctx.bb.int32s(plan.bb_pos, 12)),
     chains,
     operators: readList('operators', plan.operatorsLength(), (i): Operator => {
       const op = plan.operators(i)!;
@@ -163,106 +166,165 @@ function readMethod(ctx: Context, plan: fb.ExecutionPlan): Method {
   };
 }
 
-function readValue(ctx: Context, ev: fb.EValue): Value {
+/** Accessor objects reused across values / instructions (the generated code allocates one per call otherwise). */
+class Accessors {
+  readonly int = new fb.Int();
+  readonly bool = new fb.Bool();
+  readonly double = new fb.Double();
+  readonly string = new fb.String();
+  readonly tensor = new fb.Tensor();
+  readonly intList = new fb.IntList();
+  readonly doubleList = new fb.DoubleList();
+  readonly boolList = new fb.BoolList();
+  readonly tensorList = new fb.TensorList();
+  readonly optionalTensorList = new fb.OptionalTensorList();
+  readonly alloc = new fb.AllocationDetails();
+  readonly extra = new fb.ExtraTensorInfo();
+  readonly kernel = new fb.KernelCall();
+  readonly delegate = new fb.DelegateCall();
+  readonly move = new fb.MoveCall();
+  readonly jump = new fb.JumpFalseCall();
+  readonly free = new fb.FreeCall();
+}
+
+/** Position of the union table of an EValue (field 1), or a located error when it is missing. */
+function unionTable<T extends { bb_pos: number; bb: unknown }>(bb: CheckedByteBuffer, ownerPos: number, vtableOffset: number, obj: T, what: string): T {
+  const field = bb.__offset(ownerPos, vtableOffset);
+  if (field === 0) bb.fail(`required ${what} is missing`, ownerPos);
+  bb.__union(obj as never, ownerPos + field);
+  return obj;
+}
+
+function readValue(ctx: Context, ev: fb.EValue, acc: Accessors): Value {
   const tag = ev.valType();
-  const table = (t: fb.Null | fb.Int | fb.Bool | fb.Double | fb.String | fb.Tensor | fb.IntList | fb.DoubleList | fb.BoolList | fb.TensorList | fb.OptionalTensorList) =>
-    required(ev.val(t), ctx.bb, 'union value', ev.bb_pos);
-  switch (tag) {
-    case fb.KernelTypes.Null:
-      return { kind: 'null' };
-    case fb.KernelTypes.Int:
-      return at('int', () => ({ kind: 'int', value: (table(new fb.Int()) as fb.Int).intVal() }));
-    case fb.KernelTypes.Bool:
-      return at('bool', () => ({ kind: 'bool', value: (table(new fb.Bool()) as fb.Bool).boolVal() }));
-    case fb.KernelTypes.Double:
-      return at('double', () => ({ kind: 'double', value: (table(new fb.Double()) as fb.Double).doubleVal() }));
-    case fb.KernelTypes.String:
-      return at('string', () => ({ kind: 'string', value: (table(new fb.String()) as fb.String).stringVal() ?? '' }));
-    case fb.KernelTypes.Tensor:
-      return at('tensor', () => ({ kind: 'tensor', tensor: readTensor(ctx, table(new fb.Tensor()) as fb.Tensor) }));
-    case fb.KernelTypes.IntList:
-      return at('int_list', () => {
-        const l = table(new fb.IntList()) as fb.IntList;
-        return { kind: 'intList', items: at('items', () => readNumbers(l.itemsLength(), (i) => l.items(i))), resolved: [] };
-      });
-    case fb.KernelTypes.DoubleList:
-      return at('double_list', () => {
-        const l = table(new fb.DoubleList()) as fb.DoubleList;
-        return { kind: 'doubleList', items: at('items', () => readNumbers(l.itemsLength(), (i) => l.items(i))) };
-      });
-    case fb.KernelTypes.BoolList:
-      return at('bool_list', () => {
-        const l = table(new fb.BoolList()) as fb.BoolList;
-        return { kind: 'boolList', items: at('items', () => readList('', l.itemsLength(), (i) => !!l.items(i))) };
-      });
-    case fb.KernelTypes.TensorList:
-      return at('tensor_list', () => {
-        const l = table(new fb.TensorList()) as fb.TensorList;
-        return { kind: 'tensorList', items: at('items', () => readNumbers(l.itemsLength(), (i) => l.items(i))) };
-      });
-    case fb.KernelTypes.OptionalTensorList:
-      return at('optional_tensor_list', () => {
-        const l = table(new fb.OptionalTensorList()) as fb.OptionalTensorList;
-        return { kind: 'optionalTensorList', items: at('items', () => readNumbers(l.itemsLength(), (i) => l.items(i))) };
-      });
-    default:
-      return { kind: 'unknown', tag };
+  const bb = ctx.bb;
+  const pos = ev.bb_pos;
+  let field = '';
+  try {
+    switch (tag) {
+      case fb.KernelTypes.Null:
+        return { kind: 'null' };
+      case fb.KernelTypes.Int:
+        field = 'int';
+        return { kind: 'int', value: unionTable(bb, pos, 6, acc.int, 'union value').intVal() };
+      case fb.KernelTypes.Bool:
+        field = 'bool';
+        return { kind: 'bool', value: unionTable(bb, pos, 6, acc.bool, 'union value').boolVal() };
+      case fb.KernelTypes.Double:
+        field = 'double';
+        return { kind: 'double', value: unionTable(bb, pos, 6, acc.double, 'union value').doubleVal() };
+      case fb.KernelTypes.String:
+        field = 'string';
+        return { kind: 'string', value: unionTable(bb, pos, 6, acc.string, 'union value').stringVal() ?? '' };
+      case fb.KernelTypes.Tensor:
+        field = 'tensor';
+        return { kind: 'tensor', tensor: readTensor(ctx, unionTable(bb, pos, 6, acc.tensor, 'union value'), acc) };
+      case fb.KernelTypes.IntList: {
+        field = 'int_list';
+        const l = unionTable(bb, pos, 6, acc.intList, 'union value');
+        field = 'int_list.items';
+        return { kind: 'intList', items: bb.int64sAsNumbers(l.bb_pos, 4), resolved: [] };
+      }
+      case fb.KernelTypes.DoubleList: {
+        field = 'double_list';
+        const l = unionTable(bb, pos, 6, acc.doubleList, 'union value');
+        field = 'double_list.items';
+        return { kind: 'doubleList', items: bb.float64s(l.bb_pos, 4) };
+      }
+      case fb.KernelTypes.BoolList: {
+        field = 'bool_list';
+        const l = unionTable(bb, pos, 6, acc.boolList, 'union value');
+        field = 'bool_list.items';
+        return { kind: 'boolList', items: bb.bools(l.bb_pos, 4) };
+      }
+      case fb.KernelTypes.TensorList: {
+        field = 'tensor_list';
+        const l = unionTable(bb, pos, 6, acc.tensorList, 'union value');
+        field = 'tensor_list.items';
+        return { kind: 'tensorList', items: bb.int32s(l.bb_pos, 4) };
+      }
+      case fb.KernelTypes.OptionalTensorList: {
+        field = 'optional_tensor_list';
+        const l = unionTable(bb, pos, 6, acc.optionalTensorList, 'union value');
+        field = 'optional_tensor_list.items';
+        return { kind: 'optionalTensorList', items: bb.int32s(l.bb_pos, 4) };
+      }
+      default:
+        return { kind: 'unknown', tag };
+    }
+  } catch (e) {
+    if (e instanceof FormatError && field) for (const f of field.split('.').reverse()) e.within(f);
+    throw e;
   }
 }
 
 const DYNAMISM = ['static', 'dynamicBound', 'dynamicUnbound'] as const;
 const DEVICES = ['cpu', 'cuda'] as const;
+/** Shared by every tensor on the default device, which is nearly all of them. */
+const DEFAULT_DEVICE: TensorValue['device'] = Object.freeze({ type: 'cpu', index: 0 });
 
-function readTensor(ctx: Context, t: fb.Tensor): TensorValue {
-  const scalarType = t.scalarType();
-  const sizes = at('sizes', () => readNumbers(t.sizesLength(), (i) => t.sizes(i)));
-  const dimOrder = at('dim_order', () => readNumbers(t.dimOrderLength(), (i) => t.dimOrder(i)));
-  const alloc = t.allocationInfo();
-  const allocation = alloc
-    ? at('allocation_info', () => ({ memoryId: alloc.memoryId(), offset: alloc.memoryOffsetHigh() * 0x1_0000_0000 + alloc.memoryOffsetLow() }))
-    : null;
-  const extra = t.extraTensorInfo();
-  const info = extra
-    ? at('extra_tensor_info', () => ({
-      fullyQualifiedName: extra.fullyQualifiedName(),
-      location: extra.location(),
-      mutableDataSegmentsIdx: safeNumber(extra.mutableDataSegmentsIdx(), ctx.file, 'mutable_data_segments_idx', extra.bb_pos),
-      deviceType: extra.deviceType(),
-      deviceIndex: extra.deviceIndex(),
-    }))
-    : null;
-  const dataBufferIdx = t.dataBufferIdx();
-  const external = info?.location === fb.TensorDataLocation.EXTERNAL;
-  const kind: TensorKind = external
-    ? (allocation ? 'externalMutable' : 'external')
-    : dataBufferIdx > 0
-      ? (allocation ? 'mutableWithInitialValue' : 'constant')
-      : (allocation ? 'planned' : 'runtime');
-  const nbytes = tensorByteSize(scalarType, sizes);
-  const dynamism = t.shapeDynamism();
-  const deviceType = info?.deviceType ?? 0;
-  const tensor: TensorValue = {
-    scalarType,
-    dtype: dtypeName(scalarType),
-    sizes,
-    dimOrder,
-    storageOffset: t.storageOffset(),
-    requiresGrad: t.requiresGrad(),
-    shapeDynamism: DYNAMISM[dynamism] ?? `unknown(${dynamism})`,
-    dataBufferIdx,
-    allocation,
-    layout: t.layout(),
-    fullyQualifiedName: info?.fullyQualifiedName ?? null,
-    location: external ? 'external' : 'segment',
-    mutableDataSegmentsIdx: info?.mutableDataSegmentsIdx ?? 0,
-    device: { type: DEVICES[deviceType] ?? `unknown(${deviceType})`, index: info?.deviceIndex ?? 0 },
-    kind,
-    nbytes,
-    data: null,
-  };
-  if (kind === 'constant') tensor.data = at('data_buffer_idx', () => constantRange(ctx, t, dataBufferIdx, nbytes));
-  if (kind === 'mutableWithInitialValue') tensor.data = at('data_buffer_idx', () => mutableInitialRange(ctx, t, tensor));
-  return tensor;
+const CPU0 = 0;
+
+function readTensor(ctx: Context, t: fb.Tensor, acc: Accessors): TensorValue {
+  const bb = ctx.bb;
+  let field = 'sizes';
+  try {
+    const scalarType = t.scalarType();
+    const sizes = bb.int32s(t.bb_pos, 8);
+    field = 'dim_order';
+    const dimOrder = bb.uint8s(t.bb_pos, 10);
+    field = 'allocation_info';
+    const alloc = t.allocationInfo(acc.alloc);
+    const allocation = alloc ? { memoryId: alloc.memoryId(), offset: alloc.memoryOffsetHigh() * 0x1_0000_0000 + alloc.memoryOffsetLow() } : null;
+    field = 'extra_tensor_info';
+    const extra = t.extraTensorInfo(acc.extra);
+    const info = extra
+      ? {
+        fullyQualifiedName: extra.fullyQualifiedName(),
+        location: extra.location(),
+        mutableDataSegmentsIdx: safeNumber(extra.mutableDataSegmentsIdx(), ctx.file, 'mutable_data_segments_idx', extra.bb_pos),
+        deviceType: extra.deviceType(),
+        deviceIndex: extra.deviceIndex(),
+      }
+      : null;
+    field = '';
+    const dataBufferIdx = t.dataBufferIdx();
+    const external = info !== null && info.location === fb.TensorDataLocation.EXTERNAL;
+    const kind: TensorKind = external
+      ? (allocation ? 'externalMutable' : 'external')
+      : dataBufferIdx > 0
+        ? (allocation ? 'mutableWithInitialValue' : 'constant')
+        : (allocation ? 'planned' : 'runtime');
+    const nbytes = tensorByteSize(scalarType, sizes);
+    const dynamism = t.shapeDynamism();
+    const deviceType = info ? info.deviceType : CPU0;
+    const tensor: TensorValue = {
+      scalarType,
+      dtype: dtypeName(scalarType),
+      sizes,
+      dimOrder,
+      storageOffset: t.storageOffset(),
+      requiresGrad: t.requiresGrad(),
+      shapeDynamism: DYNAMISM[dynamism] ?? `unknown(${dynamism})`,
+      dataBufferIdx,
+      allocation,
+      layout: t.layout(),
+      fullyQualifiedName: info ? info.fullyQualifiedName : null,
+      location: external ? 'external' : 'segment',
+      mutableDataSegmentsIdx: info ? info.mutableDataSegmentsIdx : 0,
+      device: deviceType === CPU0 && (!info || info.deviceIndex === 0) ? DEFAULT_DEVICE : { type: DEVICES[deviceType] ?? `unknown(${deviceType})`, index: info ? info.deviceIndex : 0 },
+      kind,
+      nbytes,
+      data: null,
+    };
+    field = 'data_buffer_idx';
+    if (kind === 'constant') tensor.data = constantRange(ctx, t, dataBufferIdx, nbytes);
+    if (kind === 'mutableWithInitialValue') tensor.data = mutableInitialRange(ctx, t, tensor);
+    return tensor;
+  } catch (e) {
+    if (e instanceof FormatError && field) e.within(field);
+    throw e;
+  }
 }
 
 function checkedRange(ctx: Context, t: fb.Tensor, offset: number, nbytes: number | null): DataRange | null {
@@ -301,38 +363,51 @@ function mutableInitialRange(ctx: Context, t: fb.Tensor, tensor: TensorValue): D
   return seg.range ? checkedRange(ctx, t, seg.range.offset + mds.offsets[tensor.dataBufferIdx], tensor.nbytes) : null;
 }
 
-function readInstruction(ins: fb.Instruction): Instruction {
+function instructionArgs<T extends { bb_pos: number; bb: unknown }>(bb: CheckedByteBuffer, ins: fb.Instruction, obj: T): T {
+  const field = bb.__offset(ins.bb_pos, 6);
+  if (field === 0) bb.fail('instruction arguments are missing', ins.bb_pos);
+  bb.__union(obj as never, ins.bb_pos + field);
+  return obj;
+}
+
+function readInstruction(bb: CheckedByteBuffer, ins: fb.Instruction, acc: Accessors): Instruction {
   const tag = ins.instrArgsType();
-  const args = <T>(t: T) => {
-    const v = ins.instrArgs(t);
-    if (v === null) (ins.bb as CheckedByteBuffer).fail('instruction arguments are missing', ins.bb_pos);
-    return v as T;
-  };
-  switch (tag) {
-    case fb.InstructionArguments.KernelCall:
-      return at('kernel_call', () => {
-        const k = args(new fb.KernelCall());
-        return { kind: 'kernel', opIndex: k.opIndex(), args: at('args', () => readNumbers(k.argsLength(), (i) => k.args(i))) };
-      });
-    case fb.InstructionArguments.DelegateCall:
-      return at('delegate_call', () => {
-        const d = args(new fb.DelegateCall());
-        return { kind: 'delegate', delegateIndex: d.delegateIndex(), args: at('args', () => readNumbers(d.argsLength(), (i) => d.args(i))) };
-      });
-    case fb.InstructionArguments.MoveCall:
-      return at('move_call', () => {
-        const m = args(new fb.MoveCall());
+  let field = '';
+  try {
+    switch (tag) {
+      case fb.InstructionArguments.KernelCall: {
+        field = 'kernel_call';
+        const k = instructionArgs(bb, ins, acc.kernel);
+        const opIndex = k.opIndex();
+        field = 'kernel_call.args';
+        return { kind: 'kernel', opIndex, args: bb.int32s(k.bb_pos, 6) };
+      }
+      case fb.InstructionArguments.DelegateCall: {
+        field = 'delegate_call';
+        const d = instructionArgs(bb, ins, acc.delegate);
+        const delegateIndex = d.delegateIndex();
+        field = 'delegate_call.args';
+        return { kind: 'delegate', delegateIndex, args: bb.int32s(d.bb_pos, 6) };
+      }
+      case fb.InstructionArguments.MoveCall: {
+        field = 'move_call';
+        const m = instructionArgs(bb, ins, acc.move);
         return { kind: 'move', from: m.moveFrom(), to: m.moveTo() };
-      });
-    case fb.InstructionArguments.JumpFalseCall:
-      return at('jump_false_call', () => {
-        const j = args(new fb.JumpFalseCall());
+      }
+      case fb.InstructionArguments.JumpFalseCall: {
+        field = 'jump_false_call';
+        const j = instructionArgs(bb, ins, acc.jump);
         return { kind: 'jumpFalse', condValueIndex: j.condValueIndex(), destination: j.destinationInstruction() };
-      });
-    case fb.InstructionArguments.FreeCall:
-      return at('free_call', () => ({ kind: 'free', valueIndex: args(new fb.FreeCall()).valueIndex() }));
-    default:
-      return { kind: 'unknown', tag };
+      }
+      case fb.InstructionArguments.FreeCall:
+        field = 'free_call';
+        return { kind: 'free', valueIndex: instructionArgs(bb, ins, acc.free).valueIndex() };
+      default:
+        return { kind: 'unknown', tag };
+    }
+  } catch (e) {
+    if (e instanceof FormatError && field) for (const f of field.split('.').reverse()) e.within(f);
+    throw e;
   }
 }
 
