@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The main job on files we can ship with the project today: the real
-# ExecuTorch linear program and its weights beside this checkout in
-# ../shared/fixtures/real (replaced by generated LoRA samples once the writer lands).
+# The main job on built-in sample artifacts: generate a tiny LoRA set (a
+# foundation .ptd shared by a base program and three adapters, portable and
+# XNNPACK-delegated), then inspect and link it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build --silent
-real=../shared/fixtures/real
-node bin/pte-explorer.js inspect "$real/et-2025-02-linear.pte"
-node bin/pte-explorer.js inspect "$real/et-2025-02-linear.ptd"
-node bin/pte-explorer.js link "$real/et-2025-02-linear.pte" "$real/et-2025-02-linear.ptd"
-node bin/pte-explorer.js inspect "$real/djl-spike-conv.pte"
+cli() { echo "\$ pte-explorer $*"; node bin/pte-explorer.js "$@"; echo; }
+cli sample lora --out samples/lora
+cli inspect samples/lora/lora_a.pte
+cli inspect samples/lora/foundation.ptd
+cli link samples/lora/lora_a.pte samples/lora/foundation.ptd samples/lora/lora_a.ptd
+cli sample lora --backend xnnpack --out samples/lora-xnnpack
+cli link samples/lora-xnnpack/lora_b.pte --discover

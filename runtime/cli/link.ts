@@ -4,6 +4,7 @@ import { decodeDelegatePayloads, delegateReferences } from '../format/delegatePa
 import { decodePtd } from '../format/ptd/decodePtd';
 import { DataFile } from '../format/ptd/model';
 import { decodePte } from '../format/pte/decodePte';
+import { chooseDataFiles } from '../link/chooseDataFiles';
 import { discoverDataFiles } from '../link/discoverDataFiles';
 import { findCandidateDataFiles } from '../link/findCandidateDataFiles';
 import { linkProgram } from '../link/linkProgram';
@@ -43,11 +44,9 @@ export async function linkCommand(programPath: string, dataPaths: string[], opti
           io.err(`skipped ${candidate}: ${(e as Error).message}`);
         }
       }
-      for (const c of discoverDataFiles(program, decoded, references)) {
-        if (c.plausible) {
-          dataFiles.push(c.dataFile);
-          discovered.push(c.file);
-        }
+      for (const c of chooseDataFiles(programPath, discoverDataFiles(program, decoded, references))) {
+        dataFiles.push(c.dataFile);
+        discovered.push(c.file);
       }
     }
     const result = linkProgram(program, dataFiles, { references });

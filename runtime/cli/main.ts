@@ -4,6 +4,7 @@ import { inspectCommand } from './inspect';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
 import { toJson } from './json';
 import { linkCommand } from './link';
+import { sampleCommand } from './sample';
 
 const USAGE = `usage: pte-explorer <command> [options]
 
@@ -13,6 +14,8 @@ commands:
                                              resolve external tensors and delegate keys
                                              against the given data files (exit 1 if any
                                              is missing or mismatched)
+  sample linear|lora --out DIR [options]     write generated programs, data files and
+                                             expected outputs (sample --help)
 
 Malformed input exits with code 2 and names the file, field path and byte offset.`;
 
@@ -41,6 +44,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         if (files.length < 1) throw new UsageError('link takes a program and its data files');
         return await linkCommand(files[0], files.slice(1), { json: !!values.json, discover: !!values.discover }, io);
       }
+      case 'sample':
+        return await sampleCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -66,6 +66,22 @@ describe('pte-explorer CLI', () => {
     assert.deepEqual(json.resolved.map((r: { key: string }) => r.key), ['a', 'b']);
   });
 
+  it('link --discover picks the adapter named like the program among sibling adapters', async function () {
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pte-discover-'));
+    try {
+      assert.equal((await cli('sample', 'lora', '--out', dir)).code, 0);
+      const { code, out } = await cli('link', path.join(dir, 'lora_b.pte'), '--discover', '--json');
+      assert.equal(code, 0);
+      const json = JSON.parse(out);
+      assert.deepEqual(json.discovered.map((f: string) => path.basename(f)).sort(), ['foundation.ptd', 'lora_b.ptd']);
+      const adapterFiles = new Set(json.resolved.filter((r: { key: string }) => r.key.includes('lora_')).map((r: { file: string }) => path.basename(r.file)));
+      assert.deepEqual([...adapterFiles], ['lora_b.ptd']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('link reports a planted dtype change as a mismatch', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pte-cli-'));
     try {

@@ -1,0 +1,62 @@
+/** Element types the sample weights and activations can have. */
+export type SampleDtype = 'float32' | 'bfloat16';
+
+export const SAMPLE_DTYPES: readonly SampleDtype[] = ['float32', 'bfloat16'];
+
+/** ExecuTorch ScalarType numbers. */
+export const SCALAR_TYPE = { int64: 4, float32: 6, bool: 11, bfloat16: 15 } as const;
+
+export function elementSize(dtype: SampleDtype): number {
+  return dtype === 'float32' ? 4 : 2;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The bfloat16 bits nearest to `value` (round to nearest, ties to even; NaN stays NaN). */
+export function bfloat16Bits(value: number): number {
+  f32[0] = value;
+  const bits = u32[0];
+  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) return (bits >>> 16) | 0x40;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+export function bfloat16Value(bits: number): number {
+  u32[0] = (bits & 0xffff) << 16;
+  return f32[0];
+}
+
+/** Rounds `values` in place to what `dtype` can hold, so references compute with the stored numbers. */
+export function roundToDtype(values: Float32Array | Float64Array, dtype: SampleDtype): void {
+  if (dtype === 'float32') {
+    if (values instanceof Float64Array) for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i]);
+    return;
+  }
+  for (let i = 0; i < values.length; i++) values[i] = bfloat16Value(bfloat16Bits(values[i]));
+}
+
+/** Little-endian bytes of `values` stored as `dtype`. */
+export function encodeValues(values: Float32Array | Float64Array, dtype: SampleDtype): Uint8Array {
+  const bytes = new Uint8Array(values.length * elementSize(dtype));
+  const view = new DataView(bytes.buffer);
+  if (dtype === 'float32') {
+    if (LITTLE_ENDIAN && values instanceof Float32Array) {
+      bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    } else {
+      for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
+    }
+    return bytes;
+  }
+  for (let i = 0; i < values.length; i++) view.setUint16(2 * i, bfloat16Bits(values[i]), true);
+  return bytes;
+}
+
+/** Values decoded from little-endian bytes of `dtype`. */
+export function decodeValues(bytes: Uint8Array, dtype: SampleDtype): Float32Array {
+  const size = elementSize(dtype);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(Math.floor(bytes.length / size));
+  for (let i = 0; i < out.length; i++) out[i] = dtype === 'float32' ? view.getFloat32(4 * i, true) : bfloat16Value(view.getUint16(2 * i, true));
+  return out;
+}
