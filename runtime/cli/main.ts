@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FormatError } from '../format/errors';
+import { diffCommand } from './diff';
 import { inspectCommand } from './inspect';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
 import { toJson } from './json';
@@ -14,6 +15,9 @@ commands:
                                              resolve external tensors and delegate keys
                                              against the given data files (exit 1 if any
                                              is missing or mismatched)
+  diff A B [--data-a X.ptd …] [--data-b Y.ptd …] [--json]
+                                             compare two programs (with their data files)
+                                             or two data files (exit 1 if different)
   sample linear|lora --out DIR [options]     write generated programs, data files and
                                              expected outputs (sample --help)
 
@@ -44,6 +48,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         if (files.length < 1) throw new UsageError('link takes a program and its data files');
         return await linkCommand(files[0], files.slice(1), { json: !!values.json, discover: !!values.discover }, io);
       }
+      case 'diff':
+        return await diffCommand(rest, io);
       case 'sample':
         return await sampleCommand(rest, io);
       case undefined:

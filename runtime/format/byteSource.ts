@@ -11,6 +11,8 @@ export interface ByteSource {
   readonly size: number;
   /** Reads exactly `length` bytes at `offset`; the range must lie inside the file. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Fills `target` from `offset`, reusing the caller's buffer (streaming over large files). */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -59,19 +61,24 @@ export class FileSource implements ByteSource {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
-    checkRange(this, offset, length);
     // A fresh buffer per read starts at byteOffset 0, so data aligned in the
     // file relative to `offset` stays aligned for typed-array views.
     const out = new Uint8Array(length);
+    await this.readInto(offset, out);
+    return out;
+  }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    const length = target.length;
+    checkRange(this, offset, length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
+      const { bytesRead } = await this.handle.read(target, done, length - done, offset + done);
       if (bytesRead === 0) {
         throw new FormatError(this.name, `file ended while reading ${length} bytes (it changed on disk?)`, offset + done);
       }
       done += bytesRead;
     }
-    return out;
   }
 
   async close(): Promise<void> {

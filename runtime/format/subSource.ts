@@ -32,4 +32,10 @@ export class SubSource implements ByteSource {
     checkRange(this, offset, length);
     return this.parent.read(this.base + offset, length);
   }
+
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.length);
+    if (this.parent.readInto) return this.parent.readInto(this.base + offset, target);
+    target.set(await this.parent.read(this.base + offset, target.length));
+  }
 }

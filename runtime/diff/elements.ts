@@ -1,0 +1,109 @@
+/**
+ * Numeric element types the diff can compare, and widening of their raw
+ * little-endian bytes to float64. Sub-byte packed, complex and float8 types
+ * are not numeric here: they are compared by bytes only.
+ */
+
+type Widen = (bytes: Uint8Array, out: Float64Array) => void;
+
+interface ElementType {
+  size: number;
+  widen: Widen;
+}
+
+let halfTable: Float64Array | null = null;
+let bfloat16Table: Float64Array | null = null;
+
+/** Every IEEE half value by its bit pattern. */
+function halfValues(): Float64Array {
+  if (halfTable) return halfTable;
+  halfTable = new Float64Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) halfTable[h] = sign * frac * 2 ** -24;
+    else if (exp === 31) halfTable[h] = frac ? NaN : sign * Infinity;
+    else halfTable[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return halfTable;
+}
+
+/** Every bfloat16 value by its bit pattern: the upper half of a float32. */
+function bfloat16Values(): Float64Array {
+  if (bfloat16Table) return bfloat16Table;
+  bfloat16Table = new Float64Array(65536);
+  const u32 = new Uint32Array(1);
+  const f32 = new Float32Array(u32.buffer);
+  for (let h = 0; h < 65536; h++) {
+    u32[0] = h << 16;
+    bfloat16Table[h] = f32[0];
+  }
+  return bfloat16Table;
+}
+
+/** A typed view of `bytes`; copies them first when they are not aligned to the element size. */
+function view<T>(bytes: Uint8Array, size: number, make: (buffer: ArrayBufferLike, offset: number, length: number) => T): T {
+  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  return make(aligned.buffer, aligned.byteOffset, aligned.length / size);
+}
+
+function table(values: () => Float64Array): Widen {
+  return (bytes, out) => {
+    const t = values();
+    const u16 = view(bytes, 2, (b, o, n) => new Uint16Array(b, o, n));
+    for (let i = 0; i < u16.length; i++) out[i] = t[u16[i]];
+  };
+}
+
+function big(signed: boolean): Widen {
+  return (bytes, out) => {
+    const v = view(bytes, 8, (b, o, n) => (signed ? new BigInt64Array(b, o, n) : new BigUint64Array(b, o, n)));
+    for (let i = 0; i < v.length; i++) out[i] = Number(v[i]);
+  };
+}
+
+const TYPES: Record<string, ElementType> = {
+  float32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Float32Array(x, o, n))) },
+  float64: { size: 8, widen: (b, out) => out.set(view(b, 8, (x, o, n) => new Float64Array(x, o, n))) },
+  float16: { size: 2, widen: table(halfValues) },
+  bfloat16: { size: 2, widen: table(bfloat16Values) },
+  int8: { size: 1, widen: (b, out) => out.set(new Int8Array(b.buffer, b.byteOffset, b.length)) },
+  uint8: { size: 1, widen: (b, out) => out.set(b) },
+  bool: { size: 1, widen: (b, out) => out.set(b) },
+  qint8: { size: 1, widen: (b, out) => out.set(new Int8Array(b.buffer, b.byteOffset, b.length)) },
+  quint8: { size: 1, widen: (b, out) => out.set(b) },
+  int16: { size: 2, widen: (b, out) => out.set(view(b, 2, (x, o, n) => new Int16Array(x, o, n))) },
+  uint16: { size: 2, widen: (b, out) => out.set(view(b, 2, (x, o, n) => new Uint16Array(x, o, n))) },
+  int32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Int32Array(x, o, n))) },
+  qint32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Int32Array(x, o, n))) },
+  uint32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Uint32Array(x, o, n))) },
+  // Beyond 2^53 the widened values round; differences that small relative to the values are not what this diff is for.
+  int64: { size: 8, widen: big(true) },
+  uint64: { size: 8, widen: big(false) },
+};
+
+/** Element size and widening function for a PyTorch dtype name, or null when it is not compared numerically. */
+export function numericType(dtype: string | null): ElementType | null {
+  return dtype === null ? null : TYPES[dtype] ?? null;
+}
+
+/** Elements of a shape, or null for a negative size or an unsafe product. */
+export function elementCount(shape: readonly number[]): number | null {
+  let n = 1;
+  for (const s of shape) {
+    if (!Number.isSafeInteger(s) || s < 0) return null;
+    n *= s;
+  }
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** XNNPACK value datatypes whose constants are stored unpacked, as PyTorch dtypes. */
+const XNNPACK_DTYPES: Record<string, string> = {
+  fp32: 'float32', fp16: 'float16', bf16: 'bfloat16', int32: 'int32',
+  qint8: 'int8', qcint8: 'int8', qdint8: 'int8', qpint8: 'int8', quint8: 'uint8', qint32: 'int32', qcint32: 'int32',
+};
+
+export function xnnpackDtype(datatype: string): string | null {
+  return XNNPACK_DTYPES[datatype] ?? null;
+}

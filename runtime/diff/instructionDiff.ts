@@ -1,0 +1,105 @@
+import { formatInstruction, instructionTarget, methodInstructions, valueLiteral } from '../format/pte/describe';
+import { Instruction, Method, TensorValue } from '../format/pte/model';
+import { alignSequences } from './align';
+import { ArgumentChange, InstructionRow, InstructionSide, MethodCounts } from './model';
+
+/** Tensor kinds worth naming in an argument; planned and runtime tensors are the common case. */
+const NAMED_KINDS: Partial<Record<TensorValue['kind'], string>> = {
+  constant: 'constant',
+  external: 'external',
+  externalMutable: 'external mutable',
+  mutableWithInitialValue: 'mutable',
+};
+
+function tensorText(t: TensorValue): string {
+  const kind = NAMED_KINDS[t.kind];
+  return `${t.dtype}[${t.sizes.join(', ')}]${kind ? ` ${kind}` : ''}`;
+}
+
+/**
+ * An argument as compared across programs: tensors by dtype, shape and kind
+ * (their value indices are numbering, not meaning), everything else by value.
+ */
+function argumentKey(method: Method, index: number): string {
+  const v = method.values[index];
+  if (v?.kind === 'tensor') return tensorText(v.tensor);
+  if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList') {
+    return `[${v.items.map((i) => (i < 0 ? 'None' : argumentKey(method, i))).join(', ')}]`;
+  }
+  return valueLiteral(method, index);
+}
+
+/** An argument as shown: `%3: float32[2, 2]`, `0.5`, `[1, 1]`. */
+function argumentText(method: Method, index: number): string {
+  const v = method.values[index];
+  return v?.kind === 'tensor' ? `%${index}: ${tensorText(v.tensor)}` : valueLiteral(method, index);
+}
+
+/** The value indices an instruction reads or writes, in argument order. */
+export function operands(ins: Instruction): number[] {
+  switch (ins.kind) {
+    case 'kernel':
+    case 'delegate':
+      return ins.args;
+    case 'move':
+      return [ins.from, ins.to];
+    case 'jumpFalse':
+      return [ins.condValueIndex];
+    case 'free':
+      return [ins.valueIndex];
+    default:
+      return [];
+  }
+}
+
+function argumentChanges(ma: Method, ia: Instruction, mb: Method, ib: Instruction): ArgumentChange[] {
+  const xa = operands(ia);
+  const xb = operands(ib);
+  const out: ArgumentChange[] = [];
+  for (let p = 0; p < Math.max(xa.length, xb.length); p++) {
+    const ka = p < xa.length ? argumentKey(ma, xa[p]) : null;
+    const kb = p < xb.length ? argumentKey(mb, xb[p]) : null;
+    if (ka !== kb) out.push({ position: p, a: p < xa.length ? argumentText(ma, xa[p]) : null, b: p < xb.length ? argumentText(mb, xb[p]) : null });
+  }
+  // A jump's destination is an instruction position, not an argument value.
+  if (ia.kind === 'jumpFalse' && ib.kind === 'jumpFalse' && ia.destination !== ib.destination) {
+    out.push({ position: 1, a: `@${ia.destination}`, b: `@${ib.destination}` });
+  }
+  return out;
+}
+
+function side(method: Method, ins: Instruction, index: number): InstructionSide {
+  return { index, target: instructionTarget(method, ins), text: formatInstruction(method, ins) };
+}
+
+export interface InstructionAlignment {
+  rows: InstructionRow[];
+  counts: MethodCounts;
+  method: 'myers' | 'positional';
+}
+
+/**
+ * Aligns the instructions of two methods call by call (by what they call),
+ * then compares the arguments of each aligned pair.
+ */
+export function diffInstructions(ma: Method, mb: Method): InstructionAlignment {
+  const la = methodInstructions(ma);
+  const lb = methodInstructions(mb);
+  const alignment = alignSequences(la.map((i) => instructionTarget(ma, i)), lb.map((i) => instructionTarget(mb, i)));
+  const counts: MethodCounts = { identical: 0, changed: 0, added: 0, removed: 0 };
+  const rows = alignment.steps.map((s): InstructionRow => {
+    if (s.kind === 'remove') {
+      counts.removed++;
+      return { status: 'removed', a: side(ma, la[s.a], s.a), b: null, argumentChanges: [] };
+    }
+    if (s.kind === 'add') {
+      counts.added++;
+      return { status: 'added', a: null, b: side(mb, lb[s.b], s.b), argumentChanges: [] };
+    }
+    const changes = argumentChanges(ma, la[s.a], mb, lb[s.b]);
+    const status = changes.length ? 'changed' : 'identical';
+    counts[status]++;
+    return { status, a: side(ma, la[s.a], s.a), b: side(mb, lb[s.b], s.b), argumentChanges: changes };
+  });
+  return { rows, counts, method: alignment.method };
+}
