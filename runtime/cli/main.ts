@@ -5,6 +5,7 @@ import { inspectCommand } from './inspect';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
 import { toJson } from './json';
 import { linkCommand } from './link';
+import { runCommand } from './run';
 import { sampleCommand } from './sample';
 
 const USAGE = `usage: pte-explorer <command> [options]
@@ -18,6 +19,9 @@ commands:
   diff A B [--data-a X.ptd …] [--data-b Y.ptd …] [--json]
                                              compare two programs (with their data files)
                                              or two data files (exit 1 if different)
+  run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED] [--save DIR] [--json] [--reference]
+                                             run a method on onnxruntime (or the bundled test
+                                             cases of a .bpte); exit 1 if it cannot run
   sample linear|lora --out DIR [options]     write generated programs, data files and
                                              expected outputs (sample --help)
 
@@ -50,6 +54,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
       }
       case 'diff':
         return await diffCommand(rest, io);
+      case 'run':
+        return await runCommand(rest, io);
       case 'sample':
         return await sampleCommand(rest, io);
       case undefined:

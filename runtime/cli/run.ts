@@ -1,0 +1,287 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FormatError } from '../format/errors';
+import { compareOutputs, BUNDLED_TOLERANCE } from '../exec/compare';
+import { EngineName, LoadedMethod, RunResult } from '../exec/engine';
+import { ExecutionError, InvalidInputError, UnsupportedProgramError } from '../exec/errors';
+import { readNpy, writeNpy } from '../exec/npy';
+import { WeightMode } from '../exec/onnx/weights';
+import { bundledCases } from '../exec/program/bundledCases';
+import { ExecProgram, openProgram } from '../exec/program/openProgram';
+import { SharedData } from '../exec/program/sharedData';
+import { randomInputs } from '../exec/randomInputs';
+import { chooseMethod, loadMethod } from '../exec/runner';
+import { summarizeValue } from '../exec/summary';
+import { JsonValue, parseInputsJson, toJsonValue } from '../exec/valueJson';
+import { RunValue } from '../exec/values';
+import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, UsageError } from './io';
+import { toJson } from './json';
+
+export const RUN_USAGE = `usage: pte-explorer run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED]
+                        [--save DIR] [--json] [--reference] [--repeat N] [--steps]
+
+Runs a method of a .pte (or the test cases bundled in a .bpte) on onnxruntime.
+  --data X.ptd     data file with the program's external weights (repeat for several)
+  --method NAME    method to run (default: forward, or the only method)
+  --inputs FILE    inputs as a JSON array in golden.json's format, or one tensor as .npy
+  --random SEED    random inputs from SEED (the default is --random 0)
+  --save DIR       write each tensor output to DIR/output_<i>.npy
+  --json           print {"outputs": […], "timing": {…}} (with --steps, also "steps")
+  --reference      run on the TypeScript reference interpreter instead of onnxruntime
+  --repeat N       run N times; timing then has the first and the median later run
+  --steps          record the values every instruction writes (step mode)
+  --weights MODE   how weights reach onnxruntime: input (default), initializer, external
+
+Exit code 0 when it ran (and every bundled case passed), 1 when it could not run
+(the message names each missing operator, backend or data item) or a bundled case
+failed, 2 for invalid files or arguments.`;
+
+interface RunArgs {
+  file: string;
+  data: string[];
+  method?: string;
+  inputs?: string;
+  random?: number;
+  save?: string;
+  json: boolean;
+  engine: EngineName;
+  repeat: number;
+  steps: boolean;
+  weights: WeightMode;
+}
+
+function parseRunArgs(argv: string[]): RunArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        data: { type: 'string', multiple: true },
+        method: { type: 'string' },
+        inputs: { type: 'string' },
+        random: { type: 'string' },
+        save: { type: 'string' },
+        json: { type: 'boolean' },
+        reference: { type: 'boolean' },
+        repeat: { type: 'string' },
+        steps: { type: 'boolean' },
+        weights: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length !== 1) throw new UsageError('run takes exactly one program file');
+  if (v.inputs !== undefined && v.random !== undefined) throw new UsageError('give --inputs or --random, not both');
+  const integer = (text: string | undefined, name: string, min: number): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${text}'`);
+    return n;
+  };
+  const weights = v.weights ?? 'input';
+  if (weights !== 'input' && weights !== 'initializer' && weights !== 'external') throw new UsageError(`--weights must be input, initializer or external, got '${weights}'`);
+  return {
+    file: parsed.positionals[0],
+    data: v.data ?? [],
+    method: v.method,
+    inputs: v.inputs,
+    random: integer(v.random, 'random', 0),
+    save: v.save,
+    json: !!v.json,
+    engine: v.reference ? 'reference' : 'onnx',
+    repeat: integer(v.repeat, 'repeat', 1) ?? 1,
+    steps: !!v.steps,
+    weights,
+  };
+}
+
+async function readInputs(args: RunArgs, method: LoadedMethod): Promise<{ values: RunValue[]; source: string }> {
+  if (args.inputs !== undefined) {
+    const bytes = await fs.readFile(args.inputs);
+    if (args.inputs.toLowerCase().endsWith('.npy')) return { values: [readNpy(new Uint8Array(bytes), args.inputs)], source: args.inputs };
+    return { values: parseInputsJson(bytes.toString('utf8'), args.inputs), source: args.inputs };
+  }
+  const seed = args.random ?? 0;
+  return { values: randomInputs(method.signature, seed), source: `random (seed ${seed})` };
+}
+
+interface Timing {
+  loadMs: number;
+  runMs: number;
+  firstRunMs?: number;
+  steadyMs?: number;
+  runs?: number;
+}
+
+async function runRepeated(method: LoadedMethod, inputs: RunValue[], args: RunArgs): Promise<{ result: RunResult; timing: Timing }> {
+  const first = await method.run(inputs, { steps: args.steps });
+  if (args.repeat === 1) return { result: first, timing: { loadMs: method.loadMs, runMs: first.runMs } };
+  const later: number[] = [];
+  let last = first;
+  for (let i = 1; i < args.repeat; i++) {
+    last = await method.run(inputs);
+    later.push(last.runMs);
+  }
+  later.sort((a, b) => a - b);
+  const steadyMs = later[Math.floor(later.length / 2)];
+  return { result: first, timing: { loadMs: method.loadMs, runMs: first.runMs, firstRunMs: first.runMs, steadyMs, runs: args.repeat } };
+}
+
+async function saveOutputs(dir: string, outputs: RunValue[], prefix = ''): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [i, v] of outputs.entries()) {
+    if (v.kind !== 'tensor') continue;
+    const file = path.join(dir, `${prefix}output_${i}.npy`);
+    await fs.writeFile(file, writeNpy(v));
+    written.push(file);
+  }
+  return written;
+}
+
+function stepsJson(result: RunResult): unknown {
+  return result.steps?.map((s) => ({
+    instruction: s.instruction,
+    text: s.text,
+    writes: s.writes.map((w) => ({ value: w.valueIndex, ...toJsonValue(w.value) })),
+    ...(s.delegateNodes ? { delegateNodes: s.delegateNodes.map((n) => ({ node: n.node, kind: n.kind, outputs: n.outputs.map((o) => ({ id: o.id, datatype: o.datatype, ...toJsonValue(o.tensor) })) })) } : {}),
+  }));
+}
+
+function stepsText(result: RunResult): string[] {
+  const lines: string[] = [];
+  for (const s of result.steps ?? []) {
+    lines.push(`  #${s.instruction} ${s.text}`);
+    for (const w of s.writes) lines.push(`      %${w.valueIndex} = ${summarizeValue(w.value)}`);
+    for (const n of s.delegateNodes ?? []) for (const o of n.outputs) lines.push(`      node ${n.node} ${n.kind} -> ${o.id} (${o.datatype}) = ${summarizeValue(o.tensor)}`);
+  }
+  return lines;
+}
+
+function timingText(t: Timing): string {
+  const parts = [`load ${t.loadMs.toFixed(1)} ms`, `run ${t.runMs.toFixed(2)} ms`];
+  if (t.steadyMs !== undefined) parts.push(`steady ${t.steadyMs.toFixed(2)} ms (median of ${(t.runs ?? 1) - 1})`);
+  return parts.join(', ');
+}
+
+async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number> {
+  const methodIndex = chooseMethod(p, args.method);
+  const methodName = p.program.methods[methodIndex].name;
+  const method = await loadMethod(p, methodIndex, { engine: args.engine, weights: args.weights });
+  try {
+    const { values, source } = await readInputs(args, method);
+    const { result, timing } = await runRepeated(method, values, args);
+    const saved = args.save ? await saveOutputs(args.save, result.outputs) : [];
+    if (args.json) {
+      io.out(toJson({
+        file: p.file,
+        method: methodName,
+        engine: args.engine,
+        inputs: source,
+        outputs: result.outputs.map((o) => toJsonValue(o)),
+        timing,
+        ...(saved.length ? { saved } : {}),
+        ...(result.steps ? { steps: stepsJson(result) } : {}),
+      }));
+    } else {
+      const lines = [`${p.file} ${methodName} on ${args.engine}: ${timingText(timing)}`, `inputs: ${source}`];
+      result.outputs.forEach((o, i) => lines.push(`output ${i}: ${summarizeValue(o)}`));
+      if (saved.length) lines.push(`saved ${saved.join(', ')}`);
+      if (result.steps) lines.push('steps:', ...stepsText(result));
+      io.out(lines.join('\n'));
+    }
+  } finally {
+    await method.dispose();
+  }
+  return EXIT_OK;
+}
+
+async function runBundledCases(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number> {
+  const cases = (await bundledCases(p)).filter((c) => args.method === undefined || c.method === args.method);
+  if (cases.length === 0) throw new InvalidInputError(`${p.file} has no bundled test cases${args.method ? ` for method '${args.method}'` : ''}`);
+  const loaded = new Map<string, LoadedMethod>();
+  const reports: { method: string; index: number; passed: boolean; maxAbsError: number; reason: string | null; runMs: number; outputs: JsonValue[] }[] = [];
+  try {
+    for (const c of cases) {
+      let method = loaded.get(c.method);
+      if (!method) {
+        method = await loadMethod(p, chooseMethod(p, c.method), { engine: args.engine, weights: args.weights });
+        loaded.set(c.method, method);
+      }
+      const result = await method.run(c.inputs);
+      const comparison = compareOutputs(result.outputs, c.expected, BUNDLED_TOLERANCE);
+      if (args.save) await saveOutputs(args.save, result.outputs, `${c.method}_case${c.index}_`);
+      reports.push({ method: c.method, index: c.index, passed: comparison.equal, maxAbsError: comparison.maxAbsError, reason: comparison.reason, runMs: result.runMs, outputs: result.outputs.map((o) => toJsonValue(o)) });
+    }
+  } finally {
+    for (const m of loaded.values()) await m.dispose();
+  }
+  const failed = reports.filter((r) => !r.passed).length;
+  if (args.json) {
+    io.out(toJson({ file: p.file, engine: args.engine, cases: reports, passed: reports.length - failed, failed, timing: { loadMs: [...loaded.values()].reduce((s, m) => s + m.loadMs, 0) } }));
+  } else {
+    const lines = [`${p.file}: ${reports.length} bundled test case(s) on ${args.engine}`];
+    for (const r of reports) {
+      lines.push(`  ${r.passed ? 'PASS' : 'FAIL'} ${r.method} case ${r.index}: max |error| ${r.maxAbsError}, run ${r.runMs.toFixed(2)} ms${r.reason ? ` (${r.reason})` : ''}`);
+    }
+    lines.push(`${reports.length - failed} passed, ${failed} failed`);
+    io.out(lines.join('\n'));
+  }
+  return failed > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** `pte-explorer run`: returns the exit code (0 ran, 1 could not run or a case failed, 2 invalid input). */
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json');
+  const shared = new SharedData();
+  try {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.out(RUN_USAGE);
+      return EXIT_OK;
+    }
+    const args = parseRunArgs(argv);
+    const p = await openProgram(args.file, { dataFiles: args.data, shared });
+    const useBundled = p.bundled !== null && args.inputs === undefined && args.random === undefined;
+    return useBundled ? await runBundledCases(p, args, io) : await runOnce(p, args, io);
+  } catch (e) {
+    return reportRunFailure(e, json, io);
+  } finally {
+    await shared.close();
+  }
+}
+
+function reportRunFailure(e: unknown, json: boolean, io: CliIo): number {
+  if (e instanceof UsageError) {
+    io.err(`pte-explorer run: ${e.message}\n\n${RUN_USAGE}`);
+    return EXIT_INVALID;
+  }
+  let code: number;
+  let error: Record<string, unknown>;
+  if (e instanceof UnsupportedProgramError) {
+    code = EXIT_FINDINGS;
+    error = { kind: 'unsupported', message: e.message, missing: e.missing };
+  } else if (e instanceof ExecutionError) {
+    code = EXIT_FINDINGS;
+    error = { kind: 'execution', message: e.message, location: e.location };
+  } else if (e instanceof InvalidInputError) {
+    code = EXIT_INVALID;
+    error = { kind: 'invalidInput', message: e.message };
+  } else if (e instanceof FormatError) {
+    code = EXIT_INVALID;
+    error = { kind: 'format', ...e.toJSON() };
+  } else if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string') {
+    const fsError = e as NodeJS.ErrnoException;
+    code = EXIT_INVALID;
+    error = { kind: 'file', message: `${fsError.path ?? ''}: cannot open (${fsError.code})` };
+  } else {
+    throw e;
+  }
+  if (json) io.out(toJson({ error }));
+  io.err(String(error.message));
+  return code;
+}

@@ -1,0 +1,33 @@
+/**
+ * Running ExecuTorch methods: the API a UI or a script uses.
+ *
+ *   const shared = new SharedData();                       // one per window: programs share .ptd bytes
+ *   const p = await openProgram('lora_a.pte', { dataFiles: ['foundation.ptd', 'lora_a.ptd'], shared });
+ *   const method = await loadMethod(p, chooseMethod(p, 'forward'));   // throws UnsupportedProgramError first
+ *   const r = await method.run(randomInputs(method.signature, 0), { signal, steps: true });
+ *   r.outputs; r.runMs; r.steps; method.loadMs;
+ *   await method.dispose(); await shared.close();
+ */
+export { compareOutputs, compareValues, BUNDLED_TOLERANCE } from './compare';
+export type { Comparison, Tolerance } from './compare';
+export type { EngineName, LoadedMethod, RunOptions, RunResult, StepRecord } from './engine';
+export { ExecutionError, InvalidInputError, RunCancelledError, UnsupportedProgramError, formatLocation } from './errors';
+export type { MissingItem, ProgramLocation } from './errors';
+export { methodSignature } from './method/signature';
+export type { MethodSignature, ValueSpec } from './method/signature';
+export { readNpy, writeNpy } from './npy';
+export type { WeightMode } from './onnx/weights';
+export { bundledCases } from './program/bundledCases';
+export type { BundledCase } from './program/bundledCases';
+export { openProgram } from './program/openProgram';
+export type { ExecProgram, OpenProgramOptions } from './program/openProgram';
+export { SharedData } from './program/sharedData';
+export { randomInputs } from './randomInputs';
+export { checkMethod, chooseMethod, ENGINES, loadMethod } from './runner';
+export type { LoadMethodOptions } from './runner';
+export { summarizeValue } from './summary';
+export type { DType, Tensor } from './tensor';
+export { fromNumbers, toNumbers, zeros } from './tensor';
+export { parseInputsJson, parseJsonValue, tensorStats, toJsonValue } from './valueJson';
+export type { JsonValue, TensorStats } from './valueJson';
+export type { RunValue } from './values';

@@ -1,0 +1,129 @@
+import { CallArgs } from '../../schema/callArgs';
+import { formatShape, normalizeDim } from '../../shapes';
+import { LowerContext } from '../lowerContext';
+import { Lowering, LoweringTable } from '../lowering';
+import { sym, SymTensor } from '../symTensor';
+import { reduce } from './reductions';
+
+type A = CallArgs<SymTensor>;
+
+/**
+ * ExecuTorch's quantize in float32: `clamp(zp + round(float(1/scale) · x))`
+ * with round-half-even (ONNX Round), then the cast to the integer type.
+ */
+function quantize(c: LowerContext, x: SymTensor, inverseScale: SymTensor, zeroPoint: SymTensor, qmin: number, qmax: number): SymTensor {
+  const scaled = c.elementwise('Mul', [c.cast(x, 'float32'), inverseScale], x.shape);
+  const q = c.elementwise('Add', [c.elementwise('Round', [scaled], x.shape), zeroPoint], x.shape);
+  return sym(c.g.op('Clip', [q.name, c.g.scalar('float32', qmin), c.g.scalar('float32', qmax)]), 'float32', x.shape);
+}
+
+function dequantize(c: LowerContext, q: SymTensor, scale: SymTensor, zeroPoint: SymTensor | null): SymTensor {
+  const x = c.cast(q, 'float32');
+  const centered = zeroPoint ? c.elementwise('Sub', [x, zeroPoint], x.shape) : x;
+  return c.elementwise('Mul', [centered, scale], x.shape);
+}
+
+function perTensor(isQuantize: boolean, tensorParams: boolean): Lowering {
+  return (a, c) => {
+    const input = a.tensor('input');
+    let scale: SymTensor;
+    let zp: SymTensor;
+    if (tensorParams) {
+      scale = c.reshape(c.cast(a.tensor('scale'), 'float32'), []);
+      zp = c.reshape(c.cast(a.tensor('zero_point'), 'float32'), []);
+    } else {
+      scale = c.scalar('float32', a.float('scale'));
+      zp = c.scalar('float32', a.int('zero_point'));
+    }
+    if (isQuantize) {
+      const inverse = tensorParams ? c.elementwise('Reciprocal', [scale], []) : c.scalar('float32', Math.fround(1 / Math.fround(a.float('scale'))));
+      c.out(a, 'out', quantize(c, input, inverse, zp, a.int('quant_min'), a.int('quant_max')));
+    } else {
+      c.out(a, 'out', dequantize(c, input, scale, zp));
+    }
+  };
+}
+
+function perChannel(isQuantize: boolean): Lowering {
+  return (a, c) => {
+    const input = a.tensor('input');
+    const axis = normalizeDim(a.int('axis'), input.shape.length);
+    const along = (t: SymTensor) => {
+      const shape = input.shape.map((_, i) => (i === axis ? input.shape[axis] : 1));
+      return c.reshape(c.cast(t, 'float32'), shape);
+    };
+    const scales = along(a.tensor('scales'));
+    const zpTensor = isQuantize ? a.tensor('zero_points') : a.optTensor('zero_points');
+    const zp = zpTensor ? along(zpTensor) : null;
+    if (isQuantize) {
+      c.out(a, 'out', quantize(c, input, c.elementwise('Reciprocal', [scales], scales.shape), zp!, a.int('quant_min'), a.int('quant_max')));
+    } else {
+      c.out(a, 'out', dequantize(c, input, scales, zp));
+    }
+  };
+}
+
+/** ExecuTorch's choose_qparams for the whole tensor, in float64 like the kernel. */
+function chooseQParams(a: A, c: LowerContext): void {
+  const input = c.cast(a.tensor('input'), 'float32');
+  const qmin = a.int('quant_min');
+  const qmax = a.int('quant_max');
+  const d = (v: number) => c.scalar('float64', v);
+  const op = (type: string, ...xs: SymTensor[]) => c.elementwise(type, xs, [], type === 'Less' || type === 'Equal' || type === 'Or' || type === 'IsInf' ? 'bool' : xs[0].dtype);
+  const where = (cond: SymTensor, x: SymTensor, y: SymTensor) => c.elementwise('Where', [cond, x, y], []);
+  const small = Math.fround(6.1e-5);
+  let lo = op('Min', c.cast(reduce(c, 'ReduceMin', input, null, false), 'float64'), d(0));
+  let hi = op('Max', c.cast(reduce(c, 'ReduceMax', input, null, false), 'float64'), d(0));
+  let scale = op('Div', op('Sub', hi, lo), d(qmax - qmin));
+  const scale32 = c.cast(c.cast(scale, 'float32'), 'float64');
+  const degenerate = op('Or', op('Equal', scale32, d(0)), c.cast(op('IsInf', op('Reciprocal', scale32)), 'bool'));
+  scale = where(degenerate, d(0.1), scale);
+  const tiny = op('Less', scale, d(small));
+  const amplifier = op('Div', d(small), scale);
+  const loZero = op('Equal', lo, d(0));
+  const hiZero = op('Equal', hi, d(0));
+  const newHi = where(loZero, d(small * (qmax - qmin)), where(hiZero, hi, op('Mul', hi, amplifier)));
+  const newLo = where(loZero, lo, where(hiZero, d(-small * (qmax - qmin)), op('Mul', lo, amplifier)));
+  lo = where(tiny, newLo, lo);
+  hi = where(tiny, newHi, hi);
+  scale = where(tiny, d(small), scale);
+  const fromMin = op('Sub', d(qmin), op('Div', lo, scale));
+  const fromMax = op('Sub', d(qmax), op('Div', hi, scale));
+  const errMin = op('Sub', d(Math.abs(qmin)), op('Abs', op('Div', lo, scale)));
+  const errMax = op('Sub', d(Math.abs(qmax)), op('Abs', op('Div', hi, scale)));
+  const initial = where(op('Less', errMin, errMax), fromMin, fromMax);
+  const rounded = c.cast(op('Round', c.cast(initial, 'float32')), 'float64');
+  const zp = where(op('Less', initial, d(qmin)), d(qmin), where(op('Less', d(qmax), initial), d(qmax), rounded));
+  c.out(a, 'scale_out', c.reshape(scale, [1]));
+  c.out(a, 'zero_point_out', c.reshape(zp, [1]));
+}
+
+function embeddingByte(a: A, c: LowerContext): void {
+  const weight = a.tensor('weight');
+  const scales = a.tensor('weight_scales');
+  const zps = a.optTensor('weight_zero_points');
+  const indices = c.cast(a.tensor('indices'), 'int64');
+  if (weight.shape.length !== 2) a.fail(`weight must be 2-D, got ${formatShape(weight.shape)}`);
+  const [rows, width] = weight.shape;
+  const groups = scales.shape.length === 2 ? scales.shape[1] : 1;
+  if (scales.shape[0] !== rows || width % groups !== 0) a.fail(`scales ${formatShape(scales.shape)} do not fit weight ${formatShape(weight.shape)}`);
+  const lead = indices.shape;
+  const gather = (t: SymTensor, shape: number[]) => sym(c.g.op('Gather', [t.name, indices.name], { axis: 0 }), t.dtype, shape);
+  const w = c.reshape(c.cast(gather(weight, [...lead, width]), 'float32'), [...lead, groups, width / groups]);
+  const s = c.reshape(c.cast(gather(scales, [...lead, ...scales.shape.slice(1)]), 'float32'), [...lead, groups, 1]);
+  const centered = zps ? c.elementwise('Sub', [w, c.reshape(c.cast(gather(zps, [...lead, ...zps.shape.slice(1)]), 'float32'), [...lead, groups, 1])], w.shape) : w;
+  const r = c.elementwise('Mul', [centered, s], w.shape);
+  c.out(a, 'out', c.reshape(r, [...lead, width]));
+}
+
+export const quantizedLowerings: LoweringTable = {
+  'quantized_decomposed::quantize_per_tensor.out': perTensor(true, false),
+  'quantized_decomposed::quantize_per_tensor.Tensor_out': perTensor(true, true),
+  'quantized_decomposed::dequantize_per_tensor.out': perTensor(false, false),
+  'quantized_decomposed::dequantize_per_tensor.Tensor_out': perTensor(false, true),
+  'quantized_decomposed::quantize_per_channel.out': perChannel(true),
+  'quantized_decomposed::dequantize_per_channel.out': perChannel(false),
+  'quantized_decomposed::choose_qparams.Tensor_out': chooseQParams,
+  'quantized_decomposed::embedding_byte.out': embeddingByte,
+  'quantized_decomposed::embedding_byte.dtype_out': embeddingByte,
+};

@@ -1,0 +1,140 @@
+import { CallArgs } from '../../schema/callArgs';
+import { formatShape, normalizeDim } from '../../shapes';
+import { Tensor } from '../../tensor';
+import { aroundDim, numbersOf, result } from '../access';
+import { RefKernelTable } from '../kernel';
+import { roundHalfEven } from '../mathFunctions';
+
+type A = CallArgs<Tensor>;
+
+/** ExecuTorch's quantize: `zp + nearbyint(float(1/scale) * x)` in float32, clamped. */
+export function quantizeValue(x: number, scale: number, zeroPoint: number, qmin: number, qmax: number): number {
+  const inv = Math.fround(1 / Math.fround(scale));
+  const q = zeroPoint + roundHalfEven(Math.fround(inv * x));
+  return Math.min(Math.max(q, qmin), qmax);
+}
+
+export function dequantizeValue(q: number, scale: number, zeroPoint: number): number {
+  return Math.fround((q - zeroPoint) * Math.fround(scale));
+}
+
+/** Scale and zero point for `[min, max]` as ExecuTorch's choose_qparams computes them. */
+export function chooseQParams(min: number, max: number, qmin: number, qmax: number): { scale: number; zeroPoint: number } {
+  const SMALL = Math.fround(6.1e-5);
+  let lo = Math.min(Math.fround(min), 0);
+  let hi = Math.max(Math.fround(max), 0);
+  let scale = (hi - lo) / (qmax - qmin);
+  if (Math.fround(scale) === 0 || !Number.isFinite(1 / Math.fround(scale))) scale = 0.1;
+  if (scale < SMALL) {
+    const original = scale;
+    scale = SMALL;
+    if (lo === 0) hi = SMALL * (qmax - qmin);
+    else if (hi === 0) lo = -SMALL * (qmax - qmin);
+    else {
+      const amplifier = Math.fround(SMALL / original);
+      lo = Math.fround(lo * amplifier);
+      hi = Math.fround(hi * amplifier);
+    }
+  }
+  const fromMin = qmin - lo / scale;
+  const fromMax = qmax - hi / scale;
+  const errMin = Math.abs(qmin) - Math.abs(lo / scale);
+  const errMax = Math.abs(qmax) - Math.abs(hi / scale);
+  const initial = errMin < errMax ? fromMin : fromMax;
+  const zeroPoint = initial < qmin ? qmin : initial > qmax ? qmax : roundHalfEven(Math.fround(initial));
+  return { scale, zeroPoint };
+}
+
+function single(a: A, name: string): number {
+  const t = a.tensor(name);
+  if (t.data.length !== 1) a.fail(`'${name}' must hold one value, got ${formatShape(t.shape)}`);
+  return numbersOf(t)[0];
+}
+
+function perTensor(quantize: boolean, tensorParams: boolean) {
+  return (a: A) => {
+    const input = a.tensor('input');
+    const scale = tensorParams ? single(a, 'scale') : a.float('scale');
+    const zp = tensorParams ? single(a, 'zero_point') : a.int('zero_point');
+    const qmin = a.int('quant_min');
+    const qmax = a.int('quant_max');
+    const x = numbersOf(input);
+    const out = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = quantize ? quantizeValue(x[i], scale, zp, qmin, qmax) : dequantizeValue(x[i], scale, zp);
+    a.setOut('out', result(a.outDtype('out'), input.shape, out));
+  };
+}
+
+function perChannel(quantize: boolean) {
+  return (a: A) => {
+    const input = a.tensor('input');
+    const axis = normalizeDim(a.int('axis'), input.shape.length);
+    const scales = numbersOf(a.tensor('scales'));
+    const zpTensor = quantize ? a.tensor('zero_points') : a.optTensor('zero_points');
+    const zps = zpTensor ? numbersOf(zpTensor) : null;
+    const qmin = a.int('quant_min');
+    const qmax = a.int('quant_max');
+    const { outer, size, inner } = aroundDim(input.shape, axis);
+    if (scales.length !== size) a.fail(`${scales.length} scales for ${size} channels`);
+    const x = numbersOf(input);
+    const out = new Float64Array(x.length);
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < size; c++) {
+        const zp = zps ? zps[c] : 0;
+        for (let i = 0; i < inner; i++) {
+          const at = (o * size + c) * inner + i;
+          out[at] = quantize ? quantizeValue(x[at], scales[c], zp, qmin, qmax) : dequantizeValue(x[at], scales[c], zp);
+        }
+      }
+    }
+    a.setOut('out', result(a.outDtype('out'), input.shape, out));
+  };
+}
+
+function embeddingByte(a: A): void {
+  const weight = a.tensor('weight');
+  const scalesT = a.tensor('weight_scales');
+  const zpT = a.optTensor('weight_zero_points');
+  const indices = numbersOf(a.tensor('indices'));
+  if (weight.shape.length !== 2) a.fail(`weight must be 2-D, got ${formatShape(weight.shape)}`);
+  const [rows, width] = weight.shape;
+  const groups = scalesT.shape.length === 2 ? scalesT.shape[1] : 1;
+  if (scalesT.shape[0] !== rows || width % groups !== 0) a.fail(`scales ${formatShape(scalesT.shape)} do not fit weight ${formatShape(weight.shape)}`);
+  const groupSize = width / groups;
+  const w = numbersOf(weight);
+  const scales = numbersOf(scalesT);
+  const zps = zpT ? numbersOf(zpT) : null;
+  const out = new Float64Array(indices.length * width);
+  for (let i = 0; i < indices.length; i++) {
+    const row = indices[i];
+    if (row < 0 || row >= rows) a.fail(`index ${row} is out of range for ${rows} rows`);
+    for (let j = 0; j < width; j++) {
+      const g = row * groups + Math.floor(j / groupSize);
+      out[i * width + j] = (w[row * width + j] - (zps ? zps[g] : 0)) * scales[g];
+    }
+  }
+  a.setOut('out', result(a.outDtype('out'), [...a.tensor('indices').shape, width], out));
+}
+
+export const quantizedKernels: RefKernelTable = {
+  'quantized_decomposed::quantize_per_tensor.out': perTensor(true, false),
+  'quantized_decomposed::quantize_per_tensor.Tensor_out': perTensor(true, true),
+  'quantized_decomposed::dequantize_per_tensor.out': perTensor(false, false),
+  'quantized_decomposed::dequantize_per_tensor.Tensor_out': perTensor(false, true),
+  'quantized_decomposed::quantize_per_channel.out': perChannel(true),
+  'quantized_decomposed::dequantize_per_channel.out': perChannel(false),
+  'quantized_decomposed::choose_qparams.Tensor_out': (a) => {
+    const x = numbersOf(a.tensor('input'));
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < x.length; i++) {
+      min = Math.min(min, x[i]);
+      max = Math.max(max, x[i]);
+    }
+    const { scale, zeroPoint } = chooseQParams(min, max, a.int('quant_min'), a.int('quant_max'));
+    a.setOut('scale_out', result(a.outDtype('scale_out'), [1], [scale]));
+    a.setOut('zero_point_out', result(a.outDtype('zero_point_out'), [1], [zeroPoint]));
+  },
+  'quantized_decomposed::embedding_byte.out': embeddingByte,
+  'quantized_decomposed::embedding_byte.dtype_out': embeddingByte,
+};

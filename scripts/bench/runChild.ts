@@ -1,0 +1,151 @@
+import { performance } from 'node:perf_hooks';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { LoadedMethod } from '../../runtime/exec/engine';
+import { OnnxMethod } from '../../runtime/exec/onnx/onnxMethod';
+import { createSession, toOrtTensor } from '../../runtime/exec/onnx/session';
+import { WeightMode } from '../../runtime/exec/onnx/weights';
+import { openProgram } from '../../runtime/exec/program/openProgram';
+import { SharedData } from '../../runtime/exec/program/sharedData';
+import { randomInputs } from '../../runtime/exec/randomInputs';
+import { chooseMethod, loadMethod } from '../../runtime/exec/runner';
+import { Tensor } from '../../runtime/exec/tensor';
+
+/**
+ * One measurement in a fresh process (so peak RSS belongs to it alone):
+ * opens the given programs of a LoRA sample set with one SharedData, loads
+ * and runs each, and prints one JSON line with the figures.
+ */
+export interface ChildTask {
+  dir: string;
+  /** Program files and the data files each needs, in load order. */
+  programs: { file: string; dataFiles: string[] }[];
+  weights: WeightMode;
+  /** Steady-state runs per program (after the first). */
+  runs: number;
+  /** Also time onnxruntime directly on the lowered graph with prepared feeds. */
+  raw: boolean;
+  /** Also time the reference interpreter on the first program (once). */
+  reference: boolean;
+}
+
+export interface ProgramFigures {
+  file: string;
+  loadMs: number;
+  firstMs: number;
+  steadyMs: number;
+  /** Median time per call outside onnxruntime (input/output conversion, bookkeeping). */
+  overheadMs: number;
+  rawMs: number | null;
+  /** Median over rounds of (full run ÷ raw run), the two alternating. */
+  rawRatio: number | null;
+  /** Fastest full run ÷ fastest raw run: the least disturbed by other load on the machine. */
+  rawRatioBest: number | null;
+  referenceMs: number | null;
+}
+
+export interface ChildResult {
+  weights: WeightMode;
+  programs: ProgramFigures[];
+  /** RSS once every program is loaded, before any run (MiB). */
+  rssLoadedMiB: number;
+  /** Peak RSS of the whole process (MiB). */
+  peakRssMiB: number;
+  /** Bytes read from program and data files (each range once). */
+  bytesRead: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const mib = (bytes: number) => bytes / 2 ** 20;
+
+/**
+ * onnxruntime alone on the method's lowered graph, with feeds built once:
+ * returns a function timing one raw run, so raw and full runs can alternate
+ * (the machine's load then affects both alike).
+ */
+async function rawOnnxruntime(m: OnnxMethod, inputs: Parameters<OnnxMethod['run']>[0]): Promise<{ run(): Promise<number>; release(): Promise<void> } | null> {
+  const lowered = await m.loweredFor(inputs);
+  if (!lowered.model) return null;
+  const session = await createSession(lowered.model, lowered.externalData);
+  const byValue = new Map<number, Tensor>();
+  m.signature.inputs.forEach((s, i) => {
+    const v = inputs[i];
+    if (v.kind === 'tensor') byValue.set(s.valueIndex, v);
+  });
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const f of lowered.feeds) feeds[f.name] = toOrtTensor(f.kind === 'weight' ? f.tensor! : byValue.get(f.valueIndex)!);
+  await session.run(feeds);
+  return {
+    run: async () => {
+      const start = performance.now();
+      await session.run(feeds);
+      return performance.now() - start;
+    },
+    release: () => session.release(),
+  };
+}
+
+export async function measure(task: ChildTask): Promise<ChildResult> {
+  const shared = new SharedData();
+  const loaded: { file: string; method: LoadedMethod; loadMs: number }[] = [];
+  for (const p of task.programs) {
+    const start = performance.now();
+    const program = await openProgram(path.join(task.dir, p.file), { dataFiles: p.dataFiles.map((f) => path.join(task.dir, f)), shared });
+    const method = await loadMethod(program, chooseMethod(program), { engine: 'onnx', weights: task.weights });
+    loaded.push({ file: p.file, method, loadMs: performance.now() - start });
+  }
+  const rssLoadedMiB = mib(process.memoryUsage().rss);
+  const figures: ProgramFigures[] = [];
+  for (const [index, { file, method, loadMs }] of loaded.entries()) {
+    const inputs = randomInputs(method.signature, 1);
+    const first = await method.run(inputs);
+    const raw = task.raw ? await rawOnnxruntime(method as OnnxMethod, inputs) : null;
+    const times: number[] = [];
+    const overheads: number[] = [];
+    const rawTimes: number[] = [];
+    const ratios: number[] = [];
+    for (let i = 0; i < task.runs; i++) {
+      const r = await method.run(inputs);
+      times.push(r.runMs);
+      overheads.push(r.runMs - (r.sessionMs ?? 0));
+      if (raw) {
+        rawTimes.push(await raw.run());
+        ratios.push(r.runMs / rawTimes[rawTimes.length - 1]);
+      }
+    }
+    await raw?.release();
+    const rawMs = rawTimes.length ? median(rawTimes) : null;
+    let referenceMs: number | null = null;
+    if (task.reference && index === 0) {
+      const program = await openProgram(path.join(task.dir, task.programs[0].file), { dataFiles: task.programs[0].dataFiles.map((f) => path.join(task.dir, f)), shared });
+      const reference = await loadMethod(program, chooseMethod(program), { engine: 'reference' });
+      referenceMs = (await reference.run(inputs)).runMs;
+      await reference.dispose();
+    }
+    figures.push({
+      file, loadMs, firstMs: first.runMs, steadyMs: times.length ? median(times) : first.runMs,
+      overheadMs: overheads.length ? median(overheads) : first.runMs - (first.sessionMs ?? 0),
+      rawMs, rawRatio: ratios.length ? median(ratios) : null, rawRatioBest: rawTimes.length ? Math.min(...times) / Math.min(...rawTimes) : null, referenceMs,
+    });
+  }
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  for (const l of loaded) await l.method.dispose();
+  const bytesRead = shared.bytesRead;
+  await shared.close();
+  return { weights: task.weights, programs: figures, rssLoadedMiB, peakRssMiB, bytesRead };
+}
+
+if (require.main === module) {
+  const task = JSON.parse(process.argv[2]) as ChildTask;
+  measure(task).then(
+    (r) => process.stdout.write(`${JSON.stringify(r)}\n`),
+    (e) => {
+      process.stderr.write(`${(e as Error).stack ?? e}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
