@@ -15,6 +15,8 @@ async function bundle(outDir = path.join(__dirname, '..', 'dist')) {
     format: 'cjs',
     sourcemap: true,
     logLevel: 'warning',
+    // Native addons load from node_modules at run time; they cannot be bundled.
+    external: ['onnxruntime-node'],
     footer: { js: 'if (require.main === module) module.exports.main();' },
   });
   return outDir;
