@@ -1,4 +1,17 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+
+type OrtModule = typeof import('onnxruntime-node');
+let loaded: OrtModule | undefined;
+
+/**
+ * onnxruntime-node is a native addon of ~40 MB: it is loaded on the first
+ * run, not when the CLI or the extension starts (inspecting never needs it).
+ */
+function onnxruntime(): OrtModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('onnxruntime-node') as OrtModule;
+  return loaded;
+}
 import { castTensor, DType, Tensor, TensorData } from '../tensor';
 import { ExternalWeight } from './graphBuilder';
 
@@ -9,7 +22,7 @@ export interface SessionOptions {
 
 /** Creates an onnxruntime session from an in-memory model and its in-memory external data. */
 export async function createSession(model: Uint8Array, externalData: readonly ExternalWeight[], options: SessionOptions = {}): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(model, {
+  return onnxruntime().InferenceSession.create(model, {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     logSeverityLevel: 3,
@@ -29,7 +42,7 @@ const ORT_TYPE: Partial<Record<DType, OrtType>> = {
 export function toOrtTensor(t: Tensor): ort.Tensor {
   const bound = t.dtype === 'bfloat16' ? castTensor(t, 'float32') : t;
   const type = ORT_TYPE[bound.dtype]!;
-  return new ort.Tensor(type, bound.data as never, bound.shape);
+  return new (onnxruntime().Tensor)(type, bound.data as never, bound.shape);
 }
 
 /** A run value from an onnxruntime output, converted to `dtype` when the graph carried it in another type. */
