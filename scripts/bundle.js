@@ -1,24 +1,48 @@
 #!/usr/bin/env node
-// Bundles the CLI into one file with esbuild (the extension and webviews join
-// here as they are written). Usage: node scripts/bundle.js [outdir]
+// Bundles with esbuild: the CLI (dist/pte-explorer.js), the extension host
+// (dist/extension.js; `vscode` is provided by VS Code), the editor webview
+// (dist/webview/editor.js) and the codicon font the webview uses
+// (dist/codicons/). Usage: node scripts/bundle.js [outdir]
 'use strict';
 const esbuild = require('esbuild');
+const fs = require('node:fs');
 const path = require('node:path');
 
-async function bundle(outDir = path.join(__dirname, '..', 'dist')) {
-  await esbuild.build({
-    entryPoints: { 'pte-explorer': path.join(__dirname, '..', 'runtime', 'cli', 'main.ts') },
-    outdir: outDir,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    logLevel: 'warning',
-    // Native addons load from node_modules at run time; they cannot be bundled.
-    external: ['onnxruntime-node'],
-    footer: { js: 'if (require.main === module) module.exports.main();' },
-  });
+const root = path.join(__dirname, '..');
+
+// Native addons (onnxruntime-node) load from node_modules at run time; they cannot be bundled.
+const nodeOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', external: ['onnxruntime-node'] };
+
+async function bundle(outDir = path.join(root, 'dist')) {
+  await Promise.all([
+    esbuild.build({
+      ...nodeOptions,
+      entryPoints: { 'pte-explorer': path.join(root, 'runtime', 'cli', 'main.ts') },
+      outdir: outDir,
+      footer: { js: 'if (require.main === module) module.exports.main();' },
+    }),
+    esbuild.build({
+      ...nodeOptions,
+      entryPoints: { extension: path.join(root, 'extension', 'extension.ts') },
+      outdir: outDir,
+      external: ['vscode', 'onnxruntime-node'],
+    }),
+    esbuild.build({
+      entryPoints: { editor: path.join(root, 'webview', 'main.ts') },
+      outdir: path.join(outDir, 'webview'),
+      bundle: true,
+      platform: 'browser',
+      target: 'chrome120',
+      format: 'iife',
+      sourcemap: true,
+      minify: true,
+      legalComments: 'linked',
+      logLevel: 'warning',
+    }),
+  ]);
+  const codicons = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');
+  fs.mkdirSync(path.join(outDir, 'codicons'), { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(codicons, f), path.join(outDir, 'codicons', f));
   return outDir;
 }
 

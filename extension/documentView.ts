@@ -1,0 +1,23 @@
+import { DocumentView } from '../webview/protocol';
+import { READABLE_DTYPES } from '../runtime/view/elements';
+import { ExecutorchDocument } from './documents';
+import { LinkManager, unsettledLinks } from './links';
+
+/** What an editor receives when it opens: the decoded document's view and its current links. */
+export function documentView(doc: ExecutorchDocument, links: LinkManager): DocumentView {
+  const name = doc.name;
+  const state = doc.decoded;
+  const linkView = links.get(doc.uri)?.view ?? unsettledLinks();
+  switch (state.kind) {
+    case 'pte':
+      return { kind: 'pte', name, program: state.loaded.view, links: linkView };
+    case 'bpte':
+      return { kind: 'bpte', name, program: state.loaded.view, links: linkView, bundle: state.bundleView };
+    case 'ptd':
+      return { kind: 'ptd', name, dataFile: state.view, readableDtypes: [...READABLE_DTYPES] };
+    case 'etdp':
+      return { kind: 'etdp', name, dump: state.view };
+    case 'error':
+      return { kind: 'error', name, error: state.view };
+  }
+}

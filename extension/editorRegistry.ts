@@ -1,0 +1,103 @@
+import * as vscode from 'vscode';
+import { RevealTarget } from '../webview/protocol';
+import { ExecutorchDocument } from './documents';
+import { EditorSession } from './editorSession';
+
+/** Our custom editors' view types by file extension. */
+export const VIEW_TYPES = {
+  pte: 'pteExplorer.program',
+  ptd: 'pteExplorer.dataFile',
+  bpte: 'pteExplorer.bundledProgram',
+  etdp: 'pteExplorer.etdump',
+} as const;
+
+export function viewTypeFor(uri: vscode.Uri): string {
+  const ext = /\.([a-z]+)$/i.exec(uri.path)?.[1]?.toLowerCase() as keyof typeof VIEW_TYPES | undefined;
+  return (ext && VIEW_TYPES[ext]) || VIEW_TYPES.pte;
+}
+
+/**
+ * The open ExecuTorch documents and their editor panels: which one is
+ * active (the tree follows it), and how to show something in a document's
+ * editor, opening one when needed.
+ */
+export class EditorRegistry implements vscode.Disposable {
+  private readonly documents = new Map<string, ExecutorchDocument>();
+  private readonly sessions = new Set<EditorSession>();
+  private active: ExecutorchDocument | undefined;
+  private readonly activeChanged = new vscode.EventEmitter<ExecutorchDocument | undefined>();
+  readonly onDidChangeActive = this.activeChanged.event;
+  private readonly sessionAdded = new vscode.EventEmitter<EditorSession>();
+  readonly onDidAddSession = this.sessionAdded.event;
+
+  documentOpened(doc: ExecutorchDocument): void {
+    this.documents.set(doc.uri.toString(), doc);
+    doc.onDidDispose(() => {
+      this.documents.delete(doc.uri.toString());
+      if (this.active === doc) this.setActive([...this.documents.values()].at(-1));
+    });
+  }
+
+  document(uri: vscode.Uri): ExecutorchDocument | undefined {
+    return this.documents.get(uri.toString());
+  }
+
+  allDocuments(): ExecutorchDocument[] {
+    return [...this.documents.values()];
+  }
+
+  addSession(session: EditorSession): void {
+    this.sessions.add(session);
+    const panel = session.panel;
+    if (panel.active) this.setActive(session.document);
+    panel.onDidChangeViewState(() => {
+      if (panel.active) this.setActive(session.document);
+    });
+    panel.onDidDispose(() => {
+      this.sessions.delete(session);
+      session.dispose();
+    });
+    this.sessionAdded.fire(session);
+  }
+
+  get activeDocument(): ExecutorchDocument | undefined {
+    return this.active;
+  }
+
+  sessionsFor(uri: vscode.Uri): EditorSession[] {
+    return [...this.sessions].filter((s) => s.document.uri.toString() === uri.toString());
+  }
+
+  /** Opens (or focuses) the document's editor and shows `target` in it; resolves with the session. */
+  async reveal(uri: vscode.Uri, target: RevealTarget): Promise<EditorSession> {
+    const existing = this.sessionsFor(uri).find((s) => s.panel.active) ?? this.sessionsFor(uri)[0];
+    if (existing) {
+      existing.panel.reveal(undefined, false);
+      existing.reveal(target);
+      return existing;
+    }
+    const added = new Promise<EditorSession>((resolve) => {
+      const sub = this.onDidAddSession((s) => {
+        if (s.document.uri.toString() !== uri.toString()) return;
+        sub.dispose();
+        resolve(s);
+      });
+    });
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
+    const session = await added;
+    session.reveal(target);
+    return session;
+  }
+
+  private setActive(doc: ExecutorchDocument | undefined): void {
+    if (this.active === doc) return;
+    this.active = doc;
+    this.activeChanged.fire(doc);
+  }
+
+  dispose(): void {
+    for (const s of this.sessions) s.dispose();
+    this.activeChanged.dispose();
+    this.sessionAdded.dispose();
+  }
+}

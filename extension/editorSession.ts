@@ -1,0 +1,147 @@
+import * as vscode from 'vscode';
+import { entryByKey } from '../runtime/format/ptd/decodePtd';
+import { READABLE_DTYPES } from '../runtime/view/elements';
+import { instructionPage, valuePage } from '../runtime/view/rows';
+import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
+import { xnnpackGraphView } from '../runtime/view/xnnpackView';
+import { CommandEvent, Envelope, HostMessage, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
+import { documentView } from './documentView';
+import { ExecutorchDocument } from './documents';
+import { LinkManager } from './links';
+
+/** What a session needs from the rest of the extension. */
+export interface SessionHost {
+  links: LinkManager;
+  log: vscode.LogOutputChannel;
+  selected(session: EditorSession, target: RevealTarget): void;
+  command(session: EditorSession, event: CommandEvent): void;
+}
+
+/**
+ * One editor panel: answers its webview's requests (document, row pages,
+ * tensor previews, XNNPACK graphs) after checking them against the
+ * protocol, and pushes reveals, link updates and reloads to it.
+ */
+export class EditorSession implements vscode.Disposable {
+  private nextId = 1;
+  private ready = false;
+  private pendingReveal: RevealTarget | null = null;
+  /** The last thing the person (or a reveal) selected in this editor. */
+  lastSelected: RevealTarget | null = null;
+  /** Time from the webview's start to its first paint with data, when reported. */
+  paintedMs: number | null = null;
+  /** Why the webview could not build its editor, if it could not. */
+  renderError: string | null = null;
+  /** The last request answered and how long the answer took (for the log and benchmarks). */
+  lastAnswer: { type: string; ms: number } | null = null;
+  private readonly painted = new vscode.EventEmitter<number>();
+  readonly onDidPaint = this.painted.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The tensor preview being read; a newer request stops it. */
+  private preview: AbortController | null = null;
+
+  constructor(readonly panel: vscode.WebviewPanel, readonly document: ExecutorchDocument, private readonly host: SessionHost) {
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      document.onDidReload(() => {
+        this.ready = false;
+        this.post({ type: 'reload' });
+      }),
+      host.links.onDidChange((uri) => {
+        const links = host.links.get(this.document.uri);
+        if (uri.toString() === this.document.uri.toString() && links) this.post({ type: 'links', links: links.view });
+      }),
+      // A hidden webview is torn down (no retained context); it asks for its document again when shown.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+      this.painted,
+    );
+  }
+
+  /** Shows `target` in the editor; before the webview is ready, it is shown once it is. */
+  reveal(target: RevealTarget): void {
+    if (this.ready && this.panel.visible) this.post({ type: 'reveal', target });
+    else this.pendingReveal = target;
+  }
+
+  private post(body: HostMessage, inReplyTo?: number): void {
+    const envelope: Envelope<HostMessage> = { id: this.nextId++, body, ...(inReplyTo === undefined ? {} : { inReplyTo }) };
+    void this.panel.webview.postMessage(envelope);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    let message: Envelope<WebviewMessage>;
+    try {
+      message = parseWebviewMessage(raw);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.host.log.warn(`ignored a malformed message from the editor of ${this.document.uri.fsPath}: ${e.message}`);
+      return;
+    }
+    const body = message.body;
+    switch (body.type) {
+      case 'selected':
+        this.lastSelected = body.target;
+        this.host.selected(this, body.target);
+        return;
+      case 'painted':
+        this.paintedMs = body.ms;
+        this.renderError = body.error;
+        if (body.error) this.host.log.error(`the editor of ${this.document.uri.fsPath} failed to render: ${body.error}`);
+        this.painted.fire(body.ms);
+        return;
+      case 'command':
+        this.host.command(this, body);
+        return;
+      default:
+        try {
+          const started = performance.now();
+          const reply = await this.answer(body);
+          this.post(reply, message.id);
+          this.lastAnswer = { type: body.type, ms: performance.now() - started };
+        } catch (e) {
+          this.post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }, message.id);
+        }
+    }
+  }
+
+  private async answer(request: RequestMessage): Promise<HostMessage> {
+    const state = this.document.decoded;
+    switch (request.type) {
+      case 'ready': {
+        this.ready = true;
+        const reveal = this.pendingReveal;
+        this.pendingReveal = null;
+        return { type: 'init', document: documentView(this.document, this.host.links), reveal };
+      }
+      case 'rows': {
+        const method = this.document.loadedProgram?.program.methods[request.method];
+        if (!method) throw new Error(`no method ${request.method}`);
+        return request.table === 'instructions'
+          ? { type: 'rows', table: 'instructions', page: instructionPage(method, request.start, request.count, request.filter) }
+          : { type: 'rows', table: 'values', page: valuePage(method, request.start, request.count, request.filter) };
+      }
+      case 'tensorPreview': {
+        const source = this.document.byteSource;
+        if (state.kind !== 'ptd' || !source) throw new Error('tensor previews need an open data file');
+        const entry = entryByKey(state.dataFile).get(request.key);
+        if (!entry) throw new Error(`no key '${request.key}' in ${this.document.name}`);
+        if (request.dtype !== null && !READABLE_DTYPES.includes(request.dtype)) throw new Error(`cannot read elements as ${request.dtype}`);
+        this.preview?.abort(new Error('a newer preview was asked for'));
+        const preview = (this.preview = new AbortController());
+        return { type: 'tensorPreview', preview: await previewTensor(source, subjectOfEntry(entry), { dtype: request.dtype ?? undefined, signal: preview.signal }) };
+      }
+      case 'xnnpackGraph': {
+        const payload = this.document.loadedProgram?.payloads.find((p) => p.methodIndex === request.method && p.delegateIndex === request.delegate);
+        if (payload?.status !== 'xnnpack') throw new Error(`delegate ${request.delegate} of method ${request.method} has no decoded XNNPACK graph`);
+        return { type: 'xnnpackGraph', graph: xnnpackGraphView(payload.graph) };
+      }
+    }
+  }
+
+  dispose(): void {
+    this.preview?.abort(new Error('the editor closed'));
+    for (const d of this.disposables) d.dispose();
+  }
+}

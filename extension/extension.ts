@@ -1,0 +1,75 @@
+import * as vscode from 'vscode';
+import { parseRevealTarget } from '../webview/protocol';
+import { ProblemsPublisher } from './diagnostics';
+import { ExecutorchEditorProvider } from './editorProvider';
+import { EditorRegistry, viewTypeFor } from './editorRegistry';
+import { SessionHost } from './editorSession';
+import { findReferences } from './findReferences';
+import { goToBackingTensor } from './goToBackingTensor';
+import { linkDataFiles } from './linkDataFiles';
+import { LinkManager } from './links';
+import { ExplorerTree } from './treeView';
+
+/** What activation returns; the integration tests reach the extension's state through it. */
+export interface PteExplorerApi {
+  registry: EditorRegistry;
+  links: LinkManager;
+  tree: ExplorerTree;
+}
+
+export function activate(context: vscode.ExtensionContext): PteExplorerApi {
+  const log = vscode.window.createOutputChannel('PTE Explorer', { log: true });
+  const registry = new EditorRegistry();
+  const links = new LinkManager(context.workspaceState, log);
+  const problems = new ProblemsPublisher(links);
+  const tree = new ExplorerTree(registry, links);
+  context.subscriptions.push(log, registry, links, problems, tree);
+
+  const host: SessionHost = {
+    links,
+    log,
+    selected: (session, target) => void tree.select(session.document.uri, target),
+    command: (session, event) => {
+      const uri = session.document.uri.toString();
+      switch (event.command) {
+        case 'goToBackingTensor':
+        case 'findReferences':
+          void vscode.commands.executeCommand(`pteExplorer.${event.command}`, uri, event.key ?? undefined);
+          return;
+        case 'linkDataFiles':
+          void vscode.commands.executeCommand('pteExplorer.linkDataFiles', uri);
+          return;
+        case 'openDataFile':
+          if (event.path) void vscode.commands.executeCommand('pteExplorer.openDataFile', event.path);
+          return;
+        case 'reopenWith':
+          void vscode.commands.executeCommand('workbench.action.reopenWithEditor');
+          return;
+      }
+    },
+  };
+  ExecutorchEditorProvider.register(context, new ExecutorchEditorProvider(context.extensionUri, registry, links, problems, host));
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('pteExplorer.reveal', (uri: string, target: unknown) =>
+      registry.reveal(vscode.Uri.parse(uri), parseRevealTarget(target)).then(() => undefined)),
+    vscode.commands.registerCommand('pteExplorer.openDataFile', (arg: string | { file?: string }) => {
+      const file = typeof arg === 'string' ? arg : arg?.file;
+      if (!file) return undefined;
+      const uri = vscode.Uri.file(file);
+      return vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
+    }),
+    vscode.commands.registerCommand('pteExplorer.goToBackingTensor', (a?: unknown, b?: unknown) => goToBackingTensor(registry, links, a, b)),
+    vscode.commands.registerCommand('pteExplorer.findReferences', (a?: unknown, b?: unknown) => findReferences(registry, links, a, b)),
+    vscode.commands.registerCommand('pteExplorer.linkDataFiles', (a?: unknown, b?: unknown) => linkDataFiles(registry, links, a, b)),
+    vscode.commands.registerCommand('pteExplorer.refresh', async () => {
+      await Promise.all(registry.allDocuments().map((d) => d.reload()));
+      tree.refresh();
+    }),
+  );
+  return { registry, links, tree };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through the context's subscriptions.
+}

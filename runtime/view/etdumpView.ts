@@ -1,0 +1,62 @@
+import { ETDump, ETDumpEvent, ETDumpValue } from '../format/etdump/model';
+import { formatNumber } from './elements';
+import { formatBytes } from './formatBytes';
+import { EtdumpEventView, EtdumpView } from './model';
+
+/** Events listed per file; a dump with more says how many were left out. */
+export const MAX_EVENTS = 20_000;
+
+function debugValue(v: ETDumpValue | null): string {
+  if (!v) return '';
+  switch (v.type) {
+    case 'int':
+      return v.value.toString();
+    case 'bool':
+      return v.value ? 'True' : 'False';
+    case 'float':
+    case 'double':
+      return formatNumber(v.value);
+    case 'tensor':
+      return `${v.dtype}[${v.sizes.join(', ')}] @ ${v.offset}`;
+    case 'tensorList':
+      return `${v.tensors.length} tensors`;
+    case 'unknown':
+      return `unknown(${v.tag})`;
+    default:
+      return v.type;
+  }
+}
+
+function eventView(run: number, index: number, e: ETDumpEvent): EtdumpEventView {
+  switch (e.kind) {
+    case 'profile':
+      return { run, index, kind: 'profile', name: e.name, detail: `${(e.endTime - e.startTime).toString()} ticks`, instruction: e.instructionId >= 0 ? e.instructionId : null };
+    case 'allocation':
+      return { run, index, kind: 'allocation', name: `allocator ${e.allocatorId}`, detail: formatBytes(e.size), instruction: null };
+    case 'debug':
+      return { run, index, kind: 'debug', name: e.name, detail: debugValue(e.value), instruction: e.instructionId >= 0 ? e.instructionId : null };
+    default:
+      return { run, index, kind: 'empty', name: '', detail: '', instruction: null };
+  }
+}
+
+export function etdumpView(dump: ETDump): EtdumpView {
+  const events: EtdumpEventView[] = [];
+  let total = 0;
+  dump.runs.forEach((r, run) => r.events.forEach((e, i) => {
+    total++;
+    if (events.length < MAX_EVENTS) events.push(eventView(run, i, e));
+  }));
+  return {
+    facts: [
+      { label: 'Identifier', value: 'ED00' },
+      { label: 'File size', value: formatBytes(dump.fileSize) },
+      { label: 'Size-prefixed', value: dump.sizePrefixed ? 'yes (written by the runtime)' : 'no (written by Python tooling)' },
+      { label: 'Version', value: String(dump.version) },
+      { label: 'Runs', value: String(dump.runs.length) },
+    ],
+    runs: dump.runs.map((r) => ({ name: r.name, events: r.events.length, allocators: [...r.allocators] })),
+    events,
+    omittedEvents: total - events.length,
+  };
+}

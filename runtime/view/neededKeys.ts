@@ -1,0 +1,12 @@
+import { Program } from '../format/pte/model';
+import { externalKeys } from '../link/externalTensors';
+import { ExtraReference } from '../link/model';
+
+/**
+ * Keys a program needs from data files: its EXTERNAL tensors' keys and the
+ * delegate keys its own named_data lacks. Empty means no data file is needed.
+ */
+export function keysNeededFromDataFiles(program: Program, references: readonly ExtraReference[]): string[] {
+  const own = new Set(program.namedData.map((n) => n.key));
+  return [...new Set([...externalKeys(program), ...references.map((r) => r.key).filter((k) => !own.has(k))])];
+}

@@ -1,0 +1,35 @@
+import * as assert from 'node:assert/strict';
+import { MAX_ROWS, MAX_STRING, parseRevealTarget, parseWebviewMessage, ProtocolError } from '../../webview/protocol';
+
+const rejects = (raw: unknown, reason: RegExp) => assert.throws(() => parseWebviewMessage(raw), (e: unknown) => e instanceof ProtocolError && reason.test(e.message));
+
+describe('webview protocol: messages from a webview', () => {
+  it('accepts each message type and keeps only the known fields', () => {
+    assert.deepEqual(parseWebviewMessage({ id: 1, body: { type: 'ready', extra: 'dropped' } }), { id: 1, body: { type: 'ready' } });
+    assert.deepEqual(parseWebviewMessage({ id: 2, body: { type: 'rows', table: 'values', method: 0, start: 200, count: 200, filter: 'float' } }).body,
+      { type: 'rows', table: 'values', method: 0, start: 200, count: 200, filter: 'float' });
+    assert.deepEqual(parseWebviewMessage({ id: 3, body: { type: 'tensorPreview', key: 'a', dtype: null } }).body, { type: 'tensorPreview', key: 'a', dtype: null });
+    assert.deepEqual(parseWebviewMessage({ id: 4, body: { type: 'selected', target: { kind: 'instruction', method: 1, index: 7, x: 1 } } }).body,
+      { type: 'selected', target: { kind: 'instruction', method: 1, index: 7 } });
+    assert.deepEqual(parseWebviewMessage({ id: 5, body: { type: 'command', command: 'goToBackingTensor', key: 'w', path: null } }).body,
+      { type: 'command', command: 'goToBackingTensor', key: 'w', path: null });
+    assert.deepEqual(parseWebviewMessage({ id: 6, body: { type: 'painted', ms: 12.5, error: null } }).body, { type: 'painted', ms: 12.5, error: null });
+  });
+
+  it('rejects what the protocol does not allow', () => {
+    rejects(null, /message is not an object/);
+    rejects({ id: -1, body: { type: 'ready' } }, /^id must be/);
+    rejects({ id: 1.5, body: { type: 'ready' } }, /^id must be/);
+    rejects({ id: 1, inReplyTo: 0, body: { type: 'ready' } }, /answer no requests/);
+    rejects({ id: 1, body: { type: 'runProgram' } }, /^type must be one of/);
+    rejects({ id: 1, body: { type: 'rows', table: 'operators', method: 0, start: 0, count: 1, filter: '' } }, /^table/);
+    rejects({ id: 1, body: { type: 'rows', table: 'values', method: 0, start: 0, count: MAX_ROWS + 1, filter: '' } }, /^count/);
+    rejects({ id: 1, body: { type: 'rows', table: 'values', method: '0', start: 0, count: 1, filter: '' } }, /^method/);
+    rejects({ id: 1, body: { type: 'tensorPreview', key: 'k'.repeat(MAX_STRING + 1), dtype: null } }, /^key/);
+    rejects({ id: 1, body: { type: 'command', command: 'executeCommand', key: null, path: null } }, /^command/);
+    rejects({ id: 1, body: { type: 'painted', ms: Infinity, error: null } }, /^ms/);
+    rejects({ id: 1, body: { type: 'painted', ms: 1 } }, /^error/);
+    rejects({ id: 1, body: { type: 'selected', target: { kind: 'tensor' } } }, /^key/);
+    assert.throws(() => parseRevealTarget({ kind: 'file', path: '/etc/passwd' }), ProtocolError);
+  });
+});

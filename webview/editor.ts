@@ -1,0 +1,24 @@
+import { HostChannel } from './channel';
+import { LinkView } from '../runtime/view/model';
+import { RevealTarget } from './protocol';
+
+/** What every editor view gets: the channel to the host and a way to report selection. */
+export interface EditorContext {
+  channel: HostChannel;
+  /** Tells the host what the person selected, so the tree follows. */
+  selected(target: RevealTarget): void;
+  /** Remembered across the webview being hidden and shown again. */
+  state: ViewState;
+  saveState(): void;
+}
+
+export interface ViewState {
+  tab?: string;
+  method?: number;
+}
+
+export interface Editor {
+  element: HTMLElement;
+  reveal(target: RevealTarget): void;
+  updateLinks?(links: LinkView): void;
+}

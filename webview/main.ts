@@ -1,0 +1,77 @@
+import './elements';
+import { HostChannel } from './channel';
+import { dataFileEditor } from './dataFileEditor';
+import { h } from './dom';
+import { Editor, EditorContext, ViewState } from './editor';
+import { errorEditor } from './errorEditor';
+import { etdumpEditor } from './etdumpEditor';
+import { programEditor } from './programEditor';
+import { DocumentView, RevealTarget } from './protocol';
+
+/**
+ * Entry point of every editor webview: asks the host for the document, shows
+ * the editor for its kind, and follows reveals, link updates and reloads.
+ */
+const app = document.getElementById('app')!;
+let editor: Editor | null = null;
+let painted = false;
+let renderError: string | null = null;
+
+document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+
+const channel = new HostChannel((message) => {
+  switch (message.type) {
+    case 'reveal':
+      editor?.reveal(message.target);
+      return;
+    case 'links':
+      editor?.updateLinks?.(message.links);
+      return;
+    case 'reload':
+      void load();
+      return;
+  }
+});
+
+const state: ViewState = channel.getState<ViewState>() ?? {};
+const ctx: EditorContext = {
+  channel,
+  selected: (target: RevealTarget) => channel.send({ type: 'selected', target }),
+  state,
+  saveState: () => channel.setState(state),
+};
+
+function build(doc: DocumentView): Editor {
+  switch (doc.kind) {
+    case 'pte':
+    case 'bpte':
+      return programEditor(doc, ctx);
+    case 'ptd':
+      return dataFileEditor(doc, ctx);
+    case 'etdp':
+      return etdumpEditor(doc, ctx);
+    case 'error':
+      return errorEditor(doc, ctx);
+  }
+}
+
+async function load(): Promise<void> {
+  app.setAttribute('aria-busy', 'true');
+  try {
+    const init = await channel.request({ type: 'ready' });
+    editor = build(init.document);
+    app.replaceChildren(editor.element);
+    if (init.reveal) editor.reveal(init.reveal);
+  } catch (e) {
+    renderError = (e as Error).message;
+    app.replaceChildren(h('p', { className: 'error-text', role: 'alert' }, `This file could not be shown: ${renderError}`));
+  } finally {
+    app.removeAttribute('aria-busy');
+  }
+  if (!painted) {
+    painted = true;
+    requestAnimationFrame(() => requestAnimationFrame(() => channel.send({ type: 'painted', ms: performance.now(), error: renderError })));
+  }
+}
+
+void load();

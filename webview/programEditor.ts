@@ -1,0 +1,113 @@
+import { LinkView } from '../runtime/view/model';
+import { h } from './dom';
+import { Editor, EditorContext } from './editor';
+import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
+import { externalPanel, ExternalPanel, namedDataPanel } from './externalPanel';
+import { methodTable, MethodTable } from './methodTables';
+import { overviewPanel } from './overviewPanel';
+import { DocumentView, RevealTarget } from './protocol';
+import { Tabs } from './tabs';
+import { testCasesPanel } from './testCasesPanel';
+
+type ProgramDocument = Extract<DocumentView, { kind: 'pte' | 'bpte' }>;
+
+/**
+ * The editor of a `.pte` (and of the program inside a `.bpte`): overview,
+ * instructions, values, delegates, named data, external data and, for
+ * bundles, test cases, one tab each.
+ */
+export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor {
+  const program = doc.program;
+  let links = doc.links;
+  let instructions: MethodTable | undefined;
+  let values: MethodTable | undefined;
+  let delegates: DelegatesPanel | undefined;
+  let external: ExternalPanel | undefined;
+  let named: ReturnType<typeof namedDataPanel> | undefined;
+  let tests: ReturnType<typeof testCasesPanel> | undefined;
+  let overview: ReturnType<typeof overviewPanel> | undefined;
+
+  const externalCount = () => links.keys.filter((k) => k.status !== 'inProgram').length;
+  const problemCount = () => links.problems.filter((p) => p.severity === 'error').length;
+  const tabs: Tabs = new Tabs([
+    { id: 'overview', title: 'Overview', build: () => (overview = overviewPanel(program, () => links, ctx, (m) => void showInstructions(m))).element },
+    { id: 'instructions', title: 'Instructions', badge: program.methods.reduce((n, m) => n + m.instructionCount, 0), build: () => (instructions = methodTable('instructions', program.methods, ctx, (row, m) => {
+      if ('delegateIndex' in row && row.delegateIndex !== null) void showDelegate(m, row.delegateIndex);
+    })).element },
+    { id: 'values', title: 'Values', badge: program.methods.reduce((n, m) => n + m.valueCount, 0), build: () => (values = methodTable('values', program.methods, ctx)).element },
+    { id: 'delegates', title: 'Delegates', badge: program.delegates.length, build: () => (delegates = delegatesPanel(program.delegates, ctx)).element },
+    { id: 'named', title: 'Named data', badge: program.namedData.length, build: () => (named = namedDataPanel(program.namedData, ctx)).element },
+    { id: 'external', title: 'External data', badge: doc.links.settled ? externalCount() : program.externalTensorCount, build: () => (external = externalPanel(links, ctx)).element },
+    ...(doc.kind === 'bpte' ? [{ id: 'tests', title: 'Test cases', badge: doc.bundle.testCases.length, build: () => (tests = testCasesPanel(doc.bundle, ctx)).element }] : []),
+  ], (id) => {
+    ctx.state.tab = id;
+    ctx.saveState();
+  });
+
+  const problems = h('span', { className: 'tab-problems', role: 'status' });
+  const showProblems = () => {
+    const n = problemCount();
+    problems.textContent = n ? `${n} link problem${n > 1 ? 's' : ''}` : '';
+  };
+  showProblems();
+
+  async function showInstructions(method: number, index?: number): Promise<void> {
+    tabs.show('instructions');
+    await instructions!.show(method, index);
+  }
+  async function showDelegate(method: number, index: number): Promise<void> {
+    tabs.show('delegates');
+    await delegates!.show(method, index);
+  }
+
+  const element = h('div', { className: 'editor program-editor' },
+    h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, `${doc.kind === 'bpte' ? 'bundled program' : 'program'} ${program.identifier}`), problems),
+    tabs.element);
+  tabs.show(ctx.state.tab ?? 'overview');
+
+  return {
+    element,
+    reveal(target: RevealTarget) {
+      switch (target.kind) {
+        case 'overview':
+          tabs.show('overview');
+          return;
+        case 'method':
+          void showInstructions(target.method);
+          return;
+        case 'instruction':
+          void showInstructions(target.method, target.index);
+          return;
+        case 'value':
+          tabs.show('values');
+          void values!.show(target.method, target.index);
+          return;
+        case 'delegate':
+          void showDelegate(target.method, target.index);
+          return;
+        case 'namedData':
+          tabs.show('named');
+          void named!.show(target.key);
+          return;
+        case 'externalKey':
+          tabs.show('external');
+          void external!.show(target.key);
+          return;
+        case 'testCase':
+          tabs.show('tests');
+          void tests?.show(target.index);
+          return;
+        default:
+          return;
+      }
+    },
+    updateLinks(next: LinkView) {
+      links = next;
+      external?.update(next);
+      overview?.updateLinks();
+      showProblems();
+      const badge = tabs.element.querySelector('[data-tab=external] vscode-badge');
+      if (badge) badge.textContent = String(externalCount());
+    },
+  };
+}
