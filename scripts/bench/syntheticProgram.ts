@@ -1,5 +1,6 @@
 import * as flatbuffers from 'flatbuffers';
 import * as fb from '../../runtime/format/generated/program_generated';
+import { seededRandom as prng } from '../../runtime/exec/randomInputs';
 
 /**
  * A large, valid ExecuTorch program built in memory, for decode benchmarks.
@@ -60,17 +61,6 @@ const HEADER_AT = 8;
 const HEADER_LENGTH = 32;
 const SEGMENT_ALIGNMENT = 16;
 
-/** mulberry32: small, fast, good enough for shapes and choices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function alignUp(n: number, alignment: number): number {
   return Math.ceil(n / alignment) * alignment;

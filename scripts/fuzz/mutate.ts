@@ -1,14 +1,4 @@
-/** Deterministic 32-bit PRNG (mulberry32), so every fuzz case can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../../runtime/exec/randomInputs';
 
 export const STRATEGIES = ['bitFlip', 'randomBytes', 'interestingU32', 'truncate', 'copyBlock'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
