@@ -19,3 +19,7 @@ fi
 # host; the CPU binaries it needs ship inside the package.
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
+
+# A real VS Code (the server in npm code-server, pinned in tools/vscode/) and
+# Debian's chromium for the integration and browser tests, in a cache folder.
+bash scripts/vscode/install.sh >/dev/null

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
+import { Browser } from 'playwright-core';
 import { launchChromium, makeTempRoot, remoteUri, REPO_ROOT, startServer, workbenchUrl } from './harness';
 
 /**
@@ -11,15 +12,18 @@ import { launchChromium, makeTempRoot, remoteUri, REPO_ROOT, startServer, workbe
  * exits non-zero unless the tests report `N passed, 0 failed`.
  *
  * Usage: node out/scripts/vscode/runIntegration.js [--grep PATTERN]
+ * Environment: PTE_EXPLORER_FIXTURES (real fixtures folder), PTE_EXPLORER_LARGE_PTD
+ * (a real large .ptd for the large-file test), PTE_EXPLORER_IT_SCREENSHOT_MS
+ * (screenshot the workbench this often, into test-output/screenshots, to debug).
  */
 
 const FIXTURES = process.env.PTE_EXPLORER_FIXTURES ?? path.resolve(REPO_ROOT, '../shared/fixtures/real');
 const TIMEOUT_MS = Number(process.env.PTE_EXPLORER_TEST_TIMEOUT_MS ?? 170_000);
 /** Offline noise from the workbench that says nothing about our tests. */
-const NOISE = /ENOTFOUND|open-vsx|vsda|service-worker|ServiceWorker|Failed to load resource|telemetry|marketplace|gallery/i;
+const NOISE = /ENOTFOUND|open-vsx|vsda|service-worker|ServiceWorker|Failed to load resource|telemetry|marketplace|gallery|connection token|Creating a socket|builtin extensions cache|ChatSessionStore/i;
 const SUMMARY = /^(\d+) passed, (\d+) failed/m;
 
-async function main(): Promise<number> {
+async function main(): Promise<{ code: number; summary: RegExpExecArray | null }> {
   const testsModule = path.join(REPO_ROOT, 'out/test/integration/index.js');
   for (const needed of [path.join(REPO_ROOT, 'dist/extension.js'), testsModule]) {
     if (!existsSync(needed)) throw new Error(`${needed} is missing: run npm run build && npm run bundle`);
@@ -36,10 +40,11 @@ async function main(): Promise<number> {
       PTE_EXPLORER_TEST_GREP: grep >= 0 ? process.argv[grep + 1] : '',
     },
   });
-  const browser = await launchChromium(root);
   const lines: string[] = [];
   let summary: RegExpExecArray | null = null;
+  let browser: Browser | undefined;
   try {
+    browser = await launchChromium(root);
     const page = await browser.newPage();
     const exit = new Promise<number>((resolve) => {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
@@ -47,8 +52,10 @@ async function main(): Promise<number> {
     await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
       const line = format(...(args as [unknown, ...unknown[]])).replace(/%c/g, '');
       lines.push(line);
-      summary ??= SUMMARY.exec(line);
-      if (!NOISE.test(line)) process.stdout.write(`${line}\n`);
+      const counts = SUMMARY.exec(line);
+      summary ??= counts;
+      // The counts are printed once, last, by the runner.
+      if (!counts && !NOISE.test(line)) process.stdout.write(`${line}\n`);
     });
     page.on('pageerror', (e) => lines.push(`[page error] ${e.message}`));
     page.on('console', (m) => {
@@ -68,14 +75,16 @@ async function main(): Promise<number> {
     const code = await Promise.race([exit, timeout]);
     clearInterval(timer);
     if (code !== 0) lines.push(`[runner] workbench exited with ${code}`);
-    return summaryExit(code, summary);
+    return { code, summary };
   } finally {
-    await browser.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
     await server.stop();
     const out = path.join(REPO_ROOT, 'test-output');
     mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, 'integration.log'), `${lines.join('\n')}\n`);
-    process.stdout.write(`logs: test-output/integration.log, ${server.logFile}\n`);
+    copyFileSync(server.logFile, path.join(out, 'integration-server.log'));
+    rmSync(root, { recursive: true, force: true });
+    process.stdout.write('logs: test-output/integration.log, test-output/integration-server.log\n');
   }
 }
 
@@ -89,7 +98,7 @@ function summaryExit(code: number, summary: RegExpExecArray | null): number {
 }
 
 main().then(
-  (code) => process.exit(code),
+  ({ code, summary }) => process.exit(summaryExit(code, summary)),
   (e: unknown) => {
     process.stdout.write(`${e instanceof Error ? e.stack : String(e)}\n0 passed, 1 failed\n`);
     process.exit(1);

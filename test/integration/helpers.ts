@@ -53,25 +53,29 @@ export const blankWebviews: string[] = [];
  * The web workbench sometimes leaves a new webview blank: every webview of a
  * view type shares one origin, each registers its own service worker there,
  * and a frame created while the worker is being replaced can wait forever
- * for its controller (our page is never loaded). Then all editors are closed
- * and the file opened again, at most twice; retries are logged and counted.
+ * for its controller (the frame logs "Found unexpected service worker
+ * controller … Waiting for controllerchange" and our page is never loaded).
+ * Then all editors are closed and the file opened again, at most three
+ * times; retries are logged and counted.
  */
 export async function openAndPaint(file: string): Promise<EditorSession> {
   const uri = vscode.Uri.file(file);
   const { registry } = await api();
   const viewType = VIEW_TYPES[path.extname(file).slice(1) as keyof typeof VIEW_TYPES];
-  for (let attempt = 1; ; attempt++) {
+  const timeouts = [5_000, 5_000, 8_000, 15_000];
+  for (const [attempt, timeout] of timeouts.entries()) {
     await vscode.commands.executeCommand('vscode.openWith', uri, viewType, { preview: false });
     try {
-      return await waitFor(`${path.basename(file)} to paint`, () => registry.sessionsFor(uri).find((s) => s.paintedMs !== null), attempt < 3 ? 5_000 : 15_000);
+      return await waitFor(`${path.basename(file)} to paint`, () => registry.sessionsFor(uri).find((s) => s.paintedMs !== null), timeout);
     } catch (e) {
-      if (attempt >= 3) throw e;
+      if (attempt === timeouts.length - 1) throw e;
       blankWebviews.push(path.basename(file));
       console.log(`[retry] the webview of ${path.basename(file)} stayed blank; opening it again`);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 2000 + 1000 * attempt));
     }
   }
+  throw new Error('unreachable');
 }
 
 export function activeTabInput(): unknown {

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
+import { blankWebviews } from './helpers';
 
 /**
  * Entry point the extension host loads for `extensionTestsPath`: runs every
@@ -18,6 +19,7 @@ export async function run(): Promise<void> {
     const runner = mocha.run((failed) => resolve(failed));
     runner.once('end', () => {
       const { passes = 0, failures = 0 } = runner.stats ?? {};
+      if (blankWebviews.length) console.log(`the web workbench left ${blankWebviews.length} webview(s) blank; reopened: ${blankWebviews.join(', ')}`);
       console.log(`${passes} passed, ${failures} failed`);
     });
   });

@@ -35,7 +35,13 @@ export class Workbench {
     const extensionsDir = path.join(root, 'extensions');
     const installLog = installExtension(vsix, root, extensionsDir);
     const server = await startServer({ root, extensionsDir });
-    const browser = await launchChromium(root);
+    let browser: Browser;
+    try {
+      browser = await launchChromium(root);
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const bench = new Workbench(root, workspace, server, browser, page);
     bench.installLog = installLog;
@@ -46,8 +52,13 @@ export class Workbench {
       if (m.type() === 'error' && /\/webview\//.test(m.location().url)) bench.consoleErrors.push(`${text} (${m.location().url})`);
     });
     page.on('pageerror', (e) => bench.consoleErrors.push(e.message));
-    await page.goto(workbenchUrl(server, workspace));
-    await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+    try {
+      await page.goto(workbenchUrl(server, workspace));
+      await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+    } catch (e) {
+      await bench.close();
+      throw e;
+    }
     return bench;
   }
 
