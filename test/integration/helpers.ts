@@ -55,14 +55,14 @@ export const blankWebviews: string[] = [];
  * and a frame created while the worker is being replaced can wait forever
  * for its controller (the frame logs "Found unexpected service worker
  * controller … Waiting for controllerchange" and our page is never loaded).
- * Then all editors are closed and the file opened again, at most three
+ * Then all editors are closed and the file opened again, at most five
  * times; retries are logged and counted.
  */
 export async function openAndPaint(file: string): Promise<EditorSession> {
   const uri = vscode.Uri.file(file);
   const { registry } = await api();
   const viewType = VIEW_TYPES[path.extname(file).slice(1) as keyof typeof VIEW_TYPES];
-  const timeouts = [5_000, 5_000, 8_000, 15_000];
+  const timeouts = [5_000, 5_000, 8_000, 15_000, 15_000, 20_000];
   for (const [attempt, timeout] of timeouts.entries()) {
     await vscode.commands.executeCommand('vscode.openWith', uri, viewType, { preview: false });
     try {

@@ -9,7 +9,7 @@ import { blankWebviews } from './helpers';
  * last line it logs is `N passed, N failed`, which the runner reads.
  */
 export async function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'bdd', timeout: 150_000, color: false, reporter: 'spec' });
   const grep = process.env.PTE_EXPLORER_TEST_GREP;
   if (grep) mocha.grep(grep);
   for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
