@@ -1,4 +1,4 @@
-import { formatInstruction, instructionTarget, methodInstructions, valueLiteral } from '../format/pte/describe';
+import { formatInstruction, instructionOperands, instructionTarget, methodInstructions, valueLiteral } from '../format/pte/describe';
 import { Instruction, Method, TensorValue } from '../format/pte/model';
 import { alignSequences } from './align';
 import { ArgumentChange, InstructionRow, InstructionSide, MethodCounts } from './model';
@@ -35,26 +35,10 @@ function argumentText(method: Method, index: number): string {
   return v?.kind === 'tensor' ? `%${index}: ${tensorText(v.tensor)}` : valueLiteral(method, index);
 }
 
-/** The value indices an instruction reads or writes, in argument order. */
-export function operands(ins: Instruction): number[] {
-  switch (ins.kind) {
-    case 'kernel':
-    case 'delegate':
-      return ins.args;
-    case 'move':
-      return [ins.from, ins.to];
-    case 'jumpFalse':
-      return [ins.condValueIndex];
-    case 'free':
-      return [ins.valueIndex];
-    default:
-      return [];
-  }
-}
 
 function argumentChanges(ma: Method, ia: Instruction, mb: Method, ib: Instruction): ArgumentChange[] {
-  const xa = operands(ia);
-  const xb = operands(ib);
+  const xa = instructionOperands(ia);
+  const xb = instructionOperands(ib);
   const out: ArgumentChange[] = [];
   for (let p = 0; p < Math.max(xa.length, xb.length); p++) {
     const ka = p < xa.length ? argumentKey(ma, xa[p]) : null;

@@ -1,6 +1,6 @@
 import { methodInstructions } from '../format/pte/describe';
 import { Method } from '../format/pte/model';
-import { operands } from './instructionDiff';
+import { instructionOperands } from '../format/pte/describe';
 import { InstructionRow, PropertyRow } from './model';
 import { formatBytes } from './units';
 
@@ -16,8 +16,8 @@ function placement(ma: Method, mb: Method, rows: readonly InstructionRow[]): { c
   let moved = 0;
   for (const row of rows) {
     if (!row.a || !row.b) continue;
-    const xa = operands(la[row.a.index]);
-    const xb = operands(lb[row.b.index]);
+    const xa = instructionOperands(la[row.a.index]);
+    const xb = instructionOperands(lb[row.b.index]);
     for (let p = 0; p < Math.min(xa.length, xb.length); p++) {
       const va = ma.values[xa[p]];
       const vb = mb.values[xb[p]];

@@ -2,7 +2,7 @@ import { DelegatePayload } from '../format/delegatePayloads';
 import { methodInstructions } from '../format/pte/describe';
 import { Program } from '../format/pte/model';
 import { XnnpackGraph } from '../format/xnnpack/model';
-import { operands } from './instructionDiff';
+import { instructionOperands } from '../format/pte/describe';
 import { Inventory, InventoryItem, valueKey } from './inventory';
 import { layerOf } from './layers';
 import { ProgramDiff } from './model';
@@ -60,8 +60,8 @@ function pairsByUse(diff: ProgramDiff, a: PairingSide, b: PairingSide): [string,
     const lb = methodInstructions(mb);
     for (const row of m.instructions) {
       if (!row.a || !row.b) continue;
-      const xa = operands(la[row.a.index]);
-      const xb = operands(lb[row.b.index]);
+      const xa = instructionOperands(la[row.a.index]);
+      const xb = instructionOperands(lb[row.b.index]);
       for (let p = 0; p < Math.min(xa.length, xb.length); p++) {
         const ka = methodKey(a, m.name, xa[p]);
         const kb = methodKey(b, m.name, xb[p]);

@@ -1,26 +1,10 @@
-import { formatInstruction, instructionTarget, valueLiteral, valueType } from '../format/pte/describe';
+import { formatInstruction, instructionOperands, instructionTarget, valueLiteral, valueType } from '../format/pte/describe';
 import { Instruction, Method, TensorValue, Value } from '../format/pte/model';
 import { formatBytes } from './formatBytes';
 import { InstructionRow, RowPage, ValueRow } from './model';
 
 /** Largest page a view may ask for at once. */
 export const MAX_PAGE_ROWS = 2000;
-
-function instructionArgs(ins: Instruction): number[] {
-  switch (ins.kind) {
-    case 'kernel':
-    case 'delegate':
-      return ins.args;
-    case 'move':
-      return [ins.from, ins.to];
-    case 'jumpFalse':
-      return [ins.condValueIndex];
-    case 'free':
-      return [ins.valueIndex];
-    default:
-      return [];
-  }
-}
 
 export function instructionRow(method: Method, ins: Instruction, index: number, chain: number): InstructionRow {
   return {
@@ -29,7 +13,7 @@ export function instructionRow(method: Method, ins: Instruction, index: number, 
     kind: ins.kind,
     target: instructionTarget(method, ins),
     text: formatInstruction(method, ins),
-    argTypes: instructionArgs(ins).map((a) => `%${a}: ${valueType(method.values[a])}`).join('\n'),
+    argTypes: instructionOperands(ins).map((a) => `%${a}: ${valueType(method.values[a])}`).join('\n'),
     delegateIndex: ins.kind === 'delegate' ? ins.delegateIndex : null,
   };
 }

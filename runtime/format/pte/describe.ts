@@ -93,6 +93,23 @@ export function formatInstruction(method: Method, ins: Instruction): string {
   }
 }
 
+/** The value indices an instruction reads or writes, in argument order. */
+export function instructionOperands(ins: Instruction): number[] {
+  switch (ins.kind) {
+    case 'kernel':
+    case 'delegate':
+      return ins.args;
+    case 'move':
+      return [ins.from, ins.to];
+    case 'jumpFalse':
+      return [ins.condValueIndex];
+    case 'free':
+      return [ins.valueIndex];
+    default:
+      return [];
+  }
+}
+
 export function methodInstructions(method: Method): Instruction[] {
   return method.chains.flatMap((c) => c.instructions);
 }
