@@ -35,6 +35,20 @@ class OuterBuffer extends CheckedByteBuffer {
     return super.readInt32(offset);
   }
 
+  // The base class reads vtables and number vectors straight from the bytes
+  // (its fast paths), so those reads are guarded here too.
+  override __offset(bbPos: number, vtableOffset: number): number {
+    this.guard(bbPos, 4);
+    this.guard(bbPos - this.readInt32(bbPos), 4);
+    return super.__offset(bbPos, vtableOffset);
+  }
+
+  override vectorStart(bbPos: number, vtableOffset: number, elementSize: number): number {
+    const start = super.vectorStart(bbPos, vtableOffset, elementSize);
+    if (start >= 0) this.guard(start - 4, 4 + this.vectorLength * elementSize);
+    return start;
+  }
+
   override __string(offset: number, optEncoding?: unknown): string | Uint8Array {
     const text = super.__string(offset, optEncoding);
     const start = offset + this.readInt32(offset);
