@@ -47,7 +47,7 @@ export class ExecutorchEditorProvider implements vscode.CustomReadonlyEditorProv
 
   async resolveCustomEditor(doc: ExecutorchDocument, panel: vscode.WebviewPanel): Promise<void> {
     panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(this.extensionUri) };
-    panel.webview.html = editorHtml(panel.webview, this.extensionUri, doc.name);
     this.registry.addSession(new EditorSession(panel, doc, this.host));
+    panel.webview.html = await editorHtml(panel.webview, this.extensionUri, doc.name);
   }
 }

@@ -4,7 +4,7 @@ import { READABLE_DTYPES } from '../runtime/view/elements';
 import { instructionPage, valuePage } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
-import { CommandEvent, Envelope, HostMessage, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
+import { CommandEvent, Envelope, HostMessage, PaintMarks, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
 import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
@@ -17,6 +17,17 @@ export interface SessionHost {
   command(session: EditorSession, event: CommandEvent): void;
 }
 
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** When the steps of the first open happened on the host, in epoch milliseconds, with the webview's own marks. */
+export interface SessionTiming {
+  resolved: number;
+  readyReceived: number;
+  initPosted: number;
+  paintedReceived: number;
+  webview: PaintMarks | null;
+}
+
 /**
  * One editor panel: answers its webview's requests (document, row pages,
  * tensor previews, XNNPACK graphs) after checking them against the
@@ -25,6 +36,8 @@ export interface SessionHost {
 export class EditorSession implements vscode.Disposable {
   private nextId = 1;
   private ready = false;
+  /** The webview posts `ready` again until answered; a repeat of the answered request gets the same reply. */
+  private readyReply: { id: number; reply: HostMessage } | null = null;
   private pendingReveal: RevealTarget | null = null;
   /** The last thing the person (or a reveal) selected in this editor. */
   lastSelected: RevealTarget | null = null;
@@ -34,6 +47,8 @@ export class EditorSession implements vscode.Disposable {
   renderError: string | null = null;
   /** The last request answered and how long the answer took (for the log and benchmarks). */
   lastAnswer: { type: string; ms: number } | null = null;
+  /** For the open benchmark: the session is created when the editor is resolved. */
+  readonly timing: SessionTiming = { resolved: epochNow(), readyReceived: 0, initPosted: 0, paintedReceived: 0, webview: null };
   private readonly painted = new vscode.EventEmitter<number>();
   readonly onDidPaint = this.painted.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -45,6 +60,7 @@ export class EditorSession implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       document.onDidReload(() => {
         this.ready = false;
+        this.readyReply = null;
         this.post({ type: 'reload' });
       }),
       host.links.onDidChange((uri) => {
@@ -53,7 +69,9 @@ export class EditorSession implements vscode.Disposable {
       }),
       // A hidden webview is torn down (no retained context); it asks for its document again when shown.
       panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.ready = false;
+        if (panel.visible) return;
+        this.ready = false;
+        this.readyReply = null;
       }),
       this.painted,
     );
@@ -87,6 +105,8 @@ export class EditorSession implements vscode.Disposable {
         return;
       case 'painted':
         this.paintedMs = body.ms;
+        this.timing.paintedReceived ||= epochNow();
+        this.timing.webview ??= body.marks ?? null;
         this.renderError = body.error;
         if (body.error) this.host.log.error(`the editor of ${this.document.uri.fsPath} failed to render: ${body.error}`);
         this.painted.fire(body.ms);
@@ -95,10 +115,19 @@ export class EditorSession implements vscode.Disposable {
         this.host.command(this, body);
         return;
       default:
+        if (body.type === 'ready' && this.readyReply?.id === message.id) {
+          this.post(this.readyReply.reply, message.id);
+          return;
+        }
         try {
           const started = performance.now();
+          if (body.type === 'ready') this.timing.readyReceived ||= epochNow();
           const reply = await this.answer(body);
           this.post(reply, message.id);
+          if (body.type === 'ready') {
+            this.readyReply = { id: message.id, reply };
+            this.timing.initPosted ||= epochNow();
+          }
           this.lastAnswer = { type: body.type, ms: performance.now() - started };
         } catch (e) {
           this.post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }, message.id);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { parseRevealTarget } from '../webview/protocol';
 import { ProblemsPublisher } from './diagnostics';
+import { CompareController } from './diff/compareController';
 import { ExecutorchEditorProvider } from './editorProvider';
 import { EditorRegistry, viewTypeFor } from './editorRegistry';
 import { SessionHost } from './editorSession';
@@ -8,6 +9,7 @@ import { findReferences } from './findReferences';
 import { goToBackingTensor } from './goToBackingTensor';
 import { linkDataFiles } from './linkDataFiles';
 import { LinkManager } from './links';
+import { RunMethodCommand } from './run/runMethodCommand';
 import { ExplorerTree } from './treeView';
 
 /** What activation returns; the integration tests reach the extension's state through it. */
@@ -15,6 +17,8 @@ export interface PteExplorerApi {
   registry: EditorRegistry;
   links: LinkManager;
   tree: ExplorerTree;
+  run: RunMethodCommand;
+  compare: CompareController;
 }
 
 export function activate(context: vscode.ExtensionContext): PteExplorerApi {
@@ -49,6 +53,10 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
     },
   };
   ExecutorchEditorProvider.register(context, new ExecutorchEditorProvider(context.extensionUri, registry, links, problems, host));
+  const run = new RunMethodCommand(context.extensionUri, registry, links, log);
+  context.subscriptions.push(run, vscode.commands.registerCommand('pteExplorer.runMethod', (a?: unknown, options?: unknown) => run.run(a, options)));
+  const compare = new CompareController(context.extensionUri, registry, links, log);
+  context.subscriptions.push(...compare.register());
 
   context.subscriptions.push(
     vscode.commands.registerCommand('pteExplorer.reveal', (uri: string, target: unknown) =>
@@ -67,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
       tree.refresh();
     }),
   );
-  return { registry, links, tree };
+  return { registry, links, tree, compare, run };
 }
 
 export function deactivate(): void {

@@ -1,5 +1,8 @@
 import { Envelope, HostMessage, ReplyOf, RequestMessage, WebviewMessage } from './protocol';
 
+/** When the editor's script started (epoch ms): main.ts imports this module first, before the components. */
+export const scriptStarted = performance.timeOrigin + performance.now();
+
 interface VsCodeApi {
   postMessage(message: unknown): void;
   getState(): unknown;
@@ -26,6 +29,23 @@ export class HostChannel {
       this.pending.set(id, { resolve: resolve as (m: HostMessage) => void, reject });
       this.api.postMessage({ id, body } satisfies Envelope<WebviewMessage>);
     });
+  }
+
+  /**
+   * A request posted again, with the same id, until its reply arrives: for
+   * `ready`, which nothing else would repeat if a message were dropped while
+   * the workbench was still wiring the webview up. The host answers it
+   * idempotently; a second reply to one id is ignored.
+   */
+  requestUntilAnswered<R extends RequestMessage>(body: R, everyMs = 1000, attempts = 10): Promise<ReplyOf[R['type']]> {
+    const id = this.nextId;
+    const reply = this.request(body);
+    let left = attempts - 1;
+    const timer = setInterval(() => {
+      if (!this.pending.has(id) || left-- <= 0) clearInterval(timer);
+      else this.api.postMessage({ id, body } satisfies Envelope<WebviewMessage>);
+    }, everyMs);
+    return reply.finally(() => clearInterval(timer));
   }
 
   send(body: Exclude<WebviewMessage, RequestMessage>): void {

@@ -49,7 +49,9 @@ export interface XnnpackGraphRequest { type: 'xnnpackGraph'; method: number; del
 /** The person selected something in the editor; the tree follows. */
 export interface SelectedEvent { type: 'selected'; target: RevealTarget }
 /** The first render with data is on screen; `ms` is measured from the webview's start; `error` says why the editor could not be built. */
-export interface PaintedEvent { type: 'painted'; ms: number; error: string | null }
+export interface PaintedEvent { type: 'painted'; ms: number; error: string | null; marks?: PaintMarks }
+/** When the steps to the first paint happened in the webview, in epoch milliseconds (for the open benchmark). */
+export interface PaintMarks { documentStart: number; scriptStart: number; initReceived: number; rendered: number; painted: number; readySent: number }
 
 export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith';
 /** A button or row in the editor asks the host to run a command. */
@@ -93,20 +95,20 @@ export const MAX_ROWS = 2000;
 
 export class ProtocolError extends Error {}
 
-type Fields = Record<string, unknown>;
+export type Fields = Record<string, unknown>;
 
-function object(v: unknown, what: string): Fields {
+export function object(v: unknown, what: string): Fields {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError(`${what} is not an object`);
   return v as Fields;
 }
 
-function int(o: Fields, name: string, max = Number.MAX_SAFE_INTEGER): number {
+export function int(o: Fields, name: string, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[name];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) throw new ProtocolError(`${name} must be an integer in [0, ${max}]`);
   return v;
 }
 
-function str(o: Fields, name: string): string {
+export function str(o: Fields, name: string): string {
   const v = o[name];
   if (typeof v !== 'string' || v.length > MAX_STRING) throw new ProtocolError(`${name} must be a string of at most ${MAX_STRING} characters`);
   return v;
@@ -116,7 +118,7 @@ function strOrNull(o: Fields, name: string): string | null {
   return o[name] === null ? null : str(o, name);
 }
 
-function oneOf<T extends string>(o: Fields, name: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(o: Fields, name: string, allowed: readonly T[]): T {
   const v = o[name];
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new ProtocolError(`${name} must be one of ${allowed.join(', ')}`);
   return v as T;
@@ -143,6 +145,19 @@ export function parseRevealTarget(raw: unknown): RevealTarget {
   }
 }
 
+const PAINT_MARKS = ['documentStart', 'scriptStart', 'readySent', 'initReceived', 'rendered', 'painted'] as const;
+
+function parsePaintMarks(raw: unknown): PaintMarks {
+  const o = object(raw, 'marks');
+  const marks = {} as PaintMarks;
+  for (const name of PAINT_MARKS) {
+    const v = o[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ProtocolError(`marks.${name} must be a non-negative number`);
+    marks[name] = v;
+  }
+  return marks;
+}
+
 const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith'];
 
 function parseBody(raw: unknown): WebviewMessage {
@@ -162,7 +177,7 @@ function parseBody(raw: unknown): WebviewMessage {
     case 'painted': {
       const ms = o.ms;
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new ProtocolError('ms must be a non-negative number');
-      return { type, ms, error: strOrNull(o, 'error') };
+      return { type, ms, error: strOrNull(o, 'error'), ...(o.marks === undefined ? {} : { marks: parsePaintMarks(o.marks) }) };
     }
     case 'command':
       return { type, command: oneOf(o, 'command', COMMANDS), key: strOrNull(o, 'key'), path: strOrNull(o, 'path') };

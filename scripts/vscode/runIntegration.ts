@@ -37,7 +37,7 @@ async function main(): Promise<{ code: number; summary: RegExpExecArray | null }
     env: {
       PTE_EXPLORER_FIXTURES: FIXTURES,
       PTE_EXPLORER_TEST_WORKSPACE: workspace,
-      PTE_EXPLORER_TEST_GREP: grep >= 0 ? process.argv[grep + 1] : '',
+      PTE_EXPLORER_TEST_GREP: grep >= 0 ? process.argv[grep + 1] : process.env.PTE_EXPLORER_TEST_GREP ?? '',
     },
   });
   const lines: string[] = [];
@@ -75,6 +75,9 @@ async function main(): Promise<{ code: number; summary: RegExpExecArray | null }
     const code = await Promise.race([exit, timeout]);
     clearInterval(timer);
     if (code !== 0) lines.push(`[runner] workbench exited with ${code}`);
+    const slow = lines.filter((l) => l.startsWith('[slow]')).length;
+    const reopened = lines.filter((l) => l.startsWith('[retry]')).length;
+    process.stdout.write(`webviews that waited for the workbench's service worker: ${slow} painted late, ${reopened} reopened\n`);
     return { code, summary };
   } finally {
     await browser?.close().catch(() => undefined);

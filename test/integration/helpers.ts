@@ -47,32 +47,51 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | null
 
 /** How often a webview of the web workbench came up blank and was opened again (see openAndPaint). */
 export const blankWebviews: string[] = [];
+/** Webviews that painted only after waiting for the workbench's service worker (see openAndPaint), with how long they took. */
+export const slowWebviews: string[] = [];
+
+/** A paint slower than this waited for the web workbench's service worker, not for us. */
+const SLOW_PAINT_MS = 5_000;
 
 /**
  * Opens a file in its custom editor and waits until the webview has painted.
- * The web workbench sometimes leaves a new webview blank: every webview of a
- * view type shares one origin, each registers its own service worker there,
- * and a frame created while the worker is being replaced can wait forever
- * for its controller (the frame logs "Found unexpected service worker
- * controller … Waiting for controllerchange" and our page is never loaded).
- * Then all editors are closed and the file opened again, at most five
- * times; retries are logged and counted.
+ *
+ * All webviews of the web workbench share one origin and one service
+ * worker; each new webview registers a new version of it and waits
+ * ("Found unexpected service worker controller … Waiting for
+ * controllerchange") until that version takes over. Chromium lets it take
+ * over only when the old version has no fetch in flight, and the worker
+ * answers a webview's resource fetch only when the webview's host does: a
+ * webview closed during a fetch holds the worker for its 30 s timeout, and
+ * every webview opened meanwhile stays blank until then. Our editors fetch
+ * nothing (see extension/webviewHtml.ts), so this comes from other webviews.
+ * The first attempt therefore waits out that timeout; a slow paint is
+ * logged and counted, and only a webview still blank after it is closed and
+ * opened again (at most twice more).
  */
 export async function openAndPaint(file: string): Promise<EditorSession> {
   const uri = vscode.Uri.file(file);
+  const name = path.basename(file);
   const { registry } = await api();
   const viewType = VIEW_TYPES[path.extname(file).slice(1) as keyof typeof VIEW_TYPES];
-  const timeouts = [5_000, 5_000, 8_000, 15_000, 15_000, 20_000];
+  const timeouts = [35_000, 15_000, 20_000];
   for (const [attempt, timeout] of timeouts.entries()) {
+    const started = performance.now();
     await vscode.commands.executeCommand('vscode.openWith', uri, viewType, { preview: false });
     try {
-      return await waitFor(`${path.basename(file)} to paint`, () => registry.sessionsFor(uri).find((s) => s.paintedMs !== null), timeout);
+      const session = await waitFor(`${name} to paint`, () => registry.sessionsFor(uri).find((s) => s.paintedMs !== null), timeout);
+      const ms = performance.now() - started;
+      if (ms > SLOW_PAINT_MS) {
+        slowWebviews.push(`${name} (${(ms / 1000).toFixed(1)} s)`);
+        console.log(`[slow] the webview of ${name} painted after ${(ms / 1000).toFixed(1)} s, waiting for the web workbench's service worker`);
+      }
+      return session;
     } catch (e) {
       if (attempt === timeouts.length - 1) throw e;
-      blankWebviews.push(path.basename(file));
-      console.log(`[retry] the webview of ${path.basename(file)} stayed blank; opening it again`);
+      blankWebviews.push(name);
+      console.log(`[retry] the webview of ${name} stayed blank for ${timeout / 1000} s; closing all editors and opening it again`);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      await new Promise((r) => setTimeout(r, 2000 + 1000 * attempt));
+      await new Promise((r) => setTimeout(r, 2000));
     }
   }
   throw new Error('unreachable');

@@ -26,6 +26,8 @@ export class Workbench {
   readonly cspViolations: string[] = [];
   /** Files whose webview came up blank and were opened again (a web workbench race, see openFromExplorer). */
   readonly blankWebviews: string[] = [];
+  /** Files whose webview painted only after waiting for the workbench's service worker, with how long they took. */
+  readonly slowWebviews: string[] = [];
   installLog = '';
 
   private constructor(readonly root: string, readonly workspace: string, private readonly server: VsCodeServer, private readonly browser: Browser, readonly page: Page) {}
@@ -128,16 +130,20 @@ export class Workbench {
 
   /**
    * Opens a file from the Explorer and waits for its editor to show
-   * `ready` (a selector inside the webview). The web workbench sometimes
-   * leaves a new webview blank (a race between the service workers of
-   * webviews that share an origin); then the editors are closed and the
-   * file opened again, and the retry is counted.
+   * `ready` (a selector inside the webview). A new webview of the web
+   * workbench waits for the service worker all webviews share, which a
+   * webview closed during a resource fetch holds for up to 30 s (see
+   * test/integration/helpers.ts, openAndPaint): the first attempt waits
+   * that out and counts a slow paint; a webview still blank after it is
+   * closed and opened again, and the retry is counted.
    */
   async openFromExplorer(relative: string, ready: string): Promise<FrameLocator> {
     for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
       await this.clickInExplorer(relative);
       try {
-        await this.webview().locator(ready).first().waitFor({ timeout: attempt < 3 ? 10_000 : 20_000 });
+        await this.webview().locator(ready).first().waitFor({ timeout: attempt === 1 ? 35_000 : 20_000 });
+        if (Date.now() - started > 5_000) this.slowWebviews.push(`${relative} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
         return this.webview();
       } catch (e) {
         if (attempt >= 3) throw e;

@@ -1,0 +1,127 @@
+import * as path from 'node:path';
+import {
+  checkMethod, EngineName, LoadedMethod, loadMethod, methodSignature, MethodSignature, openProgram, RunCancelledError,
+  RunValue, SharedData, StepRecord, UnsupportedProgramError,
+} from '../../runtime/exec';
+import { ExecProgram } from '../../runtime/exec/program/openProgram';
+import { TimingView } from '../../webview/runProtocol';
+
+export interface RunPlan {
+  program: ExecProgram;
+  methodIndex: number;
+  engine: EngineName;
+  inputs: readonly RunValue[];
+  /** Runs after the first, for the steady-state time (median). */
+  steadyRuns: number;
+  steps: boolean;
+  signal?: AbortSignal;
+  /** Told what is happening, for a progress notification. */
+  progress?: (message: string) => void;
+}
+
+export interface RunOutcome {
+  outputs: RunValue[];
+  timing: TimingView;
+  steps: StepRecord[] | null;
+}
+
+/**
+ * Runs methods in the extension host. One per window: every program opened
+ * here shares one `SharedData`, so LoRA adapters linked to one foundation
+ * `.ptd` read its bytes once. Loaded methods are kept for Run Again until
+ * their program's links change.
+ */
+export class MethodRunner {
+  private shared = new SharedData();
+  private readonly programs = new Map<string, Promise<ExecProgram>>();
+  private readonly methods = new Map<string, Promise<LoadedMethod>>();
+  private running = 0;
+  private resetWanted = false;
+
+  /** Opens a program with its data files (once per file and data file list). */
+  open(file: string, dataFiles: readonly string[]): Promise<ExecProgram> {
+    const key = `${path.resolve(file)}\u0000${dataFiles.join('\u0000')}`;
+    let pending = this.programs.get(key);
+    if (!pending) {
+      pending = openProgram(file, { dataFiles, shared: this.shared });
+      this.programs.set(key, pending);
+      pending.catch(() => this.programs.delete(key));
+    }
+    return pending;
+  }
+
+  /** Bytes read from programs' data files so far by this window's runs (each range once). */
+  get bytesRead(): number {
+    return this.shared.bytesRead;
+  }
+
+  signatures(program: ExecProgram): MethodSignature[] {
+    return program.program.methods.map(methodSignature);
+  }
+
+  /** Throws UnsupportedProgramError naming every missing operator, backend or data item; runs nothing. */
+  check(program: ExecProgram, methodIndex: number, engine: EngineName): void {
+    const missing = checkMethod(program, methodIndex, engine);
+    if (missing.length > 0) throw new UnsupportedProgramError(program.file, missing);
+  }
+
+  /** Runs `work` (opening, picking, running) with the open files kept: a reset waits until it ends. */
+  async use<T>(work: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      if (--this.running === 0 && this.resetWanted) void this.reset();
+    }
+  }
+
+  async run(plan: RunPlan): Promise<RunOutcome> {
+    const { program, methodIndex, engine, signal } = plan;
+    this.check(program, methodIndex, engine);
+    const key = `${program.file}\u0000${program.dataFiles.map((d) => d.source.name).join('\u0000')}\u0000${methodIndex}\u0000${engine}`;
+    let pending = this.methods.get(key);
+    const fresh = !pending;
+    if (!pending) {
+      plan.progress?.('Loading weights and preparing the method…');
+      pending = loadMethod(program, methodIndex, { engine });
+      this.methods.set(key, pending);
+      pending.catch(() => this.methods.delete(key));
+    }
+    const method = await pending;
+    if (signal?.aborted) throw new RunCancelledError();
+    plan.progress?.('First run…');
+    method.reset();
+    const first = await method.run(plan.inputs, { signal, steps: plan.steps });
+    const later: number[] = [];
+    for (let i = 0; i < plan.steadyRuns; i++) {
+      if (signal?.aborted) throw new RunCancelledError();
+      plan.progress?.(`Steady state: run ${i + 1} of ${plan.steadyRuns}…`);
+      method.reset();
+      later.push((await method.run(plan.inputs, { signal })).runMs);
+    }
+    later.sort((a, b) => a - b);
+    return {
+      outputs: first.outputs,
+      timing: { loadMs: fresh ? method.loadMs : null, firstRunMs: first.runMs, steadyMs: later.length ? later[Math.floor(later.length / 2)] : null, steadyRuns: later.length },
+      steps: first.steps ?? null,
+    };
+  }
+
+  /** Forgets what was opened and loaded (data files changed); the next run reads them again. */
+  async reset(): Promise<void> {
+    // Sources stay open while a run reads them; the reset happens when the last run ends.
+    this.resetWanted = this.running > 0;
+    if (this.resetWanted) return;
+    const methods = [...this.methods.values()];
+    const shared = this.shared;
+    this.methods.clear();
+    this.programs.clear();
+    this.shared = new SharedData();
+    await Promise.all(methods.map((m) => m.then((x) => x.dispose(), () => undefined)));
+    await shared.close();
+  }
+
+  dispose(): Promise<void> {
+    return this.reset();
+  }
+}

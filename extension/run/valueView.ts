@@ -1,0 +1,123 @@
+import { RunValue, Tensor } from '../../runtime/exec';
+import { toNumbers } from '../../runtime/exec/tensor';
+import { formatNumber } from '../../runtime/view/elements';
+import { HistogramView, TensorStatsView } from '../../runtime/view/model';
+import { HeatmapView, ValueView } from '../../webview/runProtocol';
+
+/** Tensors with at most this many elements are shown as tables. */
+export const TABLE_LIMIT = 1024;
+export const HISTOGRAM_BINS = 32;
+/** Heat maps are reduced to at most this many cells a side. */
+export const HEATMAP_MAX_ROWS = 128;
+export const HEATMAP_MAX_COLS = 256;
+
+/** Count, NaN/±Inf, min/max/mean/std (population) over the finite elements. */
+export function numberStats(values: ArrayLike<number>): TensorStatsView {
+  let finite = 0;
+  let nan = 0;
+  let posInf = 0;
+  let negInf = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) nan++;
+    else if (v === Infinity) posInf++;
+    else if (v === -Infinity) negInf++;
+    else {
+      finite++;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (finite === 0) return { count: values.length, finite, nan, posInf, negInf, min: null, max: null, mean: null, std: null };
+  const mean = sum / finite;
+  let m2 = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) m2 += (values[i] - mean) ** 2;
+  return { count: values.length, finite, nan, posInf, negInf, min, max, mean, std: Math.sqrt(m2 / finite) };
+}
+
+/** Finite values in `bins` equal bins over [min, max]; the last bin includes max. Null when nothing is finite. */
+export function histogram(values: ArrayLike<number>, stats: TensorStatsView, bins = HISTOGRAM_BINS): HistogramView | null {
+  if (stats.min === null || stats.max === null) return null;
+  const counts = new Array<number>(bins).fill(0);
+  const width = stats.max - stats.min;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    counts[width > 0 ? Math.min(bins - 1, Math.floor(((v - stats.min) / width) * bins)) : 0]++;
+  }
+  return { min: stats.min, max: stats.max, counts };
+}
+
+/** The two dimensions a heat map shows: the shape without leading 1s, when that is 2-D with at least 2 rows and columns. */
+export function heatmapDims(shape: readonly number[]): [number, number] | null {
+  const rest = shape.slice(shape.findIndex((d) => d !== 1) < 0 ? shape.length : shape.findIndex((d) => d !== 1));
+  return rest.length === 2 && rest[0] >= 2 && rest[1] >= 2 ? [rest[0], rest[1]] : null;
+}
+
+/** Block means over the finite elements, so that a large matrix fits `maxRows × maxCols` cells. */
+export function heatmap(values: ArrayLike<number>, rows: number, cols: number, maxRows = HEATMAP_MAX_ROWS, maxCols = HEATMAP_MAX_COLS): HeatmapView {
+  const outRows = Math.min(rows, maxRows);
+  const outCols = Math.min(cols, maxCols);
+  const sums = new Float64Array(outRows * outCols);
+  const counts = new Uint32Array(outRows * outCols);
+  for (let r = 0; r < rows; r++) {
+    const cellRow = Math.floor((r * outRows) / rows) * outCols;
+    for (let c = 0; c < cols; c++) {
+      const v = values[r * cols + c];
+      if (!Number.isFinite(v)) continue;
+      const cell = cellRow + Math.floor((c * outCols) / cols);
+      sums[cell] += v;
+      counts[cell]++;
+    }
+  }
+  const cells: number[] = new Array(outRows * outCols);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < cells.length; i++) {
+    const v = counts[i] ? sums[i] / counts[i] : NaN;
+    cells[i] = v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { rows: outRows, cols: outCols, sourceRows: rows, sourceCols: cols, values: cells, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0 };
+}
+
+function formatElements(t: Tensor, numbers: Float64Array): string[] {
+  if (t.dtype === 'bool') return Array.from(numbers, (v) => (v !== 0 ? 'true' : 'false'));
+  if (t.dtype === 'int64' || t.dtype === 'uint64') return Array.from(t.data as BigInt64Array, (v) => v.toString());
+  return Array.from(numbers, formatNumber);
+}
+
+export function tensorView(t: Tensor): ValueView {
+  const numbers = toNumbers(t);
+  const stats = numberStats(numbers);
+  const small = numbers.length <= TABLE_LIMIT;
+  const dims = heatmapDims(t.shape);
+  return {
+    kind: 'tensor',
+    dtype: t.dtype,
+    shape: [...t.shape],
+    count: numbers.length,
+    values: small ? formatElements(t, numbers) : null,
+    stats,
+    histogram: small ? null : histogram(numbers, stats),
+    heatmap: dims ? heatmap(numbers, dims[0], dims[1]) : null,
+  };
+}
+
+/** How the run view shows a value: tables or statistics for tensors, text for scalars, lists item by item. */
+export function valueView(v: RunValue): ValueView {
+  switch (v.kind) {
+    case 'tensor': return tensorView(v);
+    case 'int': return { kind: 'int', text: formatNumber(v.value) };
+    case 'double': return { kind: 'double', text: Number.isInteger(v.value) ? v.value.toFixed(1) : formatNumber(v.value) };
+    case 'bool': return { kind: 'bool', text: String(v.value) };
+    case 'string': return { kind: 'string', text: JSON.stringify(v.value) };
+    case 'none': return { kind: 'none', text: 'None' };
+    case 'list': return { kind: 'list', items: v.items.map(valueView) };
+  }
+}

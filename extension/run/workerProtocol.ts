@@ -1,0 +1,71 @@
+import type { BundledCase, EngineName, JsonValue, MethodSignature, MissingItem } from '../../runtime/exec';
+import type { InputChoice, RunReportView } from '../../webview/runProtocol';
+
+/**
+ * Messages between the extension host and the run worker (a worker thread
+ * that opens programs, holds the window's shared weights and runs methods,
+ * so the host stays responsive and a stuck run can be ended).
+ * Tensors stay in the worker: only views, JSON outputs and file paths cross.
+ */
+
+export interface ProgramRef {
+  file: string;
+  dataFiles: string[];
+}
+
+export interface OpenedProgram {
+  signatures: MethodSignature[];
+  bundled: Pick<BundledCase, 'method' | 'index'>[];
+}
+
+export interface RunRequest extends ProgramRef {
+  /** Names the run's outputs in the worker for a later save (one per run view). */
+  runId: string;
+  methodIndex: number;
+  engine: EngineName;
+  choice: InputChoice;
+  steadyRuns: number;
+  steps: boolean;
+}
+
+export interface RunResponse {
+  report: RunReportView;
+  outputs: JsonValue[];
+}
+
+export type WorkerRequest =
+  | { op: 'open'; program: ProgramRef }
+  | { op: 'check'; program: ProgramRef; methodIndex: number; engine: EngineName }
+  | { op: 'run'; request: RunRequest }
+  | { op: 'cancel'; runId: string }
+  | { op: 'save'; runId: string; format: 'npy' | 'json'; target: string }
+  | { op: 'reset' }
+  | { op: 'bytesRead' };
+
+export interface WorkerResults {
+  open: OpenedProgram;
+  check: MissingItem[];
+  run: RunResponse;
+  cancel: null;
+  save: string[];
+  reset: null;
+  bytesRead: number;
+}
+
+export type ErrorKind = 'unsupported' | 'invalidInput' | 'execution' | 'cancelled' | 'format' | 'failed';
+
+export interface WorkerError {
+  kind: ErrorKind;
+  message: string;
+  missing?: MissingItem[];
+}
+
+export type WorkerMessage =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: WorkerError }
+  | { id: number; progress: string };
+
+export interface WorkerEnvelope {
+  id: number;
+  body: WorkerRequest;
+}
