@@ -53,6 +53,11 @@ async function ensureSample(dir: string, config: TransformerConfig, backend: 'po
   console.log(`generated ${dir} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
 }
 
+/** The shared machine's load, printed with the figures so a reader can judge them. */
+function loadAverage(): string {
+  return os.loadavg().map((x) => x.toFixed(2)).join(', ');
+}
+
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
       preset: { type: 'string', default: 'qwen3-0.6b' },
       backend: { type: 'string', default: 'portable' },
       dir: { type: 'string' },
-      runs: { type: 'string', default: '10' },
+      runs: { type: 'string', default: '16' },
       'no-reference': { type: 'boolean' },
       'weight-modes': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
   await ensureSample(dir, PRESETS[preset], backend);
   const foundation = fs.statSync(path.join(dir, 'foundation.ptd')).size;
   console.log(`LoRA sample ${preset} (${backend}, float32): foundation.ptd ${gib(foundation)}, programs base, lora_a, lora_b, lora_c; ${os.cpus().length} cores`);
+  console.log(`machine load average (1, 5, 15 min) at start: ${loadAverage()}`);
 
   const latency = await child({ dir, programs: programs(4), weights: 'input', runs, raw: true, reference: !values['no-reference'] });
   console.log('\nlatency (weights bound as graph inputs, shared by all programs):');
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
   console.log(`  peak RSS, 1 adapter loaded:  ${one.peakRssMiB.toFixed(0)} MiB (read ${gib(one.bytesRead)})`);
   console.log(`  peak RSS, 4 adapters loaded: ${four.peakRssMiB.toFixed(0)} MiB (read ${gib(four.bytesRead)})`);
   console.log(`  four ÷ one: ${(four.peakRssMiB / one.peakRssMiB).toFixed(3)}× (target ≤ 1.15×)`);
+  console.log(`\nmachine load average at the end: ${loadAverage()} (other work on this machine slows both sides of each ratio alike; it does not cancel out of absolute times)`);
 
   if (values['weight-modes']) {
     const mediumDir = path.join(root, `medium-${backend}`);

@@ -109,11 +109,14 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
     const rawTimes: number[] = [];
     const ratios: number[] = [];
     for (let i = 0; i < task.runs; i++) {
+      // Which of the pair goes first alternates, so load that drifts during a pair favours neither side.
+      const rawFirst = raw !== null && i % 2 === 1;
+      const rawBefore = rawFirst ? await raw.run() : 0;
       const r = await method.run(inputs);
       times.push(r.runMs);
       overheads.push(r.runMs - (r.sessionMs ?? 0));
       if (raw) {
-        rawTimes.push(await raw.run());
+        rawTimes.push(rawFirst ? rawBefore : await raw.run());
         ratios.push(r.runMs / rawTimes[rawTimes.length - 1]);
       }
     }

@@ -631,6 +631,113 @@ const CASES: OpCase[] = [
       v('groups and zero points', (c) => [c.b.call('quantized_decomposed::embedding_byte.dtype_out', [c.t('int8', [5, 6], [-128, 128]), c.t('float32', [5, 2], [0.01, 0.1]), c.t('int8', [5, 2], [-4, 4]), c.b.int(-128), c.b.int(127), c.t('int32', [2, 2], [0, 5]), c.b.none(), c.o('float32')])[0]]),
     ],
   },
+  ...([2, 4] as const).map((bits): OpCase => ({
+    op: `quantized_decomposed::embedding_${bits}bit.out`,
+    variants: [
+      v('per row', (c) => [c.b.call(`quantized_decomposed::embedding_${bits}bit.out`, [c.t('uint8', [6, 3], [0, 256]), c.t('float32', [6], [0.01, 0.1]), c.b.none(), c.b.int(-(1 << (bits - 1))), c.b.int((1 << (bits - 1)) - 1), c.t('int64', [2, 2], [0, 6]), c.o('float32')])[0]]),
+      v('groups, zero points, dtype', (c) => [c.b.call(`quantized_decomposed::embedding_${bits}bit.dtype_out`, [c.t('uint8', [4, 4], [0, 256]), c.t('float32', [4, 2], [0.01, 0.1]), c.t('float32', [4, 2], [-1, 1]), c.b.int(-(1 << (bits - 1))), c.b.int((1 << (bits - 1)) - 1), c.t('int32', [3], [0, 4]), c.b.scalarType('float32'), c.o('float32')])[0]]),
+      v('known bytes', (c) => [c.b.call(`quantized_decomposed::embedding_${bits}bit.out`, [c.v('uint8', [2, 1], [0x1e, 0xb4]), c.v('float32', [2], [1, 0.5]), c.b.none(), c.b.int(0), c.b.int(0), c.v('int64', [2], [1, 0]), c.o('float32')])[0]]),
+    ],
+  })),
+  {
+    op: 'quantized_decomposed::add.out',
+    variants: [
+      v('int8', (c) => [c.b.call('quantized_decomposed::add.out', [c.t('int8', [3, 4], [-128, 128]), c.b.double(0.05), c.b.int(3), c.b.int(-128), c.b.int(127), c.t('int8', [3, 4], [-128, 128]), c.b.double(0.02), c.b.int(-5), c.b.int(-128), c.b.int(127), c.b.double(0.07), c.b.int(1), c.b.int(-128), c.b.int(127), c.o('int8')])[0]]),
+      v('uint8 saturating', (c) => [c.b.call('quantized_decomposed::add.out', [c.t('uint8', [9], [0, 256]), c.b.double(0.1), c.b.int(128), c.b.int(0), c.b.int(255), c.t('uint8', [9], [0, 256]), c.b.double(0.1), c.b.int(128), c.b.int(0), c.b.int(255), c.b.double(0.05), c.b.int(128), c.b.int(0), c.b.int(255), c.o('uint8')])[0]]),
+    ],
+  },
+  single('quantized_decomposed::mixed_mm.out', 'int8 weight, per-row scales', (c) => [c.b.call('quantized_decomposed::mixed_mm.out', [c.t('float32', [3, 5]), c.t('int8', [5, 4], [-128, 128]), c.t('float32', [5], [0.001, 0.02]), c.b.none(), c.o('float32')])[0]]),
+  {
+    op: 'quantized_decomposed::mixed_linear.out',
+    variants: [
+      v('per channel', (c) => [c.b.call('quantized_decomposed::mixed_linear.out', [c.t('float32', [2, 6]), c.t('int8', [4, 6], [-128, 128]), c.t('float32', [4], [0.001, 0.02]), c.b.none(), c.b.none(), c.o('float32')])[0]]),
+      v('groups with a short last group', (c) => [c.b.call('quantized_decomposed::mixed_linear.out', [c.t('float32', [3, 7]), c.t('int8', [5, 7], [-128, 128]), c.t('float32', [5, 3], [0.001, 0.02]), c.b.none(), c.b.scalarType('float32'), c.o('float32')])[0]]),
+    ],
+  },
+  single('quantized_decomposed::choose_qparams_per_token_asymmetric.out', 'rows of [2, 3, 8], one all-positive', (c) => c.b.call('quantized_decomposed::choose_qparams_per_token_asymmetric.out', [c.v('float32', [2, 3, 8], Array.from({ length: 48 }, (_, i) => (i < 8 ? 0.5 + i : Math.sin(i * 1.7) * (1 + (i % 5))))), c.b.scalarType('int8'), c.o('float64'), c.o('int64')])),
+  single('quantized_decomposed::quantize_per_token.out', 'int8', (c) => [c.b.call('quantized_decomposed::quantize_per_token.out', [c.t('float32', [2, 3, 4]), c.t('float32', [2, 3, 1], [0.01, 0.05]), c.t('int64', [2, 3, 1], [-5, 5]), c.b.int(-128), c.b.int(127), c.b.scalarType('int8'), c.o('int8')])[0]]),
+  single('quantized_decomposed::dequantize_per_token.out', 'int8 to float32', (c) => [c.b.call('quantized_decomposed::dequantize_per_token.out', [c.t('int8', [3, 5], [-128, 128]), c.t('float32', [3, 1], [0.01, 0.05]), c.t('int64', [3, 1], [-5, 5]), c.b.int(-128), c.b.int(127), c.b.scalarType('int8'), c.b.scalarType('float32'), c.o('float32')])[0]]),
+  // ExecuTorch's LLM custom ops: KV-cache attention in [batch, seq, heads, dim]
+  {
+    op: 'llama::custom_sdpa.out',
+    variants: [
+      v('causal at start_pos 3, 2 K/V heads for 4 query heads', (c) => [c.b.call('llama::custom_sdpa.out', [c.t('float32', [1, 2, 4, 8]), c.t('float32', [1, 8, 2, 8]), c.t('float32', [1, 8, 2, 8]), c.b.int(3), c.b.none(), c.b.double(0), c.b.bool(true), c.b.none(), c.o('float32')])[0]]),
+      v('not causal from 0, scale 0.3, batch 2', (c) => [c.b.call('llama::custom_sdpa.out', [c.t('float32', [2, 3, 2, 4]), c.t('float32', [2, 5, 2, 4]), c.t('float32', [2, 5, 2, 4]), c.b.int(0), c.b.none(), c.b.double(0), c.b.bool(false), c.b.double(0.3), c.o('float32')])[0]]),
+      v('float mask over the whole cache', (c) => [c.b.call('llama::custom_sdpa.out', [c.t('float32', [1, 2, 2, 4]), c.t('float32', [1, 6, 1, 4]), c.t('float32', [1, 6, 1, 4]), c.b.int(1), c.t('float32', [2, 6], [-3, 0]), c.b.double(0), c.b.bool(false), c.b.none(), c.o('float32')])[0]]),
+      v('float16', (c) => [c.b.call('llama::custom_sdpa.out', [c.t('float16', [1, 1, 2, 8]), c.t('float16', [1, 4, 2, 8]), c.t('float16', [1, 4, 2, 8]), c.b.int(3), c.b.none(), c.b.double(0), c.b.bool(true), c.b.none(), c.o('float16')])[0]]),
+    ],
+  },
+  single('llama::sdpa_with_kv_cache.out', 'writes both caches at start_pos 2, then attends causally', (c) => {
+    const keyCache = c.t('float32', [1, 6, 2, 8]);
+    const valueCache = c.t('float32', [1, 6, 2, 8]);
+    const out = c.b.call('llama::sdpa_with_kv_cache.out', [c.t('float32', [1, 2, 4, 8]), c.t('float32', [1, 2, 2, 8]), c.t('float32', [1, 2, 2, 8]), keyCache, valueCache, c.b.int(2), c.b.int(2), c.b.none(), c.b.double(0), c.b.bool(true), c.b.none(), c.o('float32')])[0];
+    return [out, keyCache, valueCache];
+  }),
+  single('llama::update_cache.out', 'positions 3 and 4 of 5', (c) => {
+    const cache = c.t('float32', [1, 5, 2, 4]);
+    const out = c.b.call('llama::update_cache.out', [c.t('float32', [1, 2, 2, 4]), cache, c.b.int(3), c.o('float32')])[0];
+    return [cache, out];
+  }),
+  // distances and sampling
+  {
+    op: 'aten::_cdist_forward.out',
+    variants: [0, 1, 2, 3, Infinity].map((p) => v(`p ${p}`, (c) => [c.b.call('aten::_cdist_forward.out', [c.t('float32', [2, 4, 3], p === 0 ? [-2, 2] : undefined), c.t('float32', [1, 5, 3]), c.b.double(p), c.b.none(), c.o('float32')])[0]]))
+      .concat([v('p 0 with equal coordinates', (c) => [c.b.call('aten::_cdist_forward.out', [c.v('float32', [2, 2], [1, 2, 3, 4]), c.v('float32', [2, 2], [1, 5, 3, 4]), c.b.double(0), c.b.none(), c.o('float32')])[0]]),
+        v('float64 p 2', (c) => [c.b.call('aten::_cdist_forward.out', [c.t('float64', [3, 2]), c.t('float64', [4, 2]), c.b.double(2), c.b.int(0), c.o('float64')])[0]])]),
+  },
+  {
+    op: 'aten::_pdist_forward.out',
+    variants: [1, 2, 1.5, Infinity].map((p) => v(`p ${p}`, (c) => [c.b.call('aten::_pdist_forward.out', [c.t('float32', [5, 3]), c.b.double(p), c.o('float32')])[0]])),
+  },
+  {
+    op: 'aten::grid_sampler_2d.out',
+    variants: [0, 1, 2].flatMap((mode) => [0, 1, 2].flatMap((padding) => [false, true].map((align) => v(`${['bilinear', 'nearest', 'bicubic'][mode]} ${['zeros', 'border', 'reflection'][padding]} align ${align}`, (c) => [
+      c.b.call('aten::grid_sampler_2d.out', [c.t('float32', [2, 3, 5, 4]), c.t('float32', [2, 3, 6, 2], [-1.3, 1.3]), c.b.int(mode), c.b.int(padding), c.b.bool(align), c.o('float32')])[0],
+    ])))),
+  },
+  {
+    op: 'aten::_upsample_bilinear2d_aa.out',
+    variants: [
+      v('shrink 9x8 to 4x3', (c) => [c.b.call('aten::_upsample_bilinear2d_aa.out', [c.t('float32', [1, 2, 9, 8]), c.b.intList([4, 3]), c.b.bool(false), c.b.none(), c.b.none(), c.o('float32')])[0]]),
+      v('grow 3x4 to 7x6', (c) => [c.b.call('aten::_upsample_bilinear2d_aa.out', [c.t('float32', [2, 1, 3, 4]), c.b.intList([7, 6]), c.b.bool(false), c.b.none(), c.b.none(), c.o('float32')])[0]]),
+      v('align corners', (c) => [c.b.call('aten::_upsample_bilinear2d_aa.out', [c.t('float32', [1, 1, 8, 5]), c.b.intList([3, 9]), c.b.bool(true), c.b.none(), c.b.none(), c.o('float32')])[0]]),
+      v('given scales', (c) => [c.b.call('aten::_upsample_bilinear2d_aa.out', [c.t('float64', [1, 1, 6, 6]), c.b.intList([3, 2]), c.b.bool(false), c.b.double(0.5), c.b.double(0.4), c.o('float64')])[0]]),
+    ],
+  },
+  // data-dependent shapes: constants fold, run-time values are probed first
+  {
+    op: 'aten::nonzero.out',
+    variants: [
+      v('constant 2-D', (c) => [c.b.call('aten::nonzero.out', [c.b.constant(fromNumbers('float32', [3, 4], [0, 1, 0, 2, 0, 0, 0, 0, 3, 0, 0, 4])), c.o('int64')])[0]]),
+      v('constant bool 1-D', (c) => [c.b.call('aten::nonzero.out', [c.b.constant(fromNumbers('bool', [5], [1, 0, 1, 1, 0])), c.o('int64')])[0]]),
+      v('run-time int32 3-D', (c) => [c.b.call('aten::nonzero.out', [c.t('int32', [2, 3, 4], [0, 2]), c.o('int64')])[0]]),
+    ],
+  },
+  {
+    op: 'aten::masked_select.out',
+    variants: [
+      v('runtime self, constant broadcast mask', (c) => [c.b.call('aten::masked_select.out', [c.t('float32', [2, 3, 4]), c.b.constant(fromNumbers('bool', [3, 1], [1, 0, 1])), c.o('float32')])[0]]),
+      v('int64 self', (c) => [c.b.call('aten::masked_select.out', [c.t('int64', [6], [-50, 50]), c.b.constant(fromNumbers('bool', [6], [0, 1, 1, 0, 0, 1])), c.o('int64')])[0]]),
+      v('run-time mask broadcast over self', (c) => [c.b.call('aten::masked_select.out', [c.t('float16', [4, 1]), c.t('bool', [3, 4, 5]), c.o('float16')])[0]]),
+    ],
+  },
+  {
+    op: 'aten::masked_scatter.out',
+    variants: [
+      v('runtime mask and source', (c) => [c.b.call('aten::masked_scatter.out', [c.t('float32', [3, 4]), c.t('bool', [3, 4]), c.t('float32', [14]), c.o('float32')])[0]]),
+      v('broadcast mask', (c) => [c.b.call('aten::masked_scatter.out', [c.t('int32', [2, 3], [0, 9]), c.v('bool', [3], [1, 0, 1]), c.t('int32', [2, 2], [10, 20]), c.o('int32')])[0]]),
+      v('no true position', (c) => [c.b.call('aten::masked_scatter.out', [c.t('float32', [4]), c.v('bool', [4], [0, 0, 0, 0]), c.t('float32', [2]), c.o('float32')])[0]]),
+    ],
+  },
+  {
+    op: 'aten::repeat_interleave.Tensor_out',
+    variants: [
+      v('constant repeats', (c) => [c.b.call('aten::repeat_interleave.Tensor_out', [c.b.constant(fromNumbers('int64', [4], [2, 0, 3, 1])), c.b.none(), c.o('int64')])[0]]),
+      v('runtime repeats with output_size', (c) => [c.b.call('aten::repeat_interleave.Tensor_out', [c.v('int64', [5], [1, 3, 0, 2, 1]), c.b.int(7), c.o('int64')])[0]]),
+      v('int32 repeats', (c) => [c.b.call('aten::repeat_interleave.Tensor_out', [c.v('int32', [3], [0, 2, 2]), c.b.int(4), c.o('int64')])[0]]),
+      v('run-time repeats, no output_size', (c) => [c.b.call('aten::repeat_interleave.Tensor_out', [c.t('int64', [6], [0, 4]), c.b.none(), c.o('int64')])[0]]),
+    ],
+  },
 ];
 
 /** Tolerance override for outputs that pass through float32 transcendental approximations or quantization. */
@@ -678,6 +785,9 @@ describe('onnx lowering against the reference interpreter, operator by operator'
       'aten::sym_size.int', 'aten::sym_numel', 'aten::_local_scalar_dense', 'executorch_prim::et_copy_index.tensor',
       'aten::index_put_', 'aten::copy_', 'quantized_decomposed::embedding_byte.dtype_out',
       'aten::bitwise_left_shift.Tensor_Scalar_out', 'aten::bitwise_right_shift.Tensor_out',
+      'quantized_decomposed::embedding_2bit.dtype_out', 'quantized_decomposed::embedding_4bit.dtype_out',
+      // random draws: checked by their statistics in execRandomOps.test.ts
+      'aten::rand.out', 'aten::randn.out',
     ]);
     const untested = onnxOperators().filter((op) => !tested.has(op) && !elsewhere.has(op) && !op.startsWith('executorch_prim::'));
     assert.deepEqual(untested, []);

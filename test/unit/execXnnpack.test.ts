@@ -286,6 +286,39 @@ const CASES: XnnCase[] = [
       return { inputs: [randomTensor(next, 'float32', [2, 3]), randomTensor(next, 'float32', [2, 1]), randomTensor(next, 'float32', [2, 2])] };
     },
   },
+  ...[3, 1].map((kvHeads): XnnCase => ({
+    name: `ScaledDotProductAttention (${kvHeads === 1 ? 'one K/V head shared by 3 query heads' : '3 heads'}, causal mask with -inf)`,
+    build: (g, next) => {
+      const q = g.input([2, 3, 4, 8]);
+      const k = g.input([2, kvHeads, 5, 8]);
+      const v = g.input([2, kvHeads, 5, 6]);
+      const scale = g.floatConstant([8], new Array<number>(8).fill(1 / Math.sqrt(8)));
+      // Query t sees keys 0..t+1, as a cache one position ahead would.
+      const mask = g.floatConstant([4, 5], Array.from({ length: 20 }, (_, i) => (i % 5 <= Math.floor(i / 5) + 1 ? 0 : -Infinity)));
+      const y = g.output([2, 3, 4, 6]);
+      g.node('ScaledDotProductAttention', [['query_id', q], ['key_id', k], ['value_id', v], ['scale_id', scale], ['mask_id', mask]], [y]);
+      return { inputs: [randomTensor(next, 'float32', [2, 3, 4, 8]), randomTensor(next, 'float32', [2, kvHeads, 5, 8]), randomTensor(next, 'float32', [2, kvHeads, 5, 6])] };
+    },
+  })),
+  ...[
+    { label: 'over H (max.dim 2)', kh: 4, kw: 1, pads: [0, 0, 0, 0] },
+    { label: 'over W (max.dim 3)', kh: 1, kw: 6, pads: [0, 0, 0, 0] },
+    { label: '2x2 windows with padding', kh: 2, kw: 2, pads: [1, 1, 1, 0] },
+  ].map(({ label, kh, kw, pads }): XnnCase => ({
+    name: `ArgMaxPooling2d ${label}: values and in-window indices`,
+    build: (g, next) => {
+      const [top, right, bottom, left] = pads;
+      const x = g.input([2, 4, 6, 3]);
+      const OH = Math.floor((4 + top + bottom) / kh);
+      const OW = Math.floor((6 + left + right) / kw);
+      const values = g.output([2, OH, OW, 3]);
+      const indices = g.output([2, OH, OW, 3], 'int32');
+      g.node('ArgMaxPooling2d', [['input_id', x]], [values, indices], {
+        padding_top: top, padding_right: right, padding_bottom: bottom, padding_left: left, pooling_height: kh, pooling_width: kw,
+      });
+      return { inputs: [randomTensor(next, 'float32', [2, 4, 6, 3])], outputDtypes: ['float32', 'int64'] };
+    },
+  })),
   {
     name: 'Convert fp32 -> qint8 -> fp32 and fp32 -> fp16 -> fp32',
     build: (g, next) => {
@@ -325,8 +358,34 @@ describe('XNNPACK delegate lowering against the reference interpreter', () => {
     });
   }
 
+  it('ScaledDotProductAttention with a mask that lets each query see one key returns that key\'s value row', async () => {
+    const g = new XnnGraphBuilder();
+    const q = g.input([1, 3, 2]);
+    const k = g.input([1, 3, 2]);
+    const v = g.input([1, 3, 4]);
+    const scale = g.floatConstant([2], [0.5, 0.5]);
+    // Query t sees only key 2 − t.
+    const mask = g.floatConstant([3, 3], [-Infinity, -Infinity, 0, -Infinity, 0, -Infinity, 0, -Infinity, -Infinity]);
+    const y = g.output([1, 3, 4]);
+    g.node('ScaledDotProductAttention', [['query_id', q], ['key_id', k], ['value_id', v], ['scale_id', scale], ['mask_id', mask]], [y]);
+    const next = seededRandom(7);
+    const values = randomTensor(next, 'float32', [1, 3, 4]);
+    const inputs = [randomTensor(next, 'float32', [1, 3, 2]), randomTensor(next, 'float32', [1, 3, 2]), values];
+    const rows = Array.from(values.data as Float32Array);
+    const expected = [...rows.slice(8, 12), ...rows.slice(4, 8), ...rows.slice(0, 4)];
+    const { reference, onnx } = xnnpackMethod(g);
+    try {
+      for (const engine of [reference, onnx]) {
+        const out = (await engine.run(inputs)).outputs[0] as Tensor;
+        assert.deepEqual(Array.from(out.data as Float32Array), expected, engine.engine);
+      }
+    } finally {
+      await onnx.dispose();
+    }
+  });
+
   it('both engines implement the same node kinds, every one tested here', () => {
-    assert.deepEqual([...ONNX_XNN_NODES].sort(), [...XNN_NODE_KINDS].filter((k) => k !== 'ArgMaxPooling2d').sort());
+    assert.deepEqual([...ONNX_XNN_NODES].sort(), [...XNN_NODE_KINDS].sort());
     assert.deepEqual(Object.keys(xnnNodeKernels).sort(), [...XNN_NODE_KINDS].sort());
     const tested = new Set(CASES.flatMap((c) => {
       const g = new XnnGraphBuilder();

@@ -1,6 +1,7 @@
 import { CallArgs } from '../schema/callArgs';
 import { DType, numel, Tensor } from '../tensor';
 import { GraphBuilder, onnxType } from './graphBuilder';
+import { LoweringError } from './lowering';
 import { sym, SymTensor } from './symTensor';
 
 /**
@@ -30,7 +31,20 @@ const NO_DOUBLE_KERNEL = new Set(['Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh',
 
 /** Graph-building helpers the operator lowerings share. */
 export class LowerContext {
+  /**
+   * Supplies the run-time value of a non-constant tensor (set by
+   * `lowerMethod`, which may throw NeedsValue to have it computed first).
+   */
+  resolve: (t: SymTensor, why: string) => Tensor = (_t, why) => {
+    throw new LoweringError(why);
+  };
+
   constructor(readonly g: GraphBuilder) {}
+
+  /** The values of `t` now: its constant, or its run-time value for data-dependent shapes and jumps. */
+  valueOf(t: SymTensor, why: string): Tensor {
+    return t.constant ?? this.resolve(t, why);
+  }
 
   cast(t: SymTensor, dtype: DType): SymTensor {
     if (t.dtype === dtype) return t;

@@ -5,11 +5,11 @@ import { ExecutionError, ProgramLocation } from '../errors';
 import { CallArgs, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
-import { DType, Tensor } from '../tensor';
+import { DType, getNumber, Tensor } from '../tensor';
 import { RunValue } from '../values';
 import { ExternalWeight, GraphBuilder } from './graphBuilder';
 import { LowerContext } from './lowerContext';
-import { LoweringError } from './lowering';
+import { LoweringError, NeedsValue } from './lowering';
 import { onnxLowering } from './registry';
 import { sym, SymTensor } from './symTensor';
 import { placeWeight, WeightFeed, WeightPlacement } from './weights';
@@ -32,6 +32,8 @@ export interface LoweringInput {
   weights: WeightPlacement;
   /** Step mode: every tensor an instruction writes is also a graph output. */
   exposeAll: boolean;
+  /** Run-time values of graph tensors (by ONNX name) computed by earlier probes: see `LoweredMethod.probe`. */
+  resolved?: ReadonlyMap<string, Tensor>;
 }
 
 /** Where a value comes from after a run: a graph output, or known at lowering time. */
@@ -58,6 +60,12 @@ export interface LoweredMethod {
   stateOutputs: { valueIndex: number; binding: ValueBinding }[];
   steps: { instruction: number; text: string; writes: { valueIndex: number; binding: ValueBinding }[] }[] | null;
   nodeCount: number;
+  /**
+   * Set when lowering stopped at a data-dependent shape or jump: `model`
+   * then computes only the tensor whose value is needed (graph output
+   * `binding`), to be run and passed back in `resolved` under `name`.
+   */
+  probe?: { name: string; binding: ValueBinding; instruction: number };
 }
 
 const MAX_LOWERED_INSTRUCTIONS = 2_000_000;
@@ -73,6 +81,11 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
   const { method } = input;
   const g = new GraphBuilder();
   const c = new LowerContext(g);
+  c.resolve = (t, why) => {
+    const known = input.resolved?.get(t.name);
+    if (known) return known;
+    throw new NeedsValue(t, why);
+  };
   const slots: (Slot<SymTensor> | undefined)[] = method.values.map((v) => {
     switch (v.kind) {
       case 'null': return { kind: 'none' };
@@ -132,6 +145,7 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
   const steps: LoweredMethod['steps'] = input.exposeAll ? [] : null;
   let pc = 0;
   let executed = 0;
+  let probe: { needs: NeedsValue; instruction: number } | null = null;
   while (pc < instructions.length) {
     const ins = instructions[pc];
     const where: ProgramLocation = { method: method.name, instruction: pc };
@@ -167,8 +181,8 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
           let value: boolean;
           if (s.kind === 'bool') value = s.value;
           else if (s.kind === 'int') value = s.value !== 0;
-          else if (s.kind === 'tensor' && s.constant) value = Number(s.constant.data[0]) !== 0;
-          else throw new LoweringError(`the jump at instruction ${pc} depends on tensor data; the onnx engine needs it known when lowering (run with --reference)`);
+          else if (s.kind === 'tensor') value = getNumber(c.valueOf(s, `the jump at instruction ${pc} depends on tensor data`), 0) !== 0;
+          else throw new LoweringError(`the jump condition at instruction ${pc} is ${s.kind}`);
           if (!value) next = ins.destination;
           if (next < 0 || next > instructions.length) throw new ExecutionError(`jump to instruction ${next}, which does not exist`, where);
           break;
@@ -180,12 +194,21 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
           throw new LoweringError(`unknown instruction (tag ${ins.tag})`);
       }
     } catch (e) {
-      throw locate(e, where);
+      if (!(e instanceof NeedsValue)) throw locate(e, where);
+      probe = { needs: e, instruction: pc };
+      break;
     }
     if (steps) steps.push({ instruction: pc, text: formatInstruction(method, ins), writes: writes.map((w) => ({ valueIndex: w.valueIndex, binding: bind(g, w.slot, true) })) });
     pc = next;
   }
 
+  if (probe) {
+    const binding = bind(g, probe.needs.tensor, true);
+    return {
+      model: g.toModel(method.name), externalData: g.externalWeights, feeds, outputs: [], stateOutputs: [], steps: null, nodeCount: g.nodeCount,
+      probe: { name: probe.needs.tensor.name, binding, instruction: probe.instruction },
+    };
+  }
   const outputs = method.outputs.map((index): LoweredMethod['outputs'][number] => {
     const v = method.values[index];
     if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList' || v?.kind === 'intList') {

@@ -13,3 +13,15 @@ export type LoweringTable = Record<string, Lowering>;
  * operator, naming the instruction.
  */
 export class LoweringError extends Error {}
+
+/**
+ * A lowering needs the run-time value of a graph tensor now (a
+ * data-dependent shape or jump). The engine runs the graph built so far to
+ * get it, then lowers again with the value known (see OnnxMethod).
+ */
+export class NeedsValue extends Error {
+  constructor(readonly tensor: SymTensor, why: string) {
+    super(why);
+    this.name = 'NeedsValue';
+  }
+}

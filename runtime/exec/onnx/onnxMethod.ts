@@ -3,13 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { Method } from '../../format/pte/model';
 import { XnnpackGraph } from '../../format/xnnpack/model';
 import { LoadedMethod, RunOptions, RunResult, StepRecord } from '../engine';
-import { RunCancelledError } from '../errors';
+import { ExecutionError, RunCancelledError } from '../errors';
 import { bindInputs, methodSignature, ValueSpec } from '../method/signature';
 import { loadStoredValues } from '../method/storedValues';
 import { ExecProgram } from '../program/openProgram';
 import { loadXnnpackConstants, XnnpackConstantBytes } from '../program/xnnpackConstants';
 import { Slot } from '../schema/callArgs';
-import { DType, fromNumbers, isDType, Tensor, tensorFromBytes, zeros } from '../tensor';
+import { DType, fromNumbers, isDType, Tensor, tensorBytes, tensorFromBytes, zeros } from '../tensor';
 import { RunValue } from '../values';
 import { dequantizeConstant, xnnStorageDtype } from '../xnnpack/quantization';
 import { LoweredMethod, lowerMethod, ValueBinding } from './lowerMethod';
@@ -39,6 +39,18 @@ export function loweringConstants(graph: XnnpackGraph, bytes: XnnpackConstantByt
   return constants;
 }
 
+/** Probe rounds per call before giving up (each data-dependent shape or jump takes one). */
+const MAX_PROBES = 64;
+const MAX_DATA_DEPENDENT_GRAPHS = 16;
+
+/** A short fingerprint of a tensor's dtype, shape and bytes (FNV-1a), to key graphs built for its values. */
+function valueDigest(t: Tensor): string {
+  const bytes = tensorBytes(t);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return `${t.dtype}[${t.shape.join(',')}]${(h >>> 0).toString(16)}`;
+}
+
 /** One specialization: the graph for one set of input shapes (and scalar input values), and its session. */
 interface Specialization {
   lowered: LoweredMethod;
@@ -61,6 +73,8 @@ export class OnnxMethod implements LoadedMethod {
   readonly signature;
   private readonly specializations = new Map<string, Specialization[]>();
   private state = new Map<number, Tensor>();
+  /** Keys of graphs that depend on tensor values, oldest first. */
+  private dataDependentKeys: string[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   loadMs: number;
 
@@ -148,8 +162,33 @@ export class OnnxMethod implements LoadedMethod {
     return true;
   }
 
+  /**
+   * The graph for these inputs. A method with data-dependent shapes or
+   * jumps is lowered in rounds: each round that stops at such a point
+   * yields a probe graph, run here on the same inputs; its value is then
+   * known to the next round. Graphs are cached by the values they depend on.
+   */
   private async specialization(inputs: Map<number, Slot<Tensor>>, steps: boolean): Promise<Specialization> {
-    const key = this.key(inputs, steps);
+    const base = this.key(inputs, steps);
+    const resolved = new Map<string, Tensor>();
+    let key = base;
+    for (let round = 0; ; round++) {
+      const s = await this.specializationFor(key, inputs, steps, resolved);
+      const probe = s.lowered.probe;
+      if (!probe) return s;
+      if (round >= MAX_PROBES) {
+        throw new ExecutionError(`more than ${MAX_PROBES} data-dependent shapes or jumps; run with --reference`, { method: this.method.name, instruction: probe.instruction });
+      }
+      const output = probe.binding;
+      if (output.kind !== 'graph' || !s.session) throw new ExecutionError('a probe graph has no output', { method: this.method.name, instruction: probe.instruction });
+      const results = await s.session.run(this.feedsFor(s, inputs));
+      const value = fromOrtTensor(results[output.name], output.dtype);
+      resolved.set(probe.name, value);
+      key = `${key}|${probe.name}=${valueDigest(value)}`;
+    }
+  }
+
+  private async specializationFor(key: string, inputs: Map<number, Slot<Tensor>>, steps: boolean, resolved: ReadonlyMap<string, Tensor>): Promise<Specialization> {
     const candidates = this.specializations.get(key) ?? [];
     const have = candidates.find((s) => this.fits(s));
     if (have) return have;
@@ -161,6 +200,7 @@ export class OnnxMethod implements LoadedMethod {
       state: (i) => this.stateOf(i),
       weights: { mode: this.options.weights ?? 'input', minBytes: this.options.minWeightBytes },
       exposeAll: steps,
+      resolved,
     });
     const start = performance.now();
     const session = lowered.model ? await createSession(lowered.model, lowered.externalData, this.options) : null;
@@ -170,7 +210,29 @@ export class OnnxMethod implements LoadedMethod {
     for (const f of lowered.feeds) if (f.kind === 'state') stateShapes.set(f.valueIndex, this.stateOf(f.valueIndex)!.shape.join(','));
     const s: Specialization = { lowered, session, weightFeeds, stateShapes, sessionMs: performance.now() - start };
     this.specializations.set(key, [...candidates, s]);
+    if (resolved.size > 0) await this.forgetOldDataDependent(key);
     return s;
+  }
+
+  /** Graphs specialized to tensor values are kept for the last few value sets only. */
+  private async forgetOldDataDependent(key: string): Promise<void> {
+    this.dataDependentKeys = [...this.dataDependentKeys.filter((k) => k !== key), key];
+    while (this.dataDependentKeys.length > MAX_DATA_DEPENDENT_GRAPHS) {
+      const old = this.dataDependentKeys.shift()!;
+      const sessions = this.specializations.get(old) ?? [];
+      this.specializations.delete(old);
+      await Promise.all(sessions.map((x) => x.session?.release()));
+    }
+  }
+
+  private feedsFor(spec: Specialization, bound: Map<number, Slot<Tensor>>): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const f of spec.lowered.feeds) {
+      if (f.kind === 'weight') feeds[f.name] = spec.weightFeeds.get(f.name)!;
+      else if (f.kind === 'input') feeds[f.name] = toOrtTensor(bound.get(f.valueIndex) as Tensor);
+      else feeds[f.name] = toOrtTensor(this.stateOf(f.valueIndex)!);
+    }
+    return feeds;
   }
 
   private async runNow(inputs: readonly RunValue[], options: RunOptions): Promise<RunResult> {
@@ -181,12 +243,7 @@ export class OnnxMethod implements LoadedMethod {
     const results: Record<string, ort.Tensor> = {};
     let sessionMs = 0;
     if (spec.session) {
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const f of spec.lowered.feeds) {
-        if (f.kind === 'weight') feeds[f.name] = spec.weightFeeds.get(f.name)!;
-        else if (f.kind === 'input') feeds[f.name] = toOrtTensor(bound.get(f.valueIndex) as Tensor);
-        else feeds[f.name] = toOrtTensor(this.stateOf(f.valueIndex)!);
-      }
+      const feeds = this.feedsFor(spec, bound);
       if (options.signal?.aborted) throw new RunCancelledError();
       const sessionStart = performance.now();
       Object.assign(results, await spec.session.run(feeds));

@@ -15,7 +15,7 @@ export const XNN_NODE_KINDS = new Set([
   'PReLU', 'Copy', 'Softmax', 'Convert', 'FullyConnected', 'BatchMatrixMultiply', 'Conv2d', 'DepthwiseConv2d',
   'ConvTranspose2d', 'MaxPooling2d', 'AvgPooling2d', 'GlobalAvgPooling2d', 'ArgMaxPooling2d', 'StaticTranspose',
   'StaticReshape', 'StaticSlice', 'StaticConstantPad', 'StaticResizeBilinear2D', 'Concatenate2', 'Concatenate3',
-  'Concatenate4', 'Concatenate5',
+  'Concatenate4', 'Concatenate5', 'ScaledDotProductAttention',
 ]);
 
 /** Datatypes both engines understand. */

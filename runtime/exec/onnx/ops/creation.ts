@@ -2,7 +2,7 @@ import { CallArgs } from '../../schema/callArgs';
 import { broadcastShapes, formatShape } from '../../shapes';
 import { DType, fromNumbers, getNumber } from '../../tensor';
 import { LowerContext } from '../lowerContext';
-import { LoweringError, LoweringTable } from '../lowering';
+import { LoweringTable } from '../lowering';
 import { SymTensor } from '../symTensor';
 
 type A = CallArgs<SymTensor>;
@@ -57,10 +57,9 @@ export const creationLowerings: LoweringTable = {
 
 /** Tensor-reading prim ops: folded when the tensor is a lowering-time constant. */
 export const primTensorLowerings: LoweringTable = {
-  'aten::_local_scalar_dense': (a) => {
+  'aten::_local_scalar_dense': (a, c) => {
     const t = a.tensor('self');
-    if (!t.constant) throw new LoweringError(`${a.schema.qualifiedName}: reading a tensor's value into a scalar makes the program data-dependent; the onnx engine needs the tensor constant (run with --reference)`);
-    const v = getNumber(t.constant, 0);
+    const v = getNumber(c.valueOf(t, `${a.schema.qualifiedName}: reading a tensor's value into a scalar makes the program data-dependent`), 0);
     a.setReturn(t.dtype === 'bool' ? { kind: 'bool', value: v !== 0 } : t.dtype.startsWith('float') || t.dtype === 'bfloat16' ? { kind: 'double', value: v } : { kind: 'int', value: v });
   },
   'executorch_prim::et_copy_index.tensor': (a, c) => {

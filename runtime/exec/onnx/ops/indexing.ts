@@ -3,7 +3,7 @@ import { broadcastShapes, formatShape, normalizeDim } from '../../shapes';
 import { contiguousStrides, fromNumbers, numel, toNumbers } from '../../tensor';
 import { AttrValue } from '../graphBuilder';
 import { arithCompute, LowerContext } from '../lowerContext';
-import { Lowering, LoweringError, LoweringTable } from '../lowering';
+import { Lowering, LoweringTable } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
 
 type A = CallArgs<SymTensor>;
@@ -28,8 +28,7 @@ function advancedIndex(a: A, c: LowerContext, self: SymTensor, indices: (SymTens
     if (t === null) {
       perDim.push(null);
     } else if (t.dtype === 'bool' || t.dtype === 'uint8') {
-      if (!t.constant) throw new LoweringError(`${a.schema.qualifiedName}: a boolean mask index gives a data-dependent shape; the onnx engine needs it constant (run with --reference)`);
-      const mask = toNumbers(t.constant);
+      const mask = toNumbers(c.valueOf(t, `${a.schema.qualifiedName}: a boolean mask index gives a data-dependent shape`));
       const coords: number[][] = t.shape.map(() => []);
       for (let i = 0; i < mask.length; i++) {
         if (mask[i] === 0) continue;

@@ -11,13 +11,13 @@ type A = CallArgs<SymTensor>;
  * ExecuTorch's quantize in float32: `clamp(zp + round(float(1/scale) · x))`
  * with round-half-even (ONNX Round), then the cast to the integer type.
  */
-function quantize(c: LowerContext, x: SymTensor, inverseScale: SymTensor, zeroPoint: SymTensor, qmin: number, qmax: number): SymTensor {
+export function quantize(c: LowerContext, x: SymTensor, inverseScale: SymTensor, zeroPoint: SymTensor, qmin: number, qmax: number): SymTensor {
   const scaled = c.elementwise('Mul', [c.cast(x, 'float32'), inverseScale], x.shape);
   const q = c.elementwise('Add', [c.elementwise('Round', [scaled], x.shape), zeroPoint], x.shape);
   return sym(c.g.op('Clip', [q.name, c.g.scalar('float32', qmin), c.g.scalar('float32', qmax)]), 'float32', x.shape);
 }
 
-function dequantize(c: LowerContext, q: SymTensor, scale: SymTensor, zeroPoint: SymTensor | null): SymTensor {
+export function dequantize(c: LowerContext, q: SymTensor, scale: SymTensor, zeroPoint: SymTensor | null): SymTensor {
   const x = c.cast(q, 'float32');
   const centered = zeroPoint ? c.elementwise('Sub', [x, zeroPoint], x.shape) : x;
   return c.elementwise('Mul', [centered, scale], x.shape);
@@ -63,17 +63,18 @@ function perChannel(isQuantize: boolean): Lowering {
   };
 }
 
-/** ExecuTorch's choose_qparams for the whole tensor, in float64 like the kernel. */
-function chooseQParams(a: A, c: LowerContext): void {
-  const input = c.cast(a.tensor('input'), 'float32');
-  const qmin = a.int('quant_min');
-  const qmax = a.int('quant_max');
+/**
+ * ExecuTorch's scale and zero point for ranges [min, max] (float64 tensors
+ * of any one shape, element by element), in float64 like the kernel.
+ */
+export function qparamsFromRange(c: LowerContext, min: SymTensor, max: SymTensor, qmin: number, qmax: number): { scale: SymTensor; zeroPoint: SymTensor } {
+  const shape = min.shape;
   const d = (v: number) => c.scalar('float64', v);
-  const op = (type: string, ...xs: SymTensor[]) => c.elementwise(type, xs, [], type === 'Less' || type === 'Equal' || type === 'Or' || type === 'IsInf' ? 'bool' : xs[0].dtype);
-  const where = (cond: SymTensor, x: SymTensor, y: SymTensor) => c.elementwise('Where', [cond, x, y], []);
+  const op = (type: string, ...xs: SymTensor[]) => c.elementwise(type, xs, shape, type === 'Less' || type === 'Equal' || type === 'Or' || type === 'IsInf' ? 'bool' : xs[0].dtype);
+  const where = (cond: SymTensor, x: SymTensor, y: SymTensor) => c.elementwise('Where', [cond, x, y], shape);
   const small = Math.fround(6.1e-5);
-  let lo = op('Min', c.cast(reduce(c, 'ReduceMin', input, null, false), 'float64'), d(0));
-  let hi = op('Max', c.cast(reduce(c, 'ReduceMax', input, null, false), 'float64'), d(0));
+  let lo = op('Min', min, d(0));
+  let hi = op('Max', max, d(0));
   let scale = op('Div', op('Sub', hi, lo), d(qmax - qmin));
   const scale32 = c.cast(c.cast(scale, 'float32'), 'float64');
   const degenerate = op('Or', op('Equal', scale32, d(0)), c.cast(op('IsInf', op('Reciprocal', scale32)), 'bool'));
@@ -93,9 +94,18 @@ function chooseQParams(a: A, c: LowerContext): void {
   const errMax = op('Sub', d(Math.abs(qmax)), op('Abs', op('Div', hi, scale)));
   const initial = where(op('Less', errMin, errMax), fromMin, fromMax);
   const rounded = c.cast(op('Round', c.cast(initial, 'float32')), 'float64');
-  const zp = where(op('Less', initial, d(qmin)), d(qmin), where(op('Less', d(qmax), initial), d(qmax), rounded));
+  const zeroPoint = where(op('Less', initial, d(qmin)), d(qmin), where(op('Less', d(qmax), initial), d(qmax), rounded));
+  return { scale, zeroPoint };
+}
+
+/** ExecuTorch's choose_qparams for the whole tensor. */
+function chooseQParams(a: A, c: LowerContext): void {
+  const input = c.cast(a.tensor('input'), 'float32');
+  const min = c.cast(reduce(c, 'ReduceMin', input, null, false), 'float64');
+  const max = c.cast(reduce(c, 'ReduceMax', input, null, false), 'float64');
+  const { scale, zeroPoint } = qparamsFromRange(c, min, max, a.int('quant_min'), a.int('quant_max'));
   c.out(a, 'scale_out', c.reshape(scale, [1]));
-  c.out(a, 'zero_point_out', c.reshape(zp, [1]));
+  c.out(a, 'zero_point_out', c.reshape(zeroPoint, [1]));
 }
 
 function embeddingByte(a: A, c: LowerContext): void {

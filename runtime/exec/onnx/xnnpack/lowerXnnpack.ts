@@ -28,7 +28,7 @@ export const ONNX_XNN_NODES = new Set([
   'Square', 'SquareRoot', 'ReciprocalSquareRoot', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sin', 'Cos', 'Gelu', 'Hardswish', 'ELU', 'LeakyReLU',
   'Softmax', 'FullyConnected', 'BatchMatrixMultiply', 'Conv2d', 'DepthwiseConv2d', 'ConvTranspose2d', 'MaxPooling2d', 'AvgPooling2d',
   'GlobalAvgPooling2d', 'StaticTranspose', 'StaticReshape', 'StaticSlice', 'StaticConstantPad', 'StaticResizeBilinear2D',
-  'Concatenate2', 'Concatenate3', 'Concatenate4', 'Concatenate5',
+  'Concatenate2', 'Concatenate3', 'Concatenate4', 'Concatenate5', 'ScaledDotProductAttention', 'ArgMaxPooling2d',
 ]);
 
 const p = GraphIndex.param;
@@ -43,7 +43,8 @@ interface NodeContext {
   constant(role: string, key: string, rearrange: (t: Tensor) => Tensor): SymTensor | null;
 }
 
-type NodeLowering = (n: NodeContext) => SymTensor;
+/** A node's results, one per output in the node's order (most nodes have one). */
+type NodeLowering = (n: NodeContext) => SymTensor | SymTensor[];
 
 const UNARY: Record<string, string> = {
   Abs: 'Abs', Ceiling: 'Ceil', Floor: 'Floor', Negate: 'Neg', SquareRoot: 'Sqrt', Sigmoid: 'Sigmoid', Tanh: 'Tanh', Exp: 'Exp',
@@ -186,6 +187,33 @@ function pooling(opType: 'MaxPool' | 'AveragePool'): NodeLowering {
   };
 }
 
+/**
+ * Max pooling over non-overlapping windows (stride = window) with the
+ * argmax as an index inside each window (ky · kw + kx), as ExecuTorch emits
+ * for `max.dim` over H or W. ONNX MaxPool gives flat NCHW input indices;
+ * the window's origin is subtracted from their row and column.
+ */
+function argMaxPooling({ c, node, read }: NodeContext): SymTensor[] {
+  const x = read('input_id');
+  const [N, H, W, C] = x.shape;
+  const [kh, kw] = [p(node, 'pooling_height'), p(node, 'pooling_width')];
+  const [top, left, bottom, right] = [p(node, 'padding_top'), p(node, 'padding_left'), p(node, 'padding_bottom'), p(node, 'padding_right')];
+  const OH = windowOutputSize(H, kh, kh, top, bottom, 1);
+  const OW = windowOutputSize(W, kw, kw, left, right, 1);
+  const shape = [N, C, OH, OW];
+  const [values, indices] = c.g.node('MaxPool', [toNchw(c, x).name], { kernel_shape: [kh, kw], strides: [kh, kw], pads: [top, left, bottom, right] }, 2);
+  const flat = sym(indices, 'int64', shape);
+  const i64 = (v: number) => c.scalar('int64', v);
+  const row = c.elementwise('Div', [c.elementwise('Mod', [flat, i64(H * W)], shape), i64(W)], shape);
+  const col = c.elementwise('Mod', [flat, i64(W)], shape);
+  const rowOrigin = c.constant(fromNumbers('int64', [1, 1, OH, 1], Array.from({ length: OH }, (_, o) => o * kh - top)));
+  const colOrigin = c.constant(fromNumbers('int64', [1, 1, 1, OW], Array.from({ length: OW }, (_, o) => o * kw - left)));
+  const ky = c.elementwise('Sub', [row, rowOrigin], shape);
+  const kx = c.elementwise('Sub', [col, colOrigin], shape);
+  const inWindow = c.elementwise('Add', [c.elementwise('Mul', [ky, i64(kw)], shape), kx], shape);
+  return [toNhwc(c, sym(values, 'float32', shape)), toNhwc(c, c.cast(inWindow, 'float32'))];
+}
+
 function staticSlice({ c, node, read }: NodeContext): SymTensor {
   const x = read('input_id');
   const offsets = list(node, 'offsets');
@@ -229,6 +257,32 @@ function concatenate({ c, node, read }: NodeContext): SymTensor {
   const parts = node.inputRoles.map((role) => read(role));
   const { shape, dim } = catShape(parts.map((t) => t.shape), p(node, 'axis'));
   return c.concat(parts, dim, shape);
+}
+
+/**
+ * XNNPACK's attention: softmax((query ⊙ scale) · keyᵀ + mask) · value, with
+ * query [..., T, C], key [..., U, C], value [..., U, D], a per-channel scale
+ * [C] and an additive mask [T, U]; leading dims broadcast (shared K/V heads).
+ */
+function scaledDotProductAttention({ c, read }: NodeContext): SymTensor {
+  const q = read('query_id');
+  const k = read('key_id');
+  const v = read('value_id');
+  const scale = read('scale_id');
+  const mask = read('mask_id');
+  const T = q.shape[q.shape.length - 2];
+  const C = q.shape[q.shape.length - 1];
+  const U = k.shape[k.shape.length - 2];
+  const D = v.shape[v.shape.length - 1];
+  if (k.shape[k.shape.length - 1] !== C || v.shape[v.shape.length - 2] !== U || scale.shape.reduce((a, d) => a * d, 1) !== C || mask.shape.join(',') !== `${T},${U}`) {
+    throw new LoweringError(`query ${formatShape(q.shape)}, key ${formatShape(k.shape)}, value ${formatShape(v.shape)}, scale ${formatShape(scale.shape)} and mask ${formatShape(mask.shape)} do not fit`);
+  }
+  const lead = broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2), v.shape.slice(0, -2));
+  const scaled = c.elementwise('Mul', [q, c.reshape(scale, [C])], q.shape);
+  const kT = c.transpose(k, [...k.shape.map((_, i) => i).slice(0, -2), k.shape.length - 1, k.shape.length - 2]);
+  const logits = c.elementwise('Add', [sym(c.g.op('MatMul', [scaled.name, kT.name]), 'float32', [...lead, T, U]), mask], [...lead, T, U]);
+  const weights = c.elementwise('Softmax', [logits], logits.shape, 'float32', { axis: -1 });
+  return sym(c.g.op('MatMul', [weights.name, v.name]), 'float32', [...lead, T, D]);
 }
 
 const NODE_LOWERINGS: Record<string, NodeLowering> = {
@@ -289,6 +343,8 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
   Concatenate3: concatenate,
   Concatenate4: concatenate,
   Concatenate5: concatenate,
+  ScaledDotProductAttention: scaledDotProductAttention,
+  ArgMaxPooling2d: argMaxPooling,
 };
 
 /**
@@ -356,12 +412,15 @@ export function lowerXnnpackCall(
         return v.constantIndex === 0 ? null : constantOf(v, key, rearrange);
       },
     };
-    let r: SymTensor;
+    let results: SymTensor[];
     try {
-      r = lowering(context);
+      const r = lowering(context);
+      results = Array.isArray(r) ? r : [r];
     } catch (e) {
       throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}, node ${node.index} (${node.kind}): ${(e as Error).message}`);
     }
+    for (let k = 1; k < results.length; k++) values.set(index.value(node.outputs[k]).idOut, results[k]);
+    let r = results[0];
     const outMeta = index.value(node.outputs[0]);
     if (node.outputMinMax) {
       const { min, max } = node.outputMinMax;

@@ -91,29 +91,51 @@ function perChannel(quantize: boolean) {
   };
 }
 
-function embeddingByte(a: A): void {
-  const weight = a.tensor('weight');
-  const scalesT = a.tensor('weight_scales');
-  const zpT = a.optTensor('weight_zero_points');
-  const indices = numbersOf(a.tensor('indices'));
-  if (weight.shape.length !== 2) a.fail(`weight must be 2-D, got ${formatShape(weight.shape)}`);
-  const [rows, width] = weight.shape;
-  const groups = scalesT.shape.length === 2 ? scalesT.shape[1] : 1;
-  if (scalesT.shape[0] !== rows || width % groups !== 0) a.fail(`scales ${formatShape(scalesT.shape)} do not fit weight ${formatShape(weight.shape)}`);
-  const groupSize = width / groups;
-  const w = numbersOf(weight);
-  const scales = numbersOf(scalesT);
-  const zps = zpT ? numbersOf(zpT) : null;
-  const out = new Float64Array(indices.length * width);
-  for (let i = 0; i < indices.length; i++) {
-    const row = indices[i];
-    if (row < 0 || row >= rows) a.fail(`index ${row} is out of range for ${rows} rows`);
-    for (let j = 0; j < width; j++) {
-      const g = row * groups + Math.floor(j / groupSize);
-      out[i * width + j] = (w[row * width + j] - (zps ? zps[g] : 0)) * scales[g];
-    }
+/**
+ * Element `j` of a row packed `8 / bits` values per byte, as ExecuTorch's
+ * embedding_xbit reads it: 4-bit puts even elements in the high nibble,
+ * 2-bit puts element j at bits 2·(j mod 4); values are stored offset by 2^(bits−1).
+ */
+function packedValue(row: ArrayLike<number>, base: number, j: number, bits: 2 | 4): number {
+  if (bits === 4) {
+    const byte = row[base + (j >> 1)];
+    return ((j & 1) === 1 ? byte & 0x0f : (byte >> 4) & 0x0f) - 8;
   }
-  a.setOut('out', result(a.outDtype('out'), [...a.tensor('indices').shape, width], out));
+  return ((row[base + (j >> 2)] >> (2 * (j & 3))) & 3) - 2;
+}
+
+/**
+ * A quantised embedding lookup with per-row group scales: `bits` 8 reads one
+ * byte per element, 4 and 2 read ExecuTorch's packed rows (see packedValue).
+ */
+export function quantizedEmbedding(bits: 2 | 4 | 8) {
+  return (a: A): void => {
+    const weight = a.tensor('weight');
+    const scalesT = a.tensor('weight_scales');
+    const zpT = a.optTensor('weight_zero_points');
+    const indicesT = a.tensor('indices');
+    if (weight.shape.length !== 2 || (bits < 8 && weight.dtype !== 'uint8')) a.fail(`weight must be 2-D${bits < 8 ? ' uint8' : ''}, got ${weight.dtype} ${formatShape(weight.shape)}`);
+    const [rows, stored] = weight.shape;
+    const width = stored * (8 / bits);
+    const groups = scalesT.shape.length === 2 ? scalesT.shape[1] : 1;
+    if (scalesT.shape[0] !== rows || width % groups !== 0) a.fail(`scales ${formatShape(scalesT.shape)} do not fit ${rows} rows of ${width} values`);
+    const groupSize = width / groups;
+    const w = numbersOf(weight);
+    const valueAt = bits === 8 ? (row: number, j: number) => w[row * width + j] : (row: number, j: number) => packedValue(w, row * stored, j, bits);
+    const scales = numbersOf(scalesT);
+    const zps = zpT ? numbersOf(zpT) : null;
+    const indices = numbersOf(indicesT);
+    const out = new Float64Array(indices.length * width);
+    for (let i = 0; i < indices.length; i++) {
+      const row = indices[i];
+      if (row < 0 || row >= rows) a.fail(`index ${row} is out of range for ${rows} rows`);
+      for (let j = 0; j < width; j++) {
+        const g = row * groups + Math.floor(j / groupSize);
+        out[i * width + j] = (valueAt(row, j) - (zps ? zps[g] : 0)) * scales[g];
+      }
+    }
+    a.setOut('out', result(a.outDtype('out'), [...indicesT.shape, width], out));
+  };
 }
 
 export const quantizedKernels: RefKernelTable = {
@@ -135,6 +157,6 @@ export const quantizedKernels: RefKernelTable = {
     a.setOut('scale_out', result(a.outDtype('scale_out'), [1], [scale]));
     a.setOut('zero_point_out', result(a.outDtype('zero_point_out'), [1], [zeroPoint]));
   },
-  'quantized_decomposed::embedding_byte.out': embeddingByte,
-  'quantized_decomposed::embedding_byte.dtype_out': embeddingByte,
+  'quantized_decomposed::embedding_byte.out': quantizedEmbedding(8),
+  'quantized_decomposed::embedding_byte.dtype_out': quantizedEmbedding(8),
 };

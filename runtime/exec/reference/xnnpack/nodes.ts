@@ -362,6 +362,24 @@ function softmax(t: RealTensor): RealTensor {
   return { shape: [...t.shape], values: out };
 }
 
+/** softmax((query ⊙ scale) · keyᵀ + mask) · value, leading dims broadcast. */
+function scaledDotProductAttention(_node: XnnNode, read: Read): RealTensor[] {
+  const q = read('query_id');
+  const k = read('key_id');
+  const v = read('value_id');
+  const scale = read('scale_id');
+  const mask = read('mask_id');
+  const C = q.shape[q.shape.length - 1];
+  if (scale.values.length !== C) throw new RangeError(`scale ${formatShape(scale.shape)} does not give one value per channel of query ${formatShape(q.shape)}`);
+  const scaled = map(q, (x) => x);
+  for (let i = 0; i < scaled.values.length; i++) scaled.values[i] *= scale.values[i % C];
+  const logits = matmul(scaled, k, false, true);
+  const [T, U] = logits.shape.slice(-2);
+  if (mask.shape.join(',') !== `${T},${U}`) throw new RangeError(`mask ${formatShape(mask.shape)} is not [${T}, ${U}]`);
+  for (let i = 0; i < logits.values.length; i++) logits.values[i] += mask.values[i % (T * U)];
+  return [matmul(softmax(logits), v, false, false)];
+}
+
 export const xnnNodeKernels: Record<string, XnnNodeKernel> = {
   Add: binary((x, y) => x + y),
   Subtract: binary((x, y) => x - y),
@@ -415,4 +433,5 @@ export const xnnNodeKernels: Record<string, XnnNodeKernel> = {
   Concatenate3: concatenate,
   Concatenate4: concatenate,
   Concatenate5: concatenate,
+  ScaledDotProductAttention: scaledDotProductAttention,
 };
