@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { writeLinearSample } from '../../runtime/samples/linear/linearSample';
 import { PRESETS } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
 import { activeTabInput, api, closeAllEditors, fixture, openAndPaint, realFixtureNames, waitFor, workspaceFolder } from './helpers';
@@ -43,14 +44,25 @@ describe('custom editors', function () {
     await waitFor('the diagnostic to go with its editor', () => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length === 0);
   });
 
-  it('opens every file of a generated LoRA sample set without error', async () => {
-    const dir = workspaceFolder('editors-lora');
-    const written = await writeLoraSample({ dir, seed: 3, config: PRESETS.tiny, backend: 'xnnpack', commandLine: 'integration test' });
+  it('opens every file of the generated sample sets (linear; LoRA portable and XNNPACK) without error', async () => {
+    const sets = [
+      await writeLinearSample(workspaceFolder('editors-linear'), 5),
+      await writeLoraSample({ dir: workspaceFolder('editors-lora'), seed: 3, config: PRESETS.tiny, backend: 'portable', commandLine: 'integration test' }),
+      await writeLoraSample({ dir: workspaceFolder('editors-lora-xnnpack'), seed: 3, config: PRESETS.tiny, backend: 'xnnpack', commandLine: 'integration test' }),
+    ];
     const { registry } = await api();
-    for (const f of written.files.filter((x) => /\.(pte|ptd)$/.test(x.name))) {
-      const session = await openAndPaint(path.join(dir, f.name));
-      assert.equal(session.renderError, null, f.name);
-      assert.notEqual(registry.document(vscode.Uri.file(path.join(dir, f.name)))!.decoded.kind, 'error', f.name);
+    let opened = 0;
+    for (const set of sets) {
+      for (const f of set.files.filter((x) => /\.(pte|ptd)$/.test(x.name))) {
+        const file = path.join(set.dir, f.name);
+        const session = await openAndPaint(file);
+        assert.equal(session.renderError, null, file);
+        assert.notEqual(registry.document(vscode.Uri.file(file))!.decoded.kind, 'error', file);
+        opened++;
+      }
+      await closeAllEditors();
     }
+    // linear: 2 programs + 2 data files; each LoRA set: 4 programs + foundation + 2 adapter files
+    assert.equal(opened, 4 + 7 + 7);
   });
 });
