@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { MAX_ROWS, MAX_STRING, parseRevealTarget, parseWebviewMessage, ProtocolError } from '../../webview/protocol';
 
+/** The first-paint timestamps the open benchmark reads (epoch ms). */
+const MARKS = { documentStart: 1000, readySent: 1010, scriptStart: 1005, initReceived: 1030, rendered: 1100, painted: 1120 };
+
 const rejects = (raw: unknown, reason: RegExp) => assert.throws(() => parseWebviewMessage(raw), (e: unknown) => e instanceof ProtocolError && reason.test(e.message));
 
 describe('webview protocol: messages from a webview', () => {
@@ -14,6 +17,8 @@ describe('webview protocol: messages from a webview', () => {
     assert.deepEqual(parseWebviewMessage({ id: 5, body: { type: 'command', command: 'goToBackingTensor', key: 'w', path: null } }).body,
       { type: 'command', command: 'goToBackingTensor', key: 'w', path: null });
     assert.deepEqual(parseWebviewMessage({ id: 6, body: { type: 'painted', ms: 12.5, error: null } }).body, { type: 'painted', ms: 12.5, error: null });
+    assert.deepEqual(parseWebviewMessage({ id: 7, body: { type: 'painted', ms: 12.5, error: null, marks: { ...MARKS, extra: 1 } } }).body,
+      { type: 'painted', ms: 12.5, error: null, marks: MARKS });
   });
 
   it('rejects what the protocol does not allow', () => {
@@ -29,6 +34,9 @@ describe('webview protocol: messages from a webview', () => {
     rejects({ id: 1, body: { type: 'command', command: 'executeCommand', key: null, path: null } }, /^command/);
     rejects({ id: 1, body: { type: 'painted', ms: Infinity, error: null } }, /^ms/);
     rejects({ id: 1, body: { type: 'painted', ms: 1 } }, /^error/);
+    rejects({ id: 1, body: { type: 'painted', ms: 1, error: null, marks: { ...MARKS, rendered: -1 } } }, /^marks\.rendered/);
+    rejects({ id: 1, body: { type: 'painted', ms: 1, error: null, marks: { ...MARKS, painted: undefined } } }, /^marks\.painted/);
+    rejects({ id: 1, body: { type: 'painted', ms: 1, error: null, marks: [] } }, /^marks is not an object/);
     rejects({ id: 1, body: { type: 'selected', target: { kind: 'tensor' } } }, /^key/);
     assert.throws(() => parseRevealTarget({ kind: 'file', path: '/etc/passwd' }), ProtocolError);
   });
