@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { RevealTarget } from '../webview/protocol';
 import { ExecutorchDocument } from './documents';
 import { EditorSession } from './editorSession';
+import { LastRuns } from './run/lastRuns';
 
 /** Our custom editors' view types by file extension. */
 export const VIEW_TYPES = {
@@ -29,9 +30,13 @@ export class EditorRegistry implements vscode.Disposable {
   readonly onDidChangeActive = this.activeChanged.event;
   private readonly sessionAdded = new vscode.EventEmitter<EditorSession>();
   readonly onDidAddSession = this.sessionAdded.event;
+  /** Programs' last runs with intermediates, for their editors' instruction lists. */
+  readonly lastRuns = new LastRuns();
 
   documentOpened(doc: ExecutorchDocument): void {
     this.documents.set(doc.uri.toString(), doc);
+    // A changed program may number its instructions differently: its last runs no longer apply.
+    doc.onDidReload(() => this.lastRuns.clear(doc.uri.toString()));
     doc.onDidDispose(() => {
       this.documents.delete(doc.uri.toString());
       if (this.active === doc) this.setActive([...this.documents.values()].at(-1));

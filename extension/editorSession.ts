@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import { entryByKey } from '../runtime/format/ptd/decodePtd';
 import { READABLE_DTYPES } from '../runtime/view/elements';
-import { instructionPage, valuePage } from '../runtime/view/rows';
+import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
-import { CommandEvent, Envelope, HostMessage, PaintMarks, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
+import { CommandEvent, Envelope, HostMessage, InstructionRowsReply, PaintMarks, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
 import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
+import { LastRuns } from './run/lastRuns';
 
 /** What a session needs from the rest of the extension. */
 export interface SessionHost {
@@ -15,6 +16,8 @@ export interface SessionHost {
   log: vscode.LogOutputChannel;
   selected(session: EditorSession, target: RevealTarget): void;
   command(session: EditorSession, event: CommandEvent): void;
+  /** Methods' last runs with intermediates, shown in the instruction list. */
+  lastRuns?: LastRuns;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -75,6 +78,13 @@ export class EditorSession implements vscode.Disposable {
       }),
       this.painted,
     );
+    if (host.lastRuns) {
+      const runs = host.lastRuns;
+      this.disposables.push(runs.onDidChange((programUri, method) => {
+        if (programUri !== this.document.uri.toString() || !this.ready) return;
+        this.post({ type: 'lastRun', method, run: runs.get(programUri, method)?.view ?? null });
+      }));
+    }
   }
 
   /** Shows `target` in the editor; before the webview is ready, it is shown once it is. */
@@ -112,7 +122,8 @@ export class EditorSession implements vscode.Disposable {
         this.painted.fire(body.ms);
         return;
       case 'command':
-        this.host.command(this, body);
+        if (body.command === 'clearLastRun') this.clearLastRun(body.key);
+        else this.host.command(this, body);
         return;
       default:
         if (body.type === 'ready' && this.readyReply?.id === message.id) {
@@ -147,9 +158,9 @@ export class EditorSession implements vscode.Disposable {
       case 'rows': {
         const method = this.document.loadedProgram?.program.methods[request.method];
         if (!method) throw new Error(`no method ${request.method}`);
-        return request.table === 'instructions'
-          ? { type: 'rows', table: 'instructions', page: instructionPage(method, request.start, request.count, request.filter) }
-          : { type: 'rows', table: 'values', page: valuePage(method, request.start, request.count, request.filter) };
+        return request.table === 'values'
+          ? { type: 'rows', table: 'values', page: valuePage(method, request.start, request.count, request.filter) }
+          : this.instructionRows(request.method, request.start, request.count, request.filter);
       }
       case 'tensorPreview': {
         const source = this.document.byteSource;
@@ -167,6 +178,22 @@ export class EditorSession implements vscode.Disposable {
         return { type: 'xnnpackGraph', graph: xnnpackGraphView(payload.graph) };
       }
     }
+  }
+
+  /** A page of a method's instructions as the webview receives it: with what each wrote in the method's last run with intermediates. */
+  instructionRows(methodIndex: number, start: number, count: number, filter = ''): InstructionRowsReply {
+    const method = this.document.loadedProgram?.program.methods[methodIndex];
+    if (!method) throw new Error(`no method ${methodIndex}`);
+    const page = instructionPage(method, start, count, filter);
+    const run = this.host.lastRuns?.get(this.document.uri.toString(), methodIndex);
+    return { type: 'rows', table: 'instructions', page: run ? withStepSummaries(page, run.summaries) : page, lastRun: run?.view ?? null };
+  }
+
+  /** "Clear" above the instruction list: forgets the method's last run (`key` is its index) in every panel of the program. */
+  private clearLastRun(key: string | null): void {
+    const method = Number(key);
+    if (key === null || !Number.isSafeInteger(method)) return;
+    this.host.lastRuns?.clear(this.document.uri.toString(), method);
   }
 
   dispose(): void {

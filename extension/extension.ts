@@ -32,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
   const host: SessionHost = {
     links,
     log,
+    lastRuns: registry.lastRuns,
     selected: (session, target) => void tree.select(session.document.uri, target),
     command: (session, event) => {
       const uri = session.document.uri.toString();
@@ -48,6 +49,9 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
           return;
         case 'reopenWith':
           void vscode.commands.executeCommand('workbench.action.reopenWithEditor');
+          return;
+        case 'runMethod':
+          void vscode.commands.executeCommand('pteExplorer.runMethod', uri);
           return;
       }
     },

@@ -11,7 +11,7 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-export type EventMessage = Extract<HostMessage, { type: 'reveal' | 'links' | 'reload' }>;
+export type EventMessage = Extract<HostMessage, { type: 'reveal' | 'links' | 'reload' | 'lastRun' }>;
 
 /** The webview's end of the protocol: requests with replies, events both ways. */
 export class HostChannel {
@@ -71,6 +71,6 @@ export class HostChannel {
       return;
     }
     const body = message.body;
-    if (body.type === 'reveal' || body.type === 'links' || body.type === 'reload') this.onEvent(body);
+    if (body.type === 'reveal' || body.type === 'links' || body.type === 'reload' || body.type === 'lastRun') this.onEvent(body);
   }
 }

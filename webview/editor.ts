@@ -1,5 +1,5 @@
 import { HostChannel } from './channel';
-import { LinkView } from '../runtime/view/model';
+import { LastRunView, LinkView } from '../runtime/view/model';
 import { RevealTarget } from './protocol';
 
 /** What every editor view gets: the channel to the host and a way to report selection. */
@@ -21,4 +21,6 @@ export interface Editor {
   element: HTMLElement;
   reveal(target: RevealTarget): void;
   updateLinks?(links: LinkView): void;
+  /** A run with intermediates of `method` was recorded (or cleared, `run` null). */
+  lastRunChanged?(method: number, run: LastRunView | null): void;
 }

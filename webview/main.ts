@@ -33,6 +33,9 @@ const channel = new HostChannel((message) => {
     case 'reload':
       void load();
       return;
+    case 'lastRun':
+      editor?.lastRunChanged?.(message.method, message.run);
+      return;
   }
 });
 

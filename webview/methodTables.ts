@@ -1,13 +1,31 @@
-import { InstructionRow, MethodView, ValueRow } from '../runtime/view/model';
-import { h } from './dom';
+import { InstructionRow, LastRunView, MethodView, ValueRow } from '../runtime/view/model';
+import { h, icon } from './dom';
 import { EditorContext } from './editor';
-import { Column, PagedSource, VirtualTable } from './virtualTable';
+import { Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
 import { filterField, select, toolbar } from './widgets';
 
 const INSTRUCTION_COLUMNS: Column<InstructionRow>[] = [
   { title: '#', width: '4.5em', cell: (r) => String(r.index), numeric: true },
   { title: 'Calls', width: 'minmax(14em, 1.3fr)', cell: (r) => r.target },
   { title: 'Arguments', width: 'minmax(16em, 3fr)', cell: (r) => r.text.slice(r.target.length).replace(/^ /, '') || r.text, tooltip: (r) => `${r.text}\n\n${r.argTypes}` },
+];
+
+/** Shown only while the method has a run with intermediates; the other columns narrow to make room beside a run view. */
+const LAST_RUN_COLUMN: Column<InstructionRow> = {
+  title: 'Last run',
+  width: 'minmax(16em, 2.6fr)',
+  cell: (r) => {
+    if (r.lastRun === undefined) return '';
+    if (!r.lastRunNonFinite) return h('span', { className: 'last-run' }, r.lastRun);
+    return h('span', { className: 'last-run non-finite' }, icon('warning'), ' ', r.lastRun);
+  },
+  tooltip: (r) => (r.lastRun === undefined ? '' : `${r.lastRun}${r.lastRunNonFinite ? '\n\nThis instruction wrote NaN or Inf.' : ''}`),
+};
+
+const INSTRUCTION_COLUMNS_BESIDE_RUN: Column<InstructionRow>[] = [
+  INSTRUCTION_COLUMNS[0],
+  { ...INSTRUCTION_COLUMNS[1], width: 'minmax(11em, 1fr)' },
+  { ...INSTRUCTION_COLUMNS[2], width: 'minmax(6em, 1.2fr)' },
 ];
 
 const VALUE_COLUMNS: Column<ValueRow>[] = [
@@ -21,33 +39,87 @@ export interface MethodTable {
   element: HTMLElement;
   /** Shows method `m` and selects row `index` (clearing the filter so positions are indices). */
   show(method: number, index?: number): Promise<void>;
+  /** A run with intermediates of `method` was recorded or cleared: rows are fetched again if it is shown. */
+  lastRunChanged?(method: number, run: LastRunView | null): void;
+}
+
+type Row = InstructionRow | ValueRow;
+
+function ranAtLabel(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
 }
 
 /**
  * A method's instructions or values, fetched from the host a page at a time,
- * with a method picker and a filter the host applies.
+ * with a method picker and a filter the host applies. After a run with
+ * intermediates, the instructions get a "Last run" column with what each
+ * one wrote, and a note naming the run.
  */
-export function methodTable(kind: 'instructions' | 'values', methods: MethodView[], ctx: EditorContext, onActivate?: (row: InstructionRow | ValueRow, method: number) => void): MethodTable {
+export function methodTable(kind: 'instructions' | 'values', methods: MethodView[], ctx: EditorContext, onActivate?: (row: Row, method: number) => void): MethodTable {
   let method = Math.min(ctx.state.method ?? 0, methods.length - 1);
   let filter = '';
+  let lastRun: LastRunView | null = null;
   const count = h('span', { className: 'muted count' });
+  const note = h('div', { className: 'last-run-note', role: 'status', hidden: true });
   const totalOf = (m: number) => (kind === 'instructions' ? methods[m].instructionCount : methods[m].valueCount);
+  let current: PagedSource<Row>;
   const source = () => {
-    const s = new PagedSource<InstructionRow | ValueRow>(filter ? 0 : totalOf(method), async (start, n) => {
-      const reply = await ctx.channel.request({ type: 'rows', table: kind, method, start, count: n, filter });
-      count.textContent = filter ? `${reply.page.total} of ${totalOf(method)}` : `${reply.page.total} ${kind}`;
-      return reply.page as { total: number; rows: (InstructionRow | ValueRow)[] };
+    const asked = method;
+    const s = new PagedSource<Row>(filter ? 0 : totalOf(method), async (start, n) => {
+      const reply = await ctx.channel.request({ type: 'rows', table: kind, method: asked, start, count: n, filter });
+      count.textContent = filter ? `${reply.page.total} of ${totalOf(asked)}` : `${reply.page.total} ${kind}`;
+      if (reply.table === 'instructions' && asked === method) showLastRun(reply.lastRun ?? null);
+      return reply.page as { total: number; rows: Row[] };
     });
     count.textContent = `${totalOf(method)} ${kind}`;
+    current = s;
     return s;
   };
-  const columns = (kind === 'instructions' ? INSTRUCTION_COLUMNS : VALUE_COLUMNS) as Column<InstructionRow | ValueRow>[];
-  const table = new VirtualTable(columns, source(), {
+  const options: TableOptions<Row> = {
     label: `${kind === 'instructions' ? 'Instructions' : 'Values'} of ${methods[method]?.name ?? ''}`,
     onSelect: (row) => ctx.selected({ kind: kind === 'instructions' ? 'instruction' : 'value', method, index: row.index }),
     onActivate: (row) => onActivate?.(row, method),
-    empty: filter ? 'No row matches the filter' : `This method has no ${kind}`,
-  });
+    empty: `This method has no ${kind}`,
+  };
+  const columnsFor = (withRun: boolean) =>
+    (kind === 'values' ? VALUE_COLUMNS : withRun ? [...INSTRUCTION_COLUMNS_BESIDE_RUN, LAST_RUN_COLUMN] : INSTRUCTION_COLUMNS) as Column<Row>[];
+  let table = new VirtualTable(columnsFor(false), source(), options);
+  let tableHasRunColumn = false;
+
+  const scrollBody = () => table.element.querySelector<HTMLElement>('.vt-body');
+  /** Keeps the scroll position and selection across a change of source or columns. */
+  const keepingPlace = (change: () => void) => {
+    const top = scrollBody()?.scrollTop ?? 0;
+    const selected = table.selected;
+    change();
+    const body = scrollBody();
+    if (body) body.scrollTop = top;
+    if (selected >= 0) void table.select(selected, false);
+  };
+
+  function showLastRun(run: LastRunView | null): void {
+    lastRun = run;
+    note.hidden = run === null;
+    if (run) {
+      const clear = h('a', { href: '#', role: 'button', title: 'Hide these values and forget the run' }, 'Clear');
+      clear.addEventListener('click', (e) => {
+        e.preventDefault();
+        ctx.channel.send({ type: 'command', command: 'clearLastRun', key: String(run.method), path: null });
+      });
+      note.title = `${run.steps} instruction${run.steps === 1 ? '' : 's'} wrote values in this run with intermediates, on ${run.engine}`;
+      note.replaceChildren(icon('history'), ` Values from the run of ${run.methodName} at ${ranAtLabel(run.ranAt)} · `, clear);
+    } else note.replaceChildren();
+    // The column only appears once a run has stepped: an empty column would only clutter the table.
+    if ((run !== null) === tableHasRunColumn) return;
+    tableHasRunColumn = run !== null;
+    keepingPlace(() => {
+      const next = new VirtualTable(columnsFor(tableHasRunColumn), current, options);
+      table.element.replaceWith(next.element);
+      table = next;
+    });
+  }
+
   const field = filterField(kind === 'instructions' ? 'Filter instructions (operator, %value…)' : 'Filter values (type, key…)', (text) => {
     filter = text;
     table.setSource(source());
@@ -60,7 +132,7 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
       table.setSource(source());
     })
     : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
-  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), table.element);
+  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note] : []), table.element);
   return {
     element,
     async show(m, index) {
@@ -73,6 +145,11 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
       }
       if (index !== undefined) await table.select(index);
       table.focus();
+    },
+    lastRunChanged(m, run) {
+      if (kind !== 'instructions' || m !== method) return;
+      if (run === null && lastRun === null) return;
+      keepingPlace(() => table.setSource(source()));
     },
   };
 }

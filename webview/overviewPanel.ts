@@ -66,11 +66,12 @@ function segmentsTable(program: ProgramView): HTMLElement {
   return h('table', { className: 'plain' }, h('thead', null, h('tr', null, ...['#', 'File offset', 'Size', 'Holds'].map((t) => h('th', { scope: 'col' }, t)))), body);
 }
 
-/** The links summary: which data files back the program and what is wrong. */
-export function linksSummary(links: LinkView, ctx: EditorContext): HTMLElement {
+/** The links summary: which data files back the program and what is wrong; `actions` go beside "Link Data Files…". */
+export function linksSummary(links: LinkView, ctx: EditorContext, actions: HTMLElement[] = []): HTMLElement {
   const box = h('div', { className: 'links-summary' });
   if (!links.settled) {
     box.append(h('p', { className: 'muted' }, 'Looking for the data files this program needs…'));
+    if (actions.length) box.append(h('div', { className: 'actions' }, ...actions));
     return box;
   }
   const errors = links.problems.filter((p) => p.severity === 'error').length;
@@ -93,15 +94,18 @@ export function linksSummary(links: LinkView, ctx: EditorContext): HTMLElement {
     }
     box.append(list);
   }
-  if (needed > 0 || links.dataFiles.length) {
-    box.append(button('Link Data Files…', 'link', () => ctx.channel.send({ type: 'command', command: 'linkDataFiles', key: null, path: null }), true));
-  }
+  const link = needed > 0 || links.dataFiles.length
+    ? [button('Link Data Files…', 'link', () => ctx.channel.send({ type: 'command', command: 'linkDataFiles', key: null, path: null }), true)]
+    : [];
+  if (link.length || actions.length) box.append(h('div', { className: 'actions' }, ...link, ...actions));
   return box;
 }
 
 export function overviewPanel(program: ProgramView, links: () => LinkView, ctx: EditorContext, showMethod: (m: number) => void): { element: HTMLElement; updateLinks(): void } {
   const linksBox = h('div');
-  const updateLinks = () => linksBox.replaceChildren(linksSummary(links(), ctx));
+  // Runs on the data files linked here; the command asks for the method and inputs (and refuses in an untrusted workspace).
+  const run = () => button('Run Method…', 'play', () => ctx.channel.send({ type: 'command', command: 'runMethod', key: null, path: null }), true);
+  const updateLinks = () => linksBox.replaceChildren(linksSummary(links(), ctx, [run()]));
   updateLinks();
   const element = h('div', { className: 'overview' },
     h('div', { className: 'overview-columns' },

@@ -1,4 +1,4 @@
-import { LinkView } from '../runtime/view/model';
+import { LastRunView, LinkView } from '../runtime/view/model';
 import { h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
@@ -100,6 +100,9 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
         default:
           return;
       }
+    },
+    lastRunChanged(method: number, run: LastRunView | null) {
+      instructions?.lastRunChanged?.(method, run);
     },
     updateLinks(next: LinkView) {
       links = next;

@@ -9,7 +9,7 @@
  */
 
 import type {
-  BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LinkView, ProgramView, RowPage,
+  BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProgramView, RowPage,
   TensorPreviewView, ValueRow, XnnpackGraphView,
 } from '../runtime/view/model';
 
@@ -53,7 +53,7 @@ export interface PaintedEvent { type: 'painted'; ms: number; error: string | nul
 /** When the steps to the first paint happened in the webview, in epoch milliseconds (for the open benchmark). */
 export interface PaintMarks { documentStart: number; scriptStart: number; initReceived: number; rendered: number; painted: number; readySent: number }
 
-export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith';
+export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith' | 'runMethod' | 'clearLastRun';
 /** A button or row in the editor asks the host to run a command. */
 export interface CommandEvent { type: 'command'; command: CommandName; key: string | null; path: string | null }
 
@@ -62,7 +62,8 @@ export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest |
 // ---- from the host ----
 
 export interface InitReply { type: 'init'; document: DocumentView; reveal: RevealTarget | null }
-export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; page: RowPage<InstructionRow> }
+/** `lastRun`: the run the rows' `lastRun` summaries come from, null when the method has none. */
+export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; page: RowPage<InstructionRow>; lastRun?: LastRunView | null }
 export interface ValueRowsReply { type: 'rows'; table: 'values'; page: RowPage<ValueRow> }
 export interface TensorPreviewReply { type: 'tensorPreview'; preview: TensorPreviewView }
 export interface XnnpackGraphReply { type: 'xnnpackGraph'; graph: XnnpackGraphView }
@@ -72,10 +73,12 @@ export interface RevealEvent { type: 'reveal'; target: RevealTarget }
 export interface LinksEvent { type: 'links'; links: LinkView }
 /** The file changed on disk: the webview asks for its document again. */
 export interface ReloadEvent { type: 'reload' }
+/** A run with intermediates of `method` was recorded (or cleared): the instruction list fetches its rows again. */
+export interface LastRunEvent { type: 'lastRun'; method: number; run: LastRunView | null }
 
 export type HostMessage =
   | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | FailedReply
-  | RevealEvent | LinksEvent | ReloadEvent;
+  | RevealEvent | LinksEvent | ReloadEvent | LastRunEvent;
 
 /** What each request is answered with. */
 export interface ReplyOf {
@@ -158,7 +161,7 @@ function parsePaintMarks(raw: unknown): PaintMarks {
   return marks;
 }
 
-const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith'];
+const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith', 'runMethod', 'clearLastRun'];
 
 function parseBody(raw: unknown): WebviewMessage {
   const o = object(raw, 'message body');

@@ -161,6 +161,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
         },
       );
       panel.show(report, target);
+      if (report.steps) this.registry.lastRuns.record(target.programUri, { method: methodIndex, methodName: signature.name, ranAt: report.ranAt, engine: report.engine, steps: report.steps });
       const t = report.timing;
       this.log.info(`ran ${signature.name} of ${file} (${report.inputsLabel}) on ${engine} with ${dataFiles.length} data file(s): load ${t.loadMs?.toFixed(1) ?? 'earlier'} ms, first run ${t.firstRunMs.toFixed(2)} ms, steady ${t.steadyMs?.toFixed(2) ?? '—'} ms`);
       return {

@@ -147,6 +147,21 @@ export interface InstructionRow {
   argTypes: string;
   /** For delegate calls, the delegate index in the method. */
   delegateIndex: number | null;
+  /** What the instruction wrote in the method's last run with intermediates (`float32[2, 4]  min …`), when there was one. */
+  lastRun?: string;
+  /** The last run wrote NaN or Inf here. */
+  lastRunNonFinite?: boolean;
+}
+
+/** Which run the "Last run" column of a method's instructions comes from. */
+export interface LastRunView {
+  method: number;
+  methodName: string;
+  /** ISO time of the run. */
+  ranAt: string;
+  engine: string;
+  /** Instructions that wrote something. */
+  steps: number;
 }
 
 export interface ValueRow {

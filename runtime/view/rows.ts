@@ -93,3 +93,20 @@ export function instructionPage(method: Method, start: number, count: number, fi
 export function valuePage(method: Method, start: number, count: number, filter = ''): RowPage<ValueRow> {
   return pageRows(method.values.length, (i) => valueRow(method, method.values[i], i), (r) => `%${r.index} ${r.type} ${r.storage} ${r.detail}`, start, count, filter);
 }
+
+/** What one instruction wrote in a run with intermediates, as the instruction list shows it. */
+export interface StepSummary {
+  text: string;
+  nonFinite: boolean;
+}
+
+/** The page's rows with what each instruction wrote in the method's last run (rows it did not reach get nothing). */
+export function withStepSummaries(page: RowPage<InstructionRow>, summaries: ReadonlyMap<number, StepSummary>): RowPage<InstructionRow> {
+  return {
+    ...page,
+    rows: page.rows.map((r) => {
+      const s = summaries.get(r.index);
+      return s ? { ...r, lastRun: s.text, lastRunNonFinite: s.nonFinite } : r;
+    }),
+  };
+}

@@ -114,6 +114,39 @@ describe('Run Method… command', function () {
     assert.deepEqual((await runOk(program, { method: 'forward', inputs: { kind: 'ones' } })).outputs, [{ dtype: 'float32', shape: [3], values: [2, 2, 2] }]);
   });
 
+  it('shows what every instruction wrote in the program editor\'s instruction list after a run with intermediates (softmax of ones: 1/4096 everywhere)', async () => {
+    const dir = workspaceFolder('run-steps-editor', { 'softmax.pte': 'et-2025-12-softmax.pte' });
+    const program = path.join(dir, 'softmax.pte');
+    const session = await openAndPaint(program);
+    const before = session.instructionRows(0, 0, 100);
+    assert.equal(before.lastRun, null, 'no run yet');
+    assert.ok(before.page.rows.every((r) => r.lastRun === undefined));
+
+    const result = await runOk(program, { method: 'forward', inputs: { kind: 'ones' }, steps: true });
+    assert.ok(result.steps !== null && result.steps > 0);
+    const rows = session.instructionRows(0, 0, 100);
+    assert.equal(rows.lastRun?.methodName, 'forward');
+    assert.equal(rows.lastRun?.steps, rows.page.rows.filter((r) => r.lastRun !== undefined).length);
+    const stepped = rows.page.rows.filter((r) => r.lastRun !== undefined);
+    assert.ok(stepped.length > 0, 'instructions carry what they wrote');
+    // Independently: the method's output (values from the command) has these statistics, and softmax of ones over 4096 is 1/4096.
+    const out = result.outputs[0] as { dtype: string; shape: number[]; values: number[] };
+    const min = Math.min(...out.values);
+    const max = Math.max(...out.values);
+    const mean = out.values.reduce((a, v) => a + v, 0) / out.values.length;
+    assert.deepEqual([min, max, mean], [1 / 4096, 1 / 4096, 1 / 4096]);
+    const six = (v: number) => String(Number(v.toPrecision(6)));
+    const writer = stepped.at(-1)!;
+    assert.equal(writer.lastRun, `${out.dtype}[${out.shape.join(', ')}]  min ${six(min)}  max ${six(max)}  mean ${six(mean)}`);
+    assert.equal(writer.lastRunNonFinite, false);
+
+    // Clear forgets the run: the rows no longer carry it.
+    const { registry } = await api();
+    registry.lastRuns.clear(vscode.Uri.file(program).toString(), 0);
+    assert.equal(session.instructionRows(0, 0, 100).lastRun, null);
+    assert.ok(session.instructionRows(0, 0, 100).page.rows.every((r) => r.lastRun === undefined));
+  });
+
   it('refuses a program it cannot run before running it, naming the missing backend', async () => {
     const dir = workspaceFolder('run-qnn', { 'stories.pte': 'et-2026-qnn-stories260k.pte' });
     const program = path.join(dir, 'stories.pte');

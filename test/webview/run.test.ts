@@ -134,6 +134,47 @@ describe('Run Method… in VS Code in a browser', function () {
     assert.equal(await editor.locator('vscode-tab-panel[data-panel="instructions"] .vt-row.selected .vt-cell').first().innerText(), '0');
   });
 
+  it('runs from the program editor\'s Run Method… button and, with intermediates, shows what each instruction wrote in its Instructions tab', async () => {
+    await bench.command('View: Close All Editors');
+    await bench.openFromExplorer('models/data-map.pte', 'h1:text("data-map.pte")');
+    const editor = await runView('h1:text("data-map.pte")');
+    const run = editor.locator('vscode-button', { hasText: 'Run Method…' });
+    await run.waitFor();
+    assert.equal(await run.getAttribute('icon'), 'play');
+    await bench.screenshot('run-08-overview-run-button');
+    await run.click();
+    await bench.page.locator('.quick-input-widget input[placeholder="How to make the inputs"]').waitFor();
+    assert.ok(await bench.pick(/^Ones/), 'the inputs picker offers Ones');
+    const view = await runView('.outputs table.values');
+    await view.locator('vscode-checkbox').click();
+    await view.locator('vscode-button', { hasText: 'Run Again' }).click();
+    await view.locator('ol.steps li').first().waitFor({ timeout: 60_000 });
+    await bench.page.locator('.notification-toast', { hasText: 'Running forward' }).waitFor({ state: 'hidden' });
+
+    await editor.locator('vscode-tab-header[data-tab="instructions"]').click();
+    const panel = editor.locator('vscode-tab-panel[data-panel="instructions"]');
+    const note = panel.locator('.last-run-note');
+    await note.waitFor({ timeout: 30_000 });
+    assert.match(await note.innerText(), /Values from the run of forward at .+ · Clear/);
+    assert.deepEqual(await panel.locator('.vt-header .vt-head').allInnerTexts(), ['#', 'Calls', 'Arguments', 'Last run']);
+    const rows = panel.locator('.vt-row');
+    await rows.nth(1).locator('.last-run').waitFor();
+    // rs-data-map is mul then add (3·x + 2, golden.json): ones → 3 → 5 in every element.
+    assert.equal(await rows.nth(0).locator('.last-run').textContent(), 'float32[2, 2]  min 3  max 3  mean 3');
+    assert.equal(await rows.nth(1).locator('.last-run').textContent(), 'float32[2, 2]  min 5  max 5  mean 5');
+    assert.equal(await panel.locator('.last-run.non-finite').count(), 0);
+    // Room for the column beside the run view: the Side Bar hides for the picture.
+    await bench.command('View: Toggle Primary Side Bar Visibility');
+    await bench.page.waitForTimeout(400);
+    await bench.screenshot('run-07-intermediates-in-editor');
+    await bench.command('View: Toggle Primary Side Bar Visibility');
+
+    // Clear hides the column again.
+    await note.locator('a', { hasText: 'Clear' }).click();
+    await note.waitFor({ state: 'hidden' });
+    assert.deepEqual(await panel.locator('.vt-header .vt-head').allInnerTexts(), ['#', 'Calls', 'Arguments']);
+  });
+
   it('runs a bundled test case of a .bpte and says it matches the expected outputs', async () => {
     await bench.command('View: Close All Editors');
     await bench.openFromExplorer('models/bundled.bpte', 'h1:text("bundled.bpte")');
