@@ -61,11 +61,9 @@ export class EditorSession implements vscode.Disposable {
   constructor(readonly panel: vscode.WebviewPanel, readonly document: ExecutorchDocument, private readonly host: SessionHost) {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
-      document.onDidReload(() => {
-        this.ready = false;
-        this.readyReply = null;
-        this.post({ type: 'reload' });
-      }),
+      document.onDidReload(() => this.reload()),
+      // Trust granted: programs may run now, so the editor shows its Run button.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reload()),
       host.links.onDidChange((uri) => {
         const links = host.links.get(this.document.uri);
         if (uri.toString() === this.document.uri.toString() && links) this.post({ type: 'links', links: links.view });
@@ -88,6 +86,13 @@ export class EditorSession implements vscode.Disposable {
   }
 
   /** Shows `target` in the editor; before the webview is ready, it is shown once it is. */
+  /** The webview asks for its document again. */
+  private reload(): void {
+    this.ready = false;
+    this.readyReply = null;
+    this.post({ type: 'reload' });
+  }
+
   reveal(target: RevealTarget): void {
     if (this.ready && this.panel.visible) this.post({ type: 'reveal', target });
     else this.pendingReveal = target;

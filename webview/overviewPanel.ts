@@ -101,11 +101,11 @@ export function linksSummary(links: LinkView, ctx: EditorContext, actions: HTMLE
   return box;
 }
 
-export function overviewPanel(program: ProgramView, links: () => LinkView, ctx: EditorContext, showMethod: (m: number) => void): { element: HTMLElement; updateLinks(): void } {
+export function overviewPanel(program: ProgramView, links: () => LinkView, ctx: EditorContext, showMethod: (m: number) => void, canRun: boolean): { element: HTMLElement; updateLinks(): void } {
   const linksBox = h('div');
-  // Runs on the data files linked here; the command asks for the method and inputs (and refuses in an untrusted workspace).
+  // Runs on the data files linked here; the command asks for the method and inputs. Not offered in an untrusted workspace.
   const run = () => button('Run Method…', 'play', () => ctx.channel.send({ type: 'command', command: 'runMethod', key: null, path: null }), true);
-  const updateLinks = () => linksBox.replaceChildren(linksSummary(links(), ctx, [run()]));
+  const updateLinks = () => linksBox.replaceChildren(linksSummary(links(), ctx, canRun ? [run()] : []));
   updateLinks();
   const element = h('div', { className: 'overview' },
     h('div', { className: 'overview-columns' },

@@ -30,7 +30,7 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
   const externalCount = () => links.keys.filter((k) => k.status !== 'inProgram').length;
   const problemCount = () => links.problems.filter((p) => p.severity === 'error').length;
   const tabs: Tabs = new Tabs([
-    { id: 'overview', title: 'Overview', build: () => (overview = overviewPanel(program, () => links, ctx, (m) => void showInstructions(m))).element },
+    { id: 'overview', title: 'Overview', build: () => (overview = overviewPanel(program, () => links, ctx, (m) => void showInstructions(m), doc.canRun)).element },
     { id: 'instructions', title: 'Instructions', badge: program.methods.reduce((n, m) => n + m.instructionCount, 0), build: () => (instructions = methodTable('instructions', program.methods, ctx, (row, m) => {
       if ('delegateIndex' in row && row.delegateIndex !== null) void showDelegate(m, row.delegateIndex);
     })).element },

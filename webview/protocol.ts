@@ -33,8 +33,8 @@ export type RevealTarget =
   | { kind: 'testCase'; index: number };
 
 export type DocumentView =
-  | { kind: 'pte'; name: string; program: ProgramView; links: LinkView }
-  | { kind: 'bpte'; name: string; program: ProgramView; links: LinkView; bundle: BundleView }
+  | { kind: 'pte'; name: string; program: ProgramView; links: LinkView; canRun: boolean }
+  | { kind: 'bpte'; name: string; program: ProgramView; links: LinkView; canRun: boolean; bundle: BundleView }
   | { kind: 'ptd'; name: string; dataFile: DataFileView; readableDtypes: string[] }
   | { kind: 'etdp'; name: string; dump: EtdumpView }
   | { kind: 'error'; name: string; error: ErrorView };
