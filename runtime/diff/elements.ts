@@ -1,3 +1,5 @@
+import { bfloat16BitsToNumber, float16BitsToNumber } from '../format/halfPrecision';
+
 /**
  * Numeric element types the diff can compare, and widening of their raw
  * little-endian bytes to float64. Sub-byte packed, complex and float8 types
@@ -11,35 +13,19 @@ interface ElementType {
   widen: Widen;
 }
 
-let halfTable: Float64Array | null = null;
-let bfloat16Table: Float64Array | null = null;
+const tables = new Map<(bits: number) => number, Float64Array>();
 
-/** Every IEEE half value by its bit pattern. */
-function halfValues(): Float64Array {
-  if (halfTable) return halfTable;
-  halfTable = new Float64Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 0) halfTable[h] = sign * frac * 2 ** -24;
-    else if (exp === 31) halfTable[h] = frac ? NaN : sign * Infinity;
-    else halfTable[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  return halfTable;
-}
-
-/** Every bfloat16 value by its bit pattern: the upper half of a float32. */
-function bfloat16Values(): Float64Array {
-  if (bfloat16Table) return bfloat16Table;
-  bfloat16Table = new Float64Array(65536);
-  const u32 = new Uint32Array(1);
-  const f32 = new Float32Array(u32.buffer);
-  for (let h = 0; h < 65536; h++) {
-    u32[0] = h << 16;
-    bfloat16Table[h] = f32[0];
-  }
-  return bfloat16Table;
+/** Every value of a 16-bit float type by its bit pattern, computed once. */
+function tableOf(decode: (bits: number) => number): () => Float64Array {
+  return () => {
+    let t = tables.get(decode);
+    if (!t) {
+      t = new Float64Array(65536);
+      for (let bits = 0; bits < 65536; bits++) t[bits] = decode(bits);
+      tables.set(decode, t);
+    }
+    return t;
+  };
 }
 
 /** A typed view of `bytes`; copies them first when they are not aligned to the element size. */
@@ -66,8 +52,8 @@ function big(signed: boolean): Widen {
 const TYPES: Record<string, ElementType> = {
   float32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Float32Array(x, o, n))) },
   float64: { size: 8, widen: (b, out) => out.set(view(b, 8, (x, o, n) => new Float64Array(x, o, n))) },
-  float16: { size: 2, widen: table(halfValues) },
-  bfloat16: { size: 2, widen: table(bfloat16Values) },
+  float16: { size: 2, widen: table(tableOf(float16BitsToNumber)) },
+  bfloat16: { size: 2, widen: table(tableOf(bfloat16BitsToNumber)) },
   int8: { size: 1, widen: (b, out) => out.set(new Int8Array(b.buffer, b.byteOffset, b.length)) },
   uint8: { size: 1, widen: (b, out) => out.set(b) },
   bool: { size: 1, widen: (b, out) => out.set(b) },

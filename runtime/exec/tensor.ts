@@ -1,4 +1,4 @@
-import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from './half';
+import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../format/halfPrecision';
 
 /** Element types a run can hold, by PyTorch name (as the decoders report them). */
 export type DType =

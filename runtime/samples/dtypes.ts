@@ -1,3 +1,5 @@
+import { bfloat16BitsToNumber, numberToBfloat16Bits } from '../format/halfPrecision';
+
 /** Element types the sample weights and activations can have. */
 export type SampleDtype = 'float32' | 'bfloat16';
 
@@ -11,29 +13,13 @@ export function elementSize(dtype: SampleDtype): number {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The bfloat16 bits nearest to `value` (round to nearest, ties to even; NaN stays NaN). */
-export function bfloat16Bits(value: number): number {
-  f32[0] = value;
-  const bits = u32[0];
-  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) return (bits >>> 16) | 0x40;
-  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
-}
-
-export function bfloat16Value(bits: number): number {
-  u32[0] = (bits & 0xffff) << 16;
-  return f32[0];
-}
-
 /** Rounds `values` in place to what `dtype` can hold, so references compute with the stored numbers. */
 export function roundToDtype(values: Float32Array | Float64Array, dtype: SampleDtype): void {
   if (dtype === 'float32') {
     if (values instanceof Float64Array) for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i]);
     return;
   }
-  for (let i = 0; i < values.length; i++) values[i] = bfloat16Value(bfloat16Bits(values[i]));
+  for (let i = 0; i < values.length; i++) values[i] = bfloat16BitsToNumber(numberToBfloat16Bits(values[i]));
 }
 
 /** Little-endian bytes of `values` stored as `dtype`. */
@@ -48,7 +34,7 @@ export function encodeValues(values: Float32Array | Float64Array, dtype: SampleD
     }
     return bytes;
   }
-  for (let i = 0; i < values.length; i++) view.setUint16(2 * i, bfloat16Bits(values[i]), true);
+  for (let i = 0; i < values.length; i++) view.setUint16(2 * i, numberToBfloat16Bits(values[i]), true);
   return bytes;
 }
 
@@ -57,6 +43,6 @@ export function decodeValues(bytes: Uint8Array, dtype: SampleDtype): Float32Arra
   const size = elementSize(dtype);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(Math.floor(bytes.length / size));
-  for (let i = 0; i < out.length; i++) out[i] = dtype === 'float32' ? view.getFloat32(4 * i, true) : bfloat16Value(view.getUint16(2 * i, true));
+  for (let i = 0; i < out.length; i++) out[i] = dtype === 'float32' ? view.getFloat32(4 * i, true) : bfloat16BitsToNumber(view.getUint16(2 * i, true));
   return out;
 }

@@ -1,4 +1,4 @@
-import { bf16ToNumber } from '../format/xnnpack/decodeXnnpack';
+import { bfloat16BitsToNumber, float16BitsToNumber } from '../format/halfPrecision';
 
 /**
  * Reads tensor elements of one dtype from little-endian bytes. Integer types
@@ -14,15 +14,6 @@ export interface ElementReader {
   format(view: DataView, byteOffset: number): string;
 }
 
-function half(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
 /** float8_e4m3fn: bias 7, no infinities, S.1111.111 is NaN. */
 function float8e4m3fn(bits: number): number {
   const sign = bits & 0x80 ? -1 : 1;
@@ -35,7 +26,7 @@ function float8e4m3fn(bits: number): number {
 
 /** float8_e5m2 is the upper byte of a float16. */
 function float8e5m2(bits: number): number {
-  return half(bits << 8);
+  return float16BitsToNumber(bits << 8);
 }
 
 export function formatNumber(v: number): string {
@@ -59,8 +50,8 @@ function bigReader(dtype: string, get: (view: DataView, at: number) => bigint): 
 const READERS: Record<string, ElementReader> = {
   float32: reader('float32', 4, (v, at) => v.getFloat32(at, true)),
   float64: reader('float64', 8, (v, at) => v.getFloat64(at, true)),
-  float16: reader('float16', 2, (v, at) => half(v.getUint16(at, true))),
-  bfloat16: reader('bfloat16', 2, (v, at) => bf16ToNumber(v.getUint16(at, true))),
+  float16: reader('float16', 2, (v, at) => float16BitsToNumber(v.getUint16(at, true))),
+  bfloat16: reader('bfloat16', 2, (v, at) => bfloat16BitsToNumber(v.getUint16(at, true))),
   float8_e4m3fn: reader('float8_e4m3fn', 1, (v, at) => float8e4m3fn(v.getUint8(at))),
   float8_e5m2: reader('float8_e5m2', 1, (v, at) => float8e5m2(v.getUint8(at))),
   int8: reader('int8', 1, (v, at) => v.getInt8(at)),

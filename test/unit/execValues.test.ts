@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { compareValues } from '../../runtime/exec/compare';
 import { InvalidInputError } from '../../runtime/exec/errors';
-import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../../runtime/exec/half';
+import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../../runtime/format/halfPrecision';
 import { readNpy, writeNpy } from '../../runtime/exec/npy';
 import { randomInputs } from '../../runtime/exec/randomInputs';
 import { castTensor, fromNumbers, storeNumber, Tensor, tensorFromBytes, toNumbers, zeros } from '../../runtime/exec/tensor';

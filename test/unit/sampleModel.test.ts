@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { bfloat16Bits, bfloat16Value, decodeValues, encodeValues } from '../../runtime/samples/dtypes';
+import { bfloat16BitsToNumber, numberToBfloat16Bits } from '../../runtime/format/halfPrecision';
+import { decodeValues, encodeValues } from '../../runtime/samples/dtypes';
 import { fillNormal, streamKey } from '../../runtime/samples/random';
 import { LoraTarget, PRESETS, TransformerConfig } from '../../runtime/samples/transformer/config';
 import { sampleInputs } from '../../runtime/samples/transformer/inputs';
@@ -51,15 +52,15 @@ describe('sample weights', () => {
   });
 
   it('rounds to bfloat16 to nearest, ties to even, and stores little-endian', () => {
-    assert.equal(bfloat16Bits(1), 0x3f80);
-    assert.equal(bfloat16Bits(-2), 0xc000);
-    assert.equal(bfloat16Value(0x3f80), 1);
+    assert.equal(numberToBfloat16Bits(1), 0x3f80);
+    assert.equal(numberToBfloat16Bits(-2), 0xc000);
+    assert.equal(bfloat16BitsToNumber(0x3f80), 1);
     // 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to the even mantissa (1).
-    assert.equal(bfloat16Bits(1 + 2 ** -8), 0x3f80);
-    assert.equal(bfloat16Bits(1 + 3 * 2 ** -8), 0x3f82);
-    assert.equal(bfloat16Bits(1 + 2 ** -8 + 2 ** -20), 0x3f81);
-    assert.ok(Number.isNaN(bfloat16Value(bfloat16Bits(NaN))));
-    assert.equal(bfloat16Value(bfloat16Bits(Infinity)), Infinity);
+    assert.equal(numberToBfloat16Bits(1 + 2 ** -8), 0x3f80);
+    assert.equal(numberToBfloat16Bits(1 + 3 * 2 ** -8), 0x3f82);
+    assert.equal(numberToBfloat16Bits(1 + 2 ** -8 + 2 ** -20), 0x3f81);
+    assert.ok(Number.isNaN(bfloat16BitsToNumber(numberToBfloat16Bits(NaN))));
+    assert.equal(bfloat16BitsToNumber(numberToBfloat16Bits(Infinity)), Infinity);
     assert.deepEqual([...encodeValues(new Float32Array([1, -2]), 'bfloat16')], [0x80, 0x3f, 0x00, 0xc0]);
     assert.deepEqual([...encodeValues(new Float32Array([1]), 'float32')], [0, 0, 0x80, 0x3f]);
   });

@@ -1,5 +1,5 @@
 import { XnnValue } from '../../format/xnnpack/model';
-import { bfloat16BitsToNumber, float16BitsToNumber } from '../half';
+import { bfloat16BitsToNumber, float16BitsToNumber } from '../../format/halfPrecision';
 import { DType } from '../tensor';
 
 /**

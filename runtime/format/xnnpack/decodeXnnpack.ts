@@ -3,6 +3,7 @@ import { at, FormatError } from '../errors';
 import { byteVectorField, readList, readNumbers, required } from '../fbFields';
 import { asciiTag, openFlatbuffer, readU16, readU32, readU64, safeNumber } from '../flatbufferRegion';
 import * as fb from '../generated/xnnpack_generated';
+import { bfloat16BitsToNumber } from '../halfPrecision';
 import { XnnConstant, XnnpackGraph, XnnpackHeader, XnnQuantization, XnnValue } from './model';
 import { INVALID_ID, readNode } from './nodes';
 
@@ -161,7 +162,7 @@ function readQuantization(bb: CheckedByteBuffer, q: fb.XNNQuantizedTensorValue, 
         let scales = floats(() => p.scaleLength(), (i) => p.scale(i));
         if (scales.length === 0) {
           // Exports of 2024-08 … 2025-06 could store the group scales inline as bf16.
-          scales = at('scale_bf16', () => readNumbers(p.scaleBf16Length(), (i) => bf16ToNumber(p.scaleBf16(i) ?? 0)));
+          scales = at('scale_bf16', () => readNumbers(p.scaleBf16Length(), (i) => bfloat16BitsToNumber(p.scaleBf16(i) ?? 0)));
         }
         return {
           kind: 'perChannelGroup',
@@ -181,14 +182,6 @@ function readQuantization(bb: CheckedByteBuffer, q: fb.XNNQuantizedTensorValue, 
       warnings.push(`xvalues[${index}] has ${tag === 0 ? 'no' : `unknown (${tag})`} quantization parameters`);
       return null;
   }
-}
-
-const bf16View = new DataView(new ArrayBuffer(4));
-
-/** A bf16 bit pattern is the upper half of the f32 with the same value. */
-export function bf16ToNumber(bits: number): number {
-  bf16View.setUint32(0, (bits & 0xffff) << 16 >>> 0);
-  return bf16View.getFloat32(0);
 }
 
 // ---- constants ----

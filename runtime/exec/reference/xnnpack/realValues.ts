@@ -1,5 +1,5 @@
 import { XnnValue } from '../../../format/xnnpack/model';
-import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../../half';
+import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../../../format/halfPrecision';
 import { dynamicRowParams, perTensorParams } from '../../xnnpack/quantization';
 import { roundHalfEven } from '../mathFunctions';
 

@@ -43,8 +43,9 @@ export function numberToFloat16Bits(value: number): number {
   return sign | result;
 }
 
+/** A bfloat16 bit pattern is the upper half of the float32 with the same value. */
 export function bfloat16BitsToNumber(bits: number): number {
-  u32[0] = bits << 16;
+  u32[0] = (bits & 0xffff) << 16;
   return f32[0];
 }
 
