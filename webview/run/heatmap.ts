@@ -1,6 +1,6 @@
 import type { HeatmapView } from '../runProtocol';
 import { h } from '../dom';
-import { num } from './format';
+import { num } from '../statistics';
 
 type Rgb = [number, number, number];
 

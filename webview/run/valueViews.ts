@@ -1,8 +1,8 @@
 import type { ValueView } from '../runProtocol';
 import { facts, h } from '../dom';
-import { num, shapeText } from './format';
+import { histogramFigure, statisticsFacts } from '../statistics';
+import { shapeText } from './format';
 import { heatmapFigure } from './heatmap';
-import { histogramFigure } from './histogram';
 
 /** 1-D tensors wrap into rows of this many elements. */
 const WRAP = 16;
@@ -44,21 +44,14 @@ function elementTable(values: string[], shape: readonly number[], what: string):
 function statsFacts(v: Extract<ValueView, { kind: 'tensor' }>): HTMLElement | null {
   const s = v.stats;
   if (!s) return null;
-  return facts([
-    { label: 'min', value: num(s.min) },
-    { label: 'max', value: num(s.max) },
-    { label: 'mean', value: num(s.mean) },
-    { label: 'std', value: num(s.std) },
-    { label: 'NaN', value: String(s.nan) },
-    { label: '+Inf / −Inf', value: `${s.posInf} / ${s.negInf}` },
-  ]);
+  return facts(statisticsFacts(s));
 }
 
 function tensorBody(v: Extract<ValueView, { kind: 'tensor' }>, what: string): HTMLElement {
   const out = h('div', { className: 'tensor' });
   const stats = statsFacts(v);
   const pictures = h('div', { className: 'pictures' });
-  if (v.histogram) pictures.append(histogramFigure(v.histogram, what));
+  if (v.histogram) pictures.append(histogramFigure(v.histogram, what, 80));
   if (v.heatmap) pictures.append(heatmapFigure(v.heatmap, what));
   if (v.values) {
     out.append(elementTable(v.values, v.shape, what));
