@@ -46,7 +46,6 @@ describe('Compare view in VS Code in a browser', function () {
     const ws = path.join(root, 'workspace');
     await writeLoraSample({ dir: path.join(ws, 'lora'), seed: 11, config: tiny, backend: 'portable', commandLine: 'diff e2e' });
     bench = await Workbench.start(ws, packagedVsix());
-    await bench.page.locator('.pane-header', { hasText: /PTE Explorer/i }).waitFor({ timeout: 60_000 });
   });
 
   after(async () => {

@@ -57,6 +57,8 @@ export class Workbench {
     try {
       await page.goto(workbenchUrl(server, workspace));
       await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+      // Contributions arrive after the first paint; the view's header says they are in.
+      await page.locator('.pane-header', { hasText: /PTE Explorer/i }).waitFor({ timeout: 60_000 });
     } catch (e) {
       await bench.close();
       throw e;
@@ -155,6 +157,7 @@ export class Workbench {
   }
 
   async close(): Promise<void> {
+    if (this.blankWebviews.length) console.log(`  (the web workbench left ${this.blankWebviews.length} webview(s) blank and they were reopened: ${this.blankWebviews.join(', ')})`);
     await this.browser.close().catch(() => undefined);
     await this.server.stop();
     fs.rmSync(this.root, { recursive: true, force: true });
