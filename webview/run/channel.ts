@@ -1,16 +1,9 @@
 import { RunHostMessage, RunViewState, RunWebviewMessage } from '../runProtocol';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-
-declare function acquireVsCodeApi(): VsCodeApi;
+import { VsCodeApi, vscodeApi } from '../vscodeApi';
 
 /** The run view's end of `runProtocol.ts`: plain messages both ways, and the saved view state. */
 export class RunChannel {
-  private readonly api: VsCodeApi = acquireVsCodeApi();
+  private readonly api: VsCodeApi = vscodeApi();
 
   constructor(onMessage: (message: RunHostMessage) => void) {
     window.addEventListener('message', (e: MessageEvent<unknown>) => {
