@@ -5,7 +5,8 @@ import { formatNumber } from '../../runtime/view/elements';
 import { ExpectedView, RunReportView, StepView } from '../../webview/runProtocol';
 import { BuiltInputs } from './runInputs';
 import { RunOutcome } from './methodRunner';
-import { numberStats, valueView } from './valueView';
+import { numberStats } from '../../runtime/view/tensorStats';
+import { valueView } from './valueView';
 
 const ENGINE_LABEL: Record<EngineName, string> = {
   onnx: 'onnxruntime-node (CPU)',

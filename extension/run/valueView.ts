@@ -1,7 +1,7 @@
 import { RunValue, Tensor } from '../../runtime/exec';
 import { toNumbers } from '../../runtime/exec/tensor';
 import { formatNumber } from '../../runtime/view/elements';
-import { HistogramView, TensorStatsView } from '../../runtime/view/model';
+import { numberHistogram, numberStats } from '../../runtime/view/tensorStats';
 import { HeatmapView, ValueView } from '../../webview/runProtocol';
 
 /** Tensors with at most this many elements are shown as tables. */
@@ -10,47 +10,6 @@ export const HISTOGRAM_BINS = 32;
 /** Heat maps are reduced to at most this many cells a side. */
 export const HEATMAP_MAX_ROWS = 128;
 export const HEATMAP_MAX_COLS = 256;
-
-/** Count, NaN/±Inf, min/max/mean/std (population) over the finite elements. */
-export function numberStats(values: ArrayLike<number>): TensorStatsView {
-  let finite = 0;
-  let nan = 0;
-  let posInf = 0;
-  let negInf = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) nan++;
-    else if (v === Infinity) posInf++;
-    else if (v === -Infinity) negInf++;
-    else {
-      finite++;
-      sum += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  }
-  if (finite === 0) return { count: values.length, finite, nan, posInf, negInf, min: null, max: null, mean: null, std: null };
-  const mean = sum / finite;
-  let m2 = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) m2 += (values[i] - mean) ** 2;
-  return { count: values.length, finite, nan, posInf, negInf, min, max, mean, std: Math.sqrt(m2 / finite) };
-}
-
-/** Finite values in `bins` equal bins over [min, max]; the last bin includes max. Null when nothing is finite. */
-export function histogram(values: ArrayLike<number>, stats: TensorStatsView, bins = HISTOGRAM_BINS): HistogramView | null {
-  if (stats.min === null || stats.max === null) return null;
-  const counts = new Array<number>(bins).fill(0);
-  const width = stats.max - stats.min;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) continue;
-    counts[width > 0 ? Math.min(bins - 1, Math.floor(((v - stats.min) / width) * bins)) : 0]++;
-  }
-  return { min: stats.min, max: stats.max, counts };
-}
 
 /** The two dimensions a heat map shows: the shape without leading 1s, when that is 2-D with at least 2 rows and columns. */
 export function heatmapDims(shape: readonly number[]): [number, number] | null {
@@ -104,7 +63,7 @@ export function tensorView(t: Tensor): ValueView {
     count: numbers.length,
     values: small ? formatElements(t, numbers) : null,
     stats,
-    histogram: small ? null : histogram(numbers, stats),
+    histogram: small ? null : numberHistogram(numbers, stats, HISTOGRAM_BINS),
     heatmap: dims ? heatmap(numbers, dims[0], dims[1]) : null,
   };
 }

@@ -1,6 +1,14 @@
 import { ElementReader } from './elements';
 import { HistogramView, TensorStatsView } from './model';
 
+/** The whole elements of `bytes` as `reader` decodes them: their count and an accessor. */
+function elementsOf(reader: ElementReader | null, bytes: Uint8Array): [number, (i: number) => number] {
+  if (!reader) throw new Error('this accumulator was made for decoded numbers, not bytes');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const size = reader.size;
+  return [Math.floor(bytes.length / size), (i) => reader.number(view, i * size)];
+}
+
 /**
  * Statistics of tensor elements fed chunk by chunk, so a large tensor never
  * has to be in memory at once. Mean and variance are merged per chunk
@@ -17,17 +25,25 @@ export class StatsAccumulator {
   private mean = 0;
   private m2 = 0;
 
-  constructor(private readonly reader: ElementReader) {}
+  /** `reader` decodes the bytes `add` is given; `addNumbers` needs none. */
+  constructor(private readonly reader: ElementReader | null = null) {}
 
   /** Adds every whole element of `bytes`. */
   add(bytes: Uint8Array): void {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const size = this.reader.size;
-    const n = Math.floor(bytes.length / size);
+    const [n, at] = elementsOf(this.reader, bytes);
+    this.addChunk(n, at);
+  }
+
+  /** Adds already decoded elements, as one chunk. */
+  addNumbers(values: ArrayLike<number>): void {
+    this.addChunk(values.length, (i) => values[i]);
+  }
+
+  private addChunk(n: number, at: (i: number) => number): void {
     let chunkFinite = 0;
     let chunkSum = 0;
     for (let i = 0; i < n; i++) {
-      const v = this.reader.number(view, i * size);
+      const v = at(i);
       if (Number.isNaN(v)) this.nan++;
       else if (v === Infinity) this.posInf++;
       else if (v === -Infinity) this.negInf++;
@@ -43,7 +59,7 @@ export class StatsAccumulator {
     const chunkMean = chunkSum / chunkFinite;
     let chunkM2 = 0;
     for (let i = 0; i < n; i++) {
-      const v = this.reader.number(view, i * size);
+      const v = at(i);
       if (Number.isFinite(v)) chunkM2 += (v - chunkMean) ** 2;
     }
     const total = this.finite + chunkFinite;
@@ -74,18 +90,24 @@ export class StatsAccumulator {
 export class HistogramAccumulator {
   private readonly counts: number[];
 
-  constructor(private readonly reader: ElementReader, private readonly min: number, private readonly max: number, bins: number) {
+  constructor(private readonly reader: ElementReader | null, private readonly min: number, private readonly max: number, bins: number) {
     this.counts = new Array<number>(bins).fill(0);
   }
 
   add(bytes: Uint8Array): void {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const size = this.reader.size;
-    const n = Math.floor(bytes.length / size);
+    const [n, at] = elementsOf(this.reader, bytes);
+    this.addChunk(n, at);
+  }
+
+  addNumbers(values: ArrayLike<number>): void {
+    this.addChunk(values.length, (i) => values[i]);
+  }
+
+  private addChunk(n: number, at: (i: number) => number): void {
     const bins = this.counts.length;
     const width = this.max - this.min;
     for (let i = 0; i < n; i++) {
-      const v = this.reader.number(view, i * size);
+      const v = at(i);
       if (!Number.isFinite(v)) continue;
       const bin = width > 0 ? Math.min(bins - 1, Math.floor(((v - this.min) / width) * bins)) : 0;
       this.counts[bin]++;
@@ -95,4 +117,19 @@ export class HistogramAccumulator {
   result(): HistogramView {
     return { min: this.min, max: this.max, counts: [...this.counts] };
   }
+}
+
+/** Statistics of decoded elements (population std over the finite ones). */
+export function numberStats(values: ArrayLike<number>): TensorStatsView {
+  const stats = new StatsAccumulator();
+  stats.addNumbers(values);
+  return stats.result();
+}
+
+/** Finite values in `bins` equal bins over the statistics' [min, max]; null when nothing is finite. */
+export function numberHistogram(values: ArrayLike<number>, stats: TensorStatsView, bins: number): HistogramView | null {
+  if (stats.min === null || stats.max === null) return null;
+  const hist = new HistogramAccumulator(null, stats.min, stats.max, bins);
+  hist.addNumbers(values);
+  return hist.result();
 }

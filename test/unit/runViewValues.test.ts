@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { fromNumbers } from '../../runtime/exec/tensor';
 import { stepSummary } from '../../extension/run/runReport';
-import { heatmap, heatmapDims, histogram, numberStats, TABLE_LIMIT, tensorView, valueView } from '../../extension/run/valueView';
+import { heatmap, heatmapDims, HISTOGRAM_BINS, TABLE_LIMIT, tensorView, valueView } from '../../extension/run/valueView';
+import { numberHistogram, numberStats } from '../../runtime/view/tensorStats';
 
 /** The run view's host-side formatting: statistics, histogram bins, heat map reduction, tables. */
 describe('run view values', () => {
@@ -15,13 +16,13 @@ describe('run view values', () => {
 
   it('bins values into equal bins over [min, max] with max in the last bin', () => {
     const values = [0, 0.1, 0.25, 0.5, 0.74, 0.75, 1, NaN];
-    const h = histogram(values, numberStats(values), 4)!;
+    const h = numberHistogram(values, numberStats(values), 4)!;
     // bins [0, .25) [.25, .5) [.5, .75) [.75, 1]
     assert.deepEqual(h.counts, [2, 1, 2, 2]);
     assert.equal(h.min, 0);
     assert.equal(h.max, 1);
-    assert.deepEqual(histogram([5, 5, 5], numberStats([5, 5, 5]), 3)!.counts, [3, 0, 0]);
-    assert.equal(histogram([NaN], numberStats([NaN])), null);
+    assert.deepEqual(numberHistogram([5, 5, 5], numberStats([5, 5, 5]), 3)!.counts, [3, 0, 0]);
+    assert.equal(numberHistogram([NaN], numberStats([NaN]), HISTOGRAM_BINS), null);
   });
 
   it('shows heat maps for matrices once leading 1s are dropped', () => {
