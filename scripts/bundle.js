@@ -8,6 +8,7 @@
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
+const { copyOnnxRuntime, hostTarget } = require('./vscode/targets');
 
 const root = path.join(__dirname, '..');
 
@@ -44,31 +45,12 @@ async function bundle(outDir = path.join(root, 'dist')) {
   const codicons = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');
   fs.mkdirSync(path.join(outDir, 'codicons'), { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(codicons, f), path.join(outDir, 'codicons', f));
-  copyOnnxRuntime(path.join(outDir, 'node_modules'));
+  // onnxruntime-node cannot be bundled (a native addon it requires by a computed path): dist/node_modules
+  // gets its JS and this machine's binaries; scripts/vscode/package.js stages each target's own.
+  const host = hostTarget();
+  if (host) copyOnnxRuntime(path.join(outDir, 'node_modules'), host);
+  else console.warn(`no onnxruntime-node binaries for ${process.platform}-${process.arch} in dist/node_modules`);
   return outDir;
-}
-
-/**
- * onnxruntime-node cannot be bundled (a native addon it requires by a computed
- * path): copy its JS, onnxruntime-common's CommonJS build and the linux-x64
- * CPU binaries only into dist/node_modules, where `require('onnxruntime-node')`
- * from dist/extension.js finds them in the packaged extension.
- */
-function copyOnnxRuntime(modulesDir) {
-  const copy = (from, to) => fs.cpSync(from, to, { recursive: true, filter: (f) => !f.endsWith('.map') && !f.endsWith('.d.ts') });
-  const ort = path.dirname(require.resolve('onnxruntime-node/package.json'));
-  // onnxruntime-common's exports map hides its package.json: walk up from its entry point.
-  let common = path.dirname(require.resolve('onnxruntime-common', { paths: [ort] }));
-  const isRoot = (dir) => fs.existsSync(path.join(dir, 'package.json')) && JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'onnxruntime-common';
-  while (!isRoot(common)) common = path.dirname(common);
-  fs.rmSync(modulesDir, { recursive: true, force: true });
-  const ortOut = path.join(modulesDir, 'onnxruntime-node');
-  copy(path.join(ort, 'package.json'), path.join(ortOut, 'package.json'));
-  copy(path.join(ort, 'dist'), path.join(ortOut, 'dist'));
-  copy(path.join(ort, 'bin', 'napi-v6', 'linux', 'x64'), path.join(ortOut, 'bin', 'napi-v6', 'linux', 'x64'));
-  const commonOut = path.join(modulesDir, 'onnxruntime-common');
-  copy(path.join(common, 'package.json'), path.join(commonOut, 'package.json'));
-  copy(path.join(common, 'dist', 'cjs'), path.join(commonOut, 'dist', 'cjs'));
 }
 
 module.exports = { bundle };
