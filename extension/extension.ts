@@ -11,6 +11,7 @@ import { linkDataFiles } from './linkDataFiles';
 import { LinkManager } from './links';
 import { RunMethodCommand } from './run/runMethodCommand';
 import { ExplorerTree } from './treeView';
+import { listedDataFile } from '../runtime/view/linkView';
 
 /** What activation returns; the integration tests reach the extension's state through it. */
 export interface PteExplorerApi {
@@ -44,9 +45,13 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
         case 'linkDataFiles':
           void vscode.commands.executeCommand('pteExplorer.linkDataFiles', uri);
           return;
-        case 'openDataFile':
-          if (event.path) void vscode.commands.executeCommand('pteExplorer.openDataFile', event.path);
+        case 'openDataFile': {
+          // The page may only open a data file the host listed for this program.
+          const listed = listedDataFile(links.get(session.document.uri)?.view, event.path);
+          if (listed) void vscode.commands.executeCommand('pteExplorer.openDataFile', listed.path);
+          else log.warn(`ignored a request from the editor of ${session.document.uri.fsPath} to open ${event.path}, which is not one of its data files`);
           return;
+        }
         case 'reopenWith':
           void vscode.commands.executeCommand('workbench.action.reopenWithEditor');
           return;

@@ -15,14 +15,19 @@ const root = path.join(__dirname, '..');
 // Native addons (onnxruntime-node) load from node_modules at run time; they cannot be bundled.
 const nodeOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', external: ['onnxruntime-node'] };
 
+/** The CLI alone, as dist/pte-explorer.js (also what the CLI package ships and the CLI tests run). */
+function bundleCli(outDir = path.join(root, 'dist')) {
+  return esbuild.build({
+    ...nodeOptions,
+    entryPoints: { 'pte-explorer': path.join(root, 'runtime', 'cli', 'main.ts') },
+    outdir: outDir,
+    footer: { js: 'if (require.main === module) module.exports.main();' },
+  });
+}
+
 async function bundle(outDir = path.join(root, 'dist')) {
   await Promise.all([
-    esbuild.build({
-      ...nodeOptions,
-      entryPoints: { 'pte-explorer': path.join(root, 'runtime', 'cli', 'main.ts') },
-      outdir: outDir,
-      footer: { js: 'if (require.main === module) module.exports.main();' },
-    }),
+    bundleCli(outDir),
     esbuild.build({
       ...nodeOptions,
       entryPoints: { extension: path.join(root, 'extension', 'extension.ts'), runWorker: path.join(root, 'extension', 'run', 'runWorker.ts') },
@@ -53,7 +58,7 @@ async function bundle(outDir = path.join(root, 'dist')) {
   return outDir;
 }
 
-module.exports = { bundle };
+module.exports = { bundle, bundleCli };
 
 if (require.main === module) {
   bundle(process.argv[2]).catch((e) => {

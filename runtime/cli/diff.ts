@@ -8,8 +8,9 @@ import { diffDataFiles } from '../diff/dataFileDiff';
 import { diffLinkedPrograms } from '../diff/linkedDiff';
 import { describeDataFileDiff, describeLinkedDiff } from '../diff/describeDiff';
 import { DataFileDiff, LinkedProgramDiff, TensorDiff } from '../diff/model';
-import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, UsageError } from './io';
+import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, InputError, UsageError } from './io';
 import { toJson } from './json';
+import { fileErrorReport } from './fileErrors';
 
 export const DIFF_USAGE = `usage: pte-explorer diff A B [--data-a X.ptd]… [--data-b Y.ptd]… [--verify-shared] [--hash] [--json]
 
@@ -81,7 +82,7 @@ export async function diffCommand(argv: string[], io: CliIo): Promise<number> {
       return result.identical ? EXIT_OK : EXIT_FINDINGS;
     }
     if (ka !== 'pte' || kb !== 'pte') {
-      throw new UsageError(`diff compares two .pte programs or two .ptd data files; ${args.a} is ${kindName(ka)} and ${args.b} is ${kindName(kb)}`);
+      throw new InputError(`diff compares two .pte programs or two .ptd data files; ${args.a} is ${kindName(ka)} and ${args.b} is ${kindName(kb)}`);
     }
     const decodeAll = async (paths: string[]) => {
       const out = [];
@@ -111,12 +112,7 @@ function reportInvalid(e: unknown, json: boolean, io: CliIo): number {
     io.err(`pte-explorer diff: ${e.message}\n\n${DIFF_USAGE}`);
     return EXIT_INVALID;
   }
-  const fsError = e as NodeJS.ErrnoException;
-  const error = e instanceof FormatError
-    ? e.toJSON()
-    : e instanceof Error && typeof fsError.code === 'string' && typeof fsError.syscall === 'string'
-      ? { file: fsError.path ?? null, path: '', offset: null, reason: `cannot open (${fsError.code})`, message: `${fsError.path ?? ''}: cannot open (${fsError.code})` }
-      : null;
+  const error = e instanceof FormatError ? e.toJSON() : e instanceof InputError ? { message: `pte-explorer diff: ${e.message}` } : fileErrorReport(e);
   if (!error) throw e;
   if (json) io.out(toJson({ error }));
   io.err(error.message);

@@ -12,6 +12,14 @@ export const processIo: CliIo = {
 /** Thrown for a wrong command line; reported with the usage text and exit code 2. */
 export class UsageError extends Error {}
 
+/** Thrown when the files given are readable but cannot be used as asked; one line and exit code 2. */
+export class InputError extends Error {}
+
+/** A message on one line: its lines joined with `; ` (stderr carries one line per failure). */
+export function oneLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+}
+
 export const EXIT_OK = 0;
 /** Something was found wrong with the files (unresolved links, differences). */
 export const EXIT_FINDINGS = 1;

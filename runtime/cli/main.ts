@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { FormatError } from '../format/errors';
+import { fileErrorReport } from './fileErrors';
 import { diffCommand } from './diff';
 import { inspectCommand } from './inspect';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
@@ -68,30 +69,46 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (e) {
-    return reportFailure(e, wantsJson, io);
+    return reportFailure(e, wantsJson, io, mainFile(rest) ?? (command && !command.startsWith('-') ? `pte-explorer ${command}` : 'pte-explorer'));
   }
 }
 
-function reportFailure(e: unknown, json: boolean, io: CliIo): number {
+/** The file a command line is mostly about (a program before a data file), to name it in an unexpected failure. */
+function mainFile(args: string[]): string | undefined {
+  return args.find((a) => /\.(pte|bpte|etdp)$/i.test(a)) ?? args.find((a) => /\.ptd$/i.test(a));
+}
+
+/** `subject` names the file or the command in a failure no command recognised. */
+function reportFailure(e: unknown, json: boolean, io: CliIo, subject = 'pte-explorer'): number {
   if (e instanceof UsageError) {
     io.err(`pte-explorer: ${e.message}\n\n${USAGE}`);
     return EXIT_INVALID;
   }
-  const error = e instanceof FormatError
-    ? e.toJSON()
-    : isFileSystemError(e)
-      ? { file: e.path ?? null, path: '', offset: null, reason: `cannot open (${e.code})`, message: `${e.path ?? ''}: cannot open (${e.code})` }
-      : null;
-  if (!error) throw e;
+  const error = e instanceof FormatError ? e.toJSON() : fileErrorReport(e) ?? unexpectedError(e, subject);
   if (json) io.out(toJson({ error }));
   io.err(error.message);
   return EXIT_INVALID;
 }
 
-function isFileSystemError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+/**
+ * Anything no command recognised (a bug, or a check the engines lack): one
+ * line, never a stack trace, unless PTE_EXPLORER_DEBUG is set.
+ */
+function unexpectedError(e: unknown, subject: string): { file: null; path: ''; offset: null; reason: string; message: string } {
+  if (process.env.PTE_EXPLORER_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  const text = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
+  const reason = text.replace(/\s+/g, ' ').trim() || 'failed';
+  return { file: null, path: '', offset: null, reason, message: `${subject}: ${reason}` };
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const subject = mainFile(argv.slice(1)) ?? 'pte-explorer';
+  // Errors no promise chain catches (an engine's callback) also end in one line.
+  const fail = (e: unknown) => {
+    reportFailure(e, false, processIo, subject);
+    process.exit(EXIT_INVALID);
+  };
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
   process.exitCode = await run(argv);
 }

@@ -15,8 +15,10 @@ import { chooseMethod, loadMethod } from '../exec/runner';
 import { summarizeValue } from '../exec/summary';
 import { JsonValue, parseInputsJson, toJsonValue } from '../exec/valueJson';
 import { RunValue } from '../exec/values';
-import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, UsageError } from './io';
+import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, oneLine, UsageError } from './io';
 import { toJson } from './json';
+import { makeDirectory } from '../files/makeDirectory';
+import { fileErrorReport } from './fileErrors';
 
 export const RUN_USAGE = `usage: pte-explorer run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED]
                         [--save DIR] [--json] [--reference] [--repeat N] [--steps]
@@ -133,7 +135,7 @@ async function runRepeated(method: LoadedMethod, inputs: RunValue[], args: RunAr
 }
 
 async function saveOutputs(dir: string, outputs: RunValue[], prefix = ''): Promise<string[]> {
-  await fs.mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const written: string[] = [];
   for (const [i, v] of outputs.entries()) {
     if (v.kind !== 'tensor') continue;
@@ -245,6 +247,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const args = parseRunArgs(argv);
+    if (args.save) await makeDirectory(args.save); // before the run, so a bad --save fails at once
     const p = await openProgram(args.file, { dataFiles: args.data, shared });
     const useBundled = p.bundled !== null && args.inputs === undefined && args.random === undefined;
     return useBundled ? await runBundledCases(p, args, io) : await runOnce(p, args, io);
@@ -274,14 +277,13 @@ function reportRunFailure(e: unknown, json: boolean, io: CliIo): number {
   } else if (e instanceof FormatError) {
     code = EXIT_INVALID;
     error = { kind: 'format', ...e.toJSON() };
-  } else if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string') {
-    const fsError = e as NodeJS.ErrnoException;
+  } else if (fileErrorReport(e)) {
     code = EXIT_INVALID;
-    error = { kind: 'file', message: `${fsError.path ?? ''}: cannot open (${fsError.code})` };
+    error = { kind: 'file', message: fileErrorReport(e)!.message };
   } else {
     throw e;
   }
   if (json) io.out(toJson({ error }));
-  io.err(String(error.message));
+  io.err(oneLine(String(error.message)));
   return code;
 }

@@ -53,6 +53,8 @@ export class FileSource implements ByteSource {
     const handle = await fs.open(path, 'r');
     try {
       const stat = await handle.stat();
+      // Opening a folder succeeds; the first read would then fail without naming it.
+      if (stat.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', syscall: 'open', path });
       return new FileSource(path, stat.size, handle);
     } catch (e) {
       await handle.close();

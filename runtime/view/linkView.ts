@@ -53,3 +53,11 @@ export function linkView(program: Program, linked: readonly LinkedDataFile[], re
     settled: true,
   };
 }
+
+/**
+ * The data file a page asked to open, if it is one the host listed for the
+ * program (`view.dataFiles`); a page that names any other path gets nothing.
+ */
+export function listedDataFile(view: LinkView | undefined, path: string | null): LinkedDataFileView | undefined {
+  return path === null ? undefined : view?.dataFiles.find((f) => f.path === path);
+}

@@ -96,6 +96,26 @@ describe('tree and navigation', function () {
     assert.ok(refs.every((r) => path.dirname(r.program) === dir), refs.map((r) => r.program).join(', '));
   });
 
+  it('opens from the program editor only a data file the host listed, whatever path the page names', async () => {
+    const { links } = await api();
+    const session = await openAndPaint(program);
+    await waitFor('links', () => links.get(vscode.Uri.file(program))?.view.settled);
+    // What a compromised page could post: a path the host never listed.
+    const receive = (raw: unknown) => (session as unknown as { receive(raw: unknown): Promise<void> }).receive(raw);
+    const unlisted = workspaceFolder('navigation-unlisted', { 'other.ptd': 'et-2025-02-linear.ptd' });
+    await receive({ id: 9001, body: { type: 'command', command: 'openDataFile', key: null, path: path.join(unlisted, 'other.ptd') } });
+    await new Promise((r) => setTimeout(r, 1500));
+    const stayed = activeTabInput();
+    assert.ok(stayed instanceof vscode.TabInputCustom);
+    assert.equal(stayed.uri.fsPath, program, 'the unlisted file was not opened');
+    // The data file the overview lists opens.
+    await receive({ id: 9002, body: { type: 'command', command: 'openDataFile', key: null, path: weights } });
+    await waitFor('the listed data file to open', () => {
+      const input = activeTabInput();
+      return input instanceof vscode.TabInputCustom && input.uri.fsPath === weights ? input : undefined;
+    });
+  });
+
   it('answers the palette commands with a hint when no program is open', async () => {
     assert.equal(await vscode.commands.executeCommand('pteExplorer.goToBackingTensor', vscode.Uri.file(fixture('missing.pte')).toString(), 'a'), undefined);
   });

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { PteWriteInput } from '../../format/writer/types';
 import { roundToDtype, SCALAR_TYPE } from '../dtypes';
 import { goldenTensor, GoldenEntry, TOLERANCE } from '../expected';
@@ -10,6 +9,7 @@ import { encodedInputSpec, encodedOutputSpec } from '../graph/treeSpec';
 import { fillNormal, streamKey } from '../random';
 import { blobEntry, SampleFile, SampleResult, tensorEntry, writeDataFile, writeExpectedFile, writeProgramFile } from '../sampleFiles';
 import { WeightSpec, weightByteSize, weightSha256, weightValues } from '../weights';
+import { makeDirectory } from '../../files/makeDirectory';
 
 /** `torch.nn.Linear(4, 3)` on a `[2, 4]` batch: non-square, so a weight used untransposed gives wrong shapes, not silently wrong values. */
 export const LINEAR_SHAPE = { batch: 2, inFeatures: 4, outFeatures: 3 } as const;
@@ -64,7 +64,7 @@ export function linearReference(x: ArrayLike<number>, w: ArrayLike<number>, bias
  * without layout) and `expected.json` into `dir`.
  */
 export async function writeLinearSample(dir: string, seed: number): Promise<SampleResult> {
-  await fs.mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const files: SampleFile[] = [];
   files.push(await writeProgramFile(dir, 'linear.pte', buildLinearProgram('portable', seed)));
   files.push(await writeDataFile(dir, 'linear.ptd', LINEAR_WEIGHTS.map((w) => tensorEntry(w, seed, 'float32'))));

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { PtdEntryInput } from '../../format/writer/types';
 import { GoldenEntry, goldenTensor, TOLERANCE } from '../expected';
 import { blobEntry, chunkSource, SampleFile, SampleResult, tensorEntry, writeDataFile, writeExpectedFile, writeProgramFile } from '../sampleFiles';
@@ -9,6 +8,7 @@ import { adapterWeights, foundationWeights, ModelWeight, TOK_EMBEDDINGS } from '
 import { Backend, buildTransformerProgram } from './program';
 import { AdapterStorage } from './programWeights';
 import { referenceForward } from './reference';
+import { makeDirectory } from '../../files/makeDirectory';
 
 /** Expected outputs are computed only up to this many foundation parameters (the reference holds them all as float32). */
 export const EXPECTED_PARAMETER_LIMIT = 64 * 1024 * 1024;
@@ -43,7 +43,7 @@ export interface LoraSampleOptions {
 export async function writeLoraSample(o: LoraSampleOptions): Promise<SampleResult> {
   const c = o.config;
   checkConfig(c);
-  await fs.mkdir(o.dir, { recursive: true });
+  await makeDirectory(o.dir);
   const foundation = foundationWeights(c);
   const adapters = new Map(LORA_PROGRAMS.flatMap((p) => (p.adapter ? [[p.adapter, adapterWeights(c, p.adapter)] as const] : [])));
 
