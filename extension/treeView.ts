@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { keysNeededFromDataFiles } from '../runtime/view/neededKeys';
 import { ExternalKeyView } from '../runtime/view/model';
 import { instructionRow, flatInstructions, valueRow } from '../runtime/view/rows';
-import { formatBytes } from '../runtime/view/formatBytes';
+import { formatBytes } from '../runtime/text/formatBytes';
 import { RevealTarget } from '../webview/protocol';
 import { ExecutorchDocument } from './documents';
 import { EditorRegistry } from './editorRegistry';

@@ -47,7 +47,7 @@ import { decodePtd, entryByKey } from '../runtime/format/ptd/decodePtd';
 import { writePtdFile } from '../runtime/format/writer/writePtd';
 import { PtdEntryInput } from '../runtime/format/writer/types';
 import { diffDataFiles } from '../runtime/diff/dataFileDiff';
-import { formatBytes } from '../runtime/diff/units';
+import { formatBytes } from '../runtime/text/formatBytes';
 
 const FLOAT32 = 6;
 

@@ -1,5 +1,6 @@
 import { DataEntryView } from '../runtime/view/model';
-import { facts, formatBytes, h } from './dom';
+import { formatBytes } from '../runtime/text/formatBytes';
+import { facts, h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { DocumentView, RevealTarget } from './protocol';
 import { tensorPreviewView } from './tensorPreviewView';

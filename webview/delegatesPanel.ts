@@ -1,5 +1,6 @@
 import { DelegateView, XnnNodeView, XnnValueView } from '../runtime/view/model';
-import { facts, formatBytes, h, section } from './dom';
+import { formatBytes } from '../runtime/text/formatBytes';
+import { facts, h, section } from './dom';
 import { EditorContext } from './editor';
 import { ArraySource, Column, VirtualTable } from './virtualTable';
 

@@ -33,13 +33,6 @@ export function icon(name: string): HTMLElement {
   return h('span', { className: `codicon codicon-${name}`, 'aria-hidden': 'true' });
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
-
 /** A key/value list (`dl`) of facts. */
 export function facts(items: { label: string; value: string }[]): HTMLElement {
   const dl = h('dl', { className: 'facts' });

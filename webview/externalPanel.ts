@@ -1,5 +1,6 @@
 import { ExternalKeyView, LinkView, NamedDataView } from '../runtime/view/model';
-import { formatBytes, h } from './dom';
+import { formatBytes } from '../runtime/text/formatBytes';
+import { h } from './dom';
 import { EditorContext } from './editor';
 import { linksSummary } from './overviewPanel';
 import { ArraySource, Column, VirtualTable } from './virtualTable';

@@ -1,5 +1,6 @@
 import { TensorPreviewView } from '../runtime/view/model';
-import { facts, formatBytes, h, section } from './dom';
+import { formatBytes } from '../runtime/text/formatBytes';
+import { facts, h, section } from './dom';
 import { histogramFigure, statisticsFacts } from './statistics';
 
 /** The preview of one tensor: layout, statistics, histogram and first values. */

@@ -1,5 +1,6 @@
 import { formatInstruction, instructionTarget, methodInstructions, sizeBreakdown } from '../format/pte/describe';
 import { Method, Program, Value } from '../format/pte/model';
+import { formatBytes } from '../text/formatBytes';
 
 /** Node kinds of a delegate's payload, when the backend's payload format is known. */
 export type DelegateNodes = (methodIndex: number, delegateIndex: number) => string[] | null;
@@ -53,21 +54,14 @@ export function programJson(program: Program, delegateNodes: DelegateNodes): Rec
   };
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
-
 /** Human summary of a program for `inspect`. */
 export function programText(program: Program, delegateNodes: DelegateNodes): string {
   const lines: string[] = [];
   const h = program.header;
-  lines.push(`${program.source.name}: ExecuTorch program (${program.identifier}), ${bytes(program.fileSize)}`);
-  lines.push(h ? `  extended header: ${h.length} bytes, segments at ${h.segmentBaseOffset}${h.segmentDataSize === null ? '' : ` (${bytes(h.segmentDataSize)})`}` : '  no extended header (no segments)');
+  lines.push(`${program.source.name}: ExecuTorch program (${program.identifier}), ${formatBytes(program.fileSize)}`);
+  lines.push(h ? `  extended header: ${h.length} bytes, segments at ${h.segmentBaseOffset}${h.segmentDataSize === null ? '' : ` (${formatBytes(h.segmentDataSize)})`}` : '  no extended header (no segments)');
   const s = sizeBreakdown(program);
-  lines.push(`  size: flatbuffer ${bytes(s.flatbuffer)}, constants ${bytes(s.constants)}, delegate payloads ${bytes(s.delegatePayloads)}, named data ${bytes(s.namedData)}${s.mutableData ? `, mutable data ${bytes(s.mutableData)}` : ''}, padding ${bytes(s.other)}`);
+  lines.push(`  size: flatbuffer ${formatBytes(s.flatbuffer)}, constants ${formatBytes(s.constants)}, delegate payloads ${formatBytes(s.delegatePayloads)}, named data ${formatBytes(s.namedData)}${s.mutableData ? `, mutable data ${formatBytes(s.mutableData)}` : ''}, padding ${formatBytes(s.other)}`);
   program.methods.forEach((m, mi) => {
     const describe = (i: number) => {
       const v = valueSummary(m, i);
@@ -79,13 +73,13 @@ export function programText(program: Program, delegateNodes: DelegateNodes): str
     for (const op of m.operators) lines.push(`    op ${op.qualifiedName}`);
     m.delegates.forEach((d, di) => {
       const nodes = delegateNodes(mi, di);
-      const size = d.data ? bytes(d.data.length) : 'payload not found';
+      const size = d.data ? formatBytes(d.data.length) : 'payload not found';
       lines.push(`    delegate ${d.backend} (${d.location}, ${size})${nodes ? `: ${nodes.length} nodes [${summarizeKinds(nodes)}]` : ''}`);
     });
   });
   if (program.namedData.length) {
     lines.push(`  named data: ${program.namedData.length} entries`);
-    for (const n of program.namedData) lines.push(`    ${n.key} (${n.data ? bytes(n.data.length) : 'segment not found'})`);
+    for (const n of program.namedData) lines.push(`    ${n.key} (${n.data ? formatBytes(n.data.length) : 'segment not found'})`);
   }
   const external = programJson(program, () => null).externalTensors as { key: string; method: string; dtype: string; shape: number[] }[];
   if (external.length) {

@@ -6,6 +6,7 @@ import { checkConfig, PresetName, PRESETS, TransformerConfig } from '../samples/
 import { writeLoraSample } from '../samples/transformer/loraSample';
 import { Backend } from '../samples/transformer/program';
 import { CliIo, EXIT_INVALID, EXIT_OK } from './io';
+import { formatBytes } from '../text/formatBytes';
 
 export const SAMPLE_USAGE = `usage: pte-explorer sample linear --out DIR [--seed N]
        pte-explorer sample lora --out DIR [--preset tiny|qwen3-0.6b] [--seed N]
@@ -127,16 +128,4 @@ function integer(flag: string, text: string, min: number): number {
 function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(text)) throw new SampleUsageError(`${flag} takes ${allowed.join(' or ')}, got '${text}'`);
   return text as T;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
 }

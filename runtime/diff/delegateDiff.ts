@@ -4,7 +4,7 @@ import { XnnNode } from '../format/xnnpack/model';
 import { alignSequences } from './align';
 import { compareTensorBytes } from './compareBytes';
 import { DelegateRow, DelegateSide, DiffOptions, Row } from './model';
-import { formatBytes } from './units';
+import { formatBytes } from '../text/formatBytes';
 
 export interface DelegateDiffOptions extends DiffOptions {
   /** Both programs are one file: payloads at the same place are identical without reading them. */

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { DataFileDiff, FileGroup, LinkedProgramDiff, LoraLayerRow, MethodDiff, TensorDiff } from './model';
-import { formatBytes, formatShape } from './units';
+import { formatBytes } from '../text/formatBytes';
+import { formatShape } from './units';
 
 /** Instruction and tensor rows shown per section before "… N more". */
 const MAX_ROWS = 40;

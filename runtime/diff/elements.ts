@@ -1,4 +1,5 @@
 import { bfloat16BitsToNumber, float16BitsToNumber } from '../format/halfPrecision';
+import { elementSizeOf } from '../format/scalarType';
 
 /**
  * Numeric element types the diff can compare, and widening of their raw
@@ -49,29 +50,32 @@ function big(signed: boolean): Widen {
   };
 }
 
-const TYPES: Record<string, ElementType> = {
-  float32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Float32Array(x, o, n))) },
-  float64: { size: 8, widen: (b, out) => out.set(view(b, 8, (x, o, n) => new Float64Array(x, o, n))) },
-  float16: { size: 2, widen: table(tableOf(float16BitsToNumber)) },
-  bfloat16: { size: 2, widen: table(tableOf(bfloat16BitsToNumber)) },
-  int8: { size: 1, widen: (b, out) => out.set(new Int8Array(b.buffer, b.byteOffset, b.length)) },
-  uint8: { size: 1, widen: (b, out) => out.set(b) },
-  bool: { size: 1, widen: (b, out) => out.set(b) },
-  qint8: { size: 1, widen: (b, out) => out.set(new Int8Array(b.buffer, b.byteOffset, b.length)) },
-  quint8: { size: 1, widen: (b, out) => out.set(b) },
-  int16: { size: 2, widen: (b, out) => out.set(view(b, 2, (x, o, n) => new Int16Array(x, o, n))) },
-  uint16: { size: 2, widen: (b, out) => out.set(view(b, 2, (x, o, n) => new Uint16Array(x, o, n))) },
-  int32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Int32Array(x, o, n))) },
-  qint32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Int32Array(x, o, n))) },
-  uint32: { size: 4, widen: (b, out) => out.set(view(b, 4, (x, o, n) => new Uint32Array(x, o, n))) },
+/** How each numeric dtype widens; element sizes come from the scalar type table. */
+const WIDEN: Record<string, Widen> = {
+  float32: (b, out) => out.set(view(b, 4, (x, o, n) => new Float32Array(x, o, n))),
+  float64: (b, out) => out.set(view(b, 8, (x, o, n) => new Float64Array(x, o, n))),
+  float16: table(tableOf(float16BitsToNumber)),
+  bfloat16: table(tableOf(bfloat16BitsToNumber)),
+  int8: (b, out) => out.set(new Int8Array(b.buffer, b.byteOffset, b.length)),
+  uint8: (b, out) => out.set(b),
+  bool: (b, out) => out.set(b),
+  qint8: (b, out) => out.set(new Int8Array(b.buffer, b.byteOffset, b.length)),
+  quint8: (b, out) => out.set(b),
+  int16: (b, out) => out.set(view(b, 2, (x, o, n) => new Int16Array(x, o, n))),
+  uint16: (b, out) => out.set(view(b, 2, (x, o, n) => new Uint16Array(x, o, n))),
+  int32: (b, out) => out.set(view(b, 4, (x, o, n) => new Int32Array(x, o, n))),
+  qint32: (b, out) => out.set(view(b, 4, (x, o, n) => new Int32Array(x, o, n))),
+  uint32: (b, out) => out.set(view(b, 4, (x, o, n) => new Uint32Array(x, o, n))),
   // Beyond 2^53 the widened values round; differences that small relative to the values are not what this diff is for.
-  int64: { size: 8, widen: big(true) },
-  uint64: { size: 8, widen: big(false) },
+  int64: big(true),
+  uint64: big(false),
 };
+
+const TYPES = new Map<string, ElementType>(Object.entries(WIDEN).map(([dtype, widen]) => [dtype, { size: elementSizeOf(dtype)!, widen }]));
 
 /** Element size and widening function for a PyTorch dtype name, or null when it is not compared numerically. */
 export function numericType(dtype: string | null): ElementType | null {
-  return dtype === null ? null : TYPES[dtype] ?? null;
+  return dtype === null ? null : TYPES.get(dtype) ?? null;
 }
 
 /** Elements of a shape, or null for a negative size or an unsafe product. */
@@ -82,14 +86,4 @@ export function elementCount(shape: readonly number[]): number | null {
     n *= s;
   }
   return Number.isSafeInteger(n) ? n : null;
-}
-
-/** XNNPACK value datatypes whose constants are stored unpacked, as PyTorch dtypes. */
-const XNNPACK_DTYPES: Record<string, string> = {
-  fp32: 'float32', fp16: 'float16', bf16: 'bfloat16', int32: 'int32',
-  qint8: 'int8', qcint8: 'int8', qdint8: 'int8', qpint8: 'int8', quint8: 'uint8', qint32: 'int32', qcint32: 'int32',
-};
-
-export function xnnpackDtype(datatype: string): string | null {
-  return XNNPACK_DTYPES[datatype] ?? null;
 }

@@ -5,7 +5,8 @@ import { XnnpackGraph } from '../format/xnnpack/model';
 import { externalTensors } from '../link/externalTensors';
 import { LinkResult } from '../link/model';
 import { TensorBytes } from './compareBytes';
-import { elementCount, numericType, xnnpackDtype } from './elements';
+import { xnnUnpackedDtype } from '../format/xnnpack/datatypes';
+import { elementCount, numericType } from './elements';
 import { TensorSide } from './model';
 
 /** One tensor or blob of one side, by key: what the result shows and where to read it. */
@@ -64,7 +65,7 @@ function xnnpackLayouts(payloads: readonly DelegatePayload[]): Map<string, Layou
   for (const p of payloads) {
     if (p.status !== 'xnnpack') continue;
     for (const v of p.graph.values) {
-      const dtype = xnnpackDtype(v.datatype);
+      const dtype = xnnUnpackedDtype(v.datatype);
       if (v.constantIndex !== 0) note(p.graph, v.constantIndex, dtype ? { dtype, shape: [...v.dims] } : null);
       const q = v.quantization;
       if (q && (q.kind === 'perChannel' || q.kind === 'perChannelGroup') && q.scaleBufferIdx !== 0) {

@@ -2,7 +2,7 @@ import { methodInstructions } from '../format/pte/describe';
 import { Method } from '../format/pte/model';
 import { instructionOperands } from '../format/pte/describe';
 import { InstructionRow, PropertyRow } from './model';
-import { formatBytes } from './units';
+import { formatBytes } from '../text/formatBytes';
 
 /**
  * Planned tensors that aligned calls use at the same argument position,

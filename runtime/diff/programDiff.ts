@@ -5,7 +5,8 @@ import { diffMethod, oneSidedMethod } from './methodDiff';
 import { DiffOptions, DiffStatus, KeySide, MethodDiff, ProgramDiff, Row } from './model';
 import { sameFile } from './sharedFiles';
 import { unionByKey } from './union';
-import { formatBytes, formatShape } from './units';
+import { formatBytes } from '../text/formatBytes';
+import { formatShape } from './units';
 
 export interface ProgramDiffOptions extends DiffOptions {
   /** Decoded delegate payloads of each program, when the caller already has them. */

@@ -6,7 +6,8 @@ import { InventoryItem } from './inventory';
 import { layerOf } from './layers';
 import { identicalMetrics } from './metrics';
 import { DiffOptions, TensorDiff } from './model';
-import { formatBytes, formatShape } from './units';
+import { formatBytes } from '../text/formatBytes';
+import { formatShape } from './units';
 
 /**
  * Compares tensors key by key. Remembers comparisons by byte range, since

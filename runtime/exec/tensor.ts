@@ -1,4 +1,5 @@
 import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../format/halfPrecision';
+import { elementSizeOf } from '../format/scalarType';
 
 /** Element types a run can hold, by PyTorch name (as the decoders report them). */
 export type DType =
@@ -26,10 +27,8 @@ export interface Tensor {
   data: TensorData;
 }
 
-const ELEMENT_SIZE: Record<DType, number> = {
-  bool: 1, uint8: 1, int8: 1, int16: 2, int32: 4, int64: 8, uint16: 2, uint32: 4, uint64: 8,
-  float16: 2, bfloat16: 2, float32: 4, float64: 8,
-};
+/** From the one scalar type table, held as a record for the hot paths. */
+const ELEMENT_SIZE = Object.fromEntries(DTYPES.map((d) => [d, elementSizeOf(d)!])) as Record<DType, number>;
 
 /** Largest tensor a run allocates (elements); guards against shapes from damaged files. */
 export const MAX_ELEMENTS = 2 ** 30;

@@ -55,6 +55,18 @@ export function scalarTypeByName(dtype: string): ScalarTypeInfo | undefined {
   return BY_NAME.get(dtype);
 }
 
+/** Bytes per element of a PyTorch dtype name (`float32` → 4), or undefined for a name no scalar type has. */
+export function elementSizeOf(dtype: string): number | undefined {
+  return BY_NAME.get(dtype)?.elementSize;
+}
+
+/** The scalar type number of a PyTorch dtype name (`float32` → 6); throws for a name no scalar type has. */
+export function scalarTypeCode(dtype: string): number {
+  const info = BY_NAME.get(dtype);
+  if (!info) throw new Error(`no ExecuTorch scalar type is named ${dtype}`);
+  return info.code;
+}
+
 export function dtypeName(code: number): string {
   return BY_CODE.get(code)?.dtype ?? `unknown(${code})`;
 }

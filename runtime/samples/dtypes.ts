@@ -1,15 +1,18 @@
 import { bfloat16BitsToNumber, numberToBfloat16Bits } from '../format/halfPrecision';
+import { elementSizeOf, scalarTypeCode } from '../format/scalarType';
 
 /** Element types the sample weights and activations can have. */
 export type SampleDtype = 'float32' | 'bfloat16';
 
 export const SAMPLE_DTYPES: readonly SampleDtype[] = ['float32', 'bfloat16'];
 
-/** ExecuTorch ScalarType numbers. */
-export const SCALAR_TYPE = { int64: 4, float32: 6, bool: 11, bfloat16: 15 } as const;
+/** ExecuTorch ScalarType numbers of the dtypes the samples write. */
+export const SCALAR_TYPE = {
+  int64: scalarTypeCode('int64'), float32: scalarTypeCode('float32'), bool: scalarTypeCode('bool'), bfloat16: scalarTypeCode('bfloat16'),
+} as const;
 
 export function elementSize(dtype: SampleDtype): number {
-  return dtype === 'float32' ? 4 : 2;
+  return elementSizeOf(dtype)!;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -1,7 +1,7 @@
 import { BundledProgram, BundledValue } from '../format/bpte/model';
 import { ByteSource } from '../format/byteSource';
 import { elementReader, formatNumber, hexBytes } from './elements';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { BundleView, TestValueView } from './model';
 
 /** Elements shown per test tensor; the rest is counted. */

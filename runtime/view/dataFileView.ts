@@ -1,5 +1,5 @@
 import { DataFile } from '../format/ptd/model';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { DataFileView, FactView } from './model';
 
 /** The tensor table of a `.ptd` and the facts of its header; entry bytes are not read. */

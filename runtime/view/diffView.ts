@@ -1,7 +1,7 @@
 import {
   DataFileDiff, DelegateRow, FileGroup, InstructionRow, IoSlot, LinkedProgramDiff, MethodDiff, Row, SharedEvidence, TensorDiff, TensorSide,
 } from '../diff/model';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import {
   CompareLocation, CompareSide, CompareSummary, CompareTarget, CompareView, InstructionPairRow, LoraLayerBar, MethodCompare, PairRow,
   RevealPair, SharedGroup, TensorCompareRow,

@@ -1,4 +1,5 @@
 import { bfloat16BitsToNumber, float16BitsToNumber } from '../format/halfPrecision';
+import { elementSizeOf } from '../format/scalarType';
 
 /**
  * Reads tensor elements of one dtype from little-endian bytes. Integer types
@@ -39,36 +40,37 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
-function reader(dtype: string, size: number, get: (view: DataView, at: number) => number): ElementReader {
-  return { dtype, size, number: get, format: (view, at) => formatNumber(get(view, at)) };
+// Element sizes come from the one scalar type table.
+function reader(dtype: string, get: (view: DataView, at: number) => number): ElementReader {
+  return { dtype, size: elementSizeOf(dtype)!, number: get, format: (view, at) => formatNumber(get(view, at)) };
 }
 
 function bigReader(dtype: string, get: (view: DataView, at: number) => bigint): ElementReader {
-  return { dtype, size: 8, number: (view, at) => Number(get(view, at)), format: (view, at) => get(view, at).toString() };
+  return { dtype, size: elementSizeOf(dtype)!, number: (view, at) => Number(get(view, at)), format: (view, at) => get(view, at).toString() };
 }
 
 const READERS: Record<string, ElementReader> = {
-  float32: reader('float32', 4, (v, at) => v.getFloat32(at, true)),
-  float64: reader('float64', 8, (v, at) => v.getFloat64(at, true)),
-  float16: reader('float16', 2, (v, at) => float16BitsToNumber(v.getUint16(at, true))),
-  bfloat16: reader('bfloat16', 2, (v, at) => bfloat16BitsToNumber(v.getUint16(at, true))),
-  float8_e4m3fn: reader('float8_e4m3fn', 1, (v, at) => float8e4m3fn(v.getUint8(at))),
-  float8_e5m2: reader('float8_e5m2', 1, (v, at) => float8e5m2(v.getUint8(at))),
-  int8: reader('int8', 1, (v, at) => v.getInt8(at)),
-  uint8: reader('uint8', 1, (v, at) => v.getUint8(at)),
-  int16: reader('int16', 2, (v, at) => v.getInt16(at, true)),
-  uint16: reader('uint16', 2, (v, at) => v.getUint16(at, true)),
-  int32: reader('int32', 4, (v, at) => v.getInt32(at, true)),
-  uint32: reader('uint32', 4, (v, at) => v.getUint32(at, true)),
+  float32: reader('float32', (v, at) => v.getFloat32(at, true)),
+  float64: reader('float64', (v, at) => v.getFloat64(at, true)),
+  float16: reader('float16', (v, at) => float16BitsToNumber(v.getUint16(at, true))),
+  bfloat16: reader('bfloat16', (v, at) => bfloat16BitsToNumber(v.getUint16(at, true))),
+  float8_e4m3fn: reader('float8_e4m3fn', (v, at) => float8e4m3fn(v.getUint8(at))),
+  float8_e5m2: reader('float8_e5m2', (v, at) => float8e5m2(v.getUint8(at))),
+  int8: reader('int8', (v, at) => v.getInt8(at)),
+  uint8: reader('uint8', (v, at) => v.getUint8(at)),
+  int16: reader('int16', (v, at) => v.getInt16(at, true)),
+  uint16: reader('uint16', (v, at) => v.getUint16(at, true)),
+  int32: reader('int32', (v, at) => v.getInt32(at, true)),
+  uint32: reader('uint32', (v, at) => v.getUint32(at, true)),
   int64: bigReader('int64', (v, at) => v.getBigInt64(at, true)),
   uint64: bigReader('uint64', (v, at) => v.getBigUint64(at, true)),
-  bool: { dtype: 'bool', size: 1, number: (v, at) => (v.getUint8(at) ? 1 : 0), format: (v, at) => (v.getUint8(at) ? 'True' : 'False') },
+  bool: { dtype: 'bool', size: elementSizeOf('bool')!, number: (v, at) => (v.getUint8(at) ? 1 : 0), format: (v, at) => (v.getUint8(at) ? 'True' : 'False') },
   // Quantized types are their integer storage; the scale lives elsewhere.
-  qint8: reader('qint8', 1, (v, at) => v.getInt8(at)),
-  quint8: reader('quint8', 1, (v, at) => v.getUint8(at)),
-  qint32: reader('qint32', 4, (v, at) => v.getInt32(at, true)),
-  bits8: reader('bits8', 1, (v, at) => v.getUint8(at)),
-  bits16: reader('bits16', 2, (v, at) => v.getUint16(at, true)),
+  qint8: reader('qint8', (v, at) => v.getInt8(at)),
+  quint8: reader('quint8', (v, at) => v.getUint8(at)),
+  qint32: reader('qint32', (v, at) => v.getInt32(at, true)),
+  bits8: reader('bits8', (v, at) => v.getUint8(at)),
+  bits16: reader('bits16', (v, at) => v.getUint16(at, true)),
 };
 
 /** The reader for a PyTorch dtype name, or undefined for types we cannot show element-wise (packed, complex, unknown). */

@@ -1,6 +1,6 @@
 import { ETDump, ETDumpEvent, ETDumpValue } from '../format/etdump/model';
 import { formatNumber } from './elements';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { EtdumpEventView, EtdumpView } from './model';
 
 /** Events listed per file; a dump with more says how many were left out. */

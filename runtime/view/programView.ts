@@ -3,7 +3,7 @@ import { methodInstructions, sizeBreakdown, valueType } from '../format/pte/desc
 import { Method, Program } from '../format/pte/model';
 import { externalTensors } from '../link/externalTensors';
 import { hexBytes } from './elements';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { CompileSpecView, DelegateView, FactView, MethodView, NamedDataView, ProgramView, SegmentView, XnnpackSummaryView } from './model';
 import { xnnpackSummary } from './xnnpackView';
 

@@ -1,6 +1,6 @@
 import { formatInstruction, instructionOperands, instructionTarget, valueLiteral, valueType } from '../format/pte/describe';
 import { Instruction, Method, TensorValue, Value } from '../format/pte/model';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { InstructionRow, RowPage, ValueRow } from './model';
 
 /** Largest page a view may ask for at once. */

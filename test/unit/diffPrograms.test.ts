@@ -100,7 +100,7 @@ describe('diff: programs', () => {
     assert.equal(at(3), undefined);
     assert.deepEqual([at(1)?.a, at(1)?.b], ['%0: int8[64, 3, 7, 7] constant', '%0: int8[256, 128, 3, 3] constant']);
     const w = tensor(r, 'forward.values[0]');
-    assert.deepEqual(w.changes, ['shape [64, 3, 7, 7] → [256, 128, 3, 3]', 'size 9.19 KiB → 288.0 KiB']);
+    assert.deepEqual(w.changes, ['shape [64, 3, 7, 7] → [256, 128, 3, 3]', 'size 9.2 KiB → 288.0 KiB']);
     assert.equal(w.metrics, null);
     assert.deepEqual(tensor(r, 'forward.values[1]').changes.slice(0, 1), ['shape [64] → [256]']);
   });

@@ -1,5 +1,6 @@
 import { CompareView } from '../../runtime/view/diffViewModel';
-import { formatBytes, h, icon } from '../dom';
+import { formatBytes } from '../../runtime/text/formatBytes';
+import { h, icon } from '../dom';
 
 function chip(kind: string, iconName: string, text: string): HTMLElement {
   return h('span', { className: `chip chip-${kind}` }, icon(iconName), ` ${text}`);

@@ -1,5 +1,6 @@
 import { CompareView, TensorCompareRow } from '../../runtime/view/diffViewModel';
-import { formatBytes, h, icon } from '../dom';
+import { formatBytes } from '../../runtime/text/formatBytes';
+import { h, icon } from '../dom';
 import { ArraySource, Column, VirtualTable } from '../virtualTable';
 import { filterField, toolbar } from '../widgets';
 import { cosine, figure, STATUS_ORDER, statusCell } from './format';

@@ -1,3 +1,4 @@
+import { xnnUnpackedDtype } from '../../format/xnnpack/datatypes';
 import { XnnValue } from '../../format/xnnpack/model';
 import { bfloat16BitsToNumber, float16BitsToNumber } from '../../format/halfPrecision';
 import { DType } from '../tensor';
@@ -9,21 +10,10 @@ import { DType } from '../tensor';
 
 /** Element type an XNNPACK datatype is held in at run time (4-bit types stay packed two per byte). */
 export function xnnStorageDtype(datatype: string): DType | null {
-  switch (datatype) {
-    case 'fp32': return 'float32';
-    case 'fp16': return 'float16';
-    case 'bf16': return 'bfloat16';
-    case 'qint8':
-    case 'qcint8':
-    case 'qdint8': return 'int8';
-    case 'quint8': return 'uint8';
-    case 'qint32':
-    case 'qcint32':
-    case 'int32': return 'int32';
-    case 'qcint4':
-    case 'qbint4': return 'uint8';
-    default: return null;
-  }
+  if (datatype === 'qcint4' || datatype === 'qbint4') return 'uint8';
+  // Packed per row for XNNPACK's own kernels: no element layout to run on.
+  if (datatype === 'qpint8') return null;
+  return xnnUnpackedDtype(datatype) as DType | null;
 }
 
 export function isQuantizedDatatype(datatype: string): boolean {

@@ -1,5 +1,7 @@
 import { DataRange } from '../dataRange';
 import { XnnConstant, XnnpackGraph, XnnValue } from './model';
+import { elementSizeOf } from '../scalarType';
+import { xnnUnpackedDtype } from './datatypes';
 
 /**
  * Finds a named blob by key in the data maps a delegate would see (the
@@ -35,15 +37,9 @@ export interface ConstantUse {
   problems: string[];
 }
 
-/** Bytes per element, for the datatypes whose weights are stored unpacked. */
-const ELEMENT_SIZE: Record<string, number> = {
-  fp32: 4, fp16: 2, bf16: 2, int32: 4,
-  qint8: 1, quint8: 1, qcint8: 1, qdint8: 1, qpint8: 1,
-  qint32: 4, qcint32: 4,
-};
-
 function tensorBytes(v: XnnValue): number | null {
-  const size = ELEMENT_SIZE[v.datatype];
+  const dtype = xnnUnpackedDtype(v.datatype);
+  const size = dtype === null ? undefined : elementSizeOf(dtype);
   return size === undefined ? null : v.dims.reduce((n, d) => n * d, size);
 }
 
