@@ -94,11 +94,11 @@ function reportFailure(e: unknown, json: boolean, io: CliIo, subject = 'pte-expl
  * Anything no command recognised (a bug, or a check the engines lack): one
  * line, never a stack trace, unless PTE_EXPLORER_DEBUG is set.
  */
-function unexpectedError(e: unknown, subject: string): { file: null; path: ''; offset: null; reason: string; message: string } {
+function unexpectedError(e: unknown, subject: string): { file: string | null; path: ''; offset: null; reason: string; message: string } {
   if (process.env.PTE_EXPLORER_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   const text = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
   const reason = text.replace(/\s+/g, ' ').trim() || 'failed';
-  return { file: null, path: '', offset: null, reason, message: `${subject}: ${reason}` };
+  return { file: subject.startsWith('pte-explorer') ? null : subject, path: '', offset: null, reason, message: `${subject}: ${reason}` };
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
