@@ -41,6 +41,6 @@ export function nodesOf(payloads: readonly DelegatePayload[]): DelegateNodes {
 /** A program whose delegate payload is malformed is invalid input, though the rest was shown. */
 function reportPayloadErrors(payloads: readonly DelegatePayload[], io: CliIo): number {
   const errors = payloads.flatMap((p) => (p.status === 'error' ? [p.error] : []));
-  for (const e of errors) io.err(e.message);
+  if (errors.length) io.err(errors.map((e) => e.message).join('; '));
   return errors.length ? EXIT_INVALID : EXIT_OK;
 }
