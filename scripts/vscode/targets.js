@@ -102,6 +102,11 @@ function copyOnnxRuntime(modulesDir, target) {
     if (!fs.existsSync(from)) throw new Error(`onnxruntime-node ${JSON.parse(fs.readFileSync(path.join(ort, 'package.json'), 'utf8')).version} has no ${spec.dir}/${path.posix.basename(b)}`);
     copy(from, path.join(modulesDir, b));
   }
+  // The binding loads its library by name (ELF NEEDED, Mach-O @rpath, PE import): that name must be the file carried.
+  const binding = fs.readFileSync(path.join(modulesDir, binaries.find((b) => b.endsWith('onnxruntime_binding.node'))));
+  for (const lib of spec.files.filter((f) => f !== 'onnxruntime_binding.node')) {
+    if (!binding.includes(lib)) throw new Error(`${target}: onnxruntime_binding.node does not load ${lib}`);
+  }
   const commonOut = path.join(modulesDir, 'onnxruntime-common');
   copy(path.join(common, 'package.json'), path.join(commonOut, 'package.json'));
   copy(path.join(common, 'dist', 'cjs'), path.join(commonOut, 'dist', 'cjs'));

@@ -1,12 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const scripts = path.join(__dirname, '..', '..', '..', 'scripts', 'vscode');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { TARGETS, onnxRuntimeSource } = require(path.join(scripts, 'targets.js')) as {
+const { TARGETS, onnxRuntimeSource, copyOnnxRuntime } = require(path.join(scripts, 'targets.js')) as {
   TARGETS: Record<string, { ort: unknown; dir: string; files: string[]; executorch: boolean }>;
   onnxRuntimeSource(target: string): { ort: string; common: string };
+  copyOnnxRuntime(modulesDir: string, target: string): string[];
 };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { checkNatives } = require(path.join(scripts, 'package.js')) as {
@@ -28,6 +30,27 @@ describe('platform packages', () => {
       if (t.ort !== 'dependency') continue;
       const { ort } = onnxRuntimeSource(name);
       for (const f of t.files) assert.ok(fs.existsSync(path.join(ort, 'bin', 'napi-v6', t.dir, f)), `${name}: ${t.dir}/${f}`);
+    }
+  });
+
+  it('stages each target\'s binding with the library it loads by name, and refuses one that names another', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pte-vsix-stage-'));
+    try {
+      for (const [name, t] of Object.entries(TARGETS)) {
+        if (t.ort !== 'dependency') continue;
+        const staged = copyOnnxRuntime(path.join(dir, name), name);
+        assert.deepEqual(staged.map((f) => path.posix.basename(f)), t.files, name);
+      }
+      const spec = TARGETS['darwin-arm64'];
+      const files = spec.files;
+      spec.files = ['libonnxruntime.1.30.0.dylib', 'onnxruntime_binding.node'];
+      try {
+        assert.throws(() => copyOnnxRuntime(path.join(dir, 'wrong'), 'darwin-arm64'), /does not load libonnxruntime\.1\.30\.0\.dylib/);
+      } finally {
+        spec.files = files;
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
