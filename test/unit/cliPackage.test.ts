@@ -43,11 +43,18 @@ describe('the pte-explorer CLI package', function () {
     ({ file: tarball, files } = await packCli(work));
     project = path.join(work, 'project');
     fs.mkdirSync(project);
+    // A project of its own: without a package.json npm installs into the nearest folder above that has one or a node_modules.
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'ci-project', version: '1.0.0', private: true }));
     execFileSync(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel', 'error', tarball], {
       cwd: project, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' }, stdio: ['ignore', 'ignore', 'inherit'],
     });
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('installs into the empty project', () => {
+    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8')).dependencies), ['pte-explorer']);
+    assert.ok(fs.existsSync(path.join(project, 'node_modules', 'onnxruntime-node', 'package.json')));
+  });
 
   it('holds the CLI bundle and nothing of VS Code', () => {
     const optional = ['dist/native/executorch.node'];
