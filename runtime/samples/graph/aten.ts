@@ -21,9 +21,15 @@ export class Aten {
     return this.call('aten::permute_copy', 'out', x, dims.map((d) => s[norm(d, s.length)]), [x, this.b.intList(dims)]);
   }
 
-  /** `view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out)` */
-  viewCopy(x: number, sizes: readonly number[]): number {
+  /**
+   * `x.view(sizes)` as the exporter writes it (`remove_view_copy`, on by
+   * default): a static view of planned memory becomes an alias of `x`, no
+   * instruction; a view that is a method output stays
+   * `view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out)`.
+   */
+  viewCopy(x: number, sizes: readonly number[], isOutput = false): number {
     if (count(sizes) !== count(this.sizes(x))) throw new Error(`view_copy: [${this.sizes(x)}] cannot be viewed as [${sizes}]`);
+    if (!isOutput && this.b.tensorAt(x).kind === 'planned') return this.b.alias(x, sizes);
     return this.call('aten::view_copy', 'out', x, sizes, [x, this.b.intList(sizes)]);
   }
 
