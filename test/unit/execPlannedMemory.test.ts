@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineName } from '../../runtime/exec/engine';
 import { openProgram } from '../../runtime/exec/program/openProgram';
-import { loadMethod } from '../../runtime/exec/runner';
+import { ENGINES as ENGINE_TABLE, loadMethod } from '../../runtime/exec/runner';
 import { fromNumbers, Tensor, toNumbers } from '../../runtime/exec/tensor';
 import { RunValue } from '../../runtime/exec/values';
 import { FormatError } from '../../runtime/format/errors';
@@ -14,7 +14,8 @@ import { tensorByteSize } from '../../runtime/format/scalarType';
 import { writePte } from '../../runtime/format/writer/writePte';
 import { MethodBuilder } from './execHarness';
 
-const ENGINES: EngineName[] = ['onnx', 'reference'];
+/** Every engine the runner has (ExecuTorch's own runtime too, once it is one of them). */
+const ENGINES = Object.keys(ENGINE_TABLE) as EngineName[];
 
 /**
  * Programs whose memory plan aliases static views, as the exporter writes
@@ -190,6 +191,37 @@ describe('planned memory: static views aliased through the memory plan', functio
     });
   }
 
+  // A buffer carried across calls, read through one view and written through another at the same place: acc += x.
+  function accumulator(): Method {
+    const p = new PlannedProgram();
+    const x = p.input('float32', [4], 0);
+    p.tensor('float32', [2, 2], 16); // the buffer itself, as the program declares it
+    const read = p.tensor('float32', [4], 16);
+    const written = p.tensor('float32', [4], 16);
+    p.b.call('aten::add.out', [read, x, p.b.int(1), written]);
+    p.b.outputs = [written];
+    return p.method(32);
+  }
+
+  for (const engine of ENGINES) {
+    it(`${engine}: state carried across calls through views of one buffer accumulates, and reset clears it`, async () => {
+      const file = writeProgram(dir, 'accumulator.pte', accumulator());
+      const p = await openProgram(file);
+      try {
+        const m = await loadMethod(p, 0, { engine });
+        const xs = [1, -2, 0.5, 4];
+        const sums = [];
+        for (let call = 1; call <= 3; call++) sums.push(Array.from(toNumbers((await m.run([fromNumbers('float32', [4], xs)])).outputs[0] as Tensor)));
+        assert.deepEqual(sums, [1, 2, 3].map((k) => xs.map((v) => k * v)));
+        m.reset();
+        assert.deepEqual(Array.from(toNumbers((await m.run([fromNumbers('float32', [4], xs)])).outputs[0] as Tensor)), xs);
+        await m.dispose();
+      } finally {
+        await p.shared.close();
+      }
+    });
+  }
+
   it('the reference engine keeps outputs of earlier calls when later calls reuse the arena', async () => {
     const file = writeProgram(dir, 'clamp-index-2.pte', clampIndexSelect());
     const p = await openProgram(file);
@@ -293,7 +325,10 @@ describe('planned memory: tensors checked against their arenas at load', functio
       if (v.kind === 'tensor') v.tensor.allocation = { memoryId: 1, offset: 0 };
     }));
     const cli = path.join(__dirname, '..', '..', '..', 'bin', 'pte-explorer.js');
-    for (const extra of [[], ['--reference']]) {
+    // `run --engine NAME` where the CLI has it, else the older `--reference` switch.
+    const help = spawnSync(process.execPath, [cli, 'run', '--help'], { encoding: 'utf8' });
+    const engineFlags = /--engine/.test(help.stdout + help.stderr) ? ENGINES.map((e) => ['--engine', e]) : [[], ['--reference']];
+    for (const extra of engineFlags) {
       const r = spawnSync(process.execPath, [cli, 'run', file, ...extra], { encoding: 'utf8' });
       assert.ok(r.status === 1 || r.status === 2, `exit ${r.status}: ${r.stderr}`);
       const lines = r.stderr.trim().split('\n');
