@@ -61,7 +61,8 @@ export function checkMethod(p: ExecProgram, methodIndex: number, engine: EngineN
  */
 export async function loadMethod(p: ExecProgram, methodIndex: number, options: LoadMethodOptions = {}): Promise<LoadedMethod> {
   const engine = options.engine ?? 'onnx';
-  checkPlannedMemory(p.file, p.program.methods[methodIndex], methodIndex);
+  // A .bpte's nested program is read from inside the bundle: its table offsets are not file offsets.
+  await checkPlannedMemory(p.file, p.program, methodIndex, p.bundled === null);
   const missing = checkMethod(p, methodIndex, engine);
   if (missing.length > 0) throw new UnsupportedProgramError(p.file, missing);
   if (engine === 'reference') return ReferenceMethod.load(p, methodIndex);

@@ -8,7 +8,9 @@ import { openProgram } from '../../runtime/exec/program/openProgram';
 import { ENGINES as ENGINE_TABLE, loadMethod } from '../../runtime/exec/runner';
 import { fromNumbers, Tensor, toNumbers } from '../../runtime/exec/tensor';
 import { RunValue } from '../../runtime/exec/values';
+import * as flatbuffers from 'flatbuffers';
 import { FormatError } from '../../runtime/format/errors';
+import * as fb from '../../runtime/format/generated/program_generated';
 import { Method } from '../../runtime/format/pte/model';
 import { tensorByteSize } from '../../runtime/format/scalarType';
 import { writePte } from '../../runtime/format/writer/writePte';
@@ -314,6 +316,14 @@ describe('planned memory: tensors checked against their arenas at load', functio
         assert.ok(e instanceof FormatError, `${e.name}: ${e.message}`);
         assert.ok(e.message.startsWith(file), e.message);
         assert.match(e.message, c.reason(y));
+        // The byte offset is the table at fault: the tensor's AllocationDetails when the allocation is wrong.
+        assert.ok(e.offset !== null, e.message);
+        if (e.path.endsWith('allocation_info')) {
+          const details = new fb.AllocationDetails().__init(e.offset, new flatbuffers.ByteBuffer(new Uint8Array(fs.readFileSync(file))));
+          const v = (await openProgram(file).then(async (p) => { const m = p.program.methods[0]; await p.shared.close(); return m; })).values[y];
+          assert.ok(v.kind === 'tensor' && v.tensor.allocation);
+          assert.deepEqual([details.memoryId(), details.memoryOffsetLow()], [v.tensor.allocation.memoryId, v.tensor.allocation.offset]);
+        }
       });
     }
   }

@@ -1,5 +1,7 @@
+import * as flatbuffers from 'flatbuffers';
 import { FormatError } from '../../format/errors';
-import { Method, TensorValue } from '../../format/pte/model';
+import * as fb from '../../format/generated/program_generated';
+import { Method, Program, TensorValue } from '../../format/pte/model';
 import { operatorSchema } from '../schema/operatorSchemas';
 
 /**
@@ -39,35 +41,70 @@ export function plannedStorage(method: Method): (PlannedStorage | null)[] {
   });
 }
 
+/** A planned tensor the runtime would refuse: which value, which of its fields, and why. */
+export interface PlannedMemoryProblem {
+  valueIndex: number;
+  /** `sizes`, `allocation_info`, `allocation_info.memory_id`, or '' for the tensor as a whole. */
+  field: string;
+  reason: string;
+}
+
 /**
  * The checks the runtime makes when it loads a method (tensor_parser and
  * HierarchicalAllocator::get_offset_address): every planned tensor names an
  * arena the method plans and fits in it, sizes are not negative, and every
  * tensor an instruction writes has memory (a planned allocation, or one the
- * caller supplies: inputs and outputs). Throws a FormatError naming the
- * value, e.g. `execution_plan[0].values[12].tensor`.
+ * caller supplies: inputs and outputs). The first failure, or null.
  */
-export function checkPlannedMemory(file: string, method: Method, methodIndex: number): void {
-  const fail = (index: number, field: string, reason: string): never => {
-    throw new FormatError(file, reason, null, ['execution_plan', `[${methodIndex}]`, 'values', `[${index}]`, 'tensor', ...(field ? [field] : [])]);
-  };
+export function plannedMemoryProblem(method: Method): PlannedMemoryProblem | null {
   const arenas = method.nonConstBufferSizes.length - 1;
   const planned = arenas <= 0 ? 'plans no arenas' : `plans ${arenas}: mem_id 1${arenas > 1 ? `–${arenas}` : ''}`;
-  method.values.forEach((v, index) => {
-    if (v.kind !== 'tensor') return;
+  for (const [valueIndex, v] of method.values.entries()) {
+    if (v.kind !== 'tensor') continue;
     const t = v.tensor;
+    const problem = (field: string, reason: string) => ({ valueIndex, field, reason });
     const negative = t.sizes.findIndex((d) => d < 0);
-    if (negative >= 0) fail(index, 'sizes', `size ${negative} is negative (${t.sizes[negative]})`);
-    if (!t.allocation || t.nbytes === null) return;
+    if (negative >= 0) return problem('sizes', `size ${negative} is negative (${t.sizes[negative]})`);
+    if (!t.allocation || t.nbytes === null) continue;
     const { memoryId, offset } = t.allocation;
-    if (memoryId === 0) fail(index, 'allocation_info.memory_id', `mem_id 0 is reserved; planned arenas are numbered from 1 (the method ${planned})`);
+    if (memoryId === 0) return problem('allocation_info.memory_id', `mem_id 0 is reserved; planned arenas are numbered from 1 (the method ${planned})`);
     const size = arenaSize(method, memoryId);
-    if (size === null) fail(index, 'allocation_info.memory_id', `mem_id ${memoryId} has no buffer (the method ${planned})`);
-    if (offset > size!) fail(index, 'allocation_info', `offset ${offset} is past the end of mem_id ${memoryId}, which has ${size} bytes`);
-    if (offset + t.nbytes > size!) fail(index, 'allocation_info', `${describe(t)} needs ${t.nbytes} bytes at offset ${offset} of mem_id ${memoryId}, which has ${size}`);
-  });
-  for (const index of writtenWithoutMemory(method)) {
-    fail(index, '', `${describe((method.values[index] as { tensor: TensorValue }).tensor)} is written by an instruction but has no memory: no allocation_info, no data, and it is not a method input or output`);
+    if (size === null) return problem('allocation_info.memory_id', `mem_id ${memoryId} has no buffer (the method ${planned})`);
+    if (offset > size) return problem('allocation_info', `offset ${offset} is past the end of mem_id ${memoryId}, which has ${size} bytes`);
+    if (offset + t.nbytes > size) return problem('allocation_info', `${describe(t)} needs ${t.nbytes} bytes at offset ${offset} of mem_id ${memoryId}, which has ${size}`);
+  }
+  const [unbacked] = writtenWithoutMemory(method);
+  if (unbacked !== undefined) {
+    const t = (method.values[unbacked] as { tensor: TensorValue }).tensor;
+    return { valueIndex: unbacked, field: '', reason: `${describe(t)} is written by an instruction but has no memory: no allocation_info, no data, and it is not a method input or output` };
+  }
+  return null;
+}
+
+/**
+ * Refuses a method whose memory plan the runtime would refuse, with a
+ * FormatError naming the file, the value (`execution_plan[0].values[12].tensor.allocation_info`),
+ * why, and for a `.pte` the byte offset of the table at fault.
+ */
+export async function checkPlannedMemory(file: string, program: Program, methodIndex: number, located = true): Promise<void> {
+  const problem = plannedMemoryProblem(program.methods[methodIndex]);
+  if (!problem) return;
+  const path = ['execution_plan', `[${methodIndex}]`, 'values', `[${problem.valueIndex}]`, 'tensor', ...(problem.field ? problem.field.split('.') : [])];
+  throw new FormatError(file, problem.reason, located ? await tableOffset(program, methodIndex, problem.valueIndex, problem.field) : null, path);
+}
+
+/** Absolute byte offset of the value's Tensor table (or its AllocationDetails), or null if it cannot be read again. */
+async function tableOffset(program: Program, methodIndex: number, valueIndex: number, field: string): Promise<number | null> {
+  try {
+    const bytes = await program.source.read(0, program.flatbufferSize);
+    const root = fb.Program.getRootAsProgram(new flatbuffers.ByteBuffer(bytes));
+    const value = root.executionPlan(methodIndex)?.values(valueIndex);
+    if (!value || value.valType() !== fb.KernelTypes.Tensor) return null;
+    const tensor = value.val(new fb.Tensor()) as fb.Tensor | null;
+    if (!tensor) return null;
+    return field.startsWith('allocation_info') ? tensor.allocationInfo()?.bb_pos ?? tensor.bb_pos : tensor.bb_pos;
+  } catch {
+    return null;
   }
 }
 
