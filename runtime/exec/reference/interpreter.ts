@@ -13,7 +13,7 @@ import { loadXnnpackConstants } from '../program/xnnpackConstants';
 import { CallArgs, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
-import { cloneTensor, DType, isDType, numel, elementSize, Tensor, tensorBytes, tensorFromBytes, zeros } from '../tensor';
+import { cloneTensor, DType, elementSize, isDType, numel, Tensor, tensorBytes, tensorFromBytes, zeros } from '../tensor';
 import { RunValue } from '../values';
 import { referenceKernel } from './registry';
 import { XnnNodeStep, XnnpackReference } from './xnnpack/runXnnpack';
@@ -108,18 +108,18 @@ export class ReferenceMethod implements LoadedMethod {
 
   /** One zeroed arena per mem_id a planned value uses (the runtime allocates `non_const_buffer_sizes`). */
   private allocateArenas(): void {
-    for (const s of this.planned) {
-      if (!s) continue;
-      const arena = this.arenas.get(s.memoryId);
+    const used = new Set(this.planned.flatMap((s) => (s ? [s.memoryId] : [])));
+    for (const memoryId of used) {
+      const arena = this.arenas.get(memoryId);
       if (arena) {
         arena.fill(0);
         continue;
       }
-      const size = this.method.nonConstBufferSizes[s.memoryId];
+      const size = this.method.nonConstBufferSizes[memoryId];
       try {
-        this.arenas.set(s.memoryId, new Uint8Array(size));
+        this.arenas.set(memoryId, new Uint8Array(size));
       } catch (e) {
-        if (e instanceof RangeError) throw new ExecutionError(`cannot allocate planned arena mem_id ${s.memoryId} (${size} bytes)`, { method: this.method.name, instruction: -1 });
+        if (e instanceof RangeError) throw new ExecutionError(`cannot allocate planned arena mem_id ${memoryId} (${size} bytes)`, { method: this.method.name, instruction: -1 });
         throw e;
       }
     }
