@@ -23,7 +23,7 @@ commands:
   run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED] [--save DIR] [--json] [--reference]
                                              run a method on onnxruntime (or the bundled test
                                              cases of a .bpte); exit 1 if it cannot run
-  sample linear|lora --out DIR [options]     write generated programs, data files and
+  sample linear|cortex-m|lora --out DIR …    write generated programs, data files and
                                              expected outputs (sample --help)
 
 Malformed input exits with code 2 and names the file, field path and byte offset.`;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { writeCortexMSample } from '../samples/cortexM/cortexMSample';
 import { SAMPLE_DTYPES, SampleDtype } from '../samples/dtypes';
 import { writeLinearSample } from '../samples/linear/linearSample';
 import { SampleResult } from '../samples/sampleFiles';
@@ -9,6 +10,7 @@ import { CliIo, EXIT_INVALID, EXIT_OK } from './io';
 import { formatBytes } from '../text/formatBytes';
 
 export const SAMPLE_USAGE = `usage: pte-explorer sample linear --out DIR [--seed N]
+       pte-explorer sample cortex-m --out DIR [--seed N]
        pte-explorer sample lora --out DIR [--preset tiny|qwen3-0.6b] [--seed N]
                                 [--layers N] [--hidden N] [--vocab N] [--rank N]
                                 [--dtype float32|bfloat16] [--backend portable|xnnpack]
@@ -17,6 +19,8 @@ Writes ExecuTorch programs and data files generated from a seed, with
 expected outputs for fixed inputs in DIR/expected.json.
   linear  linear.pte + linear.ptd (portable, external weights by name) and
           linear_xnnpack.pte + linear_xnnpack.ptd (XNNPACK, weights by content hash)
+  cortex-m  cortex_m.pte: an int8 Linear + add as ExecuTorch's Cortex-M flow exports it
+          (cortex_m:: operators on CMSIS-NN; runs on the executorch engine only)
   lora    foundation.ptd, base.pte, lora_a.pte + lora_a.ptd, lora_b.pte + lora_b.ptd,
           lora_c.pte (adapter inside the program): a Llama/Qwen-style decoder with
           LoRA on wq and wv. --preset qwen3-0.6b writes Qwen3-0.6B's shapes
@@ -73,12 +77,12 @@ function parseSampleArgs(argv: string[]): { run: () => Promise<SampleResult> } {
   if (!values.out) throw new SampleUsageError('--out DIR is required');
   const dir = values.out;
   const seed = values.seed === undefined ? 0 : integer('--seed', values.seed, 0);
-  if (kind === 'linear') {
+  if (kind === 'linear' || kind === 'cortex-m') {
     const loraOnly = ['preset', 'layers', 'hidden', 'vocab', 'rank', 'dtype', 'backend'].find((k) => values[k as keyof typeof values] !== undefined);
     if (loraOnly) throw new SampleUsageError(`--${loraOnly} applies to 'sample lora' only`);
-    return { run: () => writeLinearSample(dir, seed) };
+    return { run: () => (kind === 'linear' ? writeLinearSample(dir, seed) : writeCortexMSample(dir, seed)) };
   }
-  if (kind !== 'lora') throw new SampleUsageError(kind ? `unknown sample '${kind}' (linear or lora)` : 'which sample? linear or lora');
+  if (kind !== 'lora') throw new SampleUsageError(kind ? `unknown sample '${kind}' (linear, cortex-m or lora)` : 'which sample? linear, cortex-m or lora');
 
   const preset = oneOf('--preset', values.preset ?? 'tiny', PRESET_NAMES);
   const base = PRESETS[preset];

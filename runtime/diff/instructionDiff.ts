@@ -1,6 +1,6 @@
 import { formatInstruction, instructionOperands, instructionTarget, methodInstructions, valueLiteral } from '../format/pte/describe';
 import { Instruction, Method, TensorValue } from '../format/pte/model';
-import { alignSequences } from './align';
+import { AlignStep, alignSequences } from './align';
 import { ArgumentChange, InstructionRow, InstructionSide, MethodCounts } from './model';
 
 /** Tensor kinds worth naming in an argument; planned and runtime tensors are the common case. */
@@ -63,13 +63,44 @@ export interface InstructionAlignment {
 }
 
 /**
- * Aligns the instructions of two methods call by call (by what they call),
- * then compares the arguments of each aligned pair.
+ * Aligns the instructions of two methods: first calls with the same target
+ * and the same arguments (so inserted calls, e.g. a LoRA branch, do not pull
+ * unchanged ones out of place), then, within each stretch left unmatched,
+ * calls by what they call; the arguments of each aligned pair are compared.
  */
 export function diffInstructions(ma: Method, mb: Method): InstructionAlignment {
   const la = methodInstructions(ma);
   const lb = methodInstructions(mb);
-  const alignment = alignSequences(la.map((i) => instructionTarget(ma, i)), lb.map((i) => instructionTarget(mb, i)));
+  const call = (m: Method, ins: Instruction) => `${instructionTarget(m, ins)}(${instructionOperands(ins).map((i) => argumentKey(m, i)).join(', ')})`;
+  const exact = alignSequences(la.map((i) => call(ma, i)), lb.map((i) => call(mb, i)));
+  const steps: AlignStep[] = [];
+  let positional = exact.method === 'positional';
+  let removed: number[] = [];
+  let added: number[] = [];
+  const flush = () => {
+    if (removed.length > 0 && added.length > 0) {
+      const byTarget = alignSequences(removed.map((i) => instructionTarget(ma, la[i])), added.map((i) => instructionTarget(mb, lb[i])));
+      positional ||= byTarget.method === 'positional';
+      for (const s of byTarget.steps) {
+        steps.push(s.kind === 'match' ? { kind: 'match', a: removed[s.a], b: added[s.b] } : s.kind === 'remove' ? { kind: 'remove', a: removed[s.a] } : { kind: 'add', b: added[s.b] });
+      }
+    } else {
+      for (const a of removed) steps.push({ kind: 'remove', a });
+      for (const b of added) steps.push({ kind: 'add', b });
+    }
+    removed = [];
+    added = [];
+  };
+  for (const s of exact.steps) {
+    if (s.kind === 'remove') removed.push(s.a);
+    else if (s.kind === 'add') added.push(s.b);
+    else {
+      flush();
+      steps.push(s);
+    }
+  }
+  flush();
+  const alignment = { steps, method: positional ? 'positional' as const : 'myers' as const };
   const counts: MethodCounts = { identical: 0, changed: 0, added: 0, removed: 0 };
   const rows = alignment.steps.map((s): InstructionRow => {
     if (s.kind === 'remove') {

@@ -1,6 +1,7 @@
 import { EngineName, LoadedMethod } from './engine';
 import { InvalidInputError, MissingItem, UnsupportedProgramError } from './errors';
 import { EngineCapabilities, findMissing } from './method/checkSupport';
+import { checkPlannedMemory } from './method/plannedMemory';
 import { OnnxMethod } from './onnx/onnxMethod';
 import { onnxLowering } from './onnx/registry';
 import { WeightMode } from './onnx/weights';
@@ -52,13 +53,16 @@ export function checkMethod(p: ExecProgram, methodIndex: number, engine: EngineN
 }
 
 /**
- * Loads a method for running: checks first that everything it uses is
+ * Loads a method for running: checks first its memory plan as the runtime
+ * does (else throws FormatError naming the value) and that everything it uses is
  * supported (else throws UnsupportedProgramError naming every missing
  * operator, backend and data item with where it is used), then reads its
  * weights and prepares the engine.
  */
 export async function loadMethod(p: ExecProgram, methodIndex: number, options: LoadMethodOptions = {}): Promise<LoadedMethod> {
   const engine = options.engine ?? 'onnx';
+  // A .bpte's nested program is read from inside the bundle: its table offsets are not file offsets.
+  await checkPlannedMemory(p.file, p.program, methodIndex, p.bundled === null);
   const missing = checkMethod(p, methodIndex, engine);
   if (missing.length > 0) throw new UnsupportedProgramError(p.file, missing);
   if (engine === 'reference') return ReferenceMethod.load(p, methodIndex);

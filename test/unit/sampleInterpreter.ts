@@ -178,7 +178,8 @@ function kernel(method: Method, tensors: Map<number, Tensor>, op: string, args: 
     case 'aten::mul.Scalar_out': return binary(t(0), scalar(1), (x, y) => x * y);
     case 'aten::rsqrt.out': return unary((x) => 1 / Math.sqrt(x));
     case 'aten::neg.out': return unary((x) => -x);
-    case 'aten::silu.out': return unary((x) => x / (1 + Math.exp(-x)));
+    case 'aten::sigmoid.out': return unary((x) => 1 / (1 + Math.exp(-x)));
+    case 'dim_order_ops::_to_dim_order_copy.out': return out.write(t(0).values());
     case 'aten::mean.out': {
       const dims = ints(1);
       if (dims.length !== 1) throw new Error('mean over one dim only');

@@ -37,7 +37,7 @@ export function findMissing(p: ExecProgram, methodIndex: number, engine: EngineC
         const op = method.operators[ins.opIndex];
         if (!op) return add('instruction', `operator #${ins.opIndex}`, at, 'no such operator in the method');
         const schema = operatorSchema(op.qualifiedName);
-        if (!schema || !engine.hasKernel(op.qualifiedName)) return add('operator', op.qualifiedName, at);
+        if (!schema || !engine.hasKernel(op.qualifiedName)) return add('operator', op.qualifiedName, at, nativeOnly(op.qualifiedName));
         const arity = checkArity(schema, method, ins.args);
         if (arity) add('operator', op.qualifiedName, at, arity);
         checkValues(method, ins.args, at, add);
@@ -62,6 +62,12 @@ export function findMissing(p: ExecProgram, methodIndex: number, engine: EngineC
     for (const instruction of places) add('data', problem.key ?? problem.kind, { method: method.name, instruction }, problem.message);
   }
   return [...items.values()];
+}
+
+/** Why an operator of a microcontroller library is missing: only ExecuTorch's own runtime has its kernels. */
+function nativeOnly(qualifiedName: string): string | undefined {
+  if (qualifiedName.startsWith('cortex_m::')) return 'a Cortex-M operator on CMSIS-NN; run it on the executorch engine';
+  return undefined;
 }
 
 /** Delegate index named in a linker origin such as `forward: delegate 0 (XnnpackBackend)`. */

@@ -5,7 +5,9 @@ import { ExecutionError, ProgramLocation } from '../errors';
 import { CallArgs, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
-import { DType, getNumber, Tensor } from '../tensor';
+import { PlannedStorage, plannedStorage } from '../method/plannedMemory';
+import { castTensor, DType, elementSize, getNumber, isDType, numel, Tensor, tensorBytes, tensorFromBytes } from '../tensor';
+import { ArenaContents, Segment } from './arenaContents';
 import { RunValue } from '../values';
 import { ExternalWeight, GraphBuilder } from './graphBuilder';
 import { LowerContext } from './lowerContext';
@@ -100,6 +102,21 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
   const weightFeeds: WeightFeed[] = [];
   const stateRead = new Set<number>();
   const written = new Set<number>();
+  // Planned memory as the runtime lays it out: where each value's bytes are, and what was written there.
+  const home: (PlannedStorage | null)[] = plannedStorage(method);
+  const arenas = new ArenaContents();
+  /** Sequence number of the write a planned value's slot holds (its bytes may have been overwritten since). */
+  const slotSeq = new Map<number, number>();
+  const stateSyms = new Map<number, SymTensor>();
+  const recordWrite = (index: number, slot: Slot<SymTensor>) => {
+    slotSeq.delete(index);
+    const h = home[index];
+    if (!h || slot.kind !== 'tensor') return;
+    const nbytes = numel(slot.shape) * elementSize(slot.dtype);
+    // Larger than its storage (methods assembled in memory only; loaded ones are checked): kept apart.
+    if (nbytes > h.capacity) return;
+    slotSeq.set(index, arenas.write(h.memoryId, h.start, h.start + nbytes, slot));
+  };
 
   for (const [index, slot] of input.inputs) {
     if (slot.kind !== 'tensor') {
@@ -111,6 +128,8 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
     const name = g.addInput(`input_${index}`, feedDtype, slot.shape);
     feeds.push({ name, kind: 'input', valueIndex: index });
     slots[index] = c.cast(sym(name, feedDtype, slot.shape), slot.dtype);
+    // Planned inputs are copied into their storage (Method::set_input).
+    recordWrite(index, slots[index]!);
   }
 
   /** First read of a stored tensor or a planned one: a weight, or a state input. */
@@ -124,19 +143,107 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
       for (const f of weightFeeds.slice(before)) feeds.push({ name: f.name, kind: 'weight', valueIndex: index, tensor: f.tensor });
       return t;
     }
+    return stateOf(index);
+  };
+
+  /** A graph input holding the value's contents from the previous call (or its initial value); one per value. */
+  const stateOf = (index: number): SymTensor | undefined => {
+    const known = stateSyms.get(index);
+    if (known) return known;
     const state = input.state(index);
-    if (state) {
-      stateRead.add(index);
-      const feedDtype: DType = state.dtype === 'bfloat16' ? 'float32' : state.dtype;
-      const name = g.addInput(`state_${index}`, feedDtype, state.shape);
-      feeds.push({ name, kind: 'state', valueIndex: index });
-      return c.cast(sym(name, feedDtype, state.shape), state.dtype);
+    if (!state) return undefined;
+    stateRead.add(index);
+    const feedDtype: DType = state.dtype === 'bfloat16' ? 'float32' : state.dtype;
+    const name = g.addInput(`state_${index}`, feedDtype, state.shape);
+    feeds.push({ name, kind: 'state', valueIndex: index });
+    const t = c.cast(sym(name, feedDtype, state.shape), state.dtype);
+    stateSyms.set(index, t);
+    return t;
+  };
+
+  /**
+   * A planned value as the runtime would read it: the bytes at its place in
+   * the arena, whoever wrote them. Its own last write when nothing has
+   * overwritten it since; otherwise the writes now covering its bytes,
+   * reinterpreted (sliced, concatenated, reshaped) to its dtype and shape,
+   * with the contents the call started with (carried state) where nothing
+   * wrote in this call.
+   */
+  const readPlanned = (index: number, h: PlannedStorage): Slot<SymTensor> | undefined => {
+    const own = slots[index];
+    if (own === undefined && written.has(index)) return undefined; // freed
+    if (own !== undefined && own.kind !== 'tensor') return own;
+    const seq = slotSeq.get(index);
+    const v = method.values[index];
+    const declared = v?.kind === 'tensor' ? v.tensor : null;
+    let dtype: DType;
+    let shape: number[];
+    if (own) {
+      if (seq === undefined) return own; // kept apart (larger than its storage)
+      dtype = own.dtype;
+      shape = own.shape;
+    } else {
+      const state = stateSyms.get(index);
+      if (state) ({ dtype, shape } = state);
+      else if (declared && isDType(declared.dtype)) ({ dtype, shape } = { dtype: declared.dtype, shape: declared.sizes });
+      else return materialize(index);
     }
-    return undefined;
+    const end = h.start + numel(shape) * elementSize(dtype);
+    if (own && seq !== undefined && arenas.query(h.memoryId, h.start, end).every((s) => s.seq <= seq)) return own;
+    for (const [a, b] of arenas.gaps(h.memoryId, h.start, end)) {
+      const base = stateBase(index, h, a, b);
+      if (!base) return own ?? materialize(index);
+      arenas.fillGaps(h.memoryId, a, b, base.t, base.start);
+    }
+    return reinterpret(arenas.query(h.memoryId, h.start, end), h.start, dtype, shape);
+  };
+
+  /**
+   * What bytes [a, b) held when the call started: the carried state of a
+   * mutable buffer they belong to (the value's own, else another planned
+   * value's whose bytes contain them), else the value's own state.
+   */
+  const stateBase = (index: number, h: PlannedStorage, a: number, b: number): { t: SymTensor; start: number } | undefined => {
+    const carries = (i: number) => stateSyms.has(i) || (input.stored.has(i) && home[i] !== null);
+    if (!carries(index)) {
+      for (let i = 0; i < home.length; i++) {
+        const o = home[i];
+        if (i === index || !o || o.memoryId !== h.memoryId || o.start > a || o.start + o.capacity < b || !carries(i)) continue;
+        const t = stateOf(i);
+        if (t && o.start + numel(t.shape) * elementSize(t.dtype) >= b) return { t, start: o.start };
+      }
+    }
+    const t = stateOf(index);
+    return t ? { t, start: h.start } : undefined;
+  };
+
+  /** A tensor of `dtype`/`shape` made of the bytes the segments hold (their union is [start, start + nbytes)). */
+  const reinterpret = (segments: Segment[], start: number, dtype: DType, shape: number[]): SymTensor => {
+    const size = elementSize(dtype);
+    const first = segments[0];
+    if (segments.length === 1 && first.srcStart === start && first.src.dtype === dtype && numel(first.src.shape) === numel(shape)) return c.reshape(first.src, shape);
+    const sliceable = segments.every((s) => s.src.dtype === dtype && (s.start - s.srcStart) % size === 0 && (s.end - s.start) % size === 0);
+    if (sliceable && !segments.every((s) => s.src.constant)) {
+      const parts = segments.map((s) => {
+        const flat = c.reshape(s.src, [numel(s.src.shape)]);
+        return c.slice(flat, 0, (s.start - s.srcStart) / size, (s.end - s.srcStart) / size);
+      });
+      return c.reshape(c.concat(parts, 0, [numel(shape)]), shape);
+    }
+    // Another dtype's bytes (or constants): assembled here from their values.
+    const bytes = new Uint8Array(numel(shape) * size);
+    for (const s of segments) {
+      const value = c.valueOf(s.src, `a planned ${dtype} tensor reads the bytes of a ${s.src.dtype} tensor`);
+      const own = tensorBytes(value.dtype === s.src.dtype ? value : castTensor(value, s.src.dtype));
+      bytes.set(own.subarray(s.start - s.srcStart, s.end - s.srcStart), s.start - start);
+    }
+    return c.constant(tensorFromBytes(dtype, shape, bytes));
   };
 
   const read = (index: number): Slot<SymTensor> | undefined => {
     if (index < 0) return undefined;
+    const h = home[index];
+    if (h) return readPlanned(index, h);
     if (slots[index] === undefined && !written.has(index)) slots[index] = materialize(index);
     return slots[index];
   };
@@ -154,6 +261,7 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
     const write = (index: number, slot: Slot<SymTensor>) => {
       slots[index] = slot;
       written.add(index);
+      recordWrite(index, slot);
       writes.push({ valueIndex: index, slot });
     };
     let next = pc + 1;
@@ -172,7 +280,13 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
         case 'move': {
           const s = read(ins.from);
           if (s === undefined) throw new ExecutionError(`value ${ins.from} is moved before it has a value`, where);
-          write(ins.to, s);
+          // The destination becomes the source's value: a planned tensor is shared, not copied.
+          slots[ins.to] = s;
+          written.add(ins.to);
+          home[ins.to] = home[ins.from];
+          if (home[ins.to]) slotSeq.set(ins.to, arenas.seq);
+          else slotSeq.delete(ins.to);
+          writes.push({ valueIndex: ins.to, slot: s });
           break;
         }
         case 'jumpFalse': {
@@ -202,6 +316,28 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
     pc = next;
   }
 
+  let outputs: LoweredMethod['outputs'] = [];
+  const stateOutputs: LoweredMethod['stateOutputs'] = [];
+  if (!probe) {
+    try {
+      outputs = method.outputs.map((index): LoweredMethod['outputs'][number] => {
+        const v = method.values[index];
+        if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList' || v?.kind === 'intList') {
+          return { kind: 'list', items: v.items.map((item) => (item < 0 ? { kind: 'static', value: { kind: 'none' } } : bind(g, requireSlot(read(item), item, method), true))) };
+        }
+        return bind(g, requireSlot(read(index), index, method), true);
+      });
+      // Carried state whose bytes this call wrote (through the value or through values overlapping it).
+      for (const i of stateRead) {
+        const now = home[i] ? read(i) : written.has(i) ? slots[i] : undefined;
+        if (now !== undefined && !(now.kind === 'tensor' && now.name === stateSyms.get(i)?.name)) stateOutputs.push({ valueIndex: i, binding: bind(g, now, true) });
+      }
+    } catch (e) {
+      // Reading an output can need a value (bytes reinterpreted as another dtype).
+      if (!(e instanceof NeedsValue)) throw locate(e, { method: method.name, instruction: -1 });
+      probe = { needs: e, instruction: instructions.length };
+    }
+  }
   if (probe) {
     const binding = bind(g, probe.needs.tensor, true);
     return {
@@ -209,14 +345,6 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
       probe: { name: probe.needs.tensor.name, binding, instruction: probe.instruction },
     };
   }
-  const outputs = method.outputs.map((index): LoweredMethod['outputs'][number] => {
-    const v = method.values[index];
-    if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList' || v?.kind === 'intList') {
-      return { kind: 'list', items: v.items.map((item) => (item < 0 ? { kind: 'static', value: { kind: 'none' } } : bind(g, requireSlot(read(item), item, method), true))) };
-    }
-    return bind(g, requireSlot(read(index), index, method), true);
-  });
-  const stateOutputs = [...stateRead].filter((i) => written.has(i) && slots[i] !== undefined).map((i) => ({ valueIndex: i, binding: bind(g, slots[i]!, true) }));
   const hasGraph = g.outputCount > 0;
   return {
     model: hasGraph ? g.toModel(method.name) : null,

@@ -6,13 +6,14 @@ import { XnnpackGraph } from '../../format/xnnpack/model';
 import { LoadedMethod, RunOptions, RunResult, StepRecord } from '../engine';
 import { ExecutionError, ProgramLocation, RunCancelledError } from '../errors';
 import { bindInputs, collectOutputs, methodSignature, valueDtype } from '../method/signature';
+import { PlannedStorage, plannedStorage } from '../method/plannedMemory';
 import { loadStoredValues } from '../method/storedValues';
 import { ExecProgram } from '../program/openProgram';
 import { loadXnnpackConstants } from '../program/xnnpackConstants';
 import { CallArgs, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
-import { DType, isDType, Tensor, zeros } from '../tensor';
+import { cloneTensor, DType, elementSize, isDType, numel, Tensor, tensorBytes, tensorFromBytes, zeros } from '../tensor';
 import { RunValue } from '../values';
 import { referenceKernel } from './registry';
 import { XnnNodeStep, XnnpackReference } from './xnnpack/runXnnpack';
@@ -28,14 +29,25 @@ const YIELD_MS = 20;
  * runtime walks its execution plan. It is the oracle the ONNX lowering is
  * checked against and the engine behind step mode.
  *
- * Value slots persist across calls like the runtime's planned memory, so
- * mutable buffers (a KV cache written with `copy_`/`index_put_`) carry
- * their state from one call to the next.
+ * Planned tensors live in byte arenas laid out as the program's memory
+ * plan says (`non_const_buffer_sizes`, each tensor's mem_id and offset), as
+ * in the runtime: a write to a value is visible to every value whose bytes
+ * overlap it (static views the exporter turned into aliases), and the
+ * arenas persist across calls, so mutable buffers (a KV cache written with
+ * `copy_`/`index_put_`) carry their state from one call to the next.
  */
 export class ReferenceMethod implements LoadedMethod {
   readonly engine = 'reference' as const;
   readonly signature;
+  /** Values held outside the arenas (scalars, lists, constants, unplanned tensors). */
   private slots: (Slot<Tensor> | undefined)[] = [];
+  /** Each value's planned storage as the program declares it. */
+  private readonly planned: (PlannedStorage | null)[];
+  /** Where each value's bytes are now (a move makes a value share another's storage). */
+  private home: (PlannedStorage | null)[] = [];
+  /** Dtype and shape of the last write to a planned value (its declared ones until then). */
+  private written: ({ dtype: DType; shape: number[] } | undefined)[] = [];
+  private readonly arenas = new Map<number, Uint8Array>();
   private readonly instructions: Instruction[];
   private queue: Promise<unknown> = Promise.resolve();
   /** Values freed by a FreeCall in this run: reading them is an error until they are written again. */
@@ -49,6 +61,7 @@ export class ReferenceMethod implements LoadedMethod {
   ) {
     this.signature = methodSignature(method);
     this.instructions = method.chains.flatMap((c) => c.instructions);
+    this.planned = plannedStorage(method);
     this.reset();
   }
 
@@ -74,6 +87,9 @@ export class ReferenceMethod implements LoadedMethod {
   }
 
   reset(): void {
+    this.home = [...this.planned];
+    this.written = [];
+    this.allocateArenas();
     this.slots = this.method.values.map((v, index): Slot<Tensor> | undefined => {
       switch (v.kind) {
         case 'null': return { kind: 'none' };
@@ -82,10 +98,31 @@ export class ReferenceMethod implements LoadedMethod {
         case 'bool': return { kind: 'bool', value: v.value };
         case 'string': return { kind: 'string', value: v.value };
         case 'tensor':
-          return this.stored.get(index);
+          return this.home[index] ? undefined : this.stored.get(index);
         default: return undefined;
       }
     });
+    // Initial values of planned tensors (mutable buffers) are copied into their storage, as the runtime does at load.
+    for (const [index, t] of this.stored) if (this.home[index]) this.write(index, t, null);
+  }
+
+  /** One zeroed arena per mem_id a planned value uses (the runtime allocates `non_const_buffer_sizes`). */
+  private allocateArenas(): void {
+    const used = new Set(this.planned.flatMap((s) => (s ? [s.memoryId] : [])));
+    for (const memoryId of used) {
+      const arena = this.arenas.get(memoryId);
+      if (arena) {
+        arena.fill(0);
+        continue;
+      }
+      const size = this.method.nonConstBufferSizes[memoryId];
+      try {
+        this.arenas.set(memoryId, new Uint8Array(size));
+      } catch (e) {
+        if (e instanceof RangeError) throw new ExecutionError(`cannot allocate planned arena mem_id ${memoryId} (${size} bytes)`, { method: this.method.name, instruction: -1 });
+        throw e;
+      }
+    }
   }
 
   async dispose(): Promise<void> {
@@ -101,8 +138,9 @@ export class ReferenceMethod implements LoadedMethod {
 
   private async runNow(inputs: readonly RunValue[], options: RunOptions): Promise<RunResult> {
     const start = performance.now();
-    for (const [index, slot] of bindInputs(this.method, inputs)) this.slots[index] = slot;
     this.freed.clear();
+    // Planned inputs are copied into their storage (Method::set_input).
+    for (const [index, slot] of bindInputs(this.method, inputs)) this.write(index, slot, null);
     const steps: StepRecord[] | undefined = options.steps ? [] : undefined;
     let pc = 0;
     let executed = 0;
@@ -130,7 +168,7 @@ export class ReferenceMethod implements LoadedMethod {
             this.delegate(ins, where, record, delegateNodes);
             break;
           case 'move':
-            this.write(ins.to, this.read(ins.from, where), record);
+            this.move(ins.from, ins.to, where, record);
             break;
           case 'jumpFalse':
             if (!this.condition(ins.condValueIndex, where)) next = ins.destination;
@@ -151,17 +189,33 @@ export class ReferenceMethod implements LoadedMethod {
       if (steps) steps.push({ instruction: pc, text: formatInstruction(this.method, ins), writes, ...(delegateNodes ? { delegateNodes } : {}) });
       pc = next;
     }
-    const outputs = collectOutputs(this.method, (i) => this.slot(i), (t) => t);
+    // Outputs in planned memory are copied out: the next call overwrites them.
+    const outputs = collectOutputs(this.method, (i) => this.slot(i), (t) => (this.isArenaView(t) ? cloneTensor(t) : t));
     return { outputs, runMs: performance.now() - start, ...(steps ? { steps } : {}) };
   }
 
+  private isArenaView(t: Tensor): boolean {
+    for (const arena of this.arenas.values()) if (t.data.buffer === arena.buffer) return true;
+    return false;
+  }
+
   /**
-   * A value's slot. Planned tensors read before anything wrote them (mutable
-   * buffers on the first call) start out as zeros (uninitialized memory in
-   * the runtime).
+   * A value's slot. A planned tensor is a view of its bytes in the arena,
+   * with the dtype and shape it was last written with (declared ones if
+   * nothing wrote it: then it reads whatever was written through the values
+   * it overlaps, or zeros). Planned tensors without storage read before
+   * anything wrote them start out as zeros.
    */
   private slot(index: number): Slot<Tensor> | undefined {
     let s = this.slots[index];
+    const home = this.home[index];
+    if (s === undefined && home && !this.freed.has(index)) {
+      const v = this.method.values[index];
+      const meta = this.written[index] ?? (v?.kind === 'tensor' && isDType(v.tensor.dtype) ? { dtype: v.tensor.dtype, shape: v.tensor.sizes } : undefined);
+      if (!meta) return undefined;
+      const nbytes = numel(meta.shape) * elementSize(meta.dtype);
+      return tensorFromBytes(meta.dtype, meta.shape, this.arenas.get(home.memoryId)!.subarray(home.start, home.start + nbytes));
+    }
     if (s === undefined && !this.freed.has(index)) {
       const v = this.method.values[index];
       if (v?.kind === 'tensor' && v.tensor.allocation !== null && isDType(v.tensor.dtype)) {
@@ -178,10 +232,39 @@ export class ReferenceMethod implements LoadedMethod {
     return s;
   }
 
+  /**
+   * Stores a value. A tensor with planned storage is copied into its arena
+   * bytes (seen by every value that overlaps them); one larger than its
+   * storage (only in methods assembled in memory) is kept apart.
+   */
   private write(index: number, value: Slot<Tensor>, record: ((i: number, v: Slot<Tensor>) => void) | null): void {
-    this.slots[index] = value;
     this.freed.delete(index);
+    const home = this.home[index];
+    if (value.kind === 'tensor' && home && value.data.byteLength <= home.capacity) {
+      this.arenas.get(home.memoryId)!.set(tensorBytes(value), home.start);
+      this.written[index] = { dtype: value.dtype, shape: [...value.shape] };
+      this.slots[index] = undefined;
+      record?.(index, this.isArenaView(value) ? cloneTensor(value) : value);
+      return;
+    }
+    this.slots[index] = value;
     record?.(index, value);
+  }
+
+  /** MoveCall: the destination becomes the source's value; a planned tensor is shared, not copied (EValue assignment). */
+  private move(from: number, to: number, where: ProgramLocation, record: ((i: number, v: Slot<Tensor>) => void) | null): void {
+    const value = this.read(from, where);
+    this.freed.delete(to);
+    if (this.home[from] && this.slots[from] === undefined) {
+      this.home[to] = this.home[from];
+      this.written[to] = value.kind === 'tensor' ? { dtype: value.dtype, shape: [...value.shape] } : undefined;
+      this.slots[to] = undefined;
+      record?.(to, value.kind === 'tensor' ? cloneTensor(value) : value);
+      return;
+    }
+    this.home[to] = null;
+    this.slots[to] = value;
+    record?.(to, value);
   }
 
   private condition(index: number, where: ProgramLocation): boolean {

@@ -1,3 +1,4 @@
+import { encodeValues, SCALAR_TYPE } from '../dtypes';
 import { MethodBuilder } from './methodBuilder';
 
 /**
@@ -20,9 +21,15 @@ export class Aten {
     return this.call('aten::permute_copy', 'out', x, dims.map((d) => s[norm(d, s.length)]), [x, this.b.intList(dims)]);
   }
 
-  /** `view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out)` */
-  viewCopy(x: number, sizes: readonly number[]): number {
+  /**
+   * `x.view(sizes)` as the exporter writes it (`remove_view_copy`, on by
+   * default): a static view of planned memory becomes an alias of `x`, no
+   * instruction; a view that is a method output stays
+   * `view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out)`.
+   */
+  viewCopy(x: number, sizes: readonly number[], isOutput = false): number {
     if (count(sizes) !== count(this.sizes(x))) throw new Error(`view_copy: [${this.sizes(x)}] cannot be viewed as [${sizes}]`);
+    if (!isOutput && this.b.tensorAt(x).kind === 'planned') return this.b.alias(x, sizes);
     return this.call('aten::view_copy', 'out', x, sizes, [x, this.b.intList(sizes)]);
   }
 
@@ -55,9 +62,9 @@ export class Aten {
     return this.call('aten::add', 'out', a, broadcast(this.sizes(a), this.sizes(b)), [a, b, this.b.int(1)]);
   }
 
-  /** `add.Scalar_out(Tensor self, Scalar other, Scalar alpha=1, *, Tensor(a!) out)` */
+  /** `x + s` for a Python float `s`, as exported: `add.out` with `s` as a tensor constant (see `scalarTensor`). */
   addScalar(a: number, other: number): number {
-    return this.call('aten::add', 'Scalar_out', a, this.sizes(a), [a, this.b.double(other), this.b.int(1)]);
+    return this.add(a, this.scalarTensor(other, a));
   }
 
   /** `mul.out(Tensor self, Tensor other, *, Tensor(a!) out)` */
@@ -65,9 +72,24 @@ export class Aten {
     return this.call('aten::mul', 'out', a, broadcast(this.sizes(a), this.sizes(b)), [a, b]);
   }
 
-  /** `mul.Scalar_out(Tensor self, Scalar other, *, Tensor(a!) out)` */
+  /** `x * s` for a Python float `s`, as exported: `mul.out` with `s` as a tensor constant (see `scalarTensor`). */
   mulScalar(a: number, other: number): number {
-    return this.call('aten::mul', 'Scalar_out', a, this.sizes(a), [a, this.b.double(other)]);
+    return this.mul(a, this.scalarTensor(other, a));
+  }
+
+  /**
+   * A Python float operand of `add.Tensor`/`mul.Tensor` as the exporter
+   * emits it: ScalarToTensorPass makes it a 0-d float32 tensor constant, and
+   * when the activations are another dtype RemoveMixedTypeOperators casts it
+   * (`dim_order_ops::_to_dim_order_copy.out(Tensor self, *, bool non_blocking=False, int[]? dim_order=None, Tensor(a!) out)`).
+   */
+  private scalarTensor(value: number, like: number): number {
+    const constant = this.b.tensor(SCALAR_TYPE.float32, [], { kind: 'constant', bytes: encodeValues(Float32Array.of(value), 'float32') });
+    const scalarType = this.b.tensorAt(like).scalarType;
+    if (scalarType === SCALAR_TYPE.float32) return constant;
+    const out = this.b.tensor(scalarType, []);
+    this.b.kernel('dim_order_ops::_to_dim_order_copy', 'out', [constant, this.b.bool(false), this.b.intList([]), out, out]);
+    return out;
   }
 
   /** `mean.out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out)` */
@@ -88,9 +110,17 @@ export class Aten {
     return this.unary('aten::neg', x);
   }
 
-  /** `silu.out(Tensor self, *, Tensor(a!) out)` */
+  /** `sigmoid.out(Tensor self, *, Tensor(a!) out)` */
+  sigmoid(x: number): number {
+    return this.unary('aten::sigmoid', x);
+  }
+
+  /**
+   * SiLU as the exporter writes it: the portable kernels have no `silu.out`,
+   * and core ATen decomposition turns `silu(x)` into `x * sigmoid(x)`.
+   */
   silu(x: number): number {
-    return this.unary('aten::silu', x);
+    return this.mul(x, this.sigmoid(x));
   }
 
   /** `cat.out(Tensor[] tensors, int dim=0, *, Tensor(a!) out)` */

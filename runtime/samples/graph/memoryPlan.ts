@@ -18,11 +18,17 @@ interface Interval {
  * touches it to the one that last does (inputs from the start, outputs to the
  * end); the largest tensors are placed first, each at the lowest aligned
  * offset that does not overlap a placed tensor whose lifetime overlaps its
- * own. Sets `allocation` on every planned tensor and returns the arena size.
+ * own. Aliases (elided views) share their base's storage: their uses extend
+ * the base's lifetime and they get its allocation. Sets `allocation` on
+ * every planned tensor and returns the arena size.
  */
-export function planMemory(values: Value[], instructions: readonly Instruction[], inputs: readonly number[], outputs: readonly number[]): number {
+export function planMemory(
+  values: Value[], instructions: readonly Instruction[], inputs: readonly number[], outputs: readonly number[],
+  aliases: ReadonlyMap<number, number> = new Map(),
+): number {
   const intervals = new Map<number, Interval>();
-  const touch = (valueIndex: number, at: number): void => {
+  const touch = (index: number, at: number): void => {
+    const valueIndex = aliases.get(index) ?? index;
     const v = values[valueIndex];
     if (v?.kind === 'tensorList') {
       for (const item of v.items) touch(item, at);
@@ -45,7 +51,7 @@ export function planMemory(values: Value[], instructions: readonly Instruction[]
   for (const id of outputs) touch(id, instructions.length);
   // Planned tensors no instruction uses still get their own place.
   values.forEach((v, i) => {
-    if (v.kind === 'tensor' && v.tensor.kind === 'planned' && !intervals.has(i)) touch(i, instructions.length);
+    if (v.kind === 'tensor' && v.tensor.kind === 'planned' && !intervals.has(aliases.get(i) ?? i)) touch(i, instructions.length);
   });
 
   const order = [...intervals.values()].sort((a, b) => b.size - a.size || a.first - b.first || a.valueIndex - b.valueIndex);
@@ -64,6 +70,10 @@ export function planMemory(values: Value[], instructions: readonly Instruction[]
     placed.push(item);
     arena = Math.max(arena, offset + item.size);
     item.tensor.allocation = { memoryId: 1, offset };
+  }
+  for (const [alias, base] of aliases) {
+    const [a, b] = [values[alias], values[base]];
+    if (a.kind === 'tensor' && b.kind === 'tensor') a.tensor.allocation = b.tensor.allocation && { ...b.tensor.allocation };
   }
   return arena;
 }

@@ -26,6 +26,8 @@ export class MethodBuilder {
   private readonly delegates: Delegate[] = [];
   private readonly inputs: number[] = [];
   private readonly outputs: number[] = [];
+  /** Planned views the exporter turned into aliases: value index → the value whose storage they share. */
+  private readonly aliases = new Map<number, number>();
 
   constructor(readonly name: string, readonly parts: ProgramParts) {}
 
@@ -57,6 +59,22 @@ export class MethodBuilder {
   input(scalarType: number, sizes: readonly number[]): number {
     const id = this.tensor(scalarType, sizes);
     this.inputs.push(id);
+    return id;
+  }
+
+  /**
+   * A static view of planned tensor `base` with other sizes, as the exporter
+   * leaves it when it elides a `view_copy` (ReplaceViewCopyWithViewPass,
+   * then `_emit_view`): a tensor value with the base's storage and no
+   * instruction writing it.
+   */
+  alias(base: number, sizes: readonly number[]): number {
+    const root = this.aliases.get(base) ?? base;
+    const t = this.tensorAt(root);
+    if (t.kind !== 'planned') throw new Error(`${this.name}: value ${base} is not planned memory; only planned tensors are aliased`);
+    const id = this.tensor(t.scalarType, sizes);
+    if (this.tensorAt(id).nbytes !== t.nbytes) throw new Error(`${this.name}: a view of [${t.sizes}] as [${sizes}] changes the byte size`);
+    this.aliases.set(id, root);
     return id;
   }
 
@@ -116,7 +134,7 @@ export class MethodBuilder {
   }
 
   build(encodedInputSpec: string, encodedOutputSpec: string): Method {
-    const arenaSize = planMemory(this.values, this.instructions, this.inputs, this.outputs);
+    const arenaSize = planMemory(this.values, this.instructions, this.inputs, this.outputs, this.aliases);
     return {
       name: this.name,
       encodedInputSpec,

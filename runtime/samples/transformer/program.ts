@@ -112,7 +112,7 @@ export function buildTransformerProgram(o: TransformerProgramOptions): PteWriteI
     const up = linear(g, layerKey.feedForward(layer, 'w3'));
     x = aten.add(x, linear(aten.mul(gate, up), layerKey.feedForward(layer, 'w2')));
   }
-  const logits = aten.viewCopy(linear(rmsNorm(x, FINAL_NORM), outputKey(c)), [1, T, c.vocabSize]);
+  const logits = aten.viewCopy(linear(rmsNorm(x, FINAL_NORM), outputKey(c)), [1, T, c.vocabSize], true);
 
   b.output(logits);
   for (const id of cacheOutputs) b.output(id);
