@@ -77,3 +77,11 @@ export class RunCancelledError extends Error {
     this.name = 'RunCancelledError';
   }
 }
+
+/** The engine cannot run on this machine (e.g. the ExecuTorch addon is not built for it); `reason` says why. */
+export class EngineUnavailableError extends ExecutionError {
+  constructor(readonly engine: string, readonly reason: string) {
+    super(`the ${engine} engine is not available here: ${reason}`);
+    this.name = 'EngineUnavailableError';
+  }
+}
