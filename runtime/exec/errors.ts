@@ -85,3 +85,11 @@ export class EngineUnavailableError extends ExecutionError {
     this.name = 'EngineUnavailableError';
   }
 }
+
+/** A failure ExecuTorch's runtime reported (or its process dying); `log` holds the runtime's log lines around it. */
+export class NativeRuntimeError extends ExecutionError {
+  constructor(message: string, readonly log: string[] = []) {
+    super(message);
+    this.name = 'NativeRuntimeError';
+  }
+}

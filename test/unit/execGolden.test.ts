@@ -101,7 +101,7 @@ describe('golden.json through pte-explorer run', function () {
         fs.writeFileSync(inputs, JSON.stringify(entry.inputs.map(inputJson)));
         const argv = [realFixture(entry.file), '--method', entry.method!, '--inputs', inputs, '--json'];
         for (const f of entry.data_files ?? []) argv.push('--data', realFixture(f));
-        if (engine === 'reference') argv.push('--reference');
+        argv.push('--engine', engine);
         const { code, out, err } = await cli(argv);
         assert.equal(code, 0, err);
         const result = JSON.parse(out);
@@ -153,7 +153,7 @@ describe('programs that cannot run here', function () {
 
   for (const file of ['et-2025-12-conv2d-quantized.pte', 'et-2026-02-conv2d-layer0.pte', 'et-2026-02-conv2d-layer5.pte']) {
     it(`${file} (Cadence) names all three custom operators with their instructions, on both engines`, async () => {
-      for (const extra of [[], ['--reference']]) {
+      for (const extra of [['--engine', 'onnx'], ['--engine', 'reference']]) {
         const { code, err } = await cli([realFixture(file), ...extra]);
         assert.equal(code, 1);
         assert.match(err, /missing 3 operators/);

@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, fork } from 'node:child_process';
 import * as path from 'node:path';
-import { ExecutionError, RunCancelledError } from '../errors';
+import { ExecutionError, NativeRuntimeError, RunCancelledError } from '../errors';
 import { SharedData } from '../program/sharedData';
 import { LoadMethodOptions, NativeProgramInfo, NativeValue } from './addonTypes';
 import { nativeAddonStatus } from './loadAddon';
@@ -106,6 +106,8 @@ export class NativeClient {
         ctx.signal.addEventListener('abort', p.onAbort, { once: true });
       }
       this.pending.set(id, p);
+      // While a call waits, the child (not only its channel) keeps this process alive, so its death is seen.
+      child.ref();
       child.channel?.ref();
       child.send({ id, body } satisfies HostEnvelope);
     });
@@ -127,7 +129,10 @@ export class NativeClient {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     child.on('message', (m: HostReply) => this.settle(m));
-    child.on('error', (e) => this.lost(child, `could not be started (${e.message})`));
+    // A send to a child that just died fails with EPIPE; its exit event, which says how it died, follows.
+    child.on('error', (e) => {
+      if (child.pid === undefined) this.lost(child, `could not be started (${e.message})`);
+    });
     child.on('exit', (code, signal) => this.lost(child, signal ? `was killed by ${signal}` : `exited with code ${code}`));
     // An idle child must not keep the CLI or a test runner alive.
     child.unref();
@@ -149,17 +154,21 @@ export class NativeClient {
   private forget(id: number, p: Pending): void {
     this.pending.delete(id);
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
-    if (this.pending.size === 0) this.child?.channel?.unref();
+    if (this.pending.size === 0) {
+      this.child?.unref();
+      this.child?.channel?.unref();
+    }
   }
 
   /** The child died: everything waiting on it fails, naming what it was doing. */
   private lost(child: ChildProcess, how: string): void {
     if (this.child !== child) return;
     this.child = null;
-    const log = this.logTail.length ? `; the runtime's last log lines:\n  ${this.logTail.join('\n  ')}` : '; the runtime logged nothing';
+    const log = [...this.logTail];
+    const last = log.length ? `; its last log line: ${log[log.length - 1].trim()}` : '; the runtime logged nothing';
     for (const [id, p] of [...this.pending]) {
       this.forget(id, p);
-      p.reject(new ExecutionError(`the ExecuTorch runtime process ${how} while ${p.what}${log}`));
+      p.reject(new NativeRuntimeError(`the ExecuTorch runtime process ${how} while ${p.what}${last}`, log));
     }
   }
 

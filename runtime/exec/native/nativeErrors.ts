@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ExecutionError, MissingItem, ProgramLocation, RunCancelledError, UnsupportedProgramError } from '../errors';
+import { ExecutionError, MissingItem, NativeRuntimeError, ProgramLocation, RunCancelledError, UnsupportedProgramError } from '../errors';
 import { ExecProgram } from '../program/openProgram';
 import { NativeCallError } from './nativeClient';
 
@@ -11,16 +11,14 @@ import { NativeCallError } from './nativeClient';
  * refusal is an ExecutionError quoting the runtime.
  */
 
-const LOG_LINES_SHOWN = 6;
-
 function hex(code: number | undefined): string {
   return code === undefined ? '' : `0x${code.toString(16).padStart(2, '0')}`;
 }
 
+/** The runtime's message and error code, on one line. */
 function runtimeSays(e: NativeCallError): string {
   const code = [e.error.codeName, hex(e.error.code)].filter(Boolean).join(' ');
-  const log = (e.error.log ?? []).filter((l) => !e.error.message.includes(l.trim())).slice(-LOG_LINES_SHOWN);
-  return `${e.error.message}${code ? ` (${code})` : ''}${log.length ? `; runtime log:\n  ${log.join('\n  ')}` : ''}`;
+  return `${e.error.message}${code ? ` (${code})` : ''}`;
 }
 
 /** Every instruction of the method that calls operator `name`. */
@@ -70,14 +68,14 @@ function missingData(p: ExecProgram, methodIndex: number, e: NativeCallError): M
 }
 
 /** A `.ptd` refused by the runtime: the legacy layout, which runtimes from 0.7 on cannot read. */
-function refusedDataFile(p: ExecProgram, e: NativeCallError): ExecutionError | null {
+function refusedDataFile(p: ExecProgram, e: NativeCallError): NativeRuntimeError | null {
   if (e.error.codeName !== 'InvalidExternalData' && !/Malformed PTD|FlatTensor/i.test(allText(e))) return null;
   const legacy = p.dataFiles.filter((d) => d.layout === 'legacy');
   const files = (legacy.length ? legacy : p.dataFiles).map((d) => path.basename(d.source.name));
   const why = legacy.length
     ? `${files.join(', ')} ${legacy.length === 1 ? 'has' : 'have'} the legacy FlatTensor layout (written between January and June 2025), which the current ExecuTorch runtime refuses`
     : `ExecuTorch's runtime refuses ${files.length ? files.join(', ') : 'a data file'}`;
-  return new ExecutionError(`${path.basename(p.file)}: ${why}: ${runtimeSays(e)}\nIt still runs on the onnx and reference engines (--engine onnx).`);
+  return new NativeRuntimeError(`${path.basename(p.file)}: ${why}: ${runtimeSays(e)}; it still runs on the onnx and reference engines (--engine onnx)`, e.error.log ?? []);
 }
 
 /** The error to report for a failure of `doing` (e.g. `loading forward`) on the executorch engine. */
@@ -93,5 +91,5 @@ export function nativeFailure(p: ExecProgram, methodIndex: number, doing: string
   if (data) return new UnsupportedProgramError(p.file, [data]);
   const dataFile = refusedDataFile(p, e);
   if (dataFile) return dataFile;
-  return new ExecutionError(`${path.basename(p.file)}: ${doing}: ExecuTorch's runtime refused it: ${runtimeSays(e)}`);
+  return new NativeRuntimeError(`${path.basename(p.file)}: ${doing}: ExecuTorch's runtime refused it: ${runtimeSays(e)}`, e.error.log ?? []);
 }
