@@ -324,7 +324,7 @@ let buildInfo: { ok: true; info: BuildInfo } | { ok: false; reason: string } | n
 export function nativeBuildInfo(): { ok: true; info: BuildInfo } | { ok: false; reason: string } {
   if (buildInfo) return buildInfo;
   const status = nativeAddonStatus();
-  if (!status.available) return (buildInfo = { ok: false, reason: status.reason });
+  if (!status.available) return (buildInfo = { ok: false, reason: status.reason ?? 'the ExecuTorch addon is not available' });
   try {
     const out = execFileSync(process.execPath, [defaultHostScript(), '--build-info'], { env: childEnv(), timeout: 60_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const parsed = JSON.parse(out.trim().split('\n').pop() ?? '') as { ok: boolean; info?: BuildInfo; error?: HostError };
