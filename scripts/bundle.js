@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles with esbuild: the CLI (dist/pte-explorer.js), the extension host
 // (dist/extension.js; `vscode` is provided by VS Code) and its run worker
-// (dist/runWorker.js), the editor webview
+// (dist/runWorker.js), the executorch engine's child process (dist/nativeHost.js),
+// the editor webview
 // (dist/webview/editor.js) and the codicon font the webview uses
 // (dist/codicons/). Usage: node scripts/bundle.js [outdir]
 'use strict';
@@ -24,7 +25,12 @@ async function bundle(outDir = path.join(root, 'dist')) {
     }),
     esbuild.build({
       ...nodeOptions,
-      entryPoints: { extension: path.join(root, 'extension', 'extension.ts'), runWorker: path.join(root, 'extension', 'run', 'runWorker.ts') },
+      entryPoints: {
+        extension: path.join(root, 'extension', 'extension.ts'),
+        runWorker: path.join(root, 'extension', 'run', 'runWorker.ts'),
+        // The executorch engine's child process, started by the CLI and the run worker (nativeClient.ts finds it beside them).
+        nativeHost: path.join(root, 'runtime', 'exec', 'native', 'nativeHost.ts'),
+      },
       outdir: outDir,
       external: ['vscode', 'onnxruntime-node'],
     }),

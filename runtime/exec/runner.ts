@@ -1,5 +1,5 @@
 import { EngineName, LoadedMethod } from './engine';
-import { EngineUnavailableError, InvalidInputError, MissingItem, UnsupportedProgramError } from './errors';
+import { EngineUnavailableError, InvalidInputError, MissingItem, RunCancelledError, UnsupportedProgramError } from './errors';
 import { EngineCapabilities, findMissing } from './method/checkSupport';
 import { nativeBuildInfo } from './native/nativeClient';
 import { NativeMethod } from './native/nativeMethod';
@@ -91,8 +91,16 @@ export function checkMethod(p: ExecProgram, methodIndex: number, engine: EngineN
 export async function loadMethod(p: ExecProgram, methodIndex: number, options: LoadMethodOptions = {}): Promise<LoadedMethod> {
   const engine = options.engine ?? 'onnx';
   const missing = checkMethod(p, methodIndex, engine);
+  if (engine === 'executorch') {
+    // The runtime is asked even when our check finds something missing: its refusal says why in its own words.
+    try {
+      return await NativeMethod.load(p, methodIndex, options.signal);
+    } catch (e) {
+      if (missing.length > 0 && !(e instanceof UnsupportedProgramError) && !(e instanceof RunCancelledError)) throw new UnsupportedProgramError(p.file, missing);
+      throw e;
+    }
+  }
   if (missing.length > 0) throw new UnsupportedProgramError(p.file, missing);
   if (engine === 'reference') return ReferenceMethod.load(p, methodIndex);
-  if (engine === 'executorch') return NativeMethod.load(p, methodIndex, options.signal);
   return OnnxMethod.load(p, methodIndex, { weights: options.weights, threads: options.threads, minWeightBytes: options.minWeightBytes });
 }

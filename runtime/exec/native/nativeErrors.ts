@@ -51,20 +51,20 @@ function missingOperator(p: ExecProgram, methodIndex: number, e: NativeCallError
   const indexed = /Missing operator:?\s*\[(\d+)\]\s*([\w:.]+)/.exec(text);
   const named = indexed?.[2] ?? /Missing operator:?\s*([\w]+::[\w.]+)/.exec(text)?.[1] ?? method.operators[Number(indexed?.[1])]?.qualifiedName;
   if (!named) return null;
-  return { kind: 'operator', name: named, detail: 'not in this build of ExecuTorch\'s runtime', usedAt: operatorUses(p, methodIndex, named) };
+  return { kind: 'operator', name: named, detail: `ExecuTorch's runtime: ${runtimeSays(e)}`, usedAt: operatorUses(p, methodIndex, named) };
 }
 
 function missingBackend(p: ExecProgram, methodIndex: number, e: NativeCallError): MissingItem | null {
   const m = /Backend (\S+) is not (registered|available)/.exec(allText(e));
   if (!m) return null;
   const id = m[1].replace(/\.$/, '');
-  return { kind: 'backend', name: id, detail: `${m[2] === 'registered' ? 'not built into' : 'not available in'} this ExecuTorch runtime`, usedAt: backendUses(p, methodIndex, id) };
+  return { kind: 'backend', name: id, detail: `ExecuTorch's runtime: ${runtimeSays(e)}`, usedAt: backendUses(p, methodIndex, id) };
 }
 
 function missingData(p: ExecProgram, methodIndex: number, e: NativeCallError): MissingItem | null {
   const m = /(?:key|named data)\s+'?([^\s']+?)'?(?:\s|$|[.,:;])/i.exec(allText(e));
   if (!m || e.error.codeName !== 'NotFound') return null;
-  return { kind: 'data', name: m[1], detail: 'the runtime found no data for this key in the program or its .ptd files', usedAt: [{ method: p.program.methods[methodIndex].name, instruction: -1 }] };
+  return { kind: 'data', name: m[1], detail: `ExecuTorch's runtime: ${runtimeSays(e)}`, usedAt: [{ method: p.program.methods[methodIndex].name, instruction: -1 }] };
 }
 
 /** A `.ptd` refused by the runtime: the legacy layout, which runtimes from 0.7 on cannot read. */
