@@ -2,6 +2,7 @@ import { EngineName, LoadedMethod } from './engine';
 import { EngineUnavailableError, InvalidInputError, MissingItem, RunCancelledError, UnsupportedProgramError } from './errors';
 import { EngineCapabilities, findMissing } from './method/checkSupport';
 import { nativeBuildInfo } from './native/nativeClient';
+import { BuildInfo } from './native/nativeProtocol';
 import { NativeMethod } from './native/nativeMethod';
 import { OnnxMethod } from './onnx/onnxMethod';
 import { onnxLowering } from './onnx/registry';
@@ -25,7 +26,7 @@ export const ENGINES: Record<Exclude<EngineName, 'executorch'>, EngineCapabiliti
   reference: { name: 'reference', hasKernel: (n) => referenceKernel(n) !== undefined, hasXnnNode: (k) => xnnNodeKernels[k] !== undefined },
 };
 
-let executorchCapabilities: EngineCapabilities | null = null;
+let executorchCapabilities: { info: BuildInfo; capabilities: EngineCapabilities } | null = null;
 
 /** Whether `engine` can run here; for `executorch`, why not when its addon is missing or does not load. */
 export function engineStatus(engine: EngineName): { available: true } | { available: false; reason: string } {
@@ -37,13 +38,14 @@ export function engineStatus(engine: EngineName): { available: true } | { availa
 /** What an engine runs; for `executorch`, the operators and backends its addon was built with. */
 export function engineCapabilities(engine: EngineName): EngineCapabilities {
   if (engine !== 'executorch') return ENGINES[engine];
-  if (executorchCapabilities) return executorchCapabilities;
   const info = nativeBuildInfo();
   if (!info.ok) throw new EngineUnavailableError('executorch', info.reason);
+  if (executorchCapabilities?.info === info.info) return executorchCapabilities.capabilities;
   const operators = new Set(info.info.operators);
   const backends = new Set(info.info.backends);
-  executorchCapabilities = { name: 'executorch', hasKernel: (n) => operators.has(n), hasXnnNode: () => true, hasBackend: (id) => backends.has(id), checksArguments: true };
-  return executorchCapabilities;
+  const capabilities: EngineCapabilities = { name: 'executorch', hasKernel: (n) => operators.has(n), hasXnnNode: () => true, hasBackend: (id) => backends.has(id), checksArguments: true };
+  executorchCapabilities = { info: info.info, capabilities };
+  return capabilities;
 }
 
 /** The default engine: `executorch` where its addon is available, else `onnx` (with the reason). */

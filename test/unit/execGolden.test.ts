@@ -20,9 +20,11 @@ function inputJson(v: GoldenEntry['inputs'][number]): unknown {
   return { dtype: v.dtype, shape: v.shape, values: expectedValues(v) };
 }
 
+/** Without --engine these run on onnx: the executorch engine's goldens are in nativeEngine.test.ts. */
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
+  if (!argv.includes('--engine')) argv = [...argv, '--engine', 'onnx'];
   const code = await runCommand(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
   return { code, out, err };
 }
