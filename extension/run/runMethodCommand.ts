@@ -112,7 +112,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
 
   /** Run Again from a run view: the same method and the same way of making inputs. */
   async runAgain(target: RunTarget, steps: boolean): Promise<RunMethodResult | undefined> {
-    return this.run(target.programUri, { method: target.method, inputs: target.choice, steps });
+    return this.run(target.programUri, { method: target.method, inputs: target.choice, steps, engine: isEngine(target.engine) ? target.engine : undefined });
   }
 
   saveOutputs(programUri: string, format: 'npy' | 'json', target: string): Promise<string[]> {
@@ -244,7 +244,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
       if (missing.length) throw new RunWorkerError('unsupported', `${file}: cannot run`, missing);
       const choice = options.inputs ?? await pickInputs(file, signature, bundled.filter((c) => c.method === signature.name));
       if (!choice) return undefined;
-      const target: RunTarget = { programUri: uri.toString(), method: signature.name, choice };
+      const target: RunTarget = { programUri: uri.toString(), method: signature.name, choice, engine };
       const panel = this.panels.open(target.programUri, `Run: ${name} · ${signature.name}`);
       panel.running(signature.name);
       const { report, outputs } = await vscode.window.withProgress(

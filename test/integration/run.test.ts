@@ -25,8 +25,9 @@ function assertClose(actual: JsonValue[], expected: { dtype: string; shape: numb
   });
 }
 
+/** These tests are about onnx: without `engine` they run on it (nativeRun.test.ts has the executorch engine). */
 async function runMethod(file: string, options: Record<string, unknown>): Promise<RunMethodResult> {
-  const result = await vscode.commands.executeCommand<RunMethodResult | undefined>('pteExplorer.runMethod', vscode.Uri.file(file).toString(), options);
+  const result = await vscode.commands.executeCommand<RunMethodResult | undefined>('pteExplorer.runMethod', vscode.Uri.file(file).toString(), { engine: 'onnx', ...options });
   assert.ok(result, 'the command returned nothing');
   return result;
 }
