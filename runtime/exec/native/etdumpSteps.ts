@@ -20,7 +20,7 @@ import { toContiguous } from './nativeValues';
 /** Bytes the runtime's debug buffer aligns each logged tensor to. */
 const DEBUG_ALIGNMENT = 64;
 /** Largest debug buffer asked for (a step run of a very large method logs what fits). */
-const MAX_DEBUG_BUFFER = 1 << 30;
+export const MAX_DEBUG_BUFFER = 1 << 30;
 
 function valueBytes(method: Method, index: number, seen = 0): number {
   const v = method.values[index];
@@ -83,9 +83,9 @@ function writtenValues(ins: Instruction, count: number): number[] {
   return [];
 }
 
-/** The step records of the first run in `dump`: one per executed instruction that logged its outputs. */
+/** The step records of the last run in `dump` (`Method::execute` starts a block; loading logs one before it): one per executed instruction that logged its outputs. */
 export function stepsFromEtdump(method: Method, dump: ETDump, debugBuffer: Uint8Array): StepRecord[] {
-  const run = dump.runs[0];
+  const run = dump.runs[dump.runs.length - 1];
   if (!run) return [];
   const chainStart: number[] = [];
   let offset = 0;

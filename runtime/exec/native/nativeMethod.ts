@@ -7,7 +7,7 @@ import { bindInputs, methodSignature, MethodSignature } from '../method/signatur
 import { ExecProgram } from '../program/openProgram';
 import { RunValue } from '../values';
 import { NativeEtdump, NativeValue } from './addonTypes';
-import { decodeNativeEtdump, debugBufferSize, stepsFromEtdump } from './etdumpSteps';
+import { decodeNativeEtdump, debugBufferSize, MAX_DEBUG_BUFFER, stepsFromEtdump } from './etdumpSteps';
 import { NativeMethodSession, nativeClientFor } from './nativeClient';
 import { nativeFailure } from './nativeErrors';
 import { fromNativeValue, toNativeValue } from './nativeValues';
@@ -102,12 +102,14 @@ export class NativeMethod implements LoadedMethod {
 
   /**
    * Runs `runs` times with an ETDump tracer (and a debug buffer when
-   * `intermediates`), from the method's initial state each time.
+   * `intermediates`), starting from the method's initial state (mutable
+   * state carries from run to run, as in a steady-state loop).
    */
   profile(inputs: readonly RunValue[], runs: number, options: { signal?: AbortSignal; intermediates?: boolean } = {}): Promise<NativeProfile> {
     bindInputs(this.method, inputs);
     return this.serial(async () => {
-      const wanted = { profile: true, ...(options.intermediates ? { debugBufferBytes: debugBufferSize(this.method) } : {}) };
+      // Every run logs into the same debug buffer until the dump is taken.
+      const wanted = { profile: true, ...(options.intermediates ? { debugBufferBytes: Math.min(MAX_DEBUG_BUFFER, debugBufferSize(this.method) * runs) } : {}) };
       if (!this.profileSession || this.profileSession.options.debugBufferBytes !== wanted.debugBufferBytes) {
         await this.profileSession?.close();
         this.profileSession = this.session.program.method(this.method.name, wanted);
@@ -115,13 +117,11 @@ export class NativeMethod implements LoadedMethod {
       const s = this.profileSession;
       try {
         const native = inputs.map(toNativeValue);
-        if (s.loaded) {
-          await s.reset(options.signal);
-          await s.takeEtdump(options.signal);
-        }
+        // From the initial state; loading logs a block of its own, which the first take clears.
+        if (s.loaded) await s.reset(options.signal);
+        await s.takeEtdump(options.signal);
         let outputs: NativeValue[] = [];
         for (let i = 0; i < runs; i++) {
-          if (i > 0) await s.reset(options.signal);
           outputs = (await s.execute(native, `profiling (run ${i + 1} of ${runs})`, options.signal)).outputs;
         }
         const etdump = await s.takeEtdump(options.signal);

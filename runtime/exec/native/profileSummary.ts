@@ -64,7 +64,9 @@ export function summarizeProfile(method: Method, dump: ETDump): ProfileSummary {
     }
   }
   const pick = (g: string) => [...rows.values()].filter((r) => r.group === g).map(({ group: _group, ...r }) => r).sort((a, b) => a.instruction - b.instruction);
-  return { runs: dump.runs.length, instructions: pick('instructions'), delegates: pick('delegates'), method: pick('method') };
+  // Blocks of method runs (`Method::execute` events); a block logged by loading is not a run.
+  const executed = dump.runs.filter((r) => r.events.some((e) => e.kind === 'profile' && e.name === 'Method::execute')).length;
+  return { runs: executed || dump.runs.length, instructions: pick('instructions'), delegates: pick('delegates'), method: pick('method') };
 }
 
 /** A few lines for the CLI: the slowest instructions and delegates, by mean time. */
