@@ -97,7 +97,7 @@ export function stepsFromEtdump(method: Method, dump: ETDump, debugBuffer: Uint8
   // Consecutive debug events of one instruction form one step (a loop gives a step per pass).
   const groups: { instruction: number; events: ETDumpDebugEvent[] }[] = [];
   for (const e of run.events) {
-    if (e.kind !== 'debug' || e.value === null || e.output === true || e.instructionId < 0) continue;
+    if (e.kind !== 'debug' || e.value === null || e.output === true || e.instructionId < 0 || e.chainIndex < 0) continue;
     const instruction = (chainStart[e.chainIndex] ?? 0) + e.instructionId;
     const last = groups[groups.length - 1];
     if (last && last.instruction === instruction) last.events.push(e);

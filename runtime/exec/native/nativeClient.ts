@@ -73,6 +73,11 @@ export class NativeClient {
     return this.child?.pid ?? null;
   }
 
+  /** Calls sent to the child and not answered yet. */
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
   newHandle(): number {
     return this.nextHandle++;
   }

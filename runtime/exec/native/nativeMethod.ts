@@ -77,8 +77,8 @@ export class NativeMethod implements LoadedMethod {
   }
 
   run(inputs: readonly RunValue[], options: RunOptions = {}): Promise<RunResult> {
-    bindInputs(this.method, inputs);
     return this.serial(async () => {
+      bindInputs(this.method, inputs);
       const start = performance.now();
       const native = inputs.map(toNativeValue);
       if (!options.steps) {
@@ -106,8 +106,8 @@ export class NativeMethod implements LoadedMethod {
    * state carries from run to run, as in a steady-state loop).
    */
   profile(inputs: readonly RunValue[], runs: number, options: { signal?: AbortSignal; intermediates?: boolean } = {}): Promise<NativeProfile> {
-    bindInputs(this.method, inputs);
     return this.serial(async () => {
+      bindInputs(this.method, inputs);
       // Every run logs into the same debug buffer until the dump is taken.
       const wanted = { profile: true, ...(options.intermediates ? { debugBufferBytes: Math.min(MAX_DEBUG_BUFFER, debugBufferSize(this.method) * runs) } : {}) };
       if (!this.profileSession || this.profileSession.options.debugBufferBytes !== wanted.debugBufferBytes) {

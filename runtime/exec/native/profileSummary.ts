@@ -32,6 +32,7 @@ export interface ProfileSummary {
 }
 
 const NS_PER_MS = 1e6;
+const METHOD_SCOPE = /^(Method|Program)::/;
 
 export function summarizeProfile(method: Method, dump: ETDump): ProfileSummary {
   const instructions = method.chains.flatMap((c) => c.instructions);
@@ -46,8 +47,11 @@ export function summarizeProfile(method: Method, dump: ETDump): ProfileSummary {
     for (const e of run.events) {
       if (e.kind !== 'profile') continue;
       const delegateEvent = e.delegateDebugIdStr ?? (e.delegateDebugIdInt >= 0 ? String(e.delegateDebugIdInt) : null);
-      const instruction = e.instructionId >= 0 ? (chainStart[e.chainIndex] ?? 0) + e.instructionId : -1;
-      const group = delegateEvent !== null ? 'delegates' : instruction >= 0 ? 'instructions' : 'method';
+      let instruction = e.instructionId >= 0 ? (chainStart[e.chainIndex] ?? 0) + e.instructionId : -1;
+      // Method-level scopes (`Method::execute`, `Program::load_method`) carry whatever instruction id was current.
+      const methodLevel = METHOD_SCOPE.test(e.name);
+      const group = methodLevel ? 'method' : delegateEvent !== null ? 'delegates' : instruction >= 0 ? 'instructions' : 'method';
+      if (methodLevel) instruction = -1;
       const key = `${group}\u0000${instruction}\u0000${e.name}\u0000${delegateEvent ?? ''}`;
       const ms = Number(e.endTime - e.startTime) / NS_PER_MS;
       let row = rows.get(key);

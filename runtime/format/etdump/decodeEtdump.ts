@@ -37,6 +37,9 @@ function readRun(bb: CheckedByteBuffer, run: fb.RunData): ETDumpRun {
   };
 }
 
+/** `chain_index` of a debug event logged outside any chain: -1 as the runtime's u64. */
+const NO_CHAIN = 0xffffffffffffffffn;
+
 /** The schema allows one member per event; should a file set several, the first in schema order wins. */
 function readEvent(bb: CheckedByteBuffer, e: fb.Event): ETDumpEvent {
   const profile = e.profileEvent();
@@ -64,7 +67,9 @@ function readEvent(bb: CheckedByteBuffer, e: fb.Event): ETDumpEvent {
   const debug = e.debugEvent();
   if (debug) {
     return at('debug_event', () => {
-      const chainIndex = safeNumber(debug.chainIndex(), bb.file, 'chain_index', debug.bb_pos);
+      // The runtime logs events outside any chain (the method's outputs) with chain_id -1, stored as the u64 all-ones.
+      const raw = debug.chainIndex();
+      const chainIndex = raw === NO_CHAIN ? -1 : safeNumber(raw, bb.file, 'chain_index', debug.bb_pos);
       const entry = debug.debugEntry();
       return {
         kind: 'debug',

@@ -31,6 +31,7 @@ export type ETDumpValue =
 /** Fields that tie an event to an instruction of the program or to a delegate. */
 export interface ETDumpEventOrigin {
   name: string;
+  /** -1 for events the runtime logged outside any chain (e.g. a debug event for a method output). */
   chainIndex: number;
   /** Instruction index in the chain, or -1. */
   instructionId: number;
