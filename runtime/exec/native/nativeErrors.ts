@@ -18,7 +18,9 @@ function hex(code: number | undefined): string {
 /** The runtime's message and error code, on one line. */
 function runtimeSays(e: NativeCallError): string {
   const code = [e.error.codeName, hex(e.error.code)].filter(Boolean).join(' ');
-  return `${e.error.message}${code ? ` (${code})` : ''}`;
+  // The addon's messages usually name the code already.
+  const named = e.error.codeName !== undefined && e.error.message.includes(e.error.codeName);
+  return `${e.error.message}${code && !named ? ` (${code})` : ''}`;
 }
 
 /** Every instruction of the method that calls operator `name`. */
