@@ -73,7 +73,7 @@ export class MethodRunner {
     try {
       this.check(program, methodIndex, engine);
     } catch (e) {
-      if (engine === 'executorch' && e instanceof UnsupportedProgramError) await this.loaded(program, methodIndex, engine);
+      if (engine === 'executorch' && e instanceof UnsupportedProgramError) await this.loaded(program, methodIndex, engine).method;
       throw e;
     }
   }
