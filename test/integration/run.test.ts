@@ -99,7 +99,7 @@ describe('Run Method… command', function () {
     assert.equal(json.method, 'forward');
 
     // Run Again with intermediates: the same inputs, the values every instruction wrote.
-    const again = await run.runAgain({ programUri: vscode.Uri.file(program).toString(), method: 'forward', choice: { kind: 'json', file: path.join(dir, 'in.json') } }, true);
+    const again = await run.runAgain({ programUri: vscode.Uri.file(program).toString(), method: 'forward', choice: { kind: 'json', file: path.join(dir, 'in.json') }, engine: 'onnx' }, true);
     assert.ok(again?.ok);
     assert.deepEqual(again.outputs, result.outputs);
     assert.ok(again.steps !== null && again.steps > 0);
