@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodeEtdump } from '../../runtime/format/etdump/decodeEtdump';
+import { decodePte } from '../../runtime/format/pte/decodePte';
+import { programWriteInput } from '../../runtime/format/writer/fromDecoded';
+import { writePte } from '../../runtime/format/writer/writePte';
 import { ETDumpDebugEvent, ETDumpProfileEvent } from '../../runtime/format/etdump/model';
 import type { NativeAddon, NativeTensor, NativeValue } from '../../runtime/exec/native/addonTypes';
 import { loadAddon, nativeAddonStatus } from '../../runtime/exec/native/loadAddon';
@@ -91,6 +97,21 @@ function inputsFromMeta(meta: { inputs: { tag: string; tensor?: { dtype: string;
     return fromNumbers(dtype as DType, shape, values) as NativeTensor;
   });
 }
+
+describe('finding the ExecuTorch addon', () => {
+  it('reports a PTE_EXPLORER_NATIVE_ADDON that does not exist, and how to build one', () => {
+    const saved = process.env.PTE_EXPLORER_NATIVE_ADDON;
+    process.env.PTE_EXPLORER_NATIVE_ADDON = path.join(os.tmpdir(), 'no-such-dir', 'executorch.node');
+    try {
+      const status = nativeAddonStatus();
+      assert.equal(status.available, false);
+      assert.match(status.reason!, /PTE_EXPLORER_NATIVE_ADDON names .*no-such-dir.*, which does not exist; build it with `bash native\/build.sh`/);
+    } finally {
+      if (saved === undefined) delete process.env.PTE_EXPLORER_NATIVE_ADDON;
+      else process.env.PTE_EXPLORER_NATIVE_ADDON = saved;
+    }
+  });
+});
 
 describe('ExecuTorch addon (native/)', function () {
   this.timeout(120_000);
@@ -192,6 +213,28 @@ describe('ExecuTorch addon (native/)', function () {
       return true;
     });
     program.close();
+  });
+
+  it('a program calling an operator this build lacks is refused naming it', async () => {
+    // et-2026-02-add.pte with its one operator renamed to one nobody registers.
+    const original = await decodePte(new MemorySource(fs.readFileSync(realFixture('et-2026-02-add.pte')), 'add.pte'));
+    const input = await programWriteInput(original);
+    input.methods[0].operators[0] = { name: 'pte_explorer_test::missing', overload: 'out', qualifiedName: 'pte_explorer_test::missing.out' };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'native-addon-'));
+    try {
+      const file = path.join(dir, 'missing-op.pte');
+      fs.writeFileSync(file, writePte(input));
+      const program = addon().openProgram(file, []);
+      assert.throws(() => program.loadMethod('forward'), (err: Error & { codeName?: string; code?: number; log?: string[] }) => {
+        assert.ok(err.log!.some((l) => l.includes("kernel 'pte_explorer_test::missing.out' not found")), err.log!.join('\n'));
+        assert.match(err.message, /^load_method forward failed: Missing operator: \[0\] pte_explorer_test::missing\.out \(OperatorMissing, 0x14\)$/);
+        assert.equal(err.code, 0x14);
+        return true;
+      });
+      program.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('checks inputs against the method before running: count, dtype and shape', () => {
