@@ -73,7 +73,11 @@ fi
 et="$src/executorch"
 test -f "$et/runtime/executor/method.cpp" || { echo "native: $et is not an ExecuTorch source tree" >&2; exit 1; }
 test -f "$et/third-party/flatbuffers/CMakeLists.txt" || { echo "native: $et/third-party/flatbuffers is empty (git submodule update --init --recursive)" >&2; exit 1; }
-et_commit="$(git -C "$et" rev-parse HEAD 2>/dev/null || sed -n 's/^| executorch.tar.xz | [^|]* | \([0-9a-f]*\).*/\1/p' "$vendor/PROVENANCE.md" 2>/dev/null || true)"
+if [ -e "$et/.git" ]; then
+  et_commit="$(git -C "$et" rev-parse HEAD)"
+else
+  et_commit="$(sed -n 's/^| executorch.tar.xz | [^|]* | \([0-9a-f]*\).*/\1/p' "$vendor/PROVENANCE.md" 2>/dev/null || true)"
+fi
 
 # The build folder is per source tree, not per key, so editing native/ rebuilds
 # only what changed.

@@ -63,4 +63,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace pte_native
 
-NODE_API_MODULE(executorch, pte_native::init)
+static Napi::Object InitExecutorchAddon(Napi::Env env, Napi::Object exports) {
+  return pte_native::init(env, exports);
+}
+
+NODE_API_MODULE(executorch, InitExecutorchAddon)

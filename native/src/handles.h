@@ -29,7 +29,7 @@ struct ProgramState {
   std::unique_ptr<executorch::runtime::Program> program;
   std::vector<std::unique_ptr<executorch::runtime::DataLoader>> data_loaders;
   std::vector<std::unique_ptr<executorch::extension::FlatTensorDataMap>> data_maps;
-  std::unique_ptr<executorch::extension::MergedDataMap> merged;
+  std::unique_ptr<executorch::extension::ET_MERGED_DATA_MAP_NAMESPACE::MergedDataMap> merged;
 
   const executorch::runtime::NamedDataMap* data_map() const { return merged.get(); }
   /** Test cases the bundled program holds for `method` (0 when not bundled). */

@@ -145,7 +145,7 @@ Napi::Value MethodHandle::RunBundledCase(const Napi::CallbackInfo& info) {
   result.Set("passed", verified == Error::Ok);
   std::string message = verified == Error::Ok ? "outputs match the bundled expected outputs"
                                               : std::string("outputs differ from the bundled expected outputs: ") +
-                                                    (last_runtime_error().empty() ? error_name(verified) : last_runtime_error());
+                                                    (first_runtime_error().empty() ? error_name(verified) : first_runtime_error());
   result.Set("message", message);
   return result;
 }

@@ -15,7 +15,7 @@ namespace pte_native {
 using executorch::extension::BufferDataLoader;
 using executorch::extension::FileDataLoader;
 using executorch::extension::FlatTensorDataMap;
-using executorch::extension::MergedDataMap;
+using executorch::extension::ET_MERGED_DATA_MAP_NAMESPACE::MergedDataMap;
 using executorch::extension::MmapDataLoader;
 using executorch::runtime::Error;
 using executorch::runtime::NamedDataMap;

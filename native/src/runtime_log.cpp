@@ -14,7 +14,8 @@ constexpr size_t kMaxLines = 200;
 
 std::mutex log_mutex;
 std::vector<std::string> lines;
-std::string last_error;
+std::string first_error;
+bool missing_operator_seen = false;
 bool echo_to_stderr = false;
 
 void on_log(et_timestamp_t, et_pal_log_level_t level, const char* filename, const char*, size_t line,
@@ -29,7 +30,13 @@ void on_log(et_timestamp_t, et_pal_log_level_t level, const char* filename, cons
                       std::to_string(line) + "] " + text;
   if (echo_to_stderr) fprintf(stderr, "%s\n", entry.c_str());
   std::lock_guard<std::mutex> guard(log_mutex);
-  if (level == kError || level == kFatal) last_error = text;
+  // The root cause is the first error; Method's "Missing operator: [i] name"
+  // comes after the registry's lookup failure but says more.
+  bool is_error = level == kError || level == kFatal;
+  if (is_error && (first_error.empty() || (text.rfind("Missing operator", 0) == 0 && !missing_operator_seen))) {
+    first_error = text;
+    missing_operator_seen = text.rfind("Missing operator", 0) == 0;
+  }
   if (lines.size() < kMaxLines) lines.push_back(std::move(entry));
 }
 
@@ -60,14 +67,15 @@ void install_runtime_log() {
 void clear_runtime_log() {
   std::lock_guard<std::mutex> guard(log_mutex);
   lines.clear();
-  last_error.clear();
+  first_error.clear();
+  missing_operator_seen = false;
 }
 
 const std::vector<std::string>& runtime_log_lines() { return lines; }
 
-std::string last_runtime_error() {
+std::string first_runtime_error() {
   std::lock_guard<std::mutex> guard(log_mutex);
-  return last_error;
+  return first_error;
 }
 
 const char* error_name(executorch::runtime::Error error) {
@@ -100,7 +108,7 @@ const char* error_name(executorch::runtime::Error error) {
 }
 
 Napi::Value throw_runtime_error(Napi::Env env, const std::string& what, executorch::runtime::Error error) {
-  std::string reason = last_runtime_error();
+  std::string reason = first_runtime_error();
   char code_text[16];
   snprintf(code_text, sizeof(code_text), "0x%x", static_cast<unsigned>(error));
   std::string message = what + ": " + (reason.empty() ? std::string(error_name(error)) : reason) + " (" +

@@ -21,8 +21,11 @@ void clear_runtime_log();
 /** The lines captured since the last clear, oldest first, as `E file:line] message`. */
 const std::vector<std::string>& runtime_log_lines();
 
-/** The last Error-level message captured since the last clear (empty if none). */
-std::string last_runtime_error();
+/**
+ * The first Error-level message since the last clear (empty if none): the
+ * root cause, since each caller up the stack logs its own, vaguer line.
+ */
+std::string first_runtime_error();
 
 /** `OperatorMissing` for Error::OperatorMissing, etc. */
 const char* error_name(executorch::runtime::Error error);

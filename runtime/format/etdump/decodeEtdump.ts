@@ -27,6 +27,8 @@ export async function decodeEtdump(source: ByteSource): Promise<ETDump> {
   };
 }
 
+const NO_CHAIN_U64 = 0xffff_ffff_ffff_ffffn;
+
 function readRun(bb: CheckedByteBuffer, run: fb.RunData): ETDumpRun {
   const event = new fb.Event();
   return {
@@ -36,9 +38,6 @@ function readRun(bb: CheckedByteBuffer, run: fb.RunData): ETDumpRun {
     events: readList('events', at('events', () => run.eventsLength()), (i) => readEvent(bb, run.events(i, event)!)),
   };
 }
-
-/** `chain_index` of a debug event logged outside any chain: -1 as the runtime's u64. */
-const NO_CHAIN = 0xffffffffffffffffn;
 
 /** The schema allows one member per event; should a file set several, the first in schema order wins. */
 function readEvent(bb: CheckedByteBuffer, e: fb.Event): ETDumpEvent {
@@ -67,9 +66,9 @@ function readEvent(bb: CheckedByteBuffer, e: fb.Event): ETDumpEvent {
   const debug = e.debugEvent();
   if (debug) {
     return at('debug_event', () => {
-      // The runtime logs events outside any chain (the method's outputs) with chain_id -1, stored as the u64 all-ones.
+      // ExecuTorch's ETDumpGen stores its "no chain" id (-1) in this unsigned field: 2^64 - 1.
       const raw = debug.chainIndex();
-      const chainIndex = raw === NO_CHAIN ? -1 : safeNumber(raw, bb.file, 'chain_index', debug.bb_pos);
+      const chainIndex = raw === NO_CHAIN_U64 ? -1 : safeNumber(raw, bb.file, 'chain_index', debug.bb_pos);
       const entry = debug.debugEntry();
       return {
         kind: 'debug',
