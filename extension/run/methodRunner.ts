@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import {
-  checkMethod, EngineName, LoadedMethod, loadMethod, methodSignature, MethodSignature, NativeMethod, NativeProfile, openProgram,
+  BUNDLED_TOLERANCE, checkMethod, EngineName, LoadedMethod, loadMethod, methodSignature, MethodSignature, NativeMethod, NativeProfile, openProgram,
   RunCancelledError, RunValue, SharedData, StepRecord, UnsupportedProgramError,
 } from '../../runtime/exec';
 import { ExecProgram } from '../../runtime/exec/program/openProgram';
@@ -14,6 +14,8 @@ export interface RunPlan {
   /** Runs after the first, for the steady-state time (median). */
   steadyRuns: number;
   steps: boolean;
+  /** For a `.bpte` test case: its index, so that executorch runs it through the runtime's bundled-program path. */
+  bundledCase?: number;
   signal?: AbortSignal;
   /** Told what is happening, for a progress notification. */
   progress?: (message: string) => void;
@@ -118,7 +120,9 @@ export class MethodRunner {
     if (signal?.aborted) throw new RunCancelledError();
     plan.progress?.('First run…');
     method.reset();
-    const first = await method.run(plan.inputs, { signal, steps: plan.steps });
+    const first = method instanceof NativeMethod && plan.bundledCase !== undefined && !plan.steps
+      ? await method.runBundledCase(plan.bundledCase, BUNDLED_TOLERANCE, signal)
+      : await method.run(plan.inputs, { signal, steps: plan.steps });
     const later: number[] = [];
     for (let i = 0; i < plan.steadyRuns; i++) {
       if (signal?.aborted) throw new RunCancelledError();

@@ -43,6 +43,7 @@ async function run(id: number, request: RunRequest): Promise<RunResponse> {
       const outcome = await runner.run({
         program, methodIndex: request.methodIndex, engine: request.engine, inputs: inputs.values,
         steadyRuns: request.steadyRuns, steps: request.steps, signal: abort.signal,
+        ...(request.choice.kind === 'bundled' ? { bundledCase: request.choice.index } : {}),
         progress: (message) => post({ id, progress: message }),
       });
       const report = runReport({ programPath: program.file, method: signature.name, dataFiles: request.dataFiles, engine: request.engine }, inputs, outcome);

@@ -135,11 +135,11 @@ export class NativeMethod implements LoadedMethod {
   }
 
   /** Test case `index` of a `.bpte` through the runtime's bundled-program path, which also checks the expected outputs. */
-  runBundledCase(index: number, tolerance: { rtol: number; atol: number }): Promise<BundledCaseResult> {
+  runBundledCase(index: number, tolerance: { rtol: number; atol: number }, signal?: AbortSignal): Promise<BundledCaseResult> {
     return this.serial(async () => {
       const start = performance.now();
       try {
-        const r = await this.session.bundledCase(index, tolerance.rtol, tolerance.atol);
+        const r = await this.session.bundledCase(index, tolerance.rtol, tolerance.atol, signal);
         return { outputs: this.outputsOf(r.outputs), runMs: performance.now() - start, sessionMs: r.executeMs, passed: r.passed, message: r.message };
       } catch (e) {
         throw this.fail(`running bundled case ${index} of`, e);
