@@ -25,6 +25,20 @@ export interface BundledCaseResult extends RunResult {
   message: string;
 }
 
+/** Operators that write state carried to the next call (in-place copies, KV-cache updates). */
+const STATE_WRITERS = /(^|::)(copy_|index_put_|update_cache|_update_cache)/;
+
+/**
+ * Whether a method carries state from call to call: mutable buffers with
+ * initial values, or an operator that writes in place. Resetting a method
+ * reloads it in the runtime (delegates initialise again), so methods
+ * without state are not reset.
+ */
+function hasState(method: Method): boolean {
+  return method.values.some((v) => v.kind === 'tensor' && (v.tensor.kind === 'mutableWithInitialValue' || v.tensor.kind === 'externalMutable'))
+    || method.operators.some((o) => STATE_WRITERS.test(o.qualifiedName));
+}
+
 /** The data files of a program as paths, in the order the runtime merges them. */
 function dataPaths(p: ExecProgram): string[] {
   return p.dataFiles.map((d) => path.resolve(d.source.name));
@@ -43,10 +57,14 @@ export class NativeMethod implements LoadedMethod {
   private debugSession: NativeMethodSession | null = null;
   private profileSession: NativeMethodSession | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly stateful: boolean;
+  /** Whether the method ran since it was loaded or reset. */
+  private dirty = false;
 
   private constructor(private readonly p: ExecProgram, private readonly methodIndex: number, private readonly session: NativeMethodSession, public loadMs: number) {
     this.method = p.program.methods[methodIndex];
     this.signature = methodSignature(this.method);
+    this.stateful = hasState(this.method);
   }
 
   static async load(p: ExecProgram, methodIndex: number, signal?: AbortSignal): Promise<NativeMethod> {
@@ -82,6 +100,7 @@ export class NativeMethod implements LoadedMethod {
       const start = performance.now();
       const native = inputs.map(toNativeValue);
       if (!options.steps) {
+        this.dirty = true;
         const r = await this.session.execute(native, 'executing', options.signal).catch((e: unknown) => Promise.reject(this.fail('executing', e)));
         return { outputs: this.outputsOf(r.outputs), runMs: performance.now() - start, sessionMs: r.executeMs };
       }
@@ -139,6 +158,7 @@ export class NativeMethod implements LoadedMethod {
     return this.serial(async () => {
       const start = performance.now();
       try {
+        this.dirty = true;
         const r = await this.session.bundledCase(index, tolerance.rtol, tolerance.atol, signal);
         return { outputs: this.outputsOf(r.outputs), runMs: performance.now() - start, sessionMs: r.executeMs, passed: r.passed, message: r.message };
       } catch (e) {
@@ -149,7 +169,8 @@ export class NativeMethod implements LoadedMethod {
 
   reset(): void {
     // Requests reach the child in order, so the next run sees the reset; a method not loaded in the current child starts fresh anyway.
-    if (!this.session.loaded) return;
+    if (!this.session.loaded || !this.dirty || !this.stateful) return;
+    this.dirty = false;
     void this.serial(() => this.session.reset().catch(() => undefined));
   }
 
