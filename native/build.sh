@@ -80,8 +80,12 @@ else
 fi
 
 # The build folder is per source tree, not per key, so editing native/ rebuilds
-# only what changed.
+# only what changed. CMake ties a build folder to one source folder: another
+# clone sharing the cache gets its own.
 build="$cache/build/$source_id"
+if [ -f "$build/CMakeCache.txt" ] && ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$native" "$build/CMakeCache.txt"; then
+  build="$build-$(printf '%s' "$native" | sha256sum | cut -c1-8)"
+fi
 mkdir -p "$build/gen"
 node "$native/codegen/generate.js" --et "$et" --out "$build/gen/registered_kernels.cpp"
 
@@ -89,11 +93,18 @@ node_include="$(dirname "$(node -p 'process.execPath')")/../include/node"
 [ -f "$node_include/node_api.h" ] || node_include=/usr/include/node
 napi_include="$(cd "$root" && node -p "require('path').dirname(require.resolve('node-addon-api/package.json'))")"
 
-cmake -S "$native" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DET_ROOT="$et" -DCMSIS_NN_ROOT="$src/CMSIS-NN" -DET_COMMIT="${et_commit:-unknown}" \
-  -DNODE_INCLUDE="$node_include" -DNAPI_INCLUDE="$napi_include" \
-  -DKERNELS_CPP="$build/gen/registered_kernels.cpp" >"$build/configure.log" 2>&1 \
-  || { tail -40 "$build/configure.log" >&2; echo "native: configure failed; log: $build/configure.log" >&2; exit 1; }
+configure=(-G Ninja -DCMAKE_BUILD_TYPE=Release
+  -DET_ROOT="$et" -DCMSIS_NN_ROOT="$src/CMSIS-NN" -DET_COMMIT="${et_commit:-unknown}"
+  -DNODE_INCLUDE="$node_include" -DNAPI_INCLUDE="$napi_include"
+  -DKERNELS_CPP="$build/gen/registered_kernels.cpp")
+# Configure once per set of arguments; later edits of CMakeLists.txt make ninja
+# re-run CMake by itself.
+if [ ! -f "$build/build.ninja" ] || [ "$(cat "$build/configure.args" 2>/dev/null)" != "${configure[*]}" ]; then
+  rm -f "$build/configure.args"
+  cmake -S "$native" -B "$build" "${configure[@]}" >"$build/configure.log" 2>&1 \
+    || { tail -40 "$build/configure.log" >&2; echo "native: configure failed; log: $build/configure.log" >&2; exit 1; }
+  echo "${configure[*]}" >"$build/configure.args"
+fi
 cmake --build "$build" --target executorch_addon -j "${JOBS:-$(nproc)}" >"$build/build.log" 2>&1 \
   || { grep -B2 -A12 -m5 'error' "$build/build.log" >&2 || tail -40 "$build/build.log" >&2; echo "native: build failed; log: $build/build.log" >&2; exit 1; }
 

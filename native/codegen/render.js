@@ -52,7 +52,8 @@ function renderWrapper(index, op, sig) {
     lines.push(`  if (!a${i}.ok()) { ::pte_native::fail_arg(context, ${opName}, ${i}, ${cString(p.name ?? p.type)}, stack[${i}], a${i}.error()); return; }`);
   });
   const call = `${fn}(context${params.map((_, i) => `, a${i}.get()`).join('')})`;
-  lines.push('  {');
+  // upstream's exception boundary: a throwing kernel fails the run instead of reaching Node.
+  lines.push('  try {');
   lines.push(`    ::executorch::runtime::internal::EventTracerProfileOpScope event_tracer_op_scope(context.internal_event_tracer(), ${scopeName});`);
   lines.push(`    EXECUTORCH_SCOPE_PROF(${scopeName});`);
   const returnsValue = !/&$/.test(sig.returnType) && !/^(std::)?tuple</.test(sig.returnType) && sig.returnType !== 'void';
@@ -62,7 +63,7 @@ function renderWrapper(index, op, sig) {
   } else {
     lines.push(`    ${call};`);
   }
-  lines.push('  }');
+  lines.push(`  } catch (const std::exception& e) { ::pte_native::fail_threw(context, ${opName}, e.what()); return; }`);
   const outputs = params.map((p, i) => (isOutput(p) ? i : -1)).filter((i) => i >= 0);
   if (returnsValue && outputs.length === 0) outputs.push(params.length);
   for (const i of outputs) {

@@ -6,6 +6,8 @@
 const fs = require('fs');
 const path = require('path');
 
+// Functions in an anonymous namespace have internal linkage: never kernels we can call.
+const ANONYMOUS = '<anonymous>';
 const KEYWORDS = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'decltype', 'static_assert', 'defined']);
 
 /** Blanks comments, string/char literals and preprocessor lines (keeping offsets). */
@@ -170,7 +172,7 @@ function scanFile(file, macros = new Map()) {
     if (parenDepth > 0) continue;
     if (c === ';') {
       const header = parseHeader(text.slice(stmtStart, i));
-      if (header) found.push({ ...header, qualified: qualify(scopes, header.name), defined: false, file });
+      if (header && !scopes.includes(ANONYMOUS)) found.push({ ...header, qualified: qualify(scopes, header.name), defined: false, file });
       stmtStart = i + 1;
     } else if (c === '{') {
       const statement = text.slice(stmtStart, i).replace(/\s+/g, ' ').trim();
@@ -178,12 +180,15 @@ function scanFile(file, macros = new Map()) {
       if (ns) {
         scopes.push(ns[2]);
         stmtStart = i + 1;
-      } else if (/^extern ""$/.test(statement) || /^namespace$/.test(statement)) {
+      } else if (/^extern ""$/.test(statement)) {
         scopes.push('');
+        stmtStart = i + 1;
+      } else if (/^namespace$/.test(statement)) {
+        scopes.push(ANONYMOUS);
         stmtStart = i + 1;
       } else {
         const header = parseHeader(statement);
-        if (header) found.push({ ...header, qualified: qualify(scopes, header.name), defined: true, file });
+        if (header && !scopes.includes(ANONYMOUS)) found.push({ ...header, qualified: qualify(scopes, header.name), defined: true, file });
         // Skip the body (function, class, initializer...).
         let depth = 0;
         let j = i;

@@ -20,22 +20,24 @@ namespace pte_native {
 namespace {
 
 Napi::Value build_info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("executorchCommit", ET_COMMIT);
-  std::set<std::string> names;
-  for (const auto& kernel : executorch::runtime::get_registered_kernels()) names.insert(kernel.name_);
-  Napi::Array operators = Napi::Array::New(env, names.size());
-  uint32_t i = 0;
-  for (const auto& name : names) operators.Set(i++, name);
-  o.Set("operators", operators);
-  Napi::Array backends = Napi::Array::New(env);
-  for (size_t b = 0; b < executorch::runtime::get_num_registered_backends(); ++b) {
-    auto name = executorch::runtime::get_backend_name(b);
-    if (name.ok()) backends.Set(backends.Length(), name.get());
-  }
-  o.Set("backends", backends);
-  return o;
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("executorchCommit", ET_COMMIT);
+    std::set<std::string> names;
+    for (const auto& kernel : executorch::runtime::get_registered_kernels()) names.insert(kernel.name_);
+    Napi::Array operators = Napi::Array::New(env, names.size());
+    uint32_t i = 0;
+    for (const auto& name : names) operators.Set(i++, name);
+    o.Set("operators", operators);
+    Napi::Array backends = Napi::Array::New(env);
+    for (size_t b = 0; b < executorch::runtime::get_num_registered_backends(); ++b) {
+      auto name = executorch::runtime::get_backend_name(b);
+      if (name.ok()) backends.Set(backends.Length(), name.get());
+    }
+    o.Set("backends", backends);
+    return o;
+  });
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {

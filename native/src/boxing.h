@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -66,6 +67,11 @@ inline void fail_arg(::executorch::runtime::KernelRuntimeContext& ctx, const cha
   ET_LOG(Error, "Operator %s: argument %zu (%s) has type tag %d, which the kernel cannot take (error 0x%x)", op, index,
          param, v ? static_cast<int>(v->tag) : -1, static_cast<unsigned>(e));
   ctx.fail(Error::InvalidArgument);
+}
+
+inline void fail_threw(::executorch::runtime::KernelRuntimeContext& ctx, const char* op, const char* what) {
+  ET_LOG(Error, "Operator %s threw: %s", op, what);
+  ctx.fail(Error::Internal);
 }
 
 }  // namespace pte_native

@@ -111,83 +111,93 @@ Napi::Value MethodHandle::RunAndCollect(Napi::Env env) {
 }
 
 Napi::Value MethodHandle::Execute(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!state_ || !state_->method) return throw_error(env, "the method is closed");
-  clear_runtime_log();
-  if (!SetInputs(env, info.Length() > 0 ? info[0] : env.Undefined())) return env.Undefined();
-  return RunAndCollect(env);
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (!state_ || !state_->method) return throw_error(env, "the method is closed");
+    clear_runtime_log();
+    if (!SetInputs(env, info.Length() > 0 ? info[0] : env.Undefined())) return env.Undefined();
+    return RunAndCollect(env);
+  });
 }
 
 Napi::Value MethodHandle::RunBundledCase(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!state_ || !state_->method) return throw_error(env, "the method is closed");
-  clear_runtime_log();
-  const ProgramState& program = *state_->program;
-  if (!program.bundled) return throw_error(env, "runBundledCase: " + program.path + " is not a bundled program");
-  if (info.Length() < 1 || !info[0].IsNumber()) return throw_type_error(env, "runBundledCase(index, rtol, atol): index must be a number");
-  double index = info[0].As<Napi::Number>().DoubleValue();
-  double rtol = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 1e-5;
-  double atol = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 1e-8;
-  size_t count = program.bundled_case_count(state_->name);
-  if (index < 0 || index >= static_cast<double>(count) || index != static_cast<double>(static_cast<size_t>(index)))
-    return throw_type_error(env, "runBundledCase: test case " + std::to_string(index) + " does not exist; " + program.path +
-                                     " holds " + std::to_string(count) + " for " + state_->name);
-  size_t idx = static_cast<size_t>(index);
-  Method& method = *state_->method;
-  Error err = executorch::bundled_program::load_bundled_input(method, program.bundled, idx);
-  if (err != Error::Ok) return throw_runtime_error(env, "load_bundled_input " + std::to_string(idx) + " failed", err);
-  Napi::Value outputs = RunAndCollect(env);
-  if (env.IsExceptionPending()) return env.Undefined();
-  clear_runtime_log();
-  Error verified = executorch::bundled_program::verify_method_outputs(method, program.bundled, idx, rtol, atol);
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("outputs", outputs);
-  result.Set("passed", verified == Error::Ok);
-  std::string message = verified == Error::Ok ? "outputs match the bundled expected outputs"
-                                              : std::string("outputs differ from the bundled expected outputs: ") +
-                                                    (first_runtime_error().empty() ? error_name(verified) : first_runtime_error());
-  result.Set("message", message);
-  return result;
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (!state_ || !state_->method) return throw_error(env, "the method is closed");
+    clear_runtime_log();
+    const ProgramState& program = *state_->program;
+    if (!program.bundled) return throw_error(env, "runBundledCase: " + program.path + " is not a bundled program");
+    if (info.Length() < 1 || !info[0].IsNumber()) return throw_type_error(env, "runBundledCase(index, rtol, atol): index must be a number");
+    double index = info[0].As<Napi::Number>().DoubleValue();
+    double rtol = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 1e-5;
+    double atol = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 1e-8;
+    size_t count = program.bundled_case_count(state_->name);
+    if (index < 0 || index >= static_cast<double>(count) || index != static_cast<double>(static_cast<size_t>(index)))
+      return throw_type_error(env, "runBundledCase: test case " + std::to_string(index) + " does not exist; " + program.path +
+                                       " holds " + std::to_string(count) + " for " + state_->name);
+    size_t idx = static_cast<size_t>(index);
+    Method& method = *state_->method;
+    Error err = executorch::bundled_program::load_bundled_input(method, program.bundled, idx);
+    if (err != Error::Ok) return throw_runtime_error(env, "load_bundled_input " + std::to_string(idx) + " failed", err);
+    Napi::Value outputs = RunAndCollect(env);
+    if (env.IsExceptionPending()) return env.Undefined();
+    clear_runtime_log();
+    Error verified = executorch::bundled_program::verify_method_outputs(method, program.bundled, idx, rtol, atol);
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("outputs", outputs);
+    result.Set("passed", verified == Error::Ok);
+    std::string message = verified == Error::Ok ? "outputs match the bundled expected outputs"
+                                                : std::string("outputs differ from the bundled expected outputs: ") +
+                                                      (first_runtime_error().empty() ? error_name(verified) : first_runtime_error());
+    result.Set("message", message);
+    return result;
+  });
 }
 
 Napi::Value MethodHandle::TakeEtdump(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!state_) return throw_error(env, "the method is closed");
-  ETDumpGen* gen = state_->etdump.get();
-  if (!gen) return env.Null();
-  size_t debug_used = gen->get_data_sink() ? gen->get_data_sink()->get_used_bytes() : 0;
-  auto result = gen->get_etdump_data();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("etdump", Napi::Uint8Array::New(env, result.size));
-  if (result.buf && result.size) {
-    std::memcpy(out.Get("etdump").As<Napi::Uint8Array>().Data(), result.buf, result.size);
-    free(result.buf);
-  }
-  Napi::Uint8Array debug = Napi::Uint8Array::New(env, debug_used);
-  if (debug_used) std::memcpy(debug.Data(), state_->debug_buffer.data(), debug_used);
-  out.Set("debugBuffer", debug);
-  // Start a new dump; reset() forgets the debug buffer, so give it back.
-  gen->reset();
-  if (!state_->debug_buffer.empty()) {
-    auto set = gen->set_debug_buffer(Span<uint8_t>(state_->debug_buffer.data(), state_->debug_buffer.size()));
-    if (!set.ok()) return throw_runtime_error(env, "resetting the debug buffer failed", set.error());
-  }
-  return out;
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (!state_) return throw_error(env, "the method is closed");
+    ETDumpGen* gen = state_->etdump.get();
+    if (!gen) return env.Null();
+    size_t debug_used = gen->get_data_sink() ? gen->get_data_sink()->get_used_bytes() : 0;
+    auto result = gen->get_etdump_data();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("etdump", Napi::Uint8Array::New(env, result.size));
+    if (result.buf && result.size) {
+      std::memcpy(out.Get("etdump").As<Napi::Uint8Array>().Data(), result.buf, result.size);
+      free(result.buf);
+    }
+    Napi::Uint8Array debug = Napi::Uint8Array::New(env, debug_used);
+    if (debug_used) std::memcpy(debug.Data(), state_->debug_buffer.data(), debug_used);
+    out.Set("debugBuffer", debug);
+    // Start a new dump; reset() forgets the debug buffer, so give it back.
+    gen->reset();
+    if (!state_->debug_buffer.empty()) {
+      auto set = gen->set_debug_buffer(Span<uint8_t>(state_->debug_buffer.data(), state_->debug_buffer.size()));
+      if (!set.ok()) return throw_runtime_error(env, "resetting the debug buffer failed", set.error());
+    }
+    return out;
+  });
 }
 
 Napi::Value MethodHandle::Reset(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!state_) return throw_error(env, "the method is closed");
-  clear_runtime_log();
-  Error err = state_->load();
-  if (err != Error::Ok) return throw_runtime_error(env, "reloading " + state_->name + " failed", err);
-  return env.Undefined();
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (!state_) return throw_error(env, "the method is closed");
+    clear_runtime_log();
+    Error err = state_->load();
+    if (err != Error::Ok) return throw_runtime_error(env, "reloading " + state_->name + " failed", err);
+    return env.Undefined();
+  });
 }
 
 Napi::Value MethodHandle::Close(const Napi::CallbackInfo& info) {
-  if (state_) state_->unload();
-  state_.reset();
-  return info.Env().Undefined();
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    if (state_) state_->unload();
+    state_.reset();
+    return info.Env().Undefined();
+  });
 }
 
 }  // namespace pte_native

@@ -3,6 +3,7 @@
 // into a thrown Napi::Error carrying `code`, `codeName` and `log`.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,21 @@ Napi::Value throw_runtime_error(Napi::Env env, const std::string& what, executor
 /** Throws a TypeError / Error for bad arguments from JavaScript (no runtime code). */
 Napi::Value throw_type_error(Napi::Env env, const std::string& message);
 Napi::Value throw_error(Napi::Env env, const std::string& message);
+
+/**
+ * Runs the body of an addon entry point, turning a C++ exception (there should
+ * be none; bad_alloc is the likely one) into a JavaScript Error so none
+ * reaches Node.
+ */
+template <typename Body>
+Napi::Value guarded(Napi::Env env, Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return throw_error(env, std::string("ExecuTorch addon: internal error: ") + e.what());
+  } catch (...) {
+    return throw_error(env, "ExecuTorch addon: internal error");
+  }
+}
 
 }  // namespace pte_native
