@@ -245,6 +245,25 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     }
   });
 
+  it('a profile of an XNNPACK program has per-delegate rows: each XNNPACK operator, timed inside the delegate call', async () => {
+    const p = await open('enr-quantized.pte');
+    const method = (await loadMethod(p, 0, { engine: 'executorch' })) as NativeMethod;
+    try {
+      const { summary } = await method.profile(randomInputs(method.signature, 1), 2);
+      assert.deepEqual(summary.instructions.map((r) => [r.instruction, r.name]), [[0, 'DELEGATE_CALL']]);
+      assert.ok(summary.delegates.length > 0);
+      for (const row of summary.delegates) {
+        assert.equal(row.instruction, 0);
+        assert.match(row.delegateEvent ?? '', / #\d+$/);
+        assert.equal(row.count, 2);
+        assert.ok(row.maxMs <= summary.instructions[0].maxMs, `${row.delegateEvent} fits in its delegate call`);
+      }
+      assert.ok(summary.delegates.some((r) => /Fully Connected/.test(r.delegateEvent!)), summary.delegates.map((r) => r.delegateEvent).join(', '));
+    } finally {
+      await method.dispose();
+    }
+  });
+
   it('programs of one SharedData share one child process; closing the SharedData ends it', async () => {
     const a = await open('et-2026-02-add.pte');
     const b = await open('rs-data-map-model.pte', ['rs-data-map-_default_external_constant.ptd']);

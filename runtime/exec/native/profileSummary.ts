@@ -75,7 +75,10 @@ export function summarizeProfile(method: Method, dump: ETDump): ProfileSummary {
 
 /** A few lines for the CLI: the slowest instructions and delegates, by mean time. */
 export function profileText(s: ProfileSummary, top = 10): string[] {
-  const line = (r: ProfileRow) => `  ${r.instruction >= 0 ? `#${r.instruction} ` : ''}${r.name}${r.delegateEvent !== null ? ` [${r.delegateEvent}]` : ''}: mean ${r.meanMs.toFixed(3)} ms, min ${r.minMs.toFixed(3)} ms (${r.count}×)`;
+  // XNNPACK times its operators in whole microseconds: small times read better in µs.
+  const time = (ms: number) => (ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(3)} ms`);
+  const label = (r: ProfileRow) => [r.name, r.delegateEvent !== null ? `[${r.delegateEvent}]` : ''].filter(Boolean).join(' ');
+  const line = (r: ProfileRow) => `  ${r.instruction >= 0 ? `#${r.instruction} ` : ''}${label(r)}: mean ${time(r.meanMs)}, min ${time(r.minMs)} (${r.count}×)`;
   const byMean = (rows: ProfileRow[]) => [...rows].sort((a, b) => b.meanMs - a.meanMs).slice(0, top);
   const lines = [`profile of ${s.runs} run(s):`];
   for (const r of s.method) lines.push(line(r));
