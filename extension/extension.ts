@@ -64,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
   ExecutorchEditorProvider.register(context, new ExecutorchEditorProvider(context.extensionUri, registry, links, problems, host));
   const run = new RunMethodCommand(context.extensionUri, registry, links, log);
   context.subscriptions.push(run, vscode.commands.registerCommand('pteExplorer.runMethod', (a?: unknown, options?: unknown) => run.run(a, options)));
+  context.subscriptions.push(vscode.commands.registerCommand('pteExplorer.profileMethod', (a?: unknown, options?: unknown) => run.profile(a, options)));
   const compare = new CompareController(context.extensionUri, registry, links, log);
   context.subscriptions.push(...compare.register());
 

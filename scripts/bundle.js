@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles with esbuild: the CLI (dist/pte-explorer.js), the extension host
 // (dist/extension.js; `vscode` is provided by VS Code) and its run worker
-// (dist/runWorker.js), the editor webview
+// (dist/runWorker.js), the executorch engine's child process (dist/nativeHost.js),
+// the editor webview
 // (dist/webview/editor.js) and the codicon font the webview uses
 // (dist/codicons/). Usage: node scripts/bundle.js [outdir]
 'use strict';
@@ -30,7 +31,12 @@ async function bundle(outDir = path.join(root, 'dist')) {
     bundleCli(outDir),
     esbuild.build({
       ...nodeOptions,
-      entryPoints: { extension: path.join(root, 'extension', 'extension.ts'), runWorker: path.join(root, 'extension', 'run', 'runWorker.ts') },
+      entryPoints: {
+        extension: path.join(root, 'extension', 'extension.ts'),
+        runWorker: path.join(root, 'extension', 'run', 'runWorker.ts'),
+        // The executorch engine's child process, started by the CLI and the run worker (nativeClient.ts finds it beside them).
+        nativeHost: path.join(root, 'runtime', 'exec', 'native', 'nativeHost.ts'),
+      },
       outdir: outDir,
       external: ['vscode', 'onnxruntime-node'],
     }),
@@ -55,7 +61,26 @@ async function bundle(outDir = path.join(root, 'dist')) {
   const host = hostTarget();
   if (host) copyOnnxRuntime(path.join(outDir, 'node_modules'), host);
   else console.warn(`no onnxruntime-node binaries for ${process.platform}-${process.arch} in dist/node_modules`);
+  copyNativeAddon(outDir);
   return outDir;
+}
+
+/**
+ * dist/native/executorch.node: the ExecuTorch addon built for the current native/ sources, where the
+ * extension and the CLI look first (a test harness with its own cache folder finds it there too).
+ * A stale copy is removed when none is built, so an old runtime is never picked up.
+ */
+function copyNativeAddon(outDir) {
+  const target = path.join(outDir, 'native', 'executorch.node');
+  const { locate } = require(path.join(root, 'native', 'cacheKey.js'));
+  const found = locate();
+  fs.rmSync(target, { force: true });
+  if (!found.path) {
+    console.warn(`no ExecuTorch addon in ${path.relative(root, target)}: it is ${found.reason}`);
+    return;
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.copyFileSync(found.path, target);
 }
 
 module.exports = { bundle, bundleCli };

@@ -20,6 +20,10 @@ fi
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
 
+# ExecuTorch's C++ runtime as a Node addon, built from the pinned sources into
+# a cache folder (a cache hit after the first run).
+bash native/build.sh >/dev/null
+
 # A real VS Code (the server in npm code-server, pinned in tools/vscode/) and
 # Debian's chromium for the integration and browser tests, in a cache folder.
 bash scripts/vscode/install.sh >/dev/null

@@ -98,6 +98,8 @@ export interface RunTarget {
   programUri: string;
   method: string;
   choice: InputChoice;
+  /** The engine that ran (`executorch`, `onnx`, `reference`): Run Again uses it too. */
+  engine?: string;
 }
 
 // ---- host → webview ----
@@ -151,7 +153,7 @@ export function parseInputChoice(raw: unknown): InputChoice {
 /** A run target kept in a webview's state (restored panels): checked like any message from a webview. */
 export function parseRunTarget(raw: unknown): RunTarget {
   const o = object(raw, 'target');
-  return { programUri: str(o, 'programUri'), method: str(o, 'method'), choice: parseInputChoice(o.choice) };
+  return { programUri: str(o, 'programUri'), method: str(o, 'method'), choice: parseInputChoice(o.choice), ...(typeof o.engine === 'string' ? { engine: o.engine } : {}) };
 }
 
 /** Checks a message from the run webview and returns a copy with only the known fields; throws ProtocolError otherwise. */

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import {
-  checkMethod, EngineName, LoadedMethod, loadMethod, methodSignature, MethodSignature, openProgram, RunCancelledError,
-  RunValue, SharedData, StepRecord, UnsupportedProgramError,
+  BUNDLED_TOLERANCE, checkMethod, EngineName, LoadedMethod, loadMethod, methodSignature, MethodSignature, NativeMethod, NativeProfile, openProgram,
+  RunCancelledError, RunValue, SharedData, StepRecord, UnsupportedProgramError,
 } from '../../runtime/exec';
 import { ExecProgram } from '../../runtime/exec/program/openProgram';
 import { TimingView } from '../../webview/runProtocol';
@@ -14,6 +14,8 @@ export interface RunPlan {
   /** Runs after the first, for the steady-state time (median). */
   steadyRuns: number;
   steps: boolean;
+  /** For a `.bpte` test case: its index, so that executorch runs it through the runtime's bundled-program path. */
+  bundledCase?: number;
   signal?: AbortSignal;
   /** Told what is happening, for a progress notification. */
   progress?: (message: string) => void;
@@ -65,6 +67,40 @@ export class MethodRunner {
     if (missing.length > 0) throw new UnsupportedProgramError(program.file, missing);
   }
 
+  /**
+   * As `check`; on executorch, what is missing is then put to the runtime,
+   * whose refusal (loading the method) says why in its own words.
+   */
+  async checkWithRuntime(program: ExecProgram, methodIndex: number, engine: EngineName): Promise<void> {
+    try {
+      this.check(program, methodIndex, engine);
+    } catch (e) {
+      if (engine === 'executorch' && e instanceof UnsupportedProgramError) await this.loaded(program, methodIndex, engine).method;
+      throw e;
+    }
+  }
+
+  /** The method, loaded once per program, data files and engine. */
+  private loaded(program: ExecProgram, methodIndex: number, engine: EngineName, progress?: (message: string) => void): { method: Promise<LoadedMethod>; fresh: boolean } {
+    const key = `${program.file}\u0000${program.dataFiles.map((d) => d.source.name).join('\u0000')}\u0000${methodIndex}\u0000${engine}`;
+    let pending = this.methods.get(key);
+    const fresh = !pending;
+    if (!pending) {
+      progress?.('Loading weights and preparing the method…');
+      pending = loadMethod(program, methodIndex, { engine });
+      this.methods.set(key, pending);
+      pending.catch(() => this.methods.delete(key));
+    }
+    return { method: pending, fresh };
+  }
+
+  /** `runs` runs on ExecuTorch's runtime with ETDump (from the method's initial state each time). */
+  async profile(program: ExecProgram, methodIndex: number, inputs: readonly RunValue[], runs: number, intermediates: boolean, signal?: AbortSignal): Promise<NativeProfile> {
+    const method = await this.loaded(program, methodIndex, 'executorch').method;
+    if (!(method instanceof NativeMethod)) throw new Error('profiles need the executorch engine');
+    return method.profile(inputs, runs, { signal, intermediates });
+  }
+
   /** Runs `work` (opening, picking, running) with the open files kept: a reset waits until it ends. */
   async use<T>(work: () => Promise<T>): Promise<T> {
     this.running++;
@@ -77,21 +113,16 @@ export class MethodRunner {
 
   async run(plan: RunPlan): Promise<RunOutcome> {
     const { program, methodIndex, engine, signal } = plan;
-    this.check(program, methodIndex, engine);
-    const key = `${program.file}\u0000${program.dataFiles.map((d) => d.source.name).join('\u0000')}\u0000${methodIndex}\u0000${engine}`;
-    let pending = this.methods.get(key);
-    const fresh = !pending;
-    if (!pending) {
-      plan.progress?.('Loading weights and preparing the method…');
-      pending = loadMethod(program, methodIndex, { engine });
-      this.methods.set(key, pending);
-      pending.catch(() => this.methods.delete(key));
-    }
+    // executorch: the runtime's own refusal is the check.
+    if (engine !== 'executorch') this.check(program, methodIndex, engine);
+    const { method: pending, fresh } = this.loaded(program, methodIndex, engine, plan.progress);
     const method = await pending;
     if (signal?.aborted) throw new RunCancelledError();
     plan.progress?.('First run…');
     method.reset();
-    const first = await method.run(plan.inputs, { signal, steps: plan.steps });
+    const first = method instanceof NativeMethod && plan.bundledCase !== undefined && !plan.steps
+      ? await method.runBundledCase(plan.bundledCase, BUNDLED_TOLERANCE, signal)
+      : await method.run(plan.inputs, { signal, steps: plan.steps });
     const later: number[] = [];
     for (let i = 0; i < plan.steadyRuns; i++) {
       if (signal?.aborted) throw new RunCancelledError();

@@ -40,15 +40,28 @@ function runOptions(raw: unknown): RunMethodOptions {
     method: typeof o.method === 'string' ? o.method : undefined,
     inputs: o.inputs === undefined ? undefined : parseInputChoice(o.inputs),
     steps: o.steps === true,
-    engine: o.engine === 'reference' || o.engine === 'onnx' ? o.engine : undefined,
+    engine: isEngine(o.engine) ? o.engine : undefined,
   };
 }
+
+function isEngine(v: unknown): v is EngineName {
+  return v === 'executorch' || v === 'onnx' || v === 'reference';
+}
+
+/** What the Profile command returns: the `.etdp` written (and opened), and what it measured. */
+export type ProfileMethodResult =
+  | { ok: true; program: string; method: string; etdp: string; files: string[]; runs: number; instructions: { instruction: number; name: string; meanMs: number }[]; delegates: number }
+  | { ok: false; program: string; method: string | null; error: { kind: ErrorKind; message: string } };
 
 function settings(uri: vscode.Uri): { steadyRuns: number; engine: EngineName } {
   const c = vscode.workspace.getConfiguration('pteExplorer.run', uri);
   const steady = c.get<number>('steadyStateRuns', 5);
-  return { steadyRuns: Number.isSafeInteger(steady) ? Math.min(100, Math.max(0, steady)) : 5, engine: c.get<string>('engine') === 'reference' ? 'reference' : 'onnx' };
+  const engine = c.get<string>('engine', 'executorch');
+  return { steadyRuns: Number.isSafeInteger(steady) ? Math.min(100, Math.max(0, steady)) : 5, engine: isEngine(engine) ? engine : 'executorch' };
 }
+
+/** How many runs a Profile makes when the caller does not say. */
+const DEFAULT_PROFILE_RUNS = 10;
 
 /**
  * "Run Method…": picks a method of a program and its inputs, runs it on the
@@ -60,6 +73,9 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
   readonly worker: RunWorkerClient;
   readonly panels: RunPanels;
   private readonly disposables: vscode.Disposable[] = [];
+
+  /** Set once the user was told that executorch is unavailable (told once per window). */
+  private toldUnavailable = false;
 
   constructor(extensionUri: vscode.Uri, private readonly registry: EditorRegistry, private readonly links: LinkManager, readonly log: vscode.LogOutputChannel) {
     this.worker = new RunWorkerClient(vscode.Uri.joinPath(extensionUri, 'dist', 'runWorker.js').fsPath, (line) => log.warn(line));
@@ -96,7 +112,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
 
   /** Run Again from a run view: the same method and the same way of making inputs. */
   async runAgain(target: RunTarget, steps: boolean): Promise<RunMethodResult | undefined> {
-    return this.run(target.programUri, { method: target.method, inputs: target.choice, steps });
+    return this.run(target.programUri, { method: target.method, inputs: target.choice, steps, engine: isEngine(target.engine) ? target.engine : undefined });
   }
 
   saveOutputs(programUri: string, format: 'npy' | 'json', target: string): Promise<string[]> {
@@ -118,11 +134,94 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     return linked?.linked.map((l) => l.dataFile.source.name) ?? [];
   }
 
+  /**
+   * `wanted`, or onnx when wanted is executorch and its addon is not
+   * available here (the user is told why, once per window).
+   */
+  private async usableEngine(wanted: EngineName): Promise<EngineName> {
+    if (wanted !== 'executorch') return wanted;
+    const status = await this.worker.request({ op: 'engineStatus', engine: wanted });
+    if (status.available) return wanted;
+    this.log.warn(`the executorch engine is not available (${status.reason}); running on onnx`);
+    if (!this.toldUnavailable) {
+      this.toldUnavailable = true;
+      void vscode.window.showWarningMessage(`ExecuTorch's runtime is not available here, so programs run on onnxruntime: ${status.reason}`);
+    }
+    return 'onnx';
+  }
+
+  /**
+   * "Profile Method…": N runs on ExecuTorch's runtime with ETDump; the
+   * `.etdp` goes beside the program (`<program>.etdp`) and opens in the
+   * ETDump editor. `options`: `method`, `inputs`, `runs`, `intermediates`.
+   */
+  async profile(first?: unknown, rawOptions?: unknown): Promise<ProfileMethodResult | undefined> {
+    const options = runOptions(rawOptions);
+    const raw = (typeof rawOptions === 'object' && rawOptions !== null ? rawOptions : {}) as Record<string, unknown>;
+    const uri = documentArg(first) ?? this.registry.activeDocument?.uri;
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Running programs is disabled in untrusted workspaces: trust this workspace to profile methods.');
+      return undefined;
+    }
+    if (!uri || !/\.(pte|bpte)$/i.test(uri.path) || uri.scheme !== 'file') {
+      void vscode.window.showInformationMessage('Open an ExecuTorch program (.pte or .bpte) on disk to profile one of its methods.');
+      return undefined;
+    }
+    const file = uri.fsPath;
+    const name = path.basename(file);
+    let methodName: string | null = null;
+    const fail = (kind: ErrorKind, message: string): ProfileMethodResult => ({ ok: false, program: file, method: methodName, error: { kind, message } });
+    try {
+      const status = await this.worker.request({ op: 'engineStatus', engine: 'executorch' });
+      if (!status.available) throw new RunWorkerError('failed', `profiles need ExecuTorch's runtime, which is not available here: ${status.reason}`);
+      const dataFiles = await this.dataFiles(uri);
+      const program = { file, dataFiles };
+      const { signatures, bundled } = await this.worker.request({ op: 'open', program });
+      const methodIndex = options.method !== undefined ? signatures.findIndex((s) => s.name === options.method) : await pickMethod(name, signatures);
+      if (methodIndex === undefined) return undefined;
+      if (methodIndex < 0) throw new RunWorkerError('invalidInput', `${name} has no method '${options.method}'`);
+      const signature = signatures[methodIndex];
+      methodName = signature.name;
+      const missing = await this.worker.request({ op: 'check', program, methodIndex, engine: 'executorch' });
+      if (missing.length) throw new RunWorkerError('unsupported', `${file}: cannot run`, missing);
+      const choice = options.inputs ?? await pickInputs(file, signature, bundled.filter((c) => c.method === signature.name));
+      if (!choice) return undefined;
+      let runs = typeof raw.runs === 'number' && Number.isSafeInteger(raw.runs) && raw.runs > 0 ? raw.runs : undefined;
+      if (runs === undefined) {
+        const text = await vscode.window.showInputBox({
+          title: `Profile ${signature.name} of ${name}`, prompt: 'How many runs (each with ETDump)?', value: String(DEFAULT_PROFILE_RUNS),
+          validateInput: (v) => (/^[1-9]\d{0,3}$/.test(v.trim()) ? null : 'a whole number from 1 to 9999'),
+        });
+        if (text === undefined) return undefined;
+        runs = Number(text.trim());
+      }
+      const etdpPath = path.join(path.dirname(file), `${path.parse(file).name}.etdp`);
+      const request = { ...program, methodIndex, choice, runs, intermediates: raw.intermediates === true, etdpPath };
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Profiling ${signature.name} of ${name} (${runs} runs)`, cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => void this.worker.request({ op: 'cancel', runId: `profile:${etdpPath}` }).catch(() => undefined));
+          return this.worker.request({ op: 'profile', request }, (message) => progress.report({ message }));
+        },
+      );
+      this.log.info(`profiled ${signature.name} of ${file}: ${runs} run(s), ${result.summary.instructions.length} instruction(s) timed; wrote ${result.files.join(', ')}`);
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(etdpPath), 'pteExplorer.etdump', { preview: false });
+      return {
+        ok: true, program: file, method: signature.name, etdp: etdpPath, files: result.files, runs,
+        instructions: result.summary.instructions.map((r) => ({ instruction: r.instruction, name: r.name, meanMs: r.meanMs })),
+        delegates: result.summary.delegates.length,
+      };
+    } catch (e) {
+      const r = this.explain(e, name, methodName, fail);
+      return r as ProfileMethodResult;
+    }
+  }
+
   private async runTarget(uri: vscode.Uri, options: RunMethodOptions, methodIndexHint: number | undefined): Promise<RunMethodResult | undefined> {
     const file = uri.fsPath;
     const name = path.basename(file);
     const { steadyRuns, engine: configured } = settings(uri);
-    const engine = options.engine ?? configured;
+    const engine = await this.usableEngine(options.engine ?? configured);
     let methodName: string | null = null;
     const fail = (kind: Extract<RunMethodResult, { ok: false }>['error']['kind'], message: string): RunMethodResult => ({ ok: false, program: file, method: methodName, error: { kind, message } });
     try {
@@ -145,7 +244,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
       if (missing.length) throw new RunWorkerError('unsupported', `${file}: cannot run`, missing);
       const choice = options.inputs ?? await pickInputs(file, signature, bundled.filter((c) => c.method === signature.name));
       if (!choice) return undefined;
-      const target: RunTarget = { programUri: uri.toString(), method: signature.name, choice };
+      const target: RunTarget = { programUri: uri.toString(), method: signature.name, choice, engine };
       const panel = this.panels.open(target.programUri, `Run: ${name} · ${signature.name}`);
       panel.running(signature.name);
       const { report, outputs } = await vscode.window.withProgress(
@@ -175,7 +274,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     }
   }
 
-  private explain(e: unknown, name: string, method: string | null, fail: (kind: ErrorKind, message: string) => RunMethodResult): RunMethodResult {
+  private explain<R>(e: unknown, name: string, method: string | null, fail: (kind: ErrorKind, message: string) => R): R {
     const what = method ? `${method} of ${name}` : name;
     const kind: ErrorKind = e instanceof RunWorkerError ? e.kind : 'failed';
     const message = e instanceof Error ? e.message : String(e);

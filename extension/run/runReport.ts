@@ -9,6 +9,7 @@ import { numberStats } from '../../runtime/view/tensorStats';
 import { valueView } from './valueView';
 
 const ENGINE_LABEL: Record<EngineName, string> = {
+  executorch: 'ExecuTorch runtime (native, child process)',
   onnx: 'onnxruntime-node (CPU)',
   reference: 'reference interpreter (TypeScript)',
 };

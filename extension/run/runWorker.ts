@@ -2,13 +2,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import {
-  bundledCases, ExecutionError, InvalidInputError, RunCancelledError, RunValue, toJsonValue, UnsupportedProgramError, writeNpy,
+  bundledCases, engineStatus, ExecutionError, InvalidInputError, RunCancelledError, RunValue, toJsonValue, UnsupportedProgramError, writeNpy,
 } from '../../runtime/exec';
 import { FormatError } from '../../runtime/format/errors';
 import { MethodRunner } from './methodRunner';
 import { buildInputs } from './runInputs';
 import { runReport } from './runReport';
-import { ProgramRef, RunRequest, RunResponse, WorkerEnvelope, WorkerError, WorkerMessage, WorkerRequest, WorkerResults } from './workerProtocol';
+import { ProfileRequest, ProfileResponse, ProgramRef, RunRequest, RunResponse, WorkerEnvelope, WorkerError, WorkerMessage, WorkerRequest, WorkerResults } from './workerProtocol';
 
 /**
  * The run worker: opens programs, holds the window's shared weights, runs
@@ -43,6 +43,7 @@ async function run(id: number, request: RunRequest): Promise<RunResponse> {
       const outcome = await runner.run({
         program, methodIndex: request.methodIndex, engine: request.engine, inputs: inputs.values,
         steadyRuns: request.steadyRuns, steps: request.steps, signal: abort.signal,
+        ...(request.choice.kind === 'bundled' ? { bundledCase: request.choice.index } : {}),
         progress: (message) => post({ id, progress: message }),
       });
       const report = runReport({ programPath: program.file, method: signature.name, dataFiles: request.dataFiles, engine: request.engine }, inputs, outcome);
@@ -51,6 +52,33 @@ async function run(id: number, request: RunRequest): Promise<RunResponse> {
     });
   } finally {
     if (running.get(request.runId) === abort) running.delete(request.runId);
+  }
+}
+
+async function profile(id: number, request: ProfileRequest): Promise<ProfileResponse> {
+  const runId = `profile:${request.etdpPath}`;
+  running.get(runId)?.abort();
+  const abort = new AbortController();
+  running.set(runId, abort);
+  try {
+    return await runner.use(async () => {
+      const program = await runner.open(request.file, request.dataFiles);
+      const signature = runner.signatures(program)[request.methodIndex];
+      if (!signature) throw new InvalidInputError(`${path.basename(request.file)} has no method ${request.methodIndex}`);
+      const inputs = await buildInputs(request.choice, signature, program);
+      post({ id, progress: `Profiling: ${request.runs} run(s) with ETDump…` });
+      const result = await runner.profile(program, request.methodIndex, inputs.values, request.runs, request.intermediates, abort.signal);
+      await fs.mkdir(path.dirname(request.etdpPath), { recursive: true });
+      await fs.writeFile(request.etdpPath, result.etdump.etdump);
+      const files = [request.etdpPath];
+      if (result.etdump.debugBuffer.length > 0) {
+        await fs.writeFile(`${request.etdpPath}.debug.bin`, result.etdump.debugBuffer);
+        files.push(`${request.etdpPath}.debug.bin`);
+      }
+      return { files, summary: result.summary };
+    });
+  } finally {
+    if (running.get(runId) === abort) running.delete(runId);
   }
 }
 
@@ -87,7 +115,7 @@ async function answer(id: number, body: WorkerRequest): Promise<unknown> {
     case 'check':
       return runner.use(async () => {
         try {
-          runner.check(await runner.open(body.program.file, body.program.dataFiles), body.methodIndex, body.engine);
+          await runner.checkWithRuntime(await runner.open(body.program.file, body.program.dataFiles), body.methodIndex, body.engine);
           return [];
         } catch (e) {
           if (e instanceof UnsupportedProgramError) return e.missing;
@@ -106,6 +134,10 @@ async function answer(id: number, body: WorkerRequest): Promise<unknown> {
       return null;
     case 'bytesRead':
       return runner.bytesRead;
+    case 'engineStatus':
+      return engineStatus(body.engine);
+    case 'profile':
+      return profile(id, body.request);
   }
 }
 

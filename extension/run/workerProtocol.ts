@@ -1,4 +1,5 @@
 import type { BundledCase, EngineName, JsonValue, MethodSignature, MissingItem } from '../../runtime/exec';
+import type { ProfileSummary } from '../../runtime/exec/native/profileSummary';
 import type { InputChoice, RunReportView } from '../../webview/runProtocol';
 
 /**
@@ -28,6 +29,21 @@ export interface RunRequest extends ProgramRef {
   steps: boolean;
 }
 
+/** A profile: N runs on ExecuTorch's runtime with ETDump, written to `etdpPath`. */
+export interface ProfileRequest extends ProgramRef {
+  methodIndex: number;
+  choice: InputChoice;
+  runs: number;
+  /** Also log every instruction's outputs (the debug buffer is written beside the `.etdp`). */
+  intermediates: boolean;
+  etdpPath: string;
+}
+
+export interface ProfileResponse {
+  files: string[];
+  summary: ProfileSummary;
+}
+
 export interface RunResponse {
   report: RunReportView;
   outputs: JsonValue[];
@@ -40,7 +56,9 @@ export type WorkerRequest =
   | { op: 'cancel'; runId: string }
   | { op: 'save'; runId: string; format: 'npy' | 'json'; target: string }
   | { op: 'reset' }
-  | { op: 'bytesRead' };
+  | { op: 'bytesRead' }
+  | { op: 'engineStatus'; engine: EngineName }
+  | { op: 'profile'; request: ProfileRequest };
 
 export interface WorkerResults {
   open: OpenedProgram;
@@ -50,6 +68,8 @@ export interface WorkerResults {
   save: string[];
   reset: null;
   bytesRead: number;
+  engineStatus: { available: boolean; reason?: string };
+  profile: ProfileResponse;
 }
 
 export type ErrorKind = 'unsupported' | 'invalidInput' | 'execution' | 'cancelled' | 'format' | 'failed';

@@ -20,8 +20,10 @@ commands:
   diff A B [--data-a X.ptd …] [--data-b Y.ptd …] [--json]
                                              compare two programs (with their data files)
                                              or two data files (exit 1 if different)
-  run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED] [--save DIR] [--json] [--reference]
-                                             run a method on onnxruntime (or the bundled test
+  run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED] [--save DIR] [--json]
+      [--engine executorch|onnx|reference] [--profile N]
+                                             run a method on ExecuTorch's runtime, onnxruntime
+                                             or the reference interpreter (or the bundled test
                                              cases of a .bpte); exit 1 if it cannot run
   sample linear|cortex-m|lora --out DIR …    write generated programs, data files and
                                              expected outputs (sample --help)

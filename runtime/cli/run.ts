@@ -4,14 +4,16 @@ import { parseArgs } from 'node:util';
 import { FormatError } from '../format/errors';
 import { compareOutputs, BUNDLED_TOLERANCE } from '../exec/compare';
 import { EngineName, LoadedMethod, RunResult } from '../exec/engine';
-import { ExecutionError, InvalidInputError, UnsupportedProgramError } from '../exec/errors';
+import { ExecutionError, InvalidInputError, NativeRuntimeError, UnsupportedProgramError } from '../exec/errors';
 import { readNpy, writeNpy } from '../exec/npy';
 import { WeightMode } from '../exec/onnx/weights';
 import { bundledCases } from '../exec/program/bundledCases';
 import { ExecProgram, openProgram } from '../exec/program/openProgram';
 import { SharedData } from '../exec/program/sharedData';
 import { randomInputs } from '../exec/randomInputs';
-import { chooseMethod, loadMethod } from '../exec/runner';
+import { BundledCaseResult, NativeMethod, NativeProfile } from '../exec/native/nativeMethod';
+import { profileText } from '../exec/native/profileSummary';
+import { chooseMethod, defaultEngine, loadMethod } from '../exec/runner';
 import { summarizeValue } from '../exec/summary';
 import { JsonValue, parseInputsJson, toJsonValue } from '../exec/valueJson';
 import { RunValue } from '../exec/values';
@@ -21,19 +23,26 @@ import { makeDirectory } from '../files/makeDirectory';
 import { fileErrorReport } from './fileErrors';
 
 export const RUN_USAGE = `usage: pte-explorer run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED]
-                        [--save DIR] [--json] [--reference] [--repeat N] [--steps]
+                        [--save DIR] [--json] [--engine executorch|onnx|reference] [--repeat N] [--steps]
+                        [--profile N]
 
-Runs a method of a .pte (or the test cases bundled in a .bpte) on onnxruntime.
+Runs a method of a .pte (or the test cases bundled in a .bpte) on ExecuTorch's own
+runtime, onnxruntime or the TypeScript reference interpreter.
   --data X.ptd     data file with the program's external weights (repeat for several)
   --method NAME    method to run (default: forward, or the only method)
   --inputs FILE    inputs as a JSON array in golden.json's format, or one tensor as .npy
   --random SEED    random inputs from SEED (the default is --random 0)
   --save DIR       write each tensor output to DIR/output_<i>.npy
   --json           print {"outputs": […], "timing": {…}} (with --steps, also "steps")
-  --reference      run on the TypeScript reference interpreter instead of onnxruntime
+  --engine NAME    executorch: ExecuTorch's runtime, built from source (the default where
+                   it is built; else onnx, with a note); onnx: onnxruntime-node (ONNX
+                   lowering); reference: the TypeScript reference interpreter
   --repeat N       run N times; timing then has the first and the median later run
   --steps          record the values every instruction writes (step mode)
   --weights MODE   how weights reach onnxruntime: input (default), initializer, external
+  --profile N      executorch only: N runs with ETDump; prints per-instruction and
+                   per-delegate times and writes <program>.etdp to --save DIR or
+                   beside the program (with --steps, also its debug buffer)
 
 Exit code 0 when it ran (and every bundled case passed), 1 when it could not run
 (the message names each missing operator, backend or data item) or a bundled case
@@ -48,7 +57,10 @@ interface RunArgs {
   save?: string;
   json: boolean;
   engine: EngineName;
+  /** Set when the engine was chosen for the user: the note saying why it is not executorch. */
+  engineNote: string | null;
   repeat: number;
+  profile: number | null;
   steps: boolean;
   weights: WeightMode;
 }
@@ -67,7 +79,8 @@ function parseRunArgs(argv: string[]): RunArgs {
         random: { type: 'string' },
         save: { type: 'string' },
         json: { type: 'boolean' },
-        reference: { type: 'boolean' },
+        engine: { type: 'string' },
+        profile: { type: 'string' },
         repeat: { type: 'string' },
         steps: { type: 'boolean' },
         weights: { type: 'string' },
@@ -87,6 +100,14 @@ function parseRunArgs(argv: string[]): RunArgs {
   };
   const weights = v.weights ?? 'input';
   if (weights !== 'input' && weights !== 'initializer' && weights !== 'external') throw new UsageError(`--weights must be input, initializer or external, got '${weights}'`);
+  if (v.engine !== undefined && v.engine !== 'executorch' && v.engine !== 'onnx' && v.engine !== 'reference') {
+    throw new UsageError(`--engine must be executorch, onnx or reference, got '${v.engine}'`);
+  }
+  const chosen = v.engine === undefined ? defaultEngine() : { engine: v.engine as EngineName, note: null };
+  const profile = integer(v.profile, 'profile', 1) ?? null;
+  if (profile !== null && chosen.engine !== 'executorch') {
+    throw new UsageError(v.engine === undefined ? `--profile needs the executorch engine, which is not available: ${chosen.note}` : '--profile needs --engine executorch');
+  }
   return {
     file: parsed.positionals[0],
     data: v.data ?? [],
@@ -95,8 +116,10 @@ function parseRunArgs(argv: string[]): RunArgs {
     random: integer(v.random, 'random', 0),
     save: v.save,
     json: !!v.json,
-    engine: v.reference ? 'reference' : 'onnx',
+    engine: chosen.engine,
+    engineNote: chosen.note,
     repeat: integer(v.repeat, 'repeat', 1) ?? 1,
+    profile,
     steps: !!v.steps,
     weights,
   };
@@ -171,6 +194,21 @@ function timingText(t: Timing): string {
   return parts.join(', ');
 }
 
+/** `--profile N`: N runs with ETDump; the `.etdp` (and debug buffer, with --steps) go to --save DIR or beside the program. */
+async function profileRuns(p: ExecProgram, method: NativeMethod, inputs: RunValue[], args: RunArgs): Promise<{ profile: NativeProfile; files: string[] }> {
+  const profile = await method.profile(inputs, args.profile!, { intermediates: args.steps });
+  const dir = args.save ?? path.dirname(p.file);
+  await fs.mkdir(dir, { recursive: true });
+  const base = path.join(dir, `${path.basename(p.file).replace(/\.(b?pte)$/i, '')}.etdp`);
+  await fs.writeFile(base, profile.etdump.etdump);
+  const files = [base];
+  if (profile.etdump.debugBuffer.length > 0) {
+    await fs.writeFile(`${base}.debug.bin`, profile.etdump.debugBuffer);
+    files.push(`${base}.debug.bin`);
+  }
+  return { profile, files };
+}
+
 async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number> {
   const methodIndex = chooseMethod(p, args.method);
   const methodName = p.program.methods[methodIndex].name;
@@ -179,6 +217,7 @@ async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number
     const { values, source } = await readInputs(args, method);
     const { result, timing } = await runRepeated(method, values, args);
     const saved = args.save ? await saveOutputs(args.save, result.outputs) : [];
+    const profile = args.profile !== null && method instanceof NativeMethod ? await profileRuns(p, method, values, args) : null;
     if (args.json) {
       io.out(toJson({
         file: p.file,
@@ -189,12 +228,14 @@ async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number
         timing,
         ...(saved.length ? { saved } : {}),
         ...(result.steps ? { steps: stepsJson(result) } : {}),
+        ...(profile ? { profile: { files: profile.files, ...profile.profile.summary } } : {}),
       }));
     } else {
       const lines = [`${p.file} ${methodName} on ${args.engine}: ${timingText(timing)}`, `inputs: ${source}`];
       result.outputs.forEach((o, i) => lines.push(`output ${i}: ${summarizeValue(o)}`));
       if (saved.length) lines.push(`saved ${saved.join(', ')}`);
       if (result.steps) lines.push('steps:', ...stepsText(result));
+      if (profile) lines.push(...profileText(profile.profile.summary), `wrote ${profile.files.join(', ')}`);
       io.out(lines.join('\n'));
     }
   } finally {
@@ -215,8 +256,11 @@ async function runBundledCases(p: ExecProgram, args: RunArgs, io: CliIo): Promis
         method = await loadMethod(p, chooseMethod(p, c.method), { engine: args.engine, weights: args.weights });
         loaded.set(c.method, method);
       }
-      const result = await method.run(c.inputs);
-      const comparison = compareOutputs(result.outputs, c.expected, BUNDLED_TOLERANCE);
+      const native: BundledCaseResult | null = method instanceof NativeMethod ? await method.runBundledCase(c.index, BUNDLED_TOLERANCE) : null;
+      const result = native ?? (await method.run(c.inputs));
+      const compared = compareOutputs(result.outputs, c.expected, BUNDLED_TOLERANCE);
+      // On executorch the runtime's bundled-program path checks the outputs itself; its verdict counts.
+      const comparison = native ? { ...compared, equal: native.passed, reason: native.passed ? null : native.message || compared.reason } : compared;
       if (args.save) await saveOutputs(args.save, result.outputs, `${c.method}_case${c.index}_`);
       reports.push({ method: c.method, index: c.index, passed: comparison.equal, maxAbsError: comparison.maxAbsError, reason: comparison.reason, runMs: result.runMs, outputs: result.outputs.map((o) => toJsonValue(o)) });
     }
@@ -247,6 +291,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const args = parseRunArgs(argv);
+    if (args.engineNote) io.err(`note: ${args.engineNote}`);
     if (args.save) await makeDirectory(args.save); // before the run, so a bad --save fails at once
     const p = await openProgram(args.file, { dataFiles: args.data, shared });
     const useBundled = p.bundled !== null && args.inputs === undefined && args.random === undefined;
@@ -270,7 +315,7 @@ function reportRunFailure(e: unknown, json: boolean, io: CliIo): number {
     error = { kind: 'unsupported', message: e.message, missing: e.missing };
   } else if (e instanceof ExecutionError) {
     code = EXIT_FINDINGS;
-    error = { kind: 'execution', message: e.message, location: e.location };
+    error = { kind: 'execution', message: e.message, location: e.location, ...(e instanceof NativeRuntimeError && e.log.length ? { log: e.log } : {}) };
   } else if (e instanceof InvalidInputError) {
     code = EXIT_INVALID;
     error = { kind: 'invalidInput', message: e.message };

@@ -2,7 +2,8 @@ import { MethodSignature } from './method/signature';
 import { XnnNodeStep } from './reference/xnnpack/runXnnpack';
 import { RunValue } from './values';
 
-export type EngineName = 'onnx' | 'reference';
+/** `executorch`: ExecuTorch's own runtime (child process); `onnx`: onnxruntime-node; `reference`: the TypeScript interpreter. */
+export type EngineName = 'executorch' | 'onnx' | 'reference';
 
 export interface RunOptions {
   /** Cancels the run; checked between instructions (reference) or between graph runs (onnx). */
@@ -27,7 +28,7 @@ export interface RunResult {
   outputs: RunValue[];
   /** Wall time of this call, in milliseconds. */
   runMs: number;
-  /** Of `runMs`, the time spent inside onnxruntime (onnx engine only). */
+  /** Of `runMs`, the time spent inside the engine's runtime (onnxruntime, or ExecuTorch's `execute`). */
   sessionMs?: number;
   steps?: StepRecord[];
 }

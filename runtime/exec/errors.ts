@@ -77,3 +77,19 @@ export class RunCancelledError extends Error {
     this.name = 'RunCancelledError';
   }
 }
+
+/** The engine cannot run on this machine (e.g. the ExecuTorch addon is not built for it); `reason` says why. */
+export class EngineUnavailableError extends ExecutionError {
+  constructor(readonly engine: string, readonly reason: string) {
+    super(`the ${engine} engine is not available here: ${reason}`);
+    this.name = 'EngineUnavailableError';
+  }
+}
+
+/** A failure ExecuTorch's runtime reported (or its process dying); `log` holds the runtime's log lines around it. */
+export class NativeRuntimeError extends ExecutionError {
+  constructor(message: string, readonly log: string[] = []) {
+    super(message);
+    this.name = 'NativeRuntimeError';
+  }
+}

@@ -25,8 +25,9 @@ function assertClose(actual: JsonValue[], expected: { dtype: string; shape: numb
   });
 }
 
+/** These tests are about onnx: without `engine` they run on it (nativeRun.test.ts has the executorch engine). */
 async function runMethod(file: string, options: Record<string, unknown>): Promise<RunMethodResult> {
-  const result = await vscode.commands.executeCommand<RunMethodResult | undefined>('pteExplorer.runMethod', vscode.Uri.file(file).toString(), options);
+  const result = await vscode.commands.executeCommand<RunMethodResult | undefined>('pteExplorer.runMethod', vscode.Uri.file(file).toString(), { engine: 'onnx', ...options });
   assert.ok(result, 'the command returned nothing');
   return result;
 }
@@ -98,7 +99,7 @@ describe('Run Method… command', function () {
     assert.equal(json.method, 'forward');
 
     // Run Again with intermediates: the same inputs, the values every instruction wrote.
-    const again = await run.runAgain({ programUri: vscode.Uri.file(program).toString(), method: 'forward', choice: { kind: 'json', file: path.join(dir, 'in.json') } }, true);
+    const again = await run.runAgain({ programUri: vscode.Uri.file(program).toString(), method: 'forward', choice: { kind: 'json', file: path.join(dir, 'in.json') }, engine: 'onnx' }, true);
     assert.ok(again?.ok);
     assert.deepEqual(again.outputs, result.outputs);
     assert.ok(again.steps !== null && again.steps > 0);

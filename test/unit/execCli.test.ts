@@ -7,9 +7,11 @@ import { writeNpy } from '../../runtime/exec/npy';
 import { fromNumbers } from '../../runtime/exec/tensor';
 import { realFixture } from './fixtures';
 
+/** These tests are about onnx and reference: without --engine they run on onnx (the executorch engine has nativeEngine.test.ts). */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
+  if (!argv.includes('--engine') && !argv.includes('--help')) argv.push('--engine', 'onnx');
   const code = await runCommand(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
   return { code, out, err };
 }
@@ -33,7 +35,7 @@ describe('pte-explorer run', function () {
   it('the same seed gives the same outputs on both engines; another seed differs', async () => {
     const run = async (...extra: string[]) => JSON.parse((await cli(realFixture('et-2025-12-softmax.pte'), '--json', ...extra)).out).outputs[0].values as number[];
     const a = await run('--random', '5');
-    const b = await run('--random', '5', '--reference');
+    const b = await run('--random', '5', '--engine', 'reference');
     const c = await run('--random', '6');
     assert.equal(a.length, 8192);
     assert.ok(a.every((x, i) => Math.abs(x - b[i]) < 1e-7));
@@ -67,7 +69,7 @@ describe('pte-explorer run', function () {
   it('--steps lists every instruction with the values it wrote', async () => {
     const inputs = path.join(dir, 'zeros.json');
     fs.writeFileSync(inputs, JSON.stringify([{ dtype: 'float32', shape: [1, 2], values: [0, 0] }]));
-    for (const engine of [[], ['--reference']]) {
+    for (const engine of [['--engine', 'onnx'], ['--engine', 'reference']]) {
       const { code, out } = await cli(realFixture('et-2024-03-module-model.pte'), '--inputs', inputs, '--steps', '--json', ...engine);
       assert.equal(code, 0);
       const steps = JSON.parse(out).steps;
@@ -80,7 +82,7 @@ describe('pte-explorer run', function () {
   });
 
   it('--steps on an XNNPACK program shows the delegate nodes on the reference interpreter', async () => {
-    const { code, out } = await cli(realFixture('enr-quantized.pte'), '--steps', '--json', '--reference');
+    const { code, out } = await cli(realFixture('enr-quantized.pte'), '--steps', '--json', '--engine', 'reference');
     assert.equal(code, 0);
     const [step] = JSON.parse(out).steps;
     assert.deepEqual(step.delegateNodes.map((n: { kind: string }) => n.kind), ['Convert', 'FullyConnected', 'Convert']);

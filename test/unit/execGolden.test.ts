@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCommand } from '../../runtime/cli/run';
-import { realFixture, REAL_FIXTURES } from './fixtures';
+import { realFixture } from './fixtures';
+import { expectedValues, GOLDEN, GoldenEntry } from './golden';
 
 /**
  * Every entry of the shared golden.json through `pte-explorer run`, on
@@ -12,57 +13,6 @@ import { realFixture, REAL_FIXTURES } from './fixtures';
  * with a message naming what is missing and where.
  */
 
-interface GoldenTensor {
-  dtype: string;
-  shape: number[];
-  values?: (number | boolean)[];
-  fill?: number;
-  formula?: string;
-}
-
-interface GoldenEntry {
-  file: string;
-  method: string | null;
-  inputs: (GoldenTensor | { kind: string; value: unknown })[];
-  expected: (GoldenTensor | { kind: string; value: unknown })[];
-  atol: number | null;
-  rtol: number | null;
-  runnable_on_plain_cpu: boolean;
-  data_files?: string[];
-  expected_error?: string;
-}
-
-const GOLDEN: GoldenEntry[] = JSON.parse(fs.readFileSync(path.join(REAL_FIXTURES, 'golden.json'), 'utf8'));
-
-/**
- * Some entries give inputs and outputs as formulas only; these are their
- * values, computed here from the formula text of each entry.
- */
-const FORMULAS: Record<string, (shape: number[]) => number[]> = {
-  'x.flat[i] = float(i) (row-major arange, exact in fp32)': (shape) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
-  'y[0,c,oh,ow] = c*12544 + (2*oh+1)*112 + (2*ow+1)': ([, C, OH, OW]) => {
-    const out: number[] = [];
-    for (let c = 0; c < C; c++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) out.push(c * 12544 + (2 * oh + 1) * 112 + (2 * ow + 1));
-    return out;
-  },
-  'x[r,j] = float(j % 2) (0,1,0,1,...)': ([R, J]) => Array.from({ length: R * J }, (_, i) => (i % J) % 2),
-};
-
-function softmaxAlternating([R, J]: number[]): number[] {
-  const even = 1 / (2048 * (1 + Math.E));
-  const odd = Math.E / (2048 * (1 + Math.E));
-  return Array.from({ length: R * J }, (_, i) => ((i % J) % 2 === 0 ? even : odd));
-}
-
-function expectedValues(t: GoldenTensor): number[] {
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  if (t.values) return t.values.map(Number);
-  if (t.fill !== undefined) return new Array(n).fill(t.fill);
-  if (t.formula && FORMULAS[t.formula]) return FORMULAS[t.formula](t.shape);
-  if (t.formula?.startsWith('y[r,j] = e^(j%2) / (2048*(1+e))')) return softmaxAlternating(t.shape);
-  throw new Error(`no values for ${JSON.stringify(t).slice(0, 200)}`);
-}
-
 /** An input in the file format run reads: formula inputs become explicit values. */
 function inputJson(v: GoldenEntry['inputs'][number]): unknown {
   if ('kind' in v) return v;
@@ -70,9 +20,11 @@ function inputJson(v: GoldenEntry['inputs'][number]): unknown {
   return { dtype: v.dtype, shape: v.shape, values: expectedValues(v) };
 }
 
+/** Without --engine these run on onnx: the executorch engine's goldens are in nativeEngine.test.ts. */
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
+  if (!argv.includes('--engine')) argv = [...argv, '--engine', 'onnx'];
   const code = await runCommand(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
   return { code, out, err };
 }
@@ -101,7 +53,7 @@ describe('golden.json through pte-explorer run', function () {
         fs.writeFileSync(inputs, JSON.stringify(entry.inputs.map(inputJson)));
         const argv = [realFixture(entry.file), '--method', entry.method!, '--inputs', inputs, '--json'];
         for (const f of entry.data_files ?? []) argv.push('--data', realFixture(f));
-        if (engine === 'reference') argv.push('--reference');
+        argv.push('--engine', engine);
         const { code, out, err } = await cli(argv);
         assert.equal(code, 0, err);
         const result = JSON.parse(out);
@@ -153,7 +105,7 @@ describe('programs that cannot run here', function () {
 
   for (const file of ['et-2025-12-conv2d-quantized.pte', 'et-2026-02-conv2d-layer0.pte', 'et-2026-02-conv2d-layer5.pte']) {
     it(`${file} (Cadence) names all three custom operators with their instructions, on both engines`, async () => {
-      for (const extra of [[], ['--reference']]) {
+      for (const extra of [['--engine', 'onnx'], ['--engine', 'reference']]) {
         const { code, err } = await cli([realFixture(file), ...extra]);
         assert.equal(code, 1);
         assert.match(err, /missing 3 operators/);

@@ -10,7 +10,7 @@ import { MethodBuilder, tensorValue } from './execHarness';
 
 /** Method-level behavior both engines must share: dynamic shapes, control flow, state, steps, errors. */
 
-function engines(b: MethodBuilder): Record<EngineName, LoadedMethod> {
+function engines(b: MethodBuilder): Record<Exclude<EngineName, 'executorch'>, LoadedMethod> {
   const method = b.build();
   return { reference: ReferenceMethod.fromParts(method, b.stored), onnx: OnnxMethod.fromParts(method, b.stored) };
 }

@@ -94,7 +94,7 @@ describe('generated samples match the generator\'s expected outputs', function (
     const inputs = path.join(root, 'lora_a.inputs.json');
     fs.writeFileSync(inputs, JSON.stringify(entry.inputs));
     let out = '';
-    const code = await runCommand([path.join(set.dir, 'lora_a.pte'), ...entry.data_files.flatMap((f) => ['--data', path.join(set.dir, f)]), '--inputs', inputs, '--json'], { out: (t) => { out += t; }, err: () => undefined });
+    const code = await runCommand([path.join(set.dir, 'lora_a.pte'), ...entry.data_files.flatMap((f) => ['--data', path.join(set.dir, f)]), '--inputs', inputs, '--json', '--engine', 'onnx'], { out: (t) => { out += t; }, err: () => undefined });
     assert.equal(code, 0);
     const result = JSON.parse(out);
     const c = compareOutputs(result.outputs.map((v: unknown, i: number) => parseJsonValue(v, `out ${i}`)), entry.expected.map((v, i) => parseJsonValue(v, `exp ${i}`)), { atol: entry.atol, rtol: entry.rtol });

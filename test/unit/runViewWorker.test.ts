@@ -46,6 +46,24 @@ describe('run view worker', function () {
     await assert.rejects(client.request({ op: 'save', runId: 'other-view', format: 'json', target: path.join(tmp, 'x.json') }), /nothing to save/);
   });
 
+  it('on executorch: runs a bundled test case through the runtime, profiles to an .etdp, and refuses QNN with the runtime\'s reason', async () => {
+    assert.deepEqual(await client.request({ op: 'engineStatus', engine: 'executorch' }), { available: true });
+    const bundled = { file: realFixture('et-2026-08-bundled-program.bpte'), dataFiles: [] };
+    const { report, outputs } = await client.run({ ...bundled, runId: 'b', methodIndex: 0, engine: 'executorch', choice: { kind: 'bundled', index: 1 }, steadyRuns: 1, steps: false });
+    assert.match(report.engine, /^ExecuTorch runtime/);
+    assert.equal(report.expected?.passed, true);
+    assert.deepEqual(outputs, [{ dtype: 'int32', shape: [2, 2], values: [2, 2, 2, 2] }]);
+    const etdpPath = path.join(tmp, 'softmax.etdp');
+    const profile = await client.request({ op: 'profile', request: { file: realFixture('et-2025-12-softmax.pte'), dataFiles: [], methodIndex: 0, choice: { kind: 'random', seed: 0 }, runs: 2, intermediates: false, etdpPath } });
+    assert.deepEqual(profile.files, [etdpPath]);
+    assert.equal(profile.summary.runs, 2);
+    assert.ok(fs.statSync(etdpPath).size > 0);
+    const qnn = { file: realFixture('et-2026-qnn-stories260k.pte'), dataFiles: [] };
+    const missing = await client.request({ op: 'check', program: qnn, methodIndex: (await client.request({ op: 'open', program: qnn })).signatures.findIndex((s) => s.name === 'kv_forward'), engine: 'executorch' });
+    assert.deepEqual(missing.map((m) => [m.kind, m.name]), [['backend', 'QnnBackend']]);
+    assert.match(missing[0].detail ?? '', /^ExecuTorch's runtime: load_method kv_forward failed: Backend QnnBackend is not registered/);
+  });
+
   it('reports what a program lacks, and errors by kind', async () => {
     const qnn = { file: realFixture('et-2026-qnn-stories260k.pte'), dataFiles: [] };
     const opened = await client.request({ op: 'open', program: qnn });

@@ -19,6 +19,9 @@ function makeWorkspace(root: string): string {
     'bundled.bpte': 'et-2026-08-bundled-program.bpte',
   };
   for (const [to, from] of Object.entries(copies)) fs.copyFileSync(path.join(FIXTURES, from), path.join(ws, 'models', to));
+  // The run view's look, on onnx (the executorch engine has its own tests in test/integration/nativeRun.test.ts).
+  fs.mkdirSync(path.join(ws, '.vscode'));
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'pteExplorer.run.engine': 'onnx' }));
   return ws;
 }
 

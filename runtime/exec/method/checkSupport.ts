@@ -12,6 +12,14 @@ export interface EngineCapabilities {
   name: string;
   hasKernel(qualifiedName: string): boolean;
   hasXnnNode(kind: string): boolean;
+  /**
+   * For engines that run delegates themselves (ExecuTorch's runtime):
+   * whether backend `id` is built in. Without it only XNNPACK delegates run,
+   * node by node through `hasXnnNode`.
+   */
+  hasBackend?(id: string): boolean;
+  /** The engine checks operator arguments itself and needs no schema of ours (ExecuTorch's runtime). */
+  checksArguments?: boolean;
 }
 
 /**
@@ -36,6 +44,10 @@ export function findMissing(p: ExecProgram, methodIndex: number, engine: EngineC
       case 'kernel': {
         const op = method.operators[ins.opIndex];
         if (!op) return add('instruction', `operator #${ins.opIndex}`, at, 'no such operator in the method');
+        if (engine.checksArguments) {
+          if (!engine.hasKernel(op.qualifiedName)) add('operator', op.qualifiedName, at);
+          return;
+        }
         const schema = operatorSchema(op.qualifiedName);
         if (!schema || !engine.hasKernel(op.qualifiedName)) return add('operator', op.qualifiedName, at, nativeOnly(op.qualifiedName));
         const arity = checkArity(schema, method, ins.args);
@@ -105,6 +117,10 @@ function checkDelegate(
 ): void {
   const delegate = method.delegates[delegateIndex];
   if (!delegate) return add('instruction', `delegate #${delegateIndex}`, at, 'no such delegate in the method');
+  if (engine.hasBackend) {
+    if (!engine.hasBackend(delegate.backend)) add('backend', delegate.backend, at);
+    return;
+  }
   if (delegate.backend !== XNNPACK_BACKEND) return add('backend', delegate.backend, at);
   const payload = p.payloads.find((d) => d.methodIndex === methodIndex && d.delegateIndex === delegateIndex);
   if (!payload || payload.status !== 'xnnpack') return add('backend', delegate.backend, at, 'payload missing or unreadable');

@@ -15,6 +15,7 @@ export class SharedData {
   private readonly dataFiles = new Map<string, Promise<DataFile>>();
   private readonly bytes = new Map<string, Promise<Uint8Array>>();
   private readonly sources: ByteSource[] = [];
+  private readonly closers: (() => void | Promise<void>)[] = [];
   /** Bytes read from files so far (each range once). */
   bytesRead = 0;
 
@@ -59,7 +60,14 @@ export class SharedData {
     return pending;
   }
 
+  /** Runs `close` when this closes (the native engine's child process lives as long as its SharedData). */
+  onClose(close: () => void | Promise<void>): void {
+    this.closers.push(close);
+  }
+
   async close(): Promise<void> {
+    const closers = this.closers.splice(0);
+    await Promise.all(closers.map((c) => c()));
     const sources = this.sources.splice(0);
     this.dataFiles.clear();
     this.bytes.clear();

@@ -27,6 +27,8 @@ export async function decodeEtdump(source: ByteSource): Promise<ETDump> {
   };
 }
 
+const NO_CHAIN_U64 = 0xffff_ffff_ffff_ffffn;
+
 function readRun(bb: CheckedByteBuffer, run: fb.RunData): ETDumpRun {
   const event = new fb.Event();
   return {
@@ -64,7 +66,9 @@ function readEvent(bb: CheckedByteBuffer, e: fb.Event): ETDumpEvent {
   const debug = e.debugEvent();
   if (debug) {
     return at('debug_event', () => {
-      const chainIndex = safeNumber(debug.chainIndex(), bb.file, 'chain_index', debug.bb_pos);
+      // ExecuTorch's ETDumpGen stores its "no chain" id (-1) in this unsigned field: 2^64 - 1.
+      const raw = debug.chainIndex();
+      const chainIndex = raw === NO_CHAIN_U64 ? -1 : safeNumber(raw, bb.file, 'chain_index', debug.bb_pos);
       const entry = debug.debugEntry();
       return {
         kind: 'debug',

@@ -31,6 +31,7 @@ export type ETDumpValue =
 /** Fields that tie an event to an instruction of the program or to a delegate. */
 export interface ETDumpEventOrigin {
   name: string;
+  /** Chain index, or -1 for events outside any chain (e.g. logged program outputs). */
   chainIndex: number;
   /** Instruction index in the chain, or -1. */
   instructionId: number;
