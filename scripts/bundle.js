@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// Bundles with esbuild: the CLI (dist/pte-explorer.js), the extension host
+// Bundles with esbuild: the CLI (dist/pte-explorer.js) with the executorch
+// engine's child process (dist/nativeHost.js), the extension host
 // (dist/extension.js; `vscode` is provided by VS Code) and its run worker
-// (dist/runWorker.js), the executorch engine's child process (dist/nativeHost.js),
-// the editor webview
-// (dist/webview/editor.js) and the codicon font the webview uses
-// (dist/codicons/). Usage: node scripts/bundle.js [outdir]
+// (dist/runWorker.js), the webviews (dist/webview/*.js), the codicon font the
+// webviews use (dist/codicons/) and the built ExecuTorch addon (dist/native/). Usage: node scripts/bundle.js [outdir]
 'use strict';
 const esbuild = require('esbuild');
 const fs = require('node:fs');
@@ -23,7 +22,14 @@ function bundleCli(outDir = path.join(root, 'dist')) {
     entryPoints: { 'pte-explorer': path.join(root, 'runtime', 'cli', 'main.ts') },
     outdir: outDir,
     footer: { js: 'if (require.main === module) module.exports.main();' },
-  });
+  }).then(() =>
+    esbuild.build({
+      ...nodeOptions,
+      // The executorch engine's child process, started by the CLI and the run worker (nativeClient.ts finds it beside them).
+      entryPoints: { nativeHost: path.join(root, 'runtime', 'exec', 'native', 'nativeHost.ts') },
+      outdir: outDir,
+    }),
+  );
 }
 
 async function bundle(outDir = path.join(root, 'dist')) {
@@ -34,8 +40,6 @@ async function bundle(outDir = path.join(root, 'dist')) {
       entryPoints: {
         extension: path.join(root, 'extension', 'extension.ts'),
         runWorker: path.join(root, 'extension', 'run', 'runWorker.ts'),
-        // The executorch engine's child process, started by the CLI and the run worker (nativeClient.ts finds it beside them).
-        nativeHost: path.join(root, 'runtime', 'exec', 'native', 'nativeHost.ts'),
       },
       outdir: outDir,
       external: ['vscode', 'onnxruntime-node'],

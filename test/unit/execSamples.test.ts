@@ -58,7 +58,7 @@ describe('generated samples match the generator\'s expected outputs', function (
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  for (const engine of ['onnx', 'reference'] as const) {
+  for (const engine of ['executorch', 'onnx', 'reference'] as const) {
     it(`every program of every set on ${engine}`, async () => {
       assert.equal(sets.length, 4);
       const shared = new SharedData();

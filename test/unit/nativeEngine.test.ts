@@ -13,8 +13,6 @@ import { chooseMethod, engineStatus, loadMethod } from '../../runtime/exec/runne
 import { DType, fromNumbers, Tensor, toNumbers } from '../../runtime/exec/tensor';
 import { RunValue } from '../../runtime/exec/values';
 import { FormatError } from '../../runtime/format/errors';
-import { PRESETS } from '../../runtime/samples/transformer/config';
-import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
 import { mutate, STRATEGIES } from '../../scripts/fuzz/mutate';
 import { realFixture } from './fixtures';
 import { expectedValues, GOLDEN, GoldenEntry, GoldenTensor } from './golden';
@@ -173,25 +171,6 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     const vocab = await loadMethod(p, chooseMethod(p, 'get_vocab_size'), { engine: 'executorch' });
     assert.deepEqual((await vocab.run([])).outputs, [{ kind: 'int', value: 512 }]);
     await vocab.dispose();
-  });
-
-  it('a generated LoRA sample is refused naming aten::silu.out (no portable kernel) and every instruction that calls it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'native-lora-'));
-    try {
-      await writeLoraSample({ dir, seed: 5, config: PRESETS.tiny, backend: 'portable', commandLine: 'nativeEngine test' });
-      const p = await openProgram(path.join(dir, 'base.pte'), { dataFiles: [path.join(dir, 'foundation.ptd')], shared });
-      const silu = p.program.methods[0].chains[0].instructions.flatMap((ins, i) => (ins.kind === 'kernel' && p.program.methods[0].operators[ins.opIndex].qualifiedName === 'aten::silu.out' ? [i] : []));
-      assert.ok(silu.length > 0);
-      await assert.rejects(loadMethod(p, chooseMethod(p), { engine: 'executorch' }), (e: Error) => {
-        assert.ok(e instanceof UnsupportedProgramError, `${e.name}: ${e.message}`);
-        assert.deepEqual(e.missing.map((m) => [m.kind, m.name]), [['operator', 'aten::silu.out']]);
-        assert.match(e.missing[0].detail ?? '', /^ExecuTorch's runtime: .*Missing operator/);
-        assert.deepEqual(e.missing[0].usedAt.map((l) => l.instruction), silu);
-        return true;
-      });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('checks inputs in this process before the runtime sees them', async () => {

@@ -46,7 +46,11 @@ function locateAddon(): Located {
   const root = packageRoot();
   if (!root) return { reason: `no package root above ${__dirname}` };
   const packaged = path.join(root, 'dist', 'native', 'executorch.node');
-  if (fs.existsSync(packaged)) return { path: packaged, reason: '' };
+  if (fs.existsSync(packaged)) {
+    // The packages carry an addon built on Linux x64 only (native/ builds for the machine it runs on).
+    if (process.platform !== 'linux' || process.arch !== 'x64') return { reason: `the ExecuTorch addon is built for Linux x64 only (this is ${process.platform}-${process.arch})` };
+    return { path: packaged, reason: '' };
+  }
   const cacheKey = path.join(root, 'native', 'cacheKey.js');
   if (!fs.existsSync(cacheKey)) return { reason: `the ExecuTorch addon is not packaged (${packaged})` };
   // eslint-disable-next-line @typescript-eslint/no-require-imports

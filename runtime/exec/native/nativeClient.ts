@@ -336,7 +336,9 @@ export function nativeBuildInfo(): { ok: true; info: BuildInfo } | { ok: false; 
     buildInfo = parsed.ok && parsed.info ? { ok: true, info: parsed.info } : { ok: false, reason: `the ExecuTorch addon could not be loaded: ${parsed.error?.message ?? 'no build info'}` };
   } catch (e) {
     const x = e as { signal?: string; status?: number; stderr?: string; message: string };
-    const last = (x.stderr ?? '').trim().split('\n').slice(-3).join(' / ');
+    // Node prints a failed start as a stack with the reason on an `Error: …` line; else the runtime's last log lines.
+    const lines = (x.stderr ?? '').trim().split('\n');
+    const last = lines.find((l) => /^\w*Error\b/.test(l))?.trim() ?? lines.slice(-3).join(' / ');
     buildInfo = { ok: false, reason: `the ExecuTorch addon could not be loaded (${x.signal ? `killed by ${x.signal}` : x.status !== undefined && x.status !== null ? `exit code ${x.status}` : x.message})${last ? `: ${last}` : ''}` };
   }
   return buildInfo;
