@@ -10,7 +10,14 @@ export type TensorPlacement =
   /** Bytes from a `.ptd` by fully qualified name. */
   | { kind: 'external'; fullyQualifiedName: string }
   /** Bytes in the program's constant segment. */
-  | { kind: 'constant'; bytes: Uint8Array };
+  | { kind: 'constant'; bytes: Uint8Array }
+  /** Memory-planned state carried across calls (a mutable buffer), initialised from the mutable data segment. */
+  | { kind: 'mutable'; bytes: Uint8Array }
+  /**
+   * A static view the exporter elides: planned at the same mem_id and offset
+   * as `base` (a planned tensor), written by no instruction.
+   */
+  | { kind: 'alias'; base: number };
 
 /**
  * Builds one method the way the exporter emits it: a value table, one chain
@@ -26,11 +33,14 @@ export class MethodBuilder {
   private readonly delegates: Delegate[] = [];
   private readonly inputs: number[] = [];
   private readonly outputs: number[] = [];
+  /** View value → its base, for `alias` placements. */
+  private readonly aliases = new Map<number, number>();
 
   constructor(readonly name: string, readonly parts: ProgramParts) {}
 
   tensor(scalarType: number, sizes: readonly number[], placement: TensorPlacement = { kind: 'planned' }): number {
     const external = placement.kind === 'external';
+    const dataBufferIdx = placement.kind === 'constant' ? this.parts.addConstant(placement.bytes) : placement.kind === 'mutable' ? this.parts.addMutable(placement.bytes) : 0;
     const tensor: TensorValue = {
       scalarType,
       dtype: dtypeName(scalarType),
@@ -39,18 +49,20 @@ export class MethodBuilder {
       storageOffset: 0,
       requiresGrad: false,
       shapeDynamism: 'static',
-      dataBufferIdx: placement.kind === 'constant' ? this.parts.addConstant(placement.bytes) : 0,
+      dataBufferIdx,
       allocation: null,
       layout: 0,
       fullyQualifiedName: external ? placement.fullyQualifiedName : null,
       location: external ? 'external' : 'segment',
       mutableDataSegmentsIdx: 0,
       device: { type: 'cpu', index: 0 },
-      kind: placement.kind,
+      kind: placement.kind === 'mutable' ? 'mutableWithInitialValue' : placement.kind === 'alias' ? 'planned' : placement.kind,
       nbytes: tensorByteSize(scalarType, sizes),
       data: null,
     };
-    return this.push({ kind: 'tensor', tensor });
+    const id = this.push({ kind: 'tensor', tensor });
+    if (placement.kind === 'alias') this.aliases.set(id, this.aliases.get(placement.base) ?? placement.base);
+    return id;
   }
 
   /** A planned tensor that the caller supplies: appended to the method's inputs. */
@@ -76,6 +88,10 @@ export class MethodBuilder {
     return this.push({ kind: 'double', value });
   }
 
+  string(value: string): number {
+    return this.push({ kind: 'string', value });
+  }
+
   none(): number {
     return this.push({ kind: 'null' });
   }
@@ -88,6 +104,11 @@ export class MethodBuilder {
 
   tensorList(items: readonly number[]): number {
     return this.push({ kind: 'tensorList', items: [...items] });
+  }
+
+  /** A `Tensor?[]`: value indices, `null` for None (stored as -1). */
+  optionalTensorList(items: readonly (number | null)[]): number {
+    return this.push({ kind: 'optionalTensorList', items: items.map((i) => i ?? -1) });
   }
 
   tensorAt(valueIndex: number): TensorValue {
@@ -116,7 +137,7 @@ export class MethodBuilder {
   }
 
   build(encodedInputSpec: string, encodedOutputSpec: string): Method {
-    const arenaSize = planMemory(this.values, this.instructions, this.inputs, this.outputs);
+    const arenaSize = planMemory(this.values, this.instructions, this.inputs, this.outputs, this.aliases);
     return {
       name: this.name,
       encodedInputSpec,
