@@ -5,6 +5,7 @@ import { writePtdFile } from '../../runtime/format/writer/writePtd';
 import { writePte } from '../../runtime/format/writer/writePte';
 import { methodSignature } from '../../runtime/exec/method/signature';
 import { openProgram } from '../../runtime/exec/program/openProgram';
+import { SharedData } from '../../runtime/exec/program/sharedData';
 import { randomInputs } from '../../runtime/exec/randomInputs';
 import { DType, fromNumbers, isDType } from '../../runtime/exec/tensor';
 import { RunValue } from '../../runtime/exec/values';
@@ -43,12 +44,14 @@ export async function fixtureCases(dir: string): Promise<VerifyCase[]> {
   for (const file of files) {
     const dataFiles = golden.find((g) => g.file === file && g.data_files)?.data_files?.map((d) => path.join(dir, d)) ?? [];
     let methods: string[];
+    const shared = new SharedData();
     try {
-      const p = await openProgram(path.join(dir, file), { dataFiles });
+      const p = await openProgram(path.join(dir, file), { dataFiles, shared });
       methods = p.program.methods.map((m) => m.name);
-      await p.shared.close();
     } catch {
       methods = ['forward'];
+    } finally {
+      await shared.close();
     }
     for (const method of methods) cases.push({ kind: 'fixture', name: `${file} ${method}`, file: path.join(dir, file), dataFiles, method, calls: null, features: [] });
   }
@@ -104,12 +107,13 @@ export async function randomCase(dir: string, seed: number, portable: ReadonlySe
 /** The inputs of a case: its own, else random ones from the method's signature (seeded). */
 export async function caseInputs(c: VerifyCase, seed: number): Promise<RunValue[][]> {
   if (c.calls) return c.calls;
-  const p = await openProgram(c.file, { dataFiles: c.dataFiles });
+  const shared = new SharedData();
   try {
+    const p = await openProgram(c.file, { dataFiles: c.dataFiles, shared });
     const index = p.program.methods.findIndex((m) => m.name === c.method);
     if (index < 0) return [[]];
     return [randomInputs(methodSignature(p.program.methods[index]), seed)];
   } finally {
-    await p.shared.close();
+    await shared.close();
   }
 }

@@ -1,5 +1,6 @@
 import { EngineName } from '../../runtime/exec/engine';
 import { openProgram } from '../../runtime/exec/program/openProgram';
+import { SharedData } from '../../runtime/exec/program/sharedData';
 import { chooseMethod, ENGINES, loadMethod } from '../../runtime/exec/runner';
 import { RunValue } from '../../runtime/exec/values';
 import { compareCall, OutputAgreement } from './agreement';
@@ -62,9 +63,9 @@ export async function verifyCase(c: VerifyCase, engines: readonly string[], inpu
 
 async function runOn(c: VerifyCase, engine: string, calls: RunValue[][]): Promise<EngineOutcome> {
   const start = Date.now();
-  let p: Awaited<ReturnType<typeof openProgram>> | null = null;
+  const shared = new SharedData();
   try {
-    p = await openProgram(c.file, { dataFiles: c.dataFiles });
+    const p = await openProgram(c.file, { dataFiles: c.dataFiles, shared });
     const method = await loadMethod(p, chooseMethod(p, c.method), { engine: engine as EngineName });
     try {
       const outputs: RunValue[][] = [];
@@ -76,7 +77,7 @@ async function runOn(c: VerifyCase, engine: string, calls: RunValue[][]): Promis
   } catch (e) {
     return { engine, outputs: null, refused: firstLine(e), ms: Date.now() - start };
   } finally {
-    await p?.shared.close();
+    await shared.close();
   }
 }
 
