@@ -1,6 +1,7 @@
 import { scalarTypeByName } from '../../format/scalarType';
 import { PtdEntryInput } from '../../format/writer/types';
 import { seededRandom } from '../../exec/randomInputs';
+import { operatorSchema } from '../../exec/schema/operatorSchemas';
 import { DType, fromNumbers, isFloating, numel, tensorBytes } from '../../exec/tensor';
 import { MethodBuilder, TensorPlacement } from '../graph/methodBuilder';
 
@@ -91,6 +92,11 @@ export class GenContext {
 
   /** Emits `op` with `args` exactly as given (the schema's argument order, outs, then the returned values). */
   kernel(op: string, args: number[]): void {
+    const schema = operatorSchema(op);
+    if (!schema) throw new Error(`random program: no schema for ${op}`);
+    // The emitter appends the returned values (several as one TensorList) after the schema's arguments.
+    const expected = schema.args.length + Math.min(schema.returns.length, 1);
+    if (args.length !== expected) throw new Error(`random program: ${op} takes ${expected} arguments with its return, got ${args.length}`);
     const dot = op.indexOf('.', op.indexOf('::') + 2);
     const [name, overload] = dot < 0 ? [op, ''] : [op.slice(0, dot), op.slice(dot + 1)];
     this.b.kernel(name, overload, args);

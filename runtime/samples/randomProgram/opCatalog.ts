@@ -468,7 +468,117 @@ const layers: OpTemplate[] = [
   },
 ];
 
-export const OP_TEMPLATES: readonly OpTemplate[] = [...layout, ...elementwise, ...reductions, ...layers];
+function window(size: number, kernel: number, stride: number, padding: number, dilation = 1): number {
+  return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+/** Convolution, pooling and gathers, on the shapes image and embedding models give them. */
+const spatial: OpTemplate[] = [
+  {
+    ops: ['aten::convolution.out'], accepts: (x) => float(x) && x.shape.length === 4 && x.shape[2] >= 2 && x.shape[3] >= 2,
+    emit: (g, x) => {
+      const [n, c, h, w] = x.shape;
+      const groups = c % 2 === 0 && g.chance(0.3) ? 2 : 1;
+      const cout = groups * g.int(1, 3);
+      const [kh, kw] = [g.int(1, Math.min(3, h)), g.int(1, Math.min(3, w))];
+      const stride = [g.int(1, 2), g.int(1, 2)];
+      const padding = [g.int(0, Math.floor(kh / 2)), g.int(0, Math.floor(kw / 2))];
+      const weight = g.weight(x.dtype, [cout, c / groups, kh, kw]);
+      const bias = g.chance(0.5) ? g.weight(x.dtype, [cout]).id : g.b.none();
+      const shape = [n, cout, window(h, kh, stride[0], padding[0]), window(w, kw, stride[1], padding[1])];
+      return g.call('aten::convolution.out', [x.id, weight.id, bias, g.ints(stride), g.ints(padding), g.ints([1, 1]), g.b.bool(false), g.ints([0, 0]), g.b.int(groups)], x.dtype, shape, false);
+    },
+  },
+  {
+    ops: ['aten::avg_pool2d.out'], accepts: (x) => float(x) && x.shape.length === 4 && x.shape[2] >= 2 && x.shape[3] >= 2,
+    emit: (g, x) => {
+      const [n, c, h, w] = x.shape;
+      const k = [2, 2];
+      const stride = [g.int(1, 2), g.int(1, 2)];
+      const padding = [g.int(0, 1), g.int(0, 1)];
+      const shape = [n, c, window(h, 2, stride[0], padding[0]), window(w, 2, stride[1], padding[1])];
+      return g.call('aten::avg_pool2d.out', [x.id, g.ints(k), g.ints(stride), g.ints(padding), g.b.bool(false), g.b.bool(g.chance(0.5)), g.b.none()], x.dtype, shape, false);
+    },
+  },
+  {
+    ops: ['aten::max_pool2d_with_indices.out'], accepts: (x) => float(x) && x.exact && x.shape.length === 4 && x.shape[2] >= 2 && x.shape[3] >= 2,
+    emit: (g, x) => {
+      const [n, c, h, w] = x.shape;
+      const stride = [g.int(1, 2), g.int(1, 2)];
+      const padding = [g.int(0, 1), g.int(0, 1)];
+      const shape = [n, c, window(h, 2, stride[0], padding[0]), window(w, 2, stride[1], padding[1])];
+      const out = g.planned(x.dtype, shape, true);
+      const indices = g.planned('int64', shape, true);
+      g.kernel('aten::max_pool2d_with_indices.out', [x.id, g.ints([2, 2]), g.ints(stride), g.ints(padding), g.ints([1, 1]), g.b.bool(false), out.id, indices.id, g.b.tensorList([out.id, indices.id])]);
+      return g.chance(0.7) ? out : indices;
+    },
+  },
+  {
+    ops: ['aten::embedding.out'], accepts: (x) => x.shape.length === 2,
+    emit: (g, x) => {
+      const count = g.int(1, 5);
+      const idx = g.weight('int64', [count], 0.2, Float64Array.from({ length: count }, () => g.int(0, x.shape[0] - 1)));
+      return g.call('aten::embedding.out', [x.id, idx.id, g.b.int(-1), g.b.bool(false), g.b.bool(false)], x.dtype, [count, x.shape[1]], x.exact);
+    },
+  },
+  {
+    ops: ['aten::gather.out'], accepts: anyDtype,
+    emit: (g, x) => {
+      const d = g.int(0, x.shape.length - 1);
+      const shape = x.shape.map((n, i) => (i === d ? g.int(1, 4) : g.int(1, n)));
+      const idx = g.weight('int64', shape, 0.2, Float64Array.from({ length: numel(shape) }, () => g.int(0, x.shape[d] - 1)));
+      return g.call('aten::gather.out', [x.id, g.b.int(d), idx.id, g.b.bool(false)], x.dtype, shape, x.exact);
+    },
+  },
+  {
+    ops: ['aten::index.Tensor_out'], accepts: anyDtype,
+    emit: (g, x) => {
+      const count = g.int(1, 4);
+      const idx = g.weight('int64', [count], 0.2, Float64Array.from({ length: count }, () => g.int(-x.shape[0], x.shape[0] - 1)));
+      return g.call('aten::index.Tensor_out', [x.id, g.b.optionalTensorList([idx.id])], x.dtype, [count, ...x.shape.slice(1)], x.exact);
+    },
+  },
+  {
+    ops: ['aten::split_with_sizes_copy.out'], accepts: (x) => x.shape.some((n) => n >= 2),
+    emit: (g, x) => {
+      const d = x.shape.findIndex((n) => n >= 2);
+      const first = g.int(1, x.shape[d] - 1);
+      const sizes = [first, x.shape[d] - first];
+      const pieces = sizes.map((n) => g.planned(x.dtype, x.shape.map((m, i) => (i === d ? n : m)), x.exact));
+      g.kernel('aten::split_with_sizes_copy.out', [x.id, g.ints(sizes), g.b.int(d), g.b.tensorList(pieces.map((p) => p.id))]);
+      return g.pick(pieces);
+    },
+  },
+];
+
+/** Integer arithmetic that is exact on every engine. */
+const integer: OpTemplate[] = [
+  {
+    ops: ['aten::remainder.Scalar_out'], accepts: (x) => family(x.dtype) === 'int',
+    emit: (g, x) => g.call('aten::remainder.Scalar_out', [x.id, g.b.int(g.pick([2, 3, -3]))], x.dtype, x.shape, x.exact),
+  },
+  {
+    ops: ['aten::bitwise_and.Scalar_out'], accepts: (x) => family(x.dtype) === 'int',
+    emit: (g, x) => g.call('aten::bitwise_and.Scalar_out', [x.id, g.b.int(g.pick([1, 3, 6]))], x.dtype, x.shape, x.exact),
+  },
+  {
+    ops: ['aten::floor_divide.out'], accepts: (x) => family(x.dtype) === 'int',
+    emit: (g, x) => {
+      const shape = broadcastable(g, x.shape);
+      const d = g.weight(x.dtype, shape, 0.3, Float64Array.from({ length: numel(shape) }, () => g.pick([1, 2, 3, -2])));
+      return g.call('aten::floor_divide.out', [x.id, d.id], x.dtype, broadcastShape(x.shape, d.shape), x.exact);
+    },
+  },
+  {
+    ops: ['aten::atan2.out'], accepts: float,
+    emit: (g, x) => {
+      const y = g.weight(x.dtype, broadcastable(g, x.shape), 0.3, undefined);
+      return g.call('aten::atan2.out', [x.id, y.id], x.dtype, broadcastShape(x.shape, y.shape), false);
+    },
+  },
+];
+
+export const OP_TEMPLATES: readonly OpTemplate[] = [...layout, ...elementwise, ...reductions, ...layers, ...spatial, ...integer];
 
 /** The templates whose kernels are all in the portable library. */
 export function availableTemplates(portable: ReadonlySet<string>): OpTemplate[] {
