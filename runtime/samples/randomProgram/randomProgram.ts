@@ -216,8 +216,8 @@ const FLAG_EXTERNAL_OUTPUT = 2;
 
 /**
  * One XNNPACK partition on `x` (float32): a chain of 1–3 nodes from
- * FullyConnected (weights in the payload, the program's named data or the
- * `.ptd`), elementwise Add/Multiply/Subtract/Maximum/Minimum with another
+ * FullyConnected or, on NCHW activations, Conv2d between two StaticTransposes
+ * (weights in the payload, the program's named data or the `.ptd`), elementwise Add/Multiply/Subtract/Maximum/Minimum with another
  * value of the method or a payload constant, Clamp, Abs, Negate, Square.
  */
 function xnnpackPartition(g: GenContext, x: Node, candidates: readonly Node[], parts: ProgramParts): Node {
@@ -249,8 +249,33 @@ function xnnpackPartition(g: GenContext, x: Node, candidates: readonly Node[], p
   let partnerId: number | null = null;
   const count = g.int(1, 3);
   for (let i = 0; i < count; i++) {
-    const kind = g.pick(['FullyConnected', 'Binary', 'Binary', 'Clamp', 'Unary'] as const);
-    if (kind === 'FullyConnected') {
+    const kind = shape.length === 4 && shape[2] >= 2 && shape[3] >= 2 && g.chance(0.5) ? 'Conv2d' : g.pick(['FullyConnected', 'Binary', 'Binary', 'Clamp', 'Unary'] as const);
+    if (kind === 'Conv2d') {
+      // NCHW in and out, NHWC inside, as the XNNPACK partitioner lowers aten.convolution.
+      const [n, c, h, w] = shape;
+      const nhwc = value([n, h, w, c], null, 0);
+      nodes.push({ kind: 'StaticTranspose', inputs: [current], outputs: [nhwc], params: { perm: [0, 2, 3, 1] }, flags: 0 });
+      const cout = g.int(1, 4);
+      const [kh, kw] = [g.int(1, Math.min(3, h)), g.int(1, Math.min(3, w))];
+      const [sh, sw] = [g.int(1, 2), g.int(1, 2)];
+      const [ph, pw] = [g.int(0, Math.floor(kh / 2)), g.int(0, Math.floor(kw / 2))];
+      const filter = constant([cout, kh, kw, c]);
+      const bias = constant([cout]);
+      const [oh, ow] = [Math.floor((h + 2 * ph - kh) / sh) + 1, Math.floor((w + 2 * pw - kw) / sw) + 1];
+      const conv = value([n, oh, ow, cout], null, 0);
+      nodes.push({
+        kind: 'Conv2d', inputs: [nhwc, filter, bias], outputs: [conv], flags: 0,
+        params: {
+          padding_top: ph, padding_right: pw, padding_bottom: ph, padding_left: pw, kernel_height: kh, kernel_width: kw,
+          subsampling_height: sh, subsampling_width: sw, dilation_height: 1, dilation_width: 1,
+          group_input_channels: c, group_output_channels: cout, groups: 1, adjustment_height: 0, adjustment_width: 0,
+        },
+      });
+      shape = [n, cout, oh, ow];
+      const y = value(shape, null, 0);
+      nodes.push({ kind: 'StaticTranspose', inputs: [conv], outputs: [y], params: { perm: [0, 3, 1, 2] }, flags: 0 });
+      current = y;
+    } else if (kind === 'FullyConnected') {
       const out = g.int(1, 6);
       const filter = constant([out, shape[shape.length - 1]]);
       const bias = g.chance(0.5) ? constant([out]) : null;
