@@ -78,6 +78,6 @@ async function main(): Promise<number> {
 }
 
 main().then((code) => { process.exitCode = code; }, (e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  console.error(`verify:engines: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 2;
 });

@@ -2,8 +2,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** Where the pinned ExecuTorch sources are, from the repository root (or its worktree). */
-export const DEFAULT_EXECUTORCH_SOURCES = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'vendor', 'executorch.tar.xz');
+/**
+ * Where the pinned ExecuTorch sources are, as the native build finds them:
+ * `EXECUTORCH_SRC` (a source tree), else `executorch.tar.xz` in
+ * `PTE_EXPLORER_VENDOR` or `../shared/vendor` beside the repository.
+ */
+export const DEFAULT_EXECUTORCH_SOURCES = process.env.EXECUTORCH_SRC ||
+  path.join(process.env.PTE_EXPLORER_VENDOR || path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'vendor'), 'executorch.tar.xz');
 
 const YAML = 'kernels/portable/functions.yaml';
 
