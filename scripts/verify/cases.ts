@@ -24,6 +24,8 @@ export interface VerifyCase {
   calls: RunValue[][] | null;
   /** What a random program exercises (dtype, view-alias, xnnpack, …). */
   features: string[];
+  /** The kernels a random program calls, printed when engines disagree on it. */
+  operators?: string[];
 }
 
 interface FixtureGolden {
@@ -101,7 +103,7 @@ export async function randomCase(dir: string, seed: number, portable: ReadonlySe
     await writePtdFile(ptd, program.ptd);
     dataFiles.push(ptd);
   }
-  return { kind: 'random', name: `random ${seed}`, file, dataFiles, method: 'forward', calls: program.calls, features: program.features };
+  return { kind: 'random', name: `random ${seed}`, file, dataFiles, method: 'forward', calls: program.calls, features: program.features, operators: program.operators };
 }
 
 /** The inputs of a case: its own, else random ones from the method's signature (seeded). */

@@ -19,6 +19,7 @@ export function caseLine(r: CaseResult): string {
   }
   for (const o of r.outcomes) if (o.refused !== null) parts.push(`${o.engine} refused: ${o.refused}`);
   if (r.reference && r.pairs.length === 0) parts.push(`only ${r.reference} ran`);
+  if (r.pairs.some((p) => !p.agree) && r.case.operators) parts.push(`kernels: ${r.case.operators.join(' ')}`);
   return `${head} | ${parts.join(' | ')}`;
 }
 
