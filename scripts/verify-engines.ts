@@ -15,7 +15,8 @@ import { ENGINE_ORDER, engineAvailable, verifyCase } from './verify/runEngines';
  * engine pair and refusals by reason. Exit 1 on any disagreement beyond the
  * per-dtype tolerance (scripts/verify/agreement.ts).
  */
-const USAGE = 'usage: node out/scripts/verify-engines.js [--count N] [--seed S] [--engines executorch,onnx,reference] [--executorch SOURCES] [--fixtures DIR] [--quiet]';
+const USAGE = 'usage: node out/scripts/verify-engines.js [--count N] [--seed S] [--engines executorch,onnx,reference] [--executorch SOURCES] [--fixtures DIR] [--quiet]\n' +
+  '       node out/scripts/verify-engines.js --explain SEED   (random program SEED with every written value as an output, each compared)';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
       executorch: { type: 'string', default: DEFAULT_EXECUTORCH_SOURCES },
       fixtures: { type: 'string', default: path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'real') },
       quiet: { type: 'boolean', default: false },
+      explain: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -51,6 +53,16 @@ async function main(): Promise<number> {
   console.log(`portable kernels: ${portable.size} operators from ${values.executorch}`);
 
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'verify-engines-'));
+  if (values.explain !== undefined) {
+    try {
+      const r = await verifyCase(await randomCase(tmp, Number(values.explain), portable, true), engines);
+      console.log(caseLine(r));
+      for (const p of r.pairs) for (const o of p.outputs) console.log(`  ${p.engine}~${p.reference} ${o.where} ${o.dtype} ${o.agree ? 'agree' : 'DISAGREE'} Δ ${o.maxAbs} ulps ${o.maxUlps}${o.reason ? ` ${o.reason}` : ''}`);
+      return r.pairs.every((p) => p.agree) ? 0 : 1;
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }
   const tally = new Tally();
   const start = Date.now();
   const report = async (c: Parameters<typeof verifyCase>[0]): Promise<void> => {

@@ -93,8 +93,8 @@ function asDType(name: string): DType {
 }
 
 /** Random program `seed`, written as `random-<seed>.pte` (and `.ptd`) into `dir`. */
-export async function randomCase(dir: string, seed: number, portable: ReadonlySet<string>): Promise<VerifyCase> {
-  const program = generateRandomProgram(seed, portable);
+export async function randomCase(dir: string, seed: number, portable: ReadonlySet<string>, exposeAll = false): Promise<VerifyCase> {
+  const program = generateRandomProgram(seed, portable, { exposeAll });
   const file = path.join(dir, `random-${seed}.pte`);
   await fs.writeFile(file, writePte(program.pte));
   const dataFiles: string[] = [];

@@ -39,9 +39,10 @@ const MAX_OPERAND = 1024;
  * or in a `.ptd`, and, by chance, static views aliased through the memory plan,
  * mutable buffers (an accumulator, a KV cache written by `index_put_` or by
  * `cat` + `copy_`) and an XNNPACK partition. The same seed gives the same
- * program and inputs.
+ * program and inputs. `exposeAll` makes every value an instruction writes an
+ * output (to find the first operator engines disagree on).
  */
-export function generateRandomProgram(seed: number, portable: ReadonlySet<string>): RandomProgram {
+export function generateRandomProgram(seed: number, portable: ReadonlySet<string>, options: { exposeAll?: boolean } = {}): RandomProgram {
   const parts = new ProgramParts();
   const b = new MethodBuilder('forward', parts);
   const g = new GenContext(seed, b, portable);
@@ -106,9 +107,11 @@ export function generateRandomProgram(seed: number, portable: ReadonlySet<string
   }
 
   // Outputs: the last value and perhaps another one; never a view, an input or a stored tensor (the exporter copies those).
-  const outputs = [last];
+  let outputs = [last];
   const others = g.nodes.filter((n) => n.written && n.viewOf === undefined && n !== last);
   if (others.length > 0 && g.chance(0.4)) outputs.push(g.pick(others));
+  // To find the first operator engines disagree on: every value an instruction wrote is an output (same program otherwise).
+  if (options.exposeAll) outputs = g.nodes.filter((n) => n.written && n.viewOf === undefined);
   for (const o of outputs) {
     const out = o.written && o.viewOf === undefined ? o : g.call('aten::clone.out', [o.id, b.none()], o.dtype, o.shape, o.exact);
     b.output(out.id);
