@@ -1,7 +1,8 @@
 import { EngineName } from '../../runtime/exec/engine';
 import { openProgram } from '../../runtime/exec/program/openProgram';
 import { SharedData } from '../../runtime/exec/program/sharedData';
-import { chooseMethod, ENGINES, loadMethod } from '../../runtime/exec/runner';
+import * as runner from '../../runtime/exec/runner';
+import { chooseMethod, loadMethod } from '../../runtime/exec/runner';
 import { RunValue } from '../../runtime/exec/values';
 import { compareCall, OutputAgreement } from './agreement';
 import { caseInputs, VerifyCase } from './cases';
@@ -9,9 +10,17 @@ import { caseInputs, VerifyCase } from './cases';
 /** Engines in the order the reference is chosen: ExecuTorch's own runtime first. */
 export const ENGINE_ORDER = ['executorch', 'onnx', 'reference'] as const;
 
-/** Whether this build has `name` (the native `executorch` engine needs its addon). */
+type EngineStatus = (engine: string) => { available: boolean };
+
+/**
+ * Whether `name` can run here: `engineStatus` where the runner has the native
+ * engine (the `executorch` addon may be missing or fail to load), else the
+ * engines the runner lists.
+ */
 export function engineAvailable(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(ENGINES, name);
+  if (!(ENGINE_ORDER as readonly string[]).includes(name)) return false;
+  const status = (runner as unknown as { engineStatus?: EngineStatus }).engineStatus;
+  return status ? status(name).available : Object.prototype.hasOwnProperty.call(runner.ENGINES, name);
 }
 
 export interface EngineOutcome {
