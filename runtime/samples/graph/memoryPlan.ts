@@ -18,27 +18,23 @@ interface Interval {
  * touches it to the one that last does (inputs from the start, outputs to the
  * end); the largest tensors are placed first, each at the lowest aligned
  * offset that does not overlap a placed tensor whose lifetime overlaps its
- * own. Sets `allocation` on every planned tensor and returns the arena size.
- * Mutable buffers (state carried across calls) live for the whole method.
- * Aliases (static views, view → base) are not placed: a use of the view
- * extends its base's lifetime, and the view gets the base's allocation.
+ * own. Aliases (elided views) share their base's storage: their uses extend
+ * the base's lifetime and they get its allocation. Sets `allocation` on
+ * every planned tensor and returns the arena size.
  */
-export function planMemory(values: Value[], instructions: readonly Instruction[], inputs: readonly number[], outputs: readonly number[], aliases: ReadonlyMap<number, number> = new Map()): number {
+export function planMemory(
+  values: Value[], instructions: readonly Instruction[], inputs: readonly number[], outputs: readonly number[],
+  aliases: ReadonlyMap<number, number> = new Map(),
+): number {
   const intervals = new Map<number, Interval>();
-  const isPlanned = (v: Value | undefined): v is Extract<Value, { kind: 'tensor' }> =>
-    v?.kind === 'tensor' && (v.tensor.kind === 'planned' || v.tensor.kind === 'mutableWithInitialValue');
-  const touch = (valueIndex: number, at: number): void => {
-    const base = aliases.get(valueIndex);
-    if (base !== undefined) {
-      touch(base, at);
-      return;
-    }
+  const touch = (index: number, at: number): void => {
+    const valueIndex = aliases.get(index) ?? index;
     const v = values[valueIndex];
     if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList') {
       for (const item of v.items) if (item >= 0) touch(item, at);
       return;
     }
-    if (!isPlanned(v)) return;
+    if (v?.kind !== 'tensor' || (v.tensor.kind !== 'planned' && v.tensor.kind !== 'mutableWithInitialValue')) return;
     const known = intervals.get(valueIndex);
     if (known) {
       known.first = Math.min(known.first, at);
@@ -49,19 +45,20 @@ export function planMemory(values: Value[], instructions: readonly Instruction[]
     intervals.set(valueIndex, { tensor: v.tensor, valueIndex, size, first: at, last: at, offset: 0 });
   };
   for (const id of inputs) touch(id, -1);
+  // Mutable buffers (planned, with an initial value) carry state from one call to the next: they live for the whole method.
+  values.forEach((v, i) => {
+    if (v.kind === 'tensor' && v.tensor.kind === 'mutableWithInitialValue') {
+      touch(i, -1);
+      touch(i, instructions.length);
+    }
+  });
   instructions.forEach((ins, at) => {
     if (ins.kind === 'kernel' || ins.kind === 'delegate') for (const id of ins.args) touch(id, at);
   });
   for (const id of outputs) touch(id, instructions.length);
-  // Planned tensors no instruction uses still get their own place; mutable buffers span the whole method.
+  // Planned tensors no instruction uses still get their own place.
   values.forEach((v, i) => {
-    if (!isPlanned(v) || aliases.has(i)) return;
-    if (v.tensor.kind === 'mutableWithInitialValue') {
-      touch(i, -1);
-      touch(i, instructions.length);
-    } else if (!intervals.has(i)) {
-      touch(i, instructions.length);
-    }
+    if (v.kind === 'tensor' && v.tensor.kind === 'planned' && !intervals.has(aliases.get(i) ?? i)) touch(i, instructions.length);
   });
 
   const order = [...intervals.values()].sort((a, b) => b.size - a.size || a.first - b.first || a.valueIndex - b.valueIndex);
@@ -81,10 +78,9 @@ export function planMemory(values: Value[], instructions: readonly Instruction[]
     arena = Math.max(arena, offset + item.size);
     item.tensor.allocation = { memoryId: 1, offset };
   }
-  for (const [view, base] of aliases) {
-    const v = values[view];
-    const b = values[base];
-    if (v?.kind === 'tensor' && b?.kind === 'tensor') v.tensor.allocation = b.tensor.allocation;
+  for (const [alias, base] of aliases) {
+    const [a, b] = [values[alias], values[base]];
+    if (a.kind === 'tensor' && b.kind === 'tensor') a.tensor.allocation = b.tensor.allocation && { ...b.tensor.allocation };
   }
   return arena;
 }

@@ -12,12 +12,7 @@ export type TensorPlacement =
   /** Bytes in the program's constant segment. */
   | { kind: 'constant'; bytes: Uint8Array }
   /** Memory-planned state carried across calls (a mutable buffer), initialised from the mutable data segment. */
-  | { kind: 'mutable'; bytes: Uint8Array }
-  /**
-   * A static view the exporter elides: planned at the same mem_id and offset
-   * as `base` (a planned tensor), written by no instruction.
-   */
-  | { kind: 'alias'; base: number };
+  | { kind: 'mutable'; bytes: Uint8Array };
 
 /**
  * Builds one method the way the exporter emits it: a value table, one chain
@@ -33,7 +28,7 @@ export class MethodBuilder {
   private readonly delegates: Delegate[] = [];
   private readonly inputs: number[] = [];
   private readonly outputs: number[] = [];
-  /** View value → its base, for `alias` placements. */
+  /** Planned views the exporter turned into aliases: value index → the value whose storage they share. */
   private readonly aliases = new Map<number, number>();
 
   constructor(readonly name: string, readonly parts: ProgramParts) {}
@@ -56,19 +51,33 @@ export class MethodBuilder {
       location: external ? 'external' : 'segment',
       mutableDataSegmentsIdx: 0,
       device: { type: 'cpu', index: 0 },
-      kind: placement.kind === 'mutable' ? 'mutableWithInitialValue' : placement.kind === 'alias' ? 'planned' : placement.kind,
+      kind: placement.kind === 'mutable' ? 'mutableWithInitialValue' : placement.kind,
       nbytes: tensorByteSize(scalarType, sizes),
       data: null,
     };
-    const id = this.push({ kind: 'tensor', tensor });
-    if (placement.kind === 'alias') this.aliases.set(id, this.aliases.get(placement.base) ?? placement.base);
-    return id;
+    return this.push({ kind: 'tensor', tensor });
   }
 
   /** A planned tensor that the caller supplies: appended to the method's inputs. */
   input(scalarType: number, sizes: readonly number[]): number {
     const id = this.tensor(scalarType, sizes);
     this.inputs.push(id);
+    return id;
+  }
+
+  /**
+   * A static view of planned tensor `base` with other sizes, as the exporter
+   * leaves it when it elides a `view_copy` (ReplaceViewCopyWithViewPass,
+   * then `_emit_view`): a tensor value with the base's storage and no
+   * instruction writing it.
+   */
+  alias(base: number, sizes: readonly number[]): number {
+    const root = this.aliases.get(base) ?? base;
+    const t = this.tensorAt(root);
+    if (t.kind !== 'planned') throw new Error(`${this.name}: value ${base} is not planned memory; only planned tensors are aliased`);
+    const id = this.tensor(t.scalarType, sizes);
+    if (this.tensorAt(id).nbytes !== t.nbytes) throw new Error(`${this.name}: a view of [${t.sizes}] as [${sizes}] changes the byte size`);
+    this.aliases.set(id, root);
     return id;
   }
 

@@ -169,7 +169,7 @@ function staticView(g: GenContext, x: Node): Node {
   let base = x;
   if (!base.written || base.viewOf !== undefined) base = g.call('aten::clone.out', [x.id, g.b.none()], x.dtype, x.shape, x.exact);
   const shape = reshapeOf(g, numel(base.shape));
-  const id = g.b.tensor(dtypeCode(base.dtype), shape, { kind: 'alias', base: base.id });
+  const id = g.b.alias(base.id, shape);
   const view = g.node(id, base.dtype, shape, base.exact, false);
   view.viewOf = base.id;
   return view;
