@@ -232,10 +232,13 @@ function xnnpackPartition(g: GenContext, x: Node, candidates: readonly Node[], p
     values.push({ idOut: values.length, datatype: 'fp32', dims: [...dims], externalId, flags, constantIndex, quantization: null });
     return values.length - 1;
   };
-  const constant = (dims: number[]): number => {
+  // Weights XNNPACK packs at load (FullyConnected, Conv2d) may sit in the payload, as older exporters left them;
+  // operands XNNPACK reads at run time (elementwise) are named data, as exporters write them: ExecuTorch frees the
+  // payload after init, so an elementwise operand there is read after free (random program 164, heap-dependent garbage).
+  const constant = (dims: number[], packed = true): number => {
     const bytes = bytesOf('float32', dims, g.values('float32', numel(dims)));
     const where = g.pick(['payload', 'named', 'ptd'] as const);
-    if (where === 'payload') {
+    if (where === 'payload' && packed) {
       constants.push({ source: 'payload', bytes });
     } else {
       const key = namedKeyFor(bytes);
@@ -293,7 +296,7 @@ function xnnpackPartition(g: GenContext, x: Node, candidates: readonly Node[], p
         externalInputs.push(partner);
         other = partnerId;
       } else {
-        other = constant(shape.map((d) => (g.chance(0.3) ? 1 : d)));
+        other = constant(shape.map((d) => (g.chance(0.3) ? 1 : d)), false);
       }
       const y = value(shape, null, 0);
       const op = g.pick(['Add', 'Multiply', 'Subtract', 'Maximum', 'Minimum']);
