@@ -488,7 +488,14 @@ const CASES: OpCase[] = [
   },
   single('aten::transpose_copy.int_out', 'dims 0, -1', (c) => [c.b.call('aten::transpose_copy.int_out', [c.t('float32', [2, 3, 4]), c.b.int(0), c.b.int(-1), c.o('float32')])[0]]),
   single('aten::t_copy.out', '2-D', (c) => [c.b.call('aten::t_copy.out', [c.t('float32', [2, 5]), c.o('float32')])[0]]),
-  single('aten::expand_copy.out', 'new dim and -1', (c) => [c.b.call('aten::expand_copy.out', [c.t('float32', [3, 1]), c.b.intList([2, -1, 4]), c.b.bool(false), c.o('float32')])[0]]),
+  {
+    op: 'aten::expand_copy.out',
+    variants: [
+      v('new dim and -1', (c) => [c.b.call('aten::expand_copy.out', [c.t('float32', [3, 1]), c.b.intList([2, -1, 4]), c.b.bool(false), c.o('float32')])[0]]),
+      // onnxruntime has no bfloat16 Expand kernel (found by verify:engines, random program 454).
+      v('bfloat16', (c) => [c.b.call('aten::expand_copy.out', [c.t('bfloat16', [3, 1]), c.b.intList([2, 3, 4]), c.b.bool(false), c.o('bfloat16')])[0]]),
+    ],
+  },
   {
     op: 'aten::cat.out',
     variants: [
@@ -543,7 +550,14 @@ const CASES: OpCase[] = [
       v('flattened', (c) => [c.b.call('aten::roll.out', [c.t('float32', [3, 4]), c.b.intList([5]), c.b.intList([]), c.o('float32')])[0]]),
     ],
   },
-  single('aten::repeat.out', 'with a new dim', (c) => [c.b.call('aten::repeat.out', [c.t('float32', [2, 3]), c.b.intList([2, 1, 3]), c.o('float32')])[0]]),
+  {
+    op: 'aten::repeat.out',
+    variants: [
+      v('with a new dim', (c) => [c.b.call('aten::repeat.out', [c.t('float32', [2, 3]), c.b.intList([2, 1, 3]), c.o('float32')])[0]]),
+      // onnxruntime has no bfloat16 Tile kernel (found by verify:engines, random program 607).
+      v('bfloat16', (c) => [c.b.call('aten::repeat.out', [c.t('bfloat16', [2, 3]), c.b.intList([2, 2]), c.o('bfloat16')])[0]]),
+    ],
+  },
   single('aten::tril.out', 'diagonal -1', (c) => [c.b.call('aten::tril.out', [c.t('float32', [2, 4, 5]), c.b.int(-1), c.o('float32')])[0]]),
   single('aten::triu.out', 'diagonal 1 int64', (c) => [c.b.call('aten::triu.out', [c.t('int64', [4, 3]), c.b.int(1), c.o('int64')])[0]]),
   {

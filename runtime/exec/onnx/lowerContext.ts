@@ -81,7 +81,16 @@ export class LowerContext {
 
   expand(t: SymTensor, shape: readonly number[]): SymTensor {
     if (shape.length === t.shape.length && shape.every((d, i) => d === t.shape[i])) return t;
-    return sym(this.g.op('Expand', [t.name, this.g.i64(shape)]), t.dtype, shape);
+    return this.copying(t, (x) => sym(this.g.op('Expand', [x.name, this.g.i64(shape)]), x.dtype, shape));
+  }
+
+  /**
+   * A data-movement op whose onnxruntime CPU kernel has no bfloat16 version
+   * (Expand, Tile): bfloat16 goes through float32 and back, which is exact.
+   */
+  copying(t: SymTensor, op: (x: SymTensor) => SymTensor): SymTensor {
+    if (t.dtype !== 'bfloat16') return op(t);
+    return this.cast(op(this.cast(t, 'float32')), 'bfloat16');
   }
 
   slice(t: SymTensor, axis: number, start: number, end: number, step = 1): SymTensor {

@@ -30,11 +30,11 @@ export function planMemory(
   const touch = (index: number, at: number): void => {
     const valueIndex = aliases.get(index) ?? index;
     const v = values[valueIndex];
-    if (v?.kind === 'tensorList') {
-      for (const item of v.items) touch(item, at);
+    if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList') {
+      for (const item of v.items) if (item >= 0) touch(item, at);
       return;
     }
-    if (v?.kind !== 'tensor' || v.tensor.kind !== 'planned') return;
+    if (v?.kind !== 'tensor' || (v.tensor.kind !== 'planned' && v.tensor.kind !== 'mutableWithInitialValue')) return;
     const known = intervals.get(valueIndex);
     if (known) {
       known.first = Math.min(known.first, at);
@@ -45,6 +45,13 @@ export function planMemory(
     intervals.set(valueIndex, { tensor: v.tensor, valueIndex, size, first: at, last: at, offset: 0 });
   };
   for (const id of inputs) touch(id, -1);
+  // Mutable buffers (planned, with an initial value) carry state from one call to the next: they live for the whole method.
+  values.forEach((v, i) => {
+    if (v.kind === 'tensor' && v.tensor.kind === 'mutableWithInitialValue') {
+      touch(i, -1);
+      touch(i, instructions.length);
+    }
+  });
   instructions.forEach((ins, at) => {
     if (ins.kind === 'kernel' || ins.kind === 'delegate') for (const id of ins.args) touch(id, at);
   });

@@ -10,7 +10,9 @@ export type TensorPlacement =
   /** Bytes from a `.ptd` by fully qualified name. */
   | { kind: 'external'; fullyQualifiedName: string }
   /** Bytes in the program's constant segment. */
-  | { kind: 'constant'; bytes: Uint8Array };
+  | { kind: 'constant'; bytes: Uint8Array }
+  /** Memory-planned state carried across calls (a mutable buffer), initialised from the mutable data segment. */
+  | { kind: 'mutable'; bytes: Uint8Array };
 
 /**
  * Builds one method the way the exporter emits it: a value table, one chain
@@ -33,6 +35,7 @@ export class MethodBuilder {
 
   tensor(scalarType: number, sizes: readonly number[], placement: TensorPlacement = { kind: 'planned' }): number {
     const external = placement.kind === 'external';
+    const dataBufferIdx = placement.kind === 'constant' ? this.parts.addConstant(placement.bytes) : placement.kind === 'mutable' ? this.parts.addMutable(placement.bytes) : 0;
     const tensor: TensorValue = {
       scalarType,
       dtype: dtypeName(scalarType),
@@ -41,14 +44,14 @@ export class MethodBuilder {
       storageOffset: 0,
       requiresGrad: false,
       shapeDynamism: 'static',
-      dataBufferIdx: placement.kind === 'constant' ? this.parts.addConstant(placement.bytes) : 0,
+      dataBufferIdx,
       allocation: null,
       layout: 0,
       fullyQualifiedName: external ? placement.fullyQualifiedName : null,
       location: external ? 'external' : 'segment',
       mutableDataSegmentsIdx: 0,
       device: { type: 'cpu', index: 0 },
-      kind: placement.kind,
+      kind: placement.kind === 'mutable' ? 'mutableWithInitialValue' : placement.kind,
       nbytes: tensorByteSize(scalarType, sizes),
       data: null,
     };
@@ -94,6 +97,10 @@ export class MethodBuilder {
     return this.push({ kind: 'double', value });
   }
 
+  string(value: string): number {
+    return this.push({ kind: 'string', value });
+  }
+
   none(): number {
     return this.push({ kind: 'null' });
   }
@@ -106,6 +113,11 @@ export class MethodBuilder {
 
   tensorList(items: readonly number[]): number {
     return this.push({ kind: 'tensorList', items: [...items] });
+  }
+
+  /** A `Tensor?[]`: value indices, `null` for None (stored as -1). */
+  optionalTensorList(items: readonly (number | null)[]): number {
+    return this.push({ kind: 'optionalTensorList', items: items.map((i) => i ?? -1) });
   }
 
   tensorAt(valueIndex: number): TensorValue {

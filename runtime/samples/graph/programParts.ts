@@ -7,11 +7,19 @@ export class ProgramParts {
   readonly constants: Uint8Array[] = [new Uint8Array(0)];
   readonly delegateBlobs: Uint8Array[] = [];
   readonly namedData: { key: string; bytes: Uint8Array }[] = [];
+  /** Initial values of mutable buffers (index = `data_buffer_idx` into the mutable data segment, entry 0 unused). */
+  readonly mutableData: Uint8Array[] = [new Uint8Array(0)];
 
   /** Stores constant bytes and returns their `data_buffer_idx`. */
   addConstant(bytes: Uint8Array): number {
     this.constants.push(bytes);
     return this.constants.length - 1;
+  }
+
+  /** Stores a mutable buffer's initial value and returns its `data_buffer_idx`. */
+  addMutable(bytes: Uint8Array): number {
+    this.mutableData.push(bytes);
+    return this.mutableData.length - 1;
   }
 
   /** Stores a delegate payload and returns its index among the segment blobs. */

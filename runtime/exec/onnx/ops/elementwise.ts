@@ -131,10 +131,14 @@ function fmod(a: A, c: LowerContext): void {
   c.out(a, 'out', c.elementwise('Mod', [x, y], shape, x.dtype, { fmod: 1 }));
 }
 
-/** Python remainder (sign of the divisor). */
+/**
+ * ExecuTorch's portable remainder: Python's (sign of the divisor) on floats,
+ * C's `%` (sign of the dividend) on integers, as its `remainder_override` does
+ * (PyTorch eager gives the divisor's sign for both).
+ */
 function remainder(a: A, c: LowerContext): void {
   const { x, y, shape } = binaryOperands(a, c, 'other', 'self', modCompute);
-  if (!isFloating(x.dtype)) return c.out(a, 'out', c.elementwise('Mod', [x, y], shape, x.dtype, { fmod: 0 }));
+  if (!isFloating(x.dtype)) return c.out(a, 'out', c.elementwise('Mod', [x, y], shape, x.dtype, { fmod: 1 }));
   const r = c.elementwise('Mod', [x, y], shape, x.dtype, { fmod: 1 });
   const zero = c.scalar(x.dtype, 0);
   const nonzero = c.elementwise('Not', [c.elementwise('Equal', [r, zero], shape, 'bool')], shape, 'bool');

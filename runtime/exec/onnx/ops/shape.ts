@@ -256,7 +256,7 @@ export const shapeLowerings: LoweringTable = {
     if (repeats.length < self.shape.length) a.fail(`repeats ${formatShape(repeats)} has fewer entries than self has dimensions`);
     const padded = c.reshape(self, [...new Array<number>(repeats.length - self.shape.length).fill(1), ...self.shape]);
     const shape = padded.shape.map((d, i) => d * repeats[i]);
-    c.out(a, 'out', sym(c.g.op('Tile', [padded.name, c.g.i64(repeats)]), self.dtype, shape));
+    c.out(a, 'out', c.copying(padded, (x) => sym(c.g.op('Tile', [x.name, c.g.i64(repeats)]), x.dtype, shape)));
   },
   'aten::tril.out': triangle(false),
   'aten::triu.out': triangle(true),

@@ -64,6 +64,15 @@ function binary(make: (a: A) => (x: number, y: number) => number, otherName = 'o
   };
 }
 
+/**
+ * ExecuTorch's portable remainder: Python's (sign of the divisor) on floats,
+ * but C's `%` (sign of the dividend) on integers (`utils::remainder_override`),
+ * unlike PyTorch eager; programs run on devices get the latter.
+ */
+function remainderOf(a: A): (x: number, y: number) => number {
+  return isFloating(a.outDtype('out')) ? pythonMod : (x, y) => x % y;
+}
+
 function divide(mode: string | null, x: number, y: number): number {
   const q = x / y;
   if (mode === 'trunc') return Math.trunc(q);
@@ -124,8 +133,8 @@ export const elementwiseKernels: RefKernelTable = {
   'aten::floor_divide.out': binary(() => (x, y) => Math.floor(x / y), 'other', true),
   'aten::fmod.Tensor_out': binary(() => (x, y) => x % y, 'other', true),
   'aten::fmod.Scalar_out': binary(() => (x, y) => x % y, 'other', true),
-  'aten::remainder.Tensor_out': binary(() => pythonMod, 'other', true),
-  'aten::remainder.Scalar_out': binary(() => pythonMod, 'other', true),
+  'aten::remainder.Tensor_out': binary(remainderOf, 'other', true),
+  'aten::remainder.Scalar_out': binary(remainderOf, 'other', true),
   'aten::atan2.out': binary(() => Math.atan2),
   'aten::maximum.out': binary(() => (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.max(x, y))),
   'aten::minimum.out': binary(() => (x, y) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : Math.min(x, y))),
