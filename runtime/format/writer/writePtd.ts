@@ -2,7 +2,7 @@ import { checkComplete, countChunk } from './blobChunks';
 import { WriteInputError } from './inputError';
 import { entryPath, planPtd } from './ptdPlan';
 import { PtdEntryInput, PtdWriteOptions, PteBlob, WriteControl } from './types';
-import { writeLayoutFile } from './writeLayoutFile';
+import { FileLayout, writeLayoutFile } from './writeLayoutFile';
 
 /**
  * Writes a small `.ptd` in memory. Entries are given as `bytes`, or as
@@ -43,11 +43,16 @@ export function writePtdBytes(entries: PtdEntryInput[], options?: PtdWriteOption
  * bytes; otherwise the partial file is removed and a WriteInputError raised.
  */
 export async function writePtdFile(path: string, entries: PtdEntryInput[], options?: PtdWriteOptions, control?: WriteControl): Promise<{ size: number }> {
+  return writeLayoutFile(path, ptdFileLayout(entries, options), control);
+}
+
+/** The layout `writePtdFile` writes, for callers that write several files under one progress. */
+export function ptdFileLayout(entries: PtdEntryInput[], options?: PtdWriteOptions): FileLayout {
   const plan = planPtd(entries, options);
   const blobs = plan.segments.map((segment) => {
     const entry = entries[segment.entryIndex];
     const blob: PteBlob = entry.bytes ?? { size: entry.size, chunks: entry.chunks! };
     return { fileOffset: plan.segmentBaseOffset + segment.offset, blob, path: entryPath(entries, segment.entryIndex) };
   });
-  return writeLayoutFile(path, { prefix: plan.prefix, blobs, fileSize: plan.fileSize }, control);
+  return { prefix: plan.prefix, blobs, fileSize: plan.fileSize };
 }

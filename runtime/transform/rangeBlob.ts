@@ -1,0 +1,29 @@
+import { ByteSource } from '../format/byteSource';
+import { StreamedBlob } from '../format/writer/types';
+
+/** Bytes read and written per step when streaming. */
+export const PIECE_BYTES = 16 << 20;
+
+/**
+ * `length` bytes at `offset` of `source` as a streamed blob, read in 16 MiB
+ * pieces into one reused buffer (the writer is done with a piece before it
+ * asks for the next), so copying gigabytes holds 16 MiB.
+ */
+export function rangeBlob(source: ByteSource, offset: number, length: number): StreamedBlob {
+  return {
+    size: length,
+    chunks: async function* () {
+      const buffer = new Uint8Array(Math.min(PIECE_BYTES, length));
+      for (let at = 0; at < length; at += PIECE_BYTES) {
+        const n = Math.min(PIECE_BYTES, length - at);
+        if (source.readInto) {
+          const piece = buffer.subarray(0, n);
+          await source.readInto(offset + at, piece);
+          yield piece;
+        } else {
+          yield await source.read(offset + at, n);
+        }
+      }
+    },
+  };
+}
