@@ -81,7 +81,7 @@ export async function mergeProgram(input: string, dataPaths: readonly string[], 
       const taken = new Set([...slotOfKey.values()].filter((s) => s.mutable === mutable).map((s) => s.idx));
       const wanted = tensor.dataBufferIdx;
       let idx: number;
-      if (wanted > 0 && wanted < table.length && blobSize(table[wanted]) === 0 && !taken.has(wanted) && (mutable || !keptSlots.has(wanted))) {
+      if (wanted > 0 && wanted < table.length && !taken.has(wanted) && (mutable ? blobSize(table[wanted]) === 0 : !keptSlots.has(wanted))) {
         idx = wanted;
         table[idx] = blob;
       } else {

@@ -45,9 +45,12 @@ export async function programBlobs(program: Program): Promise<PteWriteInput & { 
   } else if (program.constantStorage === 'segment') {
     constantSlots = subsegmentSlots(program, program.constantSegment!, 'constant_segment');
   }
+  // Slots no tensor uses are left empty: their extent cannot be told from offsets shared with the next slot.
+  const used = new Set<number>();
+  for (const m of program.methods) for (const v of m.values) if (v.kind === 'tensor' && v.tensor.kind === 'constant') used.add(v.tensor.dataBufferIdx);
   const constants: PteBlob[] = [];
-  for (const slot of constantSlots) {
-    if (!slot || slot.length === 0) constants.push(new Uint8Array(0));
+  for (const [i, slot] of constantSlots.entries()) {
+    if (!slot || slot.length === 0 || !used.has(i)) constants.push(new Uint8Array(0));
     // Legacy inline constants live in the flatbuffer, so they are small and needed whole.
     else if (program.constantStorage === 'buffer') constants.push((await source.read(slot.offset, slot.length)).slice());
     else constants.push(rangeBlob(source, slot.offset, slot.length));
