@@ -10,6 +10,7 @@ import { goToBackingTensor } from './goToBackingTensor';
 import { linkDataFiles } from './linkDataFiles';
 import { LinkManager } from './links';
 import { RunMethodCommand } from './run/runMethodCommand';
+import { registerTransforms } from './transform/registerTransforms';
 import { ExplorerTree } from './treeView';
 
 /** What activation returns; the integration tests reach the extension's state through it. */
@@ -61,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
   context.subscriptions.push(run, vscode.commands.registerCommand('pteExplorer.runMethod', (a?: unknown, options?: unknown) => run.run(a, options)));
   const compare = new CompareController(context.extensionUri, registry, links, log);
   context.subscriptions.push(...compare.register());
+  context.subscriptions.push(...registerTransforms(registry, links));
 
   context.subscriptions.push(
     vscode.commands.registerCommand('pteExplorer.reveal', (uri: string, target: unknown) =>
