@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { withFile } from '../format/byteSource';
-import { decodeDelegatePayloads } from '../format/delegatePayloads';
+import { decodeDelegatePayloads, DelegatePayload } from '../format/delegatePayloads';
 import { FormatError } from '../format/errors';
 import { decodePte } from '../format/pte/decodePte';
 import { Method, Program, TensorValue } from '../format/pte/model';
-import { PtdEntryInput, PteBlob, StreamedBlob } from '../format/writer/types';
+import { PtdEntryInput, PteBlob, PteWriteInput, StreamedBlob } from '../format/writer/types';
 import { ptdFileLayout } from '../format/writer/writePtd';
 import { planPte } from '../format/writer/writePte';
 import { TransformControl } from './control';
@@ -15,6 +15,7 @@ import { programBlobs, SlotRange } from './programBlobs';
 import { rangeBlob } from './rangeBlob';
 import { TransformError } from './transformError';
 import { writeOutputs } from './writeOutputs';
+import { externalizeXnnpackConstants } from './xnnpackConstants';
 
 export interface SplitOptions extends TransformControl {
   /** Folder for the two outputs; created if needed. */
@@ -52,7 +53,9 @@ interface ConstantKey {
  * Moves the weights out of a program: every constant tensor of at least
  * `minBytes` becomes an EXTERNAL tensor keyed by its fully-qualified name
  * (or a generated key, see `generatedKey`), and every named data blob of at
- * least `minBytes` (XNNPACK's weights) moves under its key, into one `.ptd`
+ * least `minBytes` (XNNPACK's weights) moves under its key — weights still
+ * inside an XNNPACK payload move as named data keyed by their SHA-256, as
+ * the exporter has stored them since 2025-03 — into one `.ptd`
  * in the current FlatTensor layout. Everything else — methods, values,
  * instructions, delegates and their payloads, compile specs, alignment — is
  * written again as it was. Bytes are streamed from the input; the outputs
@@ -69,9 +72,11 @@ export async function splitProgram(input: string, options: SplitOptions): Promis
 
   return withFile(input, async (source) => {
     const program = await decodePte(source);
-    const payloadError = (await decodeDelegatePayloads(program)).find((p) => p.status === 'error');
+    const payloads = await decodeDelegatePayloads(program);
+    const payloadError = payloads.find((p) => p.status === 'error');
     if (payloadError?.status === 'error') throw payloadError.error;
     const write = await programBlobs(program);
+    const payloadBlobs = await externalizePayloads(program, payloads, write, minBytes);
 
     const constantKeys = chooseConstantKeys(program, write.constantSlots, minBytes);
     const entries: PtdEntryInput[] = [];
@@ -97,6 +102,13 @@ export async function splitProgram(input: string, options: SplitOptions): Promis
       entries.push({ key: n.key, layout: null, size, chunks: (n.bytes as StreamedBlob).chunks });
       moved.push({ key: n.key, bytes: size, kind: 'namedData' });
     }
+    const movedKeys = new Set(entries.map((e) => e.key));
+    for (const b of payloadBlobs) {
+      if (movedKeys.has(b.key)) continue;
+      movedKeys.add(b.key);
+      entries.push({ key: b.key, layout: null, size: b.bytes.length, bytes: b.bytes });
+      moved.push({ key: b.key, bytes: b.bytes.length, kind: 'namedData' });
+    }
     if (entries.length === 0) {
       throw new TransformError(`${input}: nothing to split: no constant tensor or named data of at least ${minBytes} bytes stays in the program`);
     }
@@ -118,6 +130,33 @@ export async function splitProgram(input: string, options: SplitOptions): Promis
       keptNamedData: keptNamed.length,
     };
   });
+}
+
+/**
+ * XNNPACK payloads that still carry their weights are rewritten to refer to
+ * them by key (`write.delegateBlobs` gets the new payloads); returns the
+ * blobs for the data file. The payloads were read whole to decode them.
+ */
+async function externalizePayloads(program: Program, payloads: DelegatePayload[], write: PteWriteInput, minBytes: number): Promise<{ key: string; bytes: Uint8Array }[]> {
+  const blobs: { key: string; bytes: Uint8Array }[] = [];
+  const done = new Set<number>();
+  for (const p of payloads) {
+    if (p.status !== 'xnnpack' || !p.delegate.data || !p.graph.constants.some((c) => c.source === 'payload' || c.source === 'legacyBuffer')) continue;
+    const bytes = await program.source.read(p.delegate.data.offset, p.delegate.data.length);
+    const rewritten = externalizeXnnpackConstants(bytes, p.graph, minBytes);
+    if (!rewritten) continue;
+    const method = write.methods[p.methodIndex];
+    const delegate = method.delegates[p.delegateIndex];
+    if (delegate.location === 'segment') {
+      if (done.has(delegate.index)) continue;
+      done.add(delegate.index);
+      write.delegateBlobs[delegate.index] = rewritten.payload;
+    } else {
+      write.inlineDelegateBlobs![delegate.index] = rewritten.payload;
+    }
+    blobs.push(...rewritten.blobs);
+  }
+  return blobs;
 }
 
 /**

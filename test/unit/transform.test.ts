@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,7 +9,11 @@ import { decodeDelegatePayloads, delegateReferences } from '../../runtime/format
 import { FormatError } from '../../runtime/format/errors';
 import { decodePtd } from '../../runtime/format/ptd/decodePtd';
 import { decodePte } from '../../runtime/format/pte/decodePte';
+import { programWriteInput } from '../../runtime/format/writer/fromDecoded';
 import { writePtdBytes } from '../../runtime/format/writer/writePtd';
+import { writePte } from '../../runtime/format/writer/writePte';
+import { writeXnnpackPayload } from '../../runtime/format/writer/writeXnnpack';
+import { decodeXnnpackPayload } from '../../runtime/format/xnnpack/decodeXnnpack';
 import { linkProgram } from '../../runtime/link/linkProgram';
 import { writeLinearSample } from '../../runtime/samples/linear/linearSample';
 import { PRESETS } from '../../runtime/samples/transformer/config';
@@ -101,6 +106,38 @@ describe('split, merge and convert', function () {
     // The rest use Cadence operators, which no engine here has (golden.json marks them not runnable on a plain CPU).
     const cadence = ['et-2025-12-conv2d-quantized.pte', 'et-2026-02-conv2d-layer0.pte', 'et-2026-02-conv2d-layer5.pte'];
     assert.deepEqual([...ranOn].filter((r) => r.endsWith(' on onnx')).map((r) => r.replace(/ on onnx$/, '')), WITH_DATA.filter((n) => !cadence.includes(n)));
+  });
+
+  it('XNNPACK weights still inside the payload (2024 exports) move as named data keyed by SHA-256, as the exporter stores them since 2025-03', async () => {
+    for (const [name, container] of [['djl-spike-lin129.pte', 'XH00'], ['djl-spike-conv.pte', 'XH00'], ['enr-quantized.pte', 'bare']] as const) {
+      // The real program with its named weights put back inside its payload: what an older exporter wrote.
+      const input = await withFile(realFixture(name), async (s) => programWriteInput(await decodePte(s)));
+      const named = new Map(input.namedData.map((n) => [n.key, n.bytes]));
+      input.delegateBlobs = input.delegateBlobs.map((blob) => {
+        const graph = decodeXnnpackPayload(blob, name, 0);
+        const constants = graph.constants.map((c) => (c.source === 'namedKey'
+          ? { source: container === 'bare' ? 'legacyBuffer' as const : 'payload' as const, bytes: named.get(c.namedKey!)! }
+          : c));
+        return writeXnnpackPayload({ ...graph, container, constants });
+      });
+      input.namedData = [];
+      const dir = path.join(root, 'inline', name);
+      fs.mkdirSync(dir, { recursive: true });
+      const inline = path.join(dir, 'inline.pte');
+      fs.writeFileSync(inline, writePte(input));
+      const before = (await withFile(inline, async (s) => decodeDelegatePayloads(await decodePte(s)))).flatMap((p) => (p.status === 'xnnpack' ? p.graph.constants.map((c) => c.source) : []));
+      assert.ok(before.every((c) => c !== 'namedKey') && before.some((c) => c === (container === 'bare' ? 'legacyBuffer' : 'payload')), `${name}: ${before}`);
+
+      const split = await splitProgram(inline, { outDir: dir, name: 'split' });
+      assert.deepEqual(split.moved.map((m) => m.key).sort(), [...named.keys()].sort(), `${name}: the keys are the exporter's`);
+      assert.deepEqual(await dataFileMeaning(split.dataFile), Object.fromEntries([...named.keys()].sort().map((k) => [k, { layout: null, bytes: createHash('sha256').update(named.get(k)!).digest('hex') }])));
+      const { link } = await linkFiles(split.program, [split.dataFile]);
+      assert.ok(link.ok && link.references.length === named.size);
+      for (const engine of checkEngines()) {
+        await assertSameOutputs({ file: realFixture(name), data: [] }, { file: split.program, data: [split.dataFile] }, engine);
+        assert.ok(await assertSameOutputs({ file: inline, data: [] }, { file: split.program, data: [split.dataFile] }, engine) > 0, `${name} ran on ${engine}`);
+      }
+    }
   });
 
   it('--min-bytes keeps small constants in the program', async () => {
