@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from '../../runtime/cli/main';
+import { progressReporter } from '../../runtime/cli/transformProgress';
 import { withFile } from '../../runtime/format/byteSource';
 import { decodeDelegatePayloads, delegateReferences } from '../../runtime/format/delegatePayloads';
 import { FormatError } from '../../runtime/format/errors';
@@ -329,6 +330,23 @@ describe('split, merge and convert', function () {
       c = collect();
       assert.equal(await run(['convert', realFixture('et-2025-02-linear.ptd'), '--out', path.join(dir, 'linear.ptd')], c.io), 0);
       assert.match(c.out.join('\n'), /2 key\(s\) in the current FlatTensor layout/);
+    });
+
+    it('progress: one line per tenth with --progress, rewritten in place on a terminal, nothing otherwise', () => {
+      const lines: string[] = [];
+      const piped = progressReporter('split', true, { isTTY: false, write: (t) => lines.push(t) });
+      for (let w = 0; w <= 1000; w += 50) piped.onProgress!({ written: w, total: 1000, file: 'x' });
+      piped.done();
+      assert.equal(lines.length, 11);
+      assert.match(lines[0], /^split: {3}0% 0 B of 1000 B/);
+      assert.match(lines[10], /^split: 100% 1000 B of 1000 B/);
+      const drawn: string[] = [];
+      const tty = progressReporter('merge', false, { isTTY: true, write: (t) => drawn.push(t) });
+      tty.onProgress!({ written: 5, total: 10, file: 'x' });
+      tty.done();
+      tty.done();
+      assert.deepEqual(drawn.map((t) => t.slice(0, 1)), ['\r', '\n']);
+      assert.equal(progressReporter('convert', false, { isTTY: false, write: () => assert.fail('silent') }).onProgress, undefined);
     });
 
     it('a key that does not resolve is exit 1 naming it; a bad file is exit 2 with the located error; a wrong command line is exit 2', async () => {
