@@ -13,6 +13,7 @@ import { decodePte } from '../../runtime/format/pte/decodePte';
 import { programWriteInput } from '../../runtime/format/writer/fromDecoded';
 import { writePtdBytes } from '../../runtime/format/writer/writePtd';
 import { writePte } from '../../runtime/format/writer/writePte';
+import { writePteFile } from '../../runtime/format/writer/writePteFile';
 import { writeXnnpackPayload } from '../../runtime/format/writer/writeXnnpack';
 import { decodeXnnpackPayload } from '../../runtime/format/xnnpack/decodeXnnpack';
 import { linkProgram } from '../../runtime/link/linkProgram';
@@ -233,6 +234,24 @@ describe('split, merge and convert', function () {
       }
       assert.equal(checked, 10);
     });
+  });
+
+  it('writePteFile streams asynchronous blobs to the same bytes writePte gives for them in memory, and removes its file on a short blob', async () => {
+    const input = await withFile(realFixture('et-2026-02-conv2d-layer5.pte'), async (s) => programWriteInput(await decodePte(s)));
+    const streamed = (bytes: Uint8Array, size = bytes.length) => ({
+      size,
+      chunks: async function* () {
+        for (let at = 0; at < bytes.length; at += 1000) yield bytes.subarray(at, Math.min(bytes.length, at + 1000));
+      },
+    });
+    const out = path.join(root, 'writePteFile.pte');
+    const progress: number[] = [];
+    await writePteFile(out, { ...input, constants: input.constants.map((c) => streamed(c)) }, { onProgress: (w) => progress.push(w) });
+    assert.deepEqual(new Uint8Array(fs.readFileSync(out)), writePte(input));
+    assert.equal(progress.at(-1), fs.statSync(out).size);
+    await assert.rejects(writePteFile(path.join(root, 'short.pte'), { ...input, constants: input.constants.map((c, i) => (i === 1 ? streamed(c, c.length + 1) : c)) }),
+      /constants\[1\]: chunks\(\) yielded 294912 bytes, size says 294913/);
+    assert.ok(!fs.existsSync(path.join(root, 'short.pte')));
   });
 
   describe('bad input', () => {
