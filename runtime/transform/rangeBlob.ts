@@ -5,34 +5,38 @@ import { StreamedBlob } from '../format/writer/types';
 export const PIECE_BYTES = 16 << 20;
 
 /**
- * One piece buffer per source: a transform reads its blobs one after another
- * (the writer is done with a piece before it asks for the next), so all
- * blobs of a source can share it instead of each allocating its own.
+ * Two piece buffers per source, used in turn: a transform reads its blobs
+ * one after another and the writer holds at most two pieces (one being
+ * written, the next being read), so all blobs of a source can share them
+ * instead of each allocating its own.
  */
-const pieceBuffers = new WeakMap<ByteSource, Uint8Array>();
+const pieceBuffers = new WeakMap<ByteSource, { buffers: Uint8Array[]; turn: number }>();
 
-function pieceBuffer(source: ByteSource): Uint8Array {
-  let buffer = pieceBuffers.get(source);
-  if (!buffer) {
-    buffer = new Uint8Array(Math.min(PIECE_BYTES, source.size));
-    pieceBuffers.set(source, buffer);
+function nextPieceBuffer(source: ByteSource): Uint8Array {
+  let pair = pieceBuffers.get(source);
+  if (!pair) {
+    const size = Math.min(PIECE_BYTES, source.size);
+    pair = { buffers: [new Uint8Array(size), new Uint8Array(size)], turn: 0 };
+    pieceBuffers.set(source, pair);
   }
-  return buffer;
+  pair.turn ^= 1;
+  return pair.buffers[pair.turn];
 }
 
 /**
  * `length` bytes at `offset` of `source` as a streamed blob, read in 16 MiB
- * pieces into the source's piece buffer, so copying gigabytes holds 16 MiB.
+ * pieces into the source's two piece buffers, so copying gigabytes holds
+ * 32 MiB and the next piece is read while one is written.
  */
 export function rangeBlob(source: ByteSource, offset: number, length: number): StreamedBlob {
   return {
     size: length,
+    readAhead: true,
     chunks: async function* () {
-      const buffer = pieceBuffer(source);
       for (let at = 0; at < length; at += PIECE_BYTES) {
         const n = Math.min(PIECE_BYTES, length - at);
         if (source.readInto) {
-          const piece = buffer.subarray(0, n);
+          const piece = nextPieceBuffer(source).subarray(0, n);
           await source.readInto(offset + at, piece);
           yield piece;
         } else {

@@ -19,11 +19,30 @@ export async function* checkedChunks(blob: PteBlob, path: string): AsyncGenerato
     return;
   }
   let written = 0;
-  for await (const chunk of blob.chunks()) {
+  const chunks = blob.chunks();
+  for await (const chunk of blob.readAhead && Symbol.asyncIterator in chunks ? readAhead(chunks) : chunks) {
     written = countChunk(path, blob.size, written, chunk);
     yield chunk;
   }
   checkComplete(path, blob.size, written);
+}
+
+/** Yields each item while the next one is already being produced (one item ahead). */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      next = it.next();
+      // A read that fails after the consumer stopped must not go unhandled.
+      next.catch(() => undefined);
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
+  }
 }
 
 /** The same, for the in-memory writers: chunks must come synchronously. */

@@ -34,6 +34,12 @@ export interface PteWriteInput {
 export interface StreamedBlob {
   size: number;
   chunks: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /**
+   * The source keeps each chunk intact until the second chunk after it is
+   * asked for (two buffers in turn), so the file writers read the next chunk
+   * while the current one is written.
+   */
+  readAhead?: boolean;
 }
 
 /** Segment data given whole or streamed. */
