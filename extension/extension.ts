@@ -10,6 +10,7 @@ import { goToBackingTensor } from './goToBackingTensor';
 import { linkDataFiles } from './linkDataFiles';
 import { LinkManager } from './links';
 import { RunMethodCommand } from './run/runMethodCommand';
+import { registerTransforms } from './transform/registerTransforms';
 import { ExplorerTree } from './treeView';
 import { listedDataFile } from '../runtime/view/linkView';
 
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
   context.subscriptions.push(vscode.commands.registerCommand('pteExplorer.profileMethod', (a?: unknown, options?: unknown) => run.profile(a, options)));
   const compare = new CompareController(context.extensionUri, registry, links, log);
   context.subscriptions.push(...compare.register());
+  context.subscriptions.push(...registerTransforms(registry, links));
 
   context.subscriptions.push(
     vscode.commands.registerCommand('pteExplorer.reveal', (uri: string, target: unknown) =>

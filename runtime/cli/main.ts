@@ -3,11 +3,14 @@ import { FormatError } from '../format/errors';
 import { fileErrorReport } from './fileErrors';
 import { diffCommand } from './diff';
 import { inspectCommand } from './inspect';
+import { convertCommand } from './convert';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
 import { toJson } from './json';
 import { linkCommand } from './link';
+import { mergeCommand } from './merge';
 import { runCommand } from './run';
 import { sampleCommand } from './sample';
+import { splitCommand } from './split';
 
 const USAGE = `usage: pte-explorer <command> [options]
 
@@ -27,6 +30,13 @@ commands:
                                              cases of a .bpte); exit 1 if it cannot run
   sample linear|cortex-m|lora --out DIR …    write generated programs, data files and
                                              expected outputs (sample --help)
+  split PROGRAM.pte --out DIR [--min-bytes N] [--name NAME] [--progress]
+                                             move constants and named data into DIR/NAME.ptd,
+                                             leaving DIR/NAME.pte with external tensors
+  merge PROGRAM.pte DATA.ptd … --out OUT.pte [--progress]
+                                             put the data files' tensors and blobs back into
+                                             the program (exit 1 if a key does not resolve)
+  convert OLD.ptd --out NEW.ptd [--progress] rewrite a 2025 legacy-layout .ptd in the current layout
 
 Malformed input exits with code 2 and names the file, field path and byte offset.`;
 
@@ -61,6 +71,12 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return await runCommand(rest, io);
       case 'sample':
         return await sampleCommand(rest, io);
+      case 'split':
+        return await splitCommand(rest, io);
+      case 'merge':
+        return await mergeCommand(rest, io);
+      case 'convert':
+        return await convertCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

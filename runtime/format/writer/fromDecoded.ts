@@ -9,6 +9,14 @@ import { PtdEntryInput, PteWriteInput } from './types';
 /** Entries larger than this are streamed from the data file in pieces of this size. */
 const PIECE_BYTES = 16 << 20;
 
+/** Write input whose blobs are all in memory. */
+export type InMemoryWriteInput = Omit<PteWriteInput, 'constants' | 'delegateBlobs' | 'namedData' | 'mutableData'> & {
+  constants: Uint8Array[];
+  delegateBlobs: Uint8Array[];
+  namedData: { key: string; bytes: Uint8Array }[];
+  mutableData?: Uint8Array[];
+};
+
 /**
  * What `writePte` needs to write `program` again: its methods, and the
  * constants, mutable data, delegate payloads and named data read from the
@@ -17,7 +25,7 @@ const PIECE_BYTES = 16 << 20;
  * file records about its layout (constant storage, header length); segment
  * and tensor alignment are the current defaults.
  */
-export async function programWriteInput(program: Program): Promise<PteWriteInput> {
+export async function programWriteInput(program: Program): Promise<InMemoryWriteInput> {
   const read = (range: DataRange | null, what: string) => readRange(program.source, range, what);
 
   const delegateBlobs: Uint8Array[] = [];
@@ -60,7 +68,7 @@ export async function programWriteInput(program: Program): Promise<PteWriteInput
     ? await readSubsegments(program, program.mutableDataSegments[0], 'mutable_data_segments[0]')
     : undefined;
 
-  const namedData: PteWriteInput['namedData'] = [];
+  const namedData: InMemoryWriteInput['namedData'] = [];
   for (const n of program.namedData) namedData.push({ key: n.key, bytes: await read(n.data, `named data '${n.key}'`) });
 
   return {

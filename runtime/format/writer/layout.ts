@@ -43,22 +43,19 @@ export function placeSegments(sizes: readonly number[], alignment: number): { se
 }
 
 /**
- * Packs byte blobs one after another, each starting at a multiple of
- * `alignment`; the last one is not padded. Returns the packed bytes and the
- * offset of each blob (the constant segment's and mutable data segment's
- * `offsets`).
+ * Offsets of blobs of the given sizes packed one after another, each starting
+ * at a multiple of `alignment`; the last one is not padded. `size` is the end
+ * of the last one (the constant and mutable data segments' `offsets`).
  */
-export function packBlobs(blobs: readonly Uint8Array[], alignment: number): { bytes: Uint8Array; offsets: number[] } {
+export function packOffsets(sizes: readonly number[], alignment: number): { offsets: number[]; size: number } {
   const offsets: number[] = [];
   let end = 0;
-  for (const blob of blobs) {
+  for (const size of sizes) {
     const offset = alignUp(end, alignment);
     offsets.push(offset);
-    end = offset + blob.length;
+    end = offset + size;
   }
-  const bytes = new Uint8Array(end);
-  blobs.forEach((blob, i) => bytes.set(blob, offsets[i]));
-  return { bytes, offsets };
+  return { offsets, size: end };
 }
 
 /** Little-endian writers for the fixed-layout headers. */

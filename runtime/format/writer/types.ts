@@ -13,16 +13,44 @@ import { EntryLayout } from '../ptd/model';
 export interface PteWriteInput {
   methods: Method[];
   /** Bytes of constant tensors by `data_buffer_idx`; entry 0 is the unused placeholder. */
-  constants: Uint8Array[];
+  constants: PteBlob[];
   /** Delegate payloads stored as segments (the exporter's default), by `Delegate.index`. */
-  delegateBlobs: Uint8Array[];
+  delegateBlobs: PteBlob[];
   /** Delegate payloads stored inline in the flatbuffer (`backend_delegate_data`), by `Delegate.index`. */
   inlineDelegateBlobs?: Uint8Array[];
   /** Blobs by key (`Program.named_data`); identical bytes are stored once. */
-  namedData: { key: string; bytes: Uint8Array }[];
+  namedData: { key: string; bytes: PteBlob }[];
   /** Initial values of planned mutable tensors, by `data_buffer_idx` (entry 0 unused); one mutable data segment. */
-  mutableData?: Uint8Array[];
+  mutableData?: PteBlob[];
   options?: PteWriteOptions;
+}
+
+/**
+ * Bytes too large to hold: `chunks()` yields exactly `size` bytes, each chunk
+ * free to reuse once the next is asked for. Only `writePteFile` accepts
+ * asynchronous chunks. The writer stores a streamed blob given twice (the
+ * same object) once; it does not read streamed blobs to find equal ones.
+ */
+export interface StreamedBlob {
+  size: number;
+  chunks: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /**
+   * The source keeps each chunk intact until the second chunk after it is
+   * asked for (two buffers in turn), so the file writers read the next chunk
+   * while the current one is written.
+   */
+  readAhead?: boolean;
+}
+
+/** Segment data given whole or streamed. */
+export type PteBlob = Uint8Array | StreamedBlob;
+
+/** Progress and cancellation of the file writers. */
+export interface WriteControl {
+  /** Called as bytes reach the file: bytes written so far, and the file's final size. */
+  onProgress?: (written: number, total: number) => void;
+  /** Aborting stops the write at the next chunk; the partial file is removed and the signal's reason thrown. */
+  signal?: AbortSignal;
 }
 
 export interface PteWriteOptions {
