@@ -5,6 +5,7 @@ import { inspectCommand } from './inspect';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
 import { toJson } from './json';
 import { linkCommand } from './link';
+import { memoryCommand } from './memory';
 import { runCommand } from './run';
 import { sampleCommand } from './sample';
 
@@ -22,6 +23,8 @@ commands:
   run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED] [--save DIR] [--json] [--reference]
                                              run a method on onnxruntime (or the bundled test
                                              cases of a .bpte); exit 1 if it cannot run
+  memory FILE [--method M] [--json]          planned-memory arenas: per tensor offset, size and
+                                             lifetime; peak live bytes, never-live bytes, aliases
   sample linear|lora --out DIR [options]     write generated programs, data files and
                                              expected outputs (sample --help)
 
@@ -58,6 +61,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return await runCommand(rest, io);
       case 'sample':
         return await sampleCommand(rest, io);
+      case 'memory':
+        return await memoryCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
