@@ -4,6 +4,7 @@ import { diffCommand } from './diff';
 import { inspectCommand } from './inspect';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
 import { toJson } from './json';
+import { graphCommand } from './graph';
 import { linkCommand } from './link';
 import { memoryCommand } from './memory';
 import { runCommand } from './run';
@@ -25,6 +26,9 @@ commands:
                                              cases of a .bpte); exit 1 if it cannot run
   memory FILE [--method M] [--json]          planned-memory arenas: per tensor offset, size and
                                              lifetime; peak live bytes, never-live bytes, aliases
+  graph FILE [--method M] [--format json|dot] [--data X.ptd …]
+                                             the dataflow graph of each method (delegates
+                                             with their XNNPACK operators, repeated blocks)
   sample linear|lora --out DIR [options]     write generated programs, data files and
                                              expected outputs (sample --help)
 
@@ -61,6 +65,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return await runCommand(rest, io);
       case 'sample':
         return await sampleCommand(rest, io);
+      case 'graph':
+        return await graphCommand(rest, io);
       case 'memory':
         return await memoryCommand(rest, io);
       case undefined:

@@ -1,6 +1,6 @@
 import { DelegatePayload } from '../format/delegatePayloads';
 import { Method, Program, TensorValue } from '../format/pte/model';
-import { isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
+import { InstructionAccess, isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
 
 /**
  * The memory plan of a method as the runtime will lay it out: every planned
@@ -76,25 +76,32 @@ export function programMemoryPlans(program: Program, payloads: readonly Delegate
   return program.methods.map((m, i) => methodMemoryPlan(m, i, payloads));
 }
 
-export function methodMemoryPlan(method: Method, index: number, payloads: readonly DelegatePayload[] = []): MethodMemoryPlan {
-  const accesses = methodAccesses(method, payloads, index);
+export function methodMemoryPlan(
+  method: Method,
+  index: number,
+  payloads: readonly DelegatePayload[] = [],
+  accesses: readonly InstructionAccess[] = methodAccesses(method, payloads, index),
+): MethodMemoryPlan {
   const count = accesses.length;
-  const firstWrite = new Map<number, number>();
-  const firstUse = new Map<number, number>();
-  const lastUse = new Map<number, number>();
-  const lastRead = new Map<number, number>();
-  accesses.forEach((a, i) => {
+  const n = method.values.length;
+  const firstWrite = new Int32Array(n).fill(-1);
+  const firstUse = new Int32Array(n).fill(-1);
+  const lastUse = new Int32Array(n).fill(-1);
+  const lastRead = new Int32Array(n).fill(-1);
+  for (let i = 0; i < count; i++) {
+    const a = accesses[i];
     for (const v of a.writes) {
-      if (!firstWrite.has(v)) firstWrite.set(v, i);
-      if (!firstUse.has(v)) firstUse.set(v, i);
-      lastUse.set(v, i);
+      if (firstWrite[v] < 0) firstWrite[v] = i;
+      if (firstUse[v] < 0) firstUse[v] = i;
+      lastUse[v] = i;
     }
     for (const v of a.reads) {
-      if (!firstUse.has(v)) firstUse.set(v, i);
-      lastUse.set(v, i);
-      lastRead.set(v, i);
+      if (firstUse[v] < 0) firstUse[v] = i;
+      lastUse[v] = i;
+      lastRead[v] = i;
     }
-  });
+  }
+  const at = (array: Int32Array, v: number) => (array[v] < 0 ? null : array[v]);
   const inputs = new Set(method.inputs);
   const outputs = new Set(method.outputs);
 
@@ -103,8 +110,8 @@ export function methodMemoryPlan(method: Method, index: number, payloads: readon
     if (v.kind !== 'tensor' || !v.tensor.allocation) return;
     const t = plannedTensor(v.tensor, value, {
       input: inputs.has(value), output: outputs.has(value), count,
-      firstWrite: firstWrite.get(value) ?? null, firstUse: firstUse.get(value) ?? null,
-      lastUse: lastUse.get(value) ?? null, lastRead: lastRead.get(value) ?? null,
+      firstWrite: at(firstWrite, value), firstUse: at(firstUse, value),
+      lastUse: at(lastUse, value), lastRead: at(lastRead, value),
     });
     const id = v.tensor.allocation.memoryId;
     const list = byArena.get(id);

@@ -23,10 +23,12 @@ type Hint = 'read' | 'write' | 'unknown';
  */
 export function methodAccesses(method: Method, payloads: readonly DelegatePayload[] = [], methodIndex = 0): InstructionAccess[] {
   const instructions = methodInstructions(method);
-  const written = new Set<number>(method.inputs);
+  const written = new Uint8Array(method.values.length);
+  for (const i of method.inputs) if (i >= 0 && i < written.length) written[i] = 1;
   method.values.forEach((v, i) => {
-    if (v.kind === 'tensor' && (v.tensor.kind !== 'planned' || isMutableBuffer(v.tensor))) written.add(i);
-    if (v.kind !== 'tensor' && v.kind !== 'tensorList' && v.kind !== 'optionalTensorList') written.add(i);
+    // Tensors without planned memory that are not inputs (outputs of a method exported without memory planning) are written.
+    if (v.kind === 'tensor' && ((v.tensor.kind !== 'planned' && v.tensor.kind !== 'runtime') || isMutableBuffer(v.tensor))) written[i] = 1;
+    if (v.kind !== 'tensor' && v.kind !== 'tensorList' && v.kind !== 'optionalTensorList') written[i] = 1;
   });
   const delegateOutputs = new Map<number, number>();
   for (const p of payloads) {
@@ -39,9 +41,9 @@ export function methodAccesses(method: Method, payloads: readonly DelegatePayloa
     const access: InstructionAccess = { reads: [], writes: [] };
     const add = (index: number, hint: Hint) => {
       if (index < 0 || index >= method.values.length) return;
-      if (hint === 'write' || (hint === 'unknown' && !written.has(index))) {
+      if (hint === 'write' || (hint === 'unknown' && !written[index])) {
         if (!access.writes.includes(index)) access.writes.push(index);
-        written.add(index);
+        written[index] = 1;
       } else if (!access.reads.includes(index) && !access.writes.includes(index)) {
         access.reads.push(index);
       }
