@@ -3,6 +3,7 @@ import { entryByKey } from '../runtime/format/ptd/decodePtd';
 import { READABLE_DTYPES } from '../runtime/view/elements';
 import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
+import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
 import { CommandEvent, Envelope, HostMessage, InstructionRowsReply, PaintMarks, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
 import { documentView } from './documentView';
@@ -181,6 +182,12 @@ export class EditorSession implements vscode.Disposable {
         const payload = this.document.loadedProgram?.payloads.find((p) => p.methodIndex === request.method && p.delegateIndex === request.delegate);
         if (payload?.status !== 'xnnpack') throw new Error(`delegate ${request.delegate} of method ${request.method} has no decoded XNNPACK graph`);
         return { type: 'xnnpackGraph', graph: xnnpackGraphView(payload.graph) };
+      }
+      case 'memoryPlan': {
+        const loaded = this.document.loadedProgram;
+        const method = loaded?.program.methods[request.method];
+        if (!loaded || !method) throw new Error(`no method ${request.method}`);
+        return { type: 'memoryPlan', plan: methodMemoryPlan(method, request.method, loaded.payloads) };
       }
     }
   }

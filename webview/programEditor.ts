@@ -3,6 +3,7 @@ import { h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
 import { externalPanel, ExternalPanel, namedDataPanel } from './externalPanel';
+import { memoryPanel, MemoryPanel } from './memoryPanel';
 import { methodTable, MethodTable } from './methodTables';
 import { overviewPanel } from './overviewPanel';
 import { DocumentView, RevealTarget } from './protocol';
@@ -26,6 +27,7 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
   let named: ReturnType<typeof namedDataPanel> | undefined;
   let tests: ReturnType<typeof testCasesPanel> | undefined;
   let overview: ReturnType<typeof overviewPanel> | undefined;
+  let memory: MemoryPanel | undefined;
 
   const externalCount = () => links.keys.filter((k) => k.status !== 'inProgram').length;
   const problemCount = () => links.problems.filter((p) => p.severity === 'error').length;
@@ -35,6 +37,17 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
       if ('delegateIndex' in row && row.delegateIndex !== null) void showDelegate(m, row.delegateIndex);
     })).element },
     { id: 'values', title: 'Values', badge: program.methods.reduce((n, m) => n + m.valueCount, 0), build: () => (values = methodTable('values', program.methods, ctx)).element },
+    { id: 'memory', title: 'Memory', build: () => {
+      memory = memoryPanel(program.methods, ctx, {
+        showInstruction: (m, i) => void showInstructions(m, i),
+        showValue: (m, v) => {
+          tabs.show('values');
+          void values!.show(m, v);
+        },
+      });
+      void memory.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
+      return memory.element;
+    } },
     { id: 'delegates', title: 'Delegates', badge: program.delegates.length, build: () => (delegates = delegatesPanel(program.delegates, ctx)).element },
     { id: 'named', title: 'Named data', badge: program.namedData.length, build: () => (named = namedDataPanel(program.namedData, ctx)).element },
     { id: 'external', title: 'External data', badge: doc.links.settled ? externalCount() : program.externalTensorCount, build: () => (external = externalPanel(links, ctx)).element },

@@ -12,6 +12,7 @@ import type {
   BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProgramView, RowPage,
   TensorPreviewView, ValueRow, XnnpackGraphView,
 } from '../runtime/view/model';
+import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
 
 export interface Envelope<T> {
   id: number;
@@ -46,6 +47,7 @@ export interface ReadyRequest { type: 'ready' }
 export interface RowsRequest { type: 'rows'; table: 'instructions' | 'values'; method: number; start: number; count: number; filter: string }
 export interface TensorPreviewRequest { type: 'tensorPreview'; key: string; dtype: string | null }
 export interface XnnpackGraphRequest { type: 'xnnpackGraph'; method: number; delegate: number }
+export interface MemoryPlanRequest { type: 'memoryPlan'; method: number }
 /** The person selected something in the editor; the tree follows. */
 export interface SelectedEvent { type: 'selected'; target: RevealTarget }
 /** The first render with data is on screen; `ms` is measured from the webview's start; `error` says why the editor could not be built. */
@@ -57,7 +59,7 @@ export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFile
 /** A button or row in the editor asks the host to run a command. */
 export interface CommandEvent { type: 'command'; command: CommandName; key: string | null; path: string | null }
 
-export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest | XnnpackGraphRequest | SelectedEvent | PaintedEvent | CommandEvent;
+export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest | XnnpackGraphRequest | MemoryPlanRequest | SelectedEvent | PaintedEvent | CommandEvent;
 
 // ---- from the host ----
 
@@ -67,6 +69,7 @@ export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; pag
 export interface ValueRowsReply { type: 'rows'; table: 'values'; page: RowPage<ValueRow> }
 export interface TensorPreviewReply { type: 'tensorPreview'; preview: TensorPreviewView }
 export interface XnnpackGraphReply { type: 'xnnpackGraph'; graph: XnnpackGraphView }
+export interface MemoryPlanReply { type: 'memoryPlan'; plan: MethodMemoryPlan }
 /** A request could not be answered. */
 export interface FailedReply { type: 'failed'; message: string }
 export interface RevealEvent { type: 'reveal'; target: RevealTarget }
@@ -77,7 +80,7 @@ export interface ReloadEvent { type: 'reload' }
 export interface LastRunEvent { type: 'lastRun'; method: number; run: LastRunView | null }
 
 export type HostMessage =
-  | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | FailedReply
+  | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | MemoryPlanReply | FailedReply
   | RevealEvent | LinksEvent | ReloadEvent | LastRunEvent;
 
 /** What each request is answered with. */
@@ -86,6 +89,7 @@ export interface ReplyOf {
   rows: InstructionRowsReply | ValueRowsReply;
   tensorPreview: TensorPreviewReply;
   xnnpackGraph: XnnpackGraphReply;
+  memoryPlan: MemoryPlanReply;
 }
 export type RequestMessage = Extract<WebviewMessage, { type: keyof ReplyOf }>;
 
@@ -165,7 +169,7 @@ const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences',
 
 function parseBody(raw: unknown): WebviewMessage {
   const o = object(raw, 'message body');
-  const type = oneOf(o, 'type', ['ready', 'rows', 'tensorPreview', 'xnnpackGraph', 'selected', 'painted', 'command'] as const);
+  const type = oneOf(o, 'type', ['ready', 'rows', 'tensorPreview', 'xnnpackGraph', 'memoryPlan', 'selected', 'painted', 'command'] as const);
   switch (type) {
     case 'ready':
       return { type };
@@ -175,6 +179,8 @@ function parseBody(raw: unknown): WebviewMessage {
       return { type, key: str(o, 'key'), dtype: strOrNull(o, 'dtype') };
     case 'xnnpackGraph':
       return { type, method: int(o, 'method'), delegate: int(o, 'delegate') };
+    case 'memoryPlan':
+      return { type, method: int(o, 'method') };
     case 'selected':
       return { type, target: parseRevealTarget(o.target) };
     case 'painted': {
