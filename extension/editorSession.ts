@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { entryByKey } from '../runtime/format/ptd/decodePtd';
 import { READABLE_DTYPES } from '../runtime/view/elements';
 import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
+import { methodGraph } from '../runtime/view/graphBuild';
 import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
 import { CommandEvent, Envelope, HostMessage, InstructionRowsReply, PaintMarks, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
@@ -188,6 +190,16 @@ export class EditorSession implements vscode.Disposable {
         const method = loaded?.program.methods[request.method];
         if (!loaded || !method) throw new Error(`no method ${request.method}`);
         return { type: 'memoryPlan', plan: methodMemoryPlan(method, request.method, loaded.payloads) };
+      }
+      case 'graph': {
+        const loaded = this.document.loadedProgram;
+        const method = loaded?.program.methods[request.method];
+        if (!loaded || !method) throw new Error(`no method ${request.method}`);
+        const backing = new Map<string, string>();
+        for (const k of this.host.links.get(this.document.uri)?.view.keys ?? []) {
+          if (k.status === 'resolved' && k.source === 'tensor' && k.file) backing.set(k.key, path.basename(k.file));
+        }
+        return { type: 'graph', graph: methodGraph(method, request.method, loaded.payloads, { backing }) };
       }
     }
   }

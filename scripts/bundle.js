@@ -14,7 +14,28 @@ const root = path.join(__dirname, '..');
 // Native addons (onnxruntime-node) load from node_modules at run time; they cannot be bundled.
 const nodeOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', external: ['onnxruntime-node'] };
 
+/**
+ * The graph tab's layout worker (ELK) is bundled on its own and handed to the
+ * editor bundle as text: the page starts it from a blob URL, since a webview
+ * page loads nothing else.
+ */
+async function layoutWorkerPlugin() {
+  const worker = await esbuild.build({
+    entryPoints: [path.join(root, 'webview', 'graph', 'layoutWorker.ts')],
+    bundle: true, platform: 'browser', target: 'chrome120', format: 'iife', minify: true, write: false, legalComments: 'none', logLevel: 'warning',
+  });
+  const text = worker.outputFiles[0].text;
+  return {
+    name: 'graph-layout-worker-source',
+    setup(build) {
+      build.onResolve({ filter: /^graph-layout-worker-source$/ }, () => ({ path: 'graph-layout-worker-source', namespace: 'worker-source' }));
+      build.onLoad({ filter: /.*/, namespace: 'worker-source' }, () => ({ contents: text, loader: 'text' }));
+    },
+  };
+}
+
 async function bundle(outDir = path.join(root, 'dist')) {
+  const workerPlugin = await layoutWorkerPlugin();
   await Promise.all([
     esbuild.build({
       ...nodeOptions,
@@ -39,6 +60,7 @@ async function bundle(outDir = path.join(root, 'dist')) {
       minify: true,
       legalComments: 'linked',
       logLevel: 'warning',
+      plugins: [workerPlugin],
     }),
   ]);
   const codicons = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');

@@ -3,6 +3,7 @@ import { h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
 import { externalPanel, ExternalPanel, namedDataPanel } from './externalPanel';
+import { graphPanel, GraphPanel } from './graph/graphPanel';
 import { memoryPanel, MemoryPanel } from './memoryPanel';
 import { methodTable, MethodTable } from './methodTables';
 import { overviewPanel } from './overviewPanel';
@@ -28,6 +29,7 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
   let tests: ReturnType<typeof testCasesPanel> | undefined;
   let overview: ReturnType<typeof overviewPanel> | undefined;
   let memory: MemoryPanel | undefined;
+  let graph: GraphPanel | undefined;
 
   const externalCount = () => links.keys.filter((k) => k.status !== 'inProgram').length;
   const problemCount = () => links.problems.filter((p) => p.severity === 'error').length;
@@ -37,6 +39,11 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
       if ('delegateIndex' in row && row.delegateIndex !== null) void showDelegate(m, row.delegateIndex);
     })).element },
     { id: 'values', title: 'Values', badge: program.methods.reduce((n, m) => n + m.valueCount, 0), build: () => (values = methodTable('values', program.methods, ctx)).element },
+    { id: 'graph', title: 'Graph', build: () => {
+      graph = graphPanel(program.methods, ctx, { showInstruction: (m, i) => void showInstructions(m, i) });
+      void graph.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
+      return graph.element;
+    } },
     { id: 'memory', title: 'Memory', build: () => {
       memory = memoryPanel(program.methods, ctx, {
         showInstruction: (m, i) => void showInstructions(m, i),
@@ -89,7 +96,8 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
           void showInstructions(target.method);
           return;
         case 'instruction':
-          void showInstructions(target.method, target.index);
+          if (tabs.active === 'graph' && graph) void graph.show(target.method, target.index);
+          else void showInstructions(target.method, target.index);
           return;
         case 'value':
           tabs.show('values');

@@ -13,6 +13,7 @@ import type {
   TensorPreviewView, ValueRow, XnnpackGraphView,
 } from '../runtime/view/model';
 import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
+import type { MethodGraph } from '../runtime/view/graphModel';
 
 export interface Envelope<T> {
   id: number;
@@ -48,6 +49,7 @@ export interface RowsRequest { type: 'rows'; table: 'instructions' | 'values'; m
 export interface TensorPreviewRequest { type: 'tensorPreview'; key: string; dtype: string | null }
 export interface XnnpackGraphRequest { type: 'xnnpackGraph'; method: number; delegate: number }
 export interface MemoryPlanRequest { type: 'memoryPlan'; method: number }
+export interface GraphRequest { type: 'graph'; method: number }
 /** The person selected something in the editor; the tree follows. */
 export interface SelectedEvent { type: 'selected'; target: RevealTarget }
 /** The first render with data is on screen; `ms` is measured from the webview's start; `error` says why the editor could not be built. */
@@ -59,7 +61,7 @@ export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFile
 /** A button or row in the editor asks the host to run a command. */
 export interface CommandEvent { type: 'command'; command: CommandName; key: string | null; path: string | null }
 
-export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest | XnnpackGraphRequest | MemoryPlanRequest | SelectedEvent | PaintedEvent | CommandEvent;
+export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest | XnnpackGraphRequest | MemoryPlanRequest | GraphRequest | SelectedEvent | PaintedEvent | CommandEvent;
 
 // ---- from the host ----
 
@@ -70,6 +72,7 @@ export interface ValueRowsReply { type: 'rows'; table: 'values'; page: RowPage<V
 export interface TensorPreviewReply { type: 'tensorPreview'; preview: TensorPreviewView }
 export interface XnnpackGraphReply { type: 'xnnpackGraph'; graph: XnnpackGraphView }
 export interface MemoryPlanReply { type: 'memoryPlan'; plan: MethodMemoryPlan }
+export interface GraphReply { type: 'graph'; graph: MethodGraph }
 /** A request could not be answered. */
 export interface FailedReply { type: 'failed'; message: string }
 export interface RevealEvent { type: 'reveal'; target: RevealTarget }
@@ -80,7 +83,7 @@ export interface ReloadEvent { type: 'reload' }
 export interface LastRunEvent { type: 'lastRun'; method: number; run: LastRunView | null }
 
 export type HostMessage =
-  | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | MemoryPlanReply | FailedReply
+  | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | MemoryPlanReply | GraphReply | FailedReply
   | RevealEvent | LinksEvent | ReloadEvent | LastRunEvent;
 
 /** What each request is answered with. */
@@ -90,6 +93,7 @@ export interface ReplyOf {
   tensorPreview: TensorPreviewReply;
   xnnpackGraph: XnnpackGraphReply;
   memoryPlan: MemoryPlanReply;
+  graph: GraphReply;
 }
 export type RequestMessage = Extract<WebviewMessage, { type: keyof ReplyOf }>;
 
@@ -169,7 +173,7 @@ const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences',
 
 function parseBody(raw: unknown): WebviewMessage {
   const o = object(raw, 'message body');
-  const type = oneOf(o, 'type', ['ready', 'rows', 'tensorPreview', 'xnnpackGraph', 'memoryPlan', 'selected', 'painted', 'command'] as const);
+  const type = oneOf(o, 'type', ['ready', 'rows', 'tensorPreview', 'xnnpackGraph', 'memoryPlan', 'graph', 'selected', 'painted', 'command'] as const);
   switch (type) {
     case 'ready':
       return { type };
@@ -180,6 +184,7 @@ function parseBody(raw: unknown): WebviewMessage {
     case 'xnnpackGraph':
       return { type, method: int(o, 'method'), delegate: int(o, 'delegate') };
     case 'memoryPlan':
+    case 'graph':
       return { type, method: int(o, 'method') };
     case 'selected':
       return { type, target: parseRevealTarget(o.target) };

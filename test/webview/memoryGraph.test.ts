@@ -2,15 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
 import { REPO_ROOT } from '../../scripts/vscode/harness';
-import { programFacts } from '../unit/programFacts';
+import { programFacts, xnnpackNodeCount } from '../unit/programFacts';
 import { packagedVsix, Workbench } from './workbench';
 
 const FIXTURES = process.env.PTE_EXPLORER_FIXTURES ?? path.resolve(REPO_ROOT, '../shared/fixtures/real');
 /** Two values of this program share mem_id 1, offset 16 (input %1 and the bool %7). */
 const ALIASED = 'et-2024-03-module-model.pte';
 
-describe('Memory tab of the program editor, in VS Code in a browser', function () {
+describe('Memory and Graph tabs of the program editor, in VS Code in a browser', function () {
   this.timeout(120_000);
   let bench: Workbench;
   let ws: string;
@@ -21,6 +22,7 @@ describe('Memory tab of the program editor, in VS Code in a browser', function (
     ws = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pte-explorer-memory-ws-')), 'workspace');
     fs.mkdirSync(ws);
     for (const f of [ALIASED, 'djl-spike-conv.pte']) fs.copyFileSync(path.join(FIXTURES, f), path.join(ws, f));
+    fs.writeFileSync(path.join(ws, 'qwen3-shaped.pte'), buildQwenShapedProgram());
     bench = await Workbench.start(ws, packagedVsix());
   });
 
@@ -68,5 +70,53 @@ describe('Memory tab of the program editor, in VS Code in a browser', function (
     const values = view.locator('vscode-tab-panel[data-panel="values"]');
     await values.locator('.vt-row[aria-selected="true"]').first().waitFor();
     assert.match(await values.locator('.vt-row[aria-selected="true"]').first().innerText(), new RegExp(`^${value}\\b`));
+  });
+
+  it('graph of a real XNNPACK program: the delegate opens into its operators, by keyboard alone', async () => {
+    const facts = programFacts(path.join(FIXTURES, 'djl-spike-conv.pte'))[0];
+    const view = await bench.openFromExplorer('djl-spike-conv.pte', 'h1:text("djl-spike-conv.pte")');
+    await view.locator('vscode-tab-header[data-tab="graph"]').click();
+    const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
+    await panel.locator('.graph-panel[data-laid-out]').waitFor({ timeout: 60_000 });
+    assert.match(await panel.locator('.graph-status').innerText(), /1 instructions, 3 nodes/);
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('Home');
+    assert.match(await panel.locator('.graph-detail-text').innerText(), /^input 0/);
+    await bench.page.keyboard.press('ArrowRight');
+    assert.match(await panel.locator('.graph-detail-text').innerText(), /^#0 XnnpackBackend .*XNNPACK, \d+ operators/);
+    const laidOut = await panel.locator('.graph-panel').getAttribute('data-laid-out');
+    await bench.page.keyboard.press('Enter');
+    await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor();
+    // The delegate is open: walking down goes through its operators.
+    const seen: string[] = [];
+    for (let i = 0; i < xnnpackNodeCount(facts.payloads[0]!); i++) {
+      await bench.page.keyboard.press('ArrowDown');
+      seen.push(await panel.locator('.graph-detail-text').innerText());
+    }
+    assert.deepEqual(seen.map((t) => t.replace(/^#0 /, '').split(' ')[0]), ['StaticTranspose', 'Conv2d', 'StaticTranspose']);
+    await bench.screenshot('graph-xnnpack-delegate-open');
+    // Space shows the instruction's row.
+    await bench.page.keyboard.press('Space');
+    await view.locator('vscode-tab-panel[data-panel="instructions"] .vt-row[aria-selected="true"]').waitFor();
+  });
+
+  it('graph of the Qwen3-0.6B-shaped program: 28 decoder layers start closed, search and open one', async () => {
+    const view = await bench.openFromExplorer('qwen3-shaped.pte', 'h1:text("qwen3-shaped.pte")');
+    await view.locator('vscode-tab-header[data-tab="graph"]').click();
+    const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
+    await panel.locator('.graph-panel[data-laid-out]').waitFor({ timeout: 90_000 });
+    assert.match(await panel.locator('.graph-status').innerText(), /28 repeated blocks \(from weight names\)/);
+    await bench.screenshot('graph-qwen-layers-closed');
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('/');
+    await bench.page.keyboard.type('layers.3');
+    await panel.locator('.graph-status', { hasText: /match/ }).waitFor();
+    assert.match(await panel.locator('.graph-detail-text').innerText(), /^layers\.3: \d+ nodes, closed/);
+    const laidOut = await panel.locator('.graph-panel').getAttribute('data-laid-out');
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('Enter');
+    await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor({ timeout: 90_000 });
+    assert.match(await panel.locator('.graph-detail-text').innerText(), /^#\d+ aten::/);
+    await bench.screenshot('graph-qwen-layer-open');
   });
 });
