@@ -266,7 +266,11 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     let drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
     c.canvas.addEventListener('pointerdown', (e) => {
       drag = { x: e.clientX, y: e.clientY, vx: c.view.x, vy: c.view.y, moved: false };
-      c.canvas.setPointerCapture(e.pointerId);
+      try {
+        c.canvas.setPointerCapture(e.pointerId);
+      } catch {
+        // A synthetic pointer (the pan benchmark) cannot be captured; dragging still works.
+      }
       stage.focus();
     });
     c.canvas.addEventListener('pointermove', (e) => {
