@@ -3,6 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
+import { buildSyntheticProgram } from '../../scripts/bench/syntheticProgram';
+import { CHUNK, LOD_NODES, visibleGraph } from '../../webview/graph/visibleGraph';
+import { MemorySource } from '../../runtime/format/byteSource';
+import { decodeDelegatePayloads } from '../../runtime/format/delegatePayloads';
 import { run } from '../../runtime/cli/main';
 import { withFile } from '../../runtime/format/byteSource';
 import { decodePte } from '../../runtime/format/pte/decodePte';
@@ -147,3 +151,36 @@ async function withSource<T>(bytes: Uint8Array, body: (program: Program) => Prom
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+describe('what the graph tab shows of a graph', () => {
+  it('a 20 000-instruction program folds into runs of instructions that each open on their own', async () => {
+    const program = await decodePte(new MemorySource(buildSyntheticProgram({ instructions: 20_000 })));
+    const g = programGraphs(program)[0];
+    const closed = visibleGraph(g, { delegates: new Set(), blocks: new Set(), chunks: new Set() });
+    assert.ok(closed.nodes.length <= LOD_NODES, `${closed.nodes.length} boxes`);
+    assert.equal(closed.nodes.filter((n) => n.kind === 'chunk').length, Math.ceil(20_000 / CHUNK));
+    const ids = new Set(closed.nodes.map((n) => n.id));
+    for (const n of g.nodes) assert.ok(ids.has(closed.shownAs.get(n.id)!), `${n.id} shows as a box`);
+    for (const e of closed.edges) assert.ok(ids.has(e.source) && ids.has(e.target) && e.source !== e.target);
+    assert.equal(closed.nodes.reduce((n, x) => n + x.members, 0), g.nodes.length, 'every node is in exactly one box');
+    const opened = visibleGraph(g, { delegates: new Set(), blocks: new Set(), chunks: new Set([CHUNK]) });
+    const inChunk = g.nodes.filter((n) => n.instruction !== null && n.instruction >= CHUNK && n.instruction < 2 * CHUNK);
+    for (const n of inChunk) assert.equal(opened.shownAs.get(n.id), n.id);
+  });
+
+  it('closed decoder layers hold their instructions and the weights they read; an open delegate shows its operators', async () => {
+    const program = await decodePte(new MemorySource(buildQwenShapedProgram('portable', 'tiny')));
+    const g = programGraphs(program)[0];
+    const v = visibleGraph(g, { delegates: new Set(), blocks: new Set(), chunks: new Set() });
+    assert.deepEqual(v.nodes.filter((n) => n.kind === 'block').map((n) => n.label), ['layers.0', 'layers.1']);
+    for (const n of g.nodes.filter((x) => x.kind === 'external' && x.label.startsWith('layers.1.'))) assert.equal(v.shownAs.get(n.id), 'block1');
+    const xnn = await withFile(realFixture('djl-spike-conv.pte'), async (s) => {
+      const p = await decodePte(s);
+      return programGraphs(p, await decodeDelegatePayloads(p))[0];
+    });
+    const open = visibleGraph(xnn, { delegates: new Set(['i0']), blocks: new Set(), chunks: new Set() });
+    const delegate = open.nodes.find((n) => n.id === 'i0')!;
+    assert.equal(delegate.children.length, xnn.nodes.find((n) => n.id === 'i0')!.children!.length);
+    assert.ok(open.edges.some((e) => e.container === 'i0'));
+  });
+});
