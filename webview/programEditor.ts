@@ -3,7 +3,7 @@ import { h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
 import { externalPanel, ExternalPanel, namedDataPanel } from './externalPanel';
-import { graphPanel, GraphPanel } from './graph/graphPanel';
+import { graphPanel, GraphPanel, layoutWorker } from './graph/graphPanel';
 import { memoryPanel, MemoryPanel } from './memoryPanel';
 import { methodTable, MethodTable } from './methodTables';
 import { overviewPanel } from './overviewPanel';
@@ -84,6 +84,8 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
     h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, `${doc.kind === 'bpte' ? 'bundled program' : 'program'} ${program.identifier}`), problems),
     tabs.element);
   tabs.show(ctx.state.tab ?? 'overview');
+  // Start the graph's layout worker when the page is idle, not when the Graph tab is first opened.
+  setTimeout(() => layoutWorker(), 1500);
 
   return {
     element,

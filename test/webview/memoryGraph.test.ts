@@ -119,4 +119,9 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     assert.match(await panel.locator('.graph-detail-text').innerText(), /^#\d+ aten::/);
     await bench.screenshot('graph-qwen-layer-open');
   });
+
+  it('the graph\'s layout worker runs under the page\'s content security policy, without errors', () => {
+    assert.deepEqual(bench.cspViolations, []);
+    assert.deepEqual(bench.consoleErrors, []);
+  });
 });

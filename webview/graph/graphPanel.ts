@@ -37,8 +37,12 @@ class LayoutWorker {
     return this.worker;
   }
 
+  /** Lays out a small graph once, so that ELK's code is compiled before a real graph arrives. */
   warm(): void {
-    void this.layout({ nodes: [], edges: [], shownAs: new Map() });
+    const node = (id: string): VisibleNode => ({ id, kind: 'operator', label: id, detail: '', instruction: null, value: null, members: 1, expandable: false, expanded: false, inPorts: 1, outPorts: 1, children: [], parent: null });
+    const edge = (k: number) => ({ id: `e${k}`, source: `n${k}`, target: `n${k + 1}`, sourcePort: 0, targetPort: 0, kind: 'data' as const, label: '', count: 1, container: null });
+    const graph = { nodes: [0, 1, 2, 3, 4, 5].map((k) => node(`n${k}`)), edges: [0, 1, 2, 3, 4].map(edge), shownAs: new Map<string, string>() };
+    for (let i = 0; i < 3; i++) void this.layout(graph);
   }
 
   layout(graph: VisibleGraph): Promise<WorkerReply> {
@@ -48,6 +52,21 @@ class LayoutWorker {
       this.get().postMessage({ id, graph: toElk(graph) });
     });
   }
+}
+
+let shared: LayoutWorker | null = null;
+
+/**
+ * The page's layout worker, started on first use. The program editor calls
+ * this once the page is idle, so that ELK's start-up (about a second of
+ * compiling and warming) is not on the way to the graph's first paint.
+ */
+export function layoutWorker(): LayoutWorker {
+  if (!shared) {
+    shared = new LayoutWorker();
+    shared.warm();
+  }
+  return shared;
 }
 
 const HELP = 'Arrows: ↓/↑ next/previous instruction, → follow an output, ← go to an input · Enter: open a block or delegate, else show the instruction · Space: show the instruction row · +/−/0: zoom, fit · Shift+arrows: pan · /: search';
@@ -62,8 +81,7 @@ const HELP = 'Arrows: ↓/↑ next/previous instruction, → follow an output, �
  * Enter or double-click.
  */
 export function graphPanel(methods: MethodView[], ctx: EditorContext, links: GraphLinks): GraphPanel {
-  const worker = new LayoutWorker();
-  worker.warm();
+  const worker = layoutWorker();
   let method = Math.min(ctx.state.method ?? 0, methods.length - 1);
   let graph: MethodGraph | null = null;
   let visible: VisibleGraph | null = null;
