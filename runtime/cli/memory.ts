@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { withFile } from '../format/byteSource';
 import { decodeDelegatePayloads } from '../format/delegatePayloads';
 import { decodeFile } from '../format/decodeFile';
+import { FormatError } from '../format/errors';
 import { Program } from '../format/pte/model';
 import { formatBytes } from '../view/formatBytes';
 import { MethodMemoryPlan, programMemoryPlans } from '../view/memoryPlan';
@@ -13,7 +14,7 @@ export async function programOf(path: string, source: Parameters<typeof decodeFi
   const decoded = await decodeFile(source);
   if (decoded.kind === 'pte') return decoded;
   if (decoded.kind === 'bpte') return decoded.program;
-  throw new UsageError(`${path} is a .${decoded.kind} file, not a program`);
+  throw new FormatError(path, `a .${decoded.kind} file has no methods; give a .pte or .bpte`, null);
 }
 
 export function selectMethods<T extends { method: string }>(all: T[], method: string | undefined, path: string): T[] {
@@ -59,7 +60,8 @@ export function memoryText(plans: MethodMemoryPlan[]): string {
         lines.push(`    %${t.value} ${t.dtype}[${t.shape.join(', ')}] offset ${t.offset} size ${t.size ?? '?'} live ${lifetime(t.start, t.end, plan.instructionCount)} (${marks})`);
       }
       for (const g of a.aliases) {
-        lines.push(`    alias at offset ${g.offset}: ${g.values.map((v) => `%${v}`).join(', ')} (${g.lifetimesOverlap ? 'live at the same time: shared storage' : 'live one after the other: reused place'})`);
+        const shown = g.values.slice(0, 12).map((v) => `%${v}`).join(', ') + (g.values.length > 12 ? ` and ${g.values.length - 12} more` : '');
+        lines.push(`    alias at offset ${g.offset}: ${shown} (${g.lifetimesOverlap ? 'live at the same time: shared storage' : 'live one after the other: reused place'})`);
       }
     }
   }
