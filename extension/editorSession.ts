@@ -199,7 +199,15 @@ export class EditorSession implements vscode.Disposable {
         for (const k of this.host.links.get(this.document.uri)?.view.keys ?? []) {
           if (k.status === 'resolved' && k.source === 'tensor' && k.file) backing.set(k.key, path.basename(k.file));
         }
-        return { type: 'graph', graph: methodGraph(method, request.method, loaded.payloads, { backing }) };
+        const graph = methodGraph(method, request.method, loaded.payloads, { backing });
+        const run = this.host.lastRuns?.get(this.document.uri.toString(), request.method);
+        if (run) {
+          for (const n of graph.nodes) {
+            const s = n.instruction !== null && n.kind !== 'xnnOperator' ? run.summaries.get(n.instruction) : undefined;
+            if (s) n.lastRun = { text: s.text, nonFinite: s.nonFinite };
+          }
+        }
+        return { type: 'graph', graph };
       }
     }
   }

@@ -126,6 +126,7 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
     },
     lastRunChanged(method: number, run: LastRunView | null) {
       instructions?.lastRunChanged?.(method, run);
+      graph?.lastRunChanged(method);
     },
     updateLinks(next: LinkView) {
       links = next;

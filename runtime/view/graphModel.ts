@@ -41,6 +41,8 @@ export interface GraphNode {
   /** For delegates whose payload we decode: the delegate's own graph (its boundary edges use the delegate's id). */
   children: GraphNode[] | null;
   childEdges: GraphEdge[] | null;
+  /** What the instruction wrote in the method's last run with intermediates (editor only). */
+  lastRun?: { text: string; nonFinite: boolean };
 }
 
 export interface GraphEdge {

@@ -178,10 +178,17 @@ export class GraphCanvas {
       ctx.fillStyle = p.foreground;
       ctx.font = '11px sans-serif';
       ctx.fillText(n.label, b.x + 8, b.y + 16, b.width - 12);
+      let line = b.y + 30;
       if (n.detail) {
         ctx.fillStyle = p.muted;
         ctx.font = '10px sans-serif';
-        ctx.fillText(n.detail, b.x + 8, b.y + 30, b.width - 12);
+        ctx.fillText(n.detail, b.x + 8, line, b.width - 12);
+        line += 14;
+      }
+      if (n.lastRun) {
+        ctx.fillStyle = n.lastRun.nonFinite ? p.jump : p.kinds.input;
+        ctx.font = '10px sans-serif';
+        ctx.fillText(n.lastRun.text, b.x + 8, line, b.width - 12);
       }
     }
   }

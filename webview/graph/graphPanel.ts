@@ -15,6 +15,8 @@ export interface GraphLinks {
 export interface GraphPanel {
   element: HTMLElement;
   show(method: number, instruction?: number): Promise<void>;
+  /** A run with intermediates of `method` was recorded or cleared: its values show on the nodes. */
+  lastRunChanged(method: number): void;
 }
 
 type WorkerReply = { id: number; layout?: LayoutMessage; ms?: number; error?: string };
@@ -121,7 +123,9 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       if (!canvas) return;
       canvas.draw();
       const { width, height } = size();
-      canvas.drawMinimap(mini, width, height);
+      // In a narrow editor the minimap would hide the graph it maps.
+      mini.hidden = width < 560 || height < 300;
+      if (!mini.hidden) canvas.drawMinimap(mini, width, height);
     });
   };
 
@@ -231,7 +235,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       detail.replaceChildren(h('span', { className: 'muted' }, 'Select a node (click, arrows, or search) to see it here.'));
       return;
     }
-    const what = n.kind === 'block' || n.kind === 'chunk' ? `${n.label}: ${n.members} nodes, closed` : `${n.label}${n.detail ? ` · ${n.detail}` : ''}`;
+    const what = n.kind === 'block' || n.kind === 'chunk' ? `${n.label}: ${n.members} nodes, closed` : `${n.label}${n.detail ? ` · ${n.detail}` : ''}${n.lastRun ? ` · last run: ${n.lastRun.text}` : ''}`;
     detail.replaceChildren(
       h('span', { className: 'graph-detail-text' }, n.instruction !== null && n.kind !== 'block' && n.kind !== 'chunk' ? `#${n.instruction} ${what}` : what),
       ...(n.instruction !== null ? [button('Show instruction', 'list-flat', () => links.showInstruction(method, n.instruction!), true)] : []),
@@ -379,6 +383,9 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     async show(m, instruction) {
       if (m !== method || !graph) await load(m);
       if (instruction !== undefined && visible) choose(visible.shownAs.get(`i${instruction}`) ?? null, true);
+    },
+    lastRunChanged(m) {
+      if (m === method && graph) void load(m);
     },
   };
 }

@@ -18,6 +18,8 @@ export interface VisibleNode {
   outPorts: number;
   children: VisibleNode[];
   parent: string | null;
+  /** What it wrote in the last run with intermediates. */
+  lastRun?: { text: string; nonFinite: boolean };
 }
 
 export interface VisibleEdge {
@@ -57,7 +59,7 @@ export const CHUNK = 250;
 function toVisible(n: GraphNode, expanded: boolean, parent: string | null): VisibleNode {
   return {
     id: n.id, kind: n.kind, label: n.label, detail: n.detail, instruction: n.instruction, value: n.value, members: 1,
-    expandable: !!n.children?.length, expanded, inPorts: n.inPorts, outPorts: n.outPorts, children: [], parent,
+    expandable: !!n.children?.length, expanded, inPorts: n.inPorts, outPorts: n.outPorts, children: [], parent, lastRun: n.lastRun,
   };
 }
 
