@@ -10,8 +10,8 @@ import { decodeDelegatePayloads } from '../../runtime/format/delegatePayloads';
 import { run } from '../../runtime/cli/main';
 import { withFile } from '../../runtime/format/byteSource';
 import { decodePte } from '../../runtime/format/pte/decodePte';
-import { Program } from '../../runtime/format/pte/model';
-import { programGraphs } from '../../runtime/view/graphBuild';
+import { Method, Program } from '../../runtime/format/pte/model';
+import { methodGraph, programGraphs } from '../../runtime/view/graphBuild';
 import { MethodGraph } from '../../runtime/view/graphModel';
 import { realFixture, realFixtureNames } from './fixtures';
 import { programFacts, xnnpackNodeCount } from './programFacts';
@@ -182,5 +182,22 @@ describe('what the graph tab shows of a graph', () => {
     const delegate = open.nodes.find((n) => n.id === 'i0')!;
     assert.equal(delegate.children.length, xnn.nodes.find((n) => n.id === 'i0')!.children!.length);
     assert.ok(open.edges.some((e) => e.container === 'i0'));
+  });
+});
+
+describe('repeated operator sequences', () => {
+  it('without layer names, back-to-back copies of one operator sequence are the blocks', () => {
+    const ops = ['aten::mm', 'aten::add', 'aten::relu', 'aten::mul', 'aten::sigmoid'];
+    const operators = ops.map((name) => ({ name, overload: 'out', qualifiedName: `${name}.out` }));
+    // A prologue call, three copies of mm, add, relu, mul, then a different tail.
+    const sequence = [4, ...[0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3], 4, 2];
+    const method: Method = {
+      name: 'forward', encodedInputSpec: '', encodedOutputSpec: '', values: [], inputs: [], outputs: [],
+      chains: [{ inputs: [], outputs: [], instructions: sequence.map((opIndex) => ({ kind: 'kernel' as const, opIndex, args: [] })), stacktrace: null }],
+      operators, delegates: [], nonConstBufferSizes: [0], nonConstBufferDevices: [],
+    };
+    const g = methodGraph(method, 0);
+    assert.deepEqual(g.blocks.map((b) => [b.first, b.last, b.source]), [[1, 4, 'operatorSequence'], [5, 8, 'operatorSequence'], [9, 12, 'operatorSequence']]);
+    assert.deepEqual(g.nodes.filter((n) => n.instruction !== null).map((n) => n.block), [null, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, null, null]);
   });
 });
