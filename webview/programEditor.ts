@@ -84,8 +84,9 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
     h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, `${doc.kind === 'bpte' ? 'bundled program' : 'program'} ${program.identifier}`), problems),
     tabs.element);
   tabs.show(ctx.state.tab ?? 'overview');
-  // Start the graph's layout worker when the page is idle, not when the Graph tab is first opened.
-  setTimeout(() => layoutWorker(), 1500);
+  // Start the graph's layout worker once the editor has painted, not when the Graph tab is first
+  // opened: ELK's start-up (about a second) then runs on the worker's thread while the person reads.
+  requestAnimationFrame(() => setTimeout(() => layoutWorker(), 0));
 
   return {
     element,
