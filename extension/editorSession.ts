@@ -1,8 +1,11 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { entryByKey } from '../runtime/format/ptd/decodePtd';
 import { READABLE_DTYPES } from '../runtime/view/elements';
 import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
+import { methodGraph } from '../runtime/view/graphBuild';
+import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
 import { CommandEvent, Envelope, HostMessage, InstructionRowsReply, PaintMarks, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
 import { documentView } from './documentView';
@@ -181,6 +184,30 @@ export class EditorSession implements vscode.Disposable {
         const payload = this.document.loadedProgram?.payloads.find((p) => p.methodIndex === request.method && p.delegateIndex === request.delegate);
         if (payload?.status !== 'xnnpack') throw new Error(`delegate ${request.delegate} of method ${request.method} has no decoded XNNPACK graph`);
         return { type: 'xnnpackGraph', graph: xnnpackGraphView(payload.graph) };
+      }
+      case 'memoryPlan': {
+        const loaded = this.document.loadedProgram;
+        const method = loaded?.program.methods[request.method];
+        if (!loaded || !method) throw new Error(`no method ${request.method}`);
+        return { type: 'memoryPlan', plan: methodMemoryPlan(method, request.method, loaded.payloads) };
+      }
+      case 'graph': {
+        const loaded = this.document.loadedProgram;
+        const method = loaded?.program.methods[request.method];
+        if (!loaded || !method) throw new Error(`no method ${request.method}`);
+        const backing = new Map<string, string>();
+        for (const k of this.host.links.get(this.document.uri)?.view.keys ?? []) {
+          if (k.status === 'resolved' && k.source === 'tensor' && k.file) backing.set(k.key, path.basename(k.file));
+        }
+        const graph = methodGraph(method, request.method, loaded.payloads, { backing });
+        const run = this.host.lastRuns?.get(this.document.uri.toString(), request.method);
+        if (run) {
+          for (const n of graph.nodes) {
+            const s = n.instruction !== null && n.kind !== 'xnnOperator' ? run.summaries.get(n.instruction) : undefined;
+            if (s) n.lastRun = { text: s.text, nonFinite: s.nonFinite };
+          }
+        }
+        return { type: 'graph', graph };
       }
     }
   }

@@ -80,6 +80,8 @@ export async function selfContainedHtml(webview: vscode.Webview, extensionUri: v
     `font-src data:`,
     `style-src ${webview.cspSource} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
+    // The graph tab lays out in a worker started from its bundled code.
+    `worker-src blob:`,
   ].join('; ');
   // A relative source map URL would resolve against the webview's own page.
   const map = webview.asWebviewUri(at(`${page.script}.map`)).toString();

@@ -71,7 +71,7 @@ import { decodePte } from '../runtime/format/pte/decodePte';
 import { buildSyntheticProgram } from './bench/syntheticProgram';
 
 const DEFAULT_FIXTURES = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'real');
-const EXTRACT_HINT = 'G=/work/.mirror/lutzroeder+netron/repo; mkdir -p /tmp/netron/source && git --git-dir=$G show HEAD:package.json > /tmp/netron/package.json && for f in base.js executorch.js executorch-schema.js flatbuffers.js python.js pytorch.js pytorch-metadata.json; do git --git-dir=$G show HEAD:source/$f > /tmp/netron/source/$f; done';
+export const EXTRACT_HINT = 'G=/work/.mirror/lutzroeder+netron/repo; mkdir -p /tmp/netron/source && git --git-dir=$G show HEAD:package.json > /tmp/netron/package.json && for f in base.js executorch.js executorch-schema.js flatbuffers.js python.js pytorch.js pytorch-metadata.json; do git --git-dir=$G show HEAD:source/$f > /tmp/netron/source/$f; done';
 
 interface Options {
   netron: string | null;
@@ -197,7 +197,7 @@ interface NetronTarget {
   program: NetronProgram;
 }
 
-interface NetronModel {
+export interface NetronModel {
   modules: { nodes: unknown[] }[];
 }
 
@@ -210,7 +210,7 @@ interface NetronFactory {
   open(context: NetronContext): Promise<NetronModel>;
 }
 
-interface Netron {
+export interface Netron {
   dir: string;
   version: string;
   BinaryStream: new (bytes: Uint8Array) => NetronStream;
@@ -239,7 +239,7 @@ function isModulePackage(dir: string): { module: boolean; version: string } | nu
   return { module: json.type === 'module', version: json.version ?? '?' };
 }
 
-async function loadNetron(dir: string): Promise<Netron> {
+export async function loadNetron(dir: string): Promise<Netron> {
   const source = findNetronSource(dir);
   // Node decides ESM vs CommonJS from the nearest package.json.
   const pkg = isModulePackage(source) ?? isModulePackage(path.dirname(source));
@@ -335,7 +335,7 @@ function netronDecode(netron: Netron, bytes: Uint8Array): NetronProgram {
   return netron.createProgram(reader);
 }
 
-async function netronOpen(netron: Netron, name: string, bytes: Uint8Array): Promise<{ model: NetronModel; target: NetronTarget }> {
+export async function netronOpen(netron: Netron, name: string, bytes: Uint8Array): Promise<{ model: NetronModel; target: NetronTarget }> {
   const context = new NetronFileContext(netron, name, bytes);
   const factory = new netron.ModelFactory();
   const type = await factory.match(context);
@@ -550,7 +550,10 @@ async function main(): Promise<void> {
   console.log('  (full open is dominated by its fixed cost: a new python.Execution and torch schema registry per file)');
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+// bench-graph.ts imports the Netron loader from here.
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

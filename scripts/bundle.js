@@ -32,7 +32,28 @@ function bundleCli(outDir = path.join(root, 'dist')) {
   );
 }
 
+/**
+ * The graph tab's layout worker (ELK) is bundled on its own and handed to the
+ * editor bundle as text: the page starts it from a blob URL, since a webview
+ * page loads nothing else.
+ */
+async function layoutWorkerPlugin() {
+  const worker = await esbuild.build({
+    entryPoints: [path.join(root, 'webview', 'graph', 'layoutWorker.ts')],
+    bundle: true, platform: 'browser', target: 'chrome120', format: 'iife', minify: true, write: false, legalComments: 'none', logLevel: 'warning',
+  });
+  const text = worker.outputFiles[0].text;
+  return {
+    name: 'graph-layout-worker-source',
+    setup(build) {
+      build.onResolve({ filter: /^graph-layout-worker-source$/ }, () => ({ path: 'graph-layout-worker-source', namespace: 'worker-source' }));
+      build.onLoad({ filter: /.*/, namespace: 'worker-source' }, () => ({ contents: text, loader: 'text' }));
+    },
+  };
+}
+
 async function bundle(outDir = path.join(root, 'dist')) {
+  const workerPlugin = await layoutWorkerPlugin();
   await Promise.all([
     bundleCli(outDir),
     esbuild.build({
@@ -55,6 +76,7 @@ async function bundle(outDir = path.join(root, 'dist')) {
       minify: true,
       legalComments: 'linked',
       logLevel: 'warning',
+      plugins: [workerPlugin],
     }),
   ]);
   const codicons = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');

@@ -3,6 +3,8 @@ import { h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
 import { externalPanel, ExternalPanel, namedDataPanel } from './externalPanel';
+import { graphPanel, GraphPanel, layoutWorker } from './graph/graphPanel';
+import { memoryPanel, MemoryPanel } from './memoryPanel';
 import { methodTable, MethodTable } from './methodTables';
 import { overviewPanel } from './overviewPanel';
 import { DocumentView, RevealTarget } from './protocol';
@@ -26,6 +28,8 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
   let named: ReturnType<typeof namedDataPanel> | undefined;
   let tests: ReturnType<typeof testCasesPanel> | undefined;
   let overview: ReturnType<typeof overviewPanel> | undefined;
+  let memory: MemoryPanel | undefined;
+  let graph: GraphPanel | undefined;
 
   const externalCount = () => links.keys.filter((k) => k.status !== 'inProgram').length;
   const problemCount = () => links.problems.filter((p) => p.severity === 'error').length;
@@ -35,6 +39,22 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
       if ('delegateIndex' in row && row.delegateIndex !== null) void showDelegate(m, row.delegateIndex);
     })).element },
     { id: 'values', title: 'Values', badge: program.methods.reduce((n, m) => n + m.valueCount, 0), build: () => (values = methodTable('values', program.methods, ctx)).element },
+    { id: 'graph', title: 'Graph', build: () => {
+      graph = graphPanel(program.methods, ctx, { showInstruction: (m, i) => void showInstructions(m, i) });
+      void graph.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
+      return graph.element;
+    } },
+    { id: 'memory', title: 'Memory', build: () => {
+      memory = memoryPanel(program.methods, ctx, {
+        showInstruction: (m, i) => void showInstructions(m, i),
+        showValue: (m, v) => {
+          tabs.show('values');
+          void values!.show(m, v);
+        },
+      });
+      void memory.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
+      return memory.element;
+    } },
     { id: 'delegates', title: 'Delegates', badge: program.delegates.length, build: () => (delegates = delegatesPanel(program.delegates, ctx)).element },
     { id: 'named', title: 'Named data', badge: program.namedData.length, build: () => (named = namedDataPanel(program.namedData, ctx)).element },
     { id: 'external', title: 'External data', badge: doc.links.settled ? externalCount() : program.externalTensorCount, build: () => (external = externalPanel(links, ctx)).element },
@@ -64,6 +84,9 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
     h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, `${doc.kind === 'bpte' ? 'bundled program' : 'program'} ${program.identifier}`), problems),
     tabs.element);
   tabs.show(ctx.state.tab ?? 'overview');
+  // Start the graph's layout worker once the editor has painted, not when the Graph tab is first
+  // opened: ELK's start-up (about a second) then runs on the worker's thread while the person reads.
+  requestAnimationFrame(() => setTimeout(() => layoutWorker(), 0));
 
   return {
     element,
@@ -76,7 +99,8 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
           void showInstructions(target.method);
           return;
         case 'instruction':
-          void showInstructions(target.method, target.index);
+          if (tabs.active === 'graph' && graph) void graph.show(target.method, target.index);
+          else void showInstructions(target.method, target.index);
           return;
         case 'value':
           tabs.show('values');
@@ -103,6 +127,7 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
     },
     lastRunChanged(method: number, run: LastRunView | null) {
       instructions?.lastRunChanged?.(method, run);
+      graph?.lastRunChanged(method);
     },
     updateLinks(next: LinkView) {
       links = next;

@@ -12,6 +12,8 @@ import type {
   BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProgramView, RowPage,
   TensorPreviewView, ValueRow, XnnpackGraphView,
 } from '../runtime/view/model';
+import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
+import type { MethodGraph } from '../runtime/view/graphModel';
 
 export interface Envelope<T> {
   id: number;
@@ -46,6 +48,8 @@ export interface ReadyRequest { type: 'ready' }
 export interface RowsRequest { type: 'rows'; table: 'instructions' | 'values'; method: number; start: number; count: number; filter: string }
 export interface TensorPreviewRequest { type: 'tensorPreview'; key: string; dtype: string | null }
 export interface XnnpackGraphRequest { type: 'xnnpackGraph'; method: number; delegate: number }
+export interface MemoryPlanRequest { type: 'memoryPlan'; method: number }
+export interface GraphRequest { type: 'graph'; method: number }
 /** The person selected something in the editor; the tree follows. */
 export interface SelectedEvent { type: 'selected'; target: RevealTarget }
 /** The first render with data is on screen; `ms` is measured from the webview's start; `error` says why the editor could not be built. */
@@ -57,7 +61,7 @@ export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFile
 /** A button or row in the editor asks the host to run a command. */
 export interface CommandEvent { type: 'command'; command: CommandName; key: string | null; path: string | null }
 
-export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest | XnnpackGraphRequest | SelectedEvent | PaintedEvent | CommandEvent;
+export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest | XnnpackGraphRequest | MemoryPlanRequest | GraphRequest | SelectedEvent | PaintedEvent | CommandEvent;
 
 // ---- from the host ----
 
@@ -67,6 +71,8 @@ export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; pag
 export interface ValueRowsReply { type: 'rows'; table: 'values'; page: RowPage<ValueRow> }
 export interface TensorPreviewReply { type: 'tensorPreview'; preview: TensorPreviewView }
 export interface XnnpackGraphReply { type: 'xnnpackGraph'; graph: XnnpackGraphView }
+export interface MemoryPlanReply { type: 'memoryPlan'; plan: MethodMemoryPlan }
+export interface GraphReply { type: 'graph'; graph: MethodGraph }
 /** A request could not be answered. */
 export interface FailedReply { type: 'failed'; message: string }
 export interface RevealEvent { type: 'reveal'; target: RevealTarget }
@@ -77,7 +83,7 @@ export interface ReloadEvent { type: 'reload' }
 export interface LastRunEvent { type: 'lastRun'; method: number; run: LastRunView | null }
 
 export type HostMessage =
-  | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | FailedReply
+  | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | MemoryPlanReply | GraphReply | FailedReply
   | RevealEvent | LinksEvent | ReloadEvent | LastRunEvent;
 
 /** What each request is answered with. */
@@ -86,6 +92,8 @@ export interface ReplyOf {
   rows: InstructionRowsReply | ValueRowsReply;
   tensorPreview: TensorPreviewReply;
   xnnpackGraph: XnnpackGraphReply;
+  memoryPlan: MemoryPlanReply;
+  graph: GraphReply;
 }
 export type RequestMessage = Extract<WebviewMessage, { type: keyof ReplyOf }>;
 
@@ -165,7 +173,7 @@ const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences',
 
 function parseBody(raw: unknown): WebviewMessage {
   const o = object(raw, 'message body');
-  const type = oneOf(o, 'type', ['ready', 'rows', 'tensorPreview', 'xnnpackGraph', 'selected', 'painted', 'command'] as const);
+  const type = oneOf(o, 'type', ['ready', 'rows', 'tensorPreview', 'xnnpackGraph', 'memoryPlan', 'graph', 'selected', 'painted', 'command'] as const);
   switch (type) {
     case 'ready':
       return { type };
@@ -175,6 +183,9 @@ function parseBody(raw: unknown): WebviewMessage {
       return { type, key: str(o, 'key'), dtype: strOrNull(o, 'dtype') };
     case 'xnnpackGraph':
       return { type, method: int(o, 'method'), delegate: int(o, 'delegate') };
+    case 'memoryPlan':
+    case 'graph':
+      return { type, method: int(o, 'method') };
     case 'selected':
       return { type, target: parseRevealTarget(o.target) };
     case 'painted': {

@@ -6,8 +6,10 @@ import { inspectCommand } from './inspect';
 import { convertCommand } from './convert';
 import { CliIo, EXIT_INVALID, processIo, UsageError } from './io';
 import { toJson } from './json';
+import { graphCommand } from './graph';
 import { linkCommand } from './link';
 import { mergeCommand } from './merge';
+import { memoryCommand } from './memory';
 import { runCommand } from './run';
 import { sampleCommand } from './sample';
 import { splitCommand } from './split';
@@ -28,6 +30,11 @@ commands:
                                              run a method on ExecuTorch's runtime, onnxruntime
                                              or the reference interpreter (or the bundled test
                                              cases of a .bpte); exit 1 if it cannot run
+  memory FILE [--method M] [--json]          planned-memory arenas: per tensor offset, size and
+                                             lifetime; peak live bytes, never-live bytes, aliases
+  graph FILE [--method M] [--format json|dot] [--data X.ptd …]
+                                             the dataflow graph of each method (delegates
+                                             with their XNNPACK operators, repeated blocks)
   sample linear|cortex-m|lora --out DIR …    write generated programs, data files and
                                              expected outputs (sample --help)
   split PROGRAM.pte --out DIR [--min-bytes N] [--name NAME] [--progress]
@@ -77,6 +84,10 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return await mergeCommand(rest, io);
       case 'convert':
         return await convertCommand(rest, io);
+      case 'graph':
+        return await graphCommand(rest, io);
+      case 'memory':
+        return await memoryCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -19,6 +19,8 @@ describe('webview protocol: messages from a webview', () => {
     assert.deepEqual(parseWebviewMessage({ id: 6, body: { type: 'painted', ms: 12.5, error: null } }).body, { type: 'painted', ms: 12.5, error: null });
     assert.deepEqual(parseWebviewMessage({ id: 7, body: { type: 'painted', ms: 12.5, error: null, marks: { ...MARKS, extra: 1 } } }).body,
       { type: 'painted', ms: 12.5, error: null, marks: MARKS });
+    assert.deepEqual(parseWebviewMessage({ id: 8, body: { type: 'memoryPlan', method: 2, x: 1 } }).body, { type: 'memoryPlan', method: 2 });
+    assert.deepEqual(parseWebviewMessage({ id: 9, body: { type: 'graph', method: 0 } }).body, { type: 'graph', method: 0 });
   });
 
   it('rejects what the protocol does not allow', () => {
@@ -33,6 +35,8 @@ describe('webview protocol: messages from a webview', () => {
     rejects({ id: 1, body: { type: 'tensorPreview', key: 'k'.repeat(MAX_STRING + 1), dtype: null } }, /^key/);
     rejects({ id: 1, body: { type: 'command', command: 'executeCommand', key: null, path: null } }, /^command/);
     rejects({ id: 1, body: { type: 'painted', ms: Infinity, error: null } }, /^ms/);
+    rejects({ id: 1, body: { type: 'graph', method: -1 } }, /^method/);
+    rejects({ id: 1, body: { type: 'memoryPlan' } }, /^method/);
     rejects({ id: 1, body: { type: 'painted', ms: 1 } }, /^error/);
     rejects({ id: 1, body: { type: 'painted', ms: 1, error: null, marks: { ...MARKS, rendered: -1 } } }, /^marks\.rendered/);
     rejects({ id: 1, body: { type: 'painted', ms: 1, error: null, marks: { ...MARKS, painted: undefined } } }, /^marks\.painted/);

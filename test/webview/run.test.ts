@@ -168,6 +168,18 @@ describe('Run Method… in VS Code in a browser', function () {
     await bench.screenshot('run-07-intermediates-in-editor');
     await bench.command('View: Toggle Primary Side Bar Visibility');
 
+    // The graph shows the same values on its nodes.
+    await editor.locator('vscode-tab-header[data-tab="graph"]').click();
+    const graph = editor.locator('vscode-tab-panel[data-panel="graph"]');
+    await graph.locator('.graph-panel[data-laid-out]').waitFor({ timeout: 60_000 });
+    await graph.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('/');
+    await bench.page.keyboard.type('aten::mul');
+    await graph.locator('.graph-detail-text', { hasText: /^#0 / }).waitFor();
+    assert.match(await graph.locator('.graph-detail-text').innerText(), /last run: float32\[2, 2\]\s+min 3\s+max 3\s+mean 3/);
+    await bench.screenshot('graph-last-run-values');
+    await editor.locator('vscode-tab-header[data-tab="instructions"]').click();
+
     // Clear hides the column again.
     await note.locator('a', { hasText: 'Clear' }).click();
     await note.waitFor({ state: 'hidden' });

@@ -1,0 +1,170 @@
+import type { GraphNode, GraphNodeKind, MethodGraph } from '../../runtime/view/graphModel';
+
+/** What the graph tab lays out and draws: the method's graph with blocks collapsed and delegates expanded as asked. */
+export interface VisibleNode {
+  id: string;
+  kind: GraphNodeKind | 'block' | 'chunk';
+  label: string;
+  detail: string;
+  /** Instruction of an instruction node; first instruction of a block or chunk. */
+  instruction: number | null;
+  value: number | null;
+  /** For blocks and chunks: how many nodes they stand for. */
+  members: number;
+  /** A delegate with a decoded graph, or a block/chunk: it can open. */
+  expandable: boolean;
+  expanded: boolean;
+  inPorts: number;
+  outPorts: number;
+  children: VisibleNode[];
+  parent: string | null;
+  /** What it wrote in the last run with intermediates. */
+  lastRun?: { text: string; nonFinite: boolean };
+}
+
+export interface VisibleEdge {
+  id: string;
+  source: string;
+  target: string;
+  sourcePort: number;
+  targetPort: number;
+  kind: 'data' | 'jump';
+  label: string;
+  /** The base edges it stands for (more than one when groups merge edges). */
+  count: number;
+  /** The edge lies inside this compound node (a delegate), or null for the top level. */
+  container: string | null;
+}
+
+export interface VisibleGraph {
+  nodes: VisibleNode[];
+  edges: VisibleEdge[];
+  /** Base node id → visible node id (itself, a child of a delegate, or the block/chunk that holds it). */
+  shownAs: Map<string, string>;
+}
+
+export interface Expansion {
+  /** Delegate node ids whose children show. */
+  delegates: ReadonlySet<string>;
+  /** Indices of `MethodGraph.blocks` shown open. */
+  blocks: ReadonlySet<number>;
+  /** Chunk ids (`chunk<first>`) shown open. */
+  chunks: ReadonlySet<number>;
+}
+
+/** Above this many visible nodes, runs of instructions outside blocks fold into chunks (level of detail). */
+export const LOD_NODES = 1500;
+export const CHUNK = 250;
+
+function toVisible(n: GraphNode, expanded: boolean, parent: string | null): VisibleNode {
+  return {
+    id: n.id, kind: n.kind, label: n.label, detail: n.detail, instruction: n.instruction, value: n.value, members: 1,
+    expandable: !!n.children?.length, expanded, inPorts: n.inPorts, outPorts: n.outPorts, children: [], parent, lastRun: n.lastRun,
+  };
+}
+
+/**
+ * Folds the graph for display. A collapsed block becomes one node; when the
+ * graph is still larger than `LOD_NODES`, consecutive instructions outside
+ * open blocks fold into chunks of `CHUNK` instructions, and sources (weights,
+ * constants) fold with the first node that reads them. Edges are re-pointed to
+ * what shows, merged when they join the same pair, and dropped inside a group.
+ */
+export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph {
+  const groupOf = new Map<string, string>();
+  const groups = new Map<string, VisibleNode>();
+  const group = (id: string, kind: 'block' | 'chunk', label: string, first: number) => {
+    let g = groups.get(id);
+    if (!g) {
+      g = { id, kind, label, detail: '', instruction: first, value: null, members: 0, expandable: true, expanded: false, inPorts: 1, outPorts: 1, children: [], parent: null };
+      groups.set(id, g);
+    }
+    g.members++;
+    return g;
+  };
+  for (const n of graph.nodes) {
+    if (n.block === null || open.blocks.has(n.block)) continue;
+    const b = graph.blocks[n.block];
+    groupOf.set(n.id, group(`block${n.block}`, 'block', b.label, b.first).id);
+  }
+  const firstReader = new Map<string, string>();
+  for (const e of graph.edges) if (!firstReader.has(e.source)) firstReader.set(e.source, e.target);
+  // Weights, constants and buffers go with the first node that reads them when that node is folded.
+  const foldSources = () => {
+    for (const n of graph.nodes) {
+      if (groupOf.has(n.id) || (n.kind !== 'constant' && n.kind !== 'external' && n.kind !== 'mutableBuffer')) continue;
+      const reader = firstReader.get(n.id);
+      const g = reader ? groupOf.get(reader) : undefined;
+      if (g) {
+        groupOf.set(n.id, g);
+        groups.get(g)!.members++;
+      }
+    }
+  };
+  foldSources();
+  const topLevel = graph.nodes.filter((n) => !groupOf.has(n.id)).length + groups.size;
+  if (topLevel > LOD_NODES) {
+    for (const n of graph.nodes) {
+      if (groupOf.has(n.id) || n.instruction === null) continue;
+      const first = n.instruction - (n.instruction % CHUNK);
+      if (open.chunks.has(first)) continue;
+      const last = Math.min(first + CHUNK, graph.instructionCount) - 1;
+      groupOf.set(n.id, group(`chunk${first}`, 'chunk', `instructions ${first}–${last}`, first).id);
+    }
+    foldSources();
+  }
+  for (const g of groups.values()) g.detail = `${g.members} nodes`;
+
+  const nodes: VisibleNode[] = [];
+  const shownAs = new Map<string, string>();
+  const edges: VisibleEdge[] = [];
+  const merged = new Map<string, VisibleEdge>();
+  const placed = new Set<string>();
+  for (const n of graph.nodes) {
+    const g = groupOf.get(n.id);
+    if (g) {
+      shownAs.set(n.id, g);
+      if (!placed.has(g)) {
+        placed.add(g);
+        nodes.push(groups.get(g)!);
+      }
+      continue;
+    }
+    const expanded = !!n.children?.length && open.delegates.has(n.id);
+    const v = toVisible(n, expanded, null);
+    shownAs.set(n.id, n.id);
+    if (expanded) {
+      v.children = n.children!.map((c) => toVisible(c, false, n.id));
+      for (const c of n.children!) shownAs.set(c.id, c.id);
+      for (const e of n.childEdges ?? []) {
+        edges.push({ id: e.id, source: e.source, target: e.target, sourcePort: e.sourcePort, targetPort: e.targetPort, kind: e.kind, label: e.label, count: 1, container: n.id });
+      }
+    }
+    nodes.push(v);
+  }
+  for (const e of graph.edges) {
+    const source = shownAs.get(e.source) ?? e.source;
+    const target = shownAs.get(e.target) ?? e.target;
+    if (source === target) continue;
+    const grouped = source !== e.source || target !== e.target;
+    if (!grouped) {
+      edges.push({ id: e.id, source, target, sourcePort: e.sourcePort, targetPort: e.targetPort, kind: e.kind, label: e.label, count: 1, container: null });
+      continue;
+    }
+    const key = `${source}>${target}>${e.kind}`;
+    const m = merged.get(key);
+    if (m) {
+      m.count++;
+      m.label = `${m.count} values`;
+      continue;
+    }
+    const edge: VisibleEdge = {
+      id: `m${merged.size}`, source, target,
+      sourcePort: source === e.source ? e.sourcePort : 0, targetPort: target === e.target ? e.targetPort : 0,
+      kind: e.kind, label: e.label, count: 1, container: null,
+    };
+    merged.set(key, edge);
+    edges.push(edge);
+  }
+  return { nodes, edges, shownAs };
+}
