@@ -1,6 +1,7 @@
 import type { ArenaPlan, MethodMemoryPlan, PlannedTensor } from '../runtime/view/memoryModel';
 import { MethodView } from '../runtime/view/model';
-import { formatBytes, h, section } from './dom';
+import { formatBytes } from '../runtime/text/formatBytes';
+import { h, section } from './dom';
 import { EditorContext } from './editor';
 import { ArraySource, Column, VirtualTable } from './virtualTable';
 import { button, select, toolbar } from './widgets';

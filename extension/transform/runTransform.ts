@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { FormatError } from '../../runtime/format/errors';
 import { TransformControl } from '../../runtime/transform/control';
 import { TransformError } from '../../runtime/transform/transformError';
-import { formatBytes } from '../../runtime/view/formatBytes';
+import { formatBytes } from '../../runtime/text/formatBytes';
 
 /**
  * Runs a split, merge or convert under a cancellable progress notification.

@@ -4,7 +4,7 @@ import { decodeDelegatePayloads } from '../format/delegatePayloads';
 import { decodeFile } from '../format/decodeFile';
 import { FormatError } from '../format/errors';
 import { Program } from '../format/pte/model';
-import { formatBytes } from '../view/formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { MethodMemoryPlan, programMemoryPlans } from '../view/memoryPlan';
 import { CliIo, EXIT_OK, UsageError } from './io';
 import { toJson } from './json';

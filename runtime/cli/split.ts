@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { splitProgram } from '../transform/split';
-import { formatBytes } from '../view/formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { CliIo, EXIT_OK, UsageError } from './io';
 import { progressReporter, runTransform } from './transformProgress';
 

@@ -1,6 +1,6 @@
 import { TransformError } from '../transform/transformError';
 import { TransformProgress } from '../transform/control';
-import { formatBytes } from '../view/formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { CliIo, EXIT_FINDINGS } from './io';
 
 /** Where progress goes: stderr, rewritten in place on a terminal, one line per tenth otherwise. */

@@ -2,7 +2,7 @@ import { DelegatePayload } from '../format/delegatePayloads';
 import { instructionTarget, methodInstructions, valueType } from '../format/pte/describe';
 import { Method, Program } from '../format/pte/model';
 import { XnnpackGraph } from '../format/xnnpack/model';
-import { formatBytes } from './formatBytes';
+import { formatBytes } from '../text/formatBytes';
 import { repeatedBlocks } from './graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
 import { methodMemoryPlan } from './memoryPlan';
