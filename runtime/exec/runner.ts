@@ -36,6 +36,11 @@ export function engineStatus(engine: EngineName): { available: true } | { availa
   return info.ok ? { available: true } : { available: false, reason: info.reason };
 }
 
+/** Every engine that can run here: `executorch` first where its addon is available, then `onnx` and `reference`. */
+export function availableEngines(): EngineName[] {
+  return [...(engineStatus('executorch').available ? ['executorch' as const] : []), 'onnx', 'reference'];
+}
+
 /** What an engine runs; for `executorch`, the operators and backends its addon was built with. */
 export function engineCapabilities(engine: EngineName): EngineCapabilities {
   if (engine !== 'executorch') return ENGINES[engine];

@@ -1,8 +1,7 @@
 import { EngineName } from '../../runtime/exec/engine';
 import { openProgram } from '../../runtime/exec/program/openProgram';
 import { SharedData } from '../../runtime/exec/program/sharedData';
-import * as runner from '../../runtime/exec/runner';
-import { chooseMethod, loadMethod } from '../../runtime/exec/runner';
+import { chooseMethod, engineStatus, loadMethod } from '../../runtime/exec/runner';
 import { RunValue } from '../../runtime/exec/values';
 import { compareCall, OutputAgreement } from './agreement';
 import { caseInputs, VerifyCase } from './cases';
@@ -10,17 +9,9 @@ import { caseInputs, VerifyCase } from './cases';
 /** Engines in the order the reference is chosen: ExecuTorch's own runtime first. */
 export const ENGINE_ORDER = ['executorch', 'onnx', 'reference'] as const;
 
-type EngineStatus = (engine: string) => { available: boolean };
-
-/**
- * Whether `name` can run here: `engineStatus` where the runner has the native
- * engine (the `executorch` addon may be missing or fail to load), else the
- * engines the runner lists.
- */
+/** Whether `name` is an engine that can run here (the `executorch` addon may be missing or fail to load). */
 export function engineAvailable(name: string): boolean {
-  if (!(ENGINE_ORDER as readonly string[]).includes(name)) return false;
-  const status = (runner as unknown as { engineStatus?: EngineStatus }).engineStatus;
-  return status ? status(name).available : Object.prototype.hasOwnProperty.call(runner.ENGINES, name);
+  return (ENGINE_ORDER as readonly string[]).includes(name) && engineStatus(name as EngineName).available;
 }
 
 export interface EngineOutcome {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineName } from '../../runtime/exec/engine';
 import { openProgram } from '../../runtime/exec/program/openProgram';
-import { ENGINES as ENGINE_TABLE, loadMethod } from '../../runtime/exec/runner';
+import { availableEngines, loadMethod } from '../../runtime/exec/runner';
 import { fromNumbers, Tensor, toNumbers } from '../../runtime/exec/tensor';
 import { RunValue } from '../../runtime/exec/values';
 import * as flatbuffers from 'flatbuffers';
@@ -17,7 +17,7 @@ import { writePte } from '../../runtime/format/writer/writePte';
 import { MethodBuilder } from './execHarness';
 
 /** Every engine the runner has (ExecuTorch's own runtime too, once it is one of them). */
-const ENGINES = Object.keys(ENGINE_TABLE) as EngineName[];
+const ENGINES = availableEngines();
 
 /**
  * Programs whose memory plan aliases static views, as the exporter writes

@@ -5,9 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { sampleCommand } from '../../runtime/cli/sample';
+import { compareOutputs } from '../../runtime/exec/compare';
 import { UnsupportedProgramError } from '../../runtime/exec/errors';
 import { openProgram } from '../../runtime/exec/program/openProgram';
 import { loadMethod } from '../../runtime/exec/runner';
+import { parseJsonValue } from '../../runtime/exec/valueJson';
 import { parseSchema, SchemaType } from '../../runtime/exec/schema/schema';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodePte } from '../../runtime/format/pte/decodePte';
@@ -131,6 +133,22 @@ describe('sample cortex-m', function () {
     assert.ok(worst < 0.25, `int8 result within quantization error of the float model (max |Δ| ${worst})`);
     // Every output is a multiple of the output scale away from its zero point.
     for (const v of entry.expected[0].values) assert.ok(Number.isInteger(Math.round(v / q.out.scale)));
+  });
+
+  it("runs on ExecuTorch's own runtime (CMSIS-NN's C paths) and gives expected.json exactly", async () => {
+    const p = await openProgram(path.join(dir, 'cortex_m.pte'));
+    try {
+      const method = await loadMethod(p, 0, { engine: 'executorch' });
+      for (const entry of expected) {
+        const inputs = entry.inputs.map((v, i) => parseJsonValue(v, `inputs[${i}]`));
+        const want = entry.expected.map((v, i) => parseJsonValue(v, `expected[${i}]`));
+        const c = compareOutputs((await method.run(inputs)).outputs, want, { atol: 0, rtol: 0 });
+        assert.ok(c.equal, c.reason ?? undefined);
+      }
+      await method.dispose();
+    } finally {
+      await p.shared.close();
+    }
   });
 
   it('our engines refuse it, naming the Cortex-M operators and the engine that runs them', async () => {

@@ -29,13 +29,16 @@ export interface BundledCaseResult extends RunResult {
 const STATE_WRITERS = /(^|::)(copy_|index_put_|update_cache|_update_cache)/;
 
 /**
- * Whether a method carries state from call to call: mutable buffers with
- * initial values, or an operator that writes in place. Resetting a method
- * reloads it in the runtime (delegates initialise again), so methods
- * without state are not reset.
+ * Whether a reset must load the method again. Resetting reloads it in the
+ * runtime, which is cheap without delegates (the arenas are allocated anew, so
+ * state kept anywhere in planned memory is gone) but initialises XNNPACK
+ * delegates again; so a method with delegates is reloaded only when it
+ * carries state: mutable buffers with initial values, or an operator that
+ * writes in place.
  */
-function hasState(method: Method): boolean {
-  return method.values.some((v) => v.kind === 'tensor' && (v.tensor.kind === 'mutableWithInitialValue' || v.tensor.kind === 'externalMutable'))
+function reloadsOnReset(method: Method): boolean {
+  return method.delegates.length === 0
+    || method.values.some((v) => v.kind === 'tensor' && (v.tensor.kind === 'mutableWithInitialValue' || v.tensor.kind === 'externalMutable'))
     || method.operators.some((o) => STATE_WRITERS.test(o.qualifiedName));
 }
 
@@ -57,14 +60,14 @@ export class NativeMethod implements LoadedMethod {
   private debugSession: NativeMethodSession | null = null;
   private profileSession: NativeMethodSession | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly stateful: boolean;
+  private readonly reloadsOnReset: boolean;
   /** Whether the method ran since it was loaded or reset. */
   private dirty = false;
 
   private constructor(private readonly p: ExecProgram, private readonly methodIndex: number, private readonly session: NativeMethodSession, public loadMs: number) {
     this.method = p.program.methods[methodIndex];
     this.signature = methodSignature(this.method);
-    this.stateful = hasState(this.method);
+    this.reloadsOnReset = reloadsOnReset(this.method);
   }
 
   static async load(p: ExecProgram, methodIndex: number, signal?: AbortSignal): Promise<NativeMethod> {
@@ -169,7 +172,7 @@ export class NativeMethod implements LoadedMethod {
 
   reset(): void {
     // Requests reach the child in order, so the next run sees the reset; a method not loaded in the current child starts fresh anyway.
-    if (!this.session.loaded || !this.dirty || !this.stateful) return;
+    if (!this.session.loaded || !this.dirty || !this.reloadsOnReset) return;
     this.dirty = false;
     void this.serial(() => this.session.reset().catch(() => undefined));
   }
