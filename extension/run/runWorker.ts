@@ -2,11 +2,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import {
-  bundledCases, engineStatus, ExecutionError, InvalidInputError, RunCancelledError, RunValue, toJsonValue, UnsupportedProgramError, writeNpy,
+  bundledCases, engineStatus, ExecProgram, ExecutionError, InvalidInputError, MethodSignature, RunCancelledError, RunValue, toJsonValue, UnsupportedProgramError, writeNpy,
 } from '../../runtime/exec';
 import { FormatError } from '../../runtime/format/errors';
 import { MethodRunner } from './methodRunner';
-import { buildInputs } from './runInputs';
+import { BuiltInputs, buildInputs } from './runInputs';
+import { InputChoice } from '../../webview/runProtocol';
 import { runReport } from './runReport';
 import { ProfileRequest, ProfileResponse, ProgramRef, RunRequest, RunResponse, WorkerEnvelope, WorkerError, WorkerMessage, WorkerRequest, WorkerResults } from './workerProtocol';
 
@@ -30,33 +31,19 @@ function post(message: WorkerMessage): void {
   parentPort!.postMessage(message);
 }
 
-async function run(id: number, request: RunRequest): Promise<RunResponse> {
-  running.get(request.runId)?.abort();
-  const abort = new AbortController();
-  running.set(request.runId, abort);
-  try {
-    return await runner.use(async () => {
-      const program = await runner.open(request.file, request.dataFiles);
-      const signature = runner.signatures(program)[request.methodIndex];
-      if (!signature) throw new InvalidInputError(`${path.basename(request.file)} has no method ${request.methodIndex}`);
-      const inputs = await buildInputs(request.choice, signature, program);
-      const outcome = await runner.run({
-        program, methodIndex: request.methodIndex, engine: request.engine, inputs: inputs.values,
-        steadyRuns: request.steadyRuns, steps: request.steps, signal: abort.signal,
-        ...(request.choice.kind === 'bundled' ? { bundledCase: request.choice.index } : {}),
-        progress: (message) => post({ id, progress: message }),
-      });
-      const report = runReport({ programPath: program.file, method: signature.name, dataFiles: request.dataFiles, engine: request.engine }, inputs, outcome);
-      outputs.set(request.runId, { request, values: outcome.outputs, report });
-      return { report, outputs: outcome.outputs.map((o) => toJsonValue(o, RESULT_STATS_THRESHOLD)) };
-    });
-  } finally {
-    if (running.get(request.runId) === abort) running.delete(request.runId);
-  }
+interface Prepared {
+  program: ExecProgram;
+  signature: MethodSignature;
+  inputs: BuiltInputs;
+  signal: AbortSignal;
 }
 
-async function profile(id: number, request: ProfileRequest): Promise<ProfileResponse> {
-  const runId = `profile:${request.etdpPath}`;
+/**
+ * Opens the request's program, builds its inputs and does `work` with them,
+ * under an abort signal that a later request with the same run id, or a
+ * cancel, fires.
+ */
+async function withInputs<T>(runId: string, request: ProgramRef & { methodIndex: number; choice: InputChoice }, work: (prepared: Prepared) => Promise<T>): Promise<T> {
   running.get(runId)?.abort();
   const abort = new AbortController();
   running.set(runId, abort);
@@ -66,20 +53,40 @@ async function profile(id: number, request: ProfileRequest): Promise<ProfileResp
       const signature = runner.signatures(program)[request.methodIndex];
       if (!signature) throw new InvalidInputError(`${path.basename(request.file)} has no method ${request.methodIndex}`);
       const inputs = await buildInputs(request.choice, signature, program);
-      post({ id, progress: `Profiling: ${request.runs} run(s) with ETDump…` });
-      const result = await runner.profile(program, request.methodIndex, inputs.values, request.runs, request.intermediates, abort.signal);
-      await fs.mkdir(path.dirname(request.etdpPath), { recursive: true });
-      await fs.writeFile(request.etdpPath, result.etdump.etdump);
-      const files = [request.etdpPath];
-      if (result.etdump.debugBuffer.length > 0) {
-        await fs.writeFile(`${request.etdpPath}.debug.bin`, result.etdump.debugBuffer);
-        files.push(`${request.etdpPath}.debug.bin`);
-      }
-      return { files, summary: result.summary };
+      return await work({ program, signature, inputs, signal: abort.signal });
     });
   } finally {
     if (running.get(runId) === abort) running.delete(runId);
   }
+}
+
+function run(id: number, request: RunRequest): Promise<RunResponse> {
+  return withInputs(request.runId, request, async ({ program, signature, inputs, signal }) => {
+    const outcome = await runner.run({
+      program, methodIndex: request.methodIndex, engine: request.engine, inputs: inputs.values,
+      steadyRuns: request.steadyRuns, steps: request.steps, signal,
+      ...(request.choice.kind === 'bundled' ? { bundledCase: request.choice.index } : {}),
+      progress: (message) => post({ id, progress: message }),
+    });
+    const report = runReport({ programPath: program.file, method: signature.name, dataFiles: request.dataFiles, engine: request.engine }, inputs, outcome);
+    outputs.set(request.runId, { request, values: outcome.outputs, report });
+    return { report, outputs: outcome.outputs.map((o) => toJsonValue(o, RESULT_STATS_THRESHOLD)) };
+  });
+}
+
+function profile(id: number, request: ProfileRequest): Promise<ProfileResponse> {
+  return withInputs(`profile:${request.etdpPath}`, request, async ({ program, inputs, signal }) => {
+    post({ id, progress: `Profiling: ${request.runs} run(s) with ETDump…` });
+    const result = await runner.profile(program, request.methodIndex, inputs.values, request.runs, request.intermediates, signal);
+    await fs.mkdir(path.dirname(request.etdpPath), { recursive: true });
+    await fs.writeFile(request.etdpPath, result.etdump.etdump);
+    const files = [request.etdpPath];
+    if (result.etdump.debugBuffer.length > 0) {
+      await fs.writeFile(`${request.etdpPath}.debug.bin`, result.etdump.debugBuffer);
+      files.push(`${request.etdpPath}.debug.bin`);
+    }
+    return { files, summary: result.summary };
+  });
 }
 
 async function save(runId: string, format: 'npy' | 'json', target: string): Promise<string[]> {

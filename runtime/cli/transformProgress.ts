@@ -1,7 +1,8 @@
 import { TransformError } from '../transform/transformError';
 import { TransformProgress } from '../transform/control';
 import { formatBytes } from '../text/formatBytes';
-import { CliIo, EXIT_FINDINGS } from './io';
+import { parseArgs } from 'node:util';
+import { CliIo, EXIT_FINDINGS, UsageError } from './io';
 
 /** Where progress goes: stderr, rewritten in place on a terminal, one line per tenth otherwise. */
 export interface ProgressSink {
@@ -53,4 +54,16 @@ export async function runTransform(io: CliIo, job: () => Promise<number>): Promi
     io.err(`pte-explorer: ${e.message}`);
     return EXIT_FINDINGS;
   }
+}
+
+/** The arguments merge and convert take: files, `--out` (required) and `--progress`. */
+export function parseOutArgs(argv: string[], command: string, outName: string): { files: string[]; out: string; progress: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { out: { type: 'string' }, progress: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!parsed.values.out) throw new UsageError(`${command} needs --out ${outName}`);
+  return { files: parsed.positionals, out: parsed.values.out, progress: !!parsed.values.progress };
 }
