@@ -64,7 +64,7 @@ describe('pte-explorer run --engine executorch', function () {
     assert.equal(code, 0, err);
     const etdp = path.join(save, 'et-2025-12-softmax.etdp');
     assert.match(out, /profile of 4 run\(s\):/);
-    assert.match(out, /slowest instructions \(\d+ profiled\):\n {2}#\d+ \S+: mean [\d.]+ (ms|µs)/);
+    assert.match(out, /slowest instructions \(\d+ profiled\):\n {2}#\d+ OPERATOR_CALL aten::_softmax\.out: mean [\d.]+ (ms|µs)/);
     assert.ok(out.includes(`wrote ${etdp}`));
     const dump = await decodeEtdump(new MemorySource(new Uint8Array(fs.readFileSync(etdp)), etdp));
     assert.equal(dump.runs.length, 4);

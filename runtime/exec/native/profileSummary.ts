@@ -77,7 +77,9 @@ export function summarizeProfile(method: Method, dump: ETDump): ProfileSummary {
 export function profileText(s: ProfileSummary, top = 10): string[] {
   // XNNPACK times its operators in whole microseconds: small times read better in µs.
   const time = (ms: number) => (ms < 0.1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(3)} ms`);
-  const label = (r: ProfileRow) => [r.name, r.delegateEvent !== null ? `[${r.delegateEvent}]` : ''].filter(Boolean).join(' ');
+  // An instruction's own event names only its kind (OPERATOR_CALL): the call it makes says which operator.
+  const call = (r: ProfileRow) => (r.delegateEvent === null && r.text && /_CALL$/.test(r.name) ? r.text.split('(')[0] : '');
+  const label = (r: ProfileRow) => [r.name, call(r), r.delegateEvent !== null ? `[${r.delegateEvent}]` : ''].filter(Boolean).join(' ');
   const line = (r: ProfileRow) => `  ${r.instruction >= 0 ? `#${r.instruction} ` : ''}${label(r)}: mean ${time(r.meanMs)}, min ${time(r.minMs)} (${r.count}×)`;
   const byMean = (rows: ProfileRow[]) => [...rows].sort((a, b) => b.meanMs - a.meanMs).slice(0, top);
   const lines = [`profile of ${s.runs} run(s):`];
