@@ -22,7 +22,7 @@ import { enginesTable, latencyTable, modesTable, nativeMemoryLines } from './ben
  */
 
 const USAGE = `usage: node out/scripts/bench-run.js [--preset qwen3-0.6b|tiny] [--backend both|portable|xnnpack] [--dir DIR]
-                                     [--runs N] [--reference | --no-reference] [--weight-modes]
+                                     [--runs N] [--parts latency,memory] [--reference | --no-reference] [--weight-modes]
   --reference is off by default for qwen3-0.6b (one call takes minutes there) and on for tiny.`;
 
 type Backend = 'portable' | 'xnnpack';
@@ -71,13 +71,19 @@ function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
 
-async function benchBackend(root: string, preset: keyof typeof PRESETS, backend: Backend, runs: number, reference: boolean): Promise<void> {
+async function benchBackend(root: string, preset: keyof typeof PRESETS, backend: Backend, runs: number, reference: boolean, parts: Set<string>): Promise<void> {
   const dir = path.join(root, `${preset}-${backend}`);
   await ensureSample(dir, PRESETS[preset], backend);
   const foundation = fs.statSync(path.join(dir, 'foundation.ptd')).size;
   console.log(`\n=== LoRA sample ${preset} (${backend}, float32): foundation.ptd ${gib(foundation)}, programs lora_a, lora_b, lora_c, base; ${os.cpus().length} cores`);
   console.log(`machine load average (1, 5, 15 min) at start: ${loadAverage()}`);
 
+  if (parts.has('latency')) await benchLatency(dir, runs, reference);
+  if (parts.has('memory')) await benchMemory(dir);
+  console.log(`\nmachine load average at the end: ${loadAverage()} (other work on this machine slows both sides of each ratio alike; it does not cancel out of absolute times)`);
+}
+
+async function benchLatency(dir: string, runs: number, reference: boolean): Promise<void> {
   const latency = await child({ engine: 'onnx', dir, programs: programs(4), weights: 'input', runs, raw: true, reference });
   const native = await child({ engine: 'executorch', dir, programs: programs(4), weights: 'input', runs, raw: false, reference: false });
   console.log(`\nexecutorch vs onnx vs raw onnxruntime, ms (steady = median of ${runs} calls after the first; each engine in a fresh process, programs loaded in this order over one foundation; the first executorch load includes starting the runtime's process):`);
@@ -92,7 +98,9 @@ async function benchBackend(root: string, preset: keyof typeof PRESETS, backend:
   const worstOverhead = Math.max(...latency.programs.map((p) => p.overheadMs / p.steadyMs));
   console.log(`  ratio to raw onnxruntime-node on the same graph: worst ${worstBest.toFixed(3)}× fastest run to fastest run, ${worstRaw.toFixed(3)}× median of alternating runs (target ≤ 1.10×)`);
   console.log(`  time outside onnxruntime per call: at most ${(100 * worstOverhead).toFixed(2)}% of the call`);
+}
 
+async function benchMemory(dir: string): Promise<void> {
   const nativeOne = await child({ engine: 'executorch', dir, programs: programs(1), weights: 'input', runs: 1, raw: false, reference: false });
   const nativeFour = await child({ engine: 'executorch', dir, programs: programs(4), weights: 'input', runs: 1, raw: false, reference: false });
   console.log('\nmemory on executorch (each in a fresh process, one run per program; lora_a alone vs lora_a, lora_b, lora_c, base):');
@@ -104,7 +112,6 @@ async function benchBackend(root: string, preset: keyof typeof PRESETS, backend:
   console.log(`  peak RSS, 1 program:  ${one.peakRssMiB.toFixed(0)} MiB (read ${gib(one.bytesRead)})`);
   console.log(`  peak RSS, 4 programs: ${four.peakRssMiB.toFixed(0)} MiB (read ${gib(four.bytesRead)})`);
   console.log(`  four ÷ one: ${(four.peakRssMiB / one.peakRssMiB).toFixed(3)}× (target ≤ ${MEMORY_TARGET.toFixed(2)}×)`);
-  console.log(`\nmachine load average at the end: ${loadAverage()} (other work on this machine slows both sides of each ratio alike; it does not cancel out of absolute times)`);
 }
 
 async function main(): Promise<void> {
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'both' },
       dir: { type: 'string' },
       runs: { type: 'string', default: '5' },
+      parts: { type: 'string', default: 'latency,memory' },
       reference: { type: 'boolean' },
       'no-reference': { type: 'boolean' },
       'weight-modes': { type: 'boolean' },
@@ -127,12 +135,13 @@ async function main(): Promise<void> {
   const preset = values.preset as keyof typeof PRESETS;
   const backends: Backend[] = values.backend === 'both' ? ['portable', 'xnnpack'] : [values.backend as Backend];
   const runs = Number(values.runs);
-  if (!PRESETS[preset] || backends.some((b) => b !== 'portable' && b !== 'xnnpack') || !Number.isSafeInteger(runs) || runs < 1) throw new Error(USAGE);
+  const parts = new Set(values.parts.split(','));
+  if (!PRESETS[preset] || backends.some((b) => b !== 'portable' && b !== 'xnnpack') || !Number.isSafeInteger(runs) || runs < 1 || [...parts].some((x) => x !== 'latency' && x !== 'memory')) throw new Error(USAGE);
   const reference = values['no-reference'] ? false : values.reference ?? preset !== 'qwen3-0.6b';
   const status = engineStatus('executorch');
   if (!status.available) throw new Error(`bench:run needs the executorch engine: ${status.reason}`);
   const root = values.dir ?? path.join(os.tmpdir(), 'pte-explorer-bench');
-  for (const backend of backends) await benchBackend(root, preset, backend, runs, reference);
+  for (const backend of backends) await benchBackend(root, preset, backend, runs, reference, parts);
 
   if (values['weight-modes']) {
     const backend = backends[0];

@@ -50,13 +50,17 @@ export interface ProgramFigures {
   referenceMs: number | null;
 }
 
-/** Resident memory of a process from /proc/<pid>/status (MiB), or null off Linux. */
+/** Memory of a process from /proc/<pid>/status and smaps_rollup (MiB). */
 export interface ProcessMemory {
   pid: number;
-  /** VmHWM: the peak resident set. */
+  /** VmHWM: the peak resident set. Pages of one file mapped several times count once per mapping. */
   peakMiB: number;
-  /** VmRSS when read. */
+  /** VmRSS when read, and its parts: anonymous (arenas, heaps) and file-backed (mapped weights, code). */
   rssMiB: number;
+  anonMiB: number;
+  fileMiB: number;
+  /** Proportional set size when read: each physical page counted once (shared ones split between processes). */
+  pssMiB: number;
 }
 
 export interface ChildResult {
@@ -69,20 +73,26 @@ export interface ChildResult {
   peakRssMiB: number;
   /** Bytes read from program and data files (each range once). */
   bytesRead: number;
+  /** Sum over the loaded methods of their planned arenas (`non_const_buffer_sizes`), which the runtime allocates per method. */
+  plannedArenaBytes: number;
   /** executorch: the runtime's process, read after every run. */
   runtimeProcess: ProcessMemory | null;
 }
 
-/** VmHWM and VmRSS of `pid`, or null where /proc is not there. */
+/** Memory figures of `pid`, or null where /proc is not there (or the process is gone). */
 export function processMemory(pid: number): ProcessMemory | null {
   let status: string;
+  let rollup: string;
   try {
     status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   } catch {
     return null;
   }
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { pid, peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
+  const mib = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+  return {
+    pid, peakMiB: mib(status, 'VmHWM'), rssMiB: mib(status, 'VmRSS'), anonMiB: mib(status, 'RssAnon'), fileMiB: mib(status, 'RssFile'), pssMiB: mib(rollup, 'Pss'),
+  };
 }
 
 function median(xs: number[]): number {
@@ -123,10 +133,13 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
   const engine = task.engine ?? 'onnx';
   const shared = new SharedData();
   const loaded: { file: string; method: LoadedMethod; loadMs: number }[] = [];
+  let plannedArenaBytes = 0;
   for (const p of task.programs) {
     const start = performance.now();
     const program = await openProgram(path.join(task.dir, p.file), { dataFiles: p.dataFiles.map((f) => path.join(task.dir, f)), shared });
-    const method = await loadMethod(program, chooseMethod(program), { engine, weights: task.weights });
+    const methodIndex = chooseMethod(program);
+    plannedArenaBytes += program.program.methods[methodIndex].nonConstBufferSizes.reduce((a, b) => a + b, 0);
+    const method = await loadMethod(program, methodIndex, { engine, weights: task.weights });
     loaded.push({ file: p.file, method, loadMs: performance.now() - start });
   }
   const rssLoadedMiB = mib(process.memoryUsage().rss);
@@ -172,7 +185,7 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
   for (const l of loaded) await l.method.dispose();
   const bytesRead = shared.bytesRead;
   await shared.close();
-  return { engine, weights: task.weights, programs: figures, rssLoadedMiB, peakRssMiB, bytesRead, runtimeProcess };
+  return { engine, weights: task.weights, programs: figures, rssLoadedMiB, peakRssMiB, bytesRead, plannedArenaBytes, runtimeProcess };
 }
 
 if (require.main === module) {

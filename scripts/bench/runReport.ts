@@ -58,22 +58,28 @@ export function enginesTable(executorch: ChildResult, onnx: ChildResult): string
   return lines;
 }
 
-/** Peak memory of one vs `count` programs over one foundation on executorch: the runtime's process, and ours. */
+/**
+ * Memory of one vs `count` programs over one foundation on executorch: the
+ * runtime's process (peak RSS; then, after the runs, its anonymous and
+ * file-backed parts and PSS, which counts a page mapped several times once)
+ * and this process's peak RSS.
+ */
 export function nativeMemoryLines(one: ChildResult, many: ChildResult, count: number, target: number): string[] {
   const mb = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(0)} MiB`);
   const lines = [
-    `${pad('', 26)}${left('runtime process', 16)}${left('this process', 14)}${left('sum', 11)}`,
+    `${pad('', 24)}${left('runtime peak', 14)}${left('anon', 10)}${left('file', 10)}${left('PSS', 10)}${left('this process', 14)}${left('sum of peaks', 14)}`,
   ];
   const row = (label: string, r: ChildResult) => {
-    const runtime = r.runtimeProcess?.peakMiB;
-    lines.push(`${pad(label, 26)}${left(mb(runtime), 16)}${left(mb(r.peakRssMiB), 14)}${left(mb(runtime === undefined ? undefined : runtime + r.peakRssMiB), 11)}`);
+    const m = r.runtimeProcess ?? undefined;
+    lines.push(`${pad(label, 24)}${left(mb(m?.peakMiB), 14)}${left(mb(m?.anonMiB), 10)}${left(mb(m?.fileMiB), 10)}${left(mb(m?.pssMiB), 10)}${left(mb(r.peakRssMiB), 14)}${left(mb(m && m.peakMiB + r.peakRssMiB), 14)}`);
   };
-  row('peak RSS, 1 program', one);
-  row(`peak RSS, ${count} programs`, many);
+  row('1 program', one);
+  row(`${count} programs`, many);
   const r1 = one.runtimeProcess?.peakMiB ?? null;
   const rn = many.runtimeProcess?.peakMiB ?? null;
   const sum = (r: ChildResult) => (r.runtimeProcess ? r.runtimeProcess.peakMiB + r.peakRssMiB : null);
   const verdict = r1 !== null && rn !== null ? (rn / r1 <= target ? 'meets' : 'MISSES') : 'not measured';
-  lines.push(`${count} ÷ 1: runtime process ${ratio(rn, r1, 3)}, sum ${ratio(sum(many), sum(one), 3)} (target ≤ ${target.toFixed(2)}× on the runtime process: ${verdict})`);
+  lines.push(`planned arenas (non_const_buffer_sizes, allocated per loaded method): ${mb(one.plannedArenaBytes / 2 ** 20)} for 1 program, ${mb(many.plannedArenaBytes / 2 ** 20)} for ${count}`);
+  lines.push(`${count} ÷ 1: runtime peak ${ratio(rn, r1, 3)} (target ≤ ${target.toFixed(2)}×: ${verdict}), runtime PSS ${ratio(many.runtimeProcess?.pssMiB ?? null, one.runtimeProcess?.pssMiB ?? null, 3)}, sum of peaks ${ratio(sum(many), sum(one), 3)}`);
   return lines;
 }
