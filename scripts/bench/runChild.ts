@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { LoadedMethod } from '../../runtime/exec/engine';
+import { EngineName, LoadedMethod } from '../../runtime/exec/engine';
+import { nativeClientFor } from '../../runtime/exec/native/nativeClient';
 import { OnnxMethod } from '../../runtime/exec/onnx/onnxMethod';
 import { createSession, toOrtTensor } from '../../runtime/exec/onnx/session';
 import { WeightMode } from '../../runtime/exec/onnx/weights';
@@ -14,16 +16,20 @@ import { Tensor } from '../../runtime/exec/tensor';
 /**
  * One measurement in a fresh process (so peak RSS belongs to it alone):
  * opens the given programs of a LoRA sample set with one SharedData, loads
- * and runs each, and prints one JSON line with the figures.
+ * and runs each, and prints one JSON line with the figures. On `executorch`
+ * the runtime lives in the engine's own child process (one per SharedData),
+ * whose peak RSS is read from /proc before it ends.
  */
 export interface ChildTask {
   dir: string;
+  /** `onnx` (default) or `executorch`. */
+  engine?: Exclude<EngineName, 'reference'>;
   /** Program files and the data files each needs, in load order. */
   programs: { file: string; dataFiles: string[] }[];
   weights: WeightMode;
   /** Steady-state runs per program (after the first). */
   runs: number;
-  /** Also time onnxruntime directly on the lowered graph with prepared feeds. */
+  /** Also time onnxruntime directly on the lowered graph with prepared feeds (onnx only). */
   raw: boolean;
   /** Also time the reference interpreter on the first program (once). */
   reference: boolean;
@@ -44,7 +50,21 @@ export interface ProgramFigures {
   referenceMs: number | null;
 }
 
+/** Memory of a process from /proc/<pid>/status and smaps_rollup (MiB). */
+export interface ProcessMemory {
+  pid: number;
+  /** VmHWM: the peak resident set. Pages of one file mapped several times count once per mapping. */
+  peakMiB: number;
+  /** VmRSS when read, and its parts: anonymous (arenas, heaps) and file-backed (mapped weights, code). */
+  rssMiB: number;
+  anonMiB: number;
+  fileMiB: number;
+  /** Proportional set size when read: each physical page counted once (shared ones split between processes). */
+  pssMiB: number;
+}
+
 export interface ChildResult {
+  engine: Exclude<EngineName, 'reference'>;
   weights: WeightMode;
   programs: ProgramFigures[];
   /** RSS once every program is loaded, before any run (MiB). */
@@ -53,6 +73,26 @@ export interface ChildResult {
   peakRssMiB: number;
   /** Bytes read from program and data files (each range once). */
   bytesRead: number;
+  /** Sum over the loaded methods of their planned arenas (`non_const_buffer_sizes`), which the runtime allocates per method. */
+  plannedArenaBytes: number;
+  /** executorch: the runtime's process, read after every run. */
+  runtimeProcess: ProcessMemory | null;
+}
+
+/** Memory figures of `pid`, or null where /proc is not there (or the process is gone). */
+export function processMemory(pid: number): ProcessMemory | null {
+  let status: string;
+  let rollup: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return null;
+  }
+  const mib = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+  return {
+    pid, peakMiB: mib(status, 'VmHWM'), rssMiB: mib(status, 'VmRSS'), anonMiB: mib(status, 'RssAnon'), fileMiB: mib(status, 'RssFile'), pssMiB: mib(rollup, 'Pss'),
+  };
 }
 
 function median(xs: number[]): number {
@@ -90,12 +130,16 @@ async function rawOnnxruntime(m: OnnxMethod, inputs: Parameters<OnnxMethod['run'
 }
 
 export async function measure(task: ChildTask): Promise<ChildResult> {
+  const engine = task.engine ?? 'onnx';
   const shared = new SharedData();
   const loaded: { file: string; method: LoadedMethod; loadMs: number }[] = [];
+  let plannedArenaBytes = 0;
   for (const p of task.programs) {
     const start = performance.now();
     const program = await openProgram(path.join(task.dir, p.file), { dataFiles: p.dataFiles.map((f) => path.join(task.dir, f)), shared });
-    const method = await loadMethod(program, chooseMethod(program), { engine: 'onnx', weights: task.weights });
+    const methodIndex = chooseMethod(program);
+    plannedArenaBytes += program.program.methods[methodIndex].nonConstBufferSizes.reduce((a, b) => a + b, 0);
+    const method = await loadMethod(program, methodIndex, { engine, weights: task.weights });
     loaded.push({ file: p.file, method, loadMs: performance.now() - start });
   }
   const rssLoadedMiB = mib(process.memoryUsage().rss);
@@ -103,7 +147,7 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
   for (const [index, { file, method, loadMs }] of loaded.entries()) {
     const inputs = randomInputs(method.signature, 1);
     const first = await method.run(inputs);
-    const raw = task.raw ? await rawOnnxruntime(method as OnnxMethod, inputs) : null;
+    const raw = task.raw && engine === 'onnx' ? await rawOnnxruntime(method as OnnxMethod, inputs) : null;
     const times: number[] = [];
     const overheads: number[] = [];
     const rawTimes: number[] = [];
@@ -136,10 +180,12 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
     });
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const runtimePid = engine === 'executorch' ? nativeClientFor(shared).pid : null;
+  const runtimeProcess = runtimePid === null ? null : processMemory(runtimePid);
   for (const l of loaded) await l.method.dispose();
   const bytesRead = shared.bytesRead;
   await shared.close();
-  return { weights: task.weights, programs: figures, rssLoadedMiB, peakRssMiB, bytesRead };
+  return { engine, weights: task.weights, programs: figures, rssLoadedMiB, peakRssMiB, bytesRead, plannedArenaBytes, runtimeProcess };
 }
 
 if (require.main === module) {

@@ -38,3 +38,48 @@ export function modesTable(rows: { mode: string; one: ChildResult | string; many
   }
   return lines;
 }
+
+function ratio(a: number | null, b: number | null, digits = 2): string {
+  return a === null || b === null || b === 0 ? '-' : `${(a / b).toFixed(digits)}×`;
+}
+
+/**
+ * Per program, ExecuTorch's runtime beside the onnx engine and raw
+ * onnxruntime on the same graph: load time and steady-state latency, with ratios.
+ */
+export function enginesTable(executorch: ChildResult, onnx: ChildResult): string[] {
+  const header = `${pad('program', 12)}${left('load ET', 10)}${left('load onnx', 11)}${left('steady ET', 11)}${left('steady onnx', 13)}${left('raw ORT', 10)}${left('ET ÷ onnx', 11)}${left('ET ÷ raw', 10)}${left('onnx ÷ raw', 12)}`;
+  const lines = [header];
+  for (const e of executorch.programs) {
+    const o = onnx.programs.find((p) => p.file === e.file) ?? null;
+    lines.push(`${pad(e.file, 12)}${left(ms(e.loadMs), 10)}${left(ms(o?.loadMs ?? null), 11)}${left(ms(e.steadyMs), 11)}${left(ms(o?.steadyMs ?? null), 13)}${left(ms(o?.rawMs ?? null), 10)}`
+      + `${left(ratio(e.steadyMs, o?.steadyMs ?? null), 11)}${left(ratio(e.steadyMs, o?.rawMs ?? null), 10)}${left(ratio(o?.steadyMs ?? null, o?.rawMs ?? null), 12)}`);
+  }
+  return lines;
+}
+
+/**
+ * Memory of one vs `count` programs over one foundation on executorch: the
+ * runtime's process (peak RSS; then, after the runs, its anonymous and
+ * file-backed parts and PSS, which counts a page mapped several times once)
+ * and this process's peak RSS.
+ */
+export function nativeMemoryLines(one: ChildResult, many: ChildResult, count: number, target: number): string[] {
+  const mb = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(0)} MiB`);
+  const lines = [
+    `${pad('', 24)}${left('runtime peak', 14)}${left('anon', 10)}${left('file', 10)}${left('PSS', 10)}${left('this process', 14)}${left('sum of peaks', 14)}`,
+  ];
+  const row = (label: string, r: ChildResult) => {
+    const m = r.runtimeProcess ?? undefined;
+    lines.push(`${pad(label, 24)}${left(mb(m?.peakMiB), 14)}${left(mb(m?.anonMiB), 10)}${left(mb(m?.fileMiB), 10)}${left(mb(m?.pssMiB), 10)}${left(mb(r.peakRssMiB), 14)}${left(mb(m && m.peakMiB + r.peakRssMiB), 14)}`);
+  };
+  row('1 program', one);
+  row(`${count} programs`, many);
+  const r1 = one.runtimeProcess?.peakMiB ?? null;
+  const rn = many.runtimeProcess?.peakMiB ?? null;
+  const sum = (r: ChildResult) => (r.runtimeProcess ? r.runtimeProcess.peakMiB + r.peakRssMiB : null);
+  const verdict = r1 !== null && rn !== null ? (rn / r1 <= target ? 'meets' : 'MISSES') : 'not measured';
+  lines.push(`planned arenas (non_const_buffer_sizes, allocated per loaded method): ${mb(one.plannedArenaBytes / 2 ** 20)} for 1 program, ${mb(many.plannedArenaBytes / 2 ** 20)} for ${count}`);
+  lines.push(`${count} ÷ 1: runtime peak ${ratio(rn, r1, 3)} (target ≤ ${target.toFixed(2)}×: ${verdict}), runtime PSS ${ratio(many.runtimeProcess?.pssMiB ?? null, one.runtimeProcess?.pssMiB ?? null, 3)}, sum of peaks ${ratio(sum(many), sum(one), 3)}`);
+  return lines;
+}
