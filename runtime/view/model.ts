@@ -272,9 +272,27 @@ export interface EtdumpEventView {
   instruction: number | null;
 }
 
+/** Profile events of one name (an operator, a delegate's operator, a scope), times formatted in the tick unit. */
+export interface EtdumpGroupView {
+  name: string;
+  kind: string;
+  count: number;
+  runs: number;
+  total: string;
+  p10: string;
+  p50: string;
+  p90: string;
+  /** Percent of the runs' `Method::execute` time, empty without one. */
+  share: string;
+}
+
 export interface EtdumpView {
   facts: FactView[];
-  runs: { name: string; events: number; allocators: string[] }[];
+  /** `execute`: the run's `Method::execute` time, empty without one. */
+  runs: { name: string; events: number; allocators: string[]; profileEvents: number; execute: string }[];
+  /** Profile events grouped by operator, slowest first. */
+  groups: EtdumpGroupView[];
+  tickUnit: string;
   events: EtdumpEventView[];
   /** Events not included because of the cap. */
   omittedEvents: number;

@@ -301,3 +301,60 @@ export function instructionTsv(overlay: ProfileOverlay): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Events of one name across an ETDump, read without its program. */
+export interface EventGroup extends TimeStats {
+  name: string;
+  /** `method` scopes, `instruction` scopes (OPERATOR_CALL, DELEGATE_CALL), a portable kernel, or a delegate's own operator. */
+  kind: 'method' | 'instruction' | 'portable' | 'delegate' | 'other';
+}
+
+export interface RunTime {
+  run: number;
+  name: string;
+  events: number;
+  profileEvents: number;
+  /** Sum of the run's `Method::execute` events, or null without one. */
+  executeTicks: number | null;
+}
+
+/**
+ * An ETDump on its own, grouped by run and by operator: kernels by the name
+ * of their `native_call_*` scope, delegate operators by their debug id.
+ */
+export function etdumpGroups(dump: ETDump): { runs: RunTime[]; groups: EventGroup[] } {
+  const groups = new Map<string, { kind: EventGroup['kind']; samples: Samples }>();
+  const execute = new Samples();
+  const runs = dump.runs.map((run, r): RunTime => {
+    let profileEvents = 0;
+    let executeTicks: number | null = null;
+    for (const e of run.events) {
+      if (e.kind !== 'profile') continue;
+      profileEvents++;
+      const t = Number(e.endTime - e.startTime);
+      const event = delegateEventId(e);
+      const kernel = KERNEL_SCOPE.exec(e.name);
+      const [name, kind]: [string, EventGroup['kind']] = event !== null ? [event, 'delegate']
+        : kernel ? [kernel[1], 'portable']
+        : METHOD_SCOPE.test(e.name) ? [e.name, 'method']
+        : INSTRUCTION_SCOPES[e.name] ? [e.name, 'instruction']
+        : [e.name, 'other'];
+      if (e.name === 'Method::execute') {
+        execute.add(r, t);
+        executeTicks = (executeTicks ?? 0) + t;
+      }
+      const key = `${kind}\u0000${name}`;
+      const g = groups.get(key) ?? { kind, samples: new Samples() };
+      g.samples.add(r, t);
+      groups.set(key, g);
+    }
+    return { run: r, name: run.name, events: run.events.length, profileEvents, executeTicks };
+  });
+  const methodTicks = execute.stats(0).totalTicks;
+  return {
+    runs,
+    groups: [...groups.entries()]
+      .map(([key, g]) => ({ name: key.slice(key.indexOf('\u0000') + 1), kind: g.kind, ...g.samples.stats(methodTicks) }))
+      .sort((a, b) => b.totalTicks - a.totalTicks),
+  };
+}
