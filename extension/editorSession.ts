@@ -12,6 +12,9 @@ import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
 import { LastRuns } from './run/lastRuns';
+import { findProfile, FoundProfile, profileUriFor } from './profileLocator';
+import { instructionTimes } from '../runtime/view/profileOverlay';
+import { ProfileNoteView } from '../runtime/view/model';
 
 /** What a session needs from the rest of the extension. */
 export interface SessionHost {
@@ -60,6 +63,8 @@ export class EditorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** The tensor preview being read; a newer request stops it. */
   private preview: AbortController | null = null;
+  /** The `.etdp` beside the program, laid over it; read when the webview asks for its document. */
+  profile: FoundProfile | null = null;
 
   constructor(readonly panel: vscode.WebviewPanel, readonly document: ExecutorchDocument, private readonly host: SessionHost) {
     this.disposables.push(
@@ -79,6 +84,16 @@ export class EditorSession implements vscode.Disposable {
       }),
       this.painted,
     );
+    // A Profile run writes `<program>.etdp` beside the program: the instruction list picks it up.
+    const etdp = profileUriFor(document.uri);
+    if (etdp) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(etdp, '..'), path.basename(etdp.path)));
+      const changed = () => this.reload();
+      this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed),
+        vscode.workspace.onDidChangeConfiguration((e) => {
+          if (e.affectsConfiguration('pteExplorer.profile.tickUnit', document.uri)) this.reload();
+        }));
+    }
     if (host.lastRuns) {
       const runs = host.lastRuns;
       this.disposables.push(runs.onDidChange((programUri, method) => {
@@ -159,6 +174,9 @@ export class EditorSession implements vscode.Disposable {
     switch (request.type) {
       case 'ready': {
         this.ready = true;
+        const loaded = this.document.loadedProgram;
+        this.profile = loaded ? await findProfile(this.document.uri, loaded.program) : null;
+        if (this.profile?.error) this.host.log.warn(`${this.profile.uri.fsPath}: not laid over ${this.document.name}: ${this.profile.error}`);
         const reveal = this.pendingReveal;
         this.pendingReveal = null;
         return { type: 'init', document: documentView(this.document, this.host.links), reveal };
@@ -218,7 +236,17 @@ export class EditorSession implements vscode.Disposable {
     if (!method) throw new Error(`no method ${methodIndex}`);
     const page = instructionPage(method, start, count, filter);
     const run = this.host.lastRuns?.get(this.document.uri.toString(), methodIndex);
-    return { type: 'rows', table: 'instructions', page: run ? withStepSummaries(page, run.summaries) : page, lastRun: run?.view ?? null };
+    const withRun = run ? withStepSummaries(page, run.summaries) : page;
+    const overlay = this.profile?.overlay;
+    const profiled = overlay?.methods.find((m) => m.method === method.name);
+    if (!overlay || !profiled) return { type: 'rows', table: 'instructions', page: withRun, lastRun: run?.view ?? null, profile: null };
+    const times = instructionTimes(profiled, overlay.tickUnit);
+    const profile: ProfileNoteView = { file: path.basename(this.profile!.uri.fsPath), runs: profiled.runs, notes: overlay.notes };
+    const rows = withRun.rows.map((r) => {
+      const t = times.get(r.index);
+      return t ? { ...r, time: t.time, timeTip: t.tip } : r;
+    });
+    return { type: 'rows', table: 'instructions', page: { ...withRun, rows }, lastRun: run?.view ?? null, profile };
   }
 
   /** "Clear" above the instruction list: forgets the method's last run (`key` is its index) in every panel of the program. */

@@ -1,4 +1,4 @@
-import { InstructionRow, LastRunView, MethodView, ValueRow } from '../runtime/view/model';
+import { InstructionRow, LastRunView, MethodView, ProfileNoteView, ValueRow } from '../runtime/view/model';
 import { h, icon } from './dom';
 import { EditorContext } from './editor';
 import { Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
@@ -20,6 +20,15 @@ const LAST_RUN_COLUMN: Column<InstructionRow> = {
     return h('span', { className: 'last-run non-finite' }, icon('warning'), ' ', r.lastRun);
   },
   tooltip: (r) => (r.lastRun === undefined ? '' : `${r.lastRun}${r.lastRunNonFinite ? '\n\nThis instruction wrote NaN or Inf.' : ''}`),
+};
+
+/** Shown while a profile (`<program>.etdp`) is laid over the program. */
+const TIME_COLUMN: Column<InstructionRow> = {
+  title: 'Time (p50 · share)',
+  width: '11em',
+  cell: (r) => r.time ?? '',
+  tooltip: (r) => r.timeTip ?? '',
+  numeric: true,
 };
 
 const INSTRUCTION_COLUMNS_BESIDE_RUN: Column<InstructionRow>[] = [
@@ -62,6 +71,7 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
   let lastRun: LastRunView | null = null;
   const count = h('span', { className: 'muted count' });
   const note = h('div', { className: 'last-run-note', role: 'status', hidden: true });
+  const profileNote = h('div', { className: 'last-run-note profile-note', role: 'status', hidden: true });
   const totalOf = (m: number) => (kind === 'instructions' ? methods[m].instructionCount : methods[m].valueCount);
   let current: PagedSource<Row>;
   const source = () => {
@@ -69,7 +79,10 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
     const s = new PagedSource<Row>(filter ? 0 : totalOf(method), async (start, n) => {
       const reply = await ctx.channel.request({ type: 'rows', table: kind, method: asked, start, count: n, filter });
       count.textContent = filter ? `${reply.page.total} of ${totalOf(asked)}` : `${reply.page.total} ${kind}`;
-      if (reply.table === 'instructions' && asked === method) showLastRun(reply.lastRun ?? null);
+      if (reply.table === 'instructions' && asked === method) {
+        showProfile(reply.profile ?? null);
+        showLastRun(reply.lastRun ?? null);
+      }
       return reply.page as { total: number; rows: Row[] };
     });
     count.textContent = `${totalOf(method)} ${kind}`;
@@ -82,10 +95,19 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
     onActivate: (row) => onActivate?.(row, method),
     empty: `This method has no ${kind}`,
   };
-  const columnsFor = (withRun: boolean) =>
-    (kind === 'values' ? VALUE_COLUMNS : withRun ? [...INSTRUCTION_COLUMNS_BESIDE_RUN, LAST_RUN_COLUMN] : INSTRUCTION_COLUMNS) as Column<Row>[];
-  let table = new VirtualTable(columnsFor(false), source(), options);
+  const columnsFor = (withRun: boolean, withTime: boolean) => {
+    if (kind === 'values') return VALUE_COLUMNS as Column<Row>[];
+    const base = withRun ? INSTRUCTION_COLUMNS_BESIDE_RUN : INSTRUCTION_COLUMNS;
+    return [...base, ...(withTime ? [TIME_COLUMN] : []), ...(withRun ? [LAST_RUN_COLUMN] : [])] as Column<Row>[];
+  };
+  let table = new VirtualTable(columnsFor(false, false), source(), options);
   let tableHasRunColumn = false;
+  let tableHasTimeColumn = false;
+  const rebuildColumns = () => keepingPlace(() => {
+    const next = new VirtualTable(columnsFor(tableHasRunColumn, tableHasTimeColumn), current, options);
+    table.element.replaceWith(next.element);
+    table = next;
+  });
 
   const scrollBody = () => table.element.querySelector<HTMLElement>('.vt-body');
   /** Keeps the scroll position and selection across a change of source or columns. */
@@ -113,11 +135,18 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
     // The column only appears once a run has stepped: an empty column would only clutter the table.
     if ((run !== null) === tableHasRunColumn) return;
     tableHasRunColumn = run !== null;
-    keepingPlace(() => {
-      const next = new VirtualTable(columnsFor(tableHasRunColumn), current, options);
-      table.element.replaceWith(next.element);
-      table = next;
-    });
+    rebuildColumns();
+  }
+
+  function showProfile(p: ProfileNoteView | null): void {
+    profileNote.hidden = p === null;
+    if (p) {
+      const misfit = p.notes.length ? [' · ', h('span', { className: 'non-finite', title: p.notes.join('\n') }, icon('warning'), ` ${p.notes.length} note${p.notes.length === 1 ? '' : 's'}: the profile does not match this program`)] : [];
+      profileNote.replaceChildren(icon('pulse'), ` Times from ${p.file} (${p.runs} run${p.runs === 1 ? '' : 's'}): median per run and share of the method`, ...misfit);
+    } else profileNote.replaceChildren();
+    if ((p !== null) === tableHasTimeColumn) return;
+    tableHasTimeColumn = p !== null;
+    rebuildColumns();
   }
 
   const field = filterField(kind === 'instructions' ? 'Filter instructions (operator, %value…)' : 'Filter values (type, key…)', (text) => {
@@ -132,7 +161,7 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
       table.setSource(source());
     })
     : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
-  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note] : []), table.element);
+  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note, profileNote] : []), table.element);
   return {
     element,
     async show(m, index) {

@@ -9,7 +9,7 @@
  */
 
 import type {
-  BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProgramView, RowPage,
+  BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProfileNoteView, ProgramView, RowPage,
   TensorPreviewView, ValueRow, XnnpackGraphView,
 } from '../runtime/view/model';
 import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
@@ -67,7 +67,8 @@ export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest |
 
 export interface InitReply { type: 'init'; document: DocumentView; reveal: RevealTarget | null }
 /** `lastRun`: the run the rows' `lastRun` summaries come from, null when the method has none. */
-export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; page: RowPage<InstructionRow>; lastRun?: LastRunView | null }
+/** `profile`: the `.etdp` the rows' `time` comes from, null or absent without one. */
+export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; page: RowPage<InstructionRow>; lastRun?: LastRunView | null; profile?: ProfileNoteView | null }
 export interface ValueRowsReply { type: 'rows'; table: 'values'; page: RowPage<ValueRow> }
 export interface TensorPreviewReply { type: 'tensorPreview'; preview: TensorPreviewView }
 export interface XnnpackGraphReply { type: 'xnnpackGraph'; graph: XnnpackGraphView }

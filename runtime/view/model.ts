@@ -149,6 +149,10 @@ export interface InstructionRow {
   delegateIndex: number | null;
   /** What the instruction wrote in the method's last run with intermediates (`float32[2, 4]  min …`), when there was one. */
   lastRun?: string;
+  /** The instruction's median time over the profile's runs and its share of the method (`12.3 µs · 4.1%`), when a profile is laid over the program. */
+  time?: string;
+  /** Count, total and p10/p50/p90 for the tooltip. */
+  timeTip?: string;
   /** The last run wrote NaN or Inf here. */
   lastRunNonFinite?: boolean;
 }
@@ -284,6 +288,13 @@ export interface EtdumpGroupView {
   p90: string;
   /** Percent of the runs' `Method::execute` time, empty without one. */
   share: string;
+}
+
+/** The profile laid over a program's instruction list: which file, how many runs, and where it does not fit. */
+export interface ProfileNoteView {
+  file: string;
+  runs: number;
+  notes: string[];
 }
 
 export interface EtdumpView {

@@ -269,6 +269,15 @@ function methodProfile(method: Method, starts: number[], runs: ETDumpRun[]): Met
   return { method: method.name, runs: runs.length, execute: execute.count > 0 ? execute.stats(methodTicks) : null, instructions, operators, delegateEvents };
 }
 
+/** The instruction list's time cell and tooltip, by instruction index, for one method's profile. */
+export function instructionTimes(m: MethodProfile, unit: TickUnit): Map<number, { time: string; tip: string }> {
+  const t = (ticks: number) => formatTicks(ticks, unit);
+  return new Map(m.instructions.map((r) => [r.instruction, {
+    time: `${t(r.p50Ticks)} · ${(r.share * 100).toFixed(1)}%`,
+    tip: `${r.executor}: ${r.count} call${r.count === 1 ? '' : 's'} in ${r.runs} of ${m.runs} runs\ntotal ${t(r.totalTicks)}, ${(r.share * 100).toFixed(1)}% of the method\np10 ${t(r.p10Ticks)} · p50 ${t(r.p50Ticks)} · p90 ${t(r.p90Ticks)} per run`,
+  }]));
+}
+
 /** Time columns in milliseconds when the tick unit is known, raw ticks otherwise. */
 function timeColumns(s: TimeStats, unit: TickUnit): string[] {
   const v = (t: number) => {
