@@ -88,11 +88,13 @@ export class EditorSession implements vscode.Disposable {
     const etdp = profileUriFor(document.uri);
     if (etdp) {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(etdp, '..'), path.basename(etdp.path)));
-      const changed = () => this.reload();
+      const changed = () => void this.refreshProfile();
       this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed),
+        document.onDidReload(changed),
         vscode.workspace.onDidChangeConfiguration((e) => {
-          if (e.affectsConfiguration('pteExplorer.profile.tickUnit', document.uri)) this.reload();
+          if (e.affectsConfiguration('pteExplorer.profile.tickUnit', document.uri)) changed();
         }));
+      changed();
     }
     if (host.lastRuns) {
       const runs = host.lastRuns;
@@ -101,6 +103,16 @@ export class EditorSession implements vscode.Disposable {
         this.post({ type: 'lastRun', method, run: runs.get(programUri, method)?.view ?? null });
       }));
     }
+  }
+
+  /** Reads `<program>.etdp` again; the webview then asks for its rows again, with times or without. */
+  private async refreshProfile(): Promise<void> {
+    const loaded = this.document.loadedProgram;
+    const found = loaded ? await findProfile(this.document.uri, loaded.program) : null;
+    if (found?.error) this.host.log.warn(`${found.uri.fsPath}: not laid over ${this.document.name}: ${found.error}`);
+    if (!found && !this.profile) return;
+    this.profile = found;
+    this.reload();
   }
 
   /** Shows `target` in the editor; before the webview is ready, it is shown once it is. */
@@ -174,9 +186,6 @@ export class EditorSession implements vscode.Disposable {
     switch (request.type) {
       case 'ready': {
         this.ready = true;
-        const loaded = this.document.loadedProgram;
-        this.profile = loaded ? await findProfile(this.document.uri, loaded.program) : null;
-        if (this.profile?.error) this.host.log.warn(`${this.profile.uri.fsPath}: not laid over ${this.document.name}: ${this.profile.error}`);
         const reveal = this.pendingReveal;
         this.pendingReveal = null;
         return { type: 'init', document: documentView(this.document, this.host.links), reveal };

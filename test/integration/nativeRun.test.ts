@@ -81,5 +81,17 @@ describe('the executorch engine in VS Code', function () {
     const operators = (registry.sessionsFor(vscode.Uri.file(program))[0].document.loadedProgram!.program.methods[0].operators).map((o) => o.name.replace(/^.*::/, ''));
     const profiled = new Set(decoded.view.events.filter((e) => e.kind === 'profile').map((e) => e.name));
     for (const op of operators) assert.ok([...profiled].some((n) => n.includes(op)), `${op} is in the profile (${[...profiled].join(', ')})`);
+    // Grouped by operator: each kernel's scope once per run.
+    for (const op of operators) assert.ok(decoded.view.groups.some((g) => g.kind === 'portable' && g.name.includes(op) && g.count === 3), `${op} grouped (${decoded.view.groups.map((g) => `${g.name}×${g.count}`).join(', ')})`);
+    // The program's editor lays the new .etdp over its instructions: a time on every kernel call.
+    const programSession = registry.sessionsFor(vscode.Uri.file(program))[0];
+    const reply = await waitFor('the program editor to pick up softmax.etdp', () => {
+      const r = programSession.instructionRows(0, 0, 100);
+      return r.profile ? r : null;
+    }, 40_000);
+    assert.deepEqual(reply.profile, { file: 'softmax.etdp', runs: 3, notes: [] });
+    const kernels = reply.page.rows.filter((r) => r.kind === 'kernel');
+    assert.ok(kernels.length > 0);
+    for (const r of kernels) assert.match(r.time ?? '', /^\d+(\.\d+)? (ns|µs|ms) · \d+\.\d%$/, `instruction ${r.index}: ${r.time}`);
   });
 });
