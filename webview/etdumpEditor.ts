@@ -15,14 +15,14 @@ const COLUMNS: Column<EtdumpEventView>[] = [
 
 const GROUP_COLUMNS: Column<EtdumpGroupView>[] = [
   { title: 'Operator or event', width: 'minmax(14em, 3fr)', cell: (g) => g.name },
-  { title: 'Kind', width: '7em', cell: (g) => g.kind, tooltip: (g) => KIND_TIPS[g.kind] ?? g.kind },
+  { title: 'Kind', width: '8.5em', cell: (g) => g.kind, tooltip: (g) => KIND_TIPS[g.kind] ?? g.kind },
   { title: 'Count', width: '5em', cell: (g) => String(g.count), numeric: true },
-  { title: 'Runs', width: '4em', cell: (g) => String(g.runs), numeric: true },
+  { title: 'Runs', width: '4.5em', cell: (g) => String(g.runs), numeric: true },
   { title: 'Total', width: '7em', cell: (g) => g.total, numeric: true },
   { title: 'p10', width: '7em', cell: (g) => g.p10, numeric: true },
   { title: 'p50', width: '7em', cell: (g) => g.p50, numeric: true },
   { title: 'p90', width: '7em', cell: (g) => g.p90, numeric: true },
-  { title: 'Share', width: '5em', cell: (g) => g.share, numeric: true },
+  { title: 'Share', width: '6em', cell: (g) => g.share, numeric: true },
 ];
 
 const KIND_TIPS: Record<string, string> = {

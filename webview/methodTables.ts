@@ -25,7 +25,7 @@ const LAST_RUN_COLUMN: Column<InstructionRow> = {
 /** Shown while a profile (`<program>.etdp`) is laid over the program. */
 const TIME_COLUMN: Column<InstructionRow> = {
   title: 'Time (p50 · share)',
-  width: '11em',
+  width: '12.5em',
   cell: (r) => r.time ?? '',
   tooltip: (r) => r.timeTip ?? '',
   numeric: true,
