@@ -13,7 +13,7 @@ import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
 import { LastRuns } from './run/lastRuns';
 import { findProfile, FoundProfile, profileUriFor } from './profileLocator';
-import { instructionTimes } from '../runtime/view/profileOverlay';
+import { instructionTimes, operatorTsv, operatorViews } from '../runtime/view/profileOverlay';
 import { ProfileNoteView } from '../runtime/view/model';
 
 /** What a session needs from the rest of the extension. */
@@ -158,6 +158,7 @@ export class EditorSession implements vscode.Disposable {
         return;
       case 'command':
         if (body.command === 'clearLastRun') this.clearLastRun(body.key);
+        else if (body.command === 'exportProfileTsv') void this.exportProfileTsv();
         else this.host.command(this, body);
         return;
       default:
@@ -250,12 +251,26 @@ export class EditorSession implements vscode.Disposable {
     const profiled = overlay?.methods.find((m) => m.method === method.name);
     if (!overlay || !profiled) return { type: 'rows', table: 'instructions', page: withRun, lastRun: run?.view ?? null, profile: null };
     const times = instructionTimes(profiled, overlay.tickUnit);
-    const profile: ProfileNoteView = { file: path.basename(this.profile!.uri.fsPath), runs: profiled.runs, notes: overlay.notes };
+    const profile: ProfileNoteView = { file: path.basename(this.profile!.uri.fsPath), runs: profiled.runs, notes: overlay.notes, operators: operatorViews(profiled, overlay.tickUnit) };
     const rows = withRun.rows.map((r) => {
       const t = times.get(r.index);
       return t ? { ...r, time: t.time, timeTip: t.tip } : r;
     });
     return { type: 'rows', table: 'instructions', page: { ...withRun, rows }, lastRun: run?.view ?? null, profile };
+  }
+
+  /** "Export TSV" under the profile's operator table: every method's operators, to a file the person picks (or `target`). */
+  async exportProfileTsv(target?: vscode.Uri): Promise<vscode.Uri | null> {
+    const overlay = this.profile?.overlay;
+    if (!overlay) return null;
+    const uri = target ?? await vscode.window.showSaveDialog({
+      defaultUri: this.profile!.uri.with({ path: this.profile!.uri.path.replace(/\.etdp$/i, '.operators.tsv') }),
+      filters: { 'Tab-separated values': ['tsv'] },
+      title: 'Export the profile\'s operator table',
+    });
+    if (!uri) return null;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(operatorTsv(overlay)));
+    return uri;
   }
 
   /** "Clear" above the instruction list: forgets the method's last run (`key` is its index) in every panel of the program. */

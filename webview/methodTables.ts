@@ -1,8 +1,8 @@
-import { InstructionRow, LastRunView, MethodView, ProfileNoteView, ValueRow } from '../runtime/view/model';
+import { InstructionRow, LastRunView, MethodView, ProfileNoteView, ProfileOperatorView, ValueRow } from '../runtime/view/model';
 import { h, icon } from './dom';
 import { EditorContext } from './editor';
-import { Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
-import { filterField, select, toolbar } from './widgets';
+import { ArraySource, Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
+import { button, filterField, select, toolbar } from './widgets';
 
 const INSTRUCTION_COLUMNS: Column<InstructionRow>[] = [
   { title: '#', width: '4.5em', cell: (r) => String(r.index), numeric: true },
@@ -30,6 +30,18 @@ const TIME_COLUMN: Column<InstructionRow> = {
   tooltip: (r) => r.timeTip ?? '',
   numeric: true,
 };
+
+const OPERATOR_COLUMNS: Column<ProfileOperatorView>[] = [
+  { title: 'Operator', width: 'minmax(14em, 3fr)', cell: (o) => o.operator },
+  { title: 'Runs on', width: '7em', cell: (o) => o.executor },
+  { title: 'Instructions', width: '8.5em', cell: (o) => String(o.instructions), numeric: true },
+  { title: 'Count', width: '5em', cell: (o) => String(o.count), numeric: true },
+  { title: 'Total', width: '7em', cell: (o) => o.total, numeric: true },
+  { title: 'p10', width: '7em', cell: (o) => o.p10, numeric: true },
+  { title: 'p50', width: '7em', cell: (o) => o.p50, numeric: true },
+  { title: 'p90', width: '7em', cell: (o) => o.p90, numeric: true },
+  { title: 'Share', width: '6em', cell: (o) => o.share, numeric: true },
+];
 
 const INSTRUCTION_COLUMNS_BESIDE_RUN: Column<InstructionRow>[] = [
   INSTRUCTION_COLUMNS[0],
@@ -72,6 +84,8 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
   const count = h('span', { className: 'muted count' });
   const note = h('div', { className: 'last-run-note', role: 'status', hidden: true });
   const profileNote = h('div', { className: 'last-run-note profile-note', role: 'status', hidden: true });
+  const operatorPanel = h('details', { className: 'profile-operators', hidden: true });
+  let shownOperators = '';
   const totalOf = (m: number) => (kind === 'instructions' ? methods[m].instructionCount : methods[m].valueCount);
   let current: PagedSource<Row>;
   const source = () => {
@@ -144,9 +158,22 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
       const misfit = p.notes.length ? [' · ', h('span', { className: 'non-finite', title: p.notes.join('\n') }, icon('warning'), ` ${p.notes.length} note${p.notes.length === 1 ? '' : 's'}: the profile does not match this program`)] : [];
       profileNote.replaceChildren(icon('pulse'), ` Times from ${p.file} (${p.runs} run${p.runs === 1 ? '' : 's'}): median per run and share of the method`, ...misfit);
     } else profileNote.replaceChildren();
+    showOperators(p);
     if ((p !== null) === tableHasTimeColumn) return;
     tableHasTimeColumn = p !== null;
     rebuildColumns();
+  }
+
+  /** The method's per-operator table, rebuilt only when it changes so that an open panel stays open. */
+  function showOperators(p: ProfileNoteView | null): void {
+    const key = p ? JSON.stringify(p.operators) : '';
+    if (key === shownOperators) return;
+    shownOperators = key;
+    operatorPanel.hidden = p === null;
+    if (!p) return operatorPanel.replaceChildren();
+    const exportButton = button('Export TSV…', 'save', () => ctx.channel.send({ type: 'command', command: 'exportProfileTsv', key: null, path: null }), true);
+    const operators = new VirtualTable(OPERATOR_COLUMNS, new ArraySource(p.operators), { label: 'Profile by operator', empty: 'No operators', maxRows: 10 });
+    operatorPanel.replaceChildren(h('summary', null, `Operators (${p.operators.length}): count, total, p10/p50/p90 over runs, share of the method`), exportButton, operators.element);
   }
 
   const field = filterField(kind === 'instructions' ? 'Filter instructions (operator, %value…)' : 'Filter values (type, key…)', (text) => {
@@ -161,7 +188,7 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
       table.setSource(source());
     })
     : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
-  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note, profileNote] : []), table.element);
+  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note, profileNote, operatorPanel] : []), table.element);
   return {
     element,
     async show(m, index) {

@@ -57,7 +57,7 @@ export interface PaintedEvent { type: 'painted'; ms: number; error: string | nul
 /** When the steps to the first paint happened in the webview, in epoch milliseconds (for the open benchmark). */
 export interface PaintMarks { documentStart: number; scriptStart: number; initReceived: number; rendered: number; painted: number; readySent: number }
 
-export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith' | 'runMethod' | 'clearLastRun';
+export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith' | 'runMethod' | 'clearLastRun' | 'exportProfileTsv';
 /** A button or row in the editor asks the host to run a command. */
 export interface CommandEvent { type: 'command'; command: CommandName; key: string | null; path: string | null }
 
@@ -170,7 +170,7 @@ function parsePaintMarks(raw: unknown): PaintMarks {
   return marks;
 }
 
-const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith', 'runMethod', 'clearLastRun'];
+const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith', 'runMethod', 'clearLastRun', 'exportProfileTsv'];
 
 function parseBody(raw: unknown): WebviewMessage {
   const o = object(raw, 'message body');

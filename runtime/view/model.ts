@@ -295,6 +295,21 @@ export interface ProfileNoteView {
   file: string;
   runs: number;
   notes: string[];
+  /** The method's per-operator table, slowest first, times formatted in the tick unit. */
+  operators: ProfileOperatorView[];
+}
+
+export interface ProfileOperatorView {
+  operator: string;
+  /** `delegate`, `portable` or `other`. */
+  executor: string;
+  instructions: number;
+  count: number;
+  total: string;
+  p10: string;
+  p50: string;
+  p90: string;
+  share: string;
 }
 
 export interface EtdumpView {

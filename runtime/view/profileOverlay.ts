@@ -2,6 +2,7 @@ import { chainStarts, delegateEventId, METHOD_SCOPE } from '../exec/native/profi
 import { ETDump, ETDumpProfileEvent, ETDumpRun } from '../format/etdump/model';
 import { formatInstruction, instructionTarget } from '../format/pte/describe';
 import { Instruction, Method, Program } from '../format/pte/model';
+import { ProfileOperatorView } from './model';
 
 /**
  * An ETDump laid over its program: per instruction and per operator, how
@@ -276,6 +277,15 @@ export function instructionTimes(m: MethodProfile, unit: TickUnit): Map<number, 
     time: `${t(r.p50Ticks)} · ${(r.share * 100).toFixed(1)}%`,
     tip: `${r.executor}: ${r.count} call${r.count === 1 ? '' : 's'} in ${r.runs} of ${m.runs} runs\ntotal ${t(r.totalTicks)}, ${(r.share * 100).toFixed(1)}% of the method\np10 ${t(r.p10Ticks)} · p50 ${t(r.p50Ticks)} · p90 ${t(r.p90Ticks)} per run`,
   }]));
+}
+
+/** A method's per-operator table as the program editor shows it. */
+export function operatorViews(m: MethodProfile, unit: TickUnit): ProfileOperatorView[] {
+  const t = (ticks: number) => formatTicks(ticks, unit);
+  return m.operators.map((o) => ({
+    operator: o.operator, executor: o.executor, instructions: o.instructions, count: o.count,
+    total: t(o.totalTicks), p10: t(o.p10Ticks), p50: t(o.p50Ticks), p90: t(o.p90Ticks), share: `${(o.share * 100).toFixed(1)}%`,
+  }));
 }
 
 /** Time columns in milliseconds when the tick unit is known, raw ticks otherwise. */

@@ -89,7 +89,12 @@ describe('the executorch engine in VS Code', function () {
       const r = programSession.instructionRows(0, 0, 100);
       return r.profile ? r : null;
     }, 40_000);
-    assert.deepEqual(reply.profile, { file: 'softmax.etdp', runs: 3, notes: [] });
+    assert.deepEqual({ ...reply.profile, operators: [] }, { file: 'softmax.etdp', runs: 3, notes: [], operators: [] });
+    const qualified = programSession.document.loadedProgram!.program.methods[0].operators.map((o) => o.qualifiedName);
+    assert.deepEqual(reply.profile!.operators.map((o) => [o.operator, o.executor, o.instructions, o.count]), qualified.map((o) => [o, 'portable', 1, 3]));
+    const tsv = await programSession.exportProfileTsv(vscode.Uri.file(path.join(dir, 'softmax.operators.tsv')));
+    const lines = fs.readFileSync(tsv!.fsPath, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+    assert.deepEqual(lines.map((l) => l.slice(0, 6)), [['method', 'operator', 'executor', 'instructions', 'count', 'runs'], ['forward', qualified[0], 'portable', '1', '3', '3']]);
     const kernels = reply.page.rows.filter((r) => r.kind === 'kernel');
     assert.ok(kernels.length > 0);
     for (const r of kernels) assert.match(r.time ?? '', /^\d+(\.\d+)? (ns|µs|ms) · \d+\.\d%$/, `instruction ${r.index}: ${r.time}`);
