@@ -235,6 +235,17 @@ export class EditorSession implements vscode.Disposable {
             if (s) n.lastRun = { text: s.text, nonFinite: s.nonFinite };
           }
         }
+        const overlay = this.profile?.overlay;
+        const profiled = overlay?.methods.find((m) => m.method === method.name);
+        if (overlay && profiled) {
+          const times = instructionTimes(profiled, overlay.tickUnit);
+          const top = Math.max(...profiled.instructions.map((r) => r.share), 0);
+          const share = new Map(profiled.instructions.map((r) => [r.instruction, r.share]));
+          for (const n of graph.nodes) {
+            const t = n.instruction !== null && n.kind !== 'xnnOperator' ? times.get(n.instruction) : undefined;
+            if (t) n.profile = { text: t.time, heat: top > 0 ? (share.get(n.instruction!) ?? 0) / top : 0 };
+          }
+        }
         return { type: 'graph', graph };
       }
     }
