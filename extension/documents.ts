@@ -13,6 +13,7 @@ import { dataFileView } from '../runtime/view/dataFileView';
 import { errorView } from '../runtime/view/errorView';
 import { etdumpView } from '../runtime/view/etdumpView';
 import { BundleView, DataFileView, ErrorView, EtdumpView, ProgramView } from '../runtime/view/model';
+import { TICK_UNITS, TickUnit } from '../runtime/view/profileOverlay';
 import { programView } from '../runtime/view/programView';
 
 /** A program as the editors and the linker use it, whether it came from a `.pte` or inside a `.bpte`. */
@@ -41,7 +42,13 @@ export async function loadProgram(program: Program): Promise<LoadedProgram> {
   return { program, payloads, references: delegateReferences(program, payloads), view: programView(program, payloads) };
 }
 
-async function decode(source: ByteSource): Promise<Decoded> {
+/** `pteExplorer.profile.tickUnit`: what one tick of an ETDump is. */
+export function tickUnitSetting(scope?: vscode.Uri): TickUnit {
+  const unit = vscode.workspace.getConfiguration('pteExplorer', scope).get<string>('profile.tickUnit', 'ns');
+  return (TICK_UNITS as readonly string[]).includes(unit) ? (unit as TickUnit) : 'ns';
+}
+
+async function decode(source: ByteSource, uri: vscode.Uri): Promise<Decoded> {
   const file = await decodeFile(source);
   switch (file.kind) {
     case 'pte':
@@ -51,7 +58,7 @@ async function decode(source: ByteSource): Promise<Decoded> {
     case 'ptd':
       return { kind: 'ptd', dataFile: file, view: dataFileView(file) };
     case 'etdp':
-      return { kind: 'etdp', dump: file, view: etdumpView(file) };
+      return { kind: 'etdp', dump: file, view: etdumpView(file, tickUnitSetting(uri)) };
   }
 }
 
@@ -70,6 +77,7 @@ export class ExecutorchDocument implements vscode.CustomDocument {
   private readonly disposed = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposed.event;
   private readonly watcher: vscode.FileSystemWatcher;
+  private readonly settings: vscode.Disposable;
 
   private constructor(readonly uri: vscode.Uri) {
     const folder = vscode.Uri.joinPath(uri, '..');
@@ -78,6 +86,10 @@ export class ExecutorchDocument implements vscode.CustomDocument {
     this.watcher.onDidChange(reload);
     this.watcher.onDidCreate(reload);
     this.watcher.onDidDelete(reload);
+    // An ETDump's times are shown in the tick unit the settings give.
+    this.settings = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (this.state?.kind === 'etdp' && e.affectsConfiguration('pteExplorer.profile.tickUnit', uri)) reload();
+    });
   }
 
   static async open(uri: vscode.Uri): Promise<ExecutorchDocument> {
@@ -109,7 +121,7 @@ export class ExecutorchDocument implements vscode.CustomDocument {
     this.source = null;
     try {
       this.source = await openSource(this.uri);
-      this.state = await decode(this.source);
+      this.state = await decode(this.source, this.uri);
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       const view = error instanceof FormatError
@@ -129,6 +141,7 @@ export class ExecutorchDocument implements vscode.CustomDocument {
     this.disposed.fire();
     this.disposed.dispose();
     this.watcher.dispose();
+    this.settings.dispose();
     this.reloaded.dispose();
     void this.source?.close?.();
     this.source = null;

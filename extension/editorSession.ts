@@ -12,6 +12,9 @@ import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
 import { LastRuns } from './run/lastRuns';
+import { findProfile, FoundProfile, profileUriFor } from './profileLocator';
+import { instructionTimes, operatorTsv, operatorViews } from '../runtime/view/profileOverlay';
+import { ProfileNoteView } from '../runtime/view/model';
 
 /** What a session needs from the rest of the extension. */
 export interface SessionHost {
@@ -60,6 +63,8 @@ export class EditorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** The tensor preview being read; a newer request stops it. */
   private preview: AbortController | null = null;
+  /** The `.etdp` beside the program, laid over it; read when the webview asks for its document. */
+  profile: FoundProfile | null = null;
 
   constructor(readonly panel: vscode.WebviewPanel, readonly document: ExecutorchDocument, private readonly host: SessionHost) {
     this.disposables.push(
@@ -79,6 +84,18 @@ export class EditorSession implements vscode.Disposable {
       }),
       this.painted,
     );
+    // A Profile run writes `<program>.etdp` beside the program: the instruction list picks it up.
+    const etdp = profileUriFor(document.uri);
+    if (etdp) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(etdp, '..'), path.basename(etdp.path)));
+      const changed = () => void this.refreshProfile();
+      this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed),
+        document.onDidReload(changed),
+        vscode.workspace.onDidChangeConfiguration((e) => {
+          if (e.affectsConfiguration('pteExplorer.profile.tickUnit', document.uri)) changed();
+        }));
+      changed();
+    }
     if (host.lastRuns) {
       const runs = host.lastRuns;
       this.disposables.push(runs.onDidChange((programUri, method) => {
@@ -86,6 +103,16 @@ export class EditorSession implements vscode.Disposable {
         this.post({ type: 'lastRun', method, run: runs.get(programUri, method)?.view ?? null });
       }));
     }
+  }
+
+  /** Reads `<program>.etdp` again; the webview then asks for its rows again, with times or without. */
+  private async refreshProfile(): Promise<void> {
+    const loaded = this.document.loadedProgram;
+    const found = loaded ? await findProfile(this.document.uri, loaded.program) : null;
+    if (found?.error) this.host.log.warn(`${found.uri.fsPath}: not laid over ${this.document.name}: ${found.error}`);
+    if (!found && !this.profile) return;
+    this.profile = found;
+    this.reload();
   }
 
   /** Shows `target` in the editor; before the webview is ready, it is shown once it is. */
@@ -131,6 +158,7 @@ export class EditorSession implements vscode.Disposable {
         return;
       case 'command':
         if (body.command === 'clearLastRun') this.clearLastRun(body.key);
+        else if (body.command === 'exportProfileTsv') void this.exportProfileTsv();
         else this.host.command(this, body);
         return;
       default:
@@ -207,6 +235,17 @@ export class EditorSession implements vscode.Disposable {
             if (s) n.lastRun = { text: s.text, nonFinite: s.nonFinite };
           }
         }
+        const overlay = this.profile?.overlay;
+        const profiled = overlay?.methods.find((m) => m.method === method.name);
+        if (overlay && profiled) {
+          const times = instructionTimes(profiled, overlay.tickUnit);
+          const top = Math.max(...profiled.instructions.map((r) => r.share), 0);
+          const share = new Map(profiled.instructions.map((r) => [r.instruction, r.share]));
+          for (const n of graph.nodes) {
+            const t = n.instruction !== null && n.kind !== 'xnnOperator' ? times.get(n.instruction) : undefined;
+            if (t) n.profile = { text: t.time, heat: top > 0 ? (share.get(n.instruction!) ?? 0) / top : 0 };
+          }
+        }
         return { type: 'graph', graph };
       }
     }
@@ -218,7 +257,31 @@ export class EditorSession implements vscode.Disposable {
     if (!method) throw new Error(`no method ${methodIndex}`);
     const page = instructionPage(method, start, count, filter);
     const run = this.host.lastRuns?.get(this.document.uri.toString(), methodIndex);
-    return { type: 'rows', table: 'instructions', page: run ? withStepSummaries(page, run.summaries) : page, lastRun: run?.view ?? null };
+    const withRun = run ? withStepSummaries(page, run.summaries) : page;
+    const overlay = this.profile?.overlay;
+    const profiled = overlay?.methods.find((m) => m.method === method.name);
+    if (!overlay || !profiled) return { type: 'rows', table: 'instructions', page: withRun, lastRun: run?.view ?? null, profile: null };
+    const times = instructionTimes(profiled, overlay.tickUnit);
+    const profile: ProfileNoteView = { file: path.basename(this.profile!.uri.fsPath), runs: profiled.runs, notes: overlay.notes, operators: operatorViews(profiled, overlay.tickUnit) };
+    const rows = withRun.rows.map((r) => {
+      const t = times.get(r.index);
+      return t ? { ...r, time: t.time, timeTip: t.tip } : r;
+    });
+    return { type: 'rows', table: 'instructions', page: { ...withRun, rows }, lastRun: run?.view ?? null, profile };
+  }
+
+  /** "Export TSV" under the profile's operator table: every method's operators, to a file the person picks (or `target`). */
+  async exportProfileTsv(target?: vscode.Uri): Promise<vscode.Uri | null> {
+    const overlay = this.profile?.overlay;
+    if (!overlay) return null;
+    const uri = target ?? await vscode.window.showSaveDialog({
+      defaultUri: this.profile!.uri.with({ path: this.profile!.uri.path.replace(/\.etdp$/i, '.operators.tsv') }),
+      filters: { 'Tab-separated values': ['tsv'] },
+      title: 'Export the profile\'s operator table',
+    });
+    if (!uri) return null;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(operatorTsv(overlay)));
+    return uri;
   }
 
   /** "Clear" above the instruction list: forgets the method's last run (`key` is its index) in every panel of the program. */

@@ -1,4 +1,4 @@
-import { EtdumpEventView } from '../runtime/view/model';
+import { EtdumpEventView, EtdumpGroupView } from '../runtime/view/model';
 import { facts, h, section } from './dom';
 import { Editor, EditorContext } from './editor';
 import { DocumentView } from './protocol';
@@ -13,17 +13,40 @@ const COLUMNS: Column<EtdumpEventView>[] = [
   { title: 'Detail', width: 'minmax(10em, 2fr)', cell: (e) => e.detail },
 ];
 
-/** The editor of an `.etdp`: runs and their profiling, allocation and debug events. */
+const GROUP_COLUMNS: Column<EtdumpGroupView>[] = [
+  { title: 'Operator or event', width: 'minmax(14em, 3fr)', cell: (g) => g.name },
+  { title: 'Kind', width: '8.5em', cell: (g) => g.kind, tooltip: (g) => KIND_TIPS[g.kind] ?? g.kind },
+  { title: 'Count', width: '5em', cell: (g) => String(g.count), numeric: true },
+  { title: 'Runs', width: '4.5em', cell: (g) => String(g.runs), numeric: true },
+  { title: 'Total', width: '7em', cell: (g) => g.total, numeric: true },
+  { title: 'p10', width: '7em', cell: (g) => g.p10, numeric: true },
+  { title: 'p50', width: '7em', cell: (g) => g.p50, numeric: true },
+  { title: 'p90', width: '7em', cell: (g) => g.p90, numeric: true },
+  { title: 'Share', width: '6em', cell: (g) => g.share, numeric: true },
+];
+
+const KIND_TIPS: Record<string, string> = {
+  method: 'A method-level scope such as Method::execute',
+  instruction: 'The runtime\'s scope around each instruction (OPERATOR_CALL, DELEGATE_CALL)',
+  portable: 'A kernel, named by its native_call_* scope',
+  delegate: 'An operator inside a delegate, named by its debug id',
+};
+
+/** The editor of an `.etdp`: its runs, its profile events grouped by operator, and every event. */
 export function etdumpEditor(doc: Extract<DocumentView, { kind: 'etdp' }>, _ctx: EditorContext): Editor {
   const dump = doc.dump;
   const table = new VirtualTable(COLUMNS, new ArraySource(dump.events), { label: 'Events', empty: 'No events' });
-  const runs = h('ul', null, ...dump.runs.map((r) => h('li', null, `${r.name || '(unnamed)'}: ${r.events} events, allocators ${r.allocators.join(', ') || 'none'}`)));
+  const groups = new VirtualTable(GROUP_COLUMNS, new ArraySource(dump.groups), { label: 'Profile by operator', empty: 'No profile events', maxRows: 14 });
+  const runs = h('ul', null, ...dump.runs.map((r, i) => h('li', null,
+    `${i}. ${r.name || '(unnamed)'}: ${r.events} events (${r.profileEvents} timed)${r.execute ? `, Method::execute ${r.execute}` : ''}, allocators ${r.allocators.join(', ') || 'none'}`)));
+  const unit = dump.tickUnit === 'ticks' ? 'raw ticks (setting pteExplorer.profile.tickUnit)' : `one tick = 1 ${dump.tickUnit} (setting pteExplorer.profile.tickUnit)`;
   return {
     element: h('div', { className: 'editor' },
       h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, 'ETDump')),
       h('div', { className: 'overview-columns' }, section('File', facts(dump.facts)), section('Runs', runs)),
+      section('By operator', h('p', { className: 'muted' }, `Over runs: total, and p10/p50/p90 of each run's time; share of Method::execute. Times: ${unit}.`), groups.element),
       dump.omittedEvents ? h('p', { className: 'note' }, `${dump.omittedEvents} more events are not listed.`) : null,
-      table.element),
+      section('Events', table.element)),
     reveal: () => undefined,
   };
 }

@@ -1,8 +1,8 @@
-import { InstructionRow, LastRunView, MethodView, ValueRow } from '../runtime/view/model';
+import { InstructionRow, LastRunView, MethodView, ProfileNoteView, ProfileOperatorView, ValueRow } from '../runtime/view/model';
 import { h, icon } from './dom';
 import { EditorContext } from './editor';
-import { Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
-import { filterField, select, toolbar } from './widgets';
+import { ArraySource, Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
+import { button, filterField, select, toolbar } from './widgets';
 
 const INSTRUCTION_COLUMNS: Column<InstructionRow>[] = [
   { title: '#', width: '4.5em', cell: (r) => String(r.index), numeric: true },
@@ -21,6 +21,27 @@ const LAST_RUN_COLUMN: Column<InstructionRow> = {
   },
   tooltip: (r) => (r.lastRun === undefined ? '' : `${r.lastRun}${r.lastRunNonFinite ? '\n\nThis instruction wrote NaN or Inf.' : ''}`),
 };
+
+/** Shown while a profile (`<program>.etdp`) is laid over the program. */
+const TIME_COLUMN: Column<InstructionRow> = {
+  title: 'Time (p50 · share)',
+  width: '12.5em',
+  cell: (r) => r.time ?? '',
+  tooltip: (r) => r.timeTip ?? '',
+  numeric: true,
+};
+
+const OPERATOR_COLUMNS: Column<ProfileOperatorView>[] = [
+  { title: 'Operator', width: 'minmax(14em, 3fr)', cell: (o) => o.operator },
+  { title: 'Runs on', width: '7em', cell: (o) => o.executor },
+  { title: 'Instructions', width: '8.5em', cell: (o) => String(o.instructions), numeric: true },
+  { title: 'Count', width: '5em', cell: (o) => String(o.count), numeric: true },
+  { title: 'Total', width: '7em', cell: (o) => o.total, numeric: true },
+  { title: 'p10', width: '7em', cell: (o) => o.p10, numeric: true },
+  { title: 'p50', width: '7em', cell: (o) => o.p50, numeric: true },
+  { title: 'p90', width: '7em', cell: (o) => o.p90, numeric: true },
+  { title: 'Share', width: '6em', cell: (o) => o.share, numeric: true },
+];
 
 const INSTRUCTION_COLUMNS_BESIDE_RUN: Column<InstructionRow>[] = [
   INSTRUCTION_COLUMNS[0],
@@ -62,6 +83,9 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
   let lastRun: LastRunView | null = null;
   const count = h('span', { className: 'muted count' });
   const note = h('div', { className: 'last-run-note', role: 'status', hidden: true });
+  const profileNote = h('div', { className: 'last-run-note profile-note', role: 'status', hidden: true });
+  const operatorPanel = h('details', { className: 'profile-operators', hidden: true });
+  let shownOperators = '';
   const totalOf = (m: number) => (kind === 'instructions' ? methods[m].instructionCount : methods[m].valueCount);
   let current: PagedSource<Row>;
   const source = () => {
@@ -69,7 +93,10 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
     const s = new PagedSource<Row>(filter ? 0 : totalOf(method), async (start, n) => {
       const reply = await ctx.channel.request({ type: 'rows', table: kind, method: asked, start, count: n, filter });
       count.textContent = filter ? `${reply.page.total} of ${totalOf(asked)}` : `${reply.page.total} ${kind}`;
-      if (reply.table === 'instructions' && asked === method) showLastRun(reply.lastRun ?? null);
+      if (reply.table === 'instructions' && asked === method) {
+        showProfile(reply.profile ?? null);
+        showLastRun(reply.lastRun ?? null);
+      }
       return reply.page as { total: number; rows: Row[] };
     });
     count.textContent = `${totalOf(method)} ${kind}`;
@@ -82,10 +109,19 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
     onActivate: (row) => onActivate?.(row, method),
     empty: `This method has no ${kind}`,
   };
-  const columnsFor = (withRun: boolean) =>
-    (kind === 'values' ? VALUE_COLUMNS : withRun ? [...INSTRUCTION_COLUMNS_BESIDE_RUN, LAST_RUN_COLUMN] : INSTRUCTION_COLUMNS) as Column<Row>[];
-  let table = new VirtualTable(columnsFor(false), source(), options);
+  const columnsFor = (withRun: boolean, withTime: boolean) => {
+    if (kind === 'values') return VALUE_COLUMNS as Column<Row>[];
+    const base = withRun ? INSTRUCTION_COLUMNS_BESIDE_RUN : INSTRUCTION_COLUMNS;
+    return [...base, ...(withTime ? [TIME_COLUMN] : []), ...(withRun ? [LAST_RUN_COLUMN] : [])] as Column<Row>[];
+  };
+  let table = new VirtualTable(columnsFor(false, false), source(), options);
   let tableHasRunColumn = false;
+  let tableHasTimeColumn = false;
+  const rebuildColumns = () => keepingPlace(() => {
+    const next = new VirtualTable(columnsFor(tableHasRunColumn, tableHasTimeColumn), current, options);
+    table.element.replaceWith(next.element);
+    table = next;
+  });
 
   const scrollBody = () => table.element.querySelector<HTMLElement>('.vt-body');
   /** Keeps the scroll position and selection across a change of source or columns. */
@@ -113,11 +149,31 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
     // The column only appears once a run has stepped: an empty column would only clutter the table.
     if ((run !== null) === tableHasRunColumn) return;
     tableHasRunColumn = run !== null;
-    keepingPlace(() => {
-      const next = new VirtualTable(columnsFor(tableHasRunColumn), current, options);
-      table.element.replaceWith(next.element);
-      table = next;
-    });
+    rebuildColumns();
+  }
+
+  function showProfile(p: ProfileNoteView | null): void {
+    profileNote.hidden = p === null;
+    if (p) {
+      const misfit = p.notes.length ? [' · ', h('span', { className: 'non-finite', title: p.notes.join('\n') }, icon('warning'), ` ${p.notes.length} note${p.notes.length === 1 ? '' : 's'}: the profile does not match this program`)] : [];
+      profileNote.replaceChildren(icon('pulse'), ` Times from ${p.file} (${p.runs} run${p.runs === 1 ? '' : 's'}): median per run and share of the method`, ...misfit);
+    } else profileNote.replaceChildren();
+    showOperators(p);
+    if ((p !== null) === tableHasTimeColumn) return;
+    tableHasTimeColumn = p !== null;
+    rebuildColumns();
+  }
+
+  /** The method's per-operator table, rebuilt only when it changes so that an open panel stays open. */
+  function showOperators(p: ProfileNoteView | null): void {
+    const key = p ? JSON.stringify(p.operators) : '';
+    if (key === shownOperators) return;
+    shownOperators = key;
+    operatorPanel.hidden = p === null;
+    if (!p) return operatorPanel.replaceChildren();
+    const exportButton = button('Export TSV…', 'save', () => ctx.channel.send({ type: 'command', command: 'exportProfileTsv', key: null, path: null }), true);
+    const operators = new VirtualTable(OPERATOR_COLUMNS, new ArraySource(p.operators), { label: 'Profile by operator', empty: 'No operators', maxRows: 10 });
+    operatorPanel.replaceChildren(h('summary', null, `Operators (${p.operators.length}): count, total, p10/p50/p90 over runs, share of the method`), exportButton, operators.element);
   }
 
   const field = filterField(kind === 'instructions' ? 'Filter instructions (operator, %value…)' : 'Filter values (type, key…)', (text) => {
@@ -132,7 +188,7 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
       table.setSource(source());
     })
     : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
-  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note] : []), table.element);
+  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note, profileNote, operatorPanel] : []), table.element);
   return {
     element,
     async show(m, index) {

@@ -9,7 +9,7 @@
  */
 
 import type {
-  BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProgramView, RowPage,
+  BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProfileNoteView, ProgramView, RowPage,
   TensorPreviewView, ValueRow, XnnpackGraphView,
 } from '../runtime/view/model';
 import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
@@ -57,7 +57,7 @@ export interface PaintedEvent { type: 'painted'; ms: number; error: string | nul
 /** When the steps to the first paint happened in the webview, in epoch milliseconds (for the open benchmark). */
 export interface PaintMarks { documentStart: number; scriptStart: number; initReceived: number; rendered: number; painted: number; readySent: number }
 
-export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith' | 'runMethod' | 'clearLastRun';
+export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith' | 'runMethod' | 'clearLastRun' | 'exportProfileTsv';
 /** A button or row in the editor asks the host to run a command. */
 export interface CommandEvent { type: 'command'; command: CommandName; key: string | null; path: string | null }
 
@@ -67,7 +67,8 @@ export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest |
 
 export interface InitReply { type: 'init'; document: DocumentView; reveal: RevealTarget | null }
 /** `lastRun`: the run the rows' `lastRun` summaries come from, null when the method has none. */
-export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; page: RowPage<InstructionRow>; lastRun?: LastRunView | null }
+/** `profile`: the `.etdp` the rows' `time` comes from, null or absent without one. */
+export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; page: RowPage<InstructionRow>; lastRun?: LastRunView | null; profile?: ProfileNoteView | null }
 export interface ValueRowsReply { type: 'rows'; table: 'values'; page: RowPage<ValueRow> }
 export interface TensorPreviewReply { type: 'tensorPreview'; preview: TensorPreviewView }
 export interface XnnpackGraphReply { type: 'xnnpackGraph'; graph: XnnpackGraphView }
@@ -169,7 +170,7 @@ function parsePaintMarks(raw: unknown): PaintMarks {
   return marks;
 }
 
-const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith', 'runMethod', 'clearLastRun'];
+const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith', 'runMethod', 'clearLastRun', 'exportProfileTsv'];
 
 function parseBody(raw: unknown): WebviewMessage {
   const o = object(raw, 'message body');

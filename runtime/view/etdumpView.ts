@@ -2,6 +2,7 @@ import { ETDump, ETDumpEvent, ETDumpValue } from '../format/etdump/model';
 import { formatNumber } from './elements';
 import { formatBytes } from '../text/formatBytes';
 import { EtdumpEventView, EtdumpView } from './model';
+import { etdumpGroups, formatTicks, TickUnit } from './profileOverlay';
 
 /** Events listed per file; a dump with more says how many were left out. */
 export const MAX_EVENTS = 20_000;
@@ -27,10 +28,10 @@ function debugValue(v: ETDumpValue | null): string {
   }
 }
 
-function eventView(run: number, index: number, e: ETDumpEvent): EtdumpEventView {
+function eventView(run: number, index: number, e: ETDumpEvent, unit: TickUnit): EtdumpEventView {
   switch (e.kind) {
     case 'profile':
-      return { run, index, kind: 'profile', name: e.name, detail: `${(e.endTime - e.startTime).toString()} ticks`, instruction: e.instructionId >= 0 ? e.instructionId : null };
+      return { run, index, kind: 'profile', name: e.name || e.delegateDebugIdStr || (e.delegateDebugIdInt >= 0 ? `delegate event ${e.delegateDebugIdInt}` : ''), detail: unit === 'ticks' ? `${(e.endTime - e.startTime).toString()} ticks` : formatTicks(Number(e.endTime - e.startTime), unit), instruction: e.instructionId >= 0 ? e.instructionId : null };
     case 'allocation':
       return { run, index, kind: 'allocation', name: `allocator ${e.allocatorId}`, detail: formatBytes(e.size), instruction: null };
     case 'debug':
@@ -40,13 +41,16 @@ function eventView(run: number, index: number, e: ETDumpEvent): EtdumpEventView 
   }
 }
 
-export function etdumpView(dump: ETDump): EtdumpView {
+/** `tickUnit`: what one tick of the dump is (the runtime's default clock counts nanoseconds). */
+export function etdumpView(dump: ETDump, tickUnit: TickUnit = 'ns'): EtdumpView {
   const events: EtdumpEventView[] = [];
   let total = 0;
   dump.runs.forEach((r, run) => r.events.forEach((e, i) => {
     total++;
-    if (events.length < MAX_EVENTS) events.push(eventView(run, i, e));
+    if (events.length < MAX_EVENTS) events.push(eventView(run, i, e, tickUnit));
   }));
+  const grouped = etdumpGroups(dump);
+  const time = (t: number) => formatTicks(t, tickUnit);
   return {
     facts: [
       { label: 'Identifier', value: 'ED00' },
@@ -55,7 +59,16 @@ export function etdumpView(dump: ETDump): EtdumpView {
       { label: 'Version', value: String(dump.version) },
       { label: 'Runs', value: String(dump.runs.length) },
     ],
-    runs: dump.runs.map((r) => ({ name: r.name, events: r.events.length, allocators: [...r.allocators] })),
+    runs: dump.runs.map((r, i) => {
+      const t = grouped.runs[i].executeTicks;
+      return { name: r.name, events: r.events.length, allocators: [...r.allocators], profileEvents: grouped.runs[i].profileEvents, execute: t === null ? '' : time(t) };
+    }),
+    groups: grouped.groups.map((g) => ({
+      name: g.name, kind: g.kind, count: g.count, runs: g.runs,
+      total: time(g.totalTicks), p10: time(g.p10Ticks), p50: time(g.p50Ticks), p90: time(g.p90Ticks),
+      share: g.share > 0 ? `${(g.share * 100).toFixed(1)}%` : '',
+    })),
+    tickUnit,
     events,
     omittedEvents: total - events.length,
   };

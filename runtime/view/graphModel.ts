@@ -43,6 +43,8 @@ export interface GraphNode {
   childEdges: GraphEdge[] | null;
   /** What the instruction wrote in the method's last run with intermediates (editor only). */
   lastRun?: { text: string; nonFinite: boolean };
+  /** The instruction's time from a profile laid over the program (editor only); `heat` is its share over the largest share, 0–1. */
+  profile?: { text: string; heat: number };
 }
 
 export interface GraphEdge {

@@ -149,6 +149,10 @@ export interface InstructionRow {
   delegateIndex: number | null;
   /** What the instruction wrote in the method's last run with intermediates (`float32[2, 4]  min …`), when there was one. */
   lastRun?: string;
+  /** The instruction's median time over the profile's runs and its share of the method (`12.3 µs · 4.1%`), when a profile is laid over the program. */
+  time?: string;
+  /** Count, total and p10/p50/p90 for the tooltip. */
+  timeTip?: string;
   /** The last run wrote NaN or Inf here. */
   lastRunNonFinite?: boolean;
 }
@@ -272,9 +276,49 @@ export interface EtdumpEventView {
   instruction: number | null;
 }
 
+/** Profile events of one name (an operator, a delegate's operator, a scope), times formatted in the tick unit. */
+export interface EtdumpGroupView {
+  name: string;
+  kind: string;
+  count: number;
+  runs: number;
+  total: string;
+  p10: string;
+  p50: string;
+  p90: string;
+  /** Percent of the runs' `Method::execute` time, empty without one. */
+  share: string;
+}
+
+/** The profile laid over a program's instruction list: which file, how many runs, and where it does not fit. */
+export interface ProfileNoteView {
+  file: string;
+  runs: number;
+  notes: string[];
+  /** The method's per-operator table, slowest first, times formatted in the tick unit. */
+  operators: ProfileOperatorView[];
+}
+
+export interface ProfileOperatorView {
+  operator: string;
+  /** `delegate`, `portable` or `other`. */
+  executor: string;
+  instructions: number;
+  count: number;
+  total: string;
+  p10: string;
+  p50: string;
+  p90: string;
+  share: string;
+}
+
 export interface EtdumpView {
   facts: FactView[];
-  runs: { name: string; events: number; allocators: string[] }[];
+  /** `execute`: the run's `Method::execute` time, empty without one. */
+  runs: { name: string; events: number; allocators: string[]; profileEvents: number; execute: string }[];
+  /** Profile events grouped by operator, slowest first. */
+  groups: EtdumpGroupView[];
+  tickUnit: string;
   events: EtdumpEventView[];
   /** Events not included because of the cap. */
   omittedEvents: number;

@@ -81,5 +81,22 @@ describe('the executorch engine in VS Code', function () {
     const operators = (registry.sessionsFor(vscode.Uri.file(program))[0].document.loadedProgram!.program.methods[0].operators).map((o) => o.name.replace(/^.*::/, ''));
     const profiled = new Set(decoded.view.events.filter((e) => e.kind === 'profile').map((e) => e.name));
     for (const op of operators) assert.ok([...profiled].some((n) => n.includes(op)), `${op} is in the profile (${[...profiled].join(', ')})`);
+    // Grouped by operator: each kernel's scope once per run.
+    for (const op of operators) assert.ok(decoded.view.groups.some((g) => g.kind === 'portable' && g.name.includes(op) && g.count === 3), `${op} grouped (${decoded.view.groups.map((g) => `${g.name}×${g.count}`).join(', ')})`);
+    // The program's editor lays the new .etdp over its instructions: a time on every kernel call.
+    const programSession = registry.sessionsFor(vscode.Uri.file(program))[0];
+    const reply = await waitFor('the program editor to pick up softmax.etdp', () => {
+      const r = programSession.instructionRows(0, 0, 100);
+      return r.profile ? r : null;
+    }, 40_000);
+    assert.deepEqual({ ...reply.profile, operators: [] }, { file: 'softmax.etdp', runs: 3, notes: [], operators: [] });
+    const qualified = programSession.document.loadedProgram!.program.methods[0].operators.map((o) => o.qualifiedName);
+    assert.deepEqual(reply.profile!.operators.map((o) => [o.operator, o.executor, o.instructions, o.count]), qualified.map((o) => [o, 'portable', 1, 3]));
+    const tsv = await programSession.exportProfileTsv(vscode.Uri.file(path.join(dir, 'softmax.operators.tsv')));
+    const lines = fs.readFileSync(tsv!.fsPath, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+    assert.deepEqual(lines.map((l) => l.slice(0, 6)), [['method', 'operator', 'executor', 'instructions', 'count', 'runs'], ['forward', qualified[0], 'portable', '1', '3', '3']]);
+    const kernels = reply.page.rows.filter((r) => r.kind === 'kernel');
+    assert.ok(kernels.length > 0);
+    for (const r of kernels) assert.match(r.time ?? '', /^\d+(\.\d+)? (ns|µs|ms) · \d+\.\d%$/, `instruction ${r.index}: ${r.time}`);
   });
 });

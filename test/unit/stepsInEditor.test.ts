@@ -59,7 +59,7 @@ describe('steps in the editor', () => {
   });
 
   it('accepts the editor\'s Run Method… and Clear commands from the webview, and nothing it does not know', () => {
-    for (const command of ['runMethod', 'clearLastRun'] as const) {
+    for (const command of ['runMethod', 'clearLastRun', 'exportProfileTsv'] as const) {
       assert.deepEqual(parseWebviewMessage({ id: 1, body: { type: 'command', command, key: command === 'clearLastRun' ? '0' : null, path: null, extra: 1 } }).body,
         { type: 'command', command, key: command === 'clearLastRun' ? '0' : null, path: null });
     }

@@ -120,7 +120,7 @@ describe('view: data files, bundles, dumps, errors', () => {
     });
   });
 
-  it('lists ETDump events with durations', () => {
+  it('lists ETDump events with durations in the tick unit, and groups them by run and by operator', () => {
     const dump: ETDump = {
       kind: 'etdp', source: { name: 'x.etdp', size: 0, read: async () => new Uint8Array() }, fileSize: 100, sizePrefixed: true, version: 0,
       runs: [{
@@ -130,12 +130,26 @@ describe('view: data files, bundles, dumps, errors', () => {
         ],
       }],
     };
-    const view = etdumpView(dump);
+    const view = etdumpView(dump, 'ticks');
     assert.deepEqual(view.events.map((e) => [e.kind, e.name, e.detail, e.instruction]), [
       ['profile', 'OPERATOR_CALL', `${2n ** 60n - 10n} ticks`, 3],
       ['allocation', 'allocator 0', '2.0 KiB', null],
     ]);
     assert.equal(view.omittedEvents, 0);
+    const runs: ETDump['runs'] = [1500n, 2500n, 500n].map((t) => ({
+      name: 'Execute', bundledInputIndex: -1, allocators: [], events: [
+        { kind: 'profile', name: 'native_call_add.out', chainIndex: 0, instructionId: 0, delegateDebugIdInt: -1, delegateDebugIdStr: null, startTime: 0n, endTime: t, delegateDebugMetadataSize: 0, delegateDebugMetadata: null },
+        { kind: 'profile', name: 'Method::execute', chainIndex: -1, instructionId: 0, delegateDebugIdInt: -1, delegateDebugIdStr: null, startTime: 0n, endTime: 10_000n, delegateDebugMetadataSize: 0, delegateDebugMetadata: null },
+      ],
+    }));
+    const grouped = etdumpView({ ...dump, runs });
+    assert.equal(grouped.tickUnit, 'ns');
+    assert.deepEqual(grouped.runs.map((r) => [r.profileEvents, r.execute]), [[2, '10.0 µs'], [2, '10.0 µs'], [2, '10.0 µs']]);
+    assert.deepEqual(grouped.groups.map((g) => [g.name, g.kind, g.count, g.runs, g.total, g.p10, g.p50, g.p90, g.share]), [
+      ['Method::execute', 'method', 3, 3, '30.0 µs', '10.0 µs', '10.0 µs', '10.0 µs', '100.0%'],
+      ['add.out', 'portable', 3, 3, '4.5 µs', '500 ns', '1.5 µs', '2.5 µs', '15.0%'],
+    ]);
+    assert.equal(etdumpView({ ...dump, runs }, 'us').groups[1].total, '4.500 ms');
   });
 
   it('turns every real fixture into a view without throwing', async () => {

@@ -22,8 +22,8 @@ const CHAR = 6.6;
 const LINE = 14;
 
 export function nodeSize(n: VisibleNode): { width: number; height: number } {
-  const text = Math.max(n.label.length, Math.min(n.detail.length, 40), Math.min(n.lastRun?.text.length ?? 0, 40));
-  const lines = 1 + (n.detail ? 1 : 0) + (n.lastRun ? 1 : 0);
+  const text = Math.max(n.label.length, Math.min(n.detail.length, 40), Math.min(n.lastRun?.text.length ?? 0, 40), Math.min(n.profile?.text.length ?? 0, 40));
+  const lines = 1 + (n.detail ? 1 : 0) + (n.lastRun ? 1 : 0) + (n.profile ? 1 : 0);
   return { width: Math.max(60, Math.min(320, text * CHAR + 20)), height: lines * LINE + 10 + (lines === 1 ? 4 : 0) };
 }
 

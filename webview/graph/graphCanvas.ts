@@ -8,6 +8,8 @@ interface Palette {
   muted: string;
   edge: string;
   jump: string;
+  /** Profile heat: the hottest instruction is filled with it. */
+  heat: string;
   focus: string;
   match: string;
   kinds: Record<string, string>;
@@ -22,6 +24,7 @@ function readPalette(el: HTMLElement): Palette {
     muted: v('--vscode-descriptionForeground', '#999'),
     edge: v('--vscode-editorLineNumber-foreground', '#858585'),
     jump: v('--vscode-charts-red', '#f14c4c'),
+    heat: v('--vscode-charts-orange', '#d18616'),
     focus: v('--vscode-focusBorder', '#007fd4'),
     match: v('--vscode-editor-findMatchHighlightBackground', 'rgba(234, 92, 0, 0.33)'),
     kinds: {
@@ -164,6 +167,12 @@ export class GraphCanvas {
       ctx.globalAlpha = n.kind === 'block' || n.kind === 'chunk' ? 0.18 : 0.28;
       ctx.fillStyle = colour;
       ctx.fillRect(b.x, b.y, b.width, b.height);
+      if (n.profile) {
+        // Heat over the kind's colour: the instruction with the largest share of the method is the most opaque.
+        ctx.globalAlpha = 0.1 + 0.7 * n.profile.heat;
+        ctx.fillStyle = p.heat;
+        ctx.fillRect(b.x, b.y, b.width, b.height);
+      }
       ctx.globalAlpha = 1;
       if (this.matches.has(id)) {
         ctx.fillStyle = p.match;
@@ -189,6 +198,12 @@ export class GraphCanvas {
         ctx.fillStyle = n.lastRun.nonFinite ? p.jump : p.kinds.input;
         ctx.font = '10px sans-serif';
         ctx.fillText(n.lastRun.text, b.x + 8, line, b.width - 12);
+        line += 14;
+      }
+      if (n.profile) {
+        ctx.fillStyle = p.foreground;
+        ctx.font = '10px sans-serif';
+        ctx.fillText(n.profile.text, b.x + 8, line, b.width - 12);
       }
     }
   }

@@ -235,7 +235,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       detail.replaceChildren(h('span', { className: 'muted' }, 'Select a node (click, arrows, or search) to see it here.'));
       return;
     }
-    const what = n.kind === 'block' || n.kind === 'chunk' ? `${n.label}: ${n.members} nodes, closed` : `${n.label}${n.detail ? ` · ${n.detail}` : ''}${n.lastRun ? ` · last run: ${n.lastRun.text}` : ''}`;
+    const what = n.kind === 'block' || n.kind === 'chunk' ? `${n.label}: ${n.members} nodes, closed` : `${n.label}${n.detail ? ` · ${n.detail}` : ''}${n.lastRun ? ` · last run: ${n.lastRun.text}` : ''}${n.profile ? ` · profile: ${n.profile.text}` : ''}`;
     detail.replaceChildren(
       h('span', { className: 'graph-detail-text' }, n.instruction !== null && n.kind !== 'block' && n.kind !== 'chunk' ? `#${n.instruction} ${what}` : what),
       ...(n.instruction !== null ? [button('Show instruction', 'list-flat', () => links.showInstruction(method, n.instruction!), true)] : []),

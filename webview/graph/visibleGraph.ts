@@ -20,6 +20,8 @@ export interface VisibleNode {
   parent: string | null;
   /** What it wrote in the last run with intermediates. */
   lastRun?: { text: string; nonFinite: boolean };
+  /** Its time in a profile laid over the program, with its heat (0–1). */
+  profile?: { text: string; heat: number };
 }
 
 export interface VisibleEdge {
@@ -59,7 +61,7 @@ export const CHUNK = 250;
 function toVisible(n: GraphNode, expanded: boolean, parent: string | null): VisibleNode {
   return {
     id: n.id, kind: n.kind, label: n.label, detail: n.detail, instruction: n.instruction, value: n.value, members: 1,
-    expandable: !!n.children?.length, expanded, inPorts: n.inPorts, outPorts: n.outPorts, children: [], parent, lastRun: n.lastRun,
+    expandable: !!n.children?.length, expanded, inPorts: n.inPorts, outPorts: n.outPorts, children: [], parent, lastRun: n.lastRun, profile: n.profile,
   };
 }
 

@@ -1,4 +1,4 @@
-import { ETDump } from '../../format/etdump/model';
+import { ETDump, ETDumpEventOrigin } from '../../format/etdump/model';
 import { formatInstruction } from '../../format/pte/describe';
 import { Method } from '../../format/pte/model';
 
@@ -32,23 +32,34 @@ export interface ProfileSummary {
 }
 
 const NS_PER_MS = 1e6;
-const METHOD_SCOPE = /^(Method|Program)::/;
+/** Method-level scopes (`Method::execute`, `Program::load_method`): they carry whatever instruction id was current. */
+export const METHOD_SCOPE = /^(Method|Program)::/;
+
+/** Where each chain's instructions start in the method's flat instruction list. */
+export function chainStarts(method: Method): number[] {
+  const starts: number[] = [];
+  let offset = 0;
+  for (const c of method.chains) {
+    starts.push(offset);
+    offset += c.instructions.length;
+  }
+  return starts;
+}
+
+/** A delegate's own event id (its operator inside the delegate), or null for runtime events. */
+export function delegateEventId(e: ETDumpEventOrigin): string | null {
+  return e.delegateDebugIdStr ?? (e.delegateDebugIdInt >= 0 ? String(e.delegateDebugIdInt) : null);
+}
 
 export function summarizeProfile(method: Method, dump: ETDump): ProfileSummary {
   const instructions = method.chains.flatMap((c) => c.instructions);
-  const chainStart: number[] = [];
-  let offset = 0;
-  for (const c of method.chains) {
-    chainStart.push(offset);
-    offset += c.instructions.length;
-  }
+  const chainStart = chainStarts(method);
   const rows = new Map<string, ProfileRow & { group: 'instructions' | 'delegates' | 'method' }>();
   for (const run of dump.runs) {
     for (const e of run.events) {
       if (e.kind !== 'profile') continue;
-      const delegateEvent = e.delegateDebugIdStr ?? (e.delegateDebugIdInt >= 0 ? String(e.delegateDebugIdInt) : null);
+      const delegateEvent = delegateEventId(e);
       let instruction = e.instructionId >= 0 ? (chainStart[e.chainIndex] ?? 0) + e.instructionId : -1;
-      // Method-level scopes (`Method::execute`, `Program::load_method`) carry whatever instruction id was current.
       const methodLevel = METHOD_SCOPE.test(e.name);
       const group = methodLevel ? 'method' : delegateEvent !== null ? 'delegates' : instruction >= 0 ? 'instructions' : 'method';
       if (methodLevel) instruction = -1;
