@@ -45,18 +45,21 @@ function locateAddon(): Located {
   }
   const root = packageRoot();
   if (!root) return { reason: `no package root above ${__dirname}` };
+  // In a development tree the build for the current native/ sources comes first: the copy in dist/ is only as new as the last bundle.
+  const cacheKey = path.join(root, 'native', 'cacheKey.js');
+  let built: { path?: string; reason?: string } | undefined;
+  if (fs.existsSync(cacheKey)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    built = (require(cacheKey) as { locate(): { path?: string; reason?: string } }).locate();
+    if (built.path) return { path: built.path, reason: '' };
+  }
   const packaged = path.join(root, 'dist', 'native', 'executorch.node');
   if (fs.existsSync(packaged)) {
     // The packages carry an addon built on Linux x64 only (native/ builds for the machine it runs on).
     if (process.platform !== 'linux' || process.arch !== 'x64') return { reason: `the ExecuTorch addon is built for Linux x64 only (this is ${process.platform}-${process.arch})` };
     return { path: packaged, reason: '' };
   }
-  const cacheKey = path.join(root, 'native', 'cacheKey.js');
-  if (!fs.existsSync(cacheKey)) return { reason: `the ExecuTorch addon is not packaged (${packaged})` };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { locate } = require(cacheKey) as { locate(): { path?: string; reason?: string } };
-  const found = locate();
-  return found.path ? { path: found.path, reason: '' } : { reason: `the ExecuTorch addon is ${found.reason}` };
+  return { reason: built ? `the ExecuTorch addon is ${built.reason}` : `the ExecuTorch addon is not packaged (${packaged})` };
 }
 
 let loaded: NativeAddon | undefined;
