@@ -152,7 +152,7 @@ describe('Run Method… in VS Code in a browser', function () {
 
     await editor.locator('vscode-tab-header[data-tab="instructions"]').click();
     const panel = editor.locator('vscode-tab-panel[data-panel="instructions"]');
-    const note = panel.locator('.last-run-note');
+    const note = panel.locator('.last-run-note:not(.profile-note)');
     await note.waitFor({ timeout: 30_000 });
     assert.match(await note.innerText(), /Values from the run of forward at .+ · Clear/);
     assert.deepEqual(await panel.locator('.vt-header .vt-head').allInnerTexts(), ['#', 'Calls', 'Arguments', 'Last run']);
