@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { withFile } from '../runtime/format/byteSource';
 import { decodePtd } from '../runtime/format/ptd/decodePtd';
-import { DataFile } from '../runtime/format/ptd/model';
+import { DataFile } from '../runtime/format/ptd/ptdTypes';
 
 /**
  * Decoded `.ptd` files by path, kept while their size and modification time

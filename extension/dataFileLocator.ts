@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DataFile } from '../runtime/format/ptd/model';
+import { DataFile } from '../runtime/format/ptd/ptdTypes';
 import { findCandidateDataFiles } from '../runtime/link/findCandidateDataFiles';
 import { chooseDataFiles } from '../runtime/link/chooseDataFiles';
 import { discoverDataFiles } from '../runtime/link/discoverDataFiles';
@@ -19,7 +19,11 @@ export interface Located {
   skipped: { path: string; reason: string }[];
 }
 
-async function decodeAll(cache: DataFileCache, paths: readonly string[], skipped: Located['skipped']): Promise<DataFile[]> {
+async function decodeAll(
+  cache: DataFileCache,
+  paths: readonly string[],
+  skipped: Located['skipped'],
+): Promise<DataFile[]> {
   const out: DataFile[] = [];
   for (const p of paths) {
     try {
@@ -38,7 +42,8 @@ async function decodeAll(cache: DataFileCache, paths: readonly string[], skipped
  */
 async function dataFilesFromSetting(programUri: vscode.Uri): Promise<string[] | null> {
   const folder = vscode.workspace.getWorkspaceFolder(programUri);
-  const setting = vscode.workspace.getConfiguration('pteExplorer', programUri).get<Record<string, string[]>>('dataFiles') ?? {};
+  const setting =
+    vscode.workspace.getConfiguration('pteExplorer', programUri).get<Record<string, string[]>>('dataFiles') ?? {};
   if (!folder) return null;
   for (const [programGlob, dataGlobs] of Object.entries(setting)) {
     const matches = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, programGlob), null, 10_000);
@@ -50,9 +55,15 @@ async function dataFilesFromSetting(programUri: vscode.Uri): Promise<string[] | 
         continue;
       }
       const relativeToProgram = glob.startsWith('./') || glob.startsWith('../');
-      const base = relativeToProgram ? path.resolve(path.dirname(programUri.fsPath), path.dirname(glob)) : folder.uri.fsPath;
+      const base = relativeToProgram
+        ? path.resolve(path.dirname(programUri.fsPath), path.dirname(glob))
+        : folder.uri.fsPath;
       const pattern = relativeToProgram ? path.basename(glob) : glob;
-      const files = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(base), pattern), null, MAX_WORKSPACE_CANDIDATES);
+      const files = await vscode.workspace.findFiles(
+        new vscode.RelativePattern(vscode.Uri.file(base), pattern),
+        null,
+        MAX_WORKSPACE_CANDIDATES,
+      );
       found.push(...files.map((f) => f.fsPath).sort());
     }
     return [...new Set(found)];
@@ -67,26 +78,46 @@ async function dataFilesFromSetting(programUri: vscode.Uri): Promise<string[] | 
  * from the program's folder, then the workspace, chosen as `link --discover`
  * does (files named like the program first, no key provided twice).
  */
-export async function locateDataFiles(programUri: vscode.Uri, loaded: LoadedProgram, chosen: readonly string[] | undefined, cache: DataFileCache): Promise<Located> {
+export async function locateDataFiles(
+  programUri: vscode.Uri,
+  loaded: LoadedProgram,
+  chosen: readonly string[] | undefined,
+  cache: DataFileCache,
+): Promise<Located> {
   const skipped: Located['skipped'] = [];
   if (chosen) {
-    return { linked: (await decodeAll(cache, chosen, skipped)).map((dataFile) => ({ dataFile, reason: 'chosen' })), skipped };
+    return {
+      linked: (await decodeAll(cache, chosen, skipped)).map((dataFile) => ({ dataFile, reason: 'chosen' })),
+      skipped,
+    };
   }
   const fromSetting = programUri.scheme === 'file' ? await dataFilesFromSetting(programUri) : null;
   if (fromSetting) {
-    return { linked: (await decodeAll(cache, fromSetting, skipped)).map((dataFile) => ({ dataFile, reason: 'setting' })), skipped };
+    return {
+      linked: (await decodeAll(cache, fromSetting, skipped)).map((dataFile) => ({ dataFile, reason: 'setting' })),
+      skipped,
+    };
   }
-  if (programUri.scheme !== 'file' || keysNeededFromDataFiles(loaded.program, loaded.references).length === 0) return { linked: [], skipped };
+  if (programUri.scheme !== 'file' || keysNeededFromDataFiles(loaded.program, loaded.references).length === 0)
+    return { linked: [], skipped };
 
   const sameFolder: string[] = await findCandidateDataFiles(path.dirname(programUri.fsPath)).catch(() => []);
-  const search = vscode.workspace.getConfiguration('pteExplorer', programUri).get<boolean>('searchWorkspaceForDataFiles', true);
+  const search = vscode.workspace
+    .getConfiguration('pteExplorer', programUri)
+    .get<boolean>('searchWorkspaceForDataFiles', true);
   const elsewhere = search
-    ? (await vscode.workspace.findFiles('**/*.ptd', EXCLUDE, MAX_WORKSPACE_CANDIDATES)).map((u) => u.fsPath).filter((p) => !sameFolder.includes(p)).sort()
+    ? (await vscode.workspace.findFiles('**/*.ptd', EXCLUDE, MAX_WORKSPACE_CANDIDATES))
+        .map((u) => u.fsPath)
+        .filter((p) => !sameFolder.includes(p))
+        .sort()
     : [];
   // The program's folder first: a copy of a foundation elsewhere in the workspace ranks after the one beside it.
   const ranked = [
     ...discoverDataFiles(loaded.program, await decodeAll(cache, sameFolder, skipped), loaded.references),
     ...discoverDataFiles(loaded.program, await decodeAll(cache, elsewhere, skipped), loaded.references),
   ];
-  return { linked: chooseDataFiles(programUri.fsPath, ranked).map((c) => ({ dataFile: c.dataFile, reason: 'discovered' })), skipped };
+  return {
+    linked: chooseDataFiles(programUri.fsPath, ranked).map((c) => ({ dataFile: c.dataFile, reason: 'discovered' })),
+    skipped,
+  };
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LinkProblem } from '../runtime/link/model';
+import { LinkProblem } from '../runtime/link/linkTypes';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
 
@@ -14,11 +14,20 @@ function linkAction(kind: string, program: vscode.Uri): vscode.Diagnostic['code'
 }
 
 function linkDiagnostic(program: vscode.Uri, p: LinkProblem): vscode.Diagnostic {
-  const d = new vscode.Diagnostic(START, p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+  const d = new vscode.Diagnostic(
+    START,
+    p.message,
+    p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+  );
   d.source = SOURCE;
   d.code = linkAction(p.kind, program);
   if (p.locator.file) {
-    d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(vscode.Uri.file(p.locator.file), START), `data file ${p.locator.file}`)];
+    d.relatedInformation = [
+      new vscode.DiagnosticRelatedInformation(
+        new vscode.Location(vscode.Uri.file(p.locator.file), START),
+        `data file ${p.locator.file}`,
+      ),
+    ];
   }
   return d;
 }
@@ -43,7 +52,9 @@ export class ProblemsPublisher implements vscode.Disposable {
     if (state.kind === 'error') {
       const d = new vscode.Diagnostic(START, state.view.message, vscode.DiagnosticSeverity.Error);
       d.source = SOURCE;
-      d.code = state.view.path ? `${state.view.path}${state.view.offset === null ? '' : ` @ ${state.view.offset}`}` : 'decode';
+      d.code = state.view.path
+        ? `${state.view.path}${state.view.offset === null ? '' : ` @ ${state.view.offset}`}`
+        : 'decode';
       this.decodeErrors.set(key, [d]);
     } else {
       this.decodeErrors.delete(key);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DocumentView } from '../webview/protocol';
-import { READABLE_DTYPES } from '../runtime/view/elements';
+import { READABLE_DTYPES } from '../runtime/view/elementReaders';
 import { ExecutorchDocument } from './documents';
 import { LinkManager, unsettledLinks } from './links';
 
@@ -13,7 +13,14 @@ export function documentView(doc: ExecutorchDocument, links: LinkManager): Docum
     case 'pte':
       return { kind: 'pte', name, program: state.loaded.view, links: linkView, canRun: vscode.workspace.isTrusted };
     case 'bpte':
-      return { kind: 'bpte', name, program: state.loaded.view, links: linkView, canRun: vscode.workspace.isTrusted, bundle: state.bundleView };
+      return {
+        kind: 'bpte',
+        name,
+        program: state.loaded.view,
+        links: linkView,
+        canRun: vscode.workspace.isTrusted,
+        bundle: state.bundleView,
+      };
     case 'ptd':
       return { kind: 'ptd', name, dataFile: state.view, readableDtypes: [...READABLE_DTYPES] };
     case 'etdp':

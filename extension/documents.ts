@@ -1,18 +1,18 @@
 import * as vscode from 'vscode';
-import { BundledProgram } from '../runtime/format/bpte/model';
+import { BundledProgram } from '../runtime/format/bpte/bpteTypes';
 import { ByteSource, FileSource, MemorySource } from '../runtime/format/byteSource';
 import { decodeFile } from '../runtime/format/decodeFile';
 import { decodeDelegatePayloads, delegateReferences, DelegatePayload } from '../runtime/format/delegatePayloads';
 import { FormatError } from '../runtime/format/errors';
-import { ETDump } from '../runtime/format/etdump/model';
-import { DataFile } from '../runtime/format/ptd/model';
-import { Program } from '../runtime/format/pte/model';
-import { ExtraReference } from '../runtime/link/model';
+import { ETDump } from '../runtime/format/etdump/etdumpTypes';
+import { DataFile } from '../runtime/format/ptd/ptdTypes';
+import { Program } from '../runtime/format/pte/pteTypes';
+import { ExtraReference } from '../runtime/link/linkTypes';
 import { bundleView } from '../runtime/view/bundleView';
 import { dataFileView } from '../runtime/view/dataFileView';
 import { errorView } from '../runtime/view/errorView';
 import { etdumpView } from '../runtime/view/etdumpView';
-import { BundleView, DataFileView, ErrorView, EtdumpView, ProgramView } from '../runtime/view/model';
+import { BundleView, DataFileView, ErrorView, EtdumpView, ProgramView } from '../runtime/view/viewTypes';
 import { TICK_UNITS, TickUnit } from '../runtime/view/profileOverlay';
 import { programView } from '../runtime/view/programView';
 
@@ -54,7 +54,12 @@ async function decode(source: ByteSource, uri: vscode.Uri): Promise<Decoded> {
     case 'pte':
       return { kind: 'pte', loaded: await loadProgram(file) };
     case 'bpte':
-      return { kind: 'bpte', bundle: file, loaded: await loadProgram(file.program), bundleView: await bundleView(file) };
+      return {
+        kind: 'bpte',
+        bundle: file,
+        loaded: await loadProgram(file.program),
+        bundleView: await bundleView(file),
+      };
     case 'ptd':
       return { kind: 'ptd', dataFile: file, view: dataFileView(file) };
     case 'etdp':
@@ -81,7 +86,9 @@ export class ExecutorchDocument implements vscode.CustomDocument {
 
   private constructor(readonly uri: vscode.Uri) {
     const folder = vscode.Uri.joinPath(uri, '..');
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, uri.path.slice(uri.path.lastIndexOf('/') + 1)));
+    this.watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(folder, uri.path.slice(uri.path.lastIndexOf('/') + 1)),
+    );
     const reload = () => void this.reload();
     this.watcher.onDidChange(reload);
     this.watcher.onDidCreate(reload);
@@ -124,9 +131,16 @@ export class ExecutorchDocument implements vscode.CustomDocument {
       this.state = await decode(this.source, this.uri);
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
-      const view = error instanceof FormatError
-        ? await errorView(error, this.source)
-        : { message: `${this.uri.fsPath || this.uri.toString()}: ${error.message}`, reason: error.message, path: '', offset: null, bytes: null };
+      const view =
+        error instanceof FormatError
+          ? await errorView(error, this.source)
+          : {
+              message: `${this.uri.fsPath || this.uri.toString()}: ${error.message}`,
+              reason: error.message,
+              path: '',
+              offset: null,
+              bytes: null,
+            };
       this.state = { kind: 'error', error, view };
     }
     this.decodeMs = performance.now() - started;

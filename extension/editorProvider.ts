@@ -22,10 +22,12 @@ export class ExecutorchEditorProvider implements vscode.CustomReadonlyEditorProv
 
   static register(context: vscode.ExtensionContext, provider: ExecutorchEditorProvider): void {
     for (const viewType of Object.values(VIEW_TYPES)) {
-      context.subscriptions.push(vscode.window.registerCustomEditorProvider(viewType, provider, {
-        supportsMultipleEditorsPerDocument: true,
-        webviewOptions: { retainContextWhenHidden: false },
-      }));
+      context.subscriptions.push(
+        vscode.window.registerCustomEditorProvider(viewType, provider, {
+          supportsMultipleEditorsPerDocument: true,
+          webviewOptions: { retainContextWhenHidden: false },
+        }),
+      );
     }
   }
 

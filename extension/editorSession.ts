@@ -1,20 +1,31 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { entryByKey } from '../runtime/format/ptd/decodePtd';
-import { READABLE_DTYPES } from '../runtime/view/elements';
+import { READABLE_DTYPES } from '../runtime/view/elementReaders';
 import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
 import { methodGraph } from '../runtime/view/graphBuild';
 import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
-import { CommandEvent, Envelope, HostMessage, InstructionRowsReply, PaintMarks, parseWebviewMessage, ProtocolError, RequestMessage, RevealTarget, WebviewMessage } from '../webview/protocol';
+import {
+  CommandEvent,
+  Envelope,
+  HostMessage,
+  InstructionRowsReply,
+  PaintMarks,
+  parseWebviewMessage,
+  ProtocolError,
+  RequestMessage,
+  RevealTarget,
+  WebviewMessage,
+} from '../webview/protocol';
 import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
 import { LastRuns } from './run/lastRuns';
 import { findProfile, FoundProfile, profileUriFor } from './profileLocator';
 import { instructionTimes, operatorTsv, operatorViews } from '../runtime/view/profileOverlay';
-import { ProfileNoteView } from '../runtime/view/model';
+import { ProfileNoteView } from '../runtime/view/viewTypes';
 
 /** What a session needs from the rest of the extension. */
 export interface SessionHost {
@@ -57,7 +68,13 @@ export class EditorSession implements vscode.Disposable {
   /** The last request answered and how long the answer took (for the log and benchmarks). */
   lastAnswer: { type: string; ms: number } | null = null;
   /** For the open benchmark: the session is created when the editor is resolved. */
-  readonly timing: SessionTiming = { resolved: epochNow(), readyReceived: 0, initPosted: 0, paintedReceived: 0, webview: null };
+  readonly timing: SessionTiming = {
+    resolved: epochNow(),
+    readyReceived: 0,
+    initPosted: 0,
+    paintedReceived: 0,
+    webview: null,
+  };
   private readonly painted = new vscode.EventEmitter<number>();
   readonly onDidPaint = this.painted.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -66,7 +83,11 @@ export class EditorSession implements vscode.Disposable {
   /** The `.etdp` beside the program, laid over it; read when the webview asks for its document. */
   profile: FoundProfile | null = null;
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly document: ExecutorchDocument, private readonly host: SessionHost) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly document: ExecutorchDocument,
+    private readonly host: SessionHost,
+  ) {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       document.onDidReload(() => this.reload()),
@@ -87,21 +108,30 @@ export class EditorSession implements vscode.Disposable {
     // A Profile run writes `<program>.etdp` beside the program: the instruction list picks it up.
     const etdp = profileUriFor(document.uri);
     if (etdp) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(etdp, '..'), path.basename(etdp.path)));
+      const watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.joinPath(etdp, '..'), path.basename(etdp.path)),
+      );
       const changed = () => void this.refreshProfile();
-      this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed),
+      this.disposables.push(
+        watcher,
+        watcher.onDidChange(changed),
+        watcher.onDidCreate(changed),
+        watcher.onDidDelete(changed),
         document.onDidReload(changed),
         vscode.workspace.onDidChangeConfiguration((e) => {
           if (e.affectsConfiguration('pteExplorer.profile.tickUnit', document.uri)) changed();
-        }));
+        }),
+      );
       changed();
     }
     if (host.lastRuns) {
       const runs = host.lastRuns;
-      this.disposables.push(runs.onDidChange((programUri, method) => {
-        if (programUri !== this.document.uri.toString() || !this.ready) return;
-        this.post({ type: 'lastRun', method, run: runs.get(programUri, method)?.view ?? null });
-      }));
+      this.disposables.push(
+        runs.onDidChange((programUri, method) => {
+          if (programUri !== this.document.uri.toString() || !this.ready) return;
+          this.post({ type: 'lastRun', method, run: runs.get(programUri, method)?.view ?? null });
+        }),
+      );
     }
   }
 
@@ -129,7 +159,11 @@ export class EditorSession implements vscode.Disposable {
   }
 
   private post(body: HostMessage, inReplyTo?: number): void {
-    const envelope: Envelope<HostMessage> = { id: this.nextId++, body, ...(inReplyTo === undefined ? {} : { inReplyTo }) };
+    const envelope: Envelope<HostMessage> = {
+      id: this.nextId++,
+      body,
+      ...(inReplyTo === undefined ? {} : { inReplyTo }),
+    };
     void this.panel.webview.postMessage(envelope);
   }
 
@@ -153,7 +187,8 @@ export class EditorSession implements vscode.Disposable {
         this.timing.paintedReceived ||= epochNow();
         this.timing.webview ??= body.marks ?? null;
         this.renderError = body.error;
-        if (body.error) this.host.log.error(`the editor of ${this.document.uri.fsPath} failed to render: ${body.error}`);
+        if (body.error)
+          this.host.log.error(`the editor of ${this.document.uri.fsPath} failed to render: ${body.error}`);
         this.painted.fire(body.ms);
         return;
       case 'command':
@@ -203,14 +238,24 @@ export class EditorSession implements vscode.Disposable {
         if (state.kind !== 'ptd' || !source) throw new Error('tensor previews need an open data file');
         const entry = entryByKey(state.dataFile).get(request.key);
         if (!entry) throw new Error(`no key '${request.key}' in ${this.document.name}`);
-        if (request.dtype !== null && !READABLE_DTYPES.includes(request.dtype)) throw new Error(`cannot read elements as ${request.dtype}`);
+        if (request.dtype !== null && !READABLE_DTYPES.includes(request.dtype))
+          throw new Error(`cannot read elements as ${request.dtype}`);
         this.preview?.abort(new Error('a newer preview was asked for'));
         const preview = (this.preview = new AbortController());
-        return { type: 'tensorPreview', preview: await previewTensor(source, subjectOfEntry(entry), { dtype: request.dtype ?? undefined, signal: preview.signal }) };
+        return {
+          type: 'tensorPreview',
+          preview: await previewTensor(source, subjectOfEntry(entry), {
+            dtype: request.dtype ?? undefined,
+            signal: preview.signal,
+          }),
+        };
       }
       case 'xnnpackGraph': {
-        const payload = this.document.loadedProgram?.payloads.find((p) => p.methodIndex === request.method && p.delegateIndex === request.delegate);
-        if (payload?.status !== 'xnnpack') throw new Error(`delegate ${request.delegate} of method ${request.method} has no decoded XNNPACK graph`);
+        const payload = this.document.loadedProgram?.payloads.find(
+          (p) => p.methodIndex === request.method && p.delegateIndex === request.delegate,
+        );
+        if (payload?.status !== 'xnnpack')
+          throw new Error(`delegate ${request.delegate} of method ${request.method} has no decoded XNNPACK graph`);
         return { type: 'xnnpackGraph', graph: xnnpackGraphView(payload.graph) };
       }
       case 'memoryPlan': {
@@ -260,9 +305,15 @@ export class EditorSession implements vscode.Disposable {
     const withRun = run ? withStepSummaries(page, run.summaries) : page;
     const overlay = this.profile?.overlay;
     const profiled = overlay?.methods.find((m) => m.method === method.name);
-    if (!overlay || !profiled) return { type: 'rows', table: 'instructions', page: withRun, lastRun: run?.view ?? null, profile: null };
+    if (!overlay || !profiled)
+      return { type: 'rows', table: 'instructions', page: withRun, lastRun: run?.view ?? null, profile: null };
     const times = instructionTimes(profiled, overlay.tickUnit);
-    const profile: ProfileNoteView = { file: path.basename(this.profile!.uri.fsPath), runs: profiled.runs, notes: overlay.notes, operators: operatorViews(profiled, overlay.tickUnit) };
+    const profile: ProfileNoteView = {
+      file: path.basename(this.profile!.uri.fsPath),
+      runs: profiled.runs,
+      notes: overlay.notes,
+      operators: operatorViews(profiled, overlay.tickUnit),
+    };
     const rows = withRun.rows.map((r) => {
       const t = times.get(r.index);
       return t ? { ...r, time: t.time, timeTip: t.tip } : r;
@@ -274,11 +325,13 @@ export class EditorSession implements vscode.Disposable {
   async exportProfileTsv(target?: vscode.Uri): Promise<vscode.Uri | null> {
     const overlay = this.profile?.overlay;
     if (!overlay) return null;
-    const uri = target ?? await vscode.window.showSaveDialog({
-      defaultUri: this.profile!.uri.with({ path: this.profile!.uri.path.replace(/\.etdp$/i, '.operators.tsv') }),
-      filters: { 'Tab-separated values': ['tsv'] },
-      title: 'Export the profile\'s operator table',
-    });
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        defaultUri: this.profile!.uri.with({ path: this.profile!.uri.path.replace(/\.etdp$/i, '.operators.tsv') }),
+        filters: { 'Tab-separated values': ['tsv'] },
+        title: "Export the profile's operator table",
+      }));
     if (!uri) return null;
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(operatorTsv(overlay)));
     return uri;

@@ -50,7 +50,10 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
           // The page may only open a data file the host listed for this program.
           const listed = listedDataFile(links.get(session.document.uri)?.view, event.path);
           if (listed) void vscode.commands.executeCommand('pteExplorer.openDataFile', listed.path);
-          else log.warn(`ignored a request from the editor of ${session.document.uri.fsPath} to open ${event.path}, which is not one of its data files`);
+          else
+            log.warn(
+              `ignored a request from the editor of ${session.document.uri.fsPath} to open ${event.path}, which is not one of its data files`,
+            );
           return;
         }
         case 'reopenWith':
@@ -62,26 +65,43 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
       }
     },
   };
-  ExecutorchEditorProvider.register(context, new ExecutorchEditorProvider(context.extensionUri, registry, links, problems, host));
+  ExecutorchEditorProvider.register(
+    context,
+    new ExecutorchEditorProvider(context.extensionUri, registry, links, problems, host),
+  );
   const run = new RunMethodCommand(context.extensionUri, registry, links, log);
-  context.subscriptions.push(run, vscode.commands.registerCommand('pteExplorer.runMethod', (a?: unknown, options?: unknown) => run.run(a, options)));
-  context.subscriptions.push(vscode.commands.registerCommand('pteExplorer.profileMethod', (a?: unknown, options?: unknown) => run.profile(a, options)));
+  context.subscriptions.push(
+    run,
+    vscode.commands.registerCommand('pteExplorer.runMethod', (a?: unknown, options?: unknown) => run.run(a, options)),
+  );
+  context.subscriptions.push(
+    vscode.commands.registerCommand('pteExplorer.profileMethod', (a?: unknown, options?: unknown) =>
+      run.profile(a, options),
+    ),
+  );
   const compare = new CompareController(context.extensionUri, registry, links, log);
   context.subscriptions.push(...compare.register());
   context.subscriptions.push(...registerTransforms(registry, links));
 
   context.subscriptions.push(
     vscode.commands.registerCommand('pteExplorer.reveal', (uri: string, target: unknown) =>
-      registry.reveal(vscode.Uri.parse(uri), parseRevealTarget(target)).then(() => undefined)),
+      registry.reveal(vscode.Uri.parse(uri), parseRevealTarget(target)).then(() => undefined),
+    ),
     vscode.commands.registerCommand('pteExplorer.openDataFile', (arg: string | { file?: string }) => {
       const file = typeof arg === 'string' ? arg : arg?.file;
       if (!file) return undefined;
       const uri = vscode.Uri.file(file);
       return vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
     }),
-    vscode.commands.registerCommand('pteExplorer.goToBackingTensor', (a?: unknown, b?: unknown) => goToBackingTensor(registry, links, a, b)),
-    vscode.commands.registerCommand('pteExplorer.findReferences', (a?: unknown, b?: unknown) => findReferences(registry, links, a, b)),
-    vscode.commands.registerCommand('pteExplorer.linkDataFiles', (a?: unknown, b?: unknown) => linkDataFiles(registry, links, a, b)),
+    vscode.commands.registerCommand('pteExplorer.goToBackingTensor', (a?: unknown, b?: unknown) =>
+      goToBackingTensor(registry, links, a, b),
+    ),
+    vscode.commands.registerCommand('pteExplorer.findReferences', (a?: unknown, b?: unknown) =>
+      findReferences(registry, links, a, b),
+    ),
+    vscode.commands.registerCommand('pteExplorer.linkDataFiles', (a?: unknown, b?: unknown) =>
+      linkDataFiles(registry, links, a, b),
+    ),
     vscode.commands.registerCommand('pteExplorer.refresh', async () => {
       await Promise.all(registry.allDocuments().map((d) => d.reload()));
       tree.refresh();

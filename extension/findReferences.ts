@@ -41,16 +41,34 @@ function referencesIn(links: ProgramLinks, dataFile: string, key: string): Tenso
   for (const k of links.view.keys) {
     if (k.key !== key || k.file !== dataFile) continue;
     if (k.valueIndex === null) {
-      out.push({ program, method: k.method, description: `${k.method}: delegate constant '${key}'`, target: { kind: 'externalKey', key } });
+      out.push({
+        program,
+        method: k.method,
+        description: `${k.method}: delegate constant '${key}'`,
+        target: { kind: 'externalKey', key },
+      });
       continue;
     }
     const m = links.loaded.program.methods.findIndex((x) => x.name === k.method);
     const method = links.loaded.program.methods[m];
-    const users = flatInstructions(method).map((x, i) => ({ ...x, i })).filter(({ ins }) => 'args' in ins && ins.args.includes(k.valueIndex!));
-    if (users.length === 0) out.push({ program, method: k.method, description: `${k.method}: value %${k.valueIndex} (no instruction uses it)`, target: { kind: 'value', method: m, index: k.valueIndex } });
+    const users = flatInstructions(method)
+      .map((x, i) => ({ ...x, i }))
+      .filter(({ ins }) => 'args' in ins && ins.args.includes(k.valueIndex!));
+    if (users.length === 0)
+      out.push({
+        program,
+        method: k.method,
+        description: `${k.method}: value %${k.valueIndex} (no instruction uses it)`,
+        target: { kind: 'value', method: m, index: k.valueIndex },
+      });
     for (const u of users) {
       const row = instructionRow(method, u.ins, u.i, u.chain);
-      out.push({ program, method: k.method, description: `${k.method}: instruction ${u.i} ${row.text}`, target: { kind: 'instruction', method: m, index: u.i } });
+      out.push({
+        program,
+        method: k.method,
+        description: `${k.method}: instruction ${u.i} ${row.text}`,
+        target: { kind: 'instruction', method: m, index: u.i },
+      });
     }
   }
   return out;
@@ -62,7 +80,12 @@ function referencesIn(links: ProgramLinks, dataFile: string, key: string): Tenso
  * the instructions or delegates that use it. Lists them in a quick pick and
  * returns them.
  */
-export async function findReferences(registry: EditorRegistry, links: LinkManager, first?: unknown, second?: unknown): Promise<TensorReference[] | undefined> {
+export async function findReferences(
+  registry: EditorRegistry,
+  links: LinkManager,
+  first?: unknown,
+  second?: unknown,
+): Promise<TensorReference[] | undefined> {
   const uri = documentArg(first) ?? registry.activeDocument?.uri;
   const doc = uri ? registry.document(uri) : undefined;
   const state = doc?.decoded;
@@ -72,7 +95,10 @@ export async function findReferences(registry: EditorRegistry, links: LinkManage
   }
   let key = keyArg(first, second);
   if (key === undefined) {
-    const picked = await vscode.window.showQuickPick(state.view.entries.map((e) => e.key), { title: 'Find References', placeHolder: 'Tensor key' });
+    const picked = await vscode.window.showQuickPick(
+      state.view.entries.map((e) => e.key),
+      { title: 'Find References', placeHolder: 'Tensor key' },
+    );
     if (!picked) return undefined;
     key = picked;
   }
@@ -82,14 +108,21 @@ export async function findReferences(registry: EditorRegistry, links: LinkManage
     const l = await links.settled(d.uri);
     if (l) linked.push(l);
   }
-  for (const p of await workspacePrograms(new Set(open.map((d) => d.uri.toString())))) linked.push(await links.linkProgramAt(p.uri, p.loaded));
+  for (const p of await workspacePrograms(new Set(open.map((d) => d.uri.toString()))))
+    linked.push(await links.linkProgramAt(p.uri, p.loaded));
   const references = linked.flatMap((l) => referencesIn(l, uri.fsPath, key));
-  const items = references.map((r) => ({ label: r.description, description: vscode.workspace.asRelativePath(r.program), reference: r }));
+  const items = references.map((r) => ({
+    label: r.description,
+    description: vscode.workspace.asRelativePath(r.program),
+    reference: r,
+  }));
   // Not awaited: the command answers with the references while the list is open.
-  void vscode.window.showQuickPick(items, {
-    title: `References to '${key}' (${references.length})`,
-    placeHolder: references.length ? 'Pick one to show it in its program' : 'No linked program uses this key',
-    matchOnDescription: true,
-  }).then((picked) => picked && registry.reveal(vscode.Uri.file(picked.reference.program), picked.reference.target));
+  void vscode.window
+    .showQuickPick(items, {
+      title: `References to '${key}' (${references.length})`,
+      placeHolder: references.length ? 'Pick one to show it in its program' : 'No linked program uses this key',
+      matchOnDescription: true,
+    })
+    .then((picked) => picked && registry.reveal(vscode.Uri.file(picked.reference.program), picked.reference.target));
   return references;
 }

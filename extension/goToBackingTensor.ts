@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ExternalKeyView } from '../runtime/view/model';
+import { ExternalKeyView } from '../runtime/view/viewTypes';
 import { documentArg, keyArg } from './commandArgs';
 import { EditorRegistry } from './editorRegistry';
 import { LinkManager } from './links';
@@ -13,19 +13,34 @@ export interface BackingTensor {
  * "Go to Backing Tensor": opens the `.ptd` that holds an external key of the
  * program in its editor, at that key. Without arguments it asks which key.
  */
-export async function goToBackingTensor(registry: EditorRegistry, links: LinkManager, first?: unknown, second?: unknown): Promise<BackingTensor | undefined> {
+export async function goToBackingTensor(
+  registry: EditorRegistry,
+  links: LinkManager,
+  first?: unknown,
+  second?: unknown,
+): Promise<BackingTensor | undefined> {
   const uri = documentArg(first) ?? registry.activeDocument?.uri;
   const linked = uri ? await links.settled(uri) : undefined;
   if (!uri || !linked) {
-    void vscode.window.showInformationMessage('Open an ExecuTorch program (.pte or .bpte) to go to the tensors it uses from data files.');
+    void vscode.window.showInformationMessage(
+      'Open an ExecuTorch program (.pte or .bpte) to go to the tensors it uses from data files.',
+    );
     return undefined;
   }
   const backed = linked.view.keys.filter((k) => k.file !== null);
   let key = keyArg(first, second);
   if (key === undefined) {
     const picked = await vscode.window.showQuickPick(
-      backed.map((k) => ({ label: k.key, description: `${k.method} ${k.expected}`, detail: k.file ?? undefined, key: k.key })),
-      { title: 'Go to Backing Tensor', placeHolder: backed.length ? 'External key' : 'No external key of this program is backed by a linked data file' },
+      backed.map((k) => ({
+        label: k.key,
+        description: `${k.method} ${k.expected}`,
+        detail: k.file ?? undefined,
+        key: k.key,
+      })),
+      {
+        title: 'Go to Backing Tensor',
+        placeHolder: backed.length ? 'External key' : 'No external key of this program is backed by a linked data file',
+      },
     );
     if (!picked) return undefined;
     key = picked.key;

@@ -2,10 +2,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { withFile } from '../runtime/format/byteSource';
 import { decodePtd } from '../runtime/format/ptd/decodePtd';
-import { DataFile } from '../runtime/format/ptd/model';
+import { DataFile } from '../runtime/format/ptd/ptdTypes';
 import { discoverDataFiles } from '../runtime/link/discoverDataFiles';
 import { findCandidateDataFiles } from '../runtime/link/findCandidateDataFiles';
-import { LinkView } from '../runtime/view/model';
+import { LinkView } from '../runtime/view/viewTypes';
 import { documentArg } from './commandArgs';
 import { EditorRegistry } from './editorRegistry';
 import { LinkManager } from './links';
@@ -17,7 +17,9 @@ interface Pick extends vscode.QuickPickItem {
 
 async function candidates(programPath: string): Promise<string[]> {
   const beside = await findCandidateDataFiles(path.dirname(programPath)).catch(() => []);
-  const inWorkspace = (await vscode.workspace.findFiles('**/*.ptd', '**/{node_modules,.git}/**', 500)).map((u) => u.fsPath);
+  const inWorkspace = (await vscode.workspace.findFiles('**/*.ptd', '**/{node_modules,.git}/**', 500)).map(
+    (u) => u.fsPath,
+  );
   return [...new Set([...beside, ...inWorkspace])];
 }
 
@@ -40,7 +42,12 @@ async function decodeSome(paths: string[]): Promise<DataFile[]> {
  * beside the program and in the workspace, ranked by how many needed keys
  * each holds, plus a file browser. Picking nothing returns to automatic.
  */
-export async function linkDataFiles(registry: EditorRegistry, links: LinkManager, first?: unknown, paths?: unknown): Promise<LinkView | undefined> {
+export async function linkDataFiles(
+  registry: EditorRegistry,
+  links: LinkManager,
+  first?: unknown,
+  paths?: unknown,
+): Promise<LinkView | undefined> {
   const uri = documentArg(first) ?? registry.activeDocument?.uri;
   const doc = uri ? registry.document(uri) : undefined;
   const loaded = doc?.loadedProgram;

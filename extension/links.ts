@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { linkProgram } from '../runtime/link/linkProgram';
-import { LinkResult } from '../runtime/link/model';
+import { LinkResult } from '../runtime/link/linkTypes';
 import { LinkedDataFile, linkView } from '../runtime/view/linkView';
-import { LinkView } from '../runtime/view/model';
+import { LinkView } from '../runtime/view/viewTypes';
 import { DataFileCache } from './dataFileCache';
 import { locateDataFiles } from './dataFileLocator';
 import { ExecutorchDocument, LoadedProgram } from './documents';
@@ -40,11 +40,17 @@ export class LinkManager implements vscode.Disposable {
   private outsideWatchers = new Map<string, vscode.FileSystemWatcher>();
   private relinkTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly state: vscode.Memento, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.ptd');
     const onDataFile = (uri: vscode.Uri) => this.dataFileChanged(uri.fsPath);
     this.disposables.push(
-      watcher, watcher.onDidChange(onDataFile), watcher.onDidCreate(onDataFile), watcher.onDidDelete(onDataFile),
+      watcher,
+      watcher.onDidChange(onDataFile),
+      watcher.onDidCreate(onDataFile),
+      watcher.onDidDelete(onDataFile),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pteExplorer')) this.relinkAllSoon();
       }),
@@ -107,17 +113,20 @@ export class LinkManager implements vscode.Disposable {
     const key = doc.uri.toString();
     const version = (this.versions.get(key) ?? 0) + 1;
     this.versions.set(key, version);
-    const run = this.link(doc).then((links) => {
-      if (this.versions.get(key) !== version || !this.documents.has(key)) return null;
-      if (links) this.links.set(key, links);
-      else this.links.delete(key);
-      this.changed.fire(doc.uri);
-      this.refreshOutsideWatchers();
-      return links;
-    }, (e: unknown) => {
-      this.log.error(`linking ${doc.uri.fsPath} failed: ${e instanceof Error ? e.stack : String(e)}`);
-      return null;
-    });
+    const run = this.link(doc).then(
+      (links) => {
+        if (this.versions.get(key) !== version || !this.documents.has(key)) return null;
+        if (links) this.links.set(key, links);
+        else this.links.delete(key);
+        this.changed.fire(doc.uri);
+        this.refreshOutsideWatchers();
+        return links;
+      },
+      (e: unknown) => {
+        this.log.error(`linking ${doc.uri.fsPath} failed: ${e instanceof Error ? e.stack : String(e)}`);
+        return null;
+      },
+    );
     this.pending.set(key, run);
     void run.finally(() => {
       if (this.pending.get(key) === run) this.pending.delete(key);
@@ -134,9 +143,22 @@ export class LinkManager implements vscode.Disposable {
   async linkProgramAt(uri: vscode.Uri, loaded: LoadedProgram): Promise<ProgramLinks> {
     const located = await locateDataFiles(uri, loaded, this.chosen(uri), this.cache);
     for (const s of located.skipped) this.log.warn(`skipped data file ${s.path}: ${s.reason}`);
-    const result = linkProgram(loaded.program, located.linked.map((l) => l.dataFile), { references: loaded.references });
-    this.log.info(`${uri.fsPath}: linked with ${located.linked.map((l) => `${l.dataFile.source.name} (${l.reason})`).join(', ') || 'no data files'}; ${result.problems.length} problem(s)`);
-    return { programUri: uri, loaded, linked: located.linked, result, view: linkView(loaded.program, located.linked, result), skipped: located.skipped };
+    const result = linkProgram(
+      loaded.program,
+      located.linked.map((l) => l.dataFile),
+      { references: loaded.references },
+    );
+    this.log.info(
+      `${uri.fsPath}: linked with ${located.linked.map((l) => `${l.dataFile.source.name} (${l.reason})`).join(', ') || 'no data files'}; ${result.problems.length} problem(s)`,
+    );
+    return {
+      programUri: uri,
+      loaded,
+      linked: located.linked,
+      result,
+      view: linkView(loaded.program, located.linked, result),
+      skipped: located.skipped,
+    };
   }
 
   private dataFileChanged(path: string): void {
@@ -170,7 +192,9 @@ export class LinkManager implements vscode.Disposable {
     for (const p of wanted) {
       if (this.outsideWatchers.has(p)) continue;
       const uri = vscode.Uri.file(p);
-      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.slice(uri.path.lastIndexOf('/') + 1)));
+      const w = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.slice(uri.path.lastIndexOf('/') + 1)),
+      );
       const changed = () => this.dataFileChanged(p);
       w.onDidChange(changed);
       w.onDidCreate(changed);

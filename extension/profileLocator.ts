@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { withFile } from '../runtime/format/byteSource';
 import { decodeEtdump } from '../runtime/format/etdump/decodeEtdump';
-import { Program } from '../runtime/format/pte/model';
+import { Program } from '../runtime/format/pte/pteTypes';
 import { profileOverlay, ProfileOverlay } from '../runtime/view/profileOverlay';
 import { tickUnitSetting } from './documents';
 

@@ -24,7 +24,8 @@ function once(key: string, read: () => Promise<string>): Promise<string> {
 function inlined(uri: vscode.Uri, closingTag: string): Promise<string> {
   return once(uri.toString(), async () => {
     const text = await fs.readFile(uri.fsPath, 'utf8');
-    if (text.toLowerCase().includes(closingTag)) throw new Error(`${uri.fsPath} contains '${closingTag}' and cannot be inlined`);
+    if (text.toLowerCase().includes(closingTag))
+      throw new Error(`${uri.fsPath} contains '${closingTag}' and cannot be inlined`);
     return text;
   });
 }
@@ -34,7 +35,10 @@ function codiconHref(extensionUri: vscode.Uri): Promise<string> {
   const at = (name: string) => vscode.Uri.joinPath(extensionUri, 'dist', 'codicons', name).fsPath;
   return once(`${extensionUri.toString()}#codicons`, async () => {
     const [css, font] = await Promise.all([fs.readFile(at('codicon.css'), 'utf8'), fs.readFile(at('codicon.ttf'))]);
-    const withFont = css.replace(/url\("\.\/codicon\.ttf[^"]*"\)/, `url("data:font/ttf;base64,${font.toString('base64')}")`);
+    const withFont = css.replace(
+      /url\("\.\/codicon\.ttf[^"]*"\)/,
+      `url("data:font/ttf;base64,${font.toString('base64')}")`,
+    );
     if (withFont === css) throw new Error('codicon.css no longer names ./codicon.ttf');
     return `data:text/css;base64,${Buffer.from(withFont).toString('base64')}`;
   });
@@ -66,7 +70,11 @@ export interface PageParts {
  * The codicon stylesheet is a nonce'd data: link because `@vscode-elements`
  * icons copy the `vscode-codicon-stylesheet` link into their shadow roots.
  */
-export async function selfContainedHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: PageParts): Promise<string> {
+export async function selfContainedHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page: PageParts,
+): Promise<string> {
   const at = (relative: string) => vscode.Uri.joinPath(extensionUri, ...relative.split('/'));
   const [script, styles, codicons] = await Promise.all([
     inlined(at(page.script), '</script'),

@@ -28,8 +28,14 @@ function sha(text) {
 
 function gitCommit(dir) {
   try {
-    const head = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--ignore-submodules=dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--ignore-submodules=dirty'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return dirty ? `${head}+dirty-${sha(dirty).slice(0, 12)}` : head;
   } catch {
     return undefined;
@@ -69,7 +75,11 @@ function nativeFilesHash() {
       const full = path.join(dir, name);
       const stat = fs.statSync(full);
       if (stat.isDirectory()) walk(full);
-      else hash.update(`${path.relative(nativeDir, full)}\0`).update(fs.readFileSync(full)).update('\0');
+      else
+        hash
+          .update(`${path.relative(nativeDir, full)}\0`)
+          .update(fs.readFileSync(full))
+          .update('\0');
     }
   };
   walk(nativeDir);
@@ -78,7 +88,10 @@ function nativeFilesHash() {
 
 function compilerVersion() {
   try {
-    return execFileSync(process.env.CXX || 'c++', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
+    return execFileSync(process.env.CXX || 'c++', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).split('\n')[0];
   } catch {
     return 'no-compiler';
   }

@@ -71,7 +71,8 @@ import { decodePte } from '../runtime/format/pte/decodePte';
 import { buildSyntheticProgram } from './bench/syntheticProgram';
 
 const DEFAULT_FIXTURES = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'real');
-export const EXTRACT_HINT = 'G=/work/.mirror/lutzroeder+netron/repo; mkdir -p /tmp/netron/source && git --git-dir=$G show HEAD:package.json > /tmp/netron/package.json && for f in base.js executorch.js executorch-schema.js flatbuffers.js python.js pytorch.js pytorch-metadata.json; do git --git-dir=$G show HEAD:source/$f > /tmp/netron/source/$f; done';
+export const EXTRACT_HINT =
+  'G=/work/.mirror/lutzroeder+netron/repo; mkdir -p /tmp/netron/source && git --git-dir=$G show HEAD:package.json > /tmp/netron/package.json && for f in base.js executorch.js executorch-schema.js flatbuffers.js python.js pytorch.js pytorch-metadata.json; do git --git-dir=$G show HEAD:source/$f > /tmp/netron/source/$f; done';
 
 interface Options {
   netron: string | null;
@@ -85,7 +86,16 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { netron: null, fixtures: DEFAULT_FIXTURES, synthetic: [20_000, 100_000], runs: 15, budgetMs: 4000, open: true, only: null, decoder: null };
+  const options: Options = {
+    netron: null,
+    fixtures: DEFAULT_FIXTURES,
+    synthetic: [20_000, 100_000],
+    runs: 15,
+    budgetMs: 4000,
+    open: true,
+    only: null,
+    decoder: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -94,22 +104,38 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     switch (arg) {
-      case '--netron': options.netron = path.resolve(value()); break;
-      case '--fixtures': options.fixtures = path.resolve(value()); break;
+      case '--netron':
+        options.netron = path.resolve(value());
+        break;
+      case '--fixtures':
+        options.fixtures = path.resolve(value());
+        break;
       case '--synthetic': {
         const v = value();
         options.synthetic = v === 'none' ? [] : v.split(',').map((s) => Number(s.replace(/_/g, '')));
         if (options.synthetic.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bad --synthetic ${v}`);
         break;
       }
-      case '--runs': options.runs = Math.max(1, Number(value()) | 0); break;
-      case '--budget': options.budgetMs = Math.max(1, Number(value())); break;
-      case '--no-open': options.open = false; break;
-      case '--only': options.only = new RegExp(value()); break;
-      case '--decoder': options.decoder = path.resolve(value()); break;
+      case '--runs':
+        options.runs = Math.max(1, Number(value()) | 0);
+        break;
+      case '--budget':
+        options.budgetMs = Math.max(1, Number(value()));
+        break;
+      case '--no-open':
+        options.open = false;
+        break;
+      case '--only':
+        options.only = new RegExp(value());
+        break;
+      case '--decoder':
+        options.decoder = path.resolve(value());
+        break;
       case '-h':
       case '--help':
-        console.log('usage: node out/scripts/bench-decode.js [--netron DIR] [--fixtures DIR] [--synthetic 20000,100000|none] [--runs N] [--budget MS] [--no-open] [--only REGEX] [--decoder FILE]');
+        console.log(
+          'usage: node out/scripts/bench-decode.js [--netron DIR] [--fixtures DIR] [--synthetic 20000,100000|none] [--runs N] [--budget MS] [--no-open] [--only REGEX] [--decoder FILE]',
+        );
         process.exit(0);
         break;
       default:
@@ -229,7 +255,9 @@ function findNetronSource(dir: string): string {
   for (const candidate of [path.join(dir, 'source'), dir]) {
     if (fs.existsSync(path.join(candidate, 'executorch.js'))) return candidate;
   }
-  throw new Error(`no executorch.js in ${dir} or ${path.join(dir, 'source')}; extract Netron's sources with:\n  ${EXTRACT_HINT}`);
+  throw new Error(
+    `no executorch.js in ${dir} or ${path.join(dir, 'source')}; extract Netron's sources with:\n  ${EXTRACT_HINT}`,
+  );
 }
 
 function isModulePackage(dir: string): { module: boolean; version: string } | null {
@@ -244,7 +272,9 @@ export async function loadNetron(dir: string): Promise<Netron> {
   // Node decides ESM vs CommonJS from the nearest package.json.
   const pkg = isModulePackage(source) ?? isModulePackage(path.dirname(source));
   if (!pkg || !pkg.module) {
-    throw new Error(`Netron's sources are ES modules, but no package.json with "type": "module" is next to ${source} or in its parent; Netron's own package.json will do:\n  ${EXTRACT_HINT}`);
+    throw new Error(
+      `Netron's sources are ES modules, but no package.json with "type": "module" is next to ${source} or in its parent; Netron's own package.json will do:\n  ${EXTRACT_HINT}`,
+    );
   }
   const url = (file: string) => new URL(`file://${path.join(source, file)}`).href;
   const load = async (file: string) => (await importEsm(url(file))) as Record<string, unknown>;
@@ -279,7 +309,11 @@ class NetronFileContext implements NetronContext {
   value?: unknown;
   private readonly content = new Map<string, unknown>();
 
-  constructor(private readonly netron: Netron, readonly identifier: string, bytes: Uint8Array) {
+  constructor(
+    private readonly netron: Netron,
+    readonly identifier: string,
+    bytes: Uint8Array,
+  ) {
     this.stream = new netron.BinaryStream(bytes);
   }
 
@@ -335,7 +369,11 @@ function netronDecode(netron: Netron, bytes: Uint8Array): NetronProgram {
   return netron.createProgram(reader);
 }
 
-export async function netronOpen(netron: Netron, name: string, bytes: Uint8Array): Promise<{ model: NetronModel; target: NetronTarget }> {
+export async function netronOpen(
+  netron: Netron,
+  name: string,
+  bytes: Uint8Array,
+): Promise<{ model: NetronModel; target: NetronTarget }> {
   const context = new NetronFileContext(netron, name, bytes);
   const factory = new netron.ModelFactory();
   const type = await factory.match(context);
@@ -378,18 +416,30 @@ function countInstructions(program: NetronProgram): number {
 type Decode = typeof decodePte;
 
 async function loadDecoder(file: string): Promise<Decode> {
-  const module = (await importEsm(new URL(`file://${file}`).href)) as { decodePte?: Decode; default?: { decodePte?: Decode } };
+  const module = (await importEsm(new URL(`file://${file}`).href)) as {
+    decodePte?: Decode;
+    default?: { decodePte?: Decode };
+  };
   const decode = module.decodePte ?? module.default?.decodePte;
   if (typeof decode !== 'function') throw new Error(`${file} does not export decodePte`);
   return decode;
 }
 
-async function benchFile(name: string, bytes: Uint8Array, decode: Decode, netron: Netron | null, options: Options): Promise<Row> {
+async function benchFile(
+  name: string,
+  bytes: Uint8Array,
+  decode: Decode,
+  netron: Netron | null,
+  options: Options,
+): Promise<Row> {
   const row: Row = { file: name, size: bytes.length, ours: '', decode: null, graph: null, open: null };
   let ourInstructions: number | null = null;
   const ours = async () => {
     const program = await decode(new MemorySource(bytes, name));
-    ourInstructions = program.methods.reduce((s, m) => s + m.chains.reduce((c, ch) => c + ch.instructions.length, 0), 0);
+    ourInstructions = program.methods.reduce(
+      (s, m) => s + m.chains.reduce((c, ch) => c + ch.instructions.length, 0),
+      0,
+    );
   };
   const oursError = await tryOnce(ours);
   if (!netron) {
@@ -416,9 +466,11 @@ async function benchFile(name: string, bytes: Uint8Array, decode: Decode, netron
     const parsed = target.program;
     graphRun = () => {
       const program = netronDecode(netron, bytes);
-      program.execution_plan.forEach((plan, i) => plan.delegates.forEach((d, j) => {
-        d.backend = parsed.execution_plan[i].delegates[j].backend;
-      }));
+      program.execution_plan.forEach((plan, i) =>
+        plan.delegates.forEach((d, j) => {
+          d.backend = parsed.execution_plan[i].delegates[j].backend;
+        }),
+      );
       target.program = program;
       return new Model(target);
     };
@@ -478,7 +530,8 @@ function printTable(rows: Row[], withNetron: boolean): void {
     return cells;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((c) => c[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const cells of body) console.log(line(cells));
@@ -491,18 +544,31 @@ async function main(): Promise<void> {
   const decode = options.decoder ? await loadDecoder(options.decoder) : decodePte;
 
   const inputs: { name: string; bytes: () => Uint8Array }[] = [];
-  if (!fs.existsSync(options.fixtures)) throw new Error(`fixture directory ${options.fixtures} does not exist (use --fixtures DIR)`);
-  for (const f of fs.readdirSync(options.fixtures).filter((f) => f.endsWith('.pte')).sort()) {
+  if (!fs.existsSync(options.fixtures))
+    throw new Error(`fixture directory ${options.fixtures} does not exist (use --fixtures DIR)`);
+  for (const f of fs
+    .readdirSync(options.fixtures)
+    .filter((f) => f.endsWith('.pte'))
+    .sort()) {
     inputs.push({ name: f, bytes: () => new Uint8Array(fs.readFileSync(path.join(options.fixtures, f))) });
   }
   for (const n of options.synthetic) {
-    inputs.push({ name: `synthetic-${n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : n}.pte`, bytes: () => buildSyntheticProgram({ instructions: n, seed: 1 }) });
+    inputs.push({
+      name: `synthetic-${n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : n}.pte`,
+      bytes: () => buildSyntheticProgram({ instructions: n, seed: 1 }),
+    });
   }
 
-  console.log(`decode benchmark: node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${os.platform()}`);
+  console.log(
+    `decode benchmark: node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, ${os.platform()}`,
+  );
   console.log(`fixtures: ${options.fixtures}`);
   console.log(`ours: ${options.decoder ?? 'runtime/format/pte/decodePte (this tree)'}`);
-  console.log(netron ? `Netron ${netron.version} from ${netron.dir}` : 'Netron: not loaded (pass --netron DIR for the ratio; see the header of scripts/bench-decode.ts)');
+  console.log(
+    netron
+      ? `Netron ${netron.version} from ${netron.dir}`
+      : 'Netron: not loaded (pass --netron DIR for the ratio; see the header of scripts/bench-decode.ts)',
+  );
   console.log('');
 
   const rows: Row[] = [];
@@ -535,19 +601,32 @@ async function main(): Promise<void> {
     console.log('  node out/scripts/bench-decode.js --netron /tmp/netron');
     return;
   }
-  const summarise = (label: string, pick: (r: Row) => Timing | string | null, filter: (r: Row) => boolean = () => true) => {
-    const ratios = rows.filter(filter).map((r) => ratio(pick(r), r.ours)).filter((x): x is number => x !== null);
+  const summarise = (
+    label: string,
+    pick: (r: Row) => Timing | string | null,
+    filter: (r: Row) => boolean = () => true,
+  ) => {
+    const ratios = rows
+      .filter(filter)
+      .map((r) => ratio(pick(r), r.ours))
+      .filter((x): x is number => x !== null);
     const g = geomean(ratios);
     console.log(`${label}: ${g === null ? 'n/a' : `${g.toFixed(2)}x`} over ${ratios.length} files`);
   };
   const synthetic = (r: Row) => r.file.startsWith('synthetic-');
   console.log('geometric mean of Netron / ours (> 1: ours is faster)');
   summarise('  decode, all files          ', (r) => r.decode);
-  summarise('  decode, real fixtures      ', (r) => r.decode, (r) => !synthetic(r));
+  summarise(
+    '  decode, real fixtures      ',
+    (r) => r.decode,
+    (r) => !synthetic(r),
+  );
   summarise('  decode, synthetic          ', (r) => r.decode, synthetic);
   summarise('  decode+graph (informative) ', (r) => r.graph);
   summarise('  full open (informative)    ', (r) => r.open);
-  console.log('  (full open is dominated by its fixed cost: a new python.Execution and torch schema registry per file)');
+  console.log(
+    '  (full open is dominated by its fixed cost: a new python.Execution and torch schema registry per file)',
+  );
 }
 
 // bench-graph.ts imports the Netron loader from here.

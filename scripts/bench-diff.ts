@@ -64,7 +64,17 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { a: null, b: null, dir: os.tmpdir(), layers: 28, qwen3: false, chunkMb: 4, keep: false, warmOnly: false, hash: false };
+  const o: Options = {
+    a: null,
+    b: null,
+    dir: os.tmpdir(),
+    layers: 28,
+    qwen3: false,
+    chunkMb: 4,
+    keep: false,
+    warmOnly: false,
+    hash: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const next = () => {
       const v = argv[++i];
@@ -72,16 +82,35 @@ function parseOptions(argv: string[]): Options {
       return v;
     };
     switch (argv[i]) {
-      case '--a': o.a = next(); break;
-      case '--b': o.b = next(); break;
-      case '--dir': o.dir = next(); break;
-      case '--layers': o.layers = Number(next()); break;
-      case '--chunk-mb': o.chunkMb = Number(next()); break;
-      case '--qwen3': o.qwen3 = true; break;
-      case '--keep': o.keep = true; break;
-      case '--warm-only': o.warmOnly = true; break;
-      case '--hash': o.hash = true; break;
-      default: throw new Error(`unknown option ${argv[i]}`);
+      case '--a':
+        o.a = next();
+        break;
+      case '--b':
+        o.b = next();
+        break;
+      case '--dir':
+        o.dir = next();
+        break;
+      case '--layers':
+        o.layers = Number(next());
+        break;
+      case '--chunk-mb':
+        o.chunkMb = Number(next());
+        break;
+      case '--qwen3':
+        o.qwen3 = true;
+        break;
+      case '--keep':
+        o.keep = true;
+        break;
+      case '--warm-only':
+        o.warmOnly = true;
+        break;
+      case '--hash':
+        o.hash = true;
+        break;
+      default:
+        throw new Error(`unknown option ${argv[i]}`);
     }
   }
   if ((o.a === null) !== (o.b === null)) throw new Error('--a and --b go together');
@@ -130,7 +159,12 @@ function* values(seed: number, count: number): Generator<Uint8Array> {
 async function writeModel(file: string, layers: number): Promise<number> {
   const entries: PtdEntryInput[] = modelShapes(layers).map((s, i) => {
     const count = s.sizes.reduce((a, b) => a * b, 1);
-    return { key: s.key, layout: { scalarType: FLOAT32, sizes: s.sizes, dimOrder: s.sizes.map((_, d) => d) }, size: count * 4, chunks: () => values(i + 1, count) };
+    return {
+      key: s.key,
+      layout: { scalarType: FLOAT32, sizes: s.sizes, dimOrder: s.sizes.map((_, d) => d) },
+      size: count * 4,
+      chunks: () => values(i + 1, count),
+    };
   });
   return (await writePtdFile(file, entries)).size;
 }
@@ -139,7 +173,13 @@ async function writeQwen3Foundation(dir: string): Promise<string> {
   const { writeLoraSample } = await import('../runtime/samples/transformer/loraSample');
   const { PRESETS } = await import('../runtime/samples/transformer/config');
   const out = path.join(dir, 'qwen3');
-  await writeLoraSample({ dir: out, seed: 1, config: PRESETS['qwen3-0.6b'], backend: 'portable', commandLine: 'bench-diff --qwen3' });
+  await writeLoraSample({
+    dir: out,
+    seed: 1,
+    config: PRESETS['qwen3-0.6b'],
+    backend: 'portable',
+    commandLine: 'bench-diff --qwen3',
+  });
   return path.join(out, 'foundation.ptd');
 }
 
@@ -167,14 +207,21 @@ async function plant(file: string, key: string, change: (v: Float32Array, first:
 /** Changes four tensors of b; returns their keys. */
 async function plantChanges(b: string): Promise<string[]> {
   const planted: [string, (v: Float32Array, first: number) => void][] = [
-    ['tok_embeddings.weight', (v, first) => {
-      const target = 75_000_000; // one element, in the middle of the table
-      if (target >= first && target < first + v.length) v[target - first] += 0.5;
-    }],
+    [
+      'tok_embeddings.weight',
+      (v, first) => {
+        const target = 75_000_000; // one element, in the middle of the table
+        if (target >= first && target < first + v.length) v[target - first] += 0.5;
+      },
+    ],
     ['layers.5.attention.wq.weight', (v) => v.forEach((x, i) => (v[i] = x * 1.001))],
-    ['layers.13.feed_forward.w2.weight', (v, first) => v.forEach((x, i) => {
-      if ((first + i) % 100 === 0) v[i] = x + 0.01;
-    })],
+    [
+      'layers.13.feed_forward.w2.weight',
+      (v, first) =>
+        v.forEach((x, i) => {
+          if ((first + i) % 100 === 0) v[i] = x + 0.01;
+        }),
+    ],
     ['norm.weight', (v) => v.forEach((x, i) => (v[i] = x + 1))],
   ];
   const keys = [];
@@ -211,18 +258,24 @@ interface DiffResult {
 /** Both files at once, as the diff reads them: one async fs.read loop per file, each with its own 8 MiB buffer. */
 async function rawReadParallel(files: string[]): Promise<RawResult> {
   const started = process.hrtime.bigint();
-  const sizes = await Promise.all(files.map(async (f) => {
-    const handle = await fs.open(f, 'r');
-    const buffer = Buffer.allocUnsafe(8 << 20);
-    let at = 0;
-    try {
-      for (let n; (n = (await handle.read(buffer, 0, buffer.length, at)).bytesRead) > 0;) at += n;
-    } finally {
-      await handle.close();
-    }
-    return at;
-  }));
-  return { kind: 'raw', seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: sizes.reduce((x, y) => x + y, 0) };
+  const sizes = await Promise.all(
+    files.map(async (f) => {
+      const handle = await fs.open(f, 'r');
+      const buffer = Buffer.allocUnsafe(8 << 20);
+      let at = 0;
+      try {
+        for (let n; (n = (await handle.read(buffer, 0, buffer.length, at)).bytesRead) > 0;) at += n;
+      } finally {
+        await handle.close();
+      }
+      return at;
+    }),
+  );
+  return {
+    kind: 'raw',
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    bytes: sizes.reduce((x, y) => x + y, 0),
+  };
 }
 
 function rawRead(files: string[]): RawResult {
@@ -248,8 +301,14 @@ async function measureDiff(a: string, b: string, chunkMb: number, hash: boolean)
     const r = await diffDataFiles(await decodePtd(sa), await decodePtd(sb), { chunkBytes: chunkMb << 20, hash });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return {
-      kind: 'diff', seconds, bytes: sa.size + sb.size, rssBefore, peakRss: process.resourceUsage().maxRSS * 1024,
-      changed: r.tensors.filter((t) => t.status !== 'identical').map((t) => t.key), bytesRead: r.counts.bytesRead, keys: r.tensors.length,
+      kind: 'diff',
+      seconds,
+      bytes: sa.size + sb.size,
+      rssBefore,
+      peakRss: process.resourceUsage().maxRSS * 1024,
+      changed: r.tensors.filter((t) => t.status !== 'identical').map((t) => t.key),
+      bytesRead: r.counts.bytesRead,
+      keys: r.tensors.length,
     };
   } finally {
     await sa.close();
@@ -268,7 +327,9 @@ function child<T>(args: string[]): Promise<T> {
     let result: T | null = null;
     p.on('message', (m) => (result = m as T));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`measurement ${args[0]} exited with ${code}`))));
+    p.on('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`measurement ${args[0]} exited with ${code}`)),
+    );
   });
 }
 
@@ -308,7 +369,9 @@ async function main(argv: string[]): Promise<void> {
       b = path.join(dir, 'b.ptd');
       await fs.copyFile(a, b);
       planted = await plantChanges(b);
-      console.log(`generated ${formatBytes((await fs.stat(a)).size)} × 2 in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s); planted changes in ${planted.join(', ')}`);
+      console.log(
+        `generated ${formatBytes((await fs.stat(a)).size)} × 2 in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s); planted changes in ${planted.join(', ')}`,
+      );
     }
     const files = [a, b];
     const states = o.warmOnly || !dropFromCache(files) ? ['warm'] : ['cold', 'warm'];
@@ -322,10 +385,12 @@ async function main(argv: string[]): Promise<void> {
       diff = await child<DiffResult>(['--measure-diff', a, b, String(o.chunkMb), o.hash ? 'hash' : 'no-hash']);
       if (state === 'warm') console.log(`files: ${a} and ${b}, ${formatBytes(diff.bytes)} together, ${diff.keys} keys`);
       const rawSpeed = Math.max(raw.bytes / raw.seconds, parallel.bytes / parallel.seconds);
-      console.log(`${state}: raw read (fs.read loops, 8 MiB buffer) ${mbps(raw.bytes, raw.seconds)} one file after the other, ${mbps(parallel.bytes, parallel.seconds)} both at once; ` +
-        `diff (${o.chunkMb} MiB chunks${o.hash ? ', SHA-256' : ''}) ${diff.seconds.toFixed(2)} s, ${mbps(diff.bytes, diff.seconds)} = ${((diff.bytes / diff.seconds / rawSpeed) * 100).toFixed(0)} % of the faster raw read, ` +
-        `${formatBytes(diff.bytesRead)} read; peak RSS growth ${((diff.peakRss - diff.rssBefore) / 2 ** 20).toFixed(1)} MiB ` +
-        `(${(diff.rssBefore / 2 ** 20).toFixed(1)} MiB before, peak ${(diff.peakRss / 2 ** 20).toFixed(1)} MiB)`);
+      console.log(
+        `${state}: raw read (fs.read loops, 8 MiB buffer) ${mbps(raw.bytes, raw.seconds)} one file after the other, ${mbps(parallel.bytes, parallel.seconds)} both at once; ` +
+          `diff (${o.chunkMb} MiB chunks${o.hash ? ', SHA-256' : ''}) ${diff.seconds.toFixed(2)} s, ${mbps(diff.bytes, diff.seconds)} = ${((diff.bytes / diff.seconds / rawSpeed) * 100).toFixed(0)} % of the faster raw read, ` +
+          `${formatBytes(diff.bytesRead)} read; peak RSS growth ${((diff.peakRss - diff.rssBefore) / 2 ** 20).toFixed(1)} MiB ` +
+          `(${(diff.rssBefore / 2 ** 20).toFixed(1)} MiB before, peak ${(diff.peakRss / 2 ** 20).toFixed(1)} MiB)`,
+      );
     }
     console.log(`changed keys found: ${diff!.changed.join(', ') || 'none'}`);
     if (planted) {

@@ -42,11 +42,17 @@ const option = (name: string) => {
 };
 const TIMEOUT_MS = Number(option('timeout') ?? 120) * 1000;
 
-interface Program { name: string; bytes: Uint8Array }
+interface Program {
+  name: string;
+  bytes: Uint8Array;
+}
 
 function programs(): Program[] {
   return [
-    { name: 'tiny-real.pte', bytes: new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'et-2024-03-module-model.pte'))) },
+    {
+      name: 'tiny-real.pte',
+      bytes: new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'et-2024-03-module-model.pte'))),
+    },
     { name: 'xnnpack-real.pte', bytes: new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'djl-spike-conv.pte'))) },
     { name: 'tiny-decoder.pte', bytes: buildQwenShapedProgram('portable', 'tiny') },
     { name: 'qwen3-0.6b-shaped.pte', bytes: buildQwenShapedProgram('portable') },
@@ -121,7 +127,11 @@ async function ours(p: Program, elk: LayoutRunner): Promise<Row> {
     result = await build();
     times.push(performance.now() - t);
   }
-  const layoutMs = await elk.median({ kind: 'elk', elkPath: require.resolve('elkjs/lib/elk.bundled.js'), graph: toElk(result.shown) });
+  const layoutMs = await elk.median({
+    kind: 'elk',
+    elkPath: require.resolve('elkjs/lib/elk.bundled.js'),
+    graph: toElk(result.shown),
+  });
   return {
     name: p.name,
     instructions: result.graph.instructionCount,
@@ -159,11 +169,18 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
       const started = Date.now();
       await tab.click();
       await panel.locator('.graph-panel[data-laid-out]').waitFor({ timeout: TIMEOUT_MS });
-      await panel.locator('.graph-stage').evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await panel
+        .locator('.graph-stage')
+        .evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       rows[i].paintMs = Date.now() - started;
       const frames = await panel.locator('canvas.graph-canvas').evaluate(async (canvas: HTMLCanvasElement) => {
         const r = canvas.getBoundingClientRect();
-        const at = (k: number) => ({ clientX: r.left + r.width / 2 + (k % 30) * 8, clientY: r.top + r.height / 2 + (k % 30) * 4, pointerId: 7, bubbles: true });
+        const at = (k: number) => ({
+          clientX: r.left + r.width / 2 + (k % 30) * 8,
+          clientY: r.top + r.height / 2 + (k % 30) * 4,
+          pointerId: 7,
+          bubbles: true,
+        });
         canvas.dispatchEvent(new PointerEvent('pointerdown', at(0)));
         const out: number[] = [];
         let last = performance.now();
@@ -187,7 +204,14 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
   }
 }
 
-const ms = (v: number | string | undefined) => (v === undefined ? '–' : typeof v === 'number' ? `${v.toFixed(v < 10 ? 1 : 0)} ms` : v === 'timeout' ? `> ${TIMEOUT_MS / 1000} s` : v);
+const ms = (v: number | string | undefined) =>
+  v === undefined
+    ? '–'
+    : typeof v === 'number'
+      ? `${v.toFixed(v < 10 ? 1 : 0)} ms`
+      : v === 'timeout'
+        ? `> ${TIMEOUT_MS / 1000} s`
+        : v;
 
 async function main(): Promise<void> {
   const list = programs();
@@ -197,45 +221,87 @@ async function main(): Promise<void> {
   const dagre = new LayoutRunner();
   // Warm both layout engines (JIT) on the tiny decoder so that neither pays its start-up in a figure.
   const warm = await decodePte(new MemorySource(list[2].bytes));
-  const warmGraph = visibleGraph(methodGraph(warm.methods[0], 0), { delegates: new Set(), blocks: new Set([0, 1]), chunks: new Set() });
-  for (let i = 0; i < 3; i++) await elk.run({ kind: 'elk', elkPath: require.resolve('elkjs/lib/elk.bundled.js'), graph: toElk(warmGraph) });
+  const warmGraph = visibleGraph(methodGraph(warm.methods[0], 0), {
+    delegates: new Set(),
+    blocks: new Set([0, 1]),
+    chunks: new Set(),
+  });
+  for (let i = 0; i < 3; i++)
+    await elk.run({ kind: 'elk', elkPath: require.resolve('elkjs/lib/elk.bundled.js'), graph: toElk(warmGraph) });
   if (netron) {
-    const warmNetron = netronDagreInput((await netronOpen(netron, 'warm.pte', list[2].bytes)).model.modules[0] as unknown as NetronGraphLike);
-    for (let i = 0; i < 3; i++) await dagre.run({ kind: 'dagre', dagrePath: path.join(netron.dir, 'dagre.js'), ...warmNetron });
+    const warmNetron = netronDagreInput(
+      (await netronOpen(netron, 'warm.pte', list[2].bytes)).model.modules[0] as unknown as NetronGraphLike,
+    );
+    for (let i = 0; i < 3; i++)
+      await dagre.run({ kind: 'dagre', dagrePath: path.join(netron.dir, 'dagre.js'), ...warmNetron });
   }
   const rows: Row[] = [];
   for (const p of list) {
     const row = await ours(p, elk);
     if (netron) await netronFigures(netron, p, dagre, row);
     rows.push(row);
-    console.log(`  ${p.name}: build ${ms(row.buildMs)}, layout ${ms(row.layoutMs)}${netron ? `, Netron open ${ms(row.netronBuildMs)}, layout ${ms(row.netronLayoutMs)}` : ''}`);
+    console.log(
+      `  ${p.name}: build ${ms(row.buildMs)}, layout ${ms(row.layoutMs)}${netron ? `, Netron open ${ms(row.netronBuildMs)}, layout ${ms(row.netronLayoutMs)}` : ''}`,
+    );
   }
   elk.close();
   dagre.close();
   if (!process.argv.includes('--no-browser')) await browserFigures(list, rows);
 
   console.log('');
-  console.log('program                 instr  shown/nodes  build     layout     first paint  pan frame (p95)    Netron open  Netron layout  layout ratio');
+  console.log(
+    'program                 instr  shown/nodes  build     layout     first paint  pan frame (p95)    Netron open  Netron layout  layout ratio',
+  );
   for (const r of rows) {
-    const ratio = typeof r.layoutMs === 'number' && typeof r.netronLayoutMs === 'number' ? `${(r.netronLayoutMs / r.layoutMs).toFixed(2)}x`
-      : typeof r.layoutMs === 'number' && r.netronLayoutMs === 'timeout' ? `> ${(TIMEOUT_MS / r.layoutMs).toFixed(0)}x` : '–';
-    console.log([
-      r.name.padEnd(22), String(r.instructions).padStart(6), r.shown.padStart(12), ms(r.buildMs).padStart(9), ms(r.layoutMs).padStart(10),
-      ms(r.paintMs).padStart(12), `${ms(r.panMs)} (${ms(r.panP95)})`.padStart(18), ms(r.netronBuildMs).padStart(12), ms(r.netronLayoutMs).padStart(14), ratio.padStart(12),
-    ].join(' '));
+    const ratio =
+      typeof r.layoutMs === 'number' && typeof r.netronLayoutMs === 'number'
+        ? `${(r.netronLayoutMs / r.layoutMs).toFixed(2)}x`
+        : typeof r.layoutMs === 'number' && r.netronLayoutMs === 'timeout'
+          ? `> ${(TIMEOUT_MS / r.layoutMs).toFixed(0)}x`
+          : '–';
+    console.log(
+      [
+        r.name.padEnd(22),
+        String(r.instructions).padStart(6),
+        r.shown.padStart(12),
+        ms(r.buildMs).padStart(9),
+        ms(r.layoutMs).padStart(10),
+        ms(r.paintMs).padStart(12),
+        `${ms(r.panMs)} (${ms(r.panP95)})`.padStart(18),
+        ms(r.netronBuildMs).padStart(12),
+        ms(r.netronLayoutMs).padStart(14),
+        ratio.padStart(12),
+      ].join(' '),
+    );
   }
   console.log('');
-  console.log('shown/nodes: boxes the tab lays out (decoder layers closed, long runs folded) / nodes of the whole graph. Netron lays out every node.');
+  console.log(
+    'shown/nodes: boxes the tab lays out (decoder layers closed, long runs folded) / nodes of the whole graph. Netron lays out every node.',
+  );
   const qwen = rows.find((r) => r.name.startsWith('qwen'));
-  if (qwen?.paintMs !== undefined) console.log(`target: first paint of the Qwen-shaped graph under 1 s beyond the editor's open: ${qwen.paintMs} ms → ${qwen.paintMs < 1000 ? 'met' : 'NOT met'}`);
+  if (qwen?.paintMs !== undefined)
+    console.log(
+      `target: first paint of the Qwen-shaped graph under 1 s beyond the editor's open: ${qwen.paintMs} ms → ${qwen.paintMs < 1000 ? 'met' : 'NOT met'}`,
+    );
   const pans = rows.filter((r) => r.panP95 !== undefined);
-  if (pans.length) console.log(`target: panning at >= 30 frames/s at every size (p95 frame <= 33.3 ms): ${pans.every((r) => r.panP95! <= 1000 / 30) ? 'met' : 'NOT met'} (worst p95 ${Math.max(...pans.map((r) => r.panP95!)).toFixed(1)} ms)`);
+  if (pans.length)
+    console.log(
+      `target: panning at >= 30 frames/s at every size (p95 frame <= 33.3 ms): ${pans.every((r) => r.panP95! <= 1000 / 30) ? 'met' : 'NOT met'} (worst p95 ${Math.max(...pans.map((r) => r.panP95!)).toFixed(1)} ms)`,
+    );
   if (netron) {
-    const both = rows.filter((r) => typeof r.layoutMs === 'number' && (typeof r.netronLayoutMs === 'number' || r.netronLayoutMs === 'timeout'));
-    const faster = both.filter((r) => r.netronLayoutMs === 'timeout' || (r.netronLayoutMs as number) > (r.layoutMs as number));
-    console.log(`target: layout faster than Netron on every program both open: ${faster.length === both.length ? 'met' : 'NOT met'} (${faster.length} of ${both.length})`);
+    const both = rows.filter(
+      (r) => typeof r.layoutMs === 'number' && (typeof r.netronLayoutMs === 'number' || r.netronLayoutMs === 'timeout'),
+    );
+    const faster = both.filter(
+      (r) => r.netronLayoutMs === 'timeout' || (r.netronLayoutMs as number) > (r.layoutMs as number),
+    );
+    console.log(
+      `target: layout faster than Netron on every program both open: ${faster.length === both.length ? 'met' : 'NOT met'} (${faster.length} of ${both.length})`,
+    );
   } else {
-    console.log(`No Netron figures: pass --netron DIR. To extract its sources:\n  ${EXTRACT_HINT.replace('python.js pytorch.js', 'python.js pytorch.js dagre.js')}`);
+    console.log(
+      `No Netron figures: pass --netron DIR. To extract its sources:\n  ${EXTRACT_HINT.replace('python.js pytorch.js', 'python.js pytorch.js dagre.js')}`,
+    );
   }
 }
 

@@ -31,7 +31,10 @@ async function benchWindow(plan: OpenBenchPlan, workspace: string): Promise<Open
   const root = makeTempRoot('pte-explorer-bench-');
   const planFile = path.join(root, 'plan.json');
   writeFileSync(planFile, JSON.stringify(plan));
-  const server = await startServer({ root, env: { PTE_EXPLORER_BENCH_PLAN: planFile, PTE_EXPLORER_FIXTURES: FIXTURES } });
+  const server = await startServer({
+    root,
+    env: { PTE_EXPLORER_BENCH_PLAN: planFile, PTE_EXPLORER_FIXTURES: FIXTURES },
+  });
   const browser = await launchChromium(root).catch(async (e: unknown) => {
     await server.stop();
     throw e;
@@ -40,7 +43,9 @@ async function benchWindow(plan: OpenBenchPlan, workspace: string): Promise<Open
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     let result: OpenBenchResult | undefined;
     const log: string[] = [];
-    const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+    const exit = new Promise<number>(
+      (resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)),
+    );
     await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
       const line = format(...(args as [unknown, ...unknown[]]));
       log.push(line);
@@ -48,10 +53,12 @@ async function benchWindow(plan: OpenBenchPlan, workspace: string): Promise<Open
       else if (/^\[bench\]/.test(line)) process.stdout.write(`  ${line}\n`);
     });
     const entry = path.join(REPO_ROOT, 'out/test/integration/bench/openBench.js');
-    await page.goto(workbenchUrl(server, workspace, [
-      ['extensionDevelopmentPath', remoteUri(server, REPO_ROOT)],
-      ['extensionTestsPath', remoteUri(server, entry)],
-    ]));
+    await page.goto(
+      workbenchUrl(server, workspace, [
+        ['extensionDevelopmentPath', remoteUri(server, REPO_ROOT)],
+        ['extensionTestsPath', remoteUri(server, entry)],
+      ]),
+    );
     const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(-1), WINDOW_TIMEOUT_MS).unref());
     const code = await Promise.race([exit, timeout]);
     if (code !== 0 || !result) {
@@ -70,7 +77,8 @@ async function benchWindow(plan: OpenBenchPlan, workspace: string): Promise<Open
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(path.join(REPO_ROOT, 'dist/extension.js'))) throw new Error('dist/extension.js is missing: run npm run build && npm run bundle');
+  if (!existsSync(path.join(REPO_ROOT, 'dist/extension.js')))
+    throw new Error('dist/extension.js is missing: run npm run build && npm run bundle');
   const samples = Number(option('samples') ?? 3);
   const warm = Number(option('warm') ?? 3);
   const root = makeTempRoot('pte-explorer-bench-ws-');
@@ -83,7 +91,12 @@ async function main(): Promise<void> {
     const tiny = path.join(workspace, 'tiny.ptd');
     copyFileSync(path.join(FIXTURES, 'rs-data-map-_default_external_constant.ptd'), tiny);
     const text = path.join(workspace, 'notes.md');
-    writeFileSync(text, Array.from({ length: 40 }, (_, i) => `Line ${i + 1}: the foundation weights are shared by every adapter.`).join('\n'));
+    writeFileSync(
+      text,
+      Array.from({ length: 40 }, (_, i) => `Line ${i + 1}: the foundation weights are shared by every adapter.`).join(
+        '\n',
+      ),
+    );
     process.stdout.write(`large: ${large}\n${samples} sample(s), ${warm} warm open(s) of each file per window\n`);
     const results: OpenBenchResult[] = [];
     for (let s = 1; s <= samples; s++) {

@@ -33,7 +33,13 @@ const MEMORY_TARGET = 1.15;
 /** A ~40M-parameter decoder: small enough for every weight mode, big enough that weights dominate memory. */
 const MEDIUM: TransformerConfig = {
   ...PRESETS['qwen3-0.6b'],
-  vocabSize: 32000, hidden: 512, layers: 8, heads: 8, kvHeads: 4, headDim: 64, ffnHidden: 1536,
+  vocabSize: 32000,
+  hidden: 512,
+  layers: 8,
+  heads: 8,
+  kvHeads: 4,
+  headDim: 64,
+  ffnHidden: 1536,
   lora: { rank: 16, alpha: 32, targets: ['wq', 'wv'] },
 };
 
@@ -41,7 +47,10 @@ function programs(count: number): ChildTask['programs'] {
   const order = ['lora_a.pte', 'lora_b.pte', 'lora_c.pte', 'base.pte'];
   return order.slice(0, count).map((file) => {
     const p = LORA_PROGRAMS.find((x) => x.file === file)!;
-    return { file, dataFiles: ['foundation.ptd', ...(p.adapter && p.storage === 'dataFile' ? [adapterDataFile(p.adapter)] : [])] };
+    return {
+      file,
+      dataFiles: ['foundation.ptd', ...(p.adapter && p.storage === 'dataFile' ? [adapterDataFile(p.adapter)] : [])],
+    };
   });
 }
 
@@ -64,54 +73,126 @@ async function ensureSample(dir: string, config: TransformerConfig, backend: Bac
 
 /** The shared machine's load, printed with the figures so a reader can judge them. */
 function loadAverage(): string {
-  return os.loadavg().map((x) => x.toFixed(2)).join(', ');
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
 }
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
 
-async function benchBackend(root: string, preset: keyof typeof PRESETS, backend: Backend, runs: number, reference: boolean, parts: Set<string>): Promise<void> {
+async function benchBackend(
+  root: string,
+  preset: keyof typeof PRESETS,
+  backend: Backend,
+  runs: number,
+  reference: boolean,
+  parts: Set<string>,
+): Promise<void> {
   const dir = path.join(root, `${preset}-${backend}`);
   await ensureSample(dir, PRESETS[preset], backend);
   const foundation = fs.statSync(path.join(dir, 'foundation.ptd')).size;
-  console.log(`\n=== LoRA sample ${preset} (${backend}, float32): foundation.ptd ${gib(foundation)}, programs lora_a, lora_b, lora_c, base; ${os.cpus().length} cores`);
+  console.log(
+    `\n=== LoRA sample ${preset} (${backend}, float32): foundation.ptd ${gib(foundation)}, programs lora_a, lora_b, lora_c, base; ${os.cpus().length} cores`,
+  );
   console.log(`machine load average (1, 5, 15 min) at start: ${loadAverage()}`);
 
   if (parts.has('latency')) await benchLatency(dir, runs, reference);
   if (parts.has('memory')) await benchMemory(dir);
-  console.log(`\nmachine load average at the end: ${loadAverage()} (other work on this machine slows both sides of each ratio alike; it does not cancel out of absolute times)`);
+  console.log(
+    `\nmachine load average at the end: ${loadAverage()} (other work on this machine slows both sides of each ratio alike; it does not cancel out of absolute times)`,
+  );
 }
 
 async function benchLatency(dir: string, runs: number, reference: boolean): Promise<void> {
-  const latency = await child({ engine: 'onnx', dir, programs: programs(4), weights: 'input', runs, raw: true, reference });
-  const native = await child({ engine: 'executorch', dir, programs: programs(4), weights: 'input', runs, raw: false, reference: false });
-  console.log(`\nexecutorch vs onnx vs raw onnxruntime, ms (steady = median of ${runs} calls after the first; each engine in a fresh process, programs loaded in this order over one foundation; the first executorch load includes starting the runtime's process):`);
+  const latency = await child({
+    engine: 'onnx',
+    dir,
+    programs: programs(4),
+    weights: 'input',
+    runs,
+    raw: true,
+    reference,
+  });
+  const native = await child({
+    engine: 'executorch',
+    dir,
+    programs: programs(4),
+    weights: 'input',
+    runs,
+    raw: false,
+    reference: false,
+  });
+  console.log(
+    `\nexecutorch vs onnx vs raw onnxruntime, ms (steady = median of ${runs} calls after the first; each engine in a fresh process, programs loaded in this order over one foundation; the first executorch load includes starting the runtime's process):`,
+  );
   for (const line of enginesTable(native, latency)) console.log(`  ${line}`);
   const worstEt = Math.max(...native.programs.map((p) => p.overheadMs / p.steadyMs));
-  console.log(`  time outside ExecuTorch's execute per call (IPC, conversion): at most ${(100 * worstEt).toFixed(2)}% of the call`);
+  console.log(
+    `  time outside ExecuTorch's execute per call (IPC, conversion): at most ${(100 * worstEt).toFixed(2)}% of the call`,
+  );
 
   console.log('\nonnx engine in detail (weights bound as graph inputs, shared by all programs):');
   for (const line of latencyTable(latency)) console.log(`  ${line}`);
   const worstRaw = Math.max(...latency.programs.map((p) => p.rawRatio ?? 0));
   const worstBest = Math.max(...latency.programs.map((p) => p.rawRatioBest ?? 0));
   const worstOverhead = Math.max(...latency.programs.map((p) => p.overheadMs / p.steadyMs));
-  console.log(`  ratio to raw onnxruntime-node on the same graph: worst ${worstBest.toFixed(3)}× fastest run to fastest run, ${worstRaw.toFixed(3)}× median of alternating runs (target ≤ 1.10×)`);
+  console.log(
+    `  ratio to raw onnxruntime-node on the same graph: worst ${worstBest.toFixed(3)}× fastest run to fastest run, ${worstRaw.toFixed(3)}× median of alternating runs (target ≤ 1.10×)`,
+  );
   console.log(`  time outside onnxruntime per call: at most ${(100 * worstOverhead).toFixed(2)}% of the call`);
 }
 
 async function benchMemory(dir: string): Promise<void> {
-  const nativeOne = await child({ engine: 'executorch', dir, programs: programs(1), weights: 'input', runs: 1, raw: false, reference: false });
-  const nativeFour = await child({ engine: 'executorch', dir, programs: programs(4), weights: 'input', runs: 1, raw: false, reference: false });
-  console.log('\nmemory on executorch (each in a fresh process, one run per program; lora_a alone vs lora_a, lora_b, lora_c, base):');
+  const nativeOne = await child({
+    engine: 'executorch',
+    dir,
+    programs: programs(1),
+    weights: 'input',
+    runs: 1,
+    raw: false,
+    reference: false,
+  });
+  const nativeFour = await child({
+    engine: 'executorch',
+    dir,
+    programs: programs(4),
+    weights: 'input',
+    runs: 1,
+    raw: false,
+    reference: false,
+  });
+  console.log(
+    '\nmemory on executorch (each in a fresh process, one run per program; lora_a alone vs lora_a, lora_b, lora_c, base):',
+  );
   for (const line of nativeMemoryLines(nativeOne, nativeFour, 4, MEMORY_TARGET)) console.log(`  ${line}`);
 
-  const one = await child({ engine: 'onnx', dir, programs: programs(1), weights: 'input', runs: 1, raw: false, reference: false });
-  const four = await child({ engine: 'onnx', dir, programs: programs(4), weights: 'input', runs: 1, raw: false, reference: false });
+  const one = await child({
+    engine: 'onnx',
+    dir,
+    programs: programs(1),
+    weights: 'input',
+    runs: 1,
+    raw: false,
+    reference: false,
+  });
+  const four = await child({
+    engine: 'onnx',
+    dir,
+    programs: programs(4),
+    weights: 'input',
+    runs: 1,
+    raw: false,
+    reference: false,
+  });
   console.log('\nmemory on onnx (same programs):');
   console.log(`  peak RSS, 1 program:  ${one.peakRssMiB.toFixed(0)} MiB (read ${gib(one.bytesRead)})`);
   console.log(`  peak RSS, 4 programs: ${four.peakRssMiB.toFixed(0)} MiB (read ${gib(four.bytesRead)})`);
-  console.log(`  four ÷ one: ${(four.peakRssMiB / one.peakRssMiB).toFixed(3)}× (target ≤ ${MEMORY_TARGET.toFixed(2)}×)`);
+  console.log(
+    `  four ÷ one: ${(four.peakRssMiB / one.peakRssMiB).toFixed(3)}× (target ≤ ${MEMORY_TARGET.toFixed(2)}×)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -136,8 +217,15 @@ async function main(): Promise<void> {
   const backends: Backend[] = values.backend === 'both' ? ['portable', 'xnnpack'] : [values.backend as Backend];
   const runs = Number(values.runs);
   const parts = new Set(values.parts.split(','));
-  if (!PRESETS[preset] || backends.some((b) => b !== 'portable' && b !== 'xnnpack') || !Number.isSafeInteger(runs) || runs < 1 || [...parts].some((x) => x !== 'latency' && x !== 'memory')) throw new Error(USAGE);
-  const reference = values['no-reference'] ? false : values.reference ?? preset !== 'qwen3-0.6b';
+  if (
+    !PRESETS[preset] ||
+    backends.some((b) => b !== 'portable' && b !== 'xnnpack') ||
+    !Number.isSafeInteger(runs) ||
+    runs < 1 ||
+    [...parts].some((x) => x !== 'latency' && x !== 'memory')
+  )
+    throw new Error(USAGE);
+  const reference = values['no-reference'] ? false : (values.reference ?? preset !== 'qwen3-0.6b');
   const status = engineStatus('executorch');
   if (!status.available) throw new Error(`bench:run needs the executorch engine: ${status.reason}`);
   const root = values.dir ?? path.join(os.tmpdir(), 'pte-explorer-bench');
@@ -147,10 +235,15 @@ async function main(): Promise<void> {
     const backend = backends[0];
     const mediumDir = path.join(root, `medium-${backend}`);
     await ensureSample(mediumDir, MEDIUM, backend);
-    console.log(`\nweight modes on a ${gib(fs.statSync(path.join(mediumDir, 'foundation.ptd')).size)} foundation, 1 vs 4 programs:`);
+    console.log(
+      `\nweight modes on a ${gib(fs.statSync(path.join(mediumDir, 'foundation.ptd')).size)} foundation, 1 vs 4 programs:`,
+    );
     const rows = [];
     for (const mode of ['initializer', 'external', 'input'] as WeightMode[]) {
-      const run = (count: number) => child({ dir: mediumDir, programs: programs(count), weights: mode, runs, raw: false, reference: false }).catch((e: Error) => e.message);
+      const run = (count: number) =>
+        child({ dir: mediumDir, programs: programs(count), weights: mode, runs, raw: false, reference: false }).catch(
+          (e: Error) => e.message,
+        );
       rows.push({ mode, one: await run(1), many: await run(4), count: 4 });
     }
     for (const line of modesTable(rows)) console.log(`  ${line}`);

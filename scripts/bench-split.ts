@@ -91,10 +91,11 @@ async function child(job: Job, inputs: Inputs, outDir: string): Promise<void> {
     const to = await fs.open(path.join(outDir, 'copy.pte'), 'w');
     const buffer = new Uint8Array(16 * MIB);
     try {
-      for (let at = 0; ; ) {
+      for (let at = 0; ;) {
         const { bytesRead } = await from.read(buffer, 0, buffer.length, at);
         if (bytesRead === 0) break;
-        for (let done = 0; done < bytesRead;) done += (await to.write(buffer, done, bytesRead - done, at + done)).bytesWritten;
+        for (let done = 0; done < bytesRead;)
+          done += (await to.write(buffer, done, bytesRead - done, at + done)).bytesWritten;
         at += bytesRead;
       }
     } finally {
@@ -118,18 +119,33 @@ function measure(job: Job, inputs: Inputs, outDir: string): Promise<ChildFigures
   return new Promise((resolve, reject) => {
     const c = fork(__filename, ['--child', job, JSON.stringify(inputs), outDir], { stdio: 'inherit' });
     let result: ChildFigures | null = null;
-    c.on('message', (m) => { result = m as ChildFigures; });
+    c.on('message', (m) => {
+      result = m as ChildFigures;
+    });
     c.on('error', reject);
-    c.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`${job} child exited with ${code}`))));
+    c.on('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`${job} child exited with ${code}`)),
+    );
   });
 }
 
 async function prepare(dir: string): Promise<Inputs> {
   const sample = path.join(dir, 'sample');
-  const inputs = { merged: path.join(dir, 'merged.pte'), base: path.join(sample, 'base.pte'), foundation: path.join(sample, 'foundation.ptd'), legacy: path.join(dir, 'foundation-legacy.ptd') };
+  const inputs = {
+    merged: path.join(dir, 'merged.pte'),
+    base: path.join(sample, 'base.pte'),
+    foundation: path.join(sample, 'foundation.ptd'),
+    legacy: path.join(dir, 'foundation-legacy.ptd'),
+  };
   if (!existsSync(inputs.foundation) || !existsSync(inputs.base)) {
     console.log(`generating the qwen3-0.6b sample in ${sample} …`);
-    await writeLoraSample({ dir: sample, seed: 1, config: PRESETS['qwen3-0.6b'], backend: 'portable', commandLine: 'bench-split' });
+    await writeLoraSample({
+      dir: sample,
+      seed: 1,
+      config: PRESETS['qwen3-0.6b'],
+      backend: 'portable',
+      commandLine: 'bench-split',
+    });
   }
   if (!existsSync(inputs.legacy)) {
     console.log(`writing the foundation in the 2025 legacy layout to ${inputs.legacy} …`);
@@ -144,7 +160,9 @@ async function prepare(dir: string): Promise<Inputs> {
   const ms = performance.now() - started;
   await fs.rename(partial, merged);
   const size = (await fs.stat(merged)).size;
-  console.log(`merged base.pte + foundation.ptd into ${merged}: ${(size / 1e9).toFixed(2)} GB in ${(ms / 1000).toFixed(1)} s (${(size / 1e6 / (ms / 1000)).toFixed(0)} MB/s, first read of the foundation)`);
+  console.log(
+    `merged base.pte + foundation.ptd into ${merged}: ${(size / 1e9).toFixed(2)} GB in ${(ms / 1000).toFixed(1)} s (${(size / 1e6 / (ms / 1000)).toFixed(0)} MB/s, first read of the foundation)`,
+  );
   return inputs;
 }
 
@@ -165,7 +183,9 @@ async function main(argv: string[]): Promise<void> {
   const size = (await fs.stat(input)).size;
   const outDir = path.join(dir, 'out');
   const figures: Record<Job, ChildFigures[]> = { copyFile: [], copyLoop: [], split: [], merge: [], convert: [] };
-  const jobs: Job[] = program ? ['copyFile', 'copyLoop', 'split'] : ['copyFile', 'copyLoop', 'split', 'merge', 'convert'];
+  const jobs: Job[] = program
+    ? ['copyFile', 'copyLoop', 'split']
+    : ['copyFile', 'copyLoop', 'split', 'merge', 'convert'];
   for (let r = 0; r < rounds; r++) {
     // Each round starts with another job, so none always follows the same one.
     for (const job of [...jobs.slice(r % jobs.length), ...jobs.slice(0, r % jobs.length)]) {
@@ -181,7 +201,9 @@ async function main(argv: string[]): Promise<void> {
   const line = (label: string, f: ChildFigures) =>
     `${label.padEnd(26)} ${(f.ms / 1000).toFixed(2).padStart(6)} s  ${mbps(f).toFixed(0).padStart(6)} MB/s  peak RSS ${f.peakRssMiB.toFixed(0).padStart(4)} MiB (start ${f.startRssMiB.toFixed(0)} MiB)` +
     `  rounds: ${figures[f.job].map((x) => (x.ms / 1000).toFixed(1)).join(', ')} s`;
-  console.log(`\nsplit of ${input} (${(size / 1e9).toFixed(2)} GB), best of ${rounds} rounds each, node ${process.version}, ${os.cpus().length} CPUs`);
+  console.log(
+    `\nsplit of ${input} (${(size / 1e9).toFixed(2)} GB), best of ${rounds} rounds each, node ${process.version}, ${os.cpus().length} CPUs`,
+  );
   console.log(line('plain copy (fs.copyFile)', best('copyFile')));
   console.log(line('copy loop (16 MiB r/w)', best('copyLoop')));
   console.log(line('split', best('split')));
@@ -190,13 +212,19 @@ async function main(argv: string[]): Promise<void> {
   const ratio = mbps(best('split')) / mbps(best('copyFile'));
   const ratioLoop = mbps(best('split')) / mbps(best('copyLoop'));
   const peak = Math.max(...figures.split.map((f) => f.peakRssMiB));
-  console.log(`\nsplit / plain copy throughput: ${(ratio * 100).toFixed(0)} %  (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+  console.log(
+    `\nsplit / plain copy throughput: ${(ratio * 100).toFixed(0)} %  (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'})`,
+  );
   console.log(`split / copy loop throughput:  ${(ratioLoop * 100).toFixed(0)} %`);
-  console.log(`split peak RSS (worst round):  ${peak.toFixed(0)} MiB  (target < 256 MiB: ${peak < 256 ? 'met' : 'NOT met'})`);
+  console.log(
+    `split peak RSS (worst round):  ${peak.toFixed(0)} MiB  (target < 256 MiB: ${peak < 256 ? 'met' : 'NOT met'})`,
+  );
   for (const job of ['merge', 'convert'] as const) {
     if (!figures[job].length) continue;
     const worst = Math.max(...figures[job].map((f) => f.peakRssMiB));
-    console.log(`${job} / plain copy: ${((mbps(best(job)) / mbps(best('copyFile'))) * 100).toFixed(0)} %, peak RSS ${worst.toFixed(0)} MiB`);
+    console.log(
+      `${job} / plain copy: ${((mbps(best(job)) / mbps(best('copyFile'))) * 100).toFixed(0)} %, peak RSS ${worst.toFixed(0)} MiB`,
+    );
   }
 }
 

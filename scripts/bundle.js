@@ -13,23 +13,33 @@ const { copyOnnxRuntime, hostTarget } = require('./vscode/targets');
 const root = path.join(__dirname, '..');
 
 // Native addons (onnxruntime-node) load from node_modules at run time; they cannot be bundled.
-const nodeOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning', external: ['onnxruntime-node'] };
+const nodeOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['onnxruntime-node'],
+};
 
 /** The CLI alone, as dist/pte-explorer.js (also what the CLI package ships and the CLI tests run). */
 function bundleCli(outDir = path.join(root, 'dist')) {
-  return esbuild.build({
-    ...nodeOptions,
-    entryPoints: { 'pte-explorer': path.join(root, 'runtime', 'cli', 'main.ts') },
-    outdir: outDir,
-    footer: { js: 'if (require.main === module) module.exports.main();' },
-  }).then(() =>
-    esbuild.build({
+  return esbuild
+    .build({
       ...nodeOptions,
-      // The executorch engine's child process, started by the CLI and the run worker (nativeClient.ts finds it beside them).
-      entryPoints: { nativeHost: path.join(root, 'runtime', 'exec', 'native', 'nativeHost.ts') },
+      entryPoints: { 'pte-explorer': path.join(root, 'runtime', 'cli', 'main.ts') },
       outdir: outDir,
-    }),
-  );
+      footer: { js: 'if (require.main === module) module.exports.main();' },
+    })
+    .then(() =>
+      esbuild.build({
+        ...nodeOptions,
+        // The executorch engine's child process, started by the CLI and the run worker (nativeClient.ts finds it beside them).
+        entryPoints: { nativeHost: path.join(root, 'runtime', 'exec', 'native', 'nativeHost.ts') },
+        outdir: outDir,
+      }),
+    );
 }
 
 /**
@@ -40,13 +50,23 @@ function bundleCli(outDir = path.join(root, 'dist')) {
 async function layoutWorkerPlugin() {
   const worker = await esbuild.build({
     entryPoints: [path.join(root, 'webview', 'graph', 'layoutWorker.ts')],
-    bundle: true, platform: 'browser', target: 'chrome120', format: 'iife', minify: true, write: false, legalComments: 'none', logLevel: 'warning',
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'warning',
   });
   const text = worker.outputFiles[0].text;
   return {
     name: 'graph-layout-worker-source',
     setup(build) {
-      build.onResolve({ filter: /^graph-layout-worker-source$/ }, () => ({ path: 'graph-layout-worker-source', namespace: 'worker-source' }));
+      build.onResolve({ filter: /^graph-layout-worker-source$/ }, () => ({
+        path: 'graph-layout-worker-source',
+        namespace: 'worker-source',
+      }));
       build.onLoad({ filter: /.*/, namespace: 'worker-source' }, () => ({ contents: text, loader: 'text' }));
     },
   };
@@ -66,7 +86,11 @@ async function bundle(outDir = path.join(root, 'dist')) {
       external: ['vscode', 'onnxruntime-node'],
     }),
     esbuild.build({
-      entryPoints: { editor: path.join(root, 'webview', 'main.ts'), diff: path.join(root, 'webview', 'diff', 'main.ts'), run: path.join(root, 'webview', 'run', 'main.ts') },
+      entryPoints: {
+        editor: path.join(root, 'webview', 'main.ts'),
+        diff: path.join(root, 'webview', 'diff', 'main.ts'),
+        run: path.join(root, 'webview', 'run', 'main.ts'),
+      },
       outdir: path.join(outDir, 'webview'),
       bundle: true,
       platform: 'browser',
@@ -81,7 +105,8 @@ async function bundle(outDir = path.join(root, 'dist')) {
   ]);
   const codicons = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');
   fs.mkdirSync(path.join(outDir, 'codicons'), { recursive: true });
-  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(codicons, f), path.join(outDir, 'codicons', f));
+  for (const f of ['codicon.css', 'codicon.ttf'])
+    fs.copyFileSync(path.join(codicons, f), path.join(outDir, 'codicons', f));
   // onnxruntime-node cannot be bundled (a native addon it requires by a computed path): dist/node_modules
   // gets its JS and this machine's binaries; scripts/vscode/package.js stages each target's own.
   const host = hostTarget();

@@ -23,9 +23,14 @@ function flatcVersion() {
 function generate(outDir) {
   const version = flatcVersion();
   if (version !== `flatc version ${FLATC_VERSION}`) {
-    throw new Error(`flatc ${FLATC_VERSION} is required (apt-get install flatbuffers-compiler), found: ${version ?? 'none'}`);
+    throw new Error(
+      `flatc ${FLATC_VERSION} is required (apt-get install flatbuffers-compiler), found: ${version ?? 'none'}`,
+    );
   }
-  const schemas = fs.readdirSync(schemaDir).filter((f) => f.endsWith('.fbs')).sort();
+  const schemas = fs
+    .readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.fbs'))
+    .sort();
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   execFileSync('flatc', ['--ts', '-o', outDir, ...schemas.map((s) => path.join(schemaDir, s))], { stdio: 'inherit' });

@@ -15,7 +15,8 @@ import { ENGINE_ORDER, engineAvailable, verifyCase } from './verify/runEngines';
  * engine pair and refusals by reason. Exit 1 on any disagreement beyond the
  * per-dtype tolerance (scripts/verify/agreement.ts).
  */
-const USAGE = 'usage: node out/scripts/verify-engines.js [--count N] [--seed S] [--engines executorch,onnx,reference] [--executorch SOURCES] [--fixtures DIR] [--quiet]\n' +
+const USAGE =
+  'usage: node out/scripts/verify-engines.js [--count N] [--seed S] [--engines executorch,onnx,reference] [--executorch SOURCES] [--fixtures DIR] [--quiet]\n' +
   '       node out/scripts/verify-engines.js --explain SEED   (random program SEED with every written value as an output, each compared)';
 
 async function main(): Promise<number> {
@@ -41,10 +42,15 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const requested = values.engines.split(',').map((e) => e.trim()).filter(Boolean);
+  const requested = values.engines
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   const engines = requested.filter(engineAvailable);
   const missing = requested.filter((e) => !engineAvailable(e));
-  console.log(`engines: ${engines.join(', ')}${missing.length ? ` (not available in this build: ${missing.join(', ')})` : ''}`);
+  console.log(
+    `engines: ${engines.join(', ')}${missing.length ? ` (not available in this build: ${missing.join(', ')})` : ''}`,
+  );
   if (engines.length < 2) {
     console.error('verify:engines needs at least two engines');
     return 2;
@@ -57,7 +63,11 @@ async function main(): Promise<number> {
     try {
       const r = await verifyCase(await randomCase(tmp, Number(values.explain), portable, true), engines);
       console.log(caseLine(r));
-      for (const p of r.pairs) for (const o of p.outputs) console.log(`  ${p.engine}~${p.reference} ${o.where} ${o.dtype} ${o.agree ? 'agree' : 'DISAGREE'} Δ ${o.maxAbs} ulps ${o.maxUlps}${o.reason ? ` ${o.reason}` : ''}`);
+      for (const p of r.pairs)
+        for (const o of p.outputs)
+          console.log(
+            `  ${p.engine}~${p.reference} ${o.where} ${o.dtype} ${o.agree ? 'agree' : 'DISAGREE'} Δ ${o.maxAbs} ulps ${o.maxUlps}${o.reason ? ` ${o.reason}` : ''}`,
+          );
       return r.pairs.every((p) => p.agree) ? 0 : 1;
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
@@ -89,7 +99,12 @@ async function main(): Promise<number> {
   return tally.disagreements > 0 ? 1 : 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => {
-  console.error(`verify:engines: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 2;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(`verify:engines: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 2;
+  },
+);

@@ -1,4 +1,4 @@
-import { DataEntryView } from '../runtime/view/model';
+import { DataEntryView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { facts, h } from './dom';
 import { Editor, EditorContext } from './editor';
@@ -16,9 +16,20 @@ const shapeText = (e: DataEntryView) => (e.shape ? `[${e.shape.join(', ')}]` : '
 const COLUMNS: Column<DataEntryView>[] = [
   { title: 'Key', width: 'minmax(14em, 3fr)', cell: (e) => e.key, compare: byText((e) => e.key) },
   { title: 'dtype', width: '7em', cell: (e) => e.dtype ?? 'opaque', compare: byText((e) => e.dtype ?? '') },
-  { title: 'Shape', width: 'minmax(9em, 1fr)', cell: shapeText, compare: byNumber((e) => e.shape?.reduce((n, d) => n * d, 1) ?? -1) },
+  {
+    title: 'Shape',
+    width: 'minmax(9em, 1fr)',
+    cell: shapeText,
+    compare: byNumber((e) => e.shape?.reduce((n, d) => n * d, 1) ?? -1),
+  },
   { title: 'Bytes', width: '8em', cell: (e) => formatBytes(e.bytes), compare: byNumber((e) => e.bytes), numeric: true },
-  { title: 'Offset', width: '9em', cell: (e) => String(e.fileOffset), compare: byNumber((e) => e.fileOffset), numeric: true },
+  {
+    title: 'Offset',
+    width: '9em',
+    cell: (e) => String(e.fileOffset),
+    compare: byNumber((e) => e.fileOffset),
+    numeric: true,
+  },
 ];
 
 /**
@@ -33,26 +44,46 @@ export function dataFileEditor(doc: DataFileDocument, ctx: EditorContext): Edito
   let previewFor = '';
   const blobDtypes = new Map<string, string>();
   const count = h('span', { className: 'muted count' });
-  const preview = h('div', { className: 'preview-pane' }, h('p', { className: 'muted' }, 'Select a tensor to see its values.'));
+  const preview = h(
+    'div',
+    { className: 'preview-pane' },
+    h('p', { className: 'muted' }, 'Select a tensor to see its values.'),
+  );
 
   const showPreview = async (entry: DataEntryView) => {
     previewFor = entry.key;
     preview.setAttribute('aria-busy', 'true');
-    const dtype = entry.dtype === null ? blobDtypes.get(entry.key) ?? 'uint8' : null;
+    const dtype = entry.dtype === null ? (blobDtypes.get(entry.key) ?? 'uint8') : null;
     try {
       const reply = await ctx.channel.request({ type: 'tensorPreview', key: entry.key, dtype });
       if (previewFor !== entry.key) return;
       const actions = h('div', { className: 'preview-actions' });
       if (entry.dtype === null) {
-        actions.append(select('Read bytes as', doc.readableDtypes.map((d) => ({ value: d, label: d })), dtype ?? 'uint8', (v) => {
-          blobDtypes.set(entry.key, v);
-          void showPreview(entry);
-        }));
+        actions.append(
+          select(
+            'Read bytes as',
+            doc.readableDtypes.map((d) => ({ value: d, label: d })),
+            dtype ?? 'uint8',
+            (v) => {
+              blobDtypes.set(entry.key, v);
+              void showPreview(entry);
+            },
+          ),
+        );
       }
-      actions.append(button('Find References', 'references', () => ctx.channel.send({ type: 'command', command: 'findReferences', key: entry.key, path: null }), true));
+      actions.append(
+        button(
+          'Find References',
+          'references',
+          () => ctx.channel.send({ type: 'command', command: 'findReferences', key: entry.key, path: null }),
+          true,
+        ),
+      );
       preview.replaceChildren(tensorPreviewView(reply.preview, actions));
     } catch (e) {
-      preview.replaceChildren(h('p', { className: 'error-text' }, `Cannot preview '${entry.key}': ${(e as Error).message}`));
+      preview.replaceChildren(
+        h('p', { className: 'error-text' }, `Cannot preview '${entry.key}': ${(e as Error).message}`),
+      );
     } finally {
       preview.removeAttribute('aria-busy');
     }
@@ -76,9 +107,12 @@ export function dataFileEditor(doc: DataFileDocument, ctx: EditorContext): Edito
   });
   const refresh = () => {
     const needle = filter.toLowerCase();
-    rows = entries.filter((e) => !needle || `${e.key} ${e.dtype ?? 'opaque'} ${shapeText(e)}`.toLowerCase().includes(needle));
+    rows = entries.filter(
+      (e) => !needle || `${e.key} ${e.dtype ?? 'opaque'} ${shapeText(e)}`.toLowerCase().includes(needle),
+    );
     if (order) rows = [...rows].sort(order);
-    count.textContent = rows.length === entries.length ? `${entries.length} tensors` : `${rows.length} of ${entries.length}`;
+    count.textContent =
+      rows.length === entries.length ? `${entries.length} tensors` : `${rows.length} of ${entries.length}`;
     table.setSource(new ArraySource(rows));
   };
   const field = filterField('Filter tensors (key, dtype, shape)', (text) => {
@@ -88,12 +122,23 @@ export function dataFileEditor(doc: DataFileDocument, ctx: EditorContext): Edito
   refresh();
 
   const fileFacts = h('vscode-collapsible', { title: 'File', className: 'file-facts' }, facts(doc.dataFile.facts));
-  const element = h('div', { className: 'editor data-file-editor' },
-    h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, `data file, ${formatBytes(doc.dataFile.fileSize)}, ${entries.length} keys`)),
+  const element = h(
+    'div',
+    { className: 'editor data-file-editor' },
+    h(
+      'header',
+      { className: 'editor-header' },
+      h('h1', null, doc.name),
+      h('span', { className: 'muted' }, `data file, ${formatBytes(doc.dataFile.fileSize)}, ${entries.length} keys`),
+    ),
     fileFacts,
-    h('div', { className: 'split' },
+    h(
+      'div',
+      { className: 'split' },
       h('div', { className: 'table-panel' }, toolbar(field, count), table.element),
-      preview));
+      preview,
+    ),
+  );
 
   return {
     element,

@@ -1,4 +1,4 @@
-import { DelegateView, XnnNodeView, XnnValueView } from '../runtime/view/model';
+import { DelegateView, XnnNodeView, XnnValueView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { facts, h, section } from './dom';
 import { EditorContext } from './editor';
@@ -29,7 +29,8 @@ const XVALUE_COLUMNS: Column<XnnValueView>[] = [
 ];
 
 function contents(d: DelegateView): string {
-  if (d.xnnpack) return `${d.xnnpack.nodeCount} nodes: ${d.xnnpack.nodeKinds.map((k) => `${k.kind}×${k.count}`).join(', ')}`;
+  if (d.xnnpack)
+    return `${d.xnnpack.nodeCount} nodes: ${d.xnnpack.nodeKinds.map((k) => `${k.kind}×${k.count}`).join(', ')}`;
   if (d.status === 'error') return `does not decode: ${d.error}`;
   if (d.status === 'missing') return 'payload missing';
   return `opaque ${d.backend} payload`;
@@ -38,8 +39,22 @@ function contents(d: DelegateView): string {
 function compileSpecs(d: DelegateView): HTMLElement {
   if (d.compileSpecs.length === 0) return h('p', { className: 'muted' }, 'No compile specs.');
   const body = h('tbody');
-  for (const c of d.compileSpecs) body.append(h('tr', null, h('td', { className: 'mono' }, c.key), h('td', { className: 'numeric' }, formatBytes(c.size)), h('td', { className: 'mono wrap' }, c.text ?? c.hex + (c.size > 32 ? ' …' : ''))));
-  return h('table', { className: 'plain' }, h('thead', null, h('tr', null, h('th', null, 'Key'), h('th', null, 'Size'), h('th', null, 'Value'))), body);
+  for (const c of d.compileSpecs)
+    body.append(
+      h(
+        'tr',
+        null,
+        h('td', { className: 'mono' }, c.key),
+        h('td', { className: 'numeric' }, formatBytes(c.size)),
+        h('td', { className: 'mono wrap' }, c.text ?? c.hex + (c.size > 32 ? ' …' : '')),
+      ),
+    );
+  return h(
+    'table',
+    { className: 'plain' },
+    h('thead', null, h('tr', null, h('th', null, 'Key'), h('th', null, 'Size'), h('th', null, 'Value'))),
+    body,
+  );
 }
 
 export interface DelegatesPanel {
@@ -56,22 +71,40 @@ export function delegatesPanel(delegates: DelegateView[], ctx: EditorContext): D
   const detail = h('div', { className: 'delegate-detail' });
   const showDetail = async (d: DelegateView) => {
     const parts: HTMLElement[] = [
-      section(`${d.methodName} delegate ${d.index}: ${d.backend}`, facts([
-        { label: 'Location', value: d.location },
-        { label: 'Payload', value: d.size === null ? 'none' : `${formatBytes(d.size)} at ${d.fileOffset}` },
-        { label: 'Contents', value: contents(d) },
-        ...(d.xnnpack ? [{ label: 'Graph', value: `${d.xnnpack.identifier} (${d.xnnpack.container}), ${d.xnnpack.valueCount} values, ${d.xnnpack.namedKeys} named keys` }] : []),
-        ...(d.xnnpack?.warnings.length ? [{ label: 'Warnings', value: d.xnnpack.warnings.join('; ') }] : []),
-      ])),
+      section(
+        `${d.methodName} delegate ${d.index}: ${d.backend}`,
+        facts([
+          { label: 'Location', value: d.location },
+          { label: 'Payload', value: d.size === null ? 'none' : `${formatBytes(d.size)} at ${d.fileOffset}` },
+          { label: 'Contents', value: contents(d) },
+          ...(d.xnnpack
+            ? [
+                {
+                  label: 'Graph',
+                  value: `${d.xnnpack.identifier} (${d.xnnpack.container}), ${d.xnnpack.valueCount} values, ${d.xnnpack.namedKeys} named keys`,
+                },
+              ]
+            : []),
+          ...(d.xnnpack?.warnings.length ? [{ label: 'Warnings', value: d.xnnpack.warnings.join('; ') }] : []),
+        ]),
+      ),
       section('Compile specs', compileSpecs(d)),
     ];
     detail.replaceChildren(...parts);
     if (d.status !== 'xnnpack') return;
     const reply = await ctx.channel.request({ type: 'xnnpackGraph', method: d.method, delegate: d.index });
-    const nodes = new VirtualTable(NODE_COLUMNS, new ArraySource(reply.graph.nodes), { label: 'XNNPACK nodes', maxRows: 12 });
-    const values = new VirtualTable(XVALUE_COLUMNS, new ArraySource(reply.graph.values), { label: 'XNNPACK values', maxRows: 12 });
-    detail.append(section(`XNNPACK nodes (${reply.graph.nodes.length})`, nodes.element),
-      section(`XNNPACK values (${reply.graph.values.length})`, values.element));
+    const nodes = new VirtualTable(NODE_COLUMNS, new ArraySource(reply.graph.nodes), {
+      label: 'XNNPACK nodes',
+      maxRows: 12,
+    });
+    const values = new VirtualTable(XVALUE_COLUMNS, new ArraySource(reply.graph.values), {
+      label: 'XNNPACK values',
+      maxRows: 12,
+    });
+    detail.append(
+      section(`XNNPACK nodes (${reply.graph.nodes.length})`, nodes.element),
+      section(`XNNPACK values (${reply.graph.values.length})`, values.element),
+    );
   };
   const table = new VirtualTable(DELEGATE_COLUMNS, new ArraySource(delegates), {
     label: 'Delegates',

@@ -14,18 +14,32 @@ import { Envelope, int, object, oneOf, ProtocolError } from './protocol';
 // ---- from the webview ----
 
 /** The page has loaded and wants the comparison. */
-export interface CompareReadyRequest { type: 'ready' }
+export interface CompareReadyRequest {
+  type: 'ready';
+}
 /** Show the row's items in both files' editors, side by side. */
-export interface CompareRevealEvent { type: 'reveal'; reveal: number }
+export interface CompareRevealEvent {
+  type: 'reveal';
+  reveal: number;
+}
 /** The view is on screen with `rows` tensor rows. */
-export interface ComparePaintedEvent { type: 'painted'; rows: number }
+export interface ComparePaintedEvent {
+  type: 'painted';
+  rows: number;
+}
 
 export type CompareWebviewMessage = CompareReadyRequest | CompareRevealEvent | ComparePaintedEvent;
 
 // ---- from the host ----
 
-export interface CompareInitReply { type: 'init'; view: CompareView }
-export interface CompareFailedReply { type: 'failed'; message: string }
+export interface CompareInitReply {
+  type: 'init';
+  view: CompareView;
+}
+export interface CompareFailedReply {
+  type: 'failed';
+  message: string;
+}
 
 export type CompareHostMessage = CompareInitReply | CompareFailedReply;
 
@@ -53,6 +67,7 @@ export function parseCompareMessage(raw: unknown, revealCount: number): Envelope
   const id = int(o, 'id');
   if (o.inReplyTo !== undefined) throw new ProtocolError('webviews answer no requests');
   const body = parseBody(o.body);
-  if (body.type === 'reveal' && body.reveal >= revealCount) throw new ProtocolError(`reveal must be below ${revealCount}`);
+  if (body.type === 'reveal' && body.reveal >= revealCount)
+    throw new ProtocolError(`reveal must be below ${revealCount}`);
   return { id, body };
 }

@@ -1,5 +1,5 @@
 import { HostChannel } from './channel';
-import { LastRunView, LinkView } from '../runtime/view/model';
+import { LastRunView, LinkView } from '../runtime/view/viewTypes';
 import { RevealTarget } from './protocol';
 
 /** What every editor view gets: the channel to the host and a way to report selection. */

@@ -53,7 +53,8 @@ export class EnvelopeChannel<Out, In extends { type: string }> {
   }
 
   private receive(message: Envelope<In>): void {
-    if (typeof message !== 'object' || message === null || typeof message.body !== 'object' || message.body === null) return;
+    if (typeof message !== 'object' || message === null || typeof message.body !== 'object' || message.body === null)
+      return;
     if (message.inReplyTo === undefined) {
       this.onEvent(message.body);
       return;

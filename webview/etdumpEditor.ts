@@ -1,4 +1,4 @@
-import { EtdumpEventView, EtdumpGroupView } from '../runtime/view/model';
+import { EtdumpEventView, EtdumpGroupView } from '../runtime/view/viewTypes';
 import { facts, h, section } from './dom';
 import { Editor, EditorContext } from './editor';
 import { DocumentView } from './protocol';
@@ -9,7 +9,12 @@ const COLUMNS: Column<EtdumpEventView>[] = [
   { title: '#', width: '5em', cell: (e) => String(e.index), numeric: true },
   { title: 'Kind', width: '7em', cell: (e) => e.kind },
   { title: 'Name', width: 'minmax(12em, 2fr)', cell: (e) => e.name },
-  { title: 'Instruction', width: '7em', cell: (e) => (e.instruction === null ? '' : String(e.instruction)), numeric: true },
+  {
+    title: 'Instruction',
+    width: '7em',
+    cell: (e) => (e.instruction === null ? '' : String(e.instruction)),
+    numeric: true,
+  },
   { title: 'Detail', width: 'minmax(10em, 2fr)', cell: (e) => e.detail },
 ];
 
@@ -27,7 +32,7 @@ const GROUP_COLUMNS: Column<EtdumpGroupView>[] = [
 
 const KIND_TIPS: Record<string, string> = {
   method: 'A method-level scope such as Method::execute',
-  instruction: 'The runtime\'s scope around each instruction (OPERATOR_CALL, DELEGATE_CALL)',
+  instruction: "The runtime's scope around each instruction (OPERATOR_CALL, DELEGATE_CALL)",
   portable: 'A kernel, named by its native_call_* scope',
   delegate: 'An operator inside a delegate, named by its debug id',
 };
@@ -36,17 +41,44 @@ const KIND_TIPS: Record<string, string> = {
 export function etdumpEditor(doc: Extract<DocumentView, { kind: 'etdp' }>, _ctx: EditorContext): Editor {
   const dump = doc.dump;
   const table = new VirtualTable(COLUMNS, new ArraySource(dump.events), { label: 'Events', empty: 'No events' });
-  const groups = new VirtualTable(GROUP_COLUMNS, new ArraySource(dump.groups), { label: 'Profile by operator', empty: 'No profile events', maxRows: 14 });
-  const runs = h('ul', null, ...dump.runs.map((r, i) => h('li', null,
-    `${i}. ${r.name || '(unnamed)'}: ${r.events} events (${r.profileEvents} timed)${r.execute ? `, Method::execute ${r.execute}` : ''}, allocators ${r.allocators.join(', ') || 'none'}`)));
-  const unit = dump.tickUnit === 'ticks' ? 'raw ticks (setting pteExplorer.profile.tickUnit)' : `one tick = 1 ${dump.tickUnit} (setting pteExplorer.profile.tickUnit)`;
+  const groups = new VirtualTable(GROUP_COLUMNS, new ArraySource(dump.groups), {
+    label: 'Profile by operator',
+    empty: 'No profile events',
+    maxRows: 14,
+  });
+  const runs = h(
+    'ul',
+    null,
+    ...dump.runs.map((r, i) =>
+      h(
+        'li',
+        null,
+        `${i}. ${r.name || '(unnamed)'}: ${r.events} events (${r.profileEvents} timed)${r.execute ? `, Method::execute ${r.execute}` : ''}, allocators ${r.allocators.join(', ') || 'none'}`,
+      ),
+    ),
+  );
+  const unit =
+    dump.tickUnit === 'ticks'
+      ? 'raw ticks (setting pteExplorer.profile.tickUnit)'
+      : `one tick = 1 ${dump.tickUnit} (setting pteExplorer.profile.tickUnit)`;
   return {
-    element: h('div', { className: 'editor' },
+    element: h(
+      'div',
+      { className: 'editor' },
       h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, 'ETDump')),
       h('div', { className: 'overview-columns' }, section('File', facts(dump.facts)), section('Runs', runs)),
-      section('By operator', h('p', { className: 'muted' }, `Over runs: total, and p10/p50/p90 of each run's time; share of Method::execute. Times: ${unit}.`), groups.element),
+      section(
+        'By operator',
+        h(
+          'p',
+          { className: 'muted' },
+          `Over runs: total, and p10/p50/p90 of each run's time; share of Method::execute. Times: ${unit}.`,
+        ),
+        groups.element,
+      ),
       dump.omittedEvents ? h('p', { className: 'note' }, `${dump.omittedEvents} more events are not listed.`) : null,
-      section('Events', table.element)),
+      section('Events', table.element),
+    ),
     reveal: () => undefined,
   };
 }

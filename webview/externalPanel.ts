@@ -1,4 +1,4 @@
-import { ExternalKeyView, LinkView, NamedDataView } from '../runtime/view/model';
+import { ExternalKeyView, LinkView, NamedDataView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { h } from './dom';
 import { EditorContext } from './editor';
@@ -10,14 +10,44 @@ function baseName(p: string): string {
   return p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
 }
 
-const STATUS_TEXT: Record<ExternalKeyView['status'], string> = { resolved: 'resolved', missing: 'missing', mismatch: 'mismatch', inProgram: 'in program' };
+const STATUS_TEXT: Record<ExternalKeyView['status'], string> = {
+  resolved: 'resolved',
+  missing: 'missing',
+  mismatch: 'mismatch',
+  inProgram: 'in program',
+};
 
 const KEY_COLUMNS: Column<ExternalKeyView>[] = [
-  { title: '', width: '28px', icon: true, cell: (k) => status(k.status === 'resolved' || k.status === 'inProgram' ? 'ok' : k.status === 'missing' ? 'error' : 'warning', STATUS_TEXT[k.status]), tooltip: (k) => STATUS_TEXT[k.status] },
-  { title: 'Key', width: 'minmax(12em, 2fr)', cell: (k) => k.key, compare: (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) },
-  { title: 'Used by', width: 'minmax(12em, 1fr)', cell: (k) => (k.valueIndex === null ? `${k.method} delegate` : `${k.method} %${k.valueIndex}`) },
+  {
+    title: '',
+    width: '28px',
+    icon: true,
+    cell: (k) =>
+      status(
+        k.status === 'resolved' || k.status === 'inProgram' ? 'ok' : k.status === 'missing' ? 'error' : 'warning',
+        STATUS_TEXT[k.status],
+      ),
+    tooltip: (k) => STATUS_TEXT[k.status],
+  },
+  {
+    title: 'Key',
+    width: 'minmax(12em, 2fr)',
+    cell: (k) => k.key,
+    compare: (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  },
+  {
+    title: 'Used by',
+    width: 'minmax(12em, 1fr)',
+    cell: (k) => (k.valueIndex === null ? `${k.method} delegate` : `${k.method} %${k.valueIndex}`),
+  },
   { title: 'Expects', width: 'minmax(8em, 1fr)', cell: (k) => k.expected },
-  { title: 'Data file', width: 'minmax(8em, 1fr)', cell: (k) => (k.file ? baseName(k.file) : k.status === 'inProgram' ? '(program named data)' : '—'), tooltip: (k) => k.file ?? '', compare: (a, b) => (a.file ?? '').localeCompare(b.file ?? '') },
+  {
+    title: 'Data file',
+    width: 'minmax(8em, 1fr)',
+    cell: (k) => (k.file ? baseName(k.file) : k.status === 'inProgram' ? '(program named data)' : '—'),
+    tooltip: (k) => k.file ?? '',
+    compare: (a, b) => (a.file ?? '').localeCompare(b.file ?? ''),
+  },
   { title: 'Problem', width: 'minmax(10em, 2fr)', cell: (k) => k.message ?? '' },
 ];
 
@@ -42,9 +72,12 @@ export function externalPanel(initial: LinkView, ctx: EditorContext): ExternalPa
   const table = new VirtualTable(KEY_COLUMNS, new ArraySource<ExternalKeyView>([]), {
     label: 'External keys',
     onSelect: (k) => ctx.selected({ kind: 'externalKey', key: k.key }),
-    onActivate: (k) => ctx.channel.send(k.file
-      ? { type: 'command', command: 'goToBackingTensor', key: k.key, path: null }
-      : { type: 'command', command: 'linkDataFiles', key: k.key, path: null }),
+    onActivate: (k) =>
+      ctx.channel.send(
+        k.file
+          ? { type: 'command', command: 'goToBackingTensor', key: k.key, path: null }
+          : { type: 'command', command: 'linkDataFiles', key: k.key, path: null },
+      ),
     onSort: (c, descending) => {
       order = c.compare ? (a, b) => (descending ? -1 : 1) * c.compare!(a, b) : null;
       refresh();
@@ -53,7 +86,9 @@ export function externalPanel(initial: LinkView, ctx: EditorContext): ExternalPa
   });
   const refresh = () => {
     const needle = filter.toLowerCase();
-    rows = links.keys.filter((k) => !needle || `${k.key} ${k.method} ${k.file ?? ''} ${k.status}`.toLowerCase().includes(needle));
+    rows = links.keys.filter(
+      (k) => !needle || `${k.key} ${k.method} ${k.file ?? ''} ${k.status}`.toLowerCase().includes(needle),
+    );
     if (order) rows = [...rows].sort(order);
     table.setSource(new ArraySource(rows));
     summary.replaceChildren(linksSummary(links, ctx));
@@ -64,7 +99,13 @@ export function externalPanel(initial: LinkView, ctx: EditorContext): ExternalPa
   });
   refresh();
   return {
-    element: h('div', { className: 'table-panel' }, summary, toolbar(field, h('span', { className: 'muted' }, 'Enter: go to the backing tensor')), table.element),
+    element: h(
+      'div',
+      { className: 'table-panel' },
+      summary,
+      toolbar(field, h('span', { className: 'muted' }, 'Enter: go to the backing tensor')),
+      table.element,
+    ),
     update(next) {
       links = next;
       refresh();
@@ -86,10 +127,18 @@ const NAMED_COLUMNS: Column<NamedDataView>[] = [
   { title: 'Key', width: 'minmax(14em, 3fr)', cell: (n) => n.key },
   { title: 'Segment', width: '6em', cell: (n) => String(n.segmentIndex), numeric: true },
   { title: 'Size', width: '8em', cell: (n) => (n.size === null ? '—' : formatBytes(n.size)), numeric: true },
-  { title: 'File offset', width: '9em', cell: (n) => (n.fileOffset === null ? '—' : String(n.fileOffset)), numeric: true },
+  {
+    title: 'File offset',
+    width: '9em',
+    cell: (n) => (n.fileOffset === null ? '—' : String(n.fileOffset)),
+    numeric: true,
+  },
 ];
 
-export function namedDataPanel(named: NamedDataView[], ctx: EditorContext): { element: HTMLElement; show(key: string): Promise<void> } {
+export function namedDataPanel(
+  named: NamedDataView[],
+  ctx: EditorContext,
+): { element: HTMLElement; show(key: string): Promise<void> } {
   const table = new VirtualTable(NAMED_COLUMNS, new ArraySource(named), {
     label: 'Named data',
     onSelect: (n) => ctx.selected({ kind: 'namedData', key: n.key }),

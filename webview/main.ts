@@ -1,5 +1,5 @@
 import { HostChannel, scriptStarted } from './channel';
-import './elements';
+import './editorComponents';
 import { dataFileEditor } from './dataFileEditor';
 import { h } from './dom';
 import { Editor, EditorContext, ViewState } from './editor';
@@ -15,12 +15,21 @@ import { DocumentView, PaintMarks, RevealTarget } from './protocol';
 const app = document.getElementById('app')!;
 const epochNow = () => performance.timeOrigin + performance.now();
 /** Steps to the first paint, reported to the host for the open benchmark. */
-const marks: PaintMarks = { documentStart: performance.timeOrigin, scriptStart: scriptStarted, readySent: 0, initReceived: 0, rendered: 0, painted: 0 };
+const marks: PaintMarks = {
+  documentStart: performance.timeOrigin,
+  scriptStart: scriptStarted,
+  readySent: 0,
+  initReceived: 0,
+  rendered: 0,
+  painted: 0,
+};
 let editor: Editor | null = null;
 let painted = false;
 let renderError: string | null = null;
 
-document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+document.addEventListener('securitypolicyviolation', (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+);
 
 const channel = new HostChannel((message) => {
   switch (message.type) {
@@ -73,16 +82,20 @@ async function load(): Promise<void> {
     if (init.reveal) editor.reveal(init.reveal);
   } catch (e) {
     renderError = (e as Error).message;
-    app.replaceChildren(h('p', { className: 'error-text', role: 'alert' }, `This file could not be shown: ${renderError}`));
+    app.replaceChildren(
+      h('p', { className: 'error-text', role: 'alert' }, `This file could not be shown: ${renderError}`),
+    );
   } finally {
     app.removeAttribute('aria-busy');
   }
   if (!painted) {
     painted = true;
-    requestAnimationFrame(() => requestAnimationFrame(() => {
-      marks.painted = epochNow();
-      channel.send({ type: 'painted', ms: performance.now(), error: renderError, marks });
-    }));
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        marks.painted = epochNow();
+        channel.send({ type: 'painted', ms: performance.now(), error: renderError, marks });
+      }),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ArenaPlan, MethodMemoryPlan, PlannedTensor } from '../runtime/view/memoryModel';
-import { MethodView } from '../runtime/view/model';
+import { MethodView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { h, section } from './dom';
 import { EditorContext } from './editor';
@@ -21,7 +21,10 @@ export interface MemoryPanel {
 
 const step = (i: number | null, count: number) => (i === null ? '–' : i < 0 ? 'entry' : i >= count ? 'exit' : `#${i}`);
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   return el;
@@ -35,7 +38,9 @@ function marks(t: PlannedTensor, aliasOf: Map<number, { overlapping: boolean }>)
     t.viewOf !== null ? `view of %${t.viewOf}` : '',
     a ? (a.overlapping ? 'alias: shares storage' : 'alias: reused place') : '',
     t.outOfBounds ? 'out of bounds' : '',
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /**
@@ -50,12 +55,23 @@ function marks(t: PlannedTensor, aliasOf: Map<number, { overlapping: boolean }>)
 export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: MemoryLinks): MemoryPanel {
   let method = Math.min(ctx.state.method ?? 0, methods.length - 1);
   const body = h('div', { className: 'memory-body' });
-  const picker = methods.length > 1
-    ? select('Method', methods.map((m) => ({ value: String(m.index), label: m.name })), String(method), (v) => void load(Number(v)))
-    : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
-  const legend = h('span', { className: 'memory-legend' },
-    ...['input', 'activation', 'view', 'output', 'mutableBuffer'].map((r) => h('span', { className: `chip role-${r}` }, r === 'mutableBuffer' ? 'mutable buffer' : r)),
-    h('span', { className: 'chip alias-chip' }, 'alias'));
+  const picker =
+    methods.length > 1
+      ? select(
+          'Method',
+          methods.map((m) => ({ value: String(m.index), label: m.name })),
+          String(method),
+          (v) => void load(Number(v)),
+        )
+      : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
+  const legend = h(
+    'span',
+    { className: 'memory-legend' },
+    ...['input', 'activation', 'view', 'output', 'mutableBuffer'].map((r) =>
+      h('span', { className: `chip role-${r}` }, r === 'mutableBuffer' ? 'mutable buffer' : r),
+    ),
+    h('span', { className: 'chip alias-chip' }, 'alias'),
+  );
   const element = h('div', { className: 'memory-panel' }, toolbar(picker, legend), body);
   const selectors: ((value: number) => Promise<void>)[] = [];
 
@@ -67,7 +83,13 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
     const { plan } = await ctx.channel.request({ type: 'memoryPlan', method: m });
     selectors.length = 0;
     if (!plan.arenas.length) {
-      body.replaceChildren(h('p', { className: 'muted empty' }, `${plan.method} has no planned memory: its tensors are inputs, constants or supplied at run time.`));
+      body.replaceChildren(
+        h(
+          'p',
+          { className: 'muted empty' },
+          `${plan.method} has no planned memory: its tensors are inputs, constants or supplied at run time.`,
+        ),
+      );
       return;
     }
     body.replaceChildren(...plan.arenas.map((a) => arenaView(plan, a)));
@@ -76,17 +98,35 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
   function arenaView(plan: MethodMemoryPlan, arena: ArenaPlan): HTMLElement {
     const count = plan.instructionCount;
     const aliasOf = new Map<number, { overlapping: boolean }>();
-    for (const g of arena.aliases) for (const v of g.values) aliasOf.set(v, { overlapping: g.lifetimesOverlap || (aliasOf.get(v)?.overlapping ?? false) });
+    for (const g of arena.aliases)
+      for (const v of g.values)
+        aliasOf.set(v, { overlapping: g.lifetimesOverlap || (aliasOf.get(v)?.overlapping ?? false) });
     const size = arena.size ?? 0;
     const extent = Math.max(size, ...arena.tensors.map((t) => t.offset + (t.size ?? 0)), 1);
     const share = size ? ` (${((100 * arena.peakLiveBytes) / size).toFixed(1)}%)` : '';
-    const summary = h('p', { className: 'memory-summary' },
-      `Arena ${arena.size === null ? 'missing from non_const_buffer_sizes' : formatBytes(size)} · peak live ${formatBytes(arena.peakLiveBytes)}${share} at ${step(arena.peakAt, count)} · never live ${formatBytes(arena.neverLiveBytes)} · ${arena.tensors.length} tensors · ${arena.aliases.length} alias group${arena.aliases.length === 1 ? '' : 's'}`);
+    const summary = h(
+      'p',
+      { className: 'memory-summary' },
+      `Arena ${arena.size === null ? 'missing from non_const_buffer_sizes' : formatBytes(size)} · peak live ${formatBytes(arena.peakLiveBytes)}${share} at ${step(arena.peakAt, count)} · never live ${formatBytes(arena.neverLiveBytes)} · ${arena.tensors.length} tensors · ${arena.aliases.length} alias group${arena.aliases.length === 1 ? '' : 's'}`,
+    );
 
-    const ordered = [...arena.tensors].sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || a.offset - b.offset);
+    const ordered = [...arena.tensors].sort(
+      (a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || a.offset - b.offset,
+    );
     const bars = new Map<number, SVGRectElement>();
-    const chart = svg('svg', { class: 'memory-chart', height: CHART_HEIGHT, role: 'img', 'aria-label': `Tensors of arena ${arena.memoryId} by place and lifetime` });
-    const frame = h('div', { className: 'memory-chart-frame', tabindex: 0, role: 'application', 'aria-roledescription': 'memory chart', 'aria-label': `Arena ${arena.memoryId}: arrows move between tensors, Enter opens the value` });
+    const chart = svg('svg', {
+      class: 'memory-chart',
+      height: CHART_HEIGHT,
+      role: 'img',
+      'aria-label': `Tensors of arena ${arena.memoryId} by place and lifetime`,
+    });
+    const frame = h('div', {
+      className: 'memory-chart-frame',
+      tabindex: 0,
+      role: 'application',
+      'aria-roledescription': 'memory chart',
+      'aria-label': `Arena ${arena.memoryId}: arrows move between tensors, Enter opens the value`,
+    });
     frame.append(chart);
     const detail = h('div', { className: 'memory-detail', role: 'status' });
     let selected: PlannedTensor | null = null;
@@ -105,7 +145,11 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
         const top = y(t.offset + (t.size ?? 0));
         const bar = svg('rect', {
           class: `memory-bar role-${t.role}${aliasOf.has(t.value) ? (aliasOf.get(t.value)!.overlapping ? ' alias shared' : ' alias') : ''}`,
-          x: x(t.start), y: top, width: Math.max(2, x(t.end + 1) - x(t.start)), height: Math.max(2, y(t.offset) - top), 'data-value': t.value,
+          x: x(t.start),
+          y: top,
+          width: Math.max(2, x(t.end + 1) - x(t.start)),
+          height: Math.max(2, y(t.offset) - top),
+          'data-value': t.value,
         });
         bar.append(svg('title', {}));
         bar.firstChild!.textContent = `%${t.value} ${t.dtype}[${t.shape.join(', ')}] offset ${t.offset}, ${formatBytes(t.size ?? 0)}, live ${step(t.start, count)}..${step(t.end, count)} (${marks(t, aliasOf)})`;
@@ -126,12 +170,33 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
       detail.replaceChildren(
         h('span', { className: 'mono' }, `%${t.value} ${t.dtype}[${t.shape.join(', ')}]`),
         ` offset ${t.offset}, ${t.size === null ? 'unknown size' : formatBytes(t.size)}, live ${step(t.start, count)}..${step(t.end, count)} · ${marks(t, aliasOf)}`,
-        ...(hovering ? [] : [
-          ' ',
-          button('Value', 'symbol-variable', () => links.showValue(plan.index, t.value), true),
-          ...(t.firstWrite !== null ? [button(`Written by #${t.firstWrite}`, 'arrow-right', () => links.showInstruction(plan.index, t.firstWrite!), true)] : []),
-          ...(t.lastRead !== null ? [button(`Last read by #${t.lastRead}`, 'arrow-left', () => links.showInstruction(plan.index, t.lastRead!), true)] : []),
-        ]));
+        ...(hovering
+          ? []
+          : [
+              ' ',
+              button('Value', 'symbol-variable', () => links.showValue(plan.index, t.value), true),
+              ...(t.firstWrite !== null
+                ? [
+                    button(
+                      `Written by #${t.firstWrite}`,
+                      'arrow-right',
+                      () => links.showInstruction(plan.index, t.firstWrite!),
+                      true,
+                    ),
+                  ]
+                : []),
+              ...(t.lastRead !== null
+                ? [
+                    button(
+                      `Last read by #${t.lastRead}`,
+                      'arrow-left',
+                      () => links.showInstruction(plan.index, t.lastRead!),
+                      true,
+                    ),
+                  ]
+                : []),
+            ]),
+      );
     };
 
     const columns: Column<PlannedTensor>[] = [
@@ -139,7 +204,11 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
       { title: 'Type', width: 'minmax(10em, 1.2fr)', cell: (t) => `${t.dtype}[${t.shape.join(', ')}]` },
       { title: 'Offset', width: '8em', cell: (t) => String(t.offset), numeric: true },
       { title: 'Size', width: '7em', cell: (t) => (t.size === null ? '?' : formatBytes(t.size)), numeric: true },
-      { title: 'Live', width: '9em', cell: (t) => (t.start === null ? 'never' : `${step(t.start, count)}..${step(t.end, count)}`) },
+      {
+        title: 'Live',
+        width: '9em',
+        cell: (t) => (t.start === null ? 'never' : `${step(t.start, count)}..${step(t.end, count)}`),
+      },
       { title: 'Role', width: 'minmax(12em, 2fr)', cell: (t) => marks(t, aliasOf) },
     ];
     const choose = async (t: PlannedTensor, fromTable: boolean) => {
@@ -179,7 +248,14 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
       const list = e.key === 'ArrowUp' || e.key === 'ArrowDown' ? byOffset : live;
       if (!list.length) return;
       const at = selected ? list.indexOf(selected) : -1;
-      const moves: Record<string, number> = { ArrowRight: at + 1, ArrowLeft: at - 1, ArrowUp: at + 1, ArrowDown: at - 1, Home: 0, End: list.length - 1 };
+      const moves: Record<string, number> = {
+        ArrowRight: at + 1,
+        ArrowLeft: at - 1,
+        ArrowUp: at + 1,
+        ArrowDown: at - 1,
+        Home: 0,
+        End: list.length - 1,
+      };
       if (e.key === 'Enter' && selected) {
         e.preventDefault();
         links.showValue(plan.index, selected.value);

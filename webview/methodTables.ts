@@ -1,4 +1,11 @@
-import { InstructionRow, LastRunView, MethodView, ProfileNoteView, ProfileOperatorView, ValueRow } from '../runtime/view/model';
+import {
+  InstructionRow,
+  LastRunView,
+  MethodView,
+  ProfileNoteView,
+  ProfileOperatorView,
+  ValueRow,
+} from '../runtime/view/viewTypes';
 import { h, icon } from './dom';
 import { EditorContext } from './editor';
 import { ArraySource, Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
@@ -7,7 +14,12 @@ import { button, filterField, select, toolbar } from './widgets';
 const INSTRUCTION_COLUMNS: Column<InstructionRow>[] = [
   { title: '#', width: '4.5em', cell: (r) => String(r.index), numeric: true },
   { title: 'Calls', width: 'minmax(14em, 1.3fr)', cell: (r) => r.target },
-  { title: 'Arguments', width: 'minmax(16em, 3fr)', cell: (r) => r.text.slice(r.target.length).replace(/^ /, '') || r.text, tooltip: (r) => `${r.text}\n\n${r.argTypes}` },
+  {
+    title: 'Arguments',
+    width: 'minmax(16em, 3fr)',
+    cell: (r) => r.text.slice(r.target.length).replace(/^ /, '') || r.text,
+    tooltip: (r) => `${r.text}\n\n${r.argTypes}`,
+  },
 ];
 
 /** Shown only while the method has a run with intermediates; the other columns narrow to make room beside a run view. */
@@ -19,7 +31,8 @@ const LAST_RUN_COLUMN: Column<InstructionRow> = {
     if (!r.lastRunNonFinite) return h('span', { className: 'last-run' }, r.lastRun);
     return h('span', { className: 'last-run non-finite' }, icon('warning'), ' ', r.lastRun);
   },
-  tooltip: (r) => (r.lastRun === undefined ? '' : `${r.lastRun}${r.lastRunNonFinite ? '\n\nThis instruction wrote NaN or Inf.' : ''}`),
+  tooltip: (r) =>
+    r.lastRun === undefined ? '' : `${r.lastRun}${r.lastRunNonFinite ? '\n\nThis instruction wrote NaN or Inf.' : ''}`,
 };
 
 /** Shown while a profile (`<program>.etdp`) is laid over the program. */
@@ -77,7 +90,12 @@ function ranAtLabel(iso: string): string {
  * intermediates, the instructions get a "Last run" column with what each
  * one wrote, and a note naming the run.
  */
-export function methodTable(kind: 'instructions' | 'values', methods: MethodView[], ctx: EditorContext, onActivate?: (row: Row, method: number) => void): MethodTable {
+export function methodTable(
+  kind: 'instructions' | 'values',
+  methods: MethodView[],
+  ctx: EditorContext,
+  onActivate?: (row: Row, method: number) => void,
+): MethodTable {
   let method = Math.min(ctx.state.method ?? 0, methods.length - 1);
   let filter = '';
   let lastRun: LastRunView | null = null;
@@ -105,7 +123,8 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
   };
   const options: TableOptions<Row> = {
     label: `${kind === 'instructions' ? 'Instructions' : 'Values'} of ${methods[method]?.name ?? ''}`,
-    onSelect: (row) => ctx.selected({ kind: kind === 'instructions' ? 'instruction' : 'value', method, index: row.index }),
+    onSelect: (row) =>
+      ctx.selected({ kind: kind === 'instructions' ? 'instruction' : 'value', method, index: row.index }),
     onActivate: (row) => onActivate?.(row, method),
     empty: `This method has no ${kind}`,
   };
@@ -117,11 +136,12 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
   let table = new VirtualTable(columnsFor(false, false), source(), options);
   let tableHasRunColumn = false;
   let tableHasTimeColumn = false;
-  const rebuildColumns = () => keepingPlace(() => {
-    const next = new VirtualTable(columnsFor(tableHasRunColumn, tableHasTimeColumn), current, options);
-    table.element.replaceWith(next.element);
-    table = next;
-  });
+  const rebuildColumns = () =>
+    keepingPlace(() => {
+      const next = new VirtualTable(columnsFor(tableHasRunColumn, tableHasTimeColumn), current, options);
+      table.element.replaceWith(next.element);
+      table = next;
+    });
 
   const scrollBody = () => table.element.querySelector<HTMLElement>('.vt-body');
   /** Keeps the scroll position and selection across a change of source or columns. */
@@ -144,7 +164,11 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
         ctx.channel.send({ type: 'command', command: 'clearLastRun', key: String(run.method), path: null });
       });
       note.title = `${run.steps} instruction${run.steps === 1 ? '' : 's'} wrote values in this run with intermediates, on ${run.engine}`;
-      note.replaceChildren(icon('history'), ` Values from the run of ${run.methodName} at ${ranAtLabel(run.ranAt)} · `, clear);
+      note.replaceChildren(
+        icon('history'),
+        ` Values from the run of ${run.methodName} at ${ranAtLabel(run.ranAt)} · `,
+        clear,
+      );
     } else note.replaceChildren();
     // The column only appears once a run has stepped: an empty column would only clutter the table.
     if ((run !== null) === tableHasRunColumn) return;
@@ -155,8 +179,22 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
   function showProfile(p: ProfileNoteView | null): void {
     profileNote.hidden = p === null;
     if (p) {
-      const misfit = p.notes.length ? [' · ', h('span', { className: 'non-finite', title: p.notes.join('\n') }, icon('warning'), ` ${p.notes.length} note${p.notes.length === 1 ? '' : 's'}: the profile does not match this program`)] : [];
-      profileNote.replaceChildren(icon('pulse'), ` Times from ${p.file} (${p.runs} run${p.runs === 1 ? '' : 's'}): median per run and share of the method`, ...misfit);
+      const misfit = p.notes.length
+        ? [
+            ' · ',
+            h(
+              'span',
+              { className: 'non-finite', title: p.notes.join('\n') },
+              icon('warning'),
+              ` ${p.notes.length} note${p.notes.length === 1 ? '' : 's'}: the profile does not match this program`,
+            ),
+          ]
+        : [];
+      profileNote.replaceChildren(
+        icon('pulse'),
+        ` Times from ${p.file} (${p.runs} run${p.runs === 1 ? '' : 's'}): median per run and share of the method`,
+        ...misfit,
+      );
     } else profileNote.replaceChildren();
     showOperators(p);
     if ((p !== null) === tableHasTimeColumn) return;
@@ -171,24 +209,52 @@ export function methodTable(kind: 'instructions' | 'values', methods: MethodView
     shownOperators = key;
     operatorPanel.hidden = p === null;
     if (!p) return operatorPanel.replaceChildren();
-    const exportButton = button('Export TSV…', 'save', () => ctx.channel.send({ type: 'command', command: 'exportProfileTsv', key: null, path: null }), true);
-    const operators = new VirtualTable(OPERATOR_COLUMNS, new ArraySource(p.operators), { label: 'Profile by operator', empty: 'No operators', maxRows: 10 });
-    operatorPanel.replaceChildren(h('summary', null, `Operators (${p.operators.length}): count, total, p10/p50/p90 over runs, share of the method`), exportButton, operators.element);
+    const exportButton = button(
+      'Export TSV…',
+      'save',
+      () => ctx.channel.send({ type: 'command', command: 'exportProfileTsv', key: null, path: null }),
+      true,
+    );
+    const operators = new VirtualTable(OPERATOR_COLUMNS, new ArraySource(p.operators), {
+      label: 'Profile by operator',
+      empty: 'No operators',
+      maxRows: 10,
+    });
+    operatorPanel.replaceChildren(
+      h('summary', null, `Operators (${p.operators.length}): count, total, p10/p50/p90 over runs, share of the method`),
+      exportButton,
+      operators.element,
+    );
   }
 
-  const field = filterField(kind === 'instructions' ? 'Filter instructions (operator, %value…)' : 'Filter values (type, key…)', (text) => {
-    filter = text;
-    table.setSource(source());
-  });
-  const methodPicker = methods.length > 1
-    ? select('Method', methods.map((m) => ({ value: String(m.index), label: m.name })), String(method), (v) => {
-      method = Number(v);
-      ctx.state.method = method;
-      ctx.saveState();
+  const field = filterField(
+    kind === 'instructions' ? 'Filter instructions (operator, %value…)' : 'Filter values (type, key…)',
+    (text) => {
+      filter = text;
       table.setSource(source());
-    })
-    : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
-  const element = h('div', { className: 'table-panel' }, toolbar(methodPicker, field, count), ...(kind === 'instructions' ? [note, profileNote, operatorPanel] : []), table.element);
+    },
+  );
+  const methodPicker =
+    methods.length > 1
+      ? select(
+          'Method',
+          methods.map((m) => ({ value: String(m.index), label: m.name })),
+          String(method),
+          (v) => {
+            method = Number(v);
+            ctx.state.method = method;
+            ctx.saveState();
+            table.setSource(source());
+          },
+        )
+      : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
+  const element = h(
+    'div',
+    { className: 'table-panel' },
+    toolbar(methodPicker, field, count),
+    ...(kind === 'instructions' ? [note, profileNote, operatorPanel] : []),
+    table.element,
+  );
   return {
     element,
     async show(m, index) {

@@ -1,4 +1,4 @@
-import { LinkView, ProgramView } from '../runtime/view/model';
+import { LinkView, ProgramView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { facts, h, section } from './dom';
 import { EditorContext } from './editor';
@@ -25,14 +25,35 @@ function sizeBreakdown(sizes: ProgramView['sizes']): HTMLElement {
       part.style.flexGrow = String(share);
       bar.append(part);
     }
-    legend.append(h('li', null, h('span', { className: `swatch part-${i}` }), h('span', { className: 'legend-label' }, p.label), h('span', { className: 'legend-value' }, `${formatBytes(bytes)} (${(share * 100).toFixed(1)}%)`)));
+    legend.append(
+      h(
+        'li',
+        null,
+        h('span', { className: `swatch part-${i}` }),
+        h('span', { className: 'legend-label' }, p.label),
+        h('span', { className: 'legend-value' }, `${formatBytes(bytes)} (${(share * 100).toFixed(1)}%)`),
+      ),
+    );
   });
   return h('div', { className: 'size-breakdown' }, bar, legend);
 }
 
 function methodsTable(program: ProgramView, ctx: EditorContext, showMethod: (m: number) => void): HTMLElement {
-  const table = h('table', { className: 'plain' },
-    h('thead', null, h('tr', null, ...['Method', 'Inputs', 'Outputs', 'Instructions', 'Values', 'Operators', 'Delegates'].map((t) => h('th', { scope: 'col' }, t)))));
+  const table = h(
+    'table',
+    { className: 'plain' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ...['Method', 'Inputs', 'Outputs', 'Instructions', 'Values', 'Operators', 'Delegates'].map((t) =>
+          h('th', { scope: 'col' }, t),
+        ),
+      ),
+    ),
+  );
   const body = h('tbody');
   for (const m of program.methods) {
     const link = h('a', { href: '#', className: 'method-link' }, m.name);
@@ -41,14 +62,19 @@ function methodsTable(program: ProgramView, ctx: EditorContext, showMethod: (m: 
       ctx.selected({ kind: 'method', method: m.index });
       showMethod(m.index);
     });
-    body.append(h('tr', null,
-      h('td', null, link),
-      h('td', { className: 'mono' }, m.inputs.map((i) => `%${i.valueIndex}: ${i.type}`).join(', ') || '—'),
-      h('td', { className: 'mono' }, m.outputs.map((o) => `%${o.valueIndex}: ${o.type}`).join(', ') || '—'),
-      h('td', { className: 'numeric' }, m.instructionCount),
-      h('td', { className: 'numeric' }, m.valueCount),
-      h('td', { className: 'numeric', title: m.operators.join('\n') }, m.operators.length),
-      h('td', { className: 'numeric' }, m.delegateCount)));
+    body.append(
+      h(
+        'tr',
+        null,
+        h('td', null, link),
+        h('td', { className: 'mono' }, m.inputs.map((i) => `%${i.valueIndex}: ${i.type}`).join(', ') || '—'),
+        h('td', { className: 'mono' }, m.outputs.map((o) => `%${o.valueIndex}: ${o.type}`).join(', ') || '—'),
+        h('td', { className: 'numeric' }, m.instructionCount),
+        h('td', { className: 'numeric' }, m.valueCount),
+        h('td', { className: 'numeric', title: m.operators.join('\n') }, m.operators.length),
+        h('td', { className: 'numeric' }, m.delegateCount),
+      ),
+    );
   }
   table.append(body);
   return table;
@@ -58,13 +84,23 @@ function segmentsTable(program: ProgramView): HTMLElement {
   if (program.segments.length === 0) return h('p', { className: 'muted' }, 'No segments.');
   const body = h('tbody');
   for (const s of program.segments) {
-    body.append(h('tr', null,
-      h('td', { className: 'numeric' }, s.index),
-      h('td', { className: 'numeric' }, s.fileOffset ?? '—'),
-      h('td', { className: 'numeric' }, formatBytes(s.size)),
-      h('td', null, s.usedBy.join(', ') || 'unused')));
+    body.append(
+      h(
+        'tr',
+        null,
+        h('td', { className: 'numeric' }, s.index),
+        h('td', { className: 'numeric' }, s.fileOffset ?? '—'),
+        h('td', { className: 'numeric' }, formatBytes(s.size)),
+        h('td', null, s.usedBy.join(', ') || 'unused'),
+      ),
+    );
   }
-  return h('table', { className: 'plain' }, h('thead', null, h('tr', null, ...['#', 'File offset', 'Size', 'Holds'].map((t) => h('th', { scope: 'col' }, t)))), body);
+  return h(
+    'table',
+    { className: 'plain' },
+    h('thead', null, h('tr', null, ...['#', 'File offset', 'Size', 'Holds'].map((t) => h('th', { scope: 'col' }, t)))),
+    body,
+  );
 }
 
 /** The links summary: which data files back the program and what is wrong; `actions` go beside "Link Data Files…". */
@@ -79,10 +115,18 @@ export function linksSummary(links: LinkView, ctx: EditorContext, actions: HTMLE
   const warnings = links.problems.length - errors;
   const needed = links.keys.filter((k) => k.status !== 'inProgram').length;
   const resolved = links.keys.filter((k) => k.status === 'resolved').length;
-  box.append(h('p', null,
-    status(errors ? 'error' : warnings ? 'warning' : 'ok', errors ? 'errors' : 'fine'), ' ',
-    needed === 0 ? 'This program needs no data files' : `${resolved} of ${needed} external keys resolved`,
-    errors ? `, ${errors} error${errors > 1 ? 's' : ''}` : '', warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : '', '.'));
+  box.append(
+    h(
+      'p',
+      null,
+      status(errors ? 'error' : warnings ? 'warning' : 'ok', errors ? 'errors' : 'fine'),
+      ' ',
+      needed === 0 ? 'This program needs no data files' : `${resolved} of ${needed} external keys resolved`,
+      errors ? `, ${errors} error${errors > 1 ? 's' : ''}` : '',
+      warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : '',
+      '.',
+    ),
+  );
   if (links.dataFiles.length) {
     const list = h('ul', { className: 'data-files' });
     for (const f of links.dataFiles) {
@@ -95,25 +139,51 @@ export function linksSummary(links: LinkView, ctx: EditorContext, actions: HTMLE
     }
     box.append(list);
   }
-  const link = needed > 0 || links.dataFiles.length
-    ? [button('Link Data Files…', 'link', () => ctx.channel.send({ type: 'command', command: 'linkDataFiles', key: null, path: null }), true)]
-    : [];
+  const link =
+    needed > 0 || links.dataFiles.length
+      ? [
+          button(
+            'Link Data Files…',
+            'link',
+            () => ctx.channel.send({ type: 'command', command: 'linkDataFiles', key: null, path: null }),
+            true,
+          ),
+        ]
+      : [];
   if (link.length || actions.length) box.append(h('div', { className: 'actions' }, ...link, ...actions));
   return box;
 }
 
-export function overviewPanel(program: ProgramView, links: () => LinkView, ctx: EditorContext, showMethod: (m: number) => void, canRun: boolean): { element: HTMLElement; updateLinks(): void } {
+export function overviewPanel(
+  program: ProgramView,
+  links: () => LinkView,
+  ctx: EditorContext,
+  showMethod: (m: number) => void,
+  canRun: boolean,
+): { element: HTMLElement; updateLinks(): void } {
   const linksBox = h('div');
   // Runs on the data files linked here; the command asks for the method and inputs. Not offered in an untrusted workspace.
-  const run = () => button('Run Method…', 'play', () => ctx.channel.send({ type: 'command', command: 'runMethod', key: null, path: null }), true);
+  const run = () =>
+    button(
+      'Run Method…',
+      'play',
+      () => ctx.channel.send({ type: 'command', command: 'runMethod', key: null, path: null }),
+      true,
+    );
   const updateLinks = () => linksBox.replaceChildren(linksSummary(links(), ctx, canRun ? [run()] : []));
   updateLinks();
-  const element = h('div', { className: 'overview' },
-    h('div', { className: 'overview-columns' },
+  const element = h(
+    'div',
+    { className: 'overview' },
+    h(
+      'div',
+      { className: 'overview-columns' },
       section('Header', facts(program.facts)),
-      section('Size', sizeBreakdown(program.sizes))),
+      section('Size', sizeBreakdown(program.sizes)),
+    ),
     section('Methods', methodsTable(program, ctx, showMethod)),
     section('Data files', linksBox),
-    section('Segments', segmentsTable(program)));
+    section('Segments', segmentsTable(program)),
+  );
   return { element, updateLinks };
 }

@@ -1,4 +1,4 @@
-import { LastRunView, LinkView } from '../runtime/view/model';
+import { LastRunView, LinkView } from '../runtime/view/viewTypes';
 import { h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
@@ -33,36 +33,93 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
 
   const externalCount = () => links.keys.filter((k) => k.status !== 'inProgram').length;
   const problemCount = () => links.problems.filter((p) => p.severity === 'error').length;
-  const tabs: Tabs = new Tabs([
-    { id: 'overview', title: 'Overview', build: () => (overview = overviewPanel(program, () => links, ctx, (m) => void showInstructions(m), doc.canRun)).element },
-    { id: 'instructions', title: 'Instructions', badge: program.methods.reduce((n, m) => n + m.instructionCount, 0), build: () => (instructions = methodTable('instructions', program.methods, ctx, (row, m) => {
-      if ('delegateIndex' in row && row.delegateIndex !== null) void showDelegate(m, row.delegateIndex);
-    })).element },
-    { id: 'values', title: 'Values', badge: program.methods.reduce((n, m) => n + m.valueCount, 0), build: () => (values = methodTable('values', program.methods, ctx)).element },
-    { id: 'graph', title: 'Graph', build: () => {
-      graph = graphPanel(program.methods, ctx, { showInstruction: (m, i) => void showInstructions(m, i) });
-      void graph.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
-      return graph.element;
-    } },
-    { id: 'memory', title: 'Memory', build: () => {
-      memory = memoryPanel(program.methods, ctx, {
-        showInstruction: (m, i) => void showInstructions(m, i),
-        showValue: (m, v) => {
-          tabs.show('values');
-          void values!.show(m, v);
+  const tabs: Tabs = new Tabs(
+    [
+      {
+        id: 'overview',
+        title: 'Overview',
+        build: () =>
+          (overview = overviewPanel(
+            program,
+            () => links,
+            ctx,
+            (m) => void showInstructions(m),
+            doc.canRun,
+          )).element,
+      },
+      {
+        id: 'instructions',
+        title: 'Instructions',
+        badge: program.methods.reduce((n, m) => n + m.instructionCount, 0),
+        build: () =>
+          (instructions = methodTable('instructions', program.methods, ctx, (row, m) => {
+            if ('delegateIndex' in row && row.delegateIndex !== null) void showDelegate(m, row.delegateIndex);
+          })).element,
+      },
+      {
+        id: 'values',
+        title: 'Values',
+        badge: program.methods.reduce((n, m) => n + m.valueCount, 0),
+        build: () => (values = methodTable('values', program.methods, ctx)).element,
+      },
+      {
+        id: 'graph',
+        title: 'Graph',
+        build: () => {
+          graph = graphPanel(program.methods, ctx, { showInstruction: (m, i) => void showInstructions(m, i) });
+          void graph.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
+          return graph.element;
         },
-      });
-      void memory.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
-      return memory.element;
-    } },
-    { id: 'delegates', title: 'Delegates', badge: program.delegates.length, build: () => (delegates = delegatesPanel(program.delegates, ctx)).element },
-    { id: 'named', title: 'Named data', badge: program.namedData.length, build: () => (named = namedDataPanel(program.namedData, ctx)).element },
-    { id: 'external', title: 'External data', badge: doc.links.settled ? externalCount() : program.externalTensorCount, build: () => (external = externalPanel(links, ctx)).element },
-    ...(doc.kind === 'bpte' ? [{ id: 'tests', title: 'Test cases', badge: doc.bundle.testCases.length, build: () => (tests = testCasesPanel(doc.bundle, ctx)).element }] : []),
-  ], (id) => {
-    ctx.state.tab = id;
-    ctx.saveState();
-  });
+      },
+      {
+        id: 'memory',
+        title: 'Memory',
+        build: () => {
+          memory = memoryPanel(program.methods, ctx, {
+            showInstruction: (m, i) => void showInstructions(m, i),
+            showValue: (m, v) => {
+              tabs.show('values');
+              void values!.show(m, v);
+            },
+          });
+          void memory.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
+          return memory.element;
+        },
+      },
+      {
+        id: 'delegates',
+        title: 'Delegates',
+        badge: program.delegates.length,
+        build: () => (delegates = delegatesPanel(program.delegates, ctx)).element,
+      },
+      {
+        id: 'named',
+        title: 'Named data',
+        badge: program.namedData.length,
+        build: () => (named = namedDataPanel(program.namedData, ctx)).element,
+      },
+      {
+        id: 'external',
+        title: 'External data',
+        badge: doc.links.settled ? externalCount() : program.externalTensorCount,
+        build: () => (external = externalPanel(links, ctx)).element,
+      },
+      ...(doc.kind === 'bpte'
+        ? [
+            {
+              id: 'tests',
+              title: 'Test cases',
+              badge: doc.bundle.testCases.length,
+              build: () => (tests = testCasesPanel(doc.bundle, ctx)).element,
+            },
+          ]
+        : []),
+    ],
+    (id) => {
+      ctx.state.tab = id;
+      ctx.saveState();
+    },
+  );
 
   const problems = h('span', { className: 'tab-problems', role: 'status' });
   const showProblems = () => {
@@ -80,9 +137,18 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
     await delegates!.show(method, index);
   }
 
-  const element = h('div', { className: 'editor program-editor' },
-    h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, `${doc.kind === 'bpte' ? 'bundled program' : 'program'} ${program.identifier}`), problems),
-    tabs.element);
+  const element = h(
+    'div',
+    { className: 'editor program-editor' },
+    h(
+      'header',
+      { className: 'editor-header' },
+      h('h1', null, doc.name),
+      h('span', { className: 'muted' }, `${doc.kind === 'bpte' ? 'bundled program' : 'program'} ${program.identifier}`),
+      problems,
+    ),
+    tabs.element,
+  );
   tabs.show(ctx.state.tab ?? 'overview');
   // Start the graph's layout worker once the editor has painted, not when the Graph tab is first
   // opened: ELK's start-up (about a second) then runs on the worker's thread while the person reads.

@@ -9,9 +9,20 @@
  */
 
 import type {
-  BundleView, DataFileView, ErrorView, EtdumpView, InstructionRow, LastRunView, LinkView, ProfileNoteView, ProgramView, RowPage,
-  TensorPreviewView, ValueRow, XnnpackGraphView,
-} from '../runtime/view/model';
+  BundleView,
+  DataFileView,
+  ErrorView,
+  EtdumpView,
+  InstructionRow,
+  LastRunView,
+  LinkView,
+  ProfileNoteView,
+  ProgramView,
+  RowPage,
+  TensorPreviewView,
+  ValueRow,
+  XnnpackGraphView,
+} from '../runtime/view/viewTypes';
 import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
 import type { MethodGraph } from '../runtime/view/graphModel';
 
@@ -44,48 +55,159 @@ export type DocumentView =
 // ---- from the webview ----
 
 /** The webview has loaded and wants its document. */
-export interface ReadyRequest { type: 'ready' }
-export interface RowsRequest { type: 'rows'; table: 'instructions' | 'values'; method: number; start: number; count: number; filter: string }
-export interface TensorPreviewRequest { type: 'tensorPreview'; key: string; dtype: string | null }
-export interface XnnpackGraphRequest { type: 'xnnpackGraph'; method: number; delegate: number }
-export interface MemoryPlanRequest { type: 'memoryPlan'; method: number }
-export interface GraphRequest { type: 'graph'; method: number }
+export interface ReadyRequest {
+  type: 'ready';
+}
+export interface RowsRequest {
+  type: 'rows';
+  table: 'instructions' | 'values';
+  method: number;
+  start: number;
+  count: number;
+  filter: string;
+}
+export interface TensorPreviewRequest {
+  type: 'tensorPreview';
+  key: string;
+  dtype: string | null;
+}
+export interface XnnpackGraphRequest {
+  type: 'xnnpackGraph';
+  method: number;
+  delegate: number;
+}
+export interface MemoryPlanRequest {
+  type: 'memoryPlan';
+  method: number;
+}
+export interface GraphRequest {
+  type: 'graph';
+  method: number;
+}
 /** The person selected something in the editor; the tree follows. */
-export interface SelectedEvent { type: 'selected'; target: RevealTarget }
+export interface SelectedEvent {
+  type: 'selected';
+  target: RevealTarget;
+}
 /** The first render with data is on screen; `ms` is measured from the webview's start; `error` says why the editor could not be built. */
-export interface PaintedEvent { type: 'painted'; ms: number; error: string | null; marks?: PaintMarks }
+export interface PaintedEvent {
+  type: 'painted';
+  ms: number;
+  error: string | null;
+  marks?: PaintMarks;
+}
 /** When the steps to the first paint happened in the webview, in epoch milliseconds (for the open benchmark). */
-export interface PaintMarks { documentStart: number; scriptStart: number; initReceived: number; rendered: number; painted: number; readySent: number }
+export interface PaintMarks {
+  documentStart: number;
+  scriptStart: number;
+  initReceived: number;
+  rendered: number;
+  painted: number;
+  readySent: number;
+}
 
-export type CommandName = 'goToBackingTensor' | 'findReferences' | 'linkDataFiles' | 'openDataFile' | 'reopenWith' | 'runMethod' | 'clearLastRun' | 'exportProfileTsv';
+export type CommandName =
+  | 'goToBackingTensor'
+  | 'findReferences'
+  | 'linkDataFiles'
+  | 'openDataFile'
+  | 'reopenWith'
+  | 'runMethod'
+  | 'clearLastRun'
+  | 'exportProfileTsv';
 /** A button or row in the editor asks the host to run a command. */
-export interface CommandEvent { type: 'command'; command: CommandName; key: string | null; path: string | null }
+export interface CommandEvent {
+  type: 'command';
+  command: CommandName;
+  key: string | null;
+  path: string | null;
+}
 
-export type WebviewMessage = ReadyRequest | RowsRequest | TensorPreviewRequest | XnnpackGraphRequest | MemoryPlanRequest | GraphRequest | SelectedEvent | PaintedEvent | CommandEvent;
+export type WebviewMessage =
+  | ReadyRequest
+  | RowsRequest
+  | TensorPreviewRequest
+  | XnnpackGraphRequest
+  | MemoryPlanRequest
+  | GraphRequest
+  | SelectedEvent
+  | PaintedEvent
+  | CommandEvent;
 
 // ---- from the host ----
 
-export interface InitReply { type: 'init'; document: DocumentView; reveal: RevealTarget | null }
+export interface InitReply {
+  type: 'init';
+  document: DocumentView;
+  reveal: RevealTarget | null;
+}
 /** `lastRun`: the run the rows' `lastRun` summaries come from, null when the method has none. */
 /** `profile`: the `.etdp` the rows' `time` comes from, null or absent without one. */
-export interface InstructionRowsReply { type: 'rows'; table: 'instructions'; page: RowPage<InstructionRow>; lastRun?: LastRunView | null; profile?: ProfileNoteView | null }
-export interface ValueRowsReply { type: 'rows'; table: 'values'; page: RowPage<ValueRow> }
-export interface TensorPreviewReply { type: 'tensorPreview'; preview: TensorPreviewView }
-export interface XnnpackGraphReply { type: 'xnnpackGraph'; graph: XnnpackGraphView }
-export interface MemoryPlanReply { type: 'memoryPlan'; plan: MethodMemoryPlan }
-export interface GraphReply { type: 'graph'; graph: MethodGraph }
+export interface InstructionRowsReply {
+  type: 'rows';
+  table: 'instructions';
+  page: RowPage<InstructionRow>;
+  lastRun?: LastRunView | null;
+  profile?: ProfileNoteView | null;
+}
+export interface ValueRowsReply {
+  type: 'rows';
+  table: 'values';
+  page: RowPage<ValueRow>;
+}
+export interface TensorPreviewReply {
+  type: 'tensorPreview';
+  preview: TensorPreviewView;
+}
+export interface XnnpackGraphReply {
+  type: 'xnnpackGraph';
+  graph: XnnpackGraphView;
+}
+export interface MemoryPlanReply {
+  type: 'memoryPlan';
+  plan: MethodMemoryPlan;
+}
+export interface GraphReply {
+  type: 'graph';
+  graph: MethodGraph;
+}
 /** A request could not be answered. */
-export interface FailedReply { type: 'failed'; message: string }
-export interface RevealEvent { type: 'reveal'; target: RevealTarget }
-export interface LinksEvent { type: 'links'; links: LinkView }
+export interface FailedReply {
+  type: 'failed';
+  message: string;
+}
+export interface RevealEvent {
+  type: 'reveal';
+  target: RevealTarget;
+}
+export interface LinksEvent {
+  type: 'links';
+  links: LinkView;
+}
 /** The file changed on disk: the webview asks for its document again. */
-export interface ReloadEvent { type: 'reload' }
+export interface ReloadEvent {
+  type: 'reload';
+}
 /** A run with intermediates of `method` was recorded (or cleared): the instruction list fetches its rows again. */
-export interface LastRunEvent { type: 'lastRun'; method: number; run: LastRunView | null }
+export interface LastRunEvent {
+  type: 'lastRun';
+  method: number;
+  run: LastRunView | null;
+}
 
 export type HostMessage =
-  | InitReply | InstructionRowsReply | ValueRowsReply | TensorPreviewReply | XnnpackGraphReply | MemoryPlanReply | GraphReply | FailedReply
-  | RevealEvent | LinksEvent | ReloadEvent | LastRunEvent;
+  | InitReply
+  | InstructionRowsReply
+  | ValueRowsReply
+  | TensorPreviewReply
+  | XnnpackGraphReply
+  | MemoryPlanReply
+  | GraphReply
+  | FailedReply
+  | RevealEvent
+  | LinksEvent
+  | ReloadEvent
+  | LastRunEvent;
 
 /** What each request is answered with. */
 export interface ReplyOf {
@@ -116,13 +238,15 @@ export function object(v: unknown, what: string): Fields {
 
 export function int(o: Fields, name: string, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[name];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) throw new ProtocolError(`${name} must be an integer in [0, ${max}]`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max)
+    throw new ProtocolError(`${name} must be an integer in [0, ${max}]`);
   return v;
 }
 
 export function str(o: Fields, name: string): string {
   const v = o[name];
-  if (typeof v !== 'string' || v.length > MAX_STRING) throw new ProtocolError(`${name} must be a string of at most ${MAX_STRING} characters`);
+  if (typeof v !== 'string' || v.length > MAX_STRING)
+    throw new ProtocolError(`${name} must be a string of at most ${MAX_STRING} characters`);
   return v;
 }
 
@@ -132,13 +256,24 @@ function strOrNull(o: Fields, name: string): string | null {
 
 export function oneOf<T extends string>(o: Fields, name: string, allowed: readonly T[]): T {
   const v = o[name];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) throw new ProtocolError(`${name} must be one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+    throw new ProtocolError(`${name} must be one of ${allowed.join(', ')}`);
   return v as T;
 }
 
 export function parseRevealTarget(raw: unknown): RevealTarget {
   const o = object(raw, 'target');
-  const kind = oneOf(o, 'kind', ['overview', 'method', 'instruction', 'value', 'delegate', 'namedData', 'externalKey', 'tensor', 'testCase'] as const);
+  const kind = oneOf(o, 'kind', [
+    'overview',
+    'method',
+    'instruction',
+    'value',
+    'delegate',
+    'namedData',
+    'externalKey',
+    'tensor',
+    'testCase',
+  ] as const);
   switch (kind) {
     case 'overview':
       return { kind };
@@ -164,22 +299,49 @@ function parsePaintMarks(raw: unknown): PaintMarks {
   const marks = {} as PaintMarks;
   for (const name of PAINT_MARKS) {
     const v = o[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ProtocolError(`marks.${name} must be a non-negative number`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new ProtocolError(`marks.${name} must be a non-negative number`);
     marks[name] = v;
   }
   return marks;
 }
 
-const COMMANDS: readonly CommandName[] = ['goToBackingTensor', 'findReferences', 'linkDataFiles', 'openDataFile', 'reopenWith', 'runMethod', 'clearLastRun', 'exportProfileTsv'];
+const COMMANDS: readonly CommandName[] = [
+  'goToBackingTensor',
+  'findReferences',
+  'linkDataFiles',
+  'openDataFile',
+  'reopenWith',
+  'runMethod',
+  'clearLastRun',
+  'exportProfileTsv',
+];
 
 function parseBody(raw: unknown): WebviewMessage {
   const o = object(raw, 'message body');
-  const type = oneOf(o, 'type', ['ready', 'rows', 'tensorPreview', 'xnnpackGraph', 'memoryPlan', 'graph', 'selected', 'painted', 'command'] as const);
+  const type = oneOf(o, 'type', [
+    'ready',
+    'rows',
+    'tensorPreview',
+    'xnnpackGraph',
+    'memoryPlan',
+    'graph',
+    'selected',
+    'painted',
+    'command',
+  ] as const);
   switch (type) {
     case 'ready':
       return { type };
     case 'rows':
-      return { type, table: oneOf(o, 'table', ['instructions', 'values'] as const), method: int(o, 'method'), start: int(o, 'start'), count: int(o, 'count', MAX_ROWS), filter: str(o, 'filter') };
+      return {
+        type,
+        table: oneOf(o, 'table', ['instructions', 'values'] as const),
+        method: int(o, 'method'),
+        start: int(o, 'start'),
+        count: int(o, 'count', MAX_ROWS),
+        filter: str(o, 'filter'),
+      };
     case 'tensorPreview':
       return { type, key: str(o, 'key'), dtype: strOrNull(o, 'dtype') };
     case 'xnnpackGraph':
@@ -191,8 +353,14 @@ function parseBody(raw: unknown): WebviewMessage {
       return { type, target: parseRevealTarget(o.target) };
     case 'painted': {
       const ms = o.ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new ProtocolError('ms must be a non-negative number');
-      return { type, ms, error: strOrNull(o, 'error'), ...(o.marks === undefined ? {} : { marks: parsePaintMarks(o.marks) }) };
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        throw new ProtocolError('ms must be a non-negative number');
+      return {
+        type,
+        ms,
+        error: strOrNull(o, 'error'),
+        ...(o.marks === undefined ? {} : { marks: parsePaintMarks(o.marks) }),
+      };
     }
     case 'command':
       return { type, command: oneOf(o, 'command', COMMANDS), key: strOrNull(o, 'key'), path: strOrNull(o, 'path') };

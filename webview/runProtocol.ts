@@ -6,7 +6,7 @@
  * This file runs on both sides: no DOM, no Node, no `vscode`.
  */
 
-import type { HistogramView, TensorStatsView } from '../runtime/view/model';
+import type { HistogramView, TensorStatsView } from '../runtime/view/viewTypes';
 import { int, object, oneOf, ProtocolError, str } from './protocol';
 
 /** A 2-D tensor reduced to at most a few hundred cells a side (block means), for a heat map. */
@@ -25,16 +25,16 @@ export interface HeatmapView {
 /** One run value as the view shows it, following ExecuTorch's EValue structure. */
 export type ValueView =
   | {
-    kind: 'tensor';
-    dtype: string;
-    shape: number[];
-    count: number;
-    /** Every element, formatted, when the tensor is small enough for a table. */
-    values: string[] | null;
-    stats: TensorStatsView | null;
-    histogram: HistogramView | null;
-    heatmap: HeatmapView | null;
-  }
+      kind: 'tensor';
+      dtype: string;
+      shape: number[];
+      count: number;
+      /** Every element, formatted, when the tensor is small enough for a table. */
+      values: string[] | null;
+      stats: TensorStatsView | null;
+      histogram: HistogramView | null;
+      heatmap: HeatmapView | null;
+    }
   | { kind: 'int' | 'double' | 'bool' | 'string' | 'none'; text: string }
   | { kind: 'list'; items: ValueView[] };
 
@@ -104,20 +104,47 @@ export interface RunTarget {
 
 // ---- host → webview ----
 
-export interface ReportMessage { type: 'report'; report: RunReportView; target: RunTarget; stale: boolean }
-export interface RunningMessage { type: 'running'; method: string }
-export interface RunFailedMessage { type: 'runFailed'; message: string }
+export interface ReportMessage {
+  type: 'report';
+  report: RunReportView;
+  target: RunTarget;
+  stale: boolean;
+}
+export interface RunningMessage {
+  type: 'running';
+  method: string;
+}
+export interface RunFailedMessage {
+  type: 'runFailed';
+  message: string;
+}
 export type RunHostMessage = ReportMessage | RunningMessage | RunFailedMessage;
 
 // ---- webview → host ----
 
-export interface RunReadyMessage { type: 'ready' }
-export interface RunAgainMessage { type: 'runAgain'; steps: boolean }
-export interface SaveOutputsMessage { type: 'save'; format: 'npy' | 'json' }
-export interface RevealInstructionMessage { type: 'revealInstruction'; index: number }
+export interface RunReadyMessage {
+  type: 'ready';
+}
+export interface RunAgainMessage {
+  type: 'runAgain';
+  steps: boolean;
+}
+export interface SaveOutputsMessage {
+  type: 'save';
+  format: 'npy' | 'json';
+}
+export interface RevealInstructionMessage {
+  type: 'revealInstruction';
+  index: number;
+}
 /** The view has shown a report (how many outputs), or failed to with `error`. */
-export interface RunPaintedMessage { type: 'painted'; outputs: number; error: string | null }
-export type RunWebviewMessage = RunReadyMessage | RunAgainMessage | SaveOutputsMessage | RevealInstructionMessage | RunPaintedMessage;
+export interface RunPaintedMessage {
+  type: 'painted';
+  outputs: number;
+  error: string | null;
+}
+export type RunWebviewMessage =
+  RunReadyMessage | RunAgainMessage | SaveOutputsMessage | RevealInstructionMessage | RunPaintedMessage;
 
 /** What the webview keeps with `setState`, so a hidden or restored panel can paint before the host answers. */
 export interface RunViewState {
@@ -142,7 +169,8 @@ export function parseInputChoice(raw: unknown): InputChoice {
       return { kind, file: str(o, 'file') };
     case 'npy': {
       const files = o.files;
-      if (!Array.isArray(files) || files.length > MAX_FILES) throw new ProtocolError(`files must be a list of at most ${MAX_FILES} paths`);
+      if (!Array.isArray(files) || files.length > MAX_FILES)
+        throw new ProtocolError(`files must be a list of at most ${MAX_FILES} paths`);
       return { kind, files: files.map((f, i) => str({ [i]: f }, String(i))) };
     }
     case 'bundled':
@@ -153,7 +181,12 @@ export function parseInputChoice(raw: unknown): InputChoice {
 /** A run target kept in a webview's state (restored panels): checked like any message from a webview. */
 export function parseRunTarget(raw: unknown): RunTarget {
   const o = object(raw, 'target');
-  return { programUri: str(o, 'programUri'), method: str(o, 'method'), choice: parseInputChoice(o.choice), ...(typeof o.engine === 'string' ? { engine: o.engine } : {}) };
+  return {
+    programUri: str(o, 'programUri'),
+    method: str(o, 'method'),
+    choice: parseInputChoice(o.choice),
+    ...(typeof o.engine === 'string' ? { engine: o.engine } : {}),
+  };
 }
 
 /** Checks a message from the run webview and returns a copy with only the known fields; throws ProtocolError otherwise. */

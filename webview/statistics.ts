@@ -1,4 +1,4 @@
-import type { HistogramView, TensorStatsView } from '../runtime/view/model';
+import type { HistogramView, TensorStatsView } from '../runtime/view/viewTypes';
 import { h } from './dom';
 
 /** Numbers as the views print them: integers whole, others to 6 significant digits. */
@@ -36,16 +36,33 @@ export function histogramFigure(hist: HistogramView, what: string, height: numbe
   const width = 320;
   const most = Math.max(1, ...hist.counts);
   const bin = (hist.max - hist.min) / hist.counts.length;
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `Histogram of ${what}: finite values from ${num(hist.min)} to ${num(hist.max)} in ${hist.counts.length} bins`, class: 'histogram' });
+  const chart = svg('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-label': `Histogram of ${what}: finite values from ${num(hist.min)} to ${num(hist.max)} in ${hist.counts.length} bins`,
+    class: 'histogram',
+  });
   const barWidth = width / hist.counts.length;
   hist.counts.forEach((count, i) => {
     const barHeight = count === 0 ? 0 : Math.max(1, (count / most) * (height - 2));
-    const bar = svg('rect', { x: i * barWidth + 0.5, y: height - barHeight, width: Math.max(1, barWidth - 1), height: barHeight, class: 'bar' });
+    const bar = svg('rect', {
+      x: i * barWidth + 0.5,
+      y: height - barHeight,
+      width: Math.max(1, barWidth - 1),
+      height: barHeight,
+      class: 'bar',
+    });
     const title = svg('title', {});
     title.textContent = `[${num(hist.min + i * bin)}, ${num(hist.min + (i + 1) * bin)}): ${count}`;
     bar.append(title);
     chart.append(bar);
   });
-  return h('figure', { className: 'histogram-figure' }, chart as unknown as HTMLElement,
-    h('figcaption', { className: 'axis' }, h('span', null, num(hist.min)), h('span', null, num(hist.max))));
+  return h(
+    'figure',
+    { className: 'histogram-figure' },
+    chart as unknown as HTMLElement,
+    h('figcaption', { className: 'axis' }, h('span', null, num(hist.min)), h('span', null, num(hist.max))),
+  );
 }

@@ -18,11 +18,16 @@ export class Tabs {
   private readonly built = new Set<string>();
   private current = '';
 
-  constructor(private readonly specs: TabSpec[], private readonly onShow: (id: string) => void, addons?: HTMLElement) {
+  constructor(
+    private readonly specs: TabSpec[],
+    private readonly onShow: (id: string) => void,
+    addons?: HTMLElement,
+  ) {
     const tabs = h('vscode-tabs', { className: 'tabs' });
     for (const spec of specs) {
       const header = h('vscode-tab-header', { slot: 'header', 'data-tab': spec.id }, spec.title);
-      if (spec.badge !== undefined) header.append(h('vscode-badge', { variant: 'counter', slot: 'content-after' }, String(spec.badge)));
+      if (spec.badge !== undefined)
+        header.append(h('vscode-badge', { variant: 'counter', slot: 'content-after' }, String(spec.badge)));
       const panel = h('vscode-tab-panel', { 'data-panel': spec.id });
       this.panels.set(spec.id, panel);
       tabs.append(header, panel);
@@ -31,7 +36,9 @@ export class Tabs {
       addons.slot = 'addons';
       tabs.append(addons);
     }
-    tabs.addEventListener('vsc-tabs-select', (e) => this.shown(this.specs[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex].id));
+    tabs.addEventListener('vsc-tabs-select', (e) =>
+      this.shown(this.specs[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex].id),
+    );
     this.element = tabs;
   }
 

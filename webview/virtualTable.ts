@@ -39,7 +39,11 @@ export class PagedSource<R> implements RowSource<R> {
   private readonly pages = new Map<number, R[] | Promise<void>>();
   total: number;
 
-  constructor(initialTotal: number, private readonly fetch: (start: number, count: number) => Promise<{ total: number; rows: R[] }>, private readonly pageSize = 200) {
+  constructor(
+    initialTotal: number,
+    private readonly fetch: (start: number, count: number) => Promise<{ total: number; rows: R[] }>,
+    private readonly pageSize = 200,
+  ) {
     this.total = initialTotal;
   }
 
@@ -57,12 +61,15 @@ export class PagedSource<R> implements RowSource<R> {
         waits.push(page);
         continue;
       }
-      const loading = this.fetch(p * this.pageSize, this.pageSize).then((r) => {
-        this.total = r.total;
-        this.pages.set(p, r.rows);
-      }, () => {
-        this.pages.delete(p);
-      });
+      const loading = this.fetch(p * this.pageSize, this.pageSize).then(
+        (r) => {
+          this.total = r.total;
+          this.pages.set(p, r.rows);
+        },
+        () => {
+          this.pages.delete(p);
+        },
+      );
       this.pages.set(p, loading);
       waits.push(loading);
     }
@@ -106,14 +113,22 @@ export class VirtualTable<R> {
   private renderQueued = false;
   private readonly gridColumns: string;
 
-  constructor(private readonly columns: Column<R>[], private source: RowSource<R>, private readonly options: TableOptions<R>) {
+  constructor(
+    private readonly columns: Column<R>[],
+    private source: RowSource<R>,
+    private readonly options: TableOptions<R>,
+  ) {
     this.rowHeight = options.rowHeight ?? 22;
     this.gridColumns = columns.map((c) => c.width).join(' ');
     this.header = h('div', { className: 'vt-header', role: 'row' });
     for (const c of columns) this.header.append(this.headerCell(c));
     this.spacer = h('div', { className: 'vt-spacer' });
     this.emptyNote = h('div', { className: 'vt-empty', hidden: true }, options.empty ?? 'Nothing to show');
-    this.body = h('div', { className: 'vt-body', tabindex: 0, role: 'grid', 'aria-label': options.label, 'aria-colcount': columns.length }, this.spacer);
+    this.body = h(
+      'div',
+      { className: 'vt-body', tabindex: 0, role: 'grid', 'aria-label': options.label, 'aria-colcount': columns.length },
+      this.spacer,
+    );
     this.element = h('div', { className: 'vt' }, this.header, this.body, this.emptyNote);
     this.element.style.setProperty('--vt-columns', this.gridColumns);
     this.element.style.setProperty('--vt-row-height', `${this.rowHeight}px`);
@@ -179,8 +194,18 @@ export class VirtualTable<R> {
   }
 
   private headerCell(c: Column<R>): HTMLElement {
-    if (!c.compare) return h('div', { className: `vt-cell vt-head${c.numeric ? ' numeric' : ''}`, role: 'columnheader' }, c.title);
-    const button = h('button', { className: `vt-cell vt-head sortable${c.numeric ? ' numeric' : ''}`, role: 'columnheader', 'aria-sort': 'none', title: `Sort by ${c.title}` }, c.title);
+    if (!c.compare)
+      return h('div', { className: `vt-cell vt-head${c.numeric ? ' numeric' : ''}`, role: 'columnheader' }, c.title);
+    const button = h(
+      'button',
+      {
+        className: `vt-cell vt-head sortable${c.numeric ? ' numeric' : ''}`,
+        role: 'columnheader',
+        'aria-sort': 'none',
+        title: `Sort by ${c.title}`,
+      },
+      c.title,
+    );
     button.addEventListener('click', () => {
       this.sortDescending = this.sortColumn === c ? !this.sortDescending : false;
       this.sortColumn = c;
@@ -206,7 +231,10 @@ export class VirtualTable<R> {
     this.body.setAttribute('aria-rowcount', String(total));
     this.emptyNote.hidden = total > 0;
     const first = Math.max(0, Math.floor(this.body.scrollTop / this.rowHeight) - 5);
-    const last = Math.min(total, Math.ceil((this.body.scrollTop + Math.max(this.body.clientHeight, 200)) / this.rowHeight) + 5);
+    const last = Math.min(
+      total,
+      Math.ceil((this.body.scrollTop + Math.max(this.body.clientHeight, 200)) / this.rowHeight) + 5,
+    );
     const rows: HTMLElement[] = [];
     let missing = false;
     for (let i = first; i < last; i++) {
@@ -215,7 +243,8 @@ export class VirtualTable<R> {
       rows.push(this.rowElement(row, i));
     }
     this.spacer.replaceChildren(...rows);
-    if (this.selectedIndex >= first && this.selectedIndex < last) this.body.setAttribute('aria-activedescendant', `${this.id}-${this.selectedIndex}`);
+    if (this.selectedIndex >= first && this.selectedIndex < last)
+      this.body.setAttribute('aria-activedescendant', `${this.id}-${this.selectedIndex}`);
     else this.body.removeAttribute('aria-activedescendant');
     if (missing) void this.source.ensure(first, last).then(() => this.queueRender());
   }
@@ -223,14 +252,21 @@ export class VirtualTable<R> {
   private rowElement(row: R | undefined, index: number): HTMLElement {
     const el = h('div', {
       className: `vt-row${index === this.selectedIndex ? ' selected' : ''}${index % 2 ? ' odd' : ''}`,
-      role: 'row', id: `${this.id}-${index}`, 'aria-rowindex': index + 1, 'aria-selected': index === this.selectedIndex ? 'true' : 'false',
+      role: 'row',
+      id: `${this.id}-${index}`,
+      'aria-rowindex': index + 1,
+      'aria-selected': index === this.selectedIndex ? 'true' : 'false',
       'data-index': index,
     });
     el.style.transform = `translateY(${index * this.rowHeight}px)`;
     for (const c of this.columns) {
       const content = row === undefined ? '…' : c.cell(row);
-      const cell = h('div', { className: `vt-cell${c.numeric ? ' numeric' : ''}${c.icon ? ' icon-cell' : ''}`, role: 'gridcell' }, content);
-      const tip = row === undefined ? null : c.tooltip?.(row) ?? (typeof content === 'string' ? content : null);
+      const cell = h(
+        'div',
+        { className: `vt-cell${c.numeric ? ' numeric' : ''}${c.icon ? ' icon-cell' : ''}`, role: 'gridcell' },
+        content,
+      );
+      const tip = row === undefined ? null : (c.tooltip?.(row) ?? (typeof content === 'string' ? content : null));
       if (tip) cell.title = tip;
       el.append(cell);
     }

@@ -1,8 +1,16 @@
 import { h, icon } from './dom';
 
 /** A vscode-textfield that calls `onChange` with its text, a moment after typing stops. */
-export function filterField(placeholder: string, onChange: (text: string) => void, delayMs = 200): HTMLElement & { value: string } {
-  const field = h('vscode-textfield', { placeholder, 'aria-label': placeholder, className: 'filter' }) as HTMLElement & { value: string };
+export function filterField(
+  placeholder: string,
+  onChange: (text: string) => void,
+  delayMs = 200,
+): HTMLElement & { value: string } {
+  const field = h('vscode-textfield', {
+    placeholder,
+    'aria-label': placeholder,
+    className: 'filter',
+  }) as HTMLElement & { value: string };
   field.append(Object.assign(icon('filter'), { slot: 'content-before' }));
   let timer: ReturnType<typeof setTimeout> | undefined;
   field.addEventListener('input', () => {
@@ -13,8 +21,15 @@ export function filterField(placeholder: string, onChange: (text: string) => voi
 }
 
 /** A vscode-single-select over labelled values. */
-export function select(label: string, options: { value: string; label: string }[], selected: string, onChange: (value: string) => void): HTMLElement & { value: string } {
-  const el = h('vscode-single-select', { 'aria-label': label, title: label, className: 'select' }) as HTMLElement & { value: string };
+export function select(
+  label: string,
+  options: { value: string; label: string }[],
+  selected: string,
+  onChange: (value: string) => void,
+): HTMLElement & { value: string } {
+  const el = h('vscode-single-select', { 'aria-label': label, title: label, className: 'select' }) as HTMLElement & {
+    value: string;
+  };
   for (const o of options) el.append(h('vscode-option', { value: o.value, selected: o.value === selected }, o.label));
   el.addEventListener('change', () => onChange(el.value));
   return el;

@@ -37,9 +37,15 @@ export class CompareController implements vscode.Disposable {
   register(): vscode.Disposable[] {
     return [
       vscode.commands.registerCommand('pteExplorer.selectForCompare', (uri?: unknown) => this.selectForCompare(uri)),
-      vscode.commands.registerCommand('pteExplorer.compareWithSelected', (uri?: unknown, uris?: unknown) => this.compareWithSelected(uri, uris)),
-      vscode.commands.registerCommand('pteExplorer.compareSelected', (uri?: unknown, uris?: unknown) => this.compareSelected(uri, uris)),
-      vscode.commands.registerCommand('pteExplorer.compareAdapters', (a?: unknown, b?: unknown) => this.compareAdapters(a, b)),
+      vscode.commands.registerCommand('pteExplorer.compareWithSelected', (uri?: unknown, uris?: unknown) =>
+        this.compareWithSelected(uri, uris),
+      ),
+      vscode.commands.registerCommand('pteExplorer.compareSelected', (uri?: unknown, uris?: unknown) =>
+        this.compareSelected(uri, uris),
+      ),
+      vscode.commands.registerCommand('pteExplorer.compareAdapters', (a?: unknown, b?: unknown) =>
+        this.compareAdapters(a, b),
+      ),
       this,
     ];
   }
@@ -62,7 +68,9 @@ export class CompareController implements vscode.Disposable {
     if (many.length === 2) return this.compare(many[0], many[1]);
     const uri = documentArg(arg) ?? this.registry.activeDocument?.uri;
     if (!this.selected || !uri) {
-      void vscode.window.showInformationMessage('Choose "Select for Compare" on a .pte or .ptd file first, then "Compare with Selected" on another.');
+      void vscode.window.showInformationMessage(
+        'Choose "Select for Compare" on a .pte or .ptd file first, then "Compare with Selected" on another.',
+      );
       return undefined;
     }
     return this.compare(this.selected, uri);
@@ -71,7 +79,9 @@ export class CompareController implements vscode.Disposable {
   async compareSelected(arg: unknown, uris: unknown): Promise<CompareView | undefined> {
     const many = uriList(uris);
     if (many.length !== 2) {
-      void vscode.window.showInformationMessage(`Select exactly two .pte or two .ptd files to compare (${many.length || (documentArg(arg) ? 1 : 0)} selected).`);
+      void vscode.window.showInformationMessage(
+        `Select exactly two .pte or two .ptd files to compare (${many.length || (documentArg(arg) ? 1 : 0)} selected).`,
+      );
       return undefined;
     }
     return this.compare(many[0], many[1]);
@@ -99,14 +109,18 @@ export class CompareController implements vscode.Disposable {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.log.error(`compare ${a.fsPath} ↔ ${b.fsPath} failed: ${e instanceof Error ? e.stack : message}`);
-      void vscode.window.showErrorMessage(`Cannot compare ${path.basename(a.path)} with ${path.basename(b.path)}: ${message}`);
+      void vscode.window.showErrorMessage(
+        `Cannot compare ${path.basename(a.path)} with ${path.basename(b.path)}: ${message}`,
+      );
       return undefined;
     }
     if (!view) {
       this.log.info(`compare ${a.fsPath} ↔ ${b.fsPath}: cancelled`);
       return undefined;
     }
-    this.log.info(`compare ${view.title}: ${describeCompareSummary(view.summary)}; ${(view.summary.bytesRead / 1e6).toFixed(1)} MB read in ${Date.now() - started} ms`);
+    this.log.info(
+      `compare ${view.title}: ${describeCompareSummary(view.summary)}; ${(view.summary.bytesRead / 1e6).toFixed(1)} MB read in ${Date.now() - started} ms`,
+    );
     const panel = ComparePanel.create(view, this.extensionUri, this.registry, this.log);
     this.openPanels.add(panel);
     panel.onDidClose(() => this.openPanels.delete(panel));

@@ -38,15 +38,24 @@ export class ComparePanel implements vscode.Disposable {
     panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
     compareHtml(panel.webview, extensionUri, view.title)
       .catch((e: Error) => `<p role="alert">The comparison could not be shown: ${escapeHtml(e.message)}</p>`)
-      .then((html) => { panel.webview.html = html; })
-      .catch(() => { /* the panel was closed before its page was ready */ });
+      .then((html) => {
+        panel.webview.html = html;
+      })
+      .catch(() => {
+        /* the panel was closed before its page was ready */
+      });
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
     );
   }
 
-  static create(view: CompareView, extensionUri: vscode.Uri, registry: EditorRegistry, log: vscode.LogOutputChannel): ComparePanel {
+  static create(
+    view: CompareView,
+    extensionUri: vscode.Uri,
+    registry: EditorRegistry,
+    log: vscode.LogOutputChannel,
+  ): ComparePanel {
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, view.title, vscode.ViewColumn.Active, {
       enableScripts: true,
       // The page holds the whole comparison; rebuilding it on every tab switch would lose filters and scroll.
@@ -60,12 +69,19 @@ export class ComparePanel implements vscode.Disposable {
   async reveal(index: number): Promise<void> {
     const pair = this.view.reveals[index];
     if (!pair) return;
-    const same = pair.a && pair.b && pair.a.file === pair.b.file && JSON.stringify(pair.a.target) === JSON.stringify(pair.b.target);
+    const same =
+      pair.a &&
+      pair.b &&
+      pair.a.file === pair.b.file &&
+      JSON.stringify(pair.a.target) === JSON.stringify(pair.b.target);
     const shown: Promise<void>[] = [];
     if (pair.a) shown.push((await this.show(pair.a, vscode.ViewColumn.One)).selected);
     if (pair.b && !same) shown.push((await this.show(pair.b, vscode.ViewColumn.Two)).selected);
     // Keep the comparison in sight (the two editors take the first two columns)...
-    const column = this.panel.viewColumn === vscode.ViewColumn.One || this.panel.viewColumn === vscode.ViewColumn.Two ? vscode.ViewColumn.Three : this.panel.viewColumn;
+    const column =
+      this.panel.viewColumn === vscode.ViewColumn.One || this.panel.viewColumn === vscode.ViewColumn.Two
+        ? vscode.ViewColumn.Three
+        : this.panel.viewColumn;
     this.panel.reveal(column, true);
     // ...and the focus in it, so the keyboard can go on to the next row. An
     // editor focuses its table when it selects the item, and the workbench
@@ -82,9 +98,14 @@ export class ComparePanel implements vscode.Disposable {
    */
   private async show(at: CompareLocation, column: vscode.ViewColumn): Promise<{ selected: Promise<void> }> {
     const uri = vscode.Uri.file(at.file);
-    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { viewColumn: column, preview: false, preserveFocus: true });
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), {
+      viewColumn: column,
+      preview: false,
+      preserveFocus: true,
+    });
     const target = parseRevealTarget(at.target);
-    const session = this.registry.sessionsFor(uri).find((s) => s.panel.viewColumn === column) ?? this.registry.sessionsFor(uri)[0];
+    const session =
+      this.registry.sessionsFor(uri).find((s) => s.panel.viewColumn === column) ?? this.registry.sessionsFor(uri)[0];
     if (!session) {
       await vscode.commands.executeCommand('pteExplorer.reveal', uri.toString(), target);
       return { selected: Promise.resolve() };
@@ -95,7 +116,8 @@ export class ComparePanel implements vscode.Disposable {
     const deadline = Date.now() + SELECTED_WAIT_MS;
     return {
       selected: new Promise((resolve) => {
-        const poll = () => (JSON.stringify(session.lastSelected) === wanted || Date.now() > deadline ? resolve() : setTimeout(poll, 50));
+        const poll = () =>
+          JSON.stringify(session.lastSelected) === wanted || Date.now() > deadline ? resolve() : setTimeout(poll, 50);
         poll();
       }),
     };
@@ -120,8 +142,12 @@ export class ComparePanel implements vscode.Disposable {
         return;
       case 'reveal':
         this.reveal(body.reveal).then(undefined, (e: unknown) => {
-          this.log.error(`compare view: revealing row ${body.reveal} failed: ${e instanceof Error ? e.message : String(e)}`);
-          void vscode.window.showErrorMessage(`Cannot show this row in the editors: ${e instanceof Error ? e.message : String(e)}`);
+          this.log.error(
+            `compare view: revealing row ${body.reveal} failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
+          void vscode.window.showErrorMessage(
+            `Cannot show this row in the editors: ${e instanceof Error ? e.message : String(e)}`,
+          );
         });
         return;
     }

@@ -11,8 +11,12 @@ const EXCLUDE = '**/{node_modules,.git,out,dist}/**';
  * "Compare Adapters…": picks two programs of the workspace (`preselected`
  * checked first). Resolves with the two in the order shown, or undefined.
  */
-export async function pickTwoPrograms(preselected: vscode.Uri | undefined): Promise<[vscode.Uri, vscode.Uri] | undefined> {
-  const found = (await vscode.workspace.findFiles('**/*.pte', EXCLUDE, 2000)).sort((x, y) => x.fsPath.localeCompare(y.fsPath));
+export async function pickTwoPrograms(
+  preselected: vscode.Uri | undefined,
+): Promise<[vscode.Uri, vscode.Uri] | undefined> {
+  const found = (await vscode.workspace.findFiles('**/*.pte', EXCLUDE, 2000)).sort((x, y) =>
+    x.fsPath.localeCompare(y.fsPath),
+  );
   if (preselected && !found.some((u) => u.toString() === preselected.toString())) found.unshift(preselected);
   if (found.length < 2) {
     void vscode.window.showInformationMessage('Compare Adapters needs two .pte programs in the workspace.');
@@ -45,7 +49,8 @@ export async function pickTwoPrograms(preselected: vscode.Uri | undefined): Prom
       }
       done = true;
       // The preselected (active) program is side A.
-      const ordered = chosen[1].uri.toString() === preselected?.toString() ? [chosen[1], chosen[0]] : [chosen[0], chosen[1]];
+      const ordered =
+        chosen[1].uri.toString() === preselected?.toString() ? [chosen[1], chosen[0]] : [chosen[0], chosen[1]];
       resolve([ordered[0].uri, ordered[1].uri]);
       pick.hide();
     });

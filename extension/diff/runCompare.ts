@@ -6,7 +6,7 @@ import { decodePtd } from '../../runtime/format/ptd/decodePtd';
 import { decodePte } from '../../runtime/format/pte/decodePte';
 import { diffDataFiles } from '../../runtime/diff/dataFileDiff';
 import { diffLinkedPrograms, LinkedProgram } from '../../runtime/diff/linkedDiff';
-import { DiffOptions } from '../../runtime/diff/model';
+import { DiffOptions } from '../../runtime/diff/diffTypes';
 import { dataFileCompareView, linkedProgramCompareView } from '../../runtime/view/diffView';
 import { CompareView } from '../../runtime/view/diffViewModel';
 import { loadProgram } from '../documents';
@@ -26,7 +26,8 @@ export function compareProblem(a: vscode.Uri, b: vscode.Uri): string | null {
   const [ka, kb] = [kindOf(a), kindOf(b)];
   const name = (u: vscode.Uri) => path.basename(u.path);
   if (a.scheme !== 'file' || b.scheme !== 'file') return 'Compare reads files on disk; these are not.';
-  if (!ka || !kb) return `Compare takes two programs (.pte) or two data files (.ptd); ${!ka ? name(a) : name(b)} is neither.`;
+  if (!ka || !kb)
+    return `Compare takes two programs (.pte) or two data files (.ptd); ${!ka ? name(a) : name(b)} is neither.`;
   if (ka !== kb) {
     return `Compare takes two programs (.pte) or two data files (.ptd): ${name(a)} is ${KIND_NAMES[ka]} and ${name(b)} is ${KIND_NAMES[kb]}.`;
   }
@@ -47,7 +48,11 @@ class Sources {
 }
 
 /** A program opened for the diff, with the data files the LinkManager links it with. */
-async function linkedSide(uri: vscode.Uri, links: LinkManager, sources: Sources): Promise<{ side: LinkedProgram; methods: string[] }> {
+async function linkedSide(
+  uri: vscode.Uri,
+  links: LinkManager,
+  sources: Sources,
+): Promise<{ side: LinkedProgram; methods: string[] }> {
   const program = await decodePte(await sources.open(uri.fsPath));
   const linked = await links.linkProgramAt(uri, await loadProgram(program));
   const dataFiles = [];
@@ -78,11 +83,19 @@ export interface Progress {
  * Diffs two programs (each linked with its data files) or two data files
  * and returns the compare view. Stops with the signal's reason when aborted.
  */
-export async function compareFiles(a: vscode.Uri, b: vscode.Uri, links: LinkManager, progress: Progress, signal: AbortSignal): Promise<CompareView> {
+export async function compareFiles(
+  a: vscode.Uri,
+  b: vscode.Uri,
+  links: LinkManager,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<CompareView> {
   const problem = compareProblem(a, b);
   if (problem) throw new Error(problem);
   const sources = new Sources();
-  const verifyShared = vscode.workspace.getConfiguration('pteExplorer', a).get<boolean>('compare.verifySharedDataFiles', false);
+  const verifyShared = vscode.workspace
+    .getConfiguration('pteExplorer', a)
+    .get<boolean>('compare.verifySharedDataFiles', false);
   const options: DiffOptions = { signal, onBytesRead: (n) => progress.read(n), verifyShared };
   try {
     if (kindOf(a) === 'dataFile') {
@@ -104,37 +117,47 @@ export async function compareFiles(a: vscode.Uri, b: vscode.Uri, links: LinkMana
  * `compareFiles` under a cancellable progress notification. Resolves with
  * undefined when cancelled.
  */
-export function compareWithProgress(a: vscode.Uri, b: vscode.Uri, links: LinkManager): Thenable<CompareView | undefined> {
+export function compareWithProgress(
+  a: vscode.Uri,
+  b: vscode.Uri,
+  links: LinkManager,
+): Thenable<CompareView | undefined> {
   const title = `Comparing ${path.basename(a.path)} ↔ ${path.basename(b.path)}`;
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (report, token) => {
-    const abort = new AbortController();
-    const cancelled = token.onCancellationRequested(() => abort.abort(new vscode.CancellationError()));
-    let total = 0;
-    let read = 0;
-    let shownPercent = 0;
-    let lastReport = 0;
-    const progress: Progress = {
-      start: (bytes) => {
-        total = bytes;
-      },
-      read: (bytes) => {
-        read += bytes;
-        const now = Date.now();
-        if (total <= 0 || now - lastReport < 100) return;
-        lastReport = now;
-        // Changed tensors are read again for their figures, so `read` can pass `total` a little.
-        const percent = Math.min(99, (100 * read) / total);
-        report.report({ increment: percent - shownPercent, message: `${(Math.min(read, total) / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB` });
-        shownPercent = percent;
-      },
-    };
-    try {
-      return await compareFiles(a, b, links, progress, abort.signal);
-    } catch (e) {
-      if (abort.signal.aborted) return undefined;
-      throw e;
-    } finally {
-      cancelled.dispose();
-    }
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (report, token) => {
+      const abort = new AbortController();
+      const cancelled = token.onCancellationRequested(() => abort.abort(new vscode.CancellationError()));
+      let total = 0;
+      let read = 0;
+      let shownPercent = 0;
+      let lastReport = 0;
+      const progress: Progress = {
+        start: (bytes) => {
+          total = bytes;
+        },
+        read: (bytes) => {
+          read += bytes;
+          const now = Date.now();
+          if (total <= 0 || now - lastReport < 100) return;
+          lastReport = now;
+          // Changed tensors are read again for their figures, so `read` can pass `total` a little.
+          const percent = Math.min(99, (100 * read) / total);
+          report.report({
+            increment: percent - shownPercent,
+            message: `${(Math.min(read, total) / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB`,
+          });
+          shownPercent = percent;
+        },
+      };
+      try {
+        return await compareFiles(a, b, links, progress, abort.signal);
+      } catch (e) {
+        if (abort.signal.aborted) return undefined;
+        throw e;
+      } finally {
+        cancelled.dispose();
+      }
+    },
+  );
 }

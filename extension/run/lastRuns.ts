@@ -1,4 +1,4 @@
-import { LastRunView } from '../../runtime/view/model';
+import { LastRunView } from '../../runtime/view/viewTypes';
 import { StepSummary } from '../../runtime/view/rows';
 import { StepView } from '../../webview/runProtocol';
 
@@ -48,11 +48,21 @@ export class LastRuns {
       if (step.writes.length === 0) continue;
       summaries.set(step.instruction, { text: instructionSummary(step.writes), nonFinite: hasNonFinite(step.writes) });
     }
-    const last: LastRun = { view: { method: run.method, methodName: run.methodName, ranAt: run.ranAt, engine: run.engine, steps: summaries.size }, summaries };
+    const last: LastRun = {
+      view: {
+        method: run.method,
+        methodName: run.methodName,
+        ranAt: run.ranAt,
+        engine: run.engine,
+        steps: summaries.size,
+      },
+      summaries,
+    };
     const methods = this.programs.get(programUri) ?? new Map<number, LastRun>();
     this.programs.delete(programUri);
     this.programs.set(programUri, methods.set(run.method, last));
-    for (const old of [...this.programs.keys()].slice(0, Math.max(0, this.programs.size - MAX_PROGRAMS))) this.programs.delete(old);
+    for (const old of [...this.programs.keys()].slice(0, Math.max(0, this.programs.size - MAX_PROGRAMS)))
+      this.programs.delete(old);
     this.fire(programUri, run.method);
     return last;
   }

@@ -1,7 +1,20 @@
 import * as path from 'node:path';
 import {
-  BUNDLED_TOLERANCE, checkMethod, EngineName, LoadedMethod, loadMethod, methodSignature, MethodSignature, NativeMethod, NativeProfile, openProgram,
-  RunCancelledError, RunValue, SharedData, StepRecord, UnsupportedProgramError,
+  BUNDLED_TOLERANCE,
+  checkMethod,
+  EngineName,
+  LoadedMethod,
+  loadMethod,
+  methodSignature,
+  MethodSignature,
+  NativeMethod,
+  NativeProfile,
+  openProgram,
+  RunCancelledError,
+  RunValue,
+  SharedData,
+  StepRecord,
+  UnsupportedProgramError,
 } from '../../runtime/exec';
 import { ExecProgram } from '../../runtime/exec/program/openProgram';
 import { TimingView } from '../../webview/runProtocol';
@@ -75,13 +88,19 @@ export class MethodRunner {
     try {
       this.check(program, methodIndex, engine);
     } catch (e) {
-      if (engine === 'executorch' && e instanceof UnsupportedProgramError) await this.loaded(program, methodIndex, engine).method;
+      if (engine === 'executorch' && e instanceof UnsupportedProgramError)
+        await this.loaded(program, methodIndex, engine).method;
       throw e;
     }
   }
 
   /** The method, loaded once per program, data files and engine. */
-  private loaded(program: ExecProgram, methodIndex: number, engine: EngineName, progress?: (message: string) => void): { method: Promise<LoadedMethod>; fresh: boolean } {
+  private loaded(
+    program: ExecProgram,
+    methodIndex: number,
+    engine: EngineName,
+    progress?: (message: string) => void,
+  ): { method: Promise<LoadedMethod>; fresh: boolean } {
     const key = `${program.file}\u0000${program.dataFiles.map((d) => d.source.name).join('\u0000')}\u0000${methodIndex}\u0000${engine}`;
     let pending = this.methods.get(key);
     const fresh = !pending;
@@ -95,7 +114,14 @@ export class MethodRunner {
   }
 
   /** `runs` runs on ExecuTorch's runtime with ETDump (from the method's initial state each time). */
-  async profile(program: ExecProgram, methodIndex: number, inputs: readonly RunValue[], runs: number, intermediates: boolean, signal?: AbortSignal): Promise<NativeProfile> {
+  async profile(
+    program: ExecProgram,
+    methodIndex: number,
+    inputs: readonly RunValue[],
+    runs: number,
+    intermediates: boolean,
+    signal?: AbortSignal,
+  ): Promise<NativeProfile> {
     const method = await this.loaded(program, methodIndex, 'executorch').method;
     if (!(method instanceof NativeMethod)) throw new Error('profiles need the executorch engine');
     return method.profile(inputs, runs, { signal, intermediates });
@@ -120,9 +146,10 @@ export class MethodRunner {
     if (signal?.aborted) throw new RunCancelledError();
     plan.progress?.('First run…');
     method.reset();
-    const first = method instanceof NativeMethod && plan.bundledCase !== undefined && !plan.steps
-      ? await method.runBundledCase(plan.bundledCase, BUNDLED_TOLERANCE, signal)
-      : await method.run(plan.inputs, { signal, steps: plan.steps });
+    const first =
+      method instanceof NativeMethod && plan.bundledCase !== undefined && !plan.steps
+        ? await method.runBundledCase(plan.bundledCase, BUNDLED_TOLERANCE, signal)
+        : await method.run(plan.inputs, { signal, steps: plan.steps });
     const later: number[] = [];
     for (let i = 0; i < plan.steadyRuns; i++) {
       if (signal?.aborted) throw new RunCancelledError();
@@ -133,7 +160,12 @@ export class MethodRunner {
     later.sort((a, b) => a - b);
     return {
       outputs: first.outputs,
-      timing: { loadMs: fresh ? method.loadMs : null, firstRunMs: first.runMs, steadyMs: later.length ? later[Math.floor(later.length / 2)] : null, steadyRuns: later.length },
+      timing: {
+        loadMs: fresh ? method.loadMs : null,
+        firstRunMs: first.runMs,
+        steadyMs: later.length ? later[Math.floor(later.length / 2)] : null,
+        steadyRuns: later.length,
+      },
       steps: first.steps ?? null,
     };
   }
@@ -148,7 +180,14 @@ export class MethodRunner {
     this.methods.clear();
     this.programs.clear();
     this.shared = new SharedData();
-    await Promise.all(methods.map((m) => m.then((x) => x.dispose(), () => undefined)));
+    await Promise.all(
+      methods.map((m) =>
+        m.then(
+          (x) => x.dispose(),
+          () => undefined,
+        ),
+      ),
+    );
     await shared.close();
   }
 

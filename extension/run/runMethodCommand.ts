@@ -20,11 +20,28 @@ export interface RunMethodOptions {
 
 /** What the command returns: the outputs in golden.json's format (statistics for tensors over 65 536 elements), or why nothing ran. */
 export type RunMethodResult =
-  | { ok: true; program: string; method: string; dataFiles: string[]; engine: EngineName; outputs: JsonValue[]; timing: TimingView; expectedPassed: boolean | null; steps: number | null }
+  | {
+      ok: true;
+      program: string;
+      method: string;
+      dataFiles: string[];
+      engine: EngineName;
+      outputs: JsonValue[];
+      timing: TimingView;
+      expectedPassed: boolean | null;
+      steps: number | null;
+    }
   | { ok: false; program: string; method: string | null; error: { kind: ErrorKind; message: string } };
 
 function missingSummary(missing: readonly MissingItem[]): string {
-  const label: Record<MissingItem['kind'], string> = { operator: 'operator', backend: 'backend', delegateNode: 'XNNPACK node', data: 'data', value: 'value', instruction: 'instruction' };
+  const label: Record<MissingItem['kind'], string> = {
+    operator: 'operator',
+    backend: 'backend',
+    delegateNode: 'XNNPACK node',
+    data: 'data',
+    value: 'value',
+    instruction: 'instruction',
+  };
   const items = missing.slice(0, 6).map((m) => {
     const at = m.usedAt.slice(0, 3).map(formatLocation).join(', ') + (m.usedAt.length > 3 ? ', …' : '');
     return `${label[m.kind]} ${m.name}${m.detail ? ` (${m.detail})` : ''} at ${at}`;
@@ -50,14 +67,26 @@ function isEngine(v: unknown): v is EngineName {
 
 /** What the Profile command returns: the `.etdp` written (and opened), and what it measured. */
 export type ProfileMethodResult =
-  | { ok: true; program: string; method: string; etdp: string; files: string[]; runs: number; instructions: { instruction: number; name: string; meanMs: number }[]; delegates: number }
+  | {
+      ok: true;
+      program: string;
+      method: string;
+      etdp: string;
+      files: string[];
+      runs: number;
+      instructions: { instruction: number; name: string; meanMs: number }[];
+      delegates: number;
+    }
   | { ok: false; program: string; method: string | null; error: { kind: ErrorKind; message: string } };
 
 function settings(uri: vscode.Uri): { steadyRuns: number; engine: EngineName } {
   const c = vscode.workspace.getConfiguration('pteExplorer.run', uri);
   const steady = c.get<number>('steadyStateRuns', 5);
   const engine = c.get<string>('engine', 'executorch');
-  return { steadyRuns: Number.isSafeInteger(steady) ? Math.min(100, Math.max(0, steady)) : 5, engine: isEngine(engine) ? engine : 'executorch' };
+  return {
+    steadyRuns: Number.isSafeInteger(steady) ? Math.min(100, Math.max(0, steady)) : 5,
+    engine: isEngine(engine) ? engine : 'executorch',
+  };
 }
 
 /** How many runs a Profile makes when the caller does not say. */
@@ -77,8 +106,15 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
   /** Set once the user was told that executorch is unavailable (told once per window). */
   private toldUnavailable = false;
 
-  constructor(extensionUri: vscode.Uri, private readonly registry: EditorRegistry, private readonly links: LinkManager, readonly log: vscode.LogOutputChannel) {
-    this.worker = new RunWorkerClient(vscode.Uri.joinPath(extensionUri, 'dist', 'runWorker.js').fsPath, (line) => log.warn(line));
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly registry: EditorRegistry,
+    private readonly links: LinkManager,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.worker = new RunWorkerClient(vscode.Uri.joinPath(extensionUri, 'dist', 'runWorker.js').fsPath, (line) =>
+      log.warn(line),
+    );
     this.panels = new RunPanels(extensionUri, this);
     // Programs and data files are read once and shared between runs; one changed on disk is read again on the next run.
     // (Another choice of data files needs nothing: programs are kept by program and data file list.)
@@ -93,12 +129,16 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
   async run(first?: unknown, rawOptions?: unknown): Promise<RunMethodResult | undefined> {
     const options = runOptions(rawOptions);
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Running programs is disabled in untrusted workspaces: trust this workspace to run methods.');
+      void vscode.window.showWarningMessage(
+        'Running programs is disabled in untrusted workspaces: trust this workspace to run methods.',
+      );
       return undefined;
     }
     const uri = documentArg(first) ?? this.registry.activeDocument?.uri;
     if (!uri || !/\.(pte|bpte)$/i.test(uri.path)) {
-      void vscode.window.showInformationMessage('Open an ExecuTorch program (.pte or .bpte) to run one of its methods.');
+      void vscode.window.showInformationMessage(
+        'Open an ExecuTorch program (.pte or .bpte) to run one of its methods.',
+      );
       return undefined;
     }
     if (uri.scheme !== 'file') {
@@ -106,13 +146,19 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
       return undefined;
     }
     const treeMethod = (first as { target?: { kind?: string; method?: number } } | undefined)?.target;
-    const methodFromTree = treeMethod?.kind === 'method' && typeof treeMethod.method === 'number' ? treeMethod.method : undefined;
+    const methodFromTree =
+      treeMethod?.kind === 'method' && typeof treeMethod.method === 'number' ? treeMethod.method : undefined;
     return this.runTarget(uri, options, methodFromTree);
   }
 
   /** Run Again from a run view: the same method and the same way of making inputs. */
   async runAgain(target: RunTarget, steps: boolean): Promise<RunMethodResult | undefined> {
-    return this.run(target.programUri, { method: target.method, inputs: target.choice, steps, engine: isEngine(target.engine) ? target.engine : undefined });
+    return this.run(target.programUri, {
+      method: target.method,
+      inputs: target.choice,
+      steps,
+      engine: isEngine(target.engine) ? target.engine : undefined,
+    });
   }
 
   saveOutputs(programUri: string, format: 'npy' | 'json', target: string): Promise<string[]> {
@@ -121,13 +167,23 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
 
   async revealInstruction(target: RunTarget, index: number): Promise<void> {
     const uri = vscode.Uri.parse(target.programUri);
-    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false, viewColumn: vscode.ViewColumn.One });
-    const methodIndex = this.registry.document(uri)?.loadedProgram?.program.methods.findIndex((m) => m.name === target.method) ?? -1;
-    if (methodIndex >= 0) await vscode.commands.executeCommand('pteExplorer.reveal', uri.toString(), { kind: 'instruction', method: methodIndex, index });
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), {
+      preview: false,
+      viewColumn: vscode.ViewColumn.One,
+    });
+    const methodIndex =
+      this.registry.document(uri)?.loadedProgram?.program.methods.findIndex((m) => m.name === target.method) ?? -1;
+    if (methodIndex >= 0)
+      await vscode.commands.executeCommand('pteExplorer.reveal', uri.toString(), {
+        kind: 'instruction',
+        method: methodIndex,
+        index,
+      });
   }
 
   private async dataFiles(uri: vscode.Uri): Promise<string[]> {
-    if (!this.registry.document(uri)) await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
+    if (!this.registry.document(uri))
+      await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
     const doc = this.registry.document(uri);
     if (doc) this.links.track(doc);
     const linked = await this.links.settled(uri);
@@ -145,7 +201,9 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     this.log.warn(`the executorch engine is not available (${status.reason}); running on onnx`);
     if (!this.toldUnavailable) {
       this.toldUnavailable = true;
-      void vscode.window.showWarningMessage(`ExecuTorch's runtime is not available here, so programs run on onnxruntime: ${status.reason}`);
+      void vscode.window.showWarningMessage(
+        `ExecuTorch's runtime is not available here, so programs run on onnxruntime: ${status.reason}`,
+      );
     }
     return 'onnx';
   }
@@ -160,36 +218,60 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     const raw = (typeof rawOptions === 'object' && rawOptions !== null ? rawOptions : {}) as Record<string, unknown>;
     const uri = documentArg(first) ?? this.registry.activeDocument?.uri;
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Running programs is disabled in untrusted workspaces: trust this workspace to profile methods.');
+      void vscode.window.showWarningMessage(
+        'Running programs is disabled in untrusted workspaces: trust this workspace to profile methods.',
+      );
       return undefined;
     }
     if (!uri || !/\.(pte|bpte)$/i.test(uri.path) || uri.scheme !== 'file') {
-      void vscode.window.showInformationMessage('Open an ExecuTorch program (.pte or .bpte) on disk to profile one of its methods.');
+      void vscode.window.showInformationMessage(
+        'Open an ExecuTorch program (.pte or .bpte) on disk to profile one of its methods.',
+      );
       return undefined;
     }
     const file = uri.fsPath;
     const name = path.basename(file);
     let methodName: string | null = null;
-    const fail = (kind: ErrorKind, message: string): ProfileMethodResult => ({ ok: false, program: file, method: methodName, error: { kind, message } });
+    const fail = (kind: ErrorKind, message: string): ProfileMethodResult => ({
+      ok: false,
+      program: file,
+      method: methodName,
+      error: { kind, message },
+    });
     try {
       const status = await this.worker.request({ op: 'engineStatus', engine: 'executorch' });
-      if (!status.available) throw new RunWorkerError('failed', `profiles need ExecuTorch's runtime, which is not available here: ${status.reason}`);
+      if (!status.available)
+        throw new RunWorkerError(
+          'failed',
+          `profiles need ExecuTorch's runtime, which is not available here: ${status.reason}`,
+        );
       const dataFiles = await this.dataFiles(uri);
       const program = { file, dataFiles };
       const { signatures, bundled } = await this.worker.request({ op: 'open', program });
-      const methodIndex = options.method !== undefined ? signatures.findIndex((s) => s.name === options.method) : await pickMethod(name, signatures);
+      const methodIndex =
+        options.method !== undefined
+          ? signatures.findIndex((s) => s.name === options.method)
+          : await pickMethod(name, signatures);
       if (methodIndex === undefined) return undefined;
       if (methodIndex < 0) throw new RunWorkerError('invalidInput', `${name} has no method '${options.method}'`);
       const signature = signatures[methodIndex];
       methodName = signature.name;
       const missing = await this.worker.request({ op: 'check', program, methodIndex, engine: 'executorch' });
       if (missing.length) throw new RunWorkerError('unsupported', `${file}: cannot run`, missing);
-      const choice = options.inputs ?? await pickInputs(file, signature, bundled.filter((c) => c.method === signature.name));
+      const choice =
+        options.inputs ??
+        (await pickInputs(
+          file,
+          signature,
+          bundled.filter((c) => c.method === signature.name),
+        ));
       if (!choice) return undefined;
       let runs = typeof raw.runs === 'number' && Number.isSafeInteger(raw.runs) && raw.runs > 0 ? raw.runs : undefined;
       if (runs === undefined) {
         const text = await vscode.window.showInputBox({
-          title: `Profile ${signature.name} of ${name}`, prompt: 'How many runs (each with ETDump)?', value: String(DEFAULT_PROFILE_RUNS),
+          title: `Profile ${signature.name} of ${name}`,
+          prompt: 'How many runs (each with ETDump)?',
+          value: String(DEFAULT_PROFILE_RUNS),
           validateInput: (v) => (/^[1-9]\d{0,3}$/.test(v.trim()) ? null : 'a whole number from 1 to 9999'),
         });
         if (text === undefined) return undefined;
@@ -198,17 +280,36 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
       const etdpPath = path.join(path.dirname(file), `${path.parse(file).name}.etdp`);
       const request = { ...program, methodIndex, choice, runs, intermediates: raw.intermediates === true, etdpPath };
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Profiling ${signature.name} of ${name} (${runs} runs)`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Profiling ${signature.name} of ${name} (${runs} runs)`,
+          cancellable: true,
+        },
         (progress, token) => {
-          token.onCancellationRequested(() => void this.worker.request({ op: 'cancel', runId: `profile:${etdpPath}` }).catch(() => undefined));
+          token.onCancellationRequested(
+            () => void this.worker.request({ op: 'cancel', runId: `profile:${etdpPath}` }).catch(() => undefined),
+          );
           return this.worker.request({ op: 'profile', request }, (message) => progress.report({ message }));
         },
       );
-      this.log.info(`profiled ${signature.name} of ${file}: ${runs} run(s), ${result.summary.instructions.length} instruction(s) timed; wrote ${result.files.join(', ')}`);
-      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(etdpPath), 'pteExplorer.etdump', { preview: false });
+      this.log.info(
+        `profiled ${signature.name} of ${file}: ${runs} run(s), ${result.summary.instructions.length} instruction(s) timed; wrote ${result.files.join(', ')}`,
+      );
+      await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(etdpPath), 'pteExplorer.etdump', {
+        preview: false,
+      });
       return {
-        ok: true, program: file, method: signature.name, etdp: etdpPath, files: result.files, runs,
-        instructions: result.summary.instructions.map((r) => ({ instruction: r.instruction, name: r.name, meanMs: r.meanMs })),
+        ok: true,
+        program: file,
+        method: signature.name,
+        etdp: etdpPath,
+        files: result.files,
+        runs,
+        instructions: result.summary.instructions.map((r) => ({
+          instruction: r.instruction,
+          name: r.name,
+          meanMs: r.meanMs,
+        })),
         delegates: result.summary.delegates.length,
       };
     } catch (e) {
@@ -217,13 +318,20 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     }
   }
 
-  private async runTarget(uri: vscode.Uri, options: RunMethodOptions, methodIndexHint: number | undefined): Promise<RunMethodResult | undefined> {
+  private async runTarget(
+    uri: vscode.Uri,
+    options: RunMethodOptions,
+    methodIndexHint: number | undefined,
+  ): Promise<RunMethodResult | undefined> {
     const file = uri.fsPath;
     const name = path.basename(file);
     const { steadyRuns, engine: configured } = settings(uri);
     const engine = await this.usableEngine(options.engine ?? configured);
     let methodName: string | null = null;
-    const fail = (kind: Extract<RunMethodResult, { ok: false }>['error']['kind'], message: string): RunMethodResult => ({ ok: false, program: file, method: methodName, error: { kind, message } });
+    const fail = (
+      kind: Extract<RunMethodResult, { ok: false }>['error']['kind'],
+      message: string,
+    ): RunMethodResult => ({ ok: false, program: file, method: methodName, error: { kind, message } });
     try {
       const dataFiles = await this.dataFiles(uri);
       const program = { file, dataFiles };
@@ -232,40 +340,79 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
         void vscode.window.showInformationMessage(`${name} has no methods to run.`);
         return fail('invalidInput', `${name} has no methods`);
       }
-      const methodIndex = options.method !== undefined
-        ? signatures.findIndex((s) => s.name === options.method)
-        : methodIndexHint ?? await pickMethod(name, signatures);
+      const methodIndex =
+        options.method !== undefined
+          ? signatures.findIndex((s) => s.name === options.method)
+          : (methodIndexHint ?? (await pickMethod(name, signatures)));
       if (methodIndex === undefined) return undefined;
-      if (methodIndex < 0 || methodIndex >= signatures.length) throw new RunWorkerError('invalidInput', `${name} has no method '${options.method}' (methods: ${signatures.map((s) => s.name).join(', ')})`);
+      if (methodIndex < 0 || methodIndex >= signatures.length)
+        throw new RunWorkerError(
+          'invalidInput',
+          `${name} has no method '${options.method}' (methods: ${signatures.map((s) => s.name).join(', ')})`,
+        );
       const signature = signatures[methodIndex];
       methodName = signature.name;
       // Before asking for inputs: a program that cannot run says so now.
       const missing = await this.worker.request({ op: 'check', program, methodIndex, engine });
       if (missing.length) throw new RunWorkerError('unsupported', `${file}: cannot run`, missing);
-      const choice = options.inputs ?? await pickInputs(file, signature, bundled.filter((c) => c.method === signature.name));
+      const choice =
+        options.inputs ??
+        (await pickInputs(
+          file,
+          signature,
+          bundled.filter((c) => c.method === signature.name),
+        ));
       if (!choice) return undefined;
       const target: RunTarget = { programUri: uri.toString(), method: signature.name, choice, engine };
       const panel = this.panels.open(target.programUri, `Run: ${name} · ${signature.name}`);
       panel.running(signature.name);
       const { report, outputs } = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Running ${signature.name} of ${name}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Running ${signature.name} of ${name}`,
+          cancellable: true,
+        },
         (progress, token) => {
           const abort = new AbortController();
           token.onCancellationRequested(() => abort.abort());
           return this.worker.run(
-            { ...program, runId: target.programUri, methodIndex, engine, choice, steadyRuns, steps: options.steps ?? false },
+            {
+              ...program,
+              runId: target.programUri,
+              methodIndex,
+              engine,
+              choice,
+              steadyRuns,
+              steps: options.steps ?? false,
+            },
             abort.signal,
             (message) => progress.report({ message }),
           );
         },
       );
       panel.show(report, target);
-      if (report.steps) this.registry.lastRuns.record(target.programUri, { method: methodIndex, methodName: signature.name, ranAt: report.ranAt, engine: report.engine, steps: report.steps });
+      if (report.steps)
+        this.registry.lastRuns.record(target.programUri, {
+          method: methodIndex,
+          methodName: signature.name,
+          ranAt: report.ranAt,
+          engine: report.engine,
+          steps: report.steps,
+        });
       const t = report.timing;
-      this.log.info(`ran ${signature.name} of ${file} (${report.inputsLabel}) on ${engine} with ${dataFiles.length} data file(s): load ${t.loadMs?.toFixed(1) ?? 'earlier'} ms, first run ${t.firstRunMs.toFixed(2)} ms, steady ${t.steadyMs?.toFixed(2) ?? '—'} ms`);
+      this.log.info(
+        `ran ${signature.name} of ${file} (${report.inputsLabel}) on ${engine} with ${dataFiles.length} data file(s): load ${t.loadMs?.toFixed(1) ?? 'earlier'} ms, first run ${t.firstRunMs.toFixed(2)} ms, steady ${t.steadyMs?.toFixed(2) ?? '—'} ms`,
+      );
       return {
-        ok: true, program: file, method: signature.name, dataFiles, engine, outputs, timing: t,
-        expectedPassed: report.expected?.passed ?? null, steps: report.steps?.length ?? null,
+        ok: true,
+        program: file,
+        method: signature.name,
+        dataFiles,
+        engine,
+        outputs,
+        timing: t,
+        expectedPassed: report.expected?.passed ?? null,
+        steps: report.steps?.length ?? null,
       };
     } catch (e) {
       const result = this.explain(e, name, methodName, fail);
@@ -274,12 +421,19 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     }
   }
 
-  private explain<R>(e: unknown, name: string, method: string | null, fail: (kind: ErrorKind, message: string) => R): R {
+  private explain<R>(
+    e: unknown,
+    name: string,
+    method: string | null,
+    fail: (kind: ErrorKind, message: string) => R,
+  ): R {
     const what = method ? `${method} of ${name}` : name;
     const kind: ErrorKind = e instanceof RunWorkerError ? e.kind : 'failed';
     const message = e instanceof Error ? e.message : String(e);
     if (e instanceof RunWorkerError && kind === 'unsupported') {
-      this.log.error(`${what}: cannot run: ${e.missing.map((m) => `${m.kind} ${m.name}${m.detail ? ` (${m.detail})` : ''} at ${m.usedAt.map(formatLocation).join(', ')}`).join('; ')}`);
+      this.log.error(
+        `${what}: cannot run: ${e.missing.map((m) => `${m.kind} ${m.name}${m.detail ? ` (${m.detail})` : ''} at ${m.usedAt.map(formatLocation).join(', ')}`).join('; ')}`,
+      );
       const text = `Cannot run ${what}: missing ${missingSummary(e.missing)}.`;
       void vscode.window.showErrorMessage(text, 'Show Details').then((a) => a && this.log.show(true));
       return fail('unsupported', text);
@@ -288,7 +442,9 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
       void vscode.window.showInformationMessage(`Run of ${what} cancelled.`);
       return fail('cancelled', message);
     }
-    this.log.error(`running ${what} failed: ${e instanceof Error && kind === 'failed' ? e.stack ?? message : message}`);
+    this.log.error(
+      `running ${what} failed: ${e instanceof Error && kind === 'failed' ? (e.stack ?? message) : message}`,
+    );
     void vscode.window.showErrorMessage(`Cannot run ${what}: ${kind === 'failed' ? message.split('\n')[0] : message}`);
     return fail(kind, message);
   }

@@ -1,7 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ProtocolError } from '../../webview/protocol';
-import { parseRunTarget, parseRunWebviewMessage, RunHostMessage, RunReportView, RunTarget, RunWebviewMessage } from '../../webview/runProtocol';
+import {
+  parseRunTarget,
+  parseRunWebviewMessage,
+  RunHostMessage,
+  RunReportView,
+  RunTarget,
+  RunWebviewMessage,
+} from '../../webview/runProtocol';
 import { escapeHtml, webviewRoots } from '../webviewHtml';
 import { runHtml } from './runHtml';
 
@@ -37,7 +44,12 @@ export class RunPanel {
   readonly onDidPaint = this.paintedEmitter.event;
   paintedOutputs: number | null = null;
 
-  constructor(readonly panel: vscode.WebviewPanel, readonly programUri: string, private readonly host: RunPanelHost, private readonly onDispose: () => void) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly programUri: string,
+    private readonly host: RunPanelHost,
+    private readonly onDispose: () => void,
+  ) {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
@@ -67,21 +79,44 @@ export class RunPanel {
   async save(format: 'npy' | 'json', where?: vscode.Uri): Promise<vscode.Uri[]> {
     const shown = this.shown;
     if (!shown || shown.stale) {
-      void vscode.window.showInformationMessage('Run the method again to save its outputs: this view was restored without them.');
+      void vscode.window.showInformationMessage(
+        'Run the method again to save its outputs: this view was restored without them.',
+      );
       return [];
     }
     const programDir = vscode.Uri.file(path.dirname(shown.report.programPath));
-    const target = where ?? (format === 'npy'
-      ? (await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, defaultUri: programDir, openLabel: 'Save Outputs Here', title: 'Save Outputs as .npy' }))?.[0]
-      : await vscode.window.showSaveDialog({
-        defaultUri: vscode.Uri.joinPath(programDir, `${path.parse(shown.report.programName).name}-${shown.report.method}-outputs.json`),
-        filters: { JSON: ['json'] },
-        title: 'Save Outputs as JSON',
-      }));
+    const target =
+      where ??
+      (format === 'npy'
+        ? (
+            await vscode.window.showOpenDialog({
+              canSelectFiles: false,
+              canSelectFolders: true,
+              canSelectMany: false,
+              defaultUri: programDir,
+              openLabel: 'Save Outputs Here',
+              title: 'Save Outputs as .npy',
+            })
+          )?.[0]
+        : await vscode.window.showSaveDialog({
+            defaultUri: vscode.Uri.joinPath(
+              programDir,
+              `${path.parse(shown.report.programName).name}-${shown.report.method}-outputs.json`,
+            ),
+            filters: { JSON: ['json'] },
+            title: 'Save Outputs as JSON',
+          }));
     if (!target) return [];
     try {
-      const written = (await this.host.saveOutputs(this.programUri, format, target.fsPath)).map((f) => vscode.Uri.file(f));
-      if (format === 'npy') void vscode.window.showInformationMessage(written.length ? `Saved ${written.length} output(s) to ${target.fsPath}.` : 'No tensor outputs to save as .npy.');
+      const written = (await this.host.saveOutputs(this.programUri, format, target.fsPath)).map((f) =>
+        vscode.Uri.file(f),
+      );
+      if (format === 'npy')
+        void vscode.window.showInformationMessage(
+          written.length
+            ? `Saved ${written.length} output(s) to ${target.fsPath}.`
+            : 'No tensor outputs to save as .npy.',
+        );
       return written;
     } catch (e) {
       void vscode.window.showErrorMessage(`Cannot save the outputs: ${e instanceof Error ? e.message : String(e)}`);
@@ -104,7 +139,8 @@ export class RunPanel {
     }
     switch (message.type) {
       case 'ready':
-        if (this.shown) this.post({ type: 'report', report: this.shown.report, target: this.shown.target, stale: this.shown.stale });
+        if (this.shown)
+          this.post({ type: 'report', report: this.shown.report, target: this.shown.target, stale: this.shown.stale });
         return;
       case 'painted':
         if (message.error) this.host.log.error(`the run view of ${this.programUri} failed to render: ${message.error}`);
@@ -137,7 +173,10 @@ export class RunPanels implements vscode.Disposable {
   private readonly panels = new Map<string, RunPanel>();
   private readonly registration: vscode.Disposable;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly host: RunPanelHost) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly host: RunPanelHost,
+  ) {
     this.registration = vscode.window.registerWebviewPanelSerializer(RUN_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => this.restore(panel, state),
     });
@@ -158,19 +197,28 @@ export class RunPanels implements vscode.Disposable {
       existing.panel.reveal(undefined, true);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_VIEW_TYPE, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: webviewRoots(this.extensionUri),
-    });
+    const panel = vscode.window.createWebviewPanel(
+      RUN_VIEW_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: webviewRoots(this.extensionUri),
+      },
+    );
     return this.adopt(panel, programUri, title);
   }
 
   private adopt(panel: vscode.WebviewPanel, programUri: string, title: string): RunPanel {
     runHtml(panel.webview, this.extensionUri, title)
       .catch((e: Error) => `<p role="alert">The run view could not be built: ${escapeHtml(e.message)}</p>`)
-      .then((html) => { panel.webview.html = html; })
-      .catch(() => { /* the panel was closed before its page was ready */ });
+      .then((html) => {
+        panel.webview.html = html;
+      })
+      .catch(() => {
+        /* the panel was closed before its page was ready */
+      });
     const run = new RunPanel(panel, programUri, this.host, () => this.panels.delete(programUri));
     this.panels.set(programUri, run);
     return run;

@@ -10,7 +10,12 @@ export async function pickMethod(programName: string, signatures: MethodSignatur
   const picked = await vscode.window.showQuickPick(
     signatures.map((s, index) => ({ label: `$(symbol-method) ${s.name}`, description: describeSignature(s), index })),
     // Steps of one flow: a click elsewhere (an editor taking focus as it loads) does not drop it; Escape does.
-    { title: `Run Method of ${programName}`, placeHolder: 'Method to run', matchOnDescription: true, ignoreFocusOut: true },
+    {
+      title: `Run Method of ${programName}`,
+      placeHolder: 'Method to run',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    },
   );
   return picked?.index;
 }
@@ -26,13 +31,20 @@ async function askSeed(): Promise<InputChoice | undefined> {
     value: '0',
     placeHolder: 'A seed from 0 to 4294967295',
     ignoreFocusOut: true,
-    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) <= 0xffffffff ? null : 'A whole number from 0 to 4294967295'),
+    validateInput: (v) =>
+      /^\d+$/.test(v.trim()) && Number(v) <= 0xffffffff ? null : 'A whole number from 0 to 4294967295',
   });
   return text === undefined ? undefined : { kind: 'random', seed: Number(text.trim()) };
 }
 
 async function askJson(programDir: vscode.Uri): Promise<InputChoice | undefined> {
-  const files = await vscode.window.showOpenDialog({ title: 'Inputs as JSON (golden.json format)', defaultUri: programDir, canSelectMany: false, filters: { JSON: ['json'] }, openLabel: 'Use Inputs' });
+  const files = await vscode.window.showOpenDialog({
+    title: 'Inputs as JSON (golden.json format)',
+    defaultUri: programDir,
+    canSelectMany: false,
+    filters: { JSON: ['json'] },
+    openLabel: 'Use Inputs',
+  });
   return files?.[0] ? { kind: 'json', file: files[0].fsPath } : undefined;
 }
 
@@ -54,18 +66,42 @@ async function askNpy(programDir: vscode.Uri, signature: MethodSignature): Promi
 }
 
 /** How to make the inputs: zeros, ones, random with a seed, a JSON file, .npy files, or a bundled test case. */
-export async function pickInputs(programPath: string, signature: MethodSignature, cases: readonly Pick<BundledCase, 'index'>[]): Promise<InputChoice | undefined> {
+export async function pickInputs(
+  programPath: string,
+  signature: MethodSignature,
+  cases: readonly Pick<BundledCase, 'index'>[],
+): Promise<InputChoice | undefined> {
   if (signature.inputs.length === 0) return { kind: 'zeros' };
   const programDir = vscode.Uri.file(path.dirname(programPath));
   const tensorInputs = signature.inputs.filter((s) => s.kind === 'tensor').length;
   const items: ChoiceItem[] = [
-    ...cases.map((c): ChoiceItem => ({ label: `$(beaker) Bundled test case ${c.index}`, description: 'compares with its expected outputs', make: async () => ({ kind: 'bundled', index: c.index }) })),
+    ...cases.map((c): ChoiceItem => ({
+      label: `$(beaker) Bundled test case ${c.index}`,
+      description: 'compares with its expected outputs',
+      make: async () => ({ kind: 'bundled', index: c.index }),
+    })),
     { label: '$(symbol-number) Zeros', make: async () => ({ kind: 'zeros' }) },
     { label: '$(symbol-number) Ones', make: async () => ({ kind: 'ones' }) },
     { label: '$(symbol-event) Random…', description: 'seeded: floats in [-1, 1), integers in [0, 10)', make: askSeed },
-    { label: '$(json) From JSON File…', description: 'an array in golden.json\'s inputs format', make: () => askJson(programDir) },
-    ...(tensorInputs ? [{ label: '$(file-binary) From .npy Files…', description: `one per tensor input (${tensorInputs})`, make: () => askNpy(programDir, signature) }] : []),
+    {
+      label: '$(json) From JSON File…',
+      description: "an array in golden.json's inputs format",
+      make: () => askJson(programDir),
+    },
+    ...(tensorInputs
+      ? [
+          {
+            label: '$(file-binary) From .npy Files…',
+            description: `one per tensor input (${tensorInputs})`,
+            make: () => askNpy(programDir, signature),
+          },
+        ]
+      : []),
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: `Inputs for ${signature.name} ${describeSignature(signature)}`, placeHolder: 'How to make the inputs', ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Inputs for ${signature.name} ${describeSignature(signature)}`,
+    placeHolder: 'How to make the inputs',
+    ignoreFocusOut: true,
+  });
   return picked?.make();
 }

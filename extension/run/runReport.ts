@@ -1,7 +1,14 @@
 import * as path from 'node:path';
-import { BUNDLED_TOLERANCE, compareOutputs, EngineName, RunValue, StepRecord, summarizeValue } from '../../runtime/exec';
+import {
+  BUNDLED_TOLERANCE,
+  compareOutputs,
+  EngineName,
+  RunValue,
+  StepRecord,
+  summarizeValue,
+} from '../../runtime/exec';
 import { toNumbers } from '../../runtime/exec/tensor';
-import { formatNumber } from '../../runtime/view/elements';
+import { formatNumber } from '../../runtime/view/elementReaders';
 import { ExpectedView, RunReportView, StepView } from '../../webview/runProtocol';
 import { BuiltInputs } from './runInputs';
 import { RunOutcome } from './methodRunner';
@@ -22,7 +29,8 @@ export function stepSummary(v: RunValue): string {
   if (v.kind !== 'tensor' || v.data.length === 0) return summarizeValue(v);
   const s = numberStats(toNumbers(v));
   const parts = [`${v.dtype}[${v.shape.join(', ')}]`];
-  if (s.min !== null) parts.push(`min ${formatNumber(s.min)}`, `max ${formatNumber(s.max!)}`, `mean ${formatNumber(s.mean!)}`);
+  if (s.min !== null)
+    parts.push(`min ${formatNumber(s.min)}`, `max ${formatNumber(s.max!)}`, `mean ${formatNumber(s.mean!)}`);
   if (s.nan) parts.push(`NaN ${s.nan}`);
   if (s.posInf + s.negInf) parts.push(`Inf ${s.posInf + s.negInf}`);
   return parts.join('  ');
@@ -50,7 +58,12 @@ export interface ReportSubject {
 }
 
 /** What the run view shows for one run. */
-export function runReport(subject: ReportSubject, inputs: BuiltInputs, outcome: RunOutcome, ranAt = new Date()): RunReportView {
+export function runReport(
+  subject: ReportSubject,
+  inputs: BuiltInputs,
+  outcome: RunOutcome,
+  ranAt = new Date(),
+): RunReportView {
   return {
     programPath: subject.programPath,
     programName: path.basename(subject.programPath),

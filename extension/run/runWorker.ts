@@ -2,14 +2,35 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import {
-  bundledCases, engineStatus, ExecProgram, ExecutionError, InvalidInputError, MethodSignature, RunCancelledError, RunValue, toJsonValue, UnsupportedProgramError, writeNpy,
+  bundledCases,
+  engineStatus,
+  ExecProgram,
+  ExecutionError,
+  InvalidInputError,
+  MethodSignature,
+  RunCancelledError,
+  RunValue,
+  toJsonValue,
+  UnsupportedProgramError,
+  writeNpy,
 } from '../../runtime/exec';
 import { FormatError } from '../../runtime/format/errors';
 import { MethodRunner } from './methodRunner';
 import { BuiltInputs, buildInputs } from './runInputs';
 import { InputChoice } from '../../webview/runProtocol';
 import { runReport } from './runReport';
-import { ProfileRequest, ProfileResponse, ProgramRef, RunRequest, RunResponse, WorkerEnvelope, WorkerError, WorkerMessage, WorkerRequest, WorkerResults } from './workerProtocol';
+import {
+  ProfileRequest,
+  ProfileResponse,
+  ProgramRef,
+  RunRequest,
+  RunResponse,
+  WorkerEnvelope,
+  WorkerError,
+  WorkerMessage,
+  WorkerRequest,
+  WorkerResults,
+} from './workerProtocol';
 
 /**
  * The run worker: opens programs, holds the window's shared weights, runs
@@ -43,7 +64,11 @@ interface Prepared {
  * under an abort signal that a later request with the same run id, or a
  * cancel, fires.
  */
-async function withInputs<T>(runId: string, request: ProgramRef & { methodIndex: number; choice: InputChoice }, work: (prepared: Prepared) => Promise<T>): Promise<T> {
+async function withInputs<T>(
+  runId: string,
+  request: ProgramRef & { methodIndex: number; choice: InputChoice },
+  work: (prepared: Prepared) => Promise<T>,
+): Promise<T> {
   running.get(runId)?.abort();
   const abort = new AbortController();
   running.set(runId, abort);
@@ -51,7 +76,8 @@ async function withInputs<T>(runId: string, request: ProgramRef & { methodIndex:
     return await runner.use(async () => {
       const program = await runner.open(request.file, request.dataFiles);
       const signature = runner.signatures(program)[request.methodIndex];
-      if (!signature) throw new InvalidInputError(`${path.basename(request.file)} has no method ${request.methodIndex}`);
+      if (!signature)
+        throw new InvalidInputError(`${path.basename(request.file)} has no method ${request.methodIndex}`);
       const inputs = await buildInputs(request.choice, signature, program);
       return await work({ program, signature, inputs, signal: abort.signal });
     });
@@ -63,12 +89,21 @@ async function withInputs<T>(runId: string, request: ProgramRef & { methodIndex:
 function run(id: number, request: RunRequest): Promise<RunResponse> {
   return withInputs(request.runId, request, async ({ program, signature, inputs, signal }) => {
     const outcome = await runner.run({
-      program, methodIndex: request.methodIndex, engine: request.engine, inputs: inputs.values,
-      steadyRuns: request.steadyRuns, steps: request.steps, signal,
+      program,
+      methodIndex: request.methodIndex,
+      engine: request.engine,
+      inputs: inputs.values,
+      steadyRuns: request.steadyRuns,
+      steps: request.steps,
+      signal,
       ...(request.choice.kind === 'bundled' ? { bundledCase: request.choice.index } : {}),
       progress: (message) => post({ id, progress: message }),
     });
-    const report = runReport({ programPath: program.file, method: signature.name, dataFiles: request.dataFiles, engine: request.engine }, inputs, outcome);
+    const report = runReport(
+      { programPath: program.file, method: signature.name, dataFiles: request.dataFiles, engine: request.engine },
+      inputs,
+      outcome,
+    );
     outputs.set(request.runId, { request, values: outcome.outputs, report });
     return { report, outputs: outcome.outputs.map((o) => toJsonValue(o, RESULT_STATS_THRESHOLD)) };
   });
@@ -77,7 +112,14 @@ function run(id: number, request: RunRequest): Promise<RunResponse> {
 function profile(id: number, request: ProfileRequest): Promise<ProfileResponse> {
   return withInputs(`profile:${request.etdpPath}`, request, async ({ program, inputs, signal }) => {
     post({ id, progress: `Profiling: ${request.runs} run(s) with ETDump…` });
-    const result = await runner.profile(program, request.methodIndex, inputs.values, request.runs, request.intermediates, signal);
+    const result = await runner.profile(
+      program,
+      request.methodIndex,
+      inputs.values,
+      request.runs,
+      request.intermediates,
+      signal,
+    );
     await fs.mkdir(path.dirname(request.etdpPath), { recursive: true });
     await fs.writeFile(request.etdpPath, result.etdump.etdump);
     const files = [request.etdpPath];
@@ -94,7 +136,13 @@ async function save(runId: string, format: 'npy' | 'json', target: string): Prom
   if (!last) throw new InvalidInputError('nothing to save: run the method first');
   if (format === 'json') {
     const r = last.report;
-    const json = { program: r.programPath, method: r.method, inputs: r.inputsLabel, outputs: last.values.map((o) => toJsonValue(o)), timing: r.timing };
+    const json = {
+      program: r.programPath,
+      method: r.method,
+      inputs: r.inputsLabel,
+      outputs: last.values.map((o) => toJsonValue(o)),
+      timing: r.timing,
+    };
     await fs.writeFile(target, `${JSON.stringify(json, null, 2)}\n`);
     return [target];
   }
@@ -111,7 +159,10 @@ async function save(runId: string, format: 'npy' | 'json', target: string): Prom
 async function open(program: ProgramRef): Promise<WorkerResults['open']> {
   return runner.use(async () => {
     const p = await runner.open(program.file, program.dataFiles);
-    return { signatures: runner.signatures(p), bundled: (await bundledCases(p)).map((c) => ({ method: c.method, index: c.index })) };
+    return {
+      signatures: runner.signatures(p),
+      bundled: (await bundledCases(p)).map((c) => ({ method: c.method, index: c.index })),
+    };
   });
 }
 
@@ -122,7 +173,11 @@ async function answer(id: number, body: WorkerRequest): Promise<unknown> {
     case 'check':
       return runner.use(async () => {
         try {
-          await runner.checkWithRuntime(await runner.open(body.program.file, body.program.dataFiles), body.methodIndex, body.engine);
+          await runner.checkWithRuntime(
+            await runner.open(body.program.file, body.program.dataFiles),
+            body.methodIndex,
+            body.engine,
+          );
           return [];
         } catch (e) {
           if (e instanceof UnsupportedProgramError) return e.missing;

@@ -4,7 +4,11 @@ import { ErrorKind, RunRequest, WorkerEnvelope, WorkerMessage, WorkerRequest, Wo
 
 /** A failure reported by the run worker, with its kind (and what is missing, for a program that cannot run). */
 export class RunWorkerError extends Error {
-  constructor(readonly kind: ErrorKind, message: string, readonly missing: MissingItem[] = []) {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly missing: MissingItem[] = [],
+  ) {
     super(message);
     this.name = 'RunWorkerError';
   }
@@ -29,9 +33,15 @@ export class RunWorkerClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly script: string, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly script: string,
+    private readonly log: (line: string) => void,
+  ) {}
 
-  request<K extends WorkerRequest['op']>(body: Extract<WorkerRequest, { op: K }>, progress?: (message: string) => void): Promise<WorkerResults[K]> {
+  request<K extends WorkerRequest['op']>(
+    body: Extract<WorkerRequest, { op: K }>,
+    progress?: (message: string) => void,
+  ): Promise<WorkerResults[K]> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     return new Promise<WorkerResults[K]>((resolve, reject) => {
@@ -41,14 +51,22 @@ export class RunWorkerClient {
   }
 
   /** Runs in the worker; an abort asks it to stop, and ends the worker if it has not within CANCEL_GRACE_MS. */
-  async run(request: RunRequest, signal?: AbortSignal, progress?: (message: string) => void): Promise<WorkerResults['run']> {
+  async run(
+    request: RunRequest,
+    signal?: AbortSignal,
+    progress?: (message: string) => void,
+  ): Promise<WorkerResults['run']> {
     const result = this.request({ op: 'run', request }, progress);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       void this.request({ op: 'cancel', runId: request.runId }).catch(() => undefined);
       timer = setTimeout(() => {
-        this.log(`the run of ${request.file} did not stop ${CANCEL_GRACE_MS} ms after it was cancelled; ending the run worker`);
-        void this.stop(new RunWorkerError('cancelled', 'run cancelled; it did not stop by itself, so the run worker was ended'));
+        this.log(
+          `the run of ${request.file} did not stop ${CANCEL_GRACE_MS} ms after it was cancelled; ending the run worker`,
+        );
+        void this.stop(
+          new RunWorkerError('cancelled', 'run cancelled; it did not stop by itself, so the run worker was ended'),
+        );
       }, CANCEL_GRACE_MS);
     };
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,6 +1,6 @@
 import { RunValue, Tensor } from '../../runtime/exec';
 import { toNumbers } from '../../runtime/exec/tensor';
-import { formatNumber } from '../../runtime/view/elements';
+import { formatNumber } from '../../runtime/view/elementReaders';
 import { numberHistogram, numberStats } from '../../runtime/view/tensorStats';
 import { HeatmapView, ValueView } from '../../webview/runProtocol';
 
@@ -18,7 +18,13 @@ export function heatmapDims(shape: readonly number[]): [number, number] | null {
 }
 
 /** Block means over the finite elements, so that a large matrix fits `maxRows × maxCols` cells. */
-export function heatmap(values: ArrayLike<number>, rows: number, cols: number, maxRows = HEATMAP_MAX_ROWS, maxCols = HEATMAP_MAX_COLS): HeatmapView {
+export function heatmap(
+  values: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  maxRows = HEATMAP_MAX_ROWS,
+  maxCols = HEATMAP_MAX_COLS,
+): HeatmapView {
   const outRows = Math.min(rows, maxRows);
   const outCols = Math.min(cols, maxCols);
   const sums = new Float64Array(outRows * outCols);
@@ -42,7 +48,15 @@ export function heatmap(values: ArrayLike<number>, rows: number, cols: number, m
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return { rows: outRows, cols: outCols, sourceRows: rows, sourceCols: cols, values: cells, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0 };
+  return {
+    rows: outRows,
+    cols: outCols,
+    sourceRows: rows,
+    sourceCols: cols,
+    values: cells,
+    min: Number.isFinite(min) ? min : 0,
+    max: Number.isFinite(max) ? max : 0,
+  };
 }
 
 function formatElements(t: Tensor, numbers: Float64Array): string[] {
@@ -71,12 +85,19 @@ export function tensorView(t: Tensor): ValueView {
 /** How the run view shows a value: tables or statistics for tensors, text for scalars, lists item by item. */
 export function valueView(v: RunValue): ValueView {
   switch (v.kind) {
-    case 'tensor': return tensorView(v);
-    case 'int': return { kind: 'int', text: formatNumber(v.value) };
-    case 'double': return { kind: 'double', text: Number.isInteger(v.value) ? v.value.toFixed(1) : formatNumber(v.value) };
-    case 'bool': return { kind: 'bool', text: String(v.value) };
-    case 'string': return { kind: 'string', text: JSON.stringify(v.value) };
-    case 'none': return { kind: 'none', text: 'None' };
-    case 'list': return { kind: 'list', items: v.items.map(valueView) };
+    case 'tensor':
+      return tensorView(v);
+    case 'int':
+      return { kind: 'int', text: formatNumber(v.value) };
+    case 'double':
+      return { kind: 'double', text: Number.isInteger(v.value) ? v.value.toFixed(1) : formatNumber(v.value) };
+    case 'bool':
+      return { kind: 'bool', text: String(v.value) };
+    case 'string':
+      return { kind: 'string', text: JSON.stringify(v.value) };
+    case 'none':
+      return { kind: 'none', text: 'None' };
+    case 'list':
+      return { kind: 'list', items: v.items.map(valueView) };
   }
 }

@@ -15,7 +15,11 @@ export const LEGACY_CONTEXT = 'pteExplorer.activeDataFileIsLegacy';
 export function trackLegacyContext(registry: EditorRegistry): vscode.Disposable {
   const update = () => {
     const state = registry.activeDocument?.decoded;
-    void vscode.commands.executeCommand('setContext', LEGACY_CONTEXT, state?.kind === 'ptd' && state.dataFile.layout === 'legacy');
+    void vscode.commands.executeCommand(
+      'setContext',
+      LEGACY_CONTEXT,
+      state?.kind === 'ptd' && state.dataFile.layout === 'legacy',
+    );
   };
   update();
   return registry.onDidChangeActive(update);
@@ -27,7 +31,12 @@ export function trackLegacyContext(registry: EditorRegistry): vscode.Disposable 
  * relinks the open programs that used the old file with the new one. A file
  * already in the current layout is explained, not converted.
  */
-export async function convertCommand(registry: EditorRegistry, links: LinkManager, arg?: unknown, target?: unknown): Promise<vscode.Uri | undefined> {
+export async function convertCommand(
+  registry: EditorRegistry,
+  links: LinkManager,
+  arg?: unknown,
+  target?: unknown,
+): Promise<vscode.Uri | undefined> {
   const uri = documentArg(arg) ?? registry.activeDocument?.uri;
   if (!localFile(uri, 'Convert to Current Layout')) return undefined;
   const input = uri.fsPath;
@@ -39,7 +48,9 @@ export async function convertCommand(registry: EditorRegistry, links: LinkManage
     return undefined;
   }
   if (layout !== 'legacy') {
-    void vscode.window.showInformationMessage(`${path.basename(input)} is already in the current FlatTensor layout; there is nothing to convert.`);
+    void vscode.window.showInformationMessage(
+      `${path.basename(input)} is already in the current FlatTensor layout; there is nothing to convert.`,
+    );
     return undefined;
   }
   let out = target instanceof vscode.Uri ? target : undefined;
@@ -50,7 +61,9 @@ export async function convertCommand(registry: EditorRegistry, links: LinkManage
     saveLabel: 'Convert',
   });
   if (!out) return undefined;
-  const result = await runTransform(`Converting ${path.basename(input)}`, (control) => convertPtd(input, out.fsPath, control));
+  const result = await runTransform(`Converting ${path.basename(input)}`, (control) =>
+    convertPtd(input, out.fsPath, control),
+  );
   if (!result) return undefined;
   for (const l of links.programsLinkedTo(input)) {
     const files = l.linked.map((d) => (d.dataFile.source.name === input ? result.dataFile : d.dataFile.source.name));

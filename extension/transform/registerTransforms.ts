@@ -14,8 +14,14 @@ import { splitCommand } from './splitCommand';
 export function registerTransforms(registry: EditorRegistry, links: LinkManager): vscode.Disposable[] {
   return [
     trackLegacyContext(registry),
-    vscode.commands.registerCommand('pteExplorer.splitWeights', (a?: unknown, target?: unknown) => splitCommand(registry, links, a, target)),
-    vscode.commands.registerCommand('pteExplorer.mergeDataFiles', (a?: unknown, data?: unknown, target?: unknown) => mergeCommand(registry, links, a, data, target)),
-    vscode.commands.registerCommand('pteExplorer.convertDataFile', (a?: unknown, target?: unknown) => convertCommand(registry, links, a, target)),
+    vscode.commands.registerCommand('pteExplorer.splitWeights', (a?: unknown, target?: unknown) =>
+      splitCommand(registry, links, a, target),
+    ),
+    vscode.commands.registerCommand('pteExplorer.mergeDataFiles', (a?: unknown, data?: unknown, target?: unknown) =>
+      mergeCommand(registry, links, a, data, target),
+    ),
+    vscode.commands.registerCommand('pteExplorer.convertDataFile', (a?: unknown, target?: unknown) =>
+      convertCommand(registry, links, a, target),
+    ),
   ];
 }

@@ -11,7 +11,12 @@ import { localFile, runTransform } from './runTransform';
  * goes beside it under the same name), moves every constant and named blob
  * into the data file, and opens the new program linked with it.
  */
-export async function splitCommand(registry: EditorRegistry, links: LinkManager, arg?: unknown, target?: unknown): Promise<vscode.Uri | undefined> {
+export async function splitCommand(
+  registry: EditorRegistry,
+  links: LinkManager,
+  arg?: unknown,
+  target?: unknown,
+): Promise<vscode.Uri | undefined> {
   const uri = documentArg(arg) ?? registry.activeDocument?.uri;
   if (!localFile(uri, 'Split Weights')) return undefined;
   const input = uri.fsPath;
@@ -26,11 +31,14 @@ export async function splitCommand(registry: EditorRegistry, links: LinkManager,
   if (!out) return undefined;
   const outPath = out.fsPath.endsWith('.pte') ? out.fsPath : `${out.fsPath}.pte`;
   const result = await runTransform(`Splitting weights of ${path.basename(input)}`, (control) =>
-    splitProgram(input, { outDir: path.dirname(outPath), name: path.basename(outPath, '.pte'), ...control }));
+    splitProgram(input, { outDir: path.dirname(outPath), name: path.basename(outPath, '.pte'), ...control }),
+  );
   if (!result) return undefined;
   const program = vscode.Uri.file(result.program);
   await links.choose(program, [result.dataFile]);
   await vscode.commands.executeCommand('vscode.openWith', program, VIEW_TYPES.pte, { preview: false });
-  void vscode.window.showInformationMessage(`${path.basename(result.program)}: ${result.moved.length} key(s) moved to ${path.basename(result.dataFile)}.`);
+  void vscode.window.showInformationMessage(
+    `${path.basename(result.program)}: ${result.moved.length} key(s) moved to ${path.basename(result.dataFile)}.`,
+  );
   return program;
 }

@@ -24,14 +24,19 @@ function main(argv) {
   const libraries = [
     { yaml: 'kernels/portable/functions.yaml', sources: ['kernels/portable/cpu'], namespaces: 'all' },
     { yaml: 'backends/cortex_m/ops/operators.yaml', sources: ['backends/cortex_m/ops'], namespaces: ['cortex_m'] },
-    { yaml: 'backends/cadence/aot/functions.yaml', sources: ['backends/cadence/generic/operators'], namespaces: ['cadence'] },
+    {
+      yaml: 'backends/cadence/aot/functions.yaml',
+      sources: ['backends/cadence/generic/operators'],
+      namespaces: ['cadence'],
+    },
   ];
   const kernels = [];
   const skipped = [];
   const seen = new Set();
   for (const lib of libraries) {
-    const ops = readOperators(path.join(args.et, lib.yaml))
-      .filter((op) => lib.namespaces === 'all' || lib.namespaces.includes(op.namespace));
+    const ops = readOperators(path.join(args.et, lib.yaml)).filter(
+      (op) => lib.namespaces === 'all' || lib.namespaces.includes(op.namespace),
+    );
     const signatures = findKernelSignatures(lib.sources.map((dir) => path.join(args.et, dir)));
     for (const op of ops) {
       if (seen.has(op.name)) continue;
@@ -49,7 +54,10 @@ function main(argv) {
   // Rewrite only on change, so ninja does not recompile an identical file.
   const old = fs.existsSync(args.out) ? fs.readFileSync(args.out, 'utf8') : '';
   if (old !== text) fs.writeFileSync(args.out, text);
-  console.error(`codegen: ${kernels.length} kernels registered` + (skipped.length ? `, ${skipped.length} skipped:\n  ${skipped.join('\n  ')}` : ''));
+  console.error(
+    `codegen: ${kernels.length} kernels registered` +
+      (skipped.length ? `, ${skipped.length} skipped:\n  ${skipped.join('\n  ')}` : ''),
+  );
   return 0;
 }
 

@@ -22,7 +22,13 @@ function readOperators(file) {
     const [namespace, overloadName] = schemaName.includes('::') ? schemaName.split('::') : ['aten', schemaName];
     const parts = kernel.kernel_name.split('::');
     const functionName = [...parts.slice(0, -1), 'native', parts[parts.length - 1]].join('::');
-    ops.push({ name: `${namespace}::${overloadName}`, namespace, overloadName, kernelName: kernel.kernel_name, functionName });
+    ops.push({
+      name: `${namespace}::${overloadName}`,
+      namespace,
+      overloadName,
+      kernelName: kernel.kernel_name,
+      functionName,
+    });
   }
   return ops;
 }

@@ -45,21 +45,32 @@ function renderWrapper(index, op, sig) {
   const lines = [];
   const opName = cString(op.name);
   const scopeName = cString(`native_call_${op.overloadName}`);
-  lines.push(`void pte_boxed_${index}(KernelRuntimeContext& context, ::executorch::runtime::Span<::executorch::runtime::EValue*> stack) {`);
-  lines.push(`  if (stack.size() < ${params.length}) { ::pte_native::fail_arity(context, ${opName}, ${params.length}, stack.size()); return; }`);
+  lines.push(
+    `void pte_boxed_${index}(KernelRuntimeContext& context, ::executorch::runtime::Span<::executorch::runtime::EValue*> stack) {`,
+  );
+  lines.push(
+    `  if (stack.size() < ${params.length}) { ::pte_native::fail_arity(context, ${opName}, ${params.length}, stack.size()); return; }`,
+  );
   params.forEach((p, i) => {
     lines.push(`  auto a${i} = ::pte_native::read_arg<${p.type}>(stack[${i}]);`);
-    lines.push(`  if (!a${i}.ok()) { ::pte_native::fail_arg(context, ${opName}, ${i}, ${cString(p.name ?? p.type)}, stack[${i}], a${i}.error()); return; }`);
+    lines.push(
+      `  if (!a${i}.ok()) { ::pte_native::fail_arg(context, ${opName}, ${i}, ${cString(p.name ?? p.type)}, stack[${i}], a${i}.error()); return; }`,
+    );
   });
   const call = `${fn}(context${params.map((_, i) => `, a${i}.get()`).join('')})`;
   // upstream's exception boundary: a throwing kernel fails the run instead of reaching Node.
   lines.push('  try {');
-  lines.push(`    ::executorch::runtime::internal::EventTracerProfileOpScope event_tracer_op_scope(context.internal_event_tracer(), ${scopeName});`);
+  lines.push(
+    `    ::executorch::runtime::internal::EventTracerProfileOpScope event_tracer_op_scope(context.internal_event_tracer(), ${scopeName});`,
+  );
   lines.push(`    EXECUTORCH_SCOPE_PROF(${scopeName});`);
-  const returnsValue = !/&$/.test(sig.returnType) && !/^(std::)?tuple</.test(sig.returnType) && sig.returnType !== 'void';
+  const returnsValue =
+    !/&$/.test(sig.returnType) && !/^(std::)?tuple</.test(sig.returnType) && sig.returnType !== 'void';
   if (returnsValue) {
     lines.push(`    auto result_ = ${call};`);
-    lines.push(`    if (stack.size() > ${params.length}) *stack[${params.length}] = ::executorch::runtime::EValue(result_);`);
+    lines.push(
+      `    if (stack.size() > ${params.length}) *stack[${params.length}] = ::executorch::runtime::EValue(result_);`,
+    );
   } else {
     lines.push(`    ${call};`);
   }
@@ -67,7 +78,9 @@ function renderWrapper(index, op, sig) {
   const outputs = params.map((p, i) => (isOutput(p) ? i : -1)).filter((i) => i >= 0);
   if (returnsValue && outputs.length === 0) outputs.push(params.length);
   for (const i of outputs) {
-    lines.push(`  if (stack.size() > ${i}) ::executorch::runtime::internal::event_tracer_log_evalue(context.internal_event_tracer(), *stack[${i}]);`);
+    lines.push(
+      `  if (stack.size() > ${i}) ::executorch::runtime::internal::event_tracer_log_evalue(context.internal_event_tracer(), *stack[${i}]);`,
+    );
   }
   lines.push('}');
   return lines.join('\n');
@@ -103,9 +116,11 @@ function renderRegistration(kernels, skipped) {
   });
   out.push('};', '}  // namespace', '');
   out.push('// Called once by the addon before any program is loaded (not a static');
-  out.push('// initializer, so the order against the registry\'s own statics is ours).');
+  out.push("// initializer, so the order against the registry's own statics is ours).");
   out.push('::executorch::runtime::Error pte_register_generated_kernels() {');
-  out.push('  return ::executorch::runtime::register_kernels({kRegisteredKernels, sizeof(kRegisteredKernels) / sizeof(kRegisteredKernels[0])});');
+  out.push(
+    '  return ::executorch::runtime::register_kernels({kRegisteredKernels, sizeof(kRegisteredKernels) / sizeof(kRegisteredKernels[0])});',
+  );
   out.push('}', '');
   return out.join('\n');
 }

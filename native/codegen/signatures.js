@@ -37,9 +37,15 @@ function stripNoise(text) {
       let j = i;
       while (j < text.length) {
         const end = text.indexOf('\n', j);
-        if (end < 0) { j = text.length; break; }
+        if (end < 0) {
+          j = text.length;
+          break;
+        }
         if (text[end - 1] === '\\') j = end + 1;
-        else { j = end; break; }
+        else {
+          j = end;
+          break;
+        }
       }
       out += blank(text.slice(i, j));
       i = j;
@@ -73,7 +79,11 @@ function splitTopLevel(text) {
 function parseParam(text) {
   let t = text.replace(/\[\[[^\]]*\]\]/g, ' ').replace(/\b(__ET_UNUSED|ET_UNUSED|__attribute__\s*\(\([^)]*\)\))/g, ' ');
   const eq = splitTopLevelEquals(t);
-  t = eq.trim().replace(/\s+/g, ' ').replace(/\s*([&*])\s*/g, '$1 ').trim();
+  t = eq
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([&*])\s*/g, '$1 ')
+    .trim();
   const m = /^(.*?[\w>&*])\s+([A-Za-z_]\w*)$/.exec(t);
   if (m && !/^(const|unsigned|signed|long|short)$/.test(m[1].trim())) return { type: m[1].trim(), name: m[2] };
   return { type: t, name: undefined };
@@ -99,17 +109,25 @@ function parseHeader(statement) {
   const head = s.slice(0, open).trim();
   const m = /^(.*?)([A-Za-z_]\w*)$/.exec(head);
   if (!m) return undefined;
-  const returnType = m[1].replace(/\b(static|inline|extern|ET_NODISCARD|constexpr)\b/g, ' ').replace(/\s+/g, ' ').trim();
+  const returnType = m[1]
+    .replace(/\b(static|inline|extern|ET_NODISCARD|constexpr)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const name = m[2];
   if (!returnType || KEYWORDS.has(name) || /[=.;{}]|->/.test(returnType) || returnType.endsWith('::')) return undefined;
   let depth = 0;
   let close = -1;
   for (let i = open; i < s.length; i++) {
     if (s[i] === '(') depth++;
-    else if (s[i] === ')' && --depth === 0) { close = i; break; }
+    else if (s[i] === ')' && --depth === 0) {
+      close = i;
+      break;
+    }
   }
   if (close < 0 || !/^\s*(const)?\s*(noexcept)?\s*$/.test(s.slice(close + 1))) return undefined;
-  const params = splitTopLevel(s.slice(open + 1, close)).filter((p) => p !== 'void').map(parseParam);
+  const params = splitTopLevel(s.slice(open + 1, close))
+    .filter((p) => p !== 'void')
+    .map(parseParam);
   return { returnType, name, params };
 }
 
@@ -122,7 +140,7 @@ function collectMacros(files) {
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
     const re = /^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)((?:.*\\\r?\n)*.*)/gm;
-    for (let m; (m = re.exec(text)); ) {
+    for (let m; (m = re.exec(text));) {
       const body = m[3].replace(/\\\r?\n/g, '\n');
       if (/\)\s*\{/.test(body)) macros.set(m[1], { params: m[2].split(',').map((p) => p.trim()), body });
     }
@@ -137,12 +155,15 @@ function expandMacros(text, macros) {
   const re = new RegExp(`^([ \\t]*)(${names})\\s*\\(`, 'gm');
   let out = '';
   let last = 0;
-  for (let m; (m = re.exec(text)); ) {
+  for (let m; (m = re.exec(text));) {
     let depth = 0;
     let end = -1;
     for (let i = m.index + m[0].length - 1; i < text.length; i++) {
       if (text[i] === '(') depth++;
-      else if (text[i] === ')' && --depth === 0) { end = i; break; }
+      else if (text[i] === ')' && --depth === 0) {
+        end = i;
+        break;
+      }
     }
     if (end < 0) break;
     const macro = macros.get(m[2]);
@@ -172,7 +193,8 @@ function scanFile(file, macros = new Map()) {
     if (parenDepth > 0) continue;
     if (c === ';') {
       const header = parseHeader(text.slice(stmtStart, i));
-      if (header && !scopes.includes(ANONYMOUS)) found.push({ ...header, qualified: qualify(scopes, header.name), defined: false, file });
+      if (header && !scopes.includes(ANONYMOUS))
+        found.push({ ...header, qualified: qualify(scopes, header.name), defined: false, file });
       stmtStart = i + 1;
     } else if (c === '{') {
       const statement = text.slice(stmtStart, i).replace(/\s+/g, ' ').trim();
@@ -188,7 +210,8 @@ function scanFile(file, macros = new Map()) {
         stmtStart = i + 1;
       } else {
         const header = parseHeader(statement);
-        if (header && !scopes.includes(ANONYMOUS)) found.push({ ...header, qualified: qualify(scopes, header.name), defined: true, file });
+        if (header && !scopes.includes(ANONYMOUS))
+          found.push({ ...header, qualified: qualify(scopes, header.name), defined: true, file });
         // Skip the body (function, class, initializer...).
         let depth = 0;
         let j = i;

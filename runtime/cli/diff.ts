@@ -7,7 +7,7 @@ import { decodePte } from '../format/pte/decodePte';
 import { diffDataFiles } from '../diff/dataFileDiff';
 import { diffLinkedPrograms } from '../diff/linkedDiff';
 import { describeDataFileDiff, describeLinkedDiff } from '../diff/describeDiff';
-import { DataFileDiff, LinkedProgramDiff, TensorDiff } from '../diff/model';
+import { DataFileDiff, LinkedProgramDiff, TensorDiff } from '../diff/diffTypes';
 import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, InputError, UsageError } from './io';
 import { toJson } from './json';
 import { fileErrorReport } from './fileErrors';
@@ -51,14 +51,20 @@ function parse(argv: string[]): DiffArgs {
   }
   const files = parsed.positionals;
   if (files.length !== 2) {
-    throw new UsageError(files.length > 2
-      ? `diff takes two files, got ${files.length}; give each data file with its own --data-a or --data-b`
-      : 'diff takes two files');
+    throw new UsageError(
+      files.length > 2
+        ? `diff takes two files, got ${files.length}; give each data file with its own --data-a or --data-b`
+        : 'diff takes two files',
+    );
   }
   return {
-    a: files[0], b: files[1],
-    dataA: parsed.values['data-a'] ?? [], dataB: parsed.values['data-b'] ?? [],
-    json: !!parsed.values.json, verifyShared: !!parsed.values['verify-shared'], hash: !!parsed.values.hash,
+    a: files[0],
+    b: files[1],
+    dataA: parsed.values['data-a'] ?? [],
+    dataB: parsed.values['data-b'] ?? [],
+    json: !!parsed.values.json,
+    verifyShared: !!parsed.values['verify-shared'],
+    hash: !!parsed.values.hash,
   };
 }
 
@@ -76,13 +82,19 @@ export async function diffCommand(argv: string[], io: CliIo): Promise<number> {
     const [sa, sb] = [await open(args.a), await open(args.b)];
     const [ka, kb] = [await detectFileKind(sa), await detectFileKind(sb)];
     if (ka === 'ptd' && kb === 'ptd') {
-      if (args.dataA.length || args.dataB.length) throw new UsageError('--data-a and --data-b go with two programs, not two data files');
-      const result = await diffDataFiles(await decodePtd(sa), await decodePtd(sb), { verifyShared: args.verifyShared, hash: args.hash });
+      if (args.dataA.length || args.dataB.length)
+        throw new UsageError('--data-a and --data-b go with two programs, not two data files');
+      const result = await diffDataFiles(await decodePtd(sa), await decodePtd(sb), {
+        verifyShared: args.verifyShared,
+        hash: args.hash,
+      });
       io.out(args.json ? toJson(dataFileJson(result)) : describeDataFileDiff(result));
       return result.identical ? EXIT_OK : EXIT_FINDINGS;
     }
     if (ka !== 'pte' || kb !== 'pte') {
-      throw new InputError(`diff compares two .pte programs or two .ptd data files; ${args.a} is ${kindName(ka)} and ${args.b} is ${kindName(kb)}`);
+      throw new InputError(
+        `diff compares two .pte programs or two .ptd data files; ${args.a} is ${kindName(ka)} and ${args.b} is ${kindName(kb)}`,
+      );
     }
     const decodeAll = async (paths: string[]) => {
       const out = [];
@@ -112,7 +124,12 @@ function reportInvalid(e: unknown, json: boolean, io: CliIo): number {
     io.err(`pte-explorer diff: ${e.message}\n\n${DIFF_USAGE}`);
     return EXIT_INVALID;
   }
-  const error = e instanceof FormatError ? e.toJSON() : e instanceof InputError ? { message: `pte-explorer diff: ${e.message}` } : fileErrorReport(e);
+  const error =
+    e instanceof FormatError
+      ? e.toJSON()
+      : e instanceof InputError
+        ? { message: `pte-explorer diff: ${e.message}` }
+        : fileErrorReport(e);
   if (!error) throw e;
   if (json) io.out(toJson({ error }));
   io.err(error.message);
@@ -132,14 +149,33 @@ function tensorJson(t: TensorDiff): Record<string, unknown> {
     bytesIdentical: t.bytesIdentical,
     shared: t.shared,
     ...(t.sha256 ? { sha256: t.sha256 } : {}),
-    ...(m ? { maxAbsDiff: m.maxAbsDiff, meanAbsDiff: m.meanAbsDiff, relL2: m.relL2, cosine: m.cosine, changedElements: m.changedElements, elements: m.elements, nonFinite: m.nonFinite } : {}),
+    ...(m
+      ? {
+          maxAbsDiff: m.maxAbsDiff,
+          meanAbsDiff: m.meanAbsDiff,
+          relL2: m.relL2,
+          cosine: m.cosine,
+          changedElements: m.changedElements,
+          elements: m.elements,
+          nonFinite: m.nonFinite,
+        }
+      : {}),
     a: t.a,
     b: t.b,
   };
 }
 
 function dataFileJson(r: DataFileDiff): Record<string, unknown> {
-  return { identical: r.identical, kind: r.kind, a: { file: r.a }, b: { file: r.b }, shared: r.shared, counts: r.counts, methods: [], tensors: r.tensors.map(tensorJson) };
+  return {
+    identical: r.identical,
+    kind: r.kind,
+    a: { file: r.a },
+    b: { file: r.b },
+    shared: r.shared,
+    counts: r.counts,
+    methods: [],
+    tensors: r.tensors.map(tensorJson),
+  };
 }
 
 function linkedJson(r: LinkedProgramDiff): Record<string, unknown> {

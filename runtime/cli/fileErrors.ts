@@ -8,12 +8,17 @@ export interface FileErrorReport {
 }
 
 export function isFileSystemError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    e instanceof Error &&
+    typeof (e as NodeJS.ErrnoException).code === 'string' &&
+    typeof (e as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 function reasonFor(e: NodeJS.ErrnoException): string {
   if (e.code === 'EISDIR') return 'is a folder, not a file';
-  if (e.syscall === 'mkdir') return e.code === 'ENOTDIR' ? 'is not a folder (ENOTDIR)' : `cannot create the folder (${e.code})`;
+  if (e.syscall === 'mkdir')
+    return e.code === 'ENOTDIR' ? 'is not a folder (ENOTDIR)' : `cannot create the folder (${e.code})`;
   if (e.syscall === 'write') return `cannot write (${e.code})`;
   return `cannot open (${e.code})`;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { withFile } from '../format/byteSource';
 import { decodeDelegatePayloads } from '../format/delegatePayloads';
 import { decodePtd } from '../format/ptd/decodePtd';
-import { DataFile } from '../format/ptd/model';
+import { DataFile } from '../format/ptd/ptdTypes';
 import { linkProgram } from '../link/linkProgram';
 import { programGraphs } from '../view/graphBuild';
 import { graphToDot } from '../view/graphDot';
@@ -17,7 +17,12 @@ export async function graphCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { method: { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' }, data: { type: 'string', multiple: true } },
+      options: {
+        method: { type: 'string' },
+        format: { type: 'string' },
+        json: { type: 'boolean' },
+        data: { type: 'string', multiple: true },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -25,7 +30,7 @@ export async function graphCommand(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   if (parsed.positionals.length !== 1) throw new UsageError('graph takes exactly one program');
-  const format = parsed.values.json ? 'json' : parsed.values.format ?? 'json';
+  const format = parsed.values.json ? 'json' : (parsed.values.format ?? 'json');
   if (format !== 'json' && format !== 'dot') throw new UsageError(`graph --format is json or dot, not '${format}'`);
   const file = parsed.positionals[0];
   const dataFiles: DataFile[] = [];
@@ -34,9 +39,14 @@ export async function graphCommand(argv: string[], io: CliIo): Promise<number> {
     const program = await programOf(file, source);
     const payloads = await decodeDelegatePayloads(program);
     const backing = new Map<string, string>();
-    if (dataFiles.length) for (const r of linkProgram(program, dataFiles).resolved) backing.set(r.key, path.basename(r.file));
+    if (dataFiles.length)
+      for (const r of linkProgram(program, dataFiles).resolved) backing.set(r.key, path.basename(r.file));
     const graphs = selectMethods(programGraphs(program, payloads, { backing }), parsed.values.method, file);
-    io.out(format === 'dot' ? graphs.map(graphToDot).join('\n\n') : toJson({ file: program.source.name, methods: graphs.map(graphSummary) }));
+    io.out(
+      format === 'dot'
+        ? graphs.map(graphToDot).join('\n\n')
+        : toJson({ file: program.source.name, methods: graphs.map(graphSummary) }),
+    );
     return EXIT_OK;
   });
 }

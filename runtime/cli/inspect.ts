@@ -19,12 +19,16 @@ export async function inspectCommand(path: string, options: { json: boolean }, i
         return EXIT_OK;
       case 'bpte': {
         const payloads = await decodeDelegatePayloads(decoded.program);
-        io.out(options.json ? toJson(bundledJson(decoded, nodesOf(payloads))) : bundledText(decoded, nodesOf(payloads)));
+        io.out(
+          options.json ? toJson(bundledJson(decoded, nodesOf(payloads))) : bundledText(decoded, nodesOf(payloads)),
+        );
         return reportPayloadErrors(payloads, io);
       }
       case 'pte': {
         const payloads = await decodeDelegatePayloads(decoded);
-        io.out(options.json ? toJson(programJson(decoded, nodesOf(payloads))) : programText(decoded, nodesOf(payloads)));
+        io.out(
+          options.json ? toJson(programJson(decoded, nodesOf(payloads))) : programText(decoded, nodesOf(payloads)),
+        );
         return reportPayloadErrors(payloads, io);
       }
     }

@@ -17,7 +17,11 @@ export class InputError extends Error {}
 
 /** A message on one line: its lines joined with `; ` (stderr carries one line per failure). */
 export function oneLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('; ');
 }
 
 export const EXIT_OK = 0;

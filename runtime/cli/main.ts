@@ -47,7 +47,10 @@ commands:
 
 Malformed input exits with code 2 and names the file, field path and byte offset.`;
 
-function positionals(argv: string[], options: Record<string, { type: 'boolean' }>): { values: Record<string, boolean | undefined>; files: string[] } {
+function positionals(
+  argv: string[],
+  options: Record<string, { type: 'boolean' }>,
+): { values: Record<string, boolean | undefined>; files: string[] } {
   try {
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: parsed.values as Record<string, boolean | undefined>, files: parsed.positionals };
@@ -98,7 +101,12 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (e) {
-    return reportFailure(e, wantsJson, io, mainFile(rest) ?? (command && !command.startsWith('-') ? `pte-explorer ${command}` : 'pte-explorer'));
+    return reportFailure(
+      e,
+      wantsJson,
+      io,
+      mainFile(rest) ?? (command && !command.startsWith('-') ? `pte-explorer ${command}` : 'pte-explorer'),
+    );
   }
 }
 
@@ -113,7 +121,7 @@ function reportFailure(e: unknown, json: boolean, io: CliIo, subject = 'pte-expl
     io.err(`pte-explorer: ${e.message}\n\n${USAGE}`);
     return EXIT_INVALID;
   }
-  const error = e instanceof FormatError ? e.toJSON() : fileErrorReport(e) ?? unexpectedError(e, subject);
+  const error = e instanceof FormatError ? e.toJSON() : (fileErrorReport(e) ?? unexpectedError(e, subject));
   if (json) io.out(toJson({ error }));
   io.err(error.message);
   return EXIT_INVALID;
@@ -123,11 +131,20 @@ function reportFailure(e: unknown, json: boolean, io: CliIo, subject = 'pte-expl
  * Anything no command recognised (a bug, or a check the engines lack): one
  * line, never a stack trace, unless PTE_EXPLORER_DEBUG is set.
  */
-function unexpectedError(e: unknown, subject: string): { file: string | null; path: ''; offset: null; reason: string; message: string } {
+function unexpectedError(
+  e: unknown,
+  subject: string,
+): { file: string | null; path: ''; offset: null; reason: string; message: string } {
   if (process.env.PTE_EXPLORER_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
   const text = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
   const reason = text.replace(/\s+/g, ' ').trim() || 'failed';
-  return { file: subject.startsWith('pte-explorer') ? null : subject, path: '', offset: null, reason, message: `${subject}: ${reason}` };
+  return {
+    file: subject.startsWith('pte-explorer') ? null : subject,
+    path: '',
+    offset: null,
+    reason,
+    message: `${subject}: ${reason}`,
+  };
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {

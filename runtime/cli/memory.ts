@@ -3,7 +3,7 @@ import { withFile } from '../format/byteSource';
 import { decodeDelegatePayloads } from '../format/delegatePayloads';
 import { decodeFile } from '../format/decodeFile';
 import { FormatError } from '../format/errors';
-import { Program } from '../format/pte/model';
+import { Program } from '../format/pte/pteTypes';
 import { formatBytes } from '../text/formatBytes';
 import { MethodMemoryPlan, programMemoryPlans } from '../view/memoryPlan';
 import { CliIo, EXIT_OK, UsageError } from './io';
@@ -20,14 +20,20 @@ export async function programOf(path: string, source: Parameters<typeof decodeFi
 export function selectMethods<T extends { method: string }>(all: T[], method: string | undefined, path: string): T[] {
   if (method === undefined) return all;
   const chosen = all.filter((m) => m.method === method);
-  if (!chosen.length) throw new UsageError(`${path} has no method '${method}' (methods: ${all.map((m) => m.method).join(', ')})`);
+  if (!chosen.length)
+    throw new UsageError(`${path} has no method '${method}' (methods: ${all.map((m) => m.method).join(', ')})`);
   return chosen;
 }
 
 export async function memoryCommand(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { json: { type: 'boolean' }, method: { type: 'string' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { json: { type: 'boolean' }, method: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -50,18 +56,38 @@ export function memoryText(plans: MethodMemoryPlan[]): string {
   const lines: string[] = [];
   for (const plan of plans) {
     lines.push(`method ${plan.method}: ${plan.instructionCount} instructions, ${plan.arenas.length} arena(s)`);
-    if (plan.backwardJumps.length) lines.push(`  loops (backward jumps): ${plan.backwardJumps.map((j) => `#${j.from}->#${j.to}`).join(', ')}; lifetimes inside them cover the whole loop`);
+    if (plan.backwardJumps.length)
+      lines.push(
+        `  loops (backward jumps): ${plan.backwardJumps.map((j) => `#${j.from}->#${j.to}`).join(', ')}; lifetimes inside them cover the whole loop`,
+      );
     for (const a of plan.arenas) {
       const size = a.size === null ? 'not in non_const_buffer_sizes' : formatBytes(a.size);
       const share = a.size ? ` (${((100 * a.peakLiveBytes) / a.size).toFixed(1)}%)` : '';
-      lines.push(`  arena mem_id ${a.memoryId}: size ${size}, peak live ${formatBytes(a.peakLiveBytes)}${share} at ${a.peakAt === null ? 'no step' : step(a.peakAt, plan.instructionCount)}, never live ${formatBytes(a.neverLiveBytes)}, ${a.tensors.length} tensors`);
+      lines.push(
+        `  arena mem_id ${a.memoryId}: size ${size}, peak live ${formatBytes(a.peakLiveBytes)}${share} at ${a.peakAt === null ? 'no step' : step(a.peakAt, plan.instructionCount)}, never live ${formatBytes(a.neverLiveBytes)}, ${a.tensors.length} tensors`,
+      );
       for (const t of a.tensors) {
-        const marks = [t.role, t.viewOf !== null ? `view of %${t.viewOf}` : '', t.fullyQualifiedName ?? '', t.outOfBounds ? 'OUT OF BOUNDS' : ''].filter(Boolean).join(', ');
-        lines.push(`    %${t.value} ${t.dtype}[${t.shape.join(', ')}] offset ${t.offset} size ${t.size ?? '?'} live ${lifetime(t.start, t.end, plan.instructionCount)} (${marks})`);
+        const marks = [
+          t.role,
+          t.viewOf !== null ? `view of %${t.viewOf}` : '',
+          t.fullyQualifiedName ?? '',
+          t.outOfBounds ? 'OUT OF BOUNDS' : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        lines.push(
+          `    %${t.value} ${t.dtype}[${t.shape.join(', ')}] offset ${t.offset} size ${t.size ?? '?'} live ${lifetime(t.start, t.end, plan.instructionCount)} (${marks})`,
+        );
       }
       for (const g of a.aliases) {
-        const shown = g.values.slice(0, 12).map((v) => `%${v}`).join(', ') + (g.values.length > 12 ? ` and ${g.values.length - 12} more` : '');
-        lines.push(`    alias at offset ${g.offset}: ${shown} (${g.lifetimesOverlap ? 'live at the same time: shared storage' : 'live one after the other: reused place'})`);
+        const shown =
+          g.values
+            .slice(0, 12)
+            .map((v) => `%${v}`)
+            .join(', ') + (g.values.length > 12 ? ` and ${g.values.length - 12} more` : '');
+        lines.push(
+          `    alias at offset ${g.offset}: ${shown} (${g.lifetimesOverlap ? 'live at the same time: shared storage' : 'live one after the other: reused place'})`,
+        );
       }
     }
   }

@@ -11,7 +11,9 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
     try {
       const r = await mergeProgram(files[0], files.slice(1), out, { onProgress: progress.onProgress });
       progress.done();
-      io.out(`${r.program}: ${r.tensors.length} external tensor key(s) now in the constant segment, ${r.namedData.length} key(s) added to named data`);
+      io.out(
+        `${r.program}: ${r.tensors.length} external tensor key(s) now in the constant segment, ${r.namedData.length} key(s) added to named data`,
+      );
       return EXIT_OK;
     } finally {
       progress.done();

@@ -1,4 +1,4 @@
-import { DataFile } from '../format/ptd/model';
+import { DataFile } from '../format/ptd/ptdTypes';
 
 export function dataFileJson(file: DataFile): Record<string, unknown> {
   return {
@@ -20,7 +20,9 @@ export function dataFileJson(file: DataFile): Record<string, unknown> {
 }
 
 export function dataFileText(file: DataFile): string {
-  const lines = [`${file.source.name}: ExecuTorch data file (FlatTensor, ${file.layout} layout), ${file.fileSize} bytes, ${file.entries.length} entries`];
+  const lines = [
+    `${file.source.name}: ExecuTorch data file (FlatTensor, ${file.layout} layout), ${file.fileSize} bytes, ${file.entries.length} entries`,
+  ];
   for (const e of file.entries) {
     const layout = e.layout ? `${e.layout.dtype}[${e.layout.sizes.join(', ')}]` : 'opaque blob';
     lines.push(`  ${e.key}: ${layout}, ${e.range.length} bytes at ${e.range.offset}`);

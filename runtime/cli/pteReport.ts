@@ -1,5 +1,5 @@
 import { formatInstruction, instructionTarget, methodInstructions, sizeBreakdown } from '../format/pte/describe';
-import { Method, Program, Value } from '../format/pte/model';
+import { Method, Program, Value } from '../format/pte/pteTypes';
 import { formatBytes } from '../text/formatBytes';
 
 /** Node kinds of a delegate's payload, when the backend's payload format is known. */
@@ -10,7 +10,13 @@ export function valueSummary(method: Method, index: number): Record<string, unkn
   if (!value) return { index, type: 'missing' };
   switch (value.kind) {
     case 'tensor':
-      return { index, type: 'tensor', dtype: value.tensor.dtype, shape: value.tensor.sizes, dynamism: value.tensor.shapeDynamism };
+      return {
+        index,
+        type: 'tensor',
+        dtype: value.tensor.dtype,
+        shape: value.tensor.sizes,
+        dynamism: value.tensor.shapeDynamism,
+      };
     case 'int':
     case 'bool':
     case 'double':
@@ -44,13 +50,29 @@ export function programJson(program: Program, delegateNodes: DelegateNodes): Rec
         nodes: delegateNodes(mi, di),
       })),
       values: m.values.length,
-      instructions: methodInstructions(m).map((ins) => ({ kind: ins.kind, target: instructionTarget(m, ins), text: formatInstruction(m, ins) })),
+      instructions: methodInstructions(m).map((ins) => ({
+        kind: ins.kind,
+        target: instructionTarget(m, ins),
+        text: formatInstruction(m, ins),
+      })),
     })),
     namedData: program.namedData.map((n) => ({ key: n.key, size: n.data?.length ?? null, segment: n.segmentIndex })),
-    externalTensors: program.methods.flatMap((m) => m.values.flatMap((v, index) =>
-      v.kind === 'tensor' && v.tensor.location === 'external'
-        ? [{ key: v.tensor.fullyQualifiedName, method: m.name, value: index, dtype: v.tensor.dtype, shape: v.tensor.sizes, mutable: v.tensor.kind === 'externalMutable' }]
-        : [])),
+    externalTensors: program.methods.flatMap((m) =>
+      m.values.flatMap((v, index) =>
+        v.kind === 'tensor' && v.tensor.location === 'external'
+          ? [
+              {
+                key: v.tensor.fullyQualifiedName,
+                method: m.name,
+                value: index,
+                dtype: v.tensor.dtype,
+                shape: v.tensor.sizes,
+                mutable: v.tensor.kind === 'externalMutable',
+              },
+            ]
+          : [],
+      ),
+    ),
   };
 }
 
@@ -59,9 +81,15 @@ export function programText(program: Program, delegateNodes: DelegateNodes): str
   const lines: string[] = [];
   const h = program.header;
   lines.push(`${program.source.name}: ExecuTorch program (${program.identifier}), ${formatBytes(program.fileSize)}`);
-  lines.push(h ? `  extended header: ${h.length} bytes, segments at ${h.segmentBaseOffset}${h.segmentDataSize === null ? '' : ` (${formatBytes(h.segmentDataSize)})`}` : '  no extended header (no segments)');
+  lines.push(
+    h
+      ? `  extended header: ${h.length} bytes, segments at ${h.segmentBaseOffset}${h.segmentDataSize === null ? '' : ` (${formatBytes(h.segmentDataSize)})`}`
+      : '  no extended header (no segments)',
+  );
   const s = sizeBreakdown(program);
-  lines.push(`  size: flatbuffer ${formatBytes(s.flatbuffer)}, constants ${formatBytes(s.constants)}, delegate payloads ${formatBytes(s.delegatePayloads)}, named data ${formatBytes(s.namedData)}${s.mutableData ? `, mutable data ${formatBytes(s.mutableData)}` : ''}, padding ${formatBytes(s.other)}`);
+  lines.push(
+    `  size: flatbuffer ${formatBytes(s.flatbuffer)}, constants ${formatBytes(s.constants)}, delegate payloads ${formatBytes(s.delegatePayloads)}, named data ${formatBytes(s.namedData)}${s.mutableData ? `, mutable data ${formatBytes(s.mutableData)}` : ''}, padding ${formatBytes(s.other)}`,
+  );
   program.methods.forEach((m, mi) => {
     const describe = (i: number) => {
       const v = valueSummary(m, i);
@@ -69,19 +97,29 @@ export function programText(program: Program, delegateNodes: DelegateNodes): str
     };
     const instructions = methodInstructions(m);
     lines.push(`  method ${m.name}(${m.inputs.map(describe).join(', ')}) -> (${m.outputs.map(describe).join(', ')})`);
-    lines.push(`    ${instructions.length} instructions, ${m.values.length} values, ${m.operators.length} operators, ${m.delegates.length} delegates`);
+    lines.push(
+      `    ${instructions.length} instructions, ${m.values.length} values, ${m.operators.length} operators, ${m.delegates.length} delegates`,
+    );
     for (const op of m.operators) lines.push(`    op ${op.qualifiedName}`);
     m.delegates.forEach((d, di) => {
       const nodes = delegateNodes(mi, di);
       const size = d.data ? formatBytes(d.data.length) : 'payload not found';
-      lines.push(`    delegate ${d.backend} (${d.location}, ${size})${nodes ? `: ${nodes.length} nodes [${summarizeKinds(nodes)}]` : ''}`);
+      lines.push(
+        `    delegate ${d.backend} (${d.location}, ${size})${nodes ? `: ${nodes.length} nodes [${summarizeKinds(nodes)}]` : ''}`,
+      );
     });
   });
   if (program.namedData.length) {
     lines.push(`  named data: ${program.namedData.length} entries`);
-    for (const n of program.namedData) lines.push(`    ${n.key} (${n.data ? formatBytes(n.data.length) : 'segment not found'})`);
+    for (const n of program.namedData)
+      lines.push(`    ${n.key} (${n.data ? formatBytes(n.data.length) : 'segment not found'})`);
   }
-  const external = programJson(program, () => null).externalTensors as { key: string; method: string; dtype: string; shape: number[] }[];
+  const external = programJson(program, () => null).externalTensors as {
+    key: string;
+    method: string;
+    dtype: string;
+    shape: number[];
+  }[];
   if (external.length) {
     lines.push(`  external tensors: ${external.length}`);
     for (const t of external) lines.push(`    ${t.key}: ${t.dtype}[${t.shape.join(', ')}] (${t.method})`);

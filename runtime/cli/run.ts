@@ -95,18 +95,24 @@ function parseRunArgs(argv: string[]): RunArgs {
   const integer = (text: string | undefined, name: string, min: number): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${text}'`);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${text}'`);
     return n;
   };
   const weights = v.weights ?? 'input';
-  if (weights !== 'input' && weights !== 'initializer' && weights !== 'external') throw new UsageError(`--weights must be input, initializer or external, got '${weights}'`);
+  if (weights !== 'input' && weights !== 'initializer' && weights !== 'external')
+    throw new UsageError(`--weights must be input, initializer or external, got '${weights}'`);
   if (v.engine !== undefined && v.engine !== 'executorch' && v.engine !== 'onnx' && v.engine !== 'reference') {
     throw new UsageError(`--engine must be executorch, onnx or reference, got '${v.engine}'`);
   }
   const chosen = v.engine === undefined ? defaultEngine() : { engine: v.engine as EngineName, note: null };
   const profile = integer(v.profile, 'profile', 1) ?? null;
   if (profile !== null && chosen.engine !== 'executorch') {
-    throw new UsageError(v.engine === undefined ? `--profile needs the executorch engine, which is not available: ${chosen.note}` : '--profile needs --engine executorch');
+    throw new UsageError(
+      v.engine === undefined
+        ? `--profile needs the executorch engine, which is not available: ${chosen.note}`
+        : '--profile needs --engine executorch',
+    );
   }
   return {
     file: parsed.positionals[0],
@@ -128,7 +134,8 @@ function parseRunArgs(argv: string[]): RunArgs {
 async function readInputs(args: RunArgs, method: LoadedMethod): Promise<{ values: RunValue[]; source: string }> {
   if (args.inputs !== undefined) {
     const bytes = await fs.readFile(args.inputs);
-    if (args.inputs.toLowerCase().endsWith('.npy')) return { values: [readNpy(new Uint8Array(bytes), args.inputs)], source: args.inputs };
+    if (args.inputs.toLowerCase().endsWith('.npy'))
+      return { values: [readNpy(new Uint8Array(bytes), args.inputs)], source: args.inputs };
     return { values: parseInputsJson(bytes.toString('utf8'), args.inputs), source: args.inputs };
   }
   const seed = args.random ?? 0;
@@ -143,7 +150,11 @@ interface Timing {
   runs?: number;
 }
 
-async function runRepeated(method: LoadedMethod, inputs: RunValue[], args: RunArgs): Promise<{ result: RunResult; timing: Timing }> {
+async function runRepeated(
+  method: LoadedMethod,
+  inputs: RunValue[],
+  args: RunArgs,
+): Promise<{ result: RunResult; timing: Timing }> {
   const first = await method.run(inputs, { steps: args.steps });
   if (args.repeat === 1) return { result: first, timing: { loadMs: method.loadMs, runMs: first.runMs } };
   const later: number[] = [];
@@ -154,7 +165,10 @@ async function runRepeated(method: LoadedMethod, inputs: RunValue[], args: RunAr
   }
   later.sort((a, b) => a - b);
   const steadyMs = later[Math.floor(later.length / 2)];
-  return { result: first, timing: { loadMs: method.loadMs, runMs: first.runMs, firstRunMs: first.runMs, steadyMs, runs: args.repeat } };
+  return {
+    result: first,
+    timing: { loadMs: method.loadMs, runMs: first.runMs, firstRunMs: first.runMs, steadyMs, runs: args.repeat },
+  };
 }
 
 async function saveOutputs(dir: string, outputs: RunValue[], prefix = ''): Promise<string[]> {
@@ -174,7 +188,15 @@ function stepsJson(result: RunResult): unknown {
     instruction: s.instruction,
     text: s.text,
     writes: s.writes.map((w) => ({ value: w.valueIndex, ...toJsonValue(w.value) })),
-    ...(s.delegateNodes ? { delegateNodes: s.delegateNodes.map((n) => ({ node: n.node, kind: n.kind, outputs: n.outputs.map((o) => ({ id: o.id, datatype: o.datatype, ...toJsonValue(o.tensor) })) })) } : {}),
+    ...(s.delegateNodes
+      ? {
+          delegateNodes: s.delegateNodes.map((n) => ({
+            node: n.node,
+            kind: n.kind,
+            outputs: n.outputs.map((o) => ({ id: o.id, datatype: o.datatype, ...toJsonValue(o.tensor) })),
+          })),
+        }
+      : {}),
   }));
 }
 
@@ -183,7 +205,9 @@ function stepsText(result: RunResult): string[] {
   for (const s of result.steps ?? []) {
     lines.push(`  #${s.instruction} ${s.text}`);
     for (const w of s.writes) lines.push(`      %${w.valueIndex} = ${summarizeValue(w.value)}`);
-    for (const n of s.delegateNodes ?? []) for (const o of n.outputs) lines.push(`      node ${n.node} ${n.kind} -> ${o.id} (${o.datatype}) = ${summarizeValue(o.tensor)}`);
+    for (const n of s.delegateNodes ?? [])
+      for (const o of n.outputs)
+        lines.push(`      node ${n.node} ${n.kind} -> ${o.id} (${o.datatype}) = ${summarizeValue(o.tensor)}`);
   }
   return lines;
 }
@@ -195,7 +219,12 @@ function timingText(t: Timing): string {
 }
 
 /** `--profile N`: N runs with ETDump; the `.etdp` (and debug buffer, with --steps) go to --save DIR or beside the program. */
-async function profileRuns(p: ExecProgram, method: NativeMethod, inputs: RunValue[], args: RunArgs): Promise<{ profile: NativeProfile; files: string[] }> {
+async function profileRuns(
+  p: ExecProgram,
+  method: NativeMethod,
+  inputs: RunValue[],
+  args: RunArgs,
+): Promise<{ profile: NativeProfile; files: string[] }> {
   const profile = await method.profile(inputs, args.profile!, { intermediates: args.steps });
   const dir = args.save ?? path.dirname(p.file);
   await fs.mkdir(dir, { recursive: true });
@@ -217,19 +246,22 @@ async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number
     const { values, source } = await readInputs(args, method);
     const { result, timing } = await runRepeated(method, values, args);
     const saved = args.save ? await saveOutputs(args.save, result.outputs) : [];
-    const profile = args.profile !== null && method instanceof NativeMethod ? await profileRuns(p, method, values, args) : null;
+    const profile =
+      args.profile !== null && method instanceof NativeMethod ? await profileRuns(p, method, values, args) : null;
     if (args.json) {
-      io.out(toJson({
-        file: p.file,
-        method: methodName,
-        engine: args.engine,
-        inputs: source,
-        outputs: result.outputs.map((o) => toJsonValue(o)),
-        timing,
-        ...(saved.length ? { saved } : {}),
-        ...(result.steps ? { steps: stepsJson(result) } : {}),
-        ...(profile ? { profile: { files: profile.files, ...profile.profile.summary } } : {}),
-      }));
+      io.out(
+        toJson({
+          file: p.file,
+          method: methodName,
+          engine: args.engine,
+          inputs: source,
+          outputs: result.outputs.map((o) => toJsonValue(o)),
+          timing,
+          ...(saved.length ? { saved } : {}),
+          ...(result.steps ? { steps: stepsJson(result) } : {}),
+          ...(profile ? { profile: { files: profile.files, ...profile.profile.summary } } : {}),
+        }),
+      );
     } else {
       const lines = [`${p.file} ${methodName} on ${args.engine}: ${timingText(timing)}`, `inputs: ${source}`];
       result.outputs.forEach((o, i) => lines.push(`output ${i}: ${summarizeValue(o)}`));
@@ -246,9 +278,20 @@ async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number
 
 async function runBundledCases(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number> {
   const cases = (await bundledCases(p)).filter((c) => args.method === undefined || c.method === args.method);
-  if (cases.length === 0) throw new InvalidInputError(`${p.file} has no bundled test cases${args.method ? ` for method '${args.method}'` : ''}`);
+  if (cases.length === 0)
+    throw new InvalidInputError(
+      `${p.file} has no bundled test cases${args.method ? ` for method '${args.method}'` : ''}`,
+    );
   const loaded = new Map<string, LoadedMethod>();
-  const reports: { method: string; index: number; passed: boolean; maxAbsError: number; reason: string | null; runMs: number; outputs: JsonValue[] }[] = [];
+  const reports: {
+    method: string;
+    index: number;
+    passed: boolean;
+    maxAbsError: number;
+    reason: string | null;
+    runMs: number;
+    outputs: JsonValue[];
+  }[] = [];
   try {
     for (const c of cases) {
       let method = loaded.get(c.method);
@@ -256,24 +299,46 @@ async function runBundledCases(p: ExecProgram, args: RunArgs, io: CliIo): Promis
         method = await loadMethod(p, chooseMethod(p, c.method), { engine: args.engine, weights: args.weights });
         loaded.set(c.method, method);
       }
-      const native: BundledCaseResult | null = method instanceof NativeMethod ? await method.runBundledCase(c.index, BUNDLED_TOLERANCE) : null;
+      const native: BundledCaseResult | null =
+        method instanceof NativeMethod ? await method.runBundledCase(c.index, BUNDLED_TOLERANCE) : null;
       const result = native ?? (await method.run(c.inputs));
       const compared = compareOutputs(result.outputs, c.expected, BUNDLED_TOLERANCE);
       // On executorch the runtime's bundled-program path checks the outputs itself; its verdict counts.
-      const comparison = native ? { ...compared, equal: native.passed, reason: native.passed ? null : native.message || compared.reason } : compared;
+      const comparison = native
+        ? { ...compared, equal: native.passed, reason: native.passed ? null : native.message || compared.reason }
+        : compared;
       if (args.save) await saveOutputs(args.save, result.outputs, `${c.method}_case${c.index}_`);
-      reports.push({ method: c.method, index: c.index, passed: comparison.equal, maxAbsError: comparison.maxAbsError, reason: comparison.reason, runMs: result.runMs, outputs: result.outputs.map((o) => toJsonValue(o)) });
+      reports.push({
+        method: c.method,
+        index: c.index,
+        passed: comparison.equal,
+        maxAbsError: comparison.maxAbsError,
+        reason: comparison.reason,
+        runMs: result.runMs,
+        outputs: result.outputs.map((o) => toJsonValue(o)),
+      });
     }
   } finally {
     for (const m of loaded.values()) await m.dispose();
   }
   const failed = reports.filter((r) => !r.passed).length;
   if (args.json) {
-    io.out(toJson({ file: p.file, engine: args.engine, cases: reports, passed: reports.length - failed, failed, timing: { loadMs: [...loaded.values()].reduce((s, m) => s + m.loadMs, 0) } }));
+    io.out(
+      toJson({
+        file: p.file,
+        engine: args.engine,
+        cases: reports,
+        passed: reports.length - failed,
+        failed,
+        timing: { loadMs: [...loaded.values()].reduce((s, m) => s + m.loadMs, 0) },
+      }),
+    );
   } else {
     const lines = [`${p.file}: ${reports.length} bundled test case(s) on ${args.engine}`];
     for (const r of reports) {
-      lines.push(`  ${r.passed ? 'PASS' : 'FAIL'} ${r.method} case ${r.index}: max |error| ${r.maxAbsError}, run ${r.runMs.toFixed(2)} ms${r.reason ? ` (${r.reason})` : ''}`);
+      lines.push(
+        `  ${r.passed ? 'PASS' : 'FAIL'} ${r.method} case ${r.index}: max |error| ${r.maxAbsError}, run ${r.runMs.toFixed(2)} ms${r.reason ? ` (${r.reason})` : ''}`,
+      );
     }
     lines.push(`${reports.length - failed} passed, ${failed} failed`);
     io.out(lines.join('\n'));
@@ -315,7 +380,12 @@ function reportRunFailure(e: unknown, json: boolean, io: CliIo): number {
     error = { kind: 'unsupported', message: e.message, missing: e.missing };
   } else if (e instanceof ExecutionError) {
     code = EXIT_FINDINGS;
-    error = { kind: 'execution', message: e.message, location: e.location, ...(e instanceof NativeRuntimeError && e.log.length ? { log: e.log } : {}) };
+    error = {
+      kind: 'execution',
+      message: e.message,
+      location: e.location,
+      ...(e instanceof NativeRuntimeError && e.log.length ? { log: e.log } : {}),
+    };
   } else if (e instanceof InvalidInputError) {
     code = EXIT_INVALID;
     error = { kind: 'invalidInput', message: e.message };

@@ -63,9 +63,11 @@ export async function sampleCommand(argv: string[], io: CliIo): Promise<number> 
   const total = result.files.reduce((n, f) => n + f.size, 0);
   const lines = [`${result.dir}: wrote ${result.files.length} files, ${formatBytes(total)} in ${seconds.toFixed(1)} s`];
   for (const f of result.files) lines.push(`  ${f.name.padEnd(20)} ${formatBytes(f.size).padStart(10)}`);
-  lines.push(result.expectedSkipped
-    ? `  expected outputs skipped: ${result.expectedSkipped}`
-    : `  expected.json: ${result.expected.length} run(s) with expected outputs`);
+  lines.push(
+    result.expectedSkipped
+      ? `  expected outputs skipped: ${result.expectedSkipped}`
+      : `  expected.json: ${result.expected.length} run(s) with expected outputs`,
+  );
   io.out(lines.join('\n'));
   return EXIT_OK;
 }
@@ -78,11 +80,16 @@ function parseSampleArgs(argv: string[]): { run: () => Promise<SampleResult> } {
   const dir = values.out;
   const seed = values.seed === undefined ? 0 : integer('--seed', values.seed, 0);
   if (kind === 'linear' || kind === 'cortex-m') {
-    const loraOnly = ['preset', 'layers', 'hidden', 'vocab', 'rank', 'dtype', 'backend'].find((k) => values[k as keyof typeof values] !== undefined);
+    const loraOnly = ['preset', 'layers', 'hidden', 'vocab', 'rank', 'dtype', 'backend'].find(
+      (k) => values[k as keyof typeof values] !== undefined,
+    );
     if (loraOnly) throw new SampleUsageError(`--${loraOnly} applies to 'sample lora' only`);
     return { run: () => (kind === 'linear' ? writeLinearSample(dir, seed) : writeCortexMSample(dir, seed)) };
   }
-  if (kind !== 'lora') throw new SampleUsageError(kind ? `unknown sample '${kind}' (linear, cortex-m or lora)` : 'which sample? linear, cortex-m or lora');
+  if (kind !== 'lora')
+    throw new SampleUsageError(
+      kind ? `unknown sample '${kind}' (linear, cortex-m or lora)` : 'which sample? linear, cortex-m or lora',
+    );
 
   const preset = oneOf('--preset', values.preset ?? 'tiny', PRESET_NAMES);
   const base = PRESETS[preset];
@@ -103,7 +110,8 @@ function parseSampleArgs(argv: string[]): { run: () => Promise<SampleResult> } {
   } catch (e) {
     throw new SampleUsageError((e as Error).message);
   }
-  const commandLine = `pte-explorer sample lora --preset ${preset} --seed ${seed} --layers ${config.layers} --hidden ${config.hidden} ` +
+  const commandLine =
+    `pte-explorer sample lora --preset ${preset} --seed ${seed} --layers ${config.layers} --hidden ${config.hidden} ` +
     `--vocab ${config.vocabSize} --rank ${config.lora.rank} --dtype ${config.dtype} --backend ${backend}`;
   return { run: () => writeLoraSample({ dir, seed, config, backend, commandLine }) };
 }
@@ -130,6 +138,7 @@ function integer(flag: string, text: string, min: number): number {
 }
 
 function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(text)) throw new SampleUsageError(`${flag} takes ${allowed.join(' or ')}, got '${text}'`);
+  if (!(allowed as readonly string[]).includes(text))
+    throw new SampleUsageError(`${flag} takes ${allowed.join(' or ')}, got '${text}'`);
   return text as T;
 }

@@ -17,7 +17,11 @@ const stderrSink: ProgressSink = { isTTY: !!process.stderr.isTTY, write: (t) => 
  * terminal or `--progress` asks for it, silent otherwise. `done()` ends the
  * terminal line.
  */
-export function progressReporter(verb: string, wanted: boolean, sink: ProgressSink = stderrSink): { onProgress?: (p: TransformProgress) => void; done(): void } {
+export function progressReporter(
+  verb: string,
+  wanted: boolean,
+  sink: ProgressSink = stderrSink,
+): { onProgress?: (p: TransformProgress) => void; done(): void } {
   if (!wanted && !sink.isTTY) return { done: () => undefined };
   const started = performance.now();
   let lastTenth = -1;
@@ -57,10 +61,19 @@ export async function runTransform(io: CliIo, job: () => Promise<number>): Promi
 }
 
 /** The arguments merge and convert take: files, `--out` (required) and `--progress`. */
-export function parseOutArgs(argv: string[], command: string, outName: string): { files: string[]; out: string; progress: boolean } {
+export function parseOutArgs(
+  argv: string[],
+  command: string,
+  outName: string,
+): { files: string[]; out: string; progress: boolean } {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { out: { type: 'string' }, progress: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { out: { type: 'string' }, progress: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -1,8 +1,6 @@
 /** One step of an alignment: a pair of equal items, or an item only one side has. */
 export type AlignStep =
-  | { kind: 'match'; a: number; b: number }
-  | { kind: 'remove'; a: number }
-  | { kind: 'add'; b: number };
+  { kind: 'match'; a: number; b: number } | { kind: 'remove'; a: number } | { kind: 'add'; b: number };
 
 export interface Alignment {
   steps: AlignStep[];
@@ -54,7 +52,10 @@ function shortestEdit(x: Int32Array, y: Int32Array, maxEdits: number): AlignStep
   const n = x.length;
   const m = y.length;
   if (n === 0 || m === 0) {
-    return [...Array.from({ length: n }, (_, i): AlignStep => ({ kind: 'remove', a: i })), ...Array.from({ length: m }, (_, j): AlignStep => ({ kind: 'add', b: j }))];
+    return [
+      ...Array.from({ length: n }, (_, i): AlignStep => ({ kind: 'remove', a: i })),
+      ...Array.from({ length: m }, (_, j): AlignStep => ({ kind: 'add', b: j })),
+    ];
   }
   const limit = Math.min(n + m, maxEdits);
   const offset = limit + 1;
@@ -64,7 +65,8 @@ function shortestEdit(x: Int32Array, y: Int32Array, maxEdits: number): AlignStep
     // Snapshot of diagonals -d-1 … d+1 as they were before step d.
     trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
-      let px = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      let px =
+        k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
       let py = px - k;
       while (px < n && py < m && x[px] === y[py]) {
         px++;

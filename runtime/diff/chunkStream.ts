@@ -1,6 +1,6 @@
 import { ByteSource } from '../format/byteSource';
 import { canReadInto, ChunkBuffers } from './chunkBuffers';
-import { DiffOptions } from './model';
+import { DiffOptions } from './diffTypes';
 import type { PairHash } from './pairHash';
 
 /** Bytes read from each side per step, unless the caller says otherwise. */
@@ -74,7 +74,14 @@ export async function streamPairs(
 
 /** Chunk i of each side, in the buffers of slot i mod (ahead + 1): the slot of the pair being compared is not reused until it is done. */
 export function readPair(
-  buffers: ChunkBuffers, i: number, a: SideRange, b: SideRange, offsetA: number, lengthA: number, offsetB: number, lengthB: number,
+  buffers: ChunkBuffers,
+  i: number,
+  a: SideRange,
+  b: SideRange,
+  offsetA: number,
+  lengthA: number,
+  offsetB: number,
+  lengthB: number,
 ): Promise<[Uint8Array, Uint8Array]> {
   const slot = i % (readAhead(a, b) + 1);
   return Promise.all([

@@ -2,9 +2,9 @@ import { ByteSource } from '../format/byteSource';
 import { DataRange } from '../format/dataRange';
 import { ChunkBuffers } from './chunkBuffers';
 import { checkAbort, chunkSize, readAhead, readPair, sameBytes, streamPairs } from './chunkStream';
-import { elementCount, numericType } from './elements';
+import { elementCount, numericType } from './numericElements';
 import { identicalMetrics, MetricsAccumulator } from './metrics';
-import { DiffOptions, NumericMetrics } from './model';
+import { DiffOptions, NumericMetrics } from './diffTypes';
 import { PairHash } from './pairHash';
 
 /** Where one side's bytes are and, when known, what they hold. */
@@ -38,10 +38,17 @@ const BATCH = 65536;
  * re-read from one side at the end. Opaque blobs stop at the first
  * differing chunk, unless hashes are asked for (`hash`).
  */
-export async function compareTensorBytes(a: TensorBytes, b: TensorBytes, options: DiffOptions = {}, buffers = new ChunkBuffers()): Promise<ByteComparison> {
+export async function compareTensorBytes(
+  a: TensorBytes,
+  b: TensorBytes,
+  options: DiffOptions = {},
+  buffers = new ChunkBuffers(),
+): Promise<ByteComparison> {
   const hash = options.hash ? new PairHash() : null;
   const plan = numericPlan(a, b);
-  const r = plan ? await compareNumeric(a, b, plan, options, buffers, hash) : await compareOpaque(a, b, options, buffers, hash);
+  const r = plan
+    ? await compareNumeric(a, b, plan, options, buffers, hash)
+    : await compareOpaque(a, b, options, buffers, hash);
   if (!hash) return r;
   const digests = await hash.finish(a, b, options, buffers);
   return { ...r, sha256: digests.sha256, bytesRead: r.bytesRead + digests.bytesRead };
@@ -63,10 +70,23 @@ function numericPlan(a: TensorBytes, b: TensorBytes): NumericPlan | null {
   if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape![i])) return null;
   const elements = elementCount(a.shape);
   if (elements === null || elements * ta.size > a.range.length || elements * tb.size > b.range.length) return null;
-  return { elements, sizeA: ta.size, sizeB: tb.size, widenA: ta.widen, widenB: tb.widen, sameType: a.dtype === b.dtype };
+  return {
+    elements,
+    sizeA: ta.size,
+    sizeB: tb.size,
+    widenA: ta.widen,
+    widenB: tb.widen,
+    sameType: a.dtype === b.dtype,
+  };
 }
 
-async function compareOpaque(a: TensorBytes, b: TensorBytes, options: DiffOptions, buffers: ChunkBuffers, hash: PairHash | null): Promise<ByteComparison> {
+async function compareOpaque(
+  a: TensorBytes,
+  b: TensorBytes,
+  options: DiffOptions,
+  buffers: ChunkBuffers,
+  hash: PairHash | null,
+): Promise<ByteComparison> {
   const length = a.range.length;
   if (length !== b.range.length) return { bytesIdentical: false, metrics: null, sha256: null, bytesRead: 0 };
   const chunk = chunkSize(options);
@@ -91,7 +111,14 @@ async function compareOpaque(a: TensorBytes, b: TensorBytes, options: DiffOption
   return { bytesIdentical: identical, metrics: null, sha256: null, bytesRead };
 }
 
-async function compareNumeric(a: TensorBytes, b: TensorBytes, plan: NumericPlan, options: DiffOptions, buffers: ChunkBuffers, hash: PairHash | null): Promise<ByteComparison> {
+async function compareNumeric(
+  a: TensorBytes,
+  b: TensorBytes,
+  plan: NumericPlan,
+  options: DiffOptions,
+  buffers: ChunkBuffers,
+  hash: PairHash | null,
+): Promise<ByteComparison> {
   const perChunk = Math.max(1, Math.floor(chunkSize(options) / Math.max(plan.sizeA, plan.sizeB)));
   const chunks = Math.ceil(plan.elements / perChunk);
   const metrics = new MetricsAccumulator();
@@ -106,7 +133,17 @@ async function compareNumeric(a: TensorBytes, b: TensorBytes, plan: NumericPlan,
   await streamPairs(
     chunks,
     readAhead(a, b),
-    (i) => readPair(buffers, i, a, b, i * perChunk * plan.sizeA, elementsIn(i) * plan.sizeA, i * perChunk * plan.sizeB, elementsIn(i) * plan.sizeB),
+    (i) =>
+      readPair(
+        buffers,
+        i,
+        a,
+        b,
+        i * perChunk * plan.sizeA,
+        elementsIn(i) * plan.sizeA,
+        i * perChunk * plan.sizeB,
+        elementsIn(i) * plan.sizeB,
+      ),
     (i, x, y) => {
       bytesRead += x.length + y.length;
       if (plan.sameType && sameBytes(x, y)) {
@@ -148,7 +185,12 @@ async function compareNumeric(a: TensorBytes, b: TensorBytes, plan: NumericPlan,
   // Equal chunks before the first difference still count towards the norms and the cosine.
   for (const i of identicalChunks) {
     checkAbort(options.signal);
-    const x = await buffers.read(a.source, a.range.offset + i * perChunk * plan.sizeA, elementsIn(i) * plan.sizeA, 'a0');
+    const x = await buffers.read(
+      a.source,
+      a.range.offset + i * perChunk * plan.sizeA,
+      elementsIn(i) * plan.sizeA,
+      'a0',
+    );
     bytesRead += x.length;
     options.onBytesRead?.(x.length);
     for (let start = 0; start < elementsIn(i); start += BATCH) {
@@ -162,7 +204,12 @@ async function compareNumeric(a: TensorBytes, b: TensorBytes, plan: NumericPlan,
 
 /** Bytes after the elements (padding in a segment): equal when both have the same. */
 async function compareTails(
-  a: TensorBytes, b: TensorBytes, plan: NumericPlan, options: DiffOptions, buffers: ChunkBuffers, hash: PairHash | null,
+  a: TensorBytes,
+  b: TensorBytes,
+  plan: NumericPlan,
+  options: DiffOptions,
+  buffers: ChunkBuffers,
+  hash: PairHash | null,
 ): Promise<{ identical: boolean; bytesRead: number }> {
   const tailA = a.range.length - plan.elements * plan.sizeA;
   const tailB = b.range.length - plan.elements * plan.sizeB;

@@ -1,4 +1,4 @@
-import { DiffCounts, DiffOptions, TensorDiff } from './model';
+import { DiffCounts, DiffOptions, TensorDiff } from './diffTypes';
 
 /** Options that also count the bytes read, for the summary. */
 export function countingReads(options: DiffOptions): { options: DiffOptions; bytesRead: () => number } {

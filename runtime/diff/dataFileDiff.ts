@@ -1,7 +1,7 @@
-import { DataFile } from '../format/ptd/model';
+import { DataFile } from '../format/ptd/ptdTypes';
 import { countingReads, countStatuses } from './counts';
 import { dataFileInventory } from './inventory';
-import { DataFileDiff, DiffOptions, TensorDiff } from './model';
+import { DataFileDiff, DiffOptions, TensorDiff } from './diffTypes';
 import { sameDataFile } from './sharedFiles';
 import { TensorComparer } from './tensorDiff';
 import { unionByKey } from './union';

@@ -1,9 +1,9 @@
 import { DelegatePayload } from '../format/delegatePayloads';
-import { Program } from '../format/pte/model';
-import { XnnNode } from '../format/xnnpack/model';
+import { Program } from '../format/pte/pteTypes';
+import { XnnNode } from '../format/xnnpack/xnnpackTypes';
 import { alignSequences } from './align';
 import { compareTensorBytes } from './compareBytes';
-import { DelegateRow, DelegateSide, DiffOptions, Row } from './model';
+import { DelegateRow, DelegateSide, DiffOptions, Row } from './diffTypes';
 import { formatBytes } from '../text/formatBytes';
 
 export interface DelegateDiffOptions extends DiffOptions {
@@ -24,7 +24,9 @@ function payloadOf(d: MethodDelegates, delegateIndex: number): DelegatePayload |
 
 /** An XNNPACK node as one line: kind and its non-operand fields. */
 export function nodeText(node: XnnNode): string {
-  const params = Object.entries(node.params).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`);
+  const params = Object.entries(node.params).map(
+    ([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`,
+  );
   if (node.outputMinMax) params.push(`clamp=[${node.outputMinMax.min}, ${node.outputMinMax.max}]`);
   return params.length ? `${node.kind}(${params.join(', ')})` : node.kind;
 }
@@ -47,7 +49,10 @@ function nodeRows(a: DelegatePayload | undefined, b: DelegatePayload | undefined
   if (a?.status !== 'xnnpack' || b?.status !== 'xnnpack') return [];
   const na = a.graph.nodes;
   const nb = b.graph.nodes;
-  const steps = alignSequences(na.map((n) => n.kind), nb.map((n) => n.kind)).steps;
+  const steps = alignSequences(
+    na.map((n) => n.kind),
+    nb.map((n) => n.kind),
+  ).steps;
   return steps.map((s): Row<string> => {
     if (s.kind === 'remove') return { status: 'removed', a: nodeText(na[s.a]), b: null };
     if (s.kind === 'add') return { status: 'added', a: null, b: nodeText(nb[s.b]) };
@@ -63,7 +68,13 @@ function sameSpecs(a: MethodDelegates, ia: number, b: MethodDelegates, ib: numbe
   return sa.length === sb.length && sa.every((s, i) => s.key === sb[i].key && Buffer.from(s.value).equals(sb[i].value));
 }
 
-async function matchedRow(a: MethodDelegates, ia: number, b: MethodDelegates, ib: number, options: DelegateDiffOptions): Promise<DelegateRow> {
+async function matchedRow(
+  a: MethodDelegates,
+  ia: number,
+  b: MethodDelegates,
+  ib: number,
+  options: DelegateDiffOptions,
+): Promise<DelegateRow> {
   const sa = delegateSide(a, ia);
   const sb = delegateSide(b, ib);
   const da = a.program.methods[a.methodIndex].delegates[ia].data;
@@ -73,9 +84,18 @@ async function matchedRow(a: MethodDelegates, ia: number, b: MethodDelegates, ib
   if (da && db && options.sameFile && da.offset === db.offset && da.length === db.length) {
     payloadIdentical = true;
   } else if (da && db) {
-    const r = await compareTensorBytes({ source: a.program.source, range: da, dtype: null, shape: null }, { source: b.program.source, range: db, dtype: null, shape: null }, options);
+    const r = await compareTensorBytes(
+      { source: a.program.source, range: da, dtype: null, shape: null },
+      { source: b.program.source, range: db, dtype: null, shape: null },
+      options,
+    );
     payloadIdentical = r.bytesIdentical;
-    if (!payloadIdentical) changes.push(da.length === db.length ? `payload bytes differ (${formatBytes(da.length)})` : `payload ${formatBytes(da.length)} → ${formatBytes(db.length)}`);
+    if (!payloadIdentical)
+      changes.push(
+        da.length === db.length
+          ? `payload bytes differ (${formatBytes(da.length)})`
+          : `payload ${formatBytes(da.length)} → ${formatBytes(db.length)}`,
+      );
   } else if (da || db) {
     changes.push(da ? 'payload missing in b' : 'payload missing in a');
   }
@@ -87,19 +107,36 @@ async function matchedRow(a: MethodDelegates, ia: number, b: MethodDelegates, ib
     const count = (s: string) => nodeEdits.filter((n) => n.status === s).length;
     changes.push(`nodes: ${count('changed')} changed, ${count('added')} added, ${count('removed')} removed`);
   }
-  if (sa.payloadError !== sb.payloadError && (sa.payloadError || sb.payloadError)) changes.push('payload decodes on one side only');
+  if (sa.payloadError !== sb.payloadError && (sa.payloadError || sb.payloadError))
+    changes.push('payload decodes on one side only');
   return { status: changes.length ? 'changed' : 'identical', a: sa, b: sb, changes, payloadIdentical, nodes };
 }
 
 /** Delegates of two methods, aligned by backend in call order. */
-export async function diffDelegates(a: MethodDelegates, b: MethodDelegates, options: DelegateDiffOptions = {}): Promise<DelegateRow[]> {
+export async function diffDelegates(
+  a: MethodDelegates,
+  b: MethodDelegates,
+  options: DelegateDiffOptions = {},
+): Promise<DelegateRow[]> {
   const la = a.program.methods[a.methodIndex].delegates;
   const lb = b.program.methods[b.methodIndex].delegates;
-  const steps = alignSequences(la.map((d) => d.backend), lb.map((d) => d.backend)).steps;
+  const steps = alignSequences(
+    la.map((d) => d.backend),
+    lb.map((d) => d.backend),
+  ).steps;
   const rows: DelegateRow[] = [];
   for (const s of steps) {
-    if (s.kind === 'remove') rows.push({ status: 'removed', a: delegateSide(a, s.a), b: null, changes: [], payloadIdentical: null, nodes: [] });
-    else if (s.kind === 'add') rows.push({ status: 'added', a: null, b: delegateSide(b, s.b), changes: [], payloadIdentical: null, nodes: [] });
+    if (s.kind === 'remove')
+      rows.push({
+        status: 'removed',
+        a: delegateSide(a, s.a),
+        b: null,
+        changes: [],
+        payloadIdentical: null,
+        nodes: [],
+      });
+    else if (s.kind === 'add')
+      rows.push({ status: 'added', a: null, b: delegateSide(b, s.b), changes: [], payloadIdentical: null, nodes: [] });
     else rows.push(await matchedRow(a, s.a, b, s.b, options));
   }
   return rows;

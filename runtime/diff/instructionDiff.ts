@@ -1,7 +1,13 @@
-import { formatInstruction, instructionOperands, instructionTarget, methodInstructions, valueLiteral } from '../format/pte/describe';
-import { Instruction, Method, TensorValue } from '../format/pte/model';
+import {
+  formatInstruction,
+  instructionOperands,
+  instructionTarget,
+  methodInstructions,
+  valueLiteral,
+} from '../format/pte/describe';
+import { Instruction, Method, TensorValue } from '../format/pte/pteTypes';
 import { AlignStep, alignSequences } from './align';
-import { ArgumentChange, InstructionRow, InstructionSide, MethodCounts } from './model';
+import { ArgumentChange, InstructionRow, InstructionSide, MethodCounts } from './diffTypes';
 
 /** Tensor kinds worth naming in an argument; planned and runtime tensors are the common case. */
 const NAMED_KINDS: Partial<Record<TensorValue['kind'], string>> = {
@@ -35,7 +41,6 @@ function argumentText(method: Method, index: number): string {
   return v?.kind === 'tensor' ? `%${index}: ${tensorText(v.tensor)}` : valueLiteral(method, index);
 }
 
-
 function argumentChanges(ma: Method, ia: Instruction, mb: Method, ib: Instruction): ArgumentChange[] {
   const xa = instructionOperands(ia);
   const xb = instructionOperands(ib);
@@ -43,7 +48,12 @@ function argumentChanges(ma: Method, ia: Instruction, mb: Method, ib: Instructio
   for (let p = 0; p < Math.max(xa.length, xb.length); p++) {
     const ka = p < xa.length ? argumentKey(ma, xa[p]) : null;
     const kb = p < xb.length ? argumentKey(mb, xb[p]) : null;
-    if (ka !== kb) out.push({ position: p, a: p < xa.length ? argumentText(ma, xa[p]) : null, b: p < xb.length ? argumentText(mb, xb[p]) : null });
+    if (ka !== kb)
+      out.push({
+        position: p,
+        a: p < xa.length ? argumentText(ma, xa[p]) : null,
+        b: p < xb.length ? argumentText(mb, xb[p]) : null,
+      });
   }
   // A jump's destination is an instruction position, not an argument value.
   if (ia.kind === 'jumpFalse' && ib.kind === 'jumpFalse' && ia.destination !== ib.destination) {
@@ -71,18 +81,33 @@ export interface InstructionAlignment {
 export function diffInstructions(ma: Method, mb: Method): InstructionAlignment {
   const la = methodInstructions(ma);
   const lb = methodInstructions(mb);
-  const call = (m: Method, ins: Instruction) => `${instructionTarget(m, ins)}(${instructionOperands(ins).map((i) => argumentKey(m, i)).join(', ')})`;
-  const exact = alignSequences(la.map((i) => call(ma, i)), lb.map((i) => call(mb, i)));
+  const call = (m: Method, ins: Instruction) =>
+    `${instructionTarget(m, ins)}(${instructionOperands(ins)
+      .map((i) => argumentKey(m, i))
+      .join(', ')})`;
+  const exact = alignSequences(
+    la.map((i) => call(ma, i)),
+    lb.map((i) => call(mb, i)),
+  );
   const steps: AlignStep[] = [];
   let positional = exact.method === 'positional';
   let removed: number[] = [];
   let added: number[] = [];
   const flush = () => {
     if (removed.length > 0 && added.length > 0) {
-      const byTarget = alignSequences(removed.map((i) => instructionTarget(ma, la[i])), added.map((i) => instructionTarget(mb, lb[i])));
+      const byTarget = alignSequences(
+        removed.map((i) => instructionTarget(ma, la[i])),
+        added.map((i) => instructionTarget(mb, lb[i])),
+      );
       positional ||= byTarget.method === 'positional';
       for (const s of byTarget.steps) {
-        steps.push(s.kind === 'match' ? { kind: 'match', a: removed[s.a], b: added[s.b] } : s.kind === 'remove' ? { kind: 'remove', a: removed[s.a] } : { kind: 'add', b: added[s.b] });
+        steps.push(
+          s.kind === 'match'
+            ? { kind: 'match', a: removed[s.a], b: added[s.b] }
+            : s.kind === 'remove'
+              ? { kind: 'remove', a: removed[s.a] }
+              : { kind: 'add', b: added[s.b] },
+        );
       }
     } else {
       for (const a of removed) steps.push({ kind: 'remove', a });
@@ -100,7 +125,7 @@ export function diffInstructions(ma: Method, mb: Method): InstructionAlignment {
     }
   }
   flush();
-  const alignment = { steps, method: positional ? 'positional' as const : 'myers' as const };
+  const alignment = { steps, method: positional ? ('positional' as const) : ('myers' as const) };
   const counts: MethodCounts = { identical: 0, changed: 0, added: 0, removed: 0 };
   const rows = alignment.steps.map((s): InstructionRow => {
     if (s.kind === 'remove') {

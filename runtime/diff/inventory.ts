@@ -1,13 +1,13 @@
 import { DelegatePayload } from '../format/delegatePayloads';
-import { DataEntry, DataFile } from '../format/ptd/model';
-import { Program, TensorValue } from '../format/pte/model';
-import { XnnpackGraph } from '../format/xnnpack/model';
+import { DataEntry, DataFile } from '../format/ptd/ptdTypes';
+import { Program, TensorValue } from '../format/pte/pteTypes';
+import { XnnpackGraph } from '../format/xnnpack/xnnpackTypes';
 import { externalTensors } from '../link/externalTensors';
-import { LinkResult } from '../link/model';
+import { LinkResult } from '../link/linkTypes';
 import { TensorBytes } from './compareBytes';
 import { xnnUnpackedDtype } from '../format/xnnpack/datatypes';
-import { elementCount, numericType } from './elements';
-import { TensorSide } from './model';
+import { elementCount, numericType } from './numericElements';
+import { TensorSide } from './diffTypes';
 
 /** One tensor or blob of one side, by key: what the result shows and where to read it. */
 export interface InventoryItem {
@@ -29,7 +29,11 @@ interface Layout {
 }
 
 /** Every key of one data file, in file order; a repeated key keeps its first entry, as lookups do. */
-export function dataFileInventory(file: DataFile, extraLayouts: Map<string, Layout & { from: TensorSide['layoutFrom'] }> = new Map(), users: Map<string, string[]> = new Map()): Inventory {
+export function dataFileInventory(
+  file: DataFile,
+  extraLayouts: Map<string, Layout & { from: TensorSide['layoutFrom'] }> = new Map(),
+  users: Map<string, string[]> = new Map(),
+): Inventory {
   const out: Inventory = new Map();
   for (const e of file.entries) {
     if (!out.has(e.key)) out.set(e.key, dataFileItem(file, e, extraLayouts.get(e.key) ?? null, users.get(e.key) ?? []));
@@ -37,13 +41,24 @@ export function dataFileInventory(file: DataFile, extraLayouts: Map<string, Layo
   return out;
 }
 
-function dataFileItem(file: DataFile, e: DataEntry, fallback: (Layout & { from: TensorSide['layoutFrom'] }) | null, users: string[]): InventoryItem {
+function dataFileItem(
+  file: DataFile,
+  e: DataEntry,
+  fallback: (Layout & { from: TensorSide['layoutFrom'] }) | null,
+  users: string[],
+): InventoryItem {
   const layout = e.layout ? { dtype: e.layout.dtype, shape: [...e.layout.sizes], from: 'dataFile' as const } : fallback;
   return {
     key: e.key,
     side: {
-      file: file.source.name, origin: 'dataFile', dtype: layout?.dtype ?? null, shape: layout?.shape ?? null,
-      layoutFrom: layout?.from ?? null, offset: e.range.offset, bytes: e.range.length, users,
+      file: file.source.name,
+      origin: 'dataFile',
+      dtype: layout?.dtype ?? null,
+      shape: layout?.shape ?? null,
+      layoutFrom: layout?.from ?? null,
+      offset: e.range.offset,
+      bytes: e.range.length,
+      users,
     },
     bytes: { source: file.source, range: e.range, dtype: layout?.dtype ?? null, shape: layout?.shape ?? null },
     dataFile: file,
@@ -69,7 +84,10 @@ function xnnpackLayouts(payloads: readonly DelegatePayload[]): Map<string, Layou
       if (v.constantIndex !== 0) note(p.graph, v.constantIndex, dtype ? { dtype, shape: [...v.dims] } : null);
       const q = v.quantization;
       if (q && (q.kind === 'perChannel' || q.kind === 'perChannelGroup') && q.scaleBufferIdx !== 0) {
-        note(p.graph, q.scaleBufferIdx, { dtype: q.kind === 'perChannel' ? 'float32' : 'bfloat16', shape: [q.numScales] });
+        note(p.graph, q.scaleBufferIdx, {
+          dtype: q.kind === 'perChannel' ? 'float32' : 'bfloat16',
+          shape: [q.numScales],
+        });
       }
     }
   }
@@ -89,7 +107,8 @@ function fits(layout: Layout, bytes: number): boolean {
  */
 export function valueKey(methodName: string, valueIndex: number, t: TensorValue): string | null {
   if (t.kind === 'external' || t.kind === 'externalMutable') return t.fullyQualifiedName;
-  if (t.kind === 'constant' || t.kind === 'mutableWithInitialValue') return t.fullyQualifiedName ?? `${methodName}.values[${valueIndex}]`;
+  if (t.kind === 'constant' || t.kind === 'mutableWithInitialValue')
+    return t.fullyQualifiedName ?? `${methodName}.values[${valueIndex}]`;
   return null;
 }
 
@@ -101,7 +120,12 @@ export function valueKey(methodName: string, valueIndex: number, t: TensorValue)
  * program's `named_data` and a data file hold (the runtime refuses that) keeps
  * the data file's under the key and the program's as `key (named_data)`.
  */
-export function programInventory(program: Program, dataFiles: readonly DataFile[], payloads: readonly DelegatePayload[], link: LinkResult): Inventory {
+export function programInventory(
+  program: Program,
+  dataFiles: readonly DataFile[],
+  payloads: readonly DelegatePayload[],
+  link: LinkResult,
+): Inventory {
   const out: Inventory = new Map();
   const file = program.source.name;
   const users = new Map<string, string[]>();
@@ -113,7 +137,8 @@ export function programInventory(program: Program, dataFiles: readonly DataFile[
   const programLayouts = new Map<string, Layout & { from: TensorSide['layoutFrom'] }>();
   for (const r of externalTensors(program).named) {
     use(r.key, `${r.method}.values[${r.valueIndex}]`);
-    if (!programLayouts.has(r.key)) programLayouts.set(r.key, { dtype: r.tensor.dtype, shape: [...r.tensor.sizes], from: 'program' });
+    if (!programLayouts.has(r.key))
+      programLayouts.set(r.key, { dtype: r.tensor.dtype, shape: [...r.tensor.sizes], from: 'program' });
   }
   for (const ref of link.references) use(ref.reference.key, ref.reference.origin);
   const xnn = xnnpackLayouts(payloads);
@@ -132,8 +157,14 @@ export function programInventory(program: Program, dataFiles: readonly DataFile[
       out.set(key, {
         key,
         side: {
-          file, origin: t.kind === 'constant' ? 'constant' : 'mutable', dtype: t.dtype, shape: [...t.sizes], layoutFrom: 'program',
-          offset: t.data?.offset ?? null, bytes: t.data?.length ?? t.nbytes ?? 0, users: [who],
+          file,
+          origin: t.kind === 'constant' ? 'constant' : 'mutable',
+          dtype: t.dtype,
+          shape: [...t.sizes],
+          layoutFrom: 'program',
+          offset: t.data?.offset ?? null,
+          bytes: t.data?.length ?? t.nbytes ?? 0,
+          users: [who],
         },
         bytes: t.data ? { source: program.source, range: t.data, dtype: t.dtype, shape: [...t.sizes] } : null,
         dataFile: null,
@@ -151,10 +182,18 @@ export function programInventory(program: Program, dataFiles: readonly DataFile[
     out.set(key, {
       key,
       side: {
-        file, origin: 'namedData', dtype: layout?.dtype ?? null, shape: layout?.shape ?? null, layoutFrom: layout ? 'xnnpack' : null,
-        offset: nd.data?.offset ?? null, bytes: nd.data?.length ?? 0, users: users.get(nd.key) ?? [],
+        file,
+        origin: 'namedData',
+        dtype: layout?.dtype ?? null,
+        shape: layout?.shape ?? null,
+        layoutFrom: layout ? 'xnnpack' : null,
+        offset: nd.data?.offset ?? null,
+        bytes: nd.data?.length ?? 0,
+        users: users.get(nd.key) ?? [],
       },
-      bytes: nd.data ? { source: program.source, range: nd.data, dtype: layout?.dtype ?? null, shape: layout?.shape ?? null } : null,
+      bytes: nd.data
+        ? { source: program.source, range: nd.data, dtype: layout?.dtype ?? null, shape: layout?.shape ?? null }
+        : null,
       dataFile: null,
       named: true,
     });
@@ -164,7 +203,8 @@ export function programInventory(program: Program, dataFiles: readonly DataFile[
     const fallback = new Map(programLayouts);
     for (const e of f.entries) {
       const guess = xnn.get(e.key);
-      if (!fallback.has(e.key) && guess && fits(guess, e.range.length)) fallback.set(e.key, { ...guess, from: 'xnnpack' });
+      if (!fallback.has(e.key) && guess && fits(guess, e.range.length))
+        fallback.set(e.key, { ...guess, from: 'xnnpack' });
     }
     for (const [key, item] of dataFileInventory(f, fallback, users)) if (!out.has(key)) out.set(key, item);
   }
@@ -173,7 +213,16 @@ export function programInventory(program: Program, dataFiles: readonly DataFile[
     if (out.has(m.key)) continue;
     out.set(m.key, {
       key: m.key,
-      side: { file, origin: 'missing', dtype: m.dtype, shape: m.shape, layoutFrom: 'program', offset: null, bytes: 0, users: users.get(m.key) ?? [] },
+      side: {
+        file,
+        origin: 'missing',
+        dtype: m.dtype,
+        shape: m.shape,
+        layoutFrom: 'program',
+        offset: null,
+        bytes: 0,
+        users: users.get(m.key) ?? [],
+      },
       bytes: null,
       dataFile: null,
       named: true,

@@ -1,7 +1,7 @@
 import { TensorBytes } from './compareBytes';
 import { Inventory } from './inventory';
 import { baseWeightKeys, parseLoraKey } from './layers';
-import { DiffOptions, DiffStatus, LoraAdapter, LoraLayerRow, TensorDiff } from './model';
+import { DiffOptions, DiffStatus, LoraAdapter, LoraLayerRow, TensorDiff } from './diffTypes';
 import { frobeniusNorm, numericElements, readValues } from './streamElements';
 import { unionByKey } from './union';
 
@@ -79,14 +79,31 @@ class LoraAnalyzer {
     const tb = inventory.get(keys.b)!.bytes;
     const problems: string[] = [];
     const adapter: LoraAdapter = {
-      loraAKey: keys.a, loraBKey: keys.b, rank: 0, inFeatures: 0, outFeatures: 0, updateNorm: null,
-      baseKey: null, baseNorm: null, relativeUpdate: null, problems,
+      loraAKey: keys.a,
+      loraBKey: keys.b,
+      rank: 0,
+      inFeatures: 0,
+      outFeatures: 0,
+      updateNorm: null,
+      baseKey: null,
+      baseNorm: null,
+      relativeUpdate: null,
+      problems,
     };
     const baseKey = baseWeightKeys(layer).find((k) => inventory.has(k)) ?? null;
     adapter.baseKey = baseKey;
     const sa = ta?.shape;
     const sb = tb?.shape;
-    if (!ta || !tb || !sa || !sb || sa.length !== 2 || sb.length !== 2 || numericElements(ta) === null || numericElements(tb) === null) {
+    if (
+      !ta ||
+      !tb ||
+      !sa ||
+      !sb ||
+      sa.length !== 2 ||
+      sb.length !== 2 ||
+      numericElements(ta) === null ||
+      numericElements(tb) === null
+    ) {
       problems.push('lora_a and lora_b must be numeric 2-D tensors');
       return { adapter, factors: null };
     }
@@ -99,7 +116,13 @@ class LoraAnalyzer {
     }
     let factors: Factors | null = null;
     try {
-      factors = { a: await readValues(ta, MAX_LORA_ELEMENTS, this.options), b: await readValues(tb, MAX_LORA_ELEMENTS, this.options), rank, inFeatures, outFeatures };
+      factors = {
+        a: await readValues(ta, MAX_LORA_ELEMENTS, this.options),
+        b: await readValues(tb, MAX_LORA_ELEMENTS, this.options),
+        rank,
+        inFeatures,
+        outFeatures,
+      };
       adapter.updateNorm = Math.sqrt(Math.max(0, updateInner(factors, factors)));
     } catch (e) {
       if (this.options.signal?.aborted) throw e;
@@ -108,10 +131,13 @@ class LoraAnalyzer {
     const base = baseKey ? inventory.get(baseKey)!.bytes : null;
     if (base && numericElements(base) !== null) {
       if (base.shape?.length !== 2 || base.shape[0] !== outFeatures || base.shape[1] !== inFeatures) {
-        problems.push(`base weight ${baseKey} is [${base.shape?.join(', ')}], the update is [${outFeatures}, ${inFeatures}]`);
+        problems.push(
+          `base weight ${baseKey} is [${base.shape?.join(', ')}], the update is [${outFeatures}, ${inFeatures}]`,
+        );
       }
       adapter.baseNorm = await this.norm(base);
-      if (adapter.baseNorm > 0 && adapter.updateNorm !== null) adapter.relativeUpdate = adapter.updateNorm / adapter.baseNorm;
+      if (adapter.baseNorm > 0 && adapter.updateNorm !== null)
+        adapter.relativeUpdate = adapter.updateNorm / adapter.baseNorm;
     } else if (baseKey) {
       problems.push(`base weight ${baseKey} is not a numeric tensor`);
     }
@@ -125,7 +151,12 @@ class LoraAnalyzer {
  * found by key (`<layer>.lora_a.weight` + `<layer>.lora_b.weight`). `tensors`
  * (the tensor diff) tells which factors are bit-identical.
  */
-export async function diffLoraLayers(a: Inventory | null, b: Inventory | null, tensors: readonly TensorDiff[], options: DiffOptions = {}): Promise<LoraLayerRow[]> {
+export async function diffLoraLayers(
+  a: Inventory | null,
+  b: Inventory | null,
+  tensors: readonly TensorDiff[],
+  options: DiffOptions = {},
+): Promise<LoraLayerRow[]> {
   const analyzer = new LoraAnalyzer(options);
   const status = new Map(tensors.map((t) => [t.key, t.status] as const));
   const rows: LoraLayerRow[] = [];
@@ -134,10 +165,20 @@ export async function diffLoraLayers(a: Inventory | null, b: Inventory | null, t
     const y = kb && b ? await analyzer.analyse(b, layer, kb) : null;
     if (!x && !y) continue;
     let updateDiffNorm: number | null = null;
-    const identicalFactors = !!x && !!y && [x.adapter.loraAKey, x.adapter.loraBKey].every((k) => status.get(k) === 'identical') && x.adapter.loraAKey === y.adapter.loraAKey && x.adapter.loraBKey === y.adapter.loraBKey;
+    const identicalFactors =
+      !!x &&
+      !!y &&
+      [x.adapter.loraAKey, x.adapter.loraBKey].every((k) => status.get(k) === 'identical') &&
+      x.adapter.loraAKey === y.adapter.loraAKey &&
+      x.adapter.loraBKey === y.adapter.loraBKey;
     if (identicalFactors) {
       updateDiffNorm = 0;
-    } else if (x?.factors && y?.factors && x.factors.inFeatures === y.factors.inFeatures && x.factors.outFeatures === y.factors.outFeatures) {
+    } else if (
+      x?.factors &&
+      y?.factors &&
+      x.factors.inFeatures === y.factors.inFeatures &&
+      x.factors.outFeatures === y.factors.outFeatures
+    ) {
       const cross = updateInner(x.factors, y.factors);
       updateDiffNorm = Math.sqrt(Math.max(0, x.adapter.updateNorm! ** 2 + y.adapter.updateNorm! ** 2 - 2 * cross));
     }

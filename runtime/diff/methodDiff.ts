@@ -1,10 +1,10 @@
 import { DelegatePayload } from '../format/delegatePayloads';
 import { valueType } from '../format/pte/describe';
-import { Method, Program } from '../format/pte/model';
+import { Method, Program } from '../format/pte/pteTypes';
 import { DelegateDiffOptions, delegateSide, diffDelegates } from './delegateDiff';
 import { diffInstructions } from './instructionDiff';
 import { methodProperties } from './methodProperties';
-import { DiffStatus, IoSlot, MethodDiff, Row } from './model';
+import { DiffStatus, IoSlot, MethodDiff, Row } from './diffTypes';
 
 /** One program's side of a method comparison. */
 export interface MethodSide {
@@ -42,7 +42,9 @@ export async function diffMethod(a: MethodSide, b: MethodSide, options: Delegate
   const opsA = operatorNames(ma);
   const opsB = operatorNames(mb);
   const properties = methodProperties(ma, mb, instructions.rows);
-  const changed = [...properties, ...inputs, ...outputs, ...instructions.rows, ...delegates].some((r) => r.status !== 'identical');
+  const changed = [...properties, ...inputs, ...outputs, ...instructions.rows, ...delegates].some(
+    (r) => r.status !== 'identical',
+  );
   return {
     name: ma.name,
     status: changed ? 'changed' : 'identical',
@@ -63,7 +65,8 @@ export function oneSidedMethod(side: MethodSide, status: 'added' | 'removed'): M
   const empty = { ...method, inputs: [], outputs: [], chains: [], delegates: [], operators: [] };
   const [a, b] = status === 'added' ? [empty, method] : [method, empty];
   const instructions = diffInstructions(a, b);
-  const rowsOf = (x: Method, y: Method, pick: (m: Method) => number[]) => slotRows(slots(x, pick(x)), slots(y, pick(y)));
+  const rowsOf = (x: Method, y: Method, pick: (m: Method) => number[]) =>
+    slotRows(slots(x, pick(x)), slots(y, pick(y)));
   return {
     name: method.name,
     status,
@@ -73,10 +76,20 @@ export function oneSidedMethod(side: MethodSide, status: 'added' | 'removed'): M
     alignment: instructions.method,
     instructions: instructions.rows,
     instructionCounts: instructions.counts,
-    operators: status === 'added' ? { added: [...operatorNames(method)], removed: [] } : { added: [], removed: [...operatorNames(method)] },
+    operators:
+      status === 'added'
+        ? { added: [...operatorNames(method)], removed: [] }
+        : { added: [], removed: [...operatorNames(method)] },
     delegates: method.delegates.map((_d, index) => {
       const s = delegateSide(side, index);
-      return { status, a: status === 'removed' ? s : null, b: status === 'added' ? s : null, changes: [], payloadIdentical: null, nodes: [] };
+      return {
+        status,
+        a: status === 'removed' ? s : null,
+        b: status === 'added' ? s : null,
+        changes: [],
+        payloadIdentical: null,
+        nodes: [],
+      };
     }),
   };
 }

@@ -1,7 +1,7 @@
 import { methodInstructions } from '../format/pte/describe';
-import { Method } from '../format/pte/model';
+import { Method } from '../format/pte/pteTypes';
 import { instructionOperands } from '../format/pte/describe';
-import { InstructionRow, PropertyRow } from './model';
+import { InstructionRow, PropertyRow } from './diffTypes';
 import { formatBytes } from '../text/formatBytes';
 
 /**
@@ -46,6 +46,11 @@ export function methodProperties(ma: Method, mb: Method, rows: readonly Instruct
     row('input spec', spec(ma.encodedInputSpec), spec(mb.encodedInputSpec)),
     row('output spec', spec(ma.encodedOutputSpec), spec(mb.encodedOutputSpec)),
     row('memory arenas', arenas(ma), arenas(mb)),
-    { name: 'planned tensors of aligned calls', a: `${compared} compared`, b: moved ? `${moved} at another offset` : 'same offsets', status: moved ? 'changed' : 'identical' },
+    {
+      name: 'planned tensors of aligned calls',
+      a: `${compared} compared`,
+      b: moved ? `${moved} at another offset` : 'same offsets',
+      status: moved ? 'changed' : 'identical',
+    },
   ];
 }

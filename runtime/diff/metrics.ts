@@ -1,4 +1,4 @@
-import { NumericMetrics } from './model';
+import { NumericMetrics } from './diffTypes';
 
 /**
  * Running sums for comparing two tensors element by element. Feed it
@@ -112,5 +112,15 @@ export class MetricsAccumulator {
 
 /** Metrics of two bit-identical tensors whose values were not read (cosine 1 by convention, even for all-zero tensors). */
 export function identicalMetrics(elements: number): NumericMetrics {
-  return { elements, changedElements: 0, maxAbsDiff: 0, meanAbsDiff: 0, relL2: 0, cosine: 1, normA: null, normB: null, nonFinite: 0 };
+  return {
+    elements,
+    changedElements: 0,
+    maxAbsDiff: 0,
+    meanAbsDiff: 0,
+    relL2: 0,
+    cosine: 1,
+    normA: null,
+    normB: null,
+    nonFinite: 0,
+  };
 }

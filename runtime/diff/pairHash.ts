@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ChunkBuffers } from './chunkBuffers';
 import { checkAbort, chunkSize, SideRange } from './chunkStream';
-import { DiffOptions } from './model';
+import { DiffOptions } from './diffTypes';
 
 /** SHA-256 of both sides, fed in file order by the comparison; `fed` tells whether it saw every byte. */
 export class PairHash {
@@ -22,7 +22,12 @@ export class PairHash {
    * end (blobs of another size, tails after elements of another width) is
    * hashed on its own.
    */
-  async finish(a: SideRange, b: SideRange, options: DiffOptions, buffers: ChunkBuffers): Promise<{ sha256: { a: string; b: string }; bytesRead: number }> {
+  async finish(
+    a: SideRange,
+    b: SideRange,
+    options: DiffOptions,
+    buffers: ChunkBuffers,
+  ): Promise<{ sha256: { a: string; b: string }; bytesRead: number }> {
     let bytesRead = 0;
     const digest = async (t: SideRange, h: ReturnType<typeof createHash>, fed: number) => {
       if (fed === t.range.length) return h.digest('hex');

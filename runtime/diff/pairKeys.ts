@@ -1,11 +1,11 @@
 import { DelegatePayload } from '../format/delegatePayloads';
 import { methodInstructions } from '../format/pte/describe';
-import { Program } from '../format/pte/model';
-import { XnnpackGraph } from '../format/xnnpack/model';
+import { Program } from '../format/pte/pteTypes';
+import { XnnpackGraph } from '../format/xnnpack/xnnpackTypes';
 import { instructionOperands } from '../format/pte/describe';
 import { Inventory, InventoryItem, valueKey } from './inventory';
 import { layerOf } from './layers';
-import { ProgramDiff } from './model';
+import { ProgramDiff } from './diffTypes';
 
 /** One program's side of the pairing. */
 export interface PairingSide {
@@ -75,10 +75,13 @@ function pairsByUse(diff: ProgramDiff, a: PairingSide, b: PairingSide): [string,
       if (!ga || !gb || ga.values.length !== gb.values.length) continue;
       const ka = graphKeys(ga);
       const kb = graphKeys(gb);
-      ka.forEach((keys, i) => keys.forEach((k, role) => {
-        const other = kb[i][role];
-        if (k !== null && other !== null && ga.values[i].dims.join() === gb.values[i].dims.join()) out.push([k, other]);
-      }));
+      ka.forEach((keys, i) =>
+        keys.forEach((k, role) => {
+          const other = kb[i][role];
+          if (k !== null && other !== null && ga.values[i].dims.join() === gb.values[i].dims.join())
+            out.push([k, other]);
+        }),
+      );
     }
   }
   return out;

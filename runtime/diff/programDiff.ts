@@ -1,8 +1,8 @@
 import { decodeDelegatePayloads, DelegatePayload } from '../format/delegatePayloads';
-import { Program } from '../format/pte/model';
+import { Program } from '../format/pte/pteTypes';
 import { externalTensors } from '../link/externalTensors';
 import { diffMethod, oneSidedMethod } from './methodDiff';
-import { DiffOptions, DiffStatus, KeySide, MethodDiff, ProgramDiff, Row } from './model';
+import { DiffOptions, DiffStatus, KeySide, MethodDiff, ProgramDiff, Row } from './diffTypes';
 import { sameFile } from './sharedFiles';
 import { unionByKey } from './union';
 import { formatBytes } from '../text/formatBytes';
@@ -16,7 +16,8 @@ export interface ProgramDiffOptions extends DiffOptions {
 
 function keyRows(a: Map<string, KeySide>, b: Map<string, KeySide>): (Row<KeySide> & { key: string })[] {
   return unionByKey(a, b).map(({ key, a: x, b: y }) => {
-    const same = !!x && !!y && x.bytes === y.bytes && x.dtype === y.dtype && formatShape(x.shape) === formatShape(y.shape);
+    const same =
+      !!x && !!y && x.bytes === y.bytes && x.dtype === y.dtype && formatShape(x.shape) === formatShape(y.shape);
     const status: DiffStatus = !x ? 'added' : !y ? 'removed' : same ? 'identical' : 'changed';
     return { key, status, a: x, b: y };
   });
@@ -24,7 +25,8 @@ function keyRows(a: Map<string, KeySide>, b: Map<string, KeySide>): (Row<KeySide
 
 function namedDataKeys(program: Program): Map<string, KeySide> {
   const out = new Map<string, KeySide>();
-  for (const nd of program.namedData) if (!out.has(nd.key)) out.set(nd.key, { bytes: nd.data?.length ?? null, dtype: null, shape: null });
+  for (const nd of program.namedData)
+    if (!out.has(nd.key)) out.set(nd.key, { bytes: nd.data?.length ?? null, dtype: null, shape: null });
   return out;
 }
 
@@ -48,7 +50,12 @@ function properties(a: Program, b: Program): ProgramDiff['properties'] {
   });
   const da = describe(a);
   const db = describe(b);
-  return Object.keys(da).map((name) => ({ name, a: da[name], b: db[name], status: da[name] === db[name] ? 'identical' : 'changed' }));
+  return Object.keys(da).map((name) => ({
+    name,
+    a: da[name],
+    b: db[name],
+    status: da[name] === db[name] ? 'identical' : 'changed',
+  }));
 }
 
 /**
@@ -74,5 +81,14 @@ export async function diffPrograms(a: Program, b: Program, options: ProgramDiffO
   const namedData = keyRows(namedDataKeys(a), namedDataKeys(b));
   const externalKeys = keyRows(externalKeySides(a), externalKeySides(b));
   const identical = [...methods, ...namedData, ...externalKeys].every((r) => r.status === 'identical');
-  return { kind: 'program', a: a.source.name, b: b.source.name, identical, methods, namedData, externalKeys, properties: properties(a, b) };
+  return {
+    kind: 'program',
+    a: a.source.name,
+    b: b.source.name,
+    identical,
+    methods,
+    namedData,
+    externalKeys,
+    properties: properties(a, b),
+  };
 }

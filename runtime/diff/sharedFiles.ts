@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ByteSource, FileSource } from '../format/byteSource';
-import { DataFile } from '../format/ptd/model';
+import { DataFile } from '../format/ptd/ptdTypes';
 import { sameBytes } from './chunkStream';
-import { SharedEvidence } from './model';
+import { SharedEvidence } from './diffTypes';
 
 /** The header and flatbuffer region of a data file are read to compare them; beyond this they are not. */
 const MAX_REGION_BYTES = 64 * 1024 * 1024;
@@ -41,8 +41,17 @@ export async function sameDataFile(a: DataFile, b: DataFile): Promise<SharedEvid
   if (a.entries.length === 0 || !a.entries.every((e) => CONTENT_HASH_KEY.test(e.key))) return null;
   const region = a.flatbufferRegion;
   const other = b.flatbufferRegion;
-  if (a.fileSize !== b.fileSize || region.offset !== other.offset || region.length !== other.length || region.length > MAX_REGION_BYTES) return null;
-  const [ra, rb] = await Promise.all([a.source.read(region.offset, region.length), b.source.read(other.offset, other.length)]);
+  if (
+    a.fileSize !== b.fileSize ||
+    region.offset !== other.offset ||
+    region.length !== other.length ||
+    region.length > MAX_REGION_BYTES
+  )
+    return null;
+  const [ra, rb] = await Promise.all([
+    a.source.read(region.offset, region.length),
+    b.source.read(other.offset, other.length),
+  ]);
   return sameBytes(ra, rb) ? 'contentHashes' : null;
 }
 

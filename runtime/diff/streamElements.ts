@@ -1,7 +1,7 @@
 import { DEFAULT_CHUNK_BYTES } from './chunkStream';
 import { TensorBytes } from './compareBytes';
-import { elementCount, numericType } from './elements';
-import { DiffOptions } from './model';
+import { elementCount, numericType } from './numericElements';
+import { DiffOptions } from './diffTypes';
 
 const BATCH = 65536;
 
@@ -17,7 +17,11 @@ export function numericElements(t: TensorBytes): number | null {
  * Visits a numeric tensor's values widened to float64, a batch at a time,
  * reading a chunk at a time. Returns the bytes read.
  */
-export async function forEachBatch(t: TensorBytes, visit: (values: Float64Array, count: number) => void, options: DiffOptions = {}): Promise<number> {
+export async function forEachBatch(
+  t: TensorBytes,
+  visit: (values: Float64Array, count: number) => void,
+  options: DiffOptions = {},
+): Promise<number> {
   const type = numericType(t.dtype);
   const elements = numericElements(t);
   if (!type || elements === null) throw new Error(`${t.source.name}: not a numeric tensor at ${t.range.offset}`);
@@ -42,22 +46,35 @@ export async function forEachBatch(t: TensorBytes, visit: (values: Float64Array,
 /** ‖t‖ (Frobenius), streaming. */
 export async function frobeniusNorm(t: TensorBytes, options: DiffOptions = {}): Promise<number> {
   let sum = 0;
-  await forEachBatch(t, (v, n) => {
-    for (let i = 0; i < n; i++) sum += v[i] * v[i];
-  }, options);
+  await forEachBatch(
+    t,
+    (v, n) => {
+      for (let i = 0; i < n; i++) sum += v[i] * v[i];
+    },
+    options,
+  );
   return Math.sqrt(sum);
 }
 
 /** All values of a numeric tensor of at most `maxElements` elements, widened to float64. */
-export async function readValues(t: TensorBytes, maxElements: number, options: DiffOptions = {}): Promise<Float64Array> {
+export async function readValues(
+  t: TensorBytes,
+  maxElements: number,
+  options: DiffOptions = {},
+): Promise<Float64Array> {
   const elements = numericElements(t);
   if (elements === null) throw new Error(`${t.source.name}: not a numeric tensor at ${t.range.offset}`);
-  if (elements > maxElements) throw new Error(`${elements} elements is more than the ${maxElements} this analysis holds in memory`);
+  if (elements > maxElements)
+    throw new Error(`${elements} elements is more than the ${maxElements} this analysis holds in memory`);
   const out = new Float64Array(elements);
   let at = 0;
-  await forEachBatch(t, (v, n) => {
-    out.set(v.subarray(0, n), at);
-    at += n;
-  }, options);
+  await forEachBatch(
+    t,
+    (v, n) => {
+      out.set(v.subarray(0, n), at);
+      at += n;
+    },
+    options,
+  );
   return out;
 }

@@ -1,11 +1,11 @@
 import { ByteSource } from '../format/byteSource';
 import { ChunkBuffers } from './chunkBuffers';
 import { ByteComparison, compareTensorBytes } from './compareBytes';
-import { elementCount, numericType } from './elements';
+import { elementCount, numericType } from './numericElements';
 import { InventoryItem } from './inventory';
 import { layerOf } from './layers';
 import { identicalMetrics } from './metrics';
-import { DiffOptions, TensorDiff } from './model';
+import { DiffOptions, TensorDiff } from './diffTypes';
 import { formatBytes } from '../text/formatBytes';
 import { formatShape } from './units';
 
@@ -28,21 +28,57 @@ export class TensorComparer {
    * `shared`: both items come from one data file (see `sameDataFile`), so
    * their bytes are identical when they are the same range.
    */
-  async compare(key: string, a: InventoryItem | null, b: InventoryItem | null, shared = false, keys: TensorDiff['keys'] = null): Promise<TensorDiff> {
+  async compare(
+    key: string,
+    a: InventoryItem | null,
+    b: InventoryItem | null,
+    shared = false,
+    keys: TensorDiff['keys'] = null,
+  ): Promise<TensorDiff> {
     const layer = layerOf(key);
     if (!a || !b) {
-      return { key, keys, layer, status: a ? 'removed' : 'added', a: a?.side ?? null, b: b?.side ?? null, changes: [], bytesIdentical: null, shared: false, sha256: null, metrics: null };
+      return {
+        key,
+        keys,
+        layer,
+        status: a ? 'removed' : 'added',
+        a: a?.side ?? null,
+        b: b?.side ?? null,
+        changes: [],
+        bytesIdentical: null,
+        shared: false,
+        sha256: null,
+        metrics: null,
+      };
     }
     const changes = layoutChanges(a, b);
     const base = { key, keys, layer, a: a.side, b: b.side, changes, sha256: null };
     if (!a.bytes || !b.bytes) {
-      if (!a.bytes && !b.bytes) return { ...base, status: changes.length ? 'changed' : 'identical', bytesIdentical: null, shared: false, metrics: null };
+      if (!a.bytes && !b.bytes)
+        return {
+          ...base,
+          status: changes.length ? 'changed' : 'identical',
+          bytesIdentical: null,
+          shared: false,
+          metrics: null,
+        };
       changes.push(a.bytes ? 'no bytes in b' : 'no bytes in a');
       return { ...base, status: 'changed', bytesIdentical: null, shared: false, metrics: null };
     }
-    if (shared && a.bytes.range.offset === b.bytes.range.offset && a.bytes.range.length === b.bytes.range.length && !this.options.verifyShared) {
+    if (
+      shared &&
+      a.bytes.range.offset === b.bytes.range.offset &&
+      a.bytes.range.length === b.bytes.range.length &&
+      !this.options.verifyShared
+    ) {
       const n = sameNumericShape(a, b);
-      return { ...base, status: changes.length ? 'changed' : 'identical', bytesIdentical: true, shared: true, metrics: n === null ? null : identicalMetrics(n) };
+      return {
+        ...base,
+        status: changes.length ? 'changed' : 'identical',
+        bytesIdentical: true,
+        shared: true,
+        metrics: n === null ? null : identicalMetrics(n),
+      };
     }
     const result = await this.compareBytes(a, b);
     if (!result.bytesIdentical) {
@@ -51,16 +87,36 @@ export class TensorComparer {
         if (result.metrics.changedElements > 0) changes.push('values');
         else if (a.side.dtype === b.side.dtype) changes.push('bytes differ, values equal (padding, -0, NaN payloads)');
       } else {
-        changes.push(a.side.bytes === b.side.bytes ? 'bytes' : `size ${formatBytes(a.side.bytes)} → ${formatBytes(b.side.bytes)}`);
+        changes.push(
+          a.side.bytes === b.side.bytes ? 'bytes' : `size ${formatBytes(a.side.bytes)} → ${formatBytes(b.side.bytes)}`,
+        );
       }
     }
-    return { ...base, status: changes.length ? 'changed' : 'identical', bytesIdentical: result.bytesIdentical, shared: false, sha256: result.sha256, metrics: result.metrics };
+    return {
+      ...base,
+      status: changes.length ? 'changed' : 'identical',
+      bytesIdentical: result.bytesIdentical,
+      shared: false,
+      sha256: result.sha256,
+      metrics: result.metrics,
+    };
   }
 
   private compareBytes(a: InventoryItem, b: InventoryItem): Promise<ByteComparison> {
     const ta = a.bytes!;
     const tb = b.bytes!;
-    const id = [this.sourceId(ta.source), ta.range.offset, ta.range.length, ta.dtype, formatShape(ta.shape), this.sourceId(tb.source), tb.range.offset, tb.range.length, tb.dtype, formatShape(tb.shape)].join('\u0000');
+    const id = [
+      this.sourceId(ta.source),
+      ta.range.offset,
+      ta.range.length,
+      ta.dtype,
+      formatShape(ta.shape),
+      this.sourceId(tb.source),
+      tb.range.offset,
+      tb.range.length,
+      tb.dtype,
+      formatShape(tb.shape),
+    ].join('\u0000');
     let p = this.done.get(id);
     if (!p) {
       p = this.queue.then(() => compareTensorBytes(ta, tb, this.options, this.buffers));
@@ -82,8 +138,10 @@ function layoutChanges(a: InventoryItem, b: InventoryItem): string[] {
   const sa = a.side;
   const sb = b.side;
   if (sa.dtype !== null && sb.dtype !== null && sa.dtype !== sb.dtype) out.push(`dtype ${sa.dtype} → ${sb.dtype}`);
-  if (sa.shape && sb.shape && formatShape(sa.shape) !== formatShape(sb.shape)) out.push(`shape ${formatShape(sa.shape)} → ${formatShape(sb.shape)}`);
-  if ((sa.dtype === null) !== (sb.dtype === null)) out.push(sa.dtype === null ? 'gains a tensor layout' : 'loses its tensor layout');
+  if (sa.shape && sb.shape && formatShape(sa.shape) !== formatShape(sb.shape))
+    out.push(`shape ${formatShape(sa.shape)} → ${formatShape(sb.shape)}`);
+  if ((sa.dtype === null) !== (sb.dtype === null))
+    out.push(sa.dtype === null ? 'gains a tensor layout' : 'loses its tensor layout');
   if (sa.origin === 'missing' || sb.origin === 'missing') {
     if (sa.origin !== sb.origin) out.push(sa.origin === 'missing' ? 'missing in a' : 'missing in b');
   }
@@ -92,6 +150,7 @@ function layoutChanges(a: InventoryItem, b: InventoryItem): string[] {
 
 function sameNumericShape(a: InventoryItem, b: InventoryItem): number | null {
   const { dtype, shape } = a.side;
-  if (!shape || !numericType(dtype) || dtype !== b.side.dtype || formatShape(shape) !== formatShape(b.side.shape)) return null;
+  if (!shape || !numericType(dtype) || dtype !== b.side.dtype || formatShape(shape) !== formatShape(b.side.shape))
+    return null;
   return elementCount(shape);
 }

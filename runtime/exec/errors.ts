@@ -22,7 +22,10 @@ export interface MissingItem {
  * missing operator, backend, delegate node or data item with where it is used.
  */
 export class UnsupportedProgramError extends Error {
-  constructor(readonly file: string, readonly missing: MissingItem[]) {
+  constructor(
+    readonly file: string,
+    readonly missing: MissingItem[],
+  ) {
     super(formatMissing(file, missing));
     this.name = 'UnsupportedProgramError';
   }
@@ -46,9 +49,13 @@ export function formatLocation(l: ProgramLocation): string {
 function formatMissing(file: string, missing: MissingItem[]): string {
   const counts = new Map<string, number>();
   for (const m of missing) counts.set(KIND_LABEL[m.kind], (counts.get(KIND_LABEL[m.kind]) ?? 0) + 1);
-  const summary = [...counts].map(([label, n]) => `${n} ${label}${n === 1 ? '' : label.endsWith('data') ? '' : 's'}`).join(', ');
+  const summary = [...counts]
+    .map(([label, n]) => `${n} ${label}${n === 1 ? '' : label.endsWith('data') ? '' : 's'}`)
+    .join(', ');
   const lines = missing.map((m) => {
-    const places = m.usedAt.slice(0, 8).map(formatLocation).join(', ') + (m.usedAt.length > 8 ? `, … (${m.usedAt.length} uses)` : '');
+    const places =
+      m.usedAt.slice(0, 8).map(formatLocation).join(', ') +
+      (m.usedAt.length > 8 ? `, … (${m.usedAt.length} uses)` : '');
     return `  ${KIND_LABEL[m.kind]} ${m.name}${m.detail ? ` (${m.detail})` : ''}: used at ${places}`;
   });
   return `${file}: cannot run, nothing was run: missing ${summary}\n${lines.join('\n')}`;
@@ -64,7 +71,10 @@ export class InvalidInputError extends Error {
 
 /** A failure while running: a kernel met arguments it cannot handle (e.g. shapes that do not broadcast). */
 export class ExecutionError extends Error {
-  constructor(message: string, readonly location: ProgramLocation | null = null) {
+  constructor(
+    message: string,
+    readonly location: ProgramLocation | null = null,
+  ) {
     super(location ? `${formatLocation(location)}: ${message}` : message);
     this.name = 'ExecutionError';
   }
@@ -80,7 +90,10 @@ export class RunCancelledError extends Error {
 
 /** The engine cannot run on this machine (e.g. the ExecuTorch addon is not built for it); `reason` says why. */
 export class EngineUnavailableError extends ExecutionError {
-  constructor(readonly engine: string, readonly reason: string) {
+  constructor(
+    readonly engine: string,
+    readonly reason: string,
+  ) {
     super(`the ${engine} engine is not available here: ${reason}`);
     this.name = 'EngineUnavailableError';
   }
@@ -88,7 +101,10 @@ export class EngineUnavailableError extends ExecutionError {
 
 /** A failure ExecuTorch's runtime reported (or its process dying); `log` holds the runtime's log lines around it. */
 export class NativeRuntimeError extends ExecutionError {
-  constructor(message: string, readonly log: string[] = []) {
+  constructor(
+    message: string,
+    readonly log: string[] = [],
+  ) {
     super(message);
     this.name = 'NativeRuntimeError';
   }

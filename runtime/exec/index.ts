@@ -11,7 +11,14 @@
 export { compareOutputs, compareValues, BUNDLED_TOLERANCE } from './compare';
 export type { Comparison, Tolerance } from './compare';
 export type { EngineName, LoadedMethod, RunOptions, RunResult, StepRecord } from './engine';
-export { EngineUnavailableError, ExecutionError, InvalidInputError, RunCancelledError, UnsupportedProgramError, formatLocation } from './errors';
+export {
+  EngineUnavailableError,
+  ExecutionError,
+  InvalidInputError,
+  RunCancelledError,
+  UnsupportedProgramError,
+  formatLocation,
+} from './errors';
 export type { MissingItem, ProgramLocation } from './errors';
 export { methodSignature } from './method/signature';
 export type { MethodSignature, ValueSpec } from './method/signature';

@@ -9,8 +9,18 @@ import { castTensor, DType, numel, Tensor, tensorBytes, tensorFromBytes } from '
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 const DESCR: Partial<Record<DType, string>> = {
-  bool: '|b1', uint8: '|u1', int8: '|i1', int16: '<i2', int32: '<i4', int64: '<i8',
-  uint16: '<u2', uint32: '<u4', uint64: '<u8', float16: '<f2', float32: '<f4', float64: '<f8',
+  bool: '|b1',
+  uint8: '|u1',
+  int8: '|i1',
+  int16: '<i2',
+  int32: '<i4',
+  int64: '<i8',
+  uint16: '<u2',
+  uint32: '<u4',
+  uint64: '<u8',
+  float16: '<f2',
+  float32: '<f4',
+  float64: '<f8',
 };
 
 const BY_DESCR = new Map<string, DType>(Object.entries(DESCR).map(([dtype, descr]) => [descr, dtype as DType]));
@@ -63,17 +73,23 @@ export function readNpy(bytes: Uint8Array, file: string): Tensor {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) fail(`cannot read the header ${JSON.stringify(header.trim())}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    fail(`cannot read the header ${JSON.stringify(header.trim())}`);
   if (fortran === 'True') fail('Fortran-order arrays are not supported; save with C order');
   const dtype = BY_DESCR.get(descr!) ?? BY_DESCR.get(descr!.replace(/^=/, '<'));
   if (!dtype) fail(`unsupported element type '${descr}' (little-endian bool, integer and float types only)`);
-  const shape = shapeText!.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => {
-    const d = Number(s);
-    if (!Number.isSafeInteger(d) || d < 0) fail(`bad shape entry '${s}'`);
-    return d;
-  });
+  const shape = shapeText!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const d = Number(s);
+      if (!Number.isSafeInteger(d) || d < 0) fail(`bad shape entry '${s}'`);
+      return d;
+    });
   const dataStart = headerStart + headerLength;
   const size = numel(shape) * (DESCR[dtype!]!.endsWith('1') ? 1 : Number(DESCR[dtype!]!.slice(2)));
-  if (dataStart + size > bytes.length) fail(`data of ${size} bytes runs past the end of the file (${bytes.length} bytes)`);
+  if (dataStart + size > bytes.length)
+    fail(`data of ${size} bytes runs past the end of the file (${bytes.length} bytes)`);
   return tensorFromBytes(dtype!, shape, bytes.slice(dataStart, dataStart + size));
 }

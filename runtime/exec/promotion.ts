@@ -6,13 +6,35 @@ import { DType, isFloating } from './tensor';
  */
 
 const CATEGORY: Record<DType, number> = {
-  bool: 0, uint8: 1, int8: 1, int16: 1, int32: 1, int64: 1, uint16: 1, uint32: 1, uint64: 1,
-  float16: 2, bfloat16: 2, float32: 2, float64: 2,
+  bool: 0,
+  uint8: 1,
+  int8: 1,
+  int16: 1,
+  int32: 1,
+  int64: 1,
+  uint16: 1,
+  uint32: 1,
+  uint64: 1,
+  float16: 2,
+  bfloat16: 2,
+  float32: 2,
+  float64: 2,
 };
 
 const RANK: Record<DType, number> = {
-  bool: 0, uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 3, uint32: 3, int64: 4, uint64: 4,
-  float16: 5, bfloat16: 5, float32: 6, float64: 7,
+  bool: 0,
+  uint8: 1,
+  int8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 3,
+  uint32: 3,
+  int64: 4,
+  uint64: 4,
+  float16: 5,
+  bfloat16: 5,
+  float32: 6,
+  float64: 7,
 };
 
 export function promoteTypes(a: DType, b: DType): DType {
@@ -31,4 +53,3 @@ export function promoteWithScalar(tensor: DType, scalar: ScalarKind): DType {
   if (scalar === 'int' && tensor === 'bool') return 'int64';
   return tensor;
 }
-

@@ -25,19 +25,31 @@ export function randomInputs(signature: MethodSignature, seed: number): RunValue
   return signature.inputs.map((s, i): RunValue => {
     switch (s.kind) {
       case 'tensor': {
-        if (!isDType(s.dtype)) throw new InvalidInputError(`${signature.name} input ${i}: cannot make random ${s.dtype} values`);
+        if (!isDType(s.dtype))
+          throw new InvalidInputError(`${signature.name} input ${i}: cannot make random ${s.dtype} values`);
         const n = numel(s.shape);
         const values = new Float64Array(n);
         for (let k = 0; k < n; k++) {
-          values[k] = isFloating(s.dtype) ? next() * 2 - 1 : s.dtype === 'bool' ? (next() < 0.5 ? 1 : 0) : Math.floor(next() * 10);
+          values[k] = isFloating(s.dtype)
+            ? next() * 2 - 1
+            : s.dtype === 'bool'
+              ? next() < 0.5
+                ? 1
+                : 0
+              : Math.floor(next() * 10);
         }
         return fromNumbers(s.dtype, s.shape, values);
       }
-      case 'int': return { kind: 'int', value: 1 };
-      case 'double': return { kind: 'double', value: 0.5 };
-      case 'bool': return { kind: 'bool', value: false };
-      case 'none': return { kind: 'none' };
-      default: throw new InvalidInputError(`${signature.name} input ${i}: cannot make a random ${s.kind}`);
+      case 'int':
+        return { kind: 'int', value: 1 };
+      case 'double':
+        return { kind: 'double', value: 0.5 };
+      case 'bool':
+        return { kind: 'bool', value: false };
+      case 'none':
+        return { kind: 'none' };
+      default:
+        throw new InvalidInputError(`${signature.name} input ${i}: cannot make a random ${s.kind}`);
     }
   });
 }

@@ -1,5 +1,11 @@
 import { EngineName, LoadedMethod } from './engine';
-import { EngineUnavailableError, InvalidInputError, MissingItem, RunCancelledError, UnsupportedProgramError } from './errors';
+import {
+  EngineUnavailableError,
+  InvalidInputError,
+  MissingItem,
+  RunCancelledError,
+  UnsupportedProgramError,
+} from './errors';
 import { EngineCapabilities, findMissing } from './method/checkSupport';
 import { checkPlannedMemory } from './method/plannedMemory';
 import { nativeBuildInfo } from './native/nativeClient';
@@ -24,7 +30,11 @@ import { xnnNodeKernels } from './reference/xnnpack/nodes';
 
 export const ENGINES: Record<Exclude<EngineName, 'executorch'>, EngineCapabilities> = {
   onnx: { name: 'onnx', hasKernel: (n) => onnxLowering(n) !== undefined, hasXnnNode: (k) => ONNX_XNN_NODES.has(k) },
-  reference: { name: 'reference', hasKernel: (n) => referenceKernel(n) !== undefined, hasXnnNode: (k) => xnnNodeKernels[k] !== undefined },
+  reference: {
+    name: 'reference',
+    hasKernel: (n) => referenceKernel(n) !== undefined,
+    hasXnnNode: (k) => xnnNodeKernels[k] !== undefined,
+  },
 };
 
 let executorchCapabilities: { info: BuildInfo; capabilities: EngineCapabilities } | null = null;
@@ -49,7 +59,13 @@ export function engineCapabilities(engine: EngineName): EngineCapabilities {
   if (executorchCapabilities?.info === info.info) return executorchCapabilities.capabilities;
   const operators = new Set(info.info.operators);
   const backends = new Set(info.info.backends);
-  const capabilities: EngineCapabilities = { name: 'executorch', hasKernel: (n) => operators.has(n), hasXnnNode: () => true, hasBackend: (id) => backends.has(id), checksArguments: true };
+  const capabilities: EngineCapabilities = {
+    name: 'executorch',
+    hasKernel: (n) => operators.has(n),
+    hasXnnNode: () => true,
+    hasBackend: (id) => backends.has(id),
+    checksArguments: true,
+  };
   executorchCapabilities = { info: info.info, capabilities };
   return capabilities;
 }
@@ -76,11 +92,16 @@ export interface LoadMethodOptions {
 /** The method to run: `name`, else `forward`, else the only method. */
 export function chooseMethod(p: ExecProgram, name?: string): number {
   const methods = p.program.methods;
-  const wanted = name ?? (methods.some((m) => m.name === 'forward') ? 'forward' : methods.length === 1 ? methods[0].name : null);
+  const wanted =
+    name ?? (methods.some((m) => m.name === 'forward') ? 'forward' : methods.length === 1 ? methods[0].name : null);
   const index = wanted === null ? -1 : methods.findIndex((m) => m.name === wanted);
   if (index < 0) {
     const list = methods.map((m) => m.name).join(', ') || 'none';
-    throw new InvalidInputError(wanted === null ? `${p.file} has several methods (${list}); choose one with --method` : `${p.file} has no method '${wanted}' (methods: ${list})`);
+    throw new InvalidInputError(
+      wanted === null
+        ? `${p.file} has several methods (${list}); choose one with --method`
+        : `${p.file} has no method '${wanted}' (methods: ${list})`,
+    );
   }
   return index;
 }
@@ -97,7 +118,11 @@ export function checkMethod(p: ExecProgram, methodIndex: number, engine: EngineN
  * operator, backend and data item with where it is used), then reads its
  * weights and prepares the engine.
  */
-export async function loadMethod(p: ExecProgram, methodIndex: number, options: LoadMethodOptions = {}): Promise<LoadedMethod> {
+export async function loadMethod(
+  p: ExecProgram,
+  methodIndex: number,
+  options: LoadMethodOptions = {},
+): Promise<LoadedMethod> {
   const engine = options.engine ?? 'onnx';
   // A .bpte's nested program is read from inside the bundle: its table offsets are not file offsets.
   await checkPlannedMemory(p.file, p.program, methodIndex, p.bundled === null);
@@ -107,11 +132,16 @@ export async function loadMethod(p: ExecProgram, methodIndex: number, options: L
     try {
       return await NativeMethod.load(p, methodIndex, options.signal);
     } catch (e) {
-      if (missing.length > 0 && !(e instanceof UnsupportedProgramError) && !(e instanceof RunCancelledError)) throw new UnsupportedProgramError(p.file, missing);
+      if (missing.length > 0 && !(e instanceof UnsupportedProgramError) && !(e instanceof RunCancelledError))
+        throw new UnsupportedProgramError(p.file, missing);
       throw e;
     }
   }
   if (missing.length > 0) throw new UnsupportedProgramError(p.file, missing);
   if (engine === 'reference') return ReferenceMethod.load(p, methodIndex);
-  return OnnxMethod.load(p, methodIndex, { weights: options.weights, threads: options.threads, minWeightBytes: options.minWeightBytes });
+  return OnnxMethod.load(p, methodIndex, {
+    weights: options.weights,
+    threads: options.threads,
+    minWeightBytes: options.minWeightBytes,
+  });
 }

@@ -37,8 +37,13 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
 }
 
 /** Output shape of a reduction over `dims` (all dims when empty or null). */
-export function reducedShape(shape: readonly number[], dims: readonly number[] | null, keepdim: boolean): { shape: number[]; dims: number[] } {
-  const reduce = dims === null || dims.length === 0 ? shape.map((_, i) => i) : dims.map((d) => normalizeDim(d, shape.length));
+export function reducedShape(
+  shape: readonly number[],
+  dims: readonly number[] | null,
+  keepdim: boolean,
+): { shape: number[]; dims: number[] } {
+  const reduce =
+    dims === null || dims.length === 0 ? shape.map((_, i) => i) : dims.map((d) => normalizeDim(d, shape.length));
   const set = new Set(reduce);
   const out: number[] = [];
   shape.forEach((d, i) => {
@@ -79,7 +84,8 @@ export function expandShape(shape: readonly number[], size: readonly number[]): 
 
 export function permuteShape(shape: readonly number[], dims: readonly number[]): number[] {
   const norm = dims.map((d) => normalizeDim(d, shape.length));
-  if (norm.length !== shape.length || new Set(norm).size !== norm.length) fail(`permutation ${formatShape(dims)} does not fit rank ${shape.length}`);
+  if (norm.length !== shape.length || new Set(norm).size !== norm.length)
+    fail(`permutation ${formatShape(dims)} does not fit rank ${shape.length}`);
   return norm.map((d) => shape[d]);
 }
 
@@ -92,14 +98,20 @@ export function catShape(shapes: (readonly number[])[], dim: number): { shape: n
   const out = [...parts[0]];
   out[d] = 0;
   for (const s of parts) {
-    if (s.length !== rank || s.some((x, i) => i !== d && x !== parts[0][i])) fail(`cannot concatenate shapes ${parts.map(formatShape).join(', ')} along ${dim}`);
+    if (s.length !== rank || s.some((x, i) => i !== d && x !== parts[0][i]))
+      fail(`cannot concatenate shapes ${parts.map(formatShape).join(', ')} along ${dim}`);
     out[d] += s[d];
   }
   return { shape: out, dim: d };
 }
 
 /** Normalized `slice` bounds: PyTorch clamps start/end into the dim and needs step > 0. */
-export function sliceBounds(size: number, start: number | null, end: number | null, step: number): { start: number; end: number; step: number; length: number } {
+export function sliceBounds(
+  size: number,
+  start: number | null,
+  end: number | null,
+  step: number,
+): { start: number; end: number; step: number; length: number } {
   if (step <= 0) fail(`slice step must be positive, got ${step}`);
   let s = start ?? 0;
   let e = end ?? size;
@@ -123,7 +135,15 @@ export function unsqueezeShape(shape: readonly number[], dim: number): { shape: 
 }
 
 /** Output size of one spatial dim of a convolution or pooling window. */
-export function windowOutputSize(input: number, kernel: number, stride: number, padBefore: number, padAfter: number, dilation: number, ceilMode = false): number {
+export function windowOutputSize(
+  input: number,
+  kernel: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+  dilation: number,
+  ceilMode = false,
+): number {
   const span = dilation * (kernel - 1) + 1;
   const numerator = input + padBefore + padAfter - span;
   if (numerator < 0) fail(`window of ${span} does not fit input of ${input} with padding ${padBefore}+${padAfter}`);
@@ -142,8 +162,14 @@ export function expandParam(values: readonly number[], n: number, fallback: read
 }
 
 /** Checks an `as_strided` view: sizes and strides pair up and every element it reads lies in the tensor. */
-export function checkAsStrided(count: number, size: readonly number[], stride: readonly number[], offset: number): void {
-  if (size.length !== stride.length) fail(`size ${formatShape(size)} and stride ${formatShape(stride)} differ in length`);
+export function checkAsStrided(
+  count: number,
+  size: readonly number[],
+  stride: readonly number[],
+  offset: number,
+): void {
+  if (size.length !== stride.length)
+    fail(`size ${formatShape(size)} and stride ${formatShape(stride)} differ in length`);
   if (offset < 0 || stride.some((s) => s < 0)) fail('as_strided needs a non-negative offset and strides');
   if (size.some((d) => d === 0)) return;
   const last = size.reduce((at, d, i) => at + (d - 1) * stride[i], offset);

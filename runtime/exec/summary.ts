@@ -14,7 +14,9 @@ function formatNumber(x: number): string {
 function tensorText(t: Tensor): string {
   const n = t.data.length;
   const shown = Math.min(n, FULL);
-  const values = Array.from({ length: shown }, (_, i) => (t.dtype === 'bool' ? String(getNumber(t, i) !== 0) : formatNumber(getNumber(t, i))));
+  const values = Array.from({ length: shown }, (_, i) =>
+    t.dtype === 'bool' ? String(getNumber(t, i) !== 0) : formatNumber(getNumber(t, i)),
+  );
   const list = `[${values.join(', ')}${n > shown ? ', …' : ''}]`;
   if (n <= FULL || t.dtype === 'bool') return `${describeTensor(t)} ${list}`;
   const s = tensorStats(t);
@@ -24,12 +26,18 @@ function tensorText(t: Tensor): string {
 /** One line per value for terminals: dtype, shape, the first values, and statistics of large tensors. */
 export function summarizeValue(v: RunValue): string {
   switch (v.kind) {
-    case 'tensor': return tensorText(v);
+    case 'tensor':
+      return tensorText(v);
     case 'int':
-    case 'double': return `${v.kind} ${formatNumber(v.value)}`;
-    case 'bool': return `bool ${v.value}`;
-    case 'string': return `string ${JSON.stringify(v.value)}`;
-    case 'none': return 'None';
-    case 'list': return `[${v.items.map(summarizeValue).join(', ')}]`;
+    case 'double':
+      return `${v.kind} ${formatNumber(v.value)}`;
+    case 'bool':
+      return `bool ${v.value}`;
+    case 'string':
+      return `string ${JSON.stringify(v.value)}`;
+    case 'none':
+      return 'None';
+    case 'list':
+      return `[${v.items.map(summarizeValue).join(', ')}]`;
   }
 }

@@ -1,14 +1,41 @@
-import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../format/halfPrecision';
+import {
+  bfloat16BitsToNumber,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from '../format/halfPrecision';
 import { elementSizeOf } from '../format/scalarType';
 
 /** Element types a run can hold, by PyTorch name (as the decoders report them). */
 export type DType =
-  | 'bool' | 'uint8' | 'int8' | 'int16' | 'int32' | 'int64'
-  | 'uint16' | 'uint32' | 'uint64'
-  | 'float16' | 'bfloat16' | 'float32' | 'float64';
+  | 'bool'
+  | 'uint8'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'float16'
+  | 'bfloat16'
+  | 'float32'
+  | 'float64';
 
 export const DTYPES: readonly DType[] = [
-  'bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'uint16', 'uint32', 'uint64', 'float16', 'bfloat16', 'float32', 'float64',
+  'bool',
+  'uint8',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float16',
+  'bfloat16',
+  'float32',
+  'float64',
 ];
 
 /**
@@ -16,8 +43,16 @@ export const DTYPES: readonly DType[] = [
  * Uint16Array, bool is 0/1 bytes, 64-bit integers are BigInt arrays.
  */
 export type TensorData =
-  | Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint16Array | Uint32Array | BigUint64Array | Float32Array | Float64Array;
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
 
 /** A dense, contiguous (row-major) tensor. */
 export interface Tensor {
@@ -66,25 +101,38 @@ function checkShape(shape: readonly number[]): number {
     if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`invalid tensor shape [${shape.join(', ')}]`);
   }
   const n = numel(shape);
-  if (n > MAX_ELEMENTS) throw new RangeError(`tensor of shape [${shape.join(', ')}] has ${n} elements, more than a run allocates (${MAX_ELEMENTS})`);
+  if (n > MAX_ELEMENTS)
+    throw new RangeError(
+      `tensor of shape [${shape.join(', ')}] has ${n} elements, more than a run allocates (${MAX_ELEMENTS})`,
+    );
   return n;
 }
 
 function allocate(dtype: DType, n: number): TensorData {
   switch (dtype) {
     case 'bool':
-    case 'uint8': return new Uint8Array(n);
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
+    case 'uint8':
+      return new Uint8Array(n);
+    case 'int8':
+      return new Int8Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
     case 'uint16':
     case 'float16':
-    case 'bfloat16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
+    case 'bfloat16':
+      return new Uint16Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
+    case 'uint64':
+      return new BigUint64Array(n);
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
   }
 }
 
@@ -110,18 +158,38 @@ export function tensorFromBytes(dtype: DType, shape: readonly number[], bytes: U
   let data: TensorData;
   switch (dtype) {
     case 'bool':
-    case 'uint8': data = new Uint8Array(buffer, offset, n); break;
-    case 'int8': data = new Int8Array(buffer, offset, n); break;
-    case 'int16': data = new Int16Array(buffer, offset, n); break;
-    case 'int32': data = new Int32Array(buffer, offset, n); break;
-    case 'int64': data = new BigInt64Array(buffer, offset, n); break;
+    case 'uint8':
+      data = new Uint8Array(buffer, offset, n);
+      break;
+    case 'int8':
+      data = new Int8Array(buffer, offset, n);
+      break;
+    case 'int16':
+      data = new Int16Array(buffer, offset, n);
+      break;
+    case 'int32':
+      data = new Int32Array(buffer, offset, n);
+      break;
+    case 'int64':
+      data = new BigInt64Array(buffer, offset, n);
+      break;
     case 'uint16':
     case 'float16':
-    case 'bfloat16': data = new Uint16Array(buffer, offset, n); break;
-    case 'uint32': data = new Uint32Array(buffer, offset, n); break;
-    case 'uint64': data = new BigUint64Array(buffer, offset, n); break;
-    case 'float32': data = new Float32Array(buffer, offset, n); break;
-    case 'float64': data = new Float64Array(buffer, offset, n); break;
+    case 'bfloat16':
+      data = new Uint16Array(buffer, offset, n);
+      break;
+    case 'uint32':
+      data = new Uint32Array(buffer, offset, n);
+      break;
+    case 'uint64':
+      data = new BigUint64Array(buffer, offset, n);
+      break;
+    case 'float32':
+      data = new Float32Array(buffer, offset, n);
+      break;
+    case 'float64':
+      data = new Float64Array(buffer, offset, n);
+      break;
   }
   return { kind: 'tensor', dtype, shape: [...shape], data };
 }
@@ -134,11 +202,15 @@ export function tensorBytes(t: Tensor): Uint8Array {
 /** Element `i` (row-major) as a number; 64-bit integers beyond 2^53 lose precision. */
 export function getNumber(t: Tensor, i: number): number {
   switch (t.dtype) {
-    case 'float16': return float16BitsToNumber((t.data as Uint16Array)[i]);
-    case 'bfloat16': return bfloat16BitsToNumber((t.data as Uint16Array)[i]);
+    case 'float16':
+      return float16BitsToNumber((t.data as Uint16Array)[i]);
+    case 'bfloat16':
+      return bfloat16BitsToNumber((t.data as Uint16Array)[i]);
     case 'int64':
-    case 'uint64': return Number((t.data as BigInt64Array)[i]);
-    default: return (t.data as Float64Array)[i];
+    case 'uint64':
+      return Number((t.data as BigInt64Array)[i]);
+    default:
+      return (t.data as Float64Array)[i];
   }
 }
 
@@ -170,21 +242,29 @@ export function toNumbers(t: Tensor): Float64Array {
  */
 export function storeNumber(dtype: DType, value: number): number | bigint {
   switch (dtype) {
-    case 'bool': return value !== 0 ? 1 : 0;
-    case 'float16': return numberToFloat16Bits(value);
-    case 'bfloat16': return numberToBfloat16Bits(value);
-    case 'float32': return Math.fround(value);
-    case 'float64': return value;
+    case 'bool':
+      return value !== 0 ? 1 : 0;
+    case 'float16':
+      return numberToFloat16Bits(value);
+    case 'bfloat16':
+      return numberToBfloat16Bits(value);
+    case 'float32':
+      return Math.fround(value);
+    case 'float64':
+      return value;
     case 'int64':
-    case 'uint64': return Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
-    default: return Number.isFinite(value) ? Math.trunc(value) : 0;
+    case 'uint64':
+      return Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
+    default:
+      return Number.isFinite(value) ? Math.trunc(value) : 0;
   }
 }
 
 /** Fills `t` from numbers, converting each as `storeNumber` does. */
 export function setNumbers(t: Tensor, values: ArrayLike<number>): Tensor {
   const n = t.data.length;
-  if (values.length !== n) throw new RangeError(`expected ${n} values for ${t.dtype}[${t.shape.join(', ')}], got ${values.length}`);
+  if (values.length !== n)
+    throw new RangeError(`expected ${n} values for ${t.dtype}[${t.shape.join(', ')}], got ${values.length}`);
   const d = t.data;
   switch (t.dtype) {
     case 'bool':

@@ -70,15 +70,23 @@ function parseTensor(o: Record<string, Json>, where: string): Tensor {
   if ('values' in o) {
     const values = o.values;
     if (!Array.isArray(values)) fail(`${where}.values`, 'must be a list');
-    if (values.length !== n) fail(`${where}.values`, `has ${values.length} values, shape [${shape.join(', ')}] needs ${n}`);
+    if (values.length !== n)
+      fail(`${where}.values`, `has ${values.length} values, shape [${shape.join(', ')}] needs ${n}`);
     if (dtype === 'int64' || dtype === 'uint64') {
       const t = zeros(dtype, shape);
       values.forEach((x, i) => {
-        (t.data as BigInt64Array)[i] = typeof x === 'string' && /^-?\d+$/.test(x) ? BigInt(x) : BigInt(Math.trunc(parseNumber(x, `${where}.values[${i}]`)));
+        (t.data as BigInt64Array)[i] =
+          typeof x === 'string' && /^-?\d+$/.test(x)
+            ? BigInt(x)
+            : BigInt(Math.trunc(parseNumber(x, `${where}.values[${i}]`)));
       });
       return t;
     }
-    return fromNumbers(dtype, shape, values.map((x, i) => parseNumber(x, `${where}.values[${i}]`)));
+    return fromNumbers(
+      dtype,
+      shape,
+      values.map((x, i) => parseNumber(x, `${where}.values[${i}]`)),
+    );
   }
   if ('fill' in o) {
     const fill = parseNumber(o.fill, `${where}.fill`);
@@ -161,7 +169,8 @@ export function toJsonValue(v: RunValue, statsThreshold = STATS_THRESHOLD): Json
       const values: (number | string | boolean)[] = new Array(v.data.length);
       if (v.dtype === 'int64' || v.dtype === 'uint64') {
         const d = v.data as BigInt64Array;
-        for (let i = 0; i < d.length; i++) values[i] = Number.isSafeInteger(Number(d[i])) ? Number(d[i]) : d[i].toString();
+        for (let i = 0; i < d.length; i++)
+          values[i] = Number.isSafeInteger(Number(d[i])) ? Number(d[i]) : d[i].toString();
       } else if (v.dtype === 'bool') {
         for (let i = 0; i < v.data.length; i++) values[i] = v.data[i] !== 0;
       } else {

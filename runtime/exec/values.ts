@@ -18,12 +18,17 @@ export type RunValue =
 /** `float32[2, 3]`, `int 4`, `bool true`, `[int 1, int 2]`… for messages. */
 export function describeValue(v: RunValue): string {
   switch (v.kind) {
-    case 'tensor': return describeTensor(v);
+    case 'tensor':
+      return describeTensor(v);
     case 'int':
     case 'double':
-    case 'bool': return `${v.kind} ${v.value}`;
-    case 'string': return `string ${JSON.stringify(v.value)}`;
-    case 'none': return 'None';
-    case 'list': return `[${v.items.map(describeValue).join(', ')}]`;
+    case 'bool':
+      return `${v.kind} ${v.value}`;
+    case 'string':
+      return `string ${JSON.stringify(v.value)}`;
+    case 'none':
+      return 'None';
+    case 'list':
+      return `[${v.items.map(describeValue).join(', ')}]`;
   }
 }

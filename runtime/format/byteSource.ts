@@ -20,8 +20,18 @@ export interface ByteSource {
 export const MAX_READ_BYTES = 2 ** 31 - 1;
 
 export function checkRange(source: ByteSource, offset: number, length: number): void {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > source.size) {
-    throw new FormatError(source.name, `range of ${length} bytes at ${offset} lies outside the file (${source.size} bytes)`, offset);
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > source.size
+  ) {
+    throw new FormatError(
+      source.name,
+      `range of ${length} bytes at ${offset} lies outside the file (${source.size} bytes)`,
+      offset,
+    );
   }
   if (length > MAX_READ_BYTES) {
     throw new FormatError(source.name, `range of ${length} bytes is larger than one read may be`, offset);
@@ -31,7 +41,10 @@ export function checkRange(source: ByteSource, offset: number, length: number): 
 /** Bytes already in memory: tests, webviews, and programs nested in other files. */
 export class MemorySource implements ByteSource {
   readonly size: number;
-  constructor(readonly bytes: Uint8Array, readonly name: string = '<memory>') {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly name: string = '<memory>',
+  ) {
     this.size = bytes.length;
   }
   async read(offset: number, length: number): Promise<Uint8Array> {
@@ -47,14 +60,23 @@ export class MemorySource implements ByteSource {
 
 /** A file on disk read with positioned reads; nothing is read until asked for. */
 export class FileSource implements ByteSource {
-  private constructor(readonly name: string, readonly size: number, private readonly handle: fs.FileHandle) {}
+  private constructor(
+    readonly name: string,
+    readonly size: number,
+    private readonly handle: fs.FileHandle,
+  ) {}
 
   static async open(path: string): Promise<FileSource> {
     const handle = await fs.open(path, 'r');
     try {
       const stat = await handle.stat();
       // Opening a folder succeeds; the first read would then fail without naming it.
-      if (stat.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR', syscall: 'open', path });
+      if (stat.isDirectory())
+        throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), {
+          code: 'EISDIR',
+          syscall: 'open',
+          path,
+        });
       return new FileSource(path, stat.size, handle);
     } catch (e) {
       await handle.close();
@@ -77,7 +99,11 @@ export class FileSource implements ByteSource {
     while (done < length) {
       const { bytesRead } = await this.handle.read(target, done, length - done, offset + done);
       if (bytesRead === 0) {
-        throw new FormatError(this.name, `file ended while reading ${length} bytes (it changed on disk?)`, offset + done);
+        throw new FormatError(
+          this.name,
+          `file ended while reading ${length} bytes (it changed on disk?)`,
+          offset + done,
+        );
       }
       done += bytesRead;
     }

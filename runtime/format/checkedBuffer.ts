@@ -23,7 +23,11 @@ export class CheckedByteBuffer extends ByteBuffer {
    * @param file name used in errors
    * @param base absolute file offset of `bytes[0]`, for error offsets
    */
-  constructor(bytes: Uint8Array, readonly file: string, readonly base = 0) {
+  constructor(
+    bytes: Uint8Array,
+    readonly file: string,
+    readonly base = 0,
+  ) {
     super(bytes);
     this.limit = bytes.length;
     this.u8 = bytes;
@@ -38,7 +42,10 @@ export class CheckedByteBuffer extends ByteBuffer {
   private check(offset: number, size: number): void {
     if (!(offset >= 0 && offset + size <= this.limit)) {
       // Report the reference that led here: the read position itself may lie outside the file.
-      this.fail(`data reached through this reference extends outside the flatbuffer region (${size} bytes at ${this.base + offset}, region of ${this.limit} bytes)`, this.lastReference);
+      this.fail(
+        `data reached through this reference extends outside the flatbuffer region (${size} bytes at ${this.base + offset}, region of ${this.limit} bytes)`,
+        this.lastReference,
+      );
     }
   }
 
@@ -76,7 +83,8 @@ export class CheckedByteBuffer extends ByteBuffer {
   /** Follows the reference stored at `at`; the target must lie in the region. */
   private follow(at: number, what: string): number {
     const target = at + this.readInt32(at);
-    if (!(target >= 0 && target < this.limit)) this.fail(`${what} points outside the flatbuffer region (${this.limit} bytes)`, at);
+    if (!(target >= 0 && target < this.limit))
+      this.fail(`${what} points outside the flatbuffer region (${this.limit} bytes)`, at);
     this.lastReference = at;
     return target;
   }
@@ -100,9 +108,11 @@ export class CheckedByteBuffer extends ByteBuffer {
     const u8 = this.u8;
     if (!(bbPos >= 0 && bbPos + 4 <= this.limit)) this.check(bbPos, 4);
     const vtable = bbPos - (u8[bbPos] | (u8[bbPos + 1] << 8) | (u8[bbPos + 2] << 16) | (u8[bbPos + 3] << 24));
-    if (!(vtable >= 0 && vtable + 4 <= this.limit)) this.fail(`table's vtable lies outside the flatbuffer region (${this.limit} bytes)`, bbPos);
+    if (!(vtable >= 0 && vtable + 4 <= this.limit))
+      this.fail(`table's vtable lies outside the flatbuffer region (${this.limit} bytes)`, bbPos);
     const vtableSize = u8[vtable] | (u8[vtable + 1] << 8);
-    if (vtableSize < 4 || (vtableSize & 1) !== 0 || vtable + vtableSize > this.limit) this.fail(`table has a malformed vtable (${vtableSize} bytes)`, vtable);
+    if (vtableSize < 4 || (vtableSize & 1) !== 0 || vtable + vtableSize > this.limit)
+      this.fail(`table has a malformed vtable (${vtableSize} bytes)`, vtable);
     if (vtableOffset >= vtableSize) return 0;
     const at = vtable + vtableOffset;
     const field = u8[at] | (u8[at + 1] << 8);
@@ -128,7 +138,8 @@ export class CheckedByteBuffer extends ByteBuffer {
     }
     const start = this.follow(bbPos + field, 'vector reference');
     const count = this.readInt32(start);
-    if (count < 0 || start + 4 + count * elementSize > this.limit) this.fail(`vector of ${count >>> 0} elements does not fit in the region`, start);
+    if (count < 0 || start + 4 + count * elementSize > this.limit)
+      this.fail(`vector of ${count >>> 0} elements does not fit in the region`, start);
     this.charge(count, start);
     this.vectorLength = count;
     return start + 4;
@@ -140,7 +151,8 @@ export class CheckedByteBuffer extends ByteBuffer {
     const n = this.vectorLength;
     const out = new Array<number>(n);
     const u8 = this.u8;
-    for (let i = 0, p = start; i < n; i++, p += 4) out[i] = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
+    for (let i = 0, p = start; i < n; i++, p += 4)
+      out[i] = u8[p] | (u8[p + 1] << 8) | (u8[p + 2] << 16) | (u8[p + 3] << 24);
     return out;
   }
 
@@ -159,7 +171,8 @@ export class CheckedByteBuffer extends ByteBuffer {
     const n = this.vectorLength;
     const out = new Array<number>(n);
     const dv = this.dv;
-    for (let i = 0, p = start; i < n; i++, p += 8) out[i] = dv.getInt32(p + 4, true) * 0x1_0000_0000 + dv.getUint32(p, true);
+    for (let i = 0, p = start; i < n; i++, p += 8)
+      out[i] = dv.getInt32(p + 4, true) * 0x1_0000_0000 + dv.getUint32(p, true);
     return out;
   }
 
@@ -184,7 +197,8 @@ export class CheckedByteBuffer extends ByteBuffer {
   override __vector_len(offset: number): number {
     const start = this.follow(offset, 'vector reference');
     const count = this.readInt32(start);
-    if (count < 0 || start + 4 + count > this.limit) this.fail(`vector of ${count >>> 0} elements does not fit in the region`, start);
+    if (count < 0 || start + 4 + count > this.limit)
+      this.fail(`vector of ${count >>> 0} elements does not fit in the region`, start);
     this.charge(count, start);
     return count;
   }
@@ -192,7 +206,8 @@ export class CheckedByteBuffer extends ByteBuffer {
   override __string(offset: number, optEncoding?: unknown): string | Uint8Array {
     const start = this.follow(offset, 'string reference');
     const length = this.readInt32(start);
-    if (length < 0 || start + 4 + length > this.limit) this.fail(`string of ${length >>> 0} bytes does not fit in the region`, start);
+    if (length < 0 || start + 4 + length > this.limit)
+      this.fail(`string of ${length >>> 0} bytes does not fit in the region`, start);
     this.charge(length >> 4, start);
     if (optEncoding === undefined && length <= 64) {
       // Short ASCII strings (operator names, keys) without a TextDecoder call.
@@ -212,7 +227,8 @@ export class CheckedByteBuffer extends ByteBuffer {
   byteVector(fieldPos: number): { start: number; length: number } {
     const start = this.follow(fieldPos, 'byte vector reference');
     const length = this.readInt32(start);
-    if (length < 0 || start + 4 + length > this.limit) this.fail(`byte vector of ${length >>> 0} bytes does not fit in the region`, start);
+    if (length < 0 || start + 4 + length > this.limit)
+      this.fail(`byte vector of ${length >>> 0} bytes does not fit in the region`, start);
     return { start: start + 4, length };
   }
 }

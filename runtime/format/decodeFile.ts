@@ -1,14 +1,14 @@
-import { BundledProgram } from './bpte/model';
+import { BundledProgram } from './bpte/bpteTypes';
 import { decodeBpte } from './bpte/decodeBpte';
 import { ByteSource } from './byteSource';
 import { detectFileKind } from './detect';
 import { FormatError } from './errors';
 import { decodeEtdump } from './etdump/decodeEtdump';
-import { ETDump } from './etdump/model';
+import { ETDump } from './etdump/etdumpTypes';
 import { decodePtd } from './ptd/decodePtd';
-import { DataFile } from './ptd/model';
+import { DataFile } from './ptd/ptdTypes';
 import { decodePte } from './pte/decodePte';
-import { Program } from './pte/model';
+import { Program } from './pte/pteTypes';
 
 export type DecodedFile = Program | DataFile | BundledProgram | ETDump;
 

@@ -1,7 +1,7 @@
 import { FormatError } from './errors';
-import { Delegate, Program } from './pte/model';
+import { Delegate, Program } from './pte/pteTypes';
 import { decodeXnnpackPayload } from './xnnpack/decodeXnnpack';
-import { XnnpackGraph } from './xnnpack/model';
+import { XnnpackGraph } from './xnnpack/xnnpackTypes';
 import { xnnpackNamedKeys } from './xnnpack/resolveConstants';
 
 export const XNNPACK_BACKEND = 'XnnpackBackend';
@@ -33,7 +33,11 @@ export async function decodeDelegatePayloads(program: Program): Promise<Delegate
       }
       try {
         const payload = await program.source.read(delegate.data.offset, delegate.data.length);
-        out.push({ ...where, status: 'xnnpack', graph: decodeXnnpackPayload(payload, program.source.name, delegate.data.offset) });
+        out.push({
+          ...where,
+          status: 'xnnpack',
+          graph: decodeXnnpackPayload(payload, program.source.name, delegate.data.offset),
+        });
       } catch (e) {
         if (!(e instanceof FormatError)) throw e;
         e.within('processed').within(delegateIndex).within('delegates').within(methodIndex).within('execution_plan');
@@ -45,7 +49,10 @@ export async function decodeDelegatePayloads(program: Program): Promise<Delegate
 }
 
 /** Named keys the program's XNNPACK delegates ask for, as link references. */
-export function delegateReferences(program: Program, payloads: readonly DelegatePayload[]): { key: string; size: number; origin: string; method: string }[] {
+export function delegateReferences(
+  program: Program,
+  payloads: readonly DelegatePayload[],
+): { key: string; size: number; origin: string; method: string }[] {
   return payloads.flatMap((p) => {
     if (p.status !== 'xnnpack') return [];
     const method = program.methods[p.methodIndex].name;

@@ -12,7 +12,11 @@ export interface TableRef {
  * slot, or null when the field is absent. Generated `…Array()` accessors make
  * unchecked views, so byte vectors are located through this instead.
  */
-export function byteVectorField(bb: CheckedByteBuffer, table: TableRef, slot: number): { start: number; length: number } | null {
+export function byteVectorField(
+  bb: CheckedByteBuffer,
+  table: TableRef,
+  slot: number,
+): { start: number; length: number } | null {
   const field = bb.__offset(table.bb_pos, 4 + 2 * slot);
   return field ? bb.byteVector(table.bb_pos + field) : null;
 }

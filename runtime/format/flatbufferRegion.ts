@@ -43,7 +43,11 @@ export function openFlatbuffer(bytes: Uint8Array, file: string, base = 0, rootAt
   if (bytes.length < rootAt + 8) throw new FormatError(file, `flatbuffer of ${bytes.length} bytes is too small`, base);
   const root = readU32(bytes, rootAt) + rootAt;
   if (root < rootAt + 8 || root + 4 > bytes.length) {
-    throw new FormatError(file, `root table offset ${root} lies outside the flatbuffer (${bytes.length} bytes)`, base + rootAt);
+    throw new FormatError(
+      file,
+      `root table offset ${root} lies outside the flatbuffer (${bytes.length} bytes)`,
+      base + rootAt,
+    );
   }
   const bb = new CheckedByteBuffer(bytes, file, base);
   bb.setPosition(rootAt);

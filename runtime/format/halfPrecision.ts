@@ -34,12 +34,12 @@ export function numberToFloat16Bits(value: number): number {
     const half = 1 << (shift - 1);
     const rest = mantissa & ((1 << shift) - 1);
     let result = mantissa >>> shift;
-    if (rest > half || (rest === half && (result & 1))) result++;
+    if (rest > half || (rest === half && result & 1)) result++;
     return sign | result;
   }
   let result = (e << 10) | (mantissa >>> 13);
   const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (result & 1))) result++; // may carry into the exponent, which is correct
+  if (rest > 0x1000 || (rest === 0x1000 && result & 1)) result++; // may carry into the exponent, which is correct
   return sign | result;
 }
 

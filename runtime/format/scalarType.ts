@@ -44,8 +44,12 @@ const TABLE: ReadonlyArray<readonly [number, string, number]> = [
   [29, 'uint64', 8],
 ];
 
-const BY_CODE = new Map<number, ScalarTypeInfo>(TABLE.map(([code, dtype, elementSize]) => [code, { code, dtype, elementSize }]));
-const BY_NAME = new Map<string, ScalarTypeInfo>(TABLE.map(([code, dtype, elementSize]) => [dtype, { code, dtype, elementSize }]));
+const BY_CODE = new Map<number, ScalarTypeInfo>(
+  TABLE.map(([code, dtype, elementSize]) => [code, { code, dtype, elementSize }]),
+);
+const BY_NAME = new Map<string, ScalarTypeInfo>(
+  TABLE.map(([code, dtype, elementSize]) => [dtype, { code, dtype, elementSize }]),
+);
 
 export function scalarTypeInfo(code: number): ScalarTypeInfo | undefined {
   return BY_CODE.get(code);

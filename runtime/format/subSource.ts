@@ -18,8 +18,18 @@ export class SubSource implements ByteSource {
   readonly base: number;
 
   constructor(parent: ByteSource, offset: number, length: number, name: string = parent.name) {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > parent.size) {
-      throw new FormatError(parent.name, `window of ${length} bytes at ${offset} lies outside the file (${parent.size} bytes)`, offset);
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > parent.size
+    ) {
+      throw new FormatError(
+        parent.name,
+        `window of ${length} bytes at ${offset} lies outside the file (${parent.size} bytes)`,
+        offset,
+      );
     }
     // Windows of windows read straight from the outermost source.
     this.parent = parent instanceof SubSource ? parent.parent : parent;

@@ -1,7 +1,7 @@
-import { DataEntry } from '../format/ptd/model';
-import { TensorValue } from '../format/pte/model';
+import { DataEntry } from '../format/ptd/ptdTypes';
+import { TensorValue } from '../format/pte/pteTypes';
 import { dtypeName, tensorByteSize } from '../format/scalarType';
-import { MismatchKind } from './model';
+import { MismatchKind } from './linkTypes';
 
 export interface EntryMismatch {
   problem: MismatchKind;
@@ -36,10 +36,18 @@ export function checkEntry(tensor: TensorValue, entry: DataEntry): EntryCheck {
       mismatches.push({ problem: 'dtypeMismatch', expected: tensor.dtype, actual: dtypeName(layout.scalarType) });
     }
     if (!sameList(layout.sizes, tensor.sizes)) {
-      mismatches.push({ problem: 'shapeMismatch', expected: formatList(tensor.sizes), actual: formatList(layout.sizes) });
+      mismatches.push({
+        problem: 'shapeMismatch',
+        expected: formatList(tensor.sizes),
+        actual: formatList(layout.sizes),
+      });
     }
     if (!sameList(layout.dimOrder, tensor.dimOrder)) {
-      mismatches.push({ problem: 'dimOrderMismatch', expected: formatList(tensor.dimOrder), actual: formatList(layout.dimOrder) });
+      mismatches.push({
+        problem: 'dimOrderMismatch',
+        expected: formatList(tensor.dimOrder),
+        actual: formatList(layout.dimOrder),
+      });
     }
   }
   if (layout && mismatches.length === 0) {
@@ -50,7 +58,11 @@ export function checkEntry(tensor: TensorValue, entry: DataEntry): EntryCheck {
     }
   } else if (!layout && tensor.nbytes !== null && entry.range.length !== tensor.nbytes) {
     // An opaque blob: its size is the only thing to compare.
-    mismatches.push({ problem: 'sizeMismatch', expected: `${tensor.nbytes} bytes`, actual: `${entry.range.length} bytes` });
+    mismatches.push({
+      problem: 'sizeMismatch',
+      expected: `${tensor.nbytes} bytes`,
+      actual: `${entry.range.length} bytes`,
+    });
   }
   return { mismatches, noLayout: layout === null };
 }

@@ -1,9 +1,9 @@
 import { entryByKey } from '../format/ptd/decodePtd';
-import { DataFile } from '../format/ptd/model';
-import { Program } from '../format/pte/model';
+import { DataFile } from '../format/ptd/ptdTypes';
+import { Program } from '../format/pte/pteTypes';
 import { checkEntry } from './checkEntry';
 import { externalTensors } from './externalTensors';
-import { ExtraReference } from './model';
+import { ExtraReference } from './linkTypes';
 
 /** How well one candidate `.ptd` fits a program. */
 export interface DataFileCandidate {
@@ -29,7 +29,11 @@ export interface DataFileCandidate {
  * keys, then by name. Keys asked for by delegates can be passed as
  * `references`; without them a delegate-only `.ptd` looks unrelated.
  */
-export function discoverDataFiles(program: Program, candidates: readonly DataFile[], references: readonly ExtraReference[] = []): DataFileCandidate[] {
+export function discoverDataFiles(
+  program: Program,
+  candidates: readonly DataFile[],
+  references: readonly ExtraReference[] = [],
+): DataFileCandidate[] {
   const tensors = externalTensors(program).named;
   const tensorByKey = new Map(tensors.map((t) => [t.key, t.tensor] as const));
   const neededKeys = [...new Set([...tensors.map((t) => t.key), ...references.map((r) => r.key)])];
@@ -55,9 +59,11 @@ export function discoverDataFiles(program: Program, candidates: readonly DataFil
       plausible: provides.length > 0 && incompatible === 0,
     };
   });
-  return ranked.sort((a, b) =>
-    b.provides.length - a.provides.length ||
-    a.incompatible - b.incompatible ||
-    a.unused - b.unused ||
-    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return ranked.sort(
+    (a, b) =>
+      b.provides.length - a.provides.length ||
+      a.incompatible - b.incompatible ||
+      a.unused - b.unused ||
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0),
+  );
 }

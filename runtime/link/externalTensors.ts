@@ -1,5 +1,5 @@
-import { Program } from '../format/pte/model';
-import { ExternalTensorRef } from './model';
+import { Program } from '../format/pte/pteTypes';
+import { ExternalTensorRef } from './linkTypes';
 
 export interface ExternalTensors {
   /** EXTERNAL tensors (constant or mutable) with their keys, in method and value order. */

@@ -1,5 +1,5 @@
-import { DataEntry, DataFile } from '../format/ptd/model';
-import { DuplicateKey } from './model';
+import { DataEntry, DataFile } from '../format/ptd/ptdTypes';
+import { DuplicateKey } from './linkTypes';
 
 export interface MergedEntry {
   dataFile: DataFile;

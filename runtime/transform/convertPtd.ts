@@ -20,23 +20,33 @@ export interface ConvertResult {
  * same key, layout and bytes (streamed), keys that shared bytes still share
  * them.
  */
-export async function convertPtd(input: string, output: string, control: TransformControl = {}): Promise<ConvertResult> {
+export async function convertPtd(
+  input: string,
+  output: string,
+  control: TransformControl = {},
+): Promise<ConvertResult> {
   await checkOutputs([input], [output]);
   return withFile(input, async (source) => {
     const file = await decodePtd(source);
-    if (file.layout === 'current') throw new TransformError(`${input} is already in the current layout; nothing to convert`);
+    if (file.layout === 'current')
+      throw new TransformError(`${input} is already in the current layout; nothing to convert`);
     // Keys that share bytes get the same chunk source, so the writer stores those bytes once.
     const blobs = new Map<string, StreamedBlob>();
     const entries: PtdEntryInput[] = file.entries.map((e) => {
       const where = `${e.range.offset}:${e.range.length}`;
       const blob = blobs.get(where) ?? rangeBlob(source, e.range.offset, e.range.length);
       blobs.set(where, blob);
-      const layout = e.layout ? { scalarType: e.layout.scalarType, sizes: e.layout.sizes, dimOrder: e.layout.dimOrder } : null;
+      const layout = e.layout
+        ? { scalarType: e.layout.scalarType, sizes: e.layout.sizes, dimOrder: e.layout.dimOrder }
+        : null;
       return { key: e.key, layout, size: e.range.length, chunks: blob.chunks };
     });
     const keys = new Set<string>();
     for (const e of entries) {
-      if (keys.has(e.key)) throw new TransformError(`${input} holds key '${e.key}' twice; the current layout allows each key once`, [e.key]);
+      if (keys.has(e.key))
+        throw new TransformError(`${input} holds key '${e.key}' twice; the current layout allows each key once`, [
+          e.key,
+        ]);
       keys.add(e.key);
     }
     await writeOutputs([{ path: output, layout: ptdFileLayout(entries) }], control);

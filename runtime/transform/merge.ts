@@ -1,9 +1,9 @@
 import { ByteSource, FileSource } from '../format/byteSource';
 import { decodeDelegatePayloads, delegateReferences, XNNPACK_BACKEND } from '../format/delegatePayloads';
 import { decodePtd } from '../format/ptd/decodePtd';
-import { DataEntry, DataFile } from '../format/ptd/model';
+import { DataEntry, DataFile } from '../format/ptd/ptdTypes';
 import { decodePte } from '../format/pte/decodePte';
-import { Method, TensorValue } from '../format/pte/model';
+import { Method, TensorValue } from '../format/pte/pteTypes';
 import { blobSize } from '../format/writer/blobChunks';
 import { PteBlob } from '../format/writer/types';
 import { planPte } from '../format/writer/writePte';
@@ -36,7 +36,12 @@ const LISTED_PROBLEMS = 8;
  * from the data files goes into the program's named data. Everything else is
  * written as it was; bytes are streamed from the inputs.
  */
-export async function mergeProgram(input: string, dataPaths: readonly string[], output: string, control: TransformControl = {}): Promise<MergeResult> {
+export async function mergeProgram(
+  input: string,
+  dataPaths: readonly string[],
+  output: string,
+  control: TransformControl = {},
+): Promise<MergeResult> {
   await checkOutputs([input, ...dataPaths], [output]);
   const sources: ByteSource[] = [];
   const open = async (p: string) => {
@@ -57,8 +62,10 @@ export async function mergeProgram(input: string, dataPaths: readonly string[], 
     if (errors.length > 0) {
       const listed = errors.slice(0, LISTED_PROBLEMS).map((p) => `  ${p.message}`);
       if (errors.length > LISTED_PROBLEMS) listed.push(`  … and ${errors.length - LISTED_PROBLEMS} more`);
-      throw new TransformError(`${input}: cannot merge, ${errors.length} key(s) do not resolve:\n${listed.join('\n')}`,
-        [...new Set(errors.flatMap((p) => (p.key === null ? [] : [p.key])))]);
+      throw new TransformError(
+        `${input}: cannot merge, ${errors.length} key(s) do not resolve:\n${listed.join('\n')}`,
+        [...new Set(errors.flatMap((p) => (p.key === null ? [] : [p.key])))],
+      );
     }
 
     const write = await programBlobs(program);
@@ -67,7 +74,9 @@ export async function mergeProgram(input: string, dataPaths: readonly string[], 
     const constants = [...write.constants];
     const mutableData = [...(write.mutableData ?? [new Uint8Array(0)])];
     const keptSlots = new Set<number>();
-    for (const m of program.methods) for (const v of m.values) if (v.kind === 'tensor' && v.tensor.kind === 'constant') keptSlots.add(v.tensor.dataBufferIdx);
+    for (const m of program.methods)
+      for (const v of m.values)
+        if (v.kind === 'tensor' && v.tensor.kind === 'constant') keptSlots.add(v.tensor.dataBufferIdx);
 
     const slotOfKey = new Map<string, { idx: number; mutable: boolean }>();
     const slotFor = async (key: string, tensor: TensorValue, entry: DataEntry, dataFile: DataFile) => {
@@ -75,13 +84,22 @@ export async function mergeProgram(input: string, dataPaths: readonly string[], 
       const known = slotOfKey.get(key);
       if (known && known.mutable === mutable) return known.idx;
       const size = tensor.nbytes ?? entry.range.length;
-      if (entry.range.length < size) throw new TransformError(`'${key}' in ${dataFile.source.name} holds ${entry.range.length} bytes, the program's tensor needs ${size}`, [key]);
+      if (entry.range.length < size)
+        throw new TransformError(
+          `'${key}' in ${dataFile.source.name} holds ${entry.range.length} bytes, the program's tensor needs ${size}`,
+          [key],
+        );
       const blob = await blobOf(dataFile, entry, size);
       const table = mutable ? mutableData : constants;
       const taken = new Set([...slotOfKey.values()].filter((s) => s.mutable === mutable).map((s) => s.idx));
       const wanted = tensor.dataBufferIdx;
       let idx: number;
-      if (wanted > 0 && wanted < table.length && !taken.has(wanted) && (mutable ? blobSize(table[wanted]) === 0 : !keptSlots.has(wanted))) {
+      if (
+        wanted > 0 &&
+        wanted < table.length &&
+        !taken.has(wanted) &&
+        (mutable ? blobSize(table[wanted]) === 0 : !keptSlots.has(wanted))
+      ) {
         idx = wanted;
         table[idx] = blob;
       } else {
@@ -125,7 +143,8 @@ export async function mergeProgram(input: string, dataPaths: readonly string[], 
       namedData.push({ key, bytes: await blobOf(dataFile, entry, entry.range.length) });
     };
     for (const ref of link.references) {
-      if (ref.provider?.kind === 'dataFile') await addNamed(ref.reference.key, ref.provider.dataFile, ref.provider.entry);
+      if (ref.provider?.kind === 'dataFile')
+        await addNamed(ref.reference.key, ref.provider.dataFile, ref.provider.entry);
     }
     // Keys of other backends' payloads cannot be read off them: bring every opaque blob along.
     if (program.methods.some((m) => m.delegates.some((d) => d.backend !== XNNPACK_BACKEND))) {
@@ -136,7 +155,11 @@ export async function mergeProgram(input: string, dataPaths: readonly string[], 
     const hasMutable = write.mutableData !== undefined || [...slotOfKey.values()].some((s) => s.mutable);
     const layout = planPte({ ...write, methods, constants, namedData, ...(hasMutable ? { mutableData } : {}) });
     await writeOutputs([{ path: output, layout }], control);
-    return { program: output, tensors: mergedTensors, namedData: namedData.map((n) => n.key).filter((k) => !write.namedData.some((n) => n.key === k)) };
+    return {
+      program: output,
+      tensors: mergedTensors,
+      namedData: namedData.map((n) => n.key).filter((k) => !write.namedData.some((n) => n.key === k)),
+    };
   } finally {
     for (const s of sources) await s.close?.();
   }
@@ -153,7 +176,9 @@ function blobCache(inMemory: boolean): (file: DataFile, entry: DataEntry, size: 
     const where = `${file.source.name}:${entry.range.offset}:${size}`;
     let blob = cache.get(where);
     if (!blob) {
-      blob = inMemory ? (await file.source.read(entry.range.offset, size)).slice() : rangeBlob(file.source, entry.range.offset, size);
+      blob = inMemory
+        ? (await file.source.read(entry.range.offset, size)).slice()
+        : rangeBlob(file.source, entry.range.offset, size);
       cache.set(where, blob);
     }
     return blob;

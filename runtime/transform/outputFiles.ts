@@ -29,7 +29,10 @@ export async function checkOutputs(inputs: readonly string[], outputs: readonly 
     const resolved = path.resolve(out);
     const id = await fileIdentity(out);
     const input = inputPaths.get(resolved) ?? (id ? inputIds.get(id) : undefined);
-    if (input !== undefined) throw new TransformError(`output ${out} is the input ${input}; inputs are never overwritten (choose another output path or name)`);
+    if (input !== undefined)
+      throw new TransformError(
+        `output ${out} is the input ${input}; inputs are never overwritten (choose another output path or name)`,
+      );
     if (seen.has(resolved)) throw new TransformError(`two outputs are both ${out}`);
     seen.add(resolved);
   }
@@ -45,7 +48,10 @@ export class PendingOutputs {
 
   /** The temporary path to write `final` to. */
   temp(final: string): string {
-    const temp = path.join(path.dirname(final), `.${path.basename(final)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const temp = path.join(
+      path.dirname(final),
+      `.${path.basename(final)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     this.temps.push({ temp, final });
     return temp;
   }

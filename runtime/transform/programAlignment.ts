@@ -1,4 +1,4 @@
-import { Program } from '../format/pte/model';
+import { Program } from '../format/pte/pteTypes';
 
 /** The largest power of two, at most `cap`, that divides every number (`cap` when all are 0). */
 function commonPowerOfTwo(numbers: readonly number[], cap: number): number {

@@ -1,6 +1,6 @@
 import { ByteSource } from '../format/byteSource';
 import { FormatError } from '../format/errors';
-import { Delegate, Method, Program, SubsegmentOffsets } from '../format/pte/model';
+import { Delegate, Method, Program, SubsegmentOffsets } from '../format/pte/pteTypes';
 import { PteBlob, PteWriteInput } from '../format/writer/types';
 import { programAlignment } from './programAlignment';
 import { rangeBlob } from './rangeBlob';
@@ -47,22 +47,31 @@ export async function programBlobs(program: Program): Promise<PteWriteInput & { 
   }
   // Slots no tensor uses are left empty: their extent cannot be told from offsets shared with the next slot.
   const used = new Set<number>();
-  for (const m of program.methods) for (const v of m.values) if (v.kind === 'tensor' && v.tensor.kind === 'constant') used.add(v.tensor.dataBufferIdx);
+  for (const m of program.methods)
+    for (const v of m.values) if (v.kind === 'tensor' && v.tensor.kind === 'constant') used.add(v.tensor.dataBufferIdx);
   const constants: PteBlob[] = [];
   for (const [i, slot] of constantSlots.entries()) {
     if (!slot || slot.length === 0 || !used.has(i)) constants.push(new Uint8Array(0));
     // Legacy inline constants live in the flatbuffer, so they are small and needed whole.
-    else if (program.constantStorage === 'buffer') constants.push((await source.read(slot.offset, slot.length)).slice());
+    else if (program.constantStorage === 'buffer')
+      constants.push((await source.read(slot.offset, slot.length)).slice());
     else constants.push(rangeBlob(source, slot.offset, slot.length));
   }
 
   if (program.mutableDataSegments.length > 1) {
-    throw new FormatError(source.name, `${program.mutableDataSegments.length} mutable data segments; the writer keeps one`, null, ['mutable_data_segments']);
+    throw new FormatError(
+      source.name,
+      `${program.mutableDataSegments.length} mutable data segments; the writer keeps one`,
+      null,
+      ['mutable_data_segments'],
+    );
   }
-  const mutableData = program.mutableDataSegments.length > 0
-    ? subsegmentSlots(program, program.mutableDataSegments[0], 'mutable_data_segments[0]')
-      .map((slot) => slot && slot.length > 0 ? rangeBlob(source, slot.offset, slot.length) : new Uint8Array(0))
-    : undefined;
+  const mutableData =
+    program.mutableDataSegments.length > 0
+      ? subsegmentSlots(program, program.mutableDataSegments[0], 'mutable_data_segments[0]').map((slot) =>
+          slot && slot.length > 0 ? rangeBlob(source, slot.offset, slot.length) : new Uint8Array(0),
+        )
+      : undefined;
 
   // Keys that share a segment share one blob, so the writer stores it once again.
   const namedBySegment = new Map<number, PteBlob>();
@@ -95,7 +104,8 @@ export async function programBlobs(program: Program): Promise<PteWriteInput & { 
 /** Reads the inline delegate payloads (they live in the flatbuffer, so they are small). */
 async function inlineDelegateBlobs(program: Program): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
-  for (const range of program.backendDelegateData) out.push((await program.source.read(range.offset, range.length)).slice());
+  for (const range of program.backendDelegateData)
+    out.push((await program.source.read(range.offset, range.length)).slice());
   return out;
 }
 
@@ -111,14 +121,23 @@ function required<T>(source: ByteSource, range: T | null, what: string): T {
  */
 function subsegmentSlots(program: Program, table: SubsegmentOffsets, what: string): (SlotRange | null)[] {
   const segment = program.segments[table.segmentIndex];
-  if (table.offsets.length <= 1 || segment?.size === 0) return table.offsets.map((_, i) => (i === 0 ? null : { offset: 0, length: 0 }));
+  if (table.offsets.length <= 1 || segment?.size === 0)
+    return table.offsets.map((_, i) => (i === 0 ? null : { offset: 0, length: 0 }));
   if (!segment?.range) {
-    throw new FormatError(program.source.name, `${what} refers to segment ${table.segmentIndex}, which has no bytes in this file`, null, [what]);
+    throw new FormatError(
+      program.source.name,
+      `${what} refers to segment ${table.segmentIndex}, which has no bytes in this file`,
+      null,
+      [what],
+    );
   }
   const starts = [...new Set(table.offsets)].sort((a, b) => a - b);
   return table.offsets.map((offset, i) => {
     if (i === 0) return null;
     const end = Math.max(offset, starts.find((s) => s > offset) ?? segment.size);
-    return { offset: segment.range!.offset + offset, length: Math.min(end, segment.size) - Math.min(offset, segment.size) };
+    return {
+      offset: segment.range!.offset + offset,
+      length: Math.min(end, segment.size) - Math.min(offset, segment.size),
+    };
   });
 }

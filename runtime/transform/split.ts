@@ -4,7 +4,7 @@ import { withFile } from '../format/byteSource';
 import { decodeDelegatePayloads, DelegatePayload } from '../format/delegatePayloads';
 import { FormatError } from '../format/errors';
 import { decodePte } from '../format/pte/decodePte';
-import { Method, Program, TensorValue } from '../format/pte/model';
+import { Method, Program, TensorValue } from '../format/pte/pteTypes';
 import { PtdEntryInput, PteBlob, PteWriteInput, StreamedBlob } from '../format/writer/types';
 import { ptdFileLayout } from '../format/writer/writePtd';
 import { planPte } from '../format/writer/writePte';
@@ -63,7 +63,8 @@ interface ConstantKey {
  */
 export async function splitProgram(input: string, options: SplitOptions): Promise<SplitResult> {
   const minBytes = options.minBytes ?? 0;
-  if (!Number.isSafeInteger(minBytes) || minBytes < 0) throw new TransformError(`--min-bytes must be a non-negative integer, got ${minBytes}`);
+  if (!Number.isSafeInteger(minBytes) || minBytes < 0)
+    throw new TransformError(`--min-bytes must be a non-negative integer, got ${minBytes}`);
   const name = options.name ?? path.basename(input).replace(/\.pte$/i, '');
   const outProgram = path.join(options.outDir, `${name}.pte`);
   const outData = path.join(options.outDir, `${name}.ptd`);
@@ -88,7 +89,12 @@ export async function splitProgram(input: string, options: SplitOptions): Promis
       const where = `${c.dataBufferIdx}:${size}`;
       const blob = sliceOf.get(where) ?? rangeBlob(source, slot.offset, size);
       sliceOf.set(where, blob);
-      entries.push({ key: c.key, layout: { scalarType: c.tensor.scalarType, sizes: c.tensor.sizes, dimOrder: c.tensor.dimOrder }, size, chunks: blob.chunks });
+      entries.push({
+        key: c.key,
+        layout: { scalarType: c.tensor.scalarType, sizes: c.tensor.sizes, dimOrder: c.tensor.dimOrder },
+        size,
+        chunks: blob.chunks,
+      });
       moved.push({ key: c.key, bytes: size, kind: 'tensor' });
     }
 
@@ -110,23 +116,39 @@ export async function splitProgram(input: string, options: SplitOptions): Promis
       moved.push({ key: b.key, bytes: b.bytes.length, kind: 'namedData' });
     }
     if (entries.length === 0) {
-      throw new TransformError(`${input}: nothing to split: no constant tensor or named data of at least ${minBytes} bytes stays in the program`);
+      throw new TransformError(
+        `${input}: nothing to split: no constant tensor or named data of at least ${minBytes} bytes stays in the program`,
+      );
     }
 
     const byValue = new Map(constantKeys.flatMap((c) => c.uses.map((u) => [`${u.method}/${u.value}`, c.key] as const)));
     const methods = write.methods.map((m, mi) => externalize(m, mi, byValue));
     const movedSlots = new Set(constantKeys.map((c) => c.dataBufferIdx));
     // A slot stays when some use of it stays (a smaller view below --min-bytes).
-    for (const m of methods) for (const v of m.values) if (v.kind === 'tensor' && v.tensor.kind === 'constant') movedSlots.delete(v.tensor.dataBufferIdx);
+    for (const m of methods)
+      for (const v of m.values)
+        if (v.kind === 'tensor' && v.tensor.kind === 'constant') movedSlots.delete(v.tensor.dataBufferIdx);
     const constants: PteBlob[] = write.constants.map((c, i) => (movedSlots.has(i) ? new Uint8Array(0) : c));
 
     const pteLayout = planPte({ ...write, methods, constants, namedData: keptNamed });
-    await writeOutputs([{ path: outData, layout: ptdFileLayout(entries) }, { path: outProgram, layout: pteLayout }], options);
+    await writeOutputs(
+      [
+        { path: outData, layout: ptdFileLayout(entries) },
+        { path: outProgram, layout: pteLayout },
+      ],
+      options,
+    );
     return {
       program: outProgram,
       dataFile: outData,
       moved,
-      keptConstants: new Set(methods.flatMap((m) => m.values.flatMap((v) => (v.kind === 'tensor' && v.tensor.kind === 'constant' ? [v.tensor.dataBufferIdx] : [])))).size,
+      keptConstants: new Set(
+        methods.flatMap((m) =>
+          m.values.flatMap((v) =>
+            v.kind === 'tensor' && v.tensor.kind === 'constant' ? [v.tensor.dataBufferIdx] : [],
+          ),
+        ),
+      ).size,
       keptNamedData: keptNamed.length,
     };
   });
@@ -137,11 +159,21 @@ export async function splitProgram(input: string, options: SplitOptions): Promis
  * them by key (`write.delegateBlobs` gets the new payloads); returns the
  * blobs for the data file. The payloads were read whole to decode them.
  */
-async function externalizePayloads(program: Program, payloads: DelegatePayload[], write: PteWriteInput, minBytes: number): Promise<{ key: string; bytes: Uint8Array }[]> {
+async function externalizePayloads(
+  program: Program,
+  payloads: DelegatePayload[],
+  write: PteWriteInput,
+  minBytes: number,
+): Promise<{ key: string; bytes: Uint8Array }[]> {
   const blobs: { key: string; bytes: Uint8Array }[] = [];
   const done = new Set<number>();
   for (const p of payloads) {
-    if (p.status !== 'xnnpack' || !p.delegate.data || !p.graph.constants.some((c) => c.source === 'payload' || c.source === 'legacyBuffer')) continue;
+    if (
+      p.status !== 'xnnpack' ||
+      !p.delegate.data ||
+      !p.graph.constants.some((c) => c.source === 'payload' || c.source === 'legacyBuffer')
+    )
+      continue;
     const bytes = await program.source.read(p.delegate.data.offset, p.delegate.data.length);
     const rewritten = externalizeXnnpackConstants(bytes, p.graph, minBytes);
     if (!rewritten) continue;
@@ -163,35 +195,47 @@ async function externalizePayloads(program: Program, payloads: DelegatePayload[]
  * The constants to move and their keys, in method and value order. One key
  * per slot and layout: values that share a slot and a layout share a key.
  */
-function chooseConstantKeys(program: Program, slots: readonly (SlotRange | null)[], minBytes: number): (ConstantKey & { uses: { method: number; value: number }[] })[] {
+function chooseConstantKeys(
+  program: Program,
+  slots: readonly (SlotRange | null)[],
+  minBytes: number,
+): (ConstantKey & { uses: { method: number; value: number }[] })[] {
   const taken = new Set<string>(program.namedData.map((n) => n.key));
   for (const m of program.methods) {
-    for (const v of m.values) if (v.kind === 'tensor' && v.tensor.fullyQualifiedName !== null && v.tensor.kind !== 'constant') taken.add(v.tensor.fullyQualifiedName);
+    for (const v of m.values)
+      if (v.kind === 'tensor' && v.tensor.fullyQualifiedName !== null && v.tensor.kind !== 'constant')
+        taken.add(v.tensor.fullyQualifiedName);
   }
   const out: (ConstantKey & { uses: { method: number; value: number }[] })[] = [];
   const bySlotLayout = new Map<string, (typeof out)[number]>();
-  program.methods.forEach((m, mi) => m.values.forEach((v, vi) => {
-    if (v.kind !== 'tensor' || v.tensor.kind !== 'constant') return;
-    const t = v.tensor;
-    if (t.nbytes === null || t.nbytes < minBytes) return;
-    const slot = slots[t.dataBufferIdx];
-    if (!slot || slot.length < t.nbytes) {
-      throw new FormatError(program.source.name, `constant ${t.dataBufferIdx} holds ${slot?.length ?? 0} bytes, the tensor needs ${t.nbytes}`, null,
-        ['execution_plan', `[${mi}]`, 'values', `[${vi}]`, 'tensor', 'data_buffer_idx']);
-    }
-    const signature = `${t.dataBufferIdx}|${t.scalarType}|${t.sizes.join(',')}|${t.dimOrder.join(',')}|${t.fullyQualifiedName ?? ''}`;
-    const known = bySlotLayout.get(signature);
-    if (known) {
-      known.uses.push({ method: mi, value: vi });
-      return;
-    }
-    const fqn = t.fullyQualifiedName;
-    const key = fqn !== null && !taken.has(fqn) ? fqn : generatedKey(t.dataBufferIdx, (k) => taken.has(k));
-    taken.add(key);
-    const entry = { key, dataBufferIdx: t.dataBufferIdx, tensor: t, uses: [{ method: mi, value: vi }] };
-    bySlotLayout.set(signature, entry);
-    out.push(entry);
-  }));
+  program.methods.forEach((m, mi) =>
+    m.values.forEach((v, vi) => {
+      if (v.kind !== 'tensor' || v.tensor.kind !== 'constant') return;
+      const t = v.tensor;
+      if (t.nbytes === null || t.nbytes < minBytes) return;
+      const slot = slots[t.dataBufferIdx];
+      if (!slot || slot.length < t.nbytes) {
+        throw new FormatError(
+          program.source.name,
+          `constant ${t.dataBufferIdx} holds ${slot?.length ?? 0} bytes, the tensor needs ${t.nbytes}`,
+          null,
+          ['execution_plan', `[${mi}]`, 'values', `[${vi}]`, 'tensor', 'data_buffer_idx'],
+        );
+      }
+      const signature = `${t.dataBufferIdx}|${t.scalarType}|${t.sizes.join(',')}|${t.dimOrder.join(',')}|${t.fullyQualifiedName ?? ''}`;
+      const known = bySlotLayout.get(signature);
+      if (known) {
+        known.uses.push({ method: mi, value: vi });
+        return;
+      }
+      const fqn = t.fullyQualifiedName;
+      const key = fqn !== null && !taken.has(fqn) ? fqn : generatedKey(t.dataBufferIdx, (k) => taken.has(k));
+      taken.add(key);
+      const entry = { key, dataBufferIdx: t.dataBufferIdx, tensor: t, uses: [{ method: mi, value: vi }] };
+      bySlotLayout.set(signature, entry);
+      out.push(entry);
+    }),
+  );
   return out;
 }
 
@@ -202,7 +246,10 @@ function externalize(method: Method, methodIndex: number, keyOf: Map<string, str
     values: method.values.map((v, vi) => {
       const key = keyOf.get(`${methodIndex}/${vi}`);
       if (v.kind !== 'tensor' || key === undefined) return v;
-      return { kind: 'tensor', tensor: { ...v.tensor, location: 'external', fullyQualifiedName: key, kind: 'external', data: null } };
+      return {
+        kind: 'tensor',
+        tensor: { ...v.tensor, location: 'external', fullyQualifiedName: key, kind: 'external', data: null },
+      };
     }),
   };
 }

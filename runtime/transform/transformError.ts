@@ -5,7 +5,10 @@
  * names the keys concerned, if any. The CLI exits with code 1 for these.
  */
 export class TransformError extends Error {
-  constructor(message: string, readonly keys: string[] = []) {
+  constructor(
+    message: string,
+    readonly keys: string[] = [],
+  ) {
     super(message);
     this.name = 'TransformError';
   }

@@ -7,7 +7,10 @@ import { PendingOutputs } from './outputFiles';
  * name, renamed into place once all are written; on failure or abort none is
  * left. Progress counts the bytes of all files.
  */
-export async function writeOutputs(files: { path: string; layout: FileLayout }[], control: TransformControl = {}): Promise<void> {
+export async function writeOutputs(
+  files: { path: string; layout: FileLayout }[],
+  control: TransformControl = {},
+): Promise<void> {
   const total = files.reduce((n, f) => n + f.layout.fileSize, 0);
   const pending = new PendingOutputs();
   let before = 0;
@@ -16,7 +19,9 @@ export async function writeOutputs(files: { path: string; layout: FileLayout }[]
       const start = before;
       await writeLayoutFile(pending.temp(f.path), f.layout, {
         signal: control.signal,
-        onProgress: control.onProgress ? (written) => control.onProgress!({ written: start + written, total, file: f.path }) : undefined,
+        onProgress: control.onProgress
+          ? (written) => control.onProgress!({ written: start + written, total, file: f.path })
+          : undefined,
       });
       before += f.layout.fileSize;
     }

@@ -1,4 +1,4 @@
-import { XnnpackGraph } from '../format/xnnpack/model';
+import { XnnpackGraph } from '../format/xnnpack/xnnpackTypes';
 import { namedKeyFor, writeXnnpackPayload, XnnConstantInput } from '../format/writer/writeXnnpack';
 
 /**
@@ -9,7 +9,11 @@ import { namedKeyFor, writeXnnpackPayload, XnnConstantInput } from '../format/wr
  * of its bytes, the payload carries none of them (an `XH00` payload, the only
  * kind that can refer to named data). Null when no constant moves.
  */
-export function externalizeXnnpackConstants(payload: Uint8Array, graph: XnnpackGraph, minBytes: number): { payload: Uint8Array; blobs: { key: string; bytes: Uint8Array }[] } | null {
+export function externalizeXnnpackConstants(
+  payload: Uint8Array,
+  graph: XnnpackGraph,
+  minBytes: number,
+): { payload: Uint8Array; blobs: { key: string; bytes: Uint8Array }[] } | null {
   const blobs: { key: string; bytes: Uint8Array }[] = [];
   const constants: XnnConstantInput[] = graph.constants.map((c) => {
     if ((c.source !== 'payload' && c.source !== 'legacyBuffer') || !c.range || c.range.length < minBytes) return c;

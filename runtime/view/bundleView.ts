@@ -1,8 +1,8 @@
-import { BundledProgram, BundledValue } from '../format/bpte/model';
+import { BundledProgram, BundledValue } from '../format/bpte/bpteTypes';
 import { ByteSource } from '../format/byteSource';
-import { elementReader, formatNumber, hexBytes } from './elements';
+import { elementReader, formatNumber, hexBytes } from './elementReaders';
 import { formatBytes } from '../text/formatBytes';
-import { BundleView, TestValueView } from './model';
+import { BundleView, TestValueView } from './viewTypes';
 
 /** Elements shown per test tensor; the rest is counted. */
 const SHOWN_ELEMENTS = 16;
@@ -34,20 +34,30 @@ async function testValue(source: ByteSource, v: BundledValue): Promise<TestValue
 
 /** The test cases of a bundled program, each tensor with its first elements read from the file. */
 export async function bundleView(bundle: BundledProgram): Promise<BundleView> {
-  const cases = await Promise.all(bundle.testSuites.flatMap((suite, s) => suite.testCases.map(async (c, index) => ({
-    suite: s,
-    method: suite.methodName,
-    index,
-    inputs: await Promise.all(c.inputs.map((v) => testValue(bundle.source, v))),
-    expectedOutputs: await Promise.all(c.expectedOutputs.map((v) => testValue(bundle.source, v))),
-  }))));
+  const cases = await Promise.all(
+    bundle.testSuites.flatMap((suite, s) =>
+      suite.testCases.map(async (c, index) => ({
+        suite: s,
+        method: suite.methodName,
+        index,
+        inputs: await Promise.all(c.inputs.map((v) => testValue(bundle.source, v))),
+        expectedOutputs: await Promise.all(c.expectedOutputs.map((v) => testValue(bundle.source, v))),
+      })),
+    ),
+  );
   return {
     facts: [
       { label: 'Identifier', value: bundle.identifier },
       { label: 'Bundle version', value: String(bundle.version) },
       { label: 'File size', value: formatBytes(bundle.fileSize) },
-      { label: 'Nested program', value: `${formatBytes(bundle.programRange.length)} at ${bundle.programRange.offset} (the program's offsets are counted from there)` },
-      { label: 'Test suites', value: bundle.testSuites.map((s) => `${s.methodName} (${s.testCases.length})`).join(', ') || 'none' },
+      {
+        label: 'Nested program',
+        value: `${formatBytes(bundle.programRange.length)} at ${bundle.programRange.offset} (the program's offsets are counted from there)`,
+      },
+      {
+        label: 'Test suites',
+        value: bundle.testSuites.map((s) => `${s.methodName} (${s.testCases.length})`).join(', ') || 'none',
+      },
     ],
     testCases: cases,
   };

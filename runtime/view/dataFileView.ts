@@ -1,6 +1,6 @@
-import { DataFile } from '../format/ptd/model';
+import { DataFile } from '../format/ptd/ptdTypes';
 import { formatBytes } from '../text/formatBytes';
-import { DataFileView, FactView } from './model';
+import { DataFileView, FactView } from './viewTypes';
 
 /** The tensor table of a `.ptd` and the facts of its header; entry bytes are not read. */
 export function dataFileView(file: DataFile): DataFileView {
@@ -8,7 +8,13 @@ export function dataFileView(file: DataFile): DataFileView {
   const facts: FactView[] = [
     { label: 'Identifier', value: 'FT01' },
     { label: 'File size', value: formatBytes(file.fileSize) },
-    { label: 'Layout', value: file.layout === 'current' ? 'current (since 2025-06)' : 'legacy (2025-01 … 2025-06; runtimes from 0.7 on cannot read it)' },
+    {
+      label: 'Layout',
+      value:
+        file.layout === 'current'
+          ? 'current (since 2025-06)'
+          : 'legacy (2025-01 … 2025-06; runtimes from 0.7 on cannot read it)',
+    },
     { label: 'Header', value: `FH01 at byte ${h.position}, ${h.length} bytes` },
     { label: 'Flatbuffer', value: `${formatBytes(file.flatbufferRegion.length)} at ${file.flatbufferRegion.offset}` },
     { label: 'Segment data', value: `${formatBytes(h.segmentDataSize)} at ${h.segmentBaseOffset}` },

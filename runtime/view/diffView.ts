@@ -1,10 +1,30 @@
 import {
-  DataFileDiff, DelegateRow, FileGroup, InstructionRow, IoSlot, LinkedProgramDiff, MethodDiff, Row, SharedEvidence, TensorDiff, TensorSide,
-} from '../diff/model';
+  DataFileDiff,
+  DelegateRow,
+  FileGroup,
+  InstructionRow,
+  IoSlot,
+  LinkedProgramDiff,
+  MethodDiff,
+  Row,
+  SharedEvidence,
+  TensorDiff,
+  TensorSide,
+} from '../diff/diffTypes';
 import { formatBytes } from '../text/formatBytes';
 import {
-  CompareLocation, CompareSide, CompareSummary, CompareTarget, CompareView, InstructionPairRow, LoraLayerBar, MethodCompare, PairRow,
-  RevealPair, SharedGroup, TensorCompareRow,
+  CompareLocation,
+  CompareSide,
+  CompareSummary,
+  CompareTarget,
+  CompareView,
+  InstructionPairRow,
+  LoraLayerBar,
+  MethodCompare,
+  PairRow,
+  RevealPair,
+  SharedGroup,
+  TensorCompareRow,
 } from './diffViewModel';
 
 /** Method names of each program in `execution_plan` order: editors reveal methods by index. */
@@ -61,7 +81,12 @@ function tensorText(t: TensorSide | null): string | null {
 const VALUE_USER = /^(.+)\.values\[(\d+)\]$/;
 
 /** Where the editors show one side of a tensor row. */
-function tensorLocation(t: TensorSide | null, key: string, program: string | null, methods: readonly string[]): CompareLocation | null {
+function tensorLocation(
+  t: TensorSide | null,
+  key: string,
+  program: string | null,
+  methods: readonly string[],
+): CompareLocation | null {
   if (!t) return null;
   if (t.origin === 'dataFile') return { file: t.file, target: { kind: 'tensor', key } };
   if (!program) return null;
@@ -75,7 +100,12 @@ function tensorLocation(t: TensorSide | null, key: string, program: string | nul
   return null;
 }
 
-function tensorRows(tensors: readonly TensorDiff[], programs: { a: string | null; b: string | null }, names: MethodNames, reveals: Reveals): TensorCompareRow[] {
+function tensorRows(
+  tensors: readonly TensorDiff[],
+  programs: { a: string | null; b: string | null },
+  names: MethodNames,
+  reveals: Reveals,
+): TensorCompareRow[] {
   return tensors.map((t) => {
     const m = t.metrics;
     const at = (s: 'a' | 'b') => tensorLocation(t[s], t.keys?.[s] ?? t.key, programs[s], names[s]);
@@ -101,7 +131,15 @@ function tensorRows(tensors: readonly TensorDiff[], programs: { a: string | null
 
 type Located = (index: number) => CompareLocation | null;
 
-function pairRows<T>(rows: readonly Row<T>[], text: (x: T) => string, changes: (r: Row<T>, i: number) => string[], a: Located | null, b: Located | null, reveals: Reveals, key: (x: T) => number): PairRow[] {
+function pairRows<T>(
+  rows: readonly Row<T>[],
+  text: (x: T) => string,
+  changes: (r: Row<T>, i: number) => string[],
+  a: Located | null,
+  b: Located | null,
+  reveals: Reveals,
+  key: (x: T) => number,
+): PairRow[] {
   return rows.map((r, i) => ({
     status: r.status,
     a: r.a ? text(r.a) : null,
@@ -111,7 +149,12 @@ function pairRows<T>(rows: readonly Row<T>[], text: (x: T) => string, changes: (
   }));
 }
 
-function instructionRows(rows: readonly InstructionRow[], a: Located | null, b: Located | null, reveals: Reveals): InstructionPairRow[] {
+function instructionRows(
+  rows: readonly InstructionRow[],
+  a: Located | null,
+  b: Located | null,
+  reveals: Reveals,
+): InstructionPairRow[] {
   return rows.map((r) => ({
     status: r.status,
     a: r.a?.text ?? null,
@@ -130,25 +173,55 @@ function delegateText(d: DelegateRow['a'] & object): string {
   return `${d.index}: ${d.backend} (${size}${nodes})`;
 }
 
-function methodCompare(m: MethodDiff, programs: { a: string | null; b: string | null }, names: MethodNames, reveals: Reveals): MethodCompare {
+function methodCompare(
+  m: MethodDiff,
+  programs: { a: string | null; b: string | null },
+  names: MethodNames,
+  reveals: Reveals,
+): MethodCompare {
   const indexA = programs.a && m.status !== 'added' ? names.a.indexOf(m.name) : -1;
   const indexB = programs.b && m.status !== 'removed' ? names.b.indexOf(m.name) : -1;
-  const locate = (program: string | null, method: number, kind: 'instruction' | 'value' | 'delegate'): Located | null =>
+  const locate = (
+    program: string | null,
+    method: number,
+    kind: 'instruction' | 'value' | 'delegate',
+  ): Located | null =>
     program && method >= 0 ? (index) => ({ file: program, target: { kind, method, index } as CompareTarget }) : null;
-  const io = (rows: Row<IoSlot>[], label: string) => pairRows(rows, (s) => `%${s.valueIndex}: ${s.type}`, (_, i) => [`${label} ${i}`],
-    locate(programs.a, indexA, 'value'), locate(programs.b, indexB, 'value'), reveals, (s) => s.valueIndex);
-  const methodAt = (program: string | null, method: number): CompareLocation | null => (program && method >= 0 ? { file: program, target: { kind: 'method', method } } : null);
+  const io = (rows: Row<IoSlot>[], label: string) =>
+    pairRows(
+      rows,
+      (s) => `%${s.valueIndex}: ${s.type}`,
+      (_, i) => [`${label} ${i}`],
+      locate(programs.a, indexA, 'value'),
+      locate(programs.b, indexB, 'value'),
+      reveals,
+      (s) => s.valueIndex,
+    );
+  const methodAt = (program: string | null, method: number): CompareLocation | null =>
+    program && method >= 0 ? { file: program, target: { kind: 'method', method } } : null;
   return {
     name: m.name,
     status: m.status,
     properties: m.properties.map((p) => ({ ...p })),
     io: [...io(m.inputs, 'input'), ...io(m.outputs, 'output')],
-    instructions: instructionRows(m.instructions, locate(programs.a, indexA, 'instruction'), locate(programs.b, indexB, 'instruction'), reveals),
+    instructions: instructionRows(
+      m.instructions,
+      locate(programs.a, indexA, 'instruction'),
+      locate(programs.b, indexB, 'instruction'),
+      reveals,
+    ),
     instructionCounts: { ...m.instructionCounts },
     alignment: m.alignment,
     operators: { added: [...m.operators.added], removed: [...m.operators.removed] },
-    delegates: pairRows(m.delegates, delegateText, (r) => (r as DelegateRow).changes,
-      locate(programs.a, indexA, 'delegate'), locate(programs.b, indexB, 'delegate'), reveals, (d) => d.index),
+    delegates: pairRows(
+      m.delegates,
+      delegateText,
+      (r) => (r as DelegateRow).changes,
+      locate(programs.a, indexA, 'delegate'),
+      locate(programs.b, indexB, 'delegate'),
+      reveals,
+      (d) => d.index,
+    ),
     reveal: reveals.add(methodAt(programs.a, indexA), methodAt(programs.b, indexB)),
   };
 }
@@ -210,9 +283,19 @@ export function dataFileCompareView(d: DataFileDiff): CompareView {
   const a = side(d.a, []);
   const b = side(d.b, []);
   const tensors = tensorRows(d.tensors, { a: null, b: null }, { a: [], b: [] }, reveals);
-  const changedLayers = [...new Set(d.tensors.filter((t) => t.status !== 'identical' && t.layer !== null).map((t) => t.layer!))];
+  const changedLayers = [
+    ...new Set(d.tensors.filter((t) => t.status !== 'identical' && t.layer !== null).map((t) => t.layer!)),
+  ];
   const shared: SharedGroup[] = d.shared
-    ? [{ label: a.name, keys: d.tensors.length, bytes: d.tensors.reduce((n, t) => n + (t.b ?? t.a)!.bytes, 0), evidence: EVIDENCE[d.shared], identical: true }]
+    ? [
+        {
+          label: a.name,
+          keys: d.tensors.length,
+          bytes: d.tensors.reduce((n, t) => n + (t.b ?? t.a)!.bytes, 0),
+          evidence: EVIDENCE[d.shared],
+          identical: true,
+        },
+      ]
     : [];
   return {
     kind: 'dataFile',
@@ -241,6 +324,9 @@ export function describeCompareSummary(s: CompareSummary): string {
   const t = s.tensors;
   const parts = [`${t.changed} changed`, `${t.added} added`, `${t.removed} removed`].join(', ');
   const m = s.methods;
-  const methods = m.changed + m.added + m.removed > 0 ? `; methods: ${m.changed} changed, ${m.added} added, ${m.removed} removed` : '';
+  const methods =
+    m.changed + m.added + m.removed > 0
+      ? `; methods: ${m.changed} changed, ${m.added} added, ${m.removed} removed`
+      : '';
   return `tensors: ${parts}${methods}`;
 }

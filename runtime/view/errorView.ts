@@ -1,7 +1,7 @@
 import { ByteSource } from '../format/byteSource';
 import { FormatError } from '../format/errors';
-import { hexBytes } from './elements';
-import { ErrorView } from './model';
+import { hexBytes } from './elementReaders';
+import { ErrorView } from './viewTypes';
 
 /** Bytes shown before and after the offset of a decode error. */
 const CONTEXT_BYTES = 32;

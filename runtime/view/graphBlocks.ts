@@ -1,5 +1,5 @@
 import { instructionTarget, methodInstructions } from '../format/pte/describe';
-import { Method } from '../format/pte/model';
+import { Method } from '../format/pte/pteTypes';
 import { GraphBlock } from './graphModel';
 import { InstructionAccess } from './valueAccess';
 

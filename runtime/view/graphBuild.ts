@@ -1,7 +1,7 @@
 import { DelegatePayload } from '../format/delegatePayloads';
 import { instructionTarget, methodInstructions, valueType } from '../format/pte/describe';
-import { Method, Program } from '../format/pte/model';
-import { XnnpackGraph } from '../format/xnnpack/model';
+import { Method, Program } from '../format/pte/pteTypes';
+import { XnnpackGraph } from '../format/xnnpack/xnnpackTypes';
 import { formatBytes } from '../text/formatBytes';
 import { repeatedBlocks } from './graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
@@ -13,7 +13,11 @@ export interface GraphOptions {
   backing?: ReadonlyMap<string, string>;
 }
 
-export function programGraphs(program: Program, payloads: readonly DelegatePayload[] = [], options: GraphOptions = {}): MethodGraph[] {
+export function programGraphs(
+  program: Program,
+  payloads: readonly DelegatePayload[] = [],
+  options: GraphOptions = {},
+): MethodGraph[] {
   return program.methods.map((m, i) => methodGraph(m, i, payloads, options));
 }
 
@@ -31,7 +35,12 @@ interface Port {
  * at the writer of its base (see `methodMemoryPlan`). Scalars nobody writes
  * are arguments, not edges.
  */
-export function methodGraph(method: Method, index: number, payloads: readonly DelegatePayload[] = [], options: GraphOptions = {}): MethodGraph {
+export function methodGraph(
+  method: Method,
+  index: number,
+  payloads: readonly DelegatePayload[] = [],
+  options: GraphOptions = {},
+): MethodGraph {
   const accesses = methodAccesses(method, payloads, index);
   const instructions = methodInstructions(method);
   const views = new Map<number, number>();
@@ -41,8 +50,27 @@ export function methodGraph(method: Method, index: number, payloads: readonly De
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const producer = new Map<number, Port>();
-  const node = (id: string, kind: GraphNodeKind, label: string, detail: string, instruction: number | null, value: number | null): GraphNode => {
-    const n: GraphNode = { id, kind, label, detail, instruction, value, inPorts: 0, outPorts: 0, block: null, children: null, childEdges: null };
+  const node = (
+    id: string,
+    kind: GraphNodeKind,
+    label: string,
+    detail: string,
+    instruction: number | null,
+    value: number | null,
+  ): GraphNode => {
+    const n: GraphNode = {
+      id,
+      kind,
+      label,
+      detail,
+      instruction,
+      value,
+      inPorts: 0,
+      outPorts: 0,
+      block: null,
+      children: null,
+      childEdges: null,
+    };
     nodes.push(n);
     return n;
   };
@@ -81,31 +109,66 @@ export function methodGraph(method: Method, index: number, payloads: readonly De
 
   instructions.forEach((ins, i) => {
     const id = `i${i}`;
-    const label = ins.kind === 'delegate' ? method.delegates[ins.delegateIndex]?.backend ?? `delegate #${ins.delegateIndex}` : instructionTarget(method, ins);
+    const label =
+      ins.kind === 'delegate'
+        ? (method.delegates[ins.delegateIndex]?.backend ?? `delegate #${ins.delegateIndex}`)
+        : instructionTarget(method, ins);
     const kind: GraphNodeKind = ins.kind === 'kernel' ? 'operator' : ins.kind === 'jumpFalse' ? 'jump' : ins.kind;
     const n = node(id, kind, label, '', i, null);
     const { reads, writes } = accesses[i];
     for (const v of reads) {
       const from = sourceOf(v);
       if (!from) continue;
-      edges.push({ id: `e${edges.length}`, source: from.node, sourcePort: from.port, target: id, targetPort: n.inPorts++, kind: 'data', value: v, label: valueType(method.values[v]) });
+      edges.push({
+        id: `e${edges.length}`,
+        source: from.node,
+        sourcePort: from.port,
+        target: id,
+        targetPort: n.inPorts++,
+        kind: 'data',
+        value: v,
+        label: valueType(method.values[v]),
+      });
     }
     for (const v of writes) producer.set(v, { node: id, port: n.outPorts++ });
     if (ins.kind === 'delegate') {
       const payload = payloadOf.get(ins.delegateIndex);
       if (payload?.status === 'xnnpack') attachXnnpack(n, payload.graph);
-      else n.detail = payload?.delegate.data ? `${formatBytes(payload.delegate.data.length)} payload (${payload.status})` : 'no payload';
+      else
+        n.detail = payload?.delegate.data
+          ? `${formatBytes(payload.delegate.data.length)} payload (${payload.status})`
+          : 'no payload';
     }
   });
 
   for (const [from, to] of jumpTargets(method)) {
-    if (to >= 0 && to < instructions.length) edges.push({ id: `e${edges.length}`, source: `i${from}`, sourcePort: -1, target: `i${to}`, targetPort: -1, kind: 'jump', value: null, label: 'if false' });
+    if (to >= 0 && to < instructions.length)
+      edges.push({
+        id: `e${edges.length}`,
+        source: `i${from}`,
+        sourcePort: -1,
+        target: `i${to}`,
+        targetPort: -1,
+        kind: 'jump',
+        value: null,
+        label: 'if false',
+      });
   }
   method.outputs.forEach((v, k) => {
     const out = node(`out${k}`, 'output', `output ${k}`, valueType(method.values[v]), null, v);
     out.inPorts = 1;
     const from = sourceOf(v);
-    if (from) edges.push({ id: `e${edges.length}`, source: from.node, sourcePort: from.port, target: out.id, targetPort: 0, kind: 'data', value: v, label: valueType(method.values[v]) });
+    if (from)
+      edges.push({
+        id: `e${edges.length}`,
+        source: from.node,
+        sourcePort: from.port,
+        target: out.id,
+        targetPort: 0,
+        kind: 'data',
+        value: v,
+        label: valueType(method.values[v]),
+      });
   });
 
   const blocks = repeatedBlocks(method, accesses);
@@ -132,14 +195,37 @@ function attachXnnpack(parent: GraphNode, graph: XnnpackGraph): void {
   const children: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const producer = new Map<number, Port>();
-  for (const v of graph.values) if (v.isInput && v.externalId !== null) producer.set(v.idOut, { node: parent.id, port: v.externalId });
+  for (const v of graph.values)
+    if (v.isInput && v.externalId !== null) producer.set(v.idOut, { node: parent.id, port: v.externalId });
   for (const x of graph.nodes) {
     const id = `${parent.id}/x${x.index}`;
-    const child: GraphNode = { id, kind: 'xnnOperator', label: x.kind, detail: '', instruction: parent.instruction, value: null, inPorts: 0, outPorts: 0, block: null, children: null, childEdges: null };
+    const child: GraphNode = {
+      id,
+      kind: 'xnnOperator',
+      label: x.kind,
+      detail: '',
+      instruction: parent.instruction,
+      value: null,
+      inPorts: 0,
+      outPorts: 0,
+      block: null,
+      children: null,
+      childEdges: null,
+    };
     for (const idOut of x.inputs) {
       const from = producer.get(idOut);
       const port = child.inPorts++;
-      if (from) edges.push({ id: `${parent.id}/e${edges.length}`, source: from.node, sourcePort: from.port, target: id, targetPort: port, kind: 'data', value: idOut, label: type(idOut) });
+      if (from)
+        edges.push({
+          id: `${parent.id}/e${edges.length}`,
+          source: from.node,
+          sourcePort: from.port,
+          target: id,
+          targetPort: port,
+          kind: 'data',
+          value: idOut,
+          label: type(idOut),
+        });
     }
     for (const idOut of x.outputs) producer.set(idOut, { node: id, port: child.outPorts++ });
     children.push(child);
@@ -148,7 +234,17 @@ function attachXnnpack(parent: GraphNode, graph: XnnpackGraph): void {
   for (const v of graph.values) {
     if (!v.isOutput || v.externalId === null) continue;
     const from = producer.get(v.idOut);
-    if (from) edges.push({ id: `${parent.id}/e${edges.length}`, source: from.node, sourcePort: from.port, target: parent.id, targetPort: v.externalId - inputCount, kind: 'data', value: v.idOut, label: type(v.idOut) });
+    if (from)
+      edges.push({
+        id: `${parent.id}/e${edges.length}`,
+        source: from.node,
+        sourcePort: from.port,
+        target: parent.id,
+        targetPort: v.externalId - inputCount,
+        kind: 'data',
+        value: v.idOut,
+        label: type(v.idOut),
+      });
   }
   parent.children = children;
   parent.childEdges = edges;

@@ -1,8 +1,18 @@
 import { GraphEdge, GraphNode, MethodGraph } from './graphModel';
 
 const SHAPES: Record<string, string> = {
-  operator: 'box', delegate: 'box3d', move: 'cds', jump: 'diamond', free: 'note', unknown: 'box',
-  input: 'invhouse', output: 'house', constant: 'cylinder', external: 'folder', mutableBuffer: 'box', xnnOperator: 'box',
+  operator: 'box',
+  delegate: 'box3d',
+  move: 'cds',
+  jump: 'diamond',
+  free: 'note',
+  unknown: 'box',
+  input: 'invhouse',
+  output: 'house',
+  constant: 'cylinder',
+  external: 'folder',
+  mutableBuffer: 'box',
+  xnnOperator: 'box',
 };
 
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
@@ -24,14 +34,22 @@ function edgeLine(e: GraphEdge, indent: string): string {
  * arguments at the cluster's border); repeated blocks are clusters too.
  */
 export function graphToDot(graph: MethodGraph): string {
-  const lines = [`digraph ${quote(graph.method)} {`, '  rankdir=TB;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=8];'];
+  const lines = [
+    `digraph ${quote(graph.method)} {`,
+    '  rankdir=TB;',
+    '  node [fontname="Helvetica", fontsize=10];',
+    '  edge [fontname="Helvetica", fontsize=8];',
+  ];
   const byBlock = new Map<number | null, GraphNode[]>();
   for (const n of graph.nodes) byBlock.set(n.block, [...(byBlock.get(n.block) ?? []), n]);
   const writeNodes = (nodes: GraphNode[], indent: string) => {
     for (const n of nodes) {
       lines.push(nodeLine(n, indent));
       if (n.children) {
-        lines.push(`${indent}subgraph ${quote(`cluster_${n.id}`)} {`, `${indent}  label=${quote(`${n.label} ${n.id}`)};`);
+        lines.push(
+          `${indent}subgraph ${quote(`cluster_${n.id}`)} {`,
+          `${indent}  label=${quote(`${n.label} ${n.id}`)};`,
+        );
         for (const c of n.children) lines.push(nodeLine(c, `${indent}  `));
         for (const e of n.childEdges ?? []) lines.push(edgeLine(e, `${indent}  `));
         lines.push(`${indent}}`);

@@ -1,9 +1,9 @@
-import { DataFile } from '../format/ptd/model';
-import { Program } from '../format/pte/model';
+import { DataFile } from '../format/ptd/ptdTypes';
+import { Program } from '../format/pte/pteTypes';
 import { formatList } from '../link/checkEntry';
 import { externalTensors } from '../link/externalTensors';
-import { LinkResult } from '../link/model';
-import { ExternalKeyView, LinkedDataFileView, LinkView } from './model';
+import { LinkResult } from '../link/linkTypes';
+import { ExternalKeyView, LinkedDataFileView, LinkView } from './viewTypes';
 
 export interface LinkedDataFile {
   dataFile: DataFile;
@@ -30,26 +30,67 @@ export function linkView(program: Program, linked: readonly LinkedDataFile[], re
   }
   const keys: ExternalKeyView[] = externalTensors(program).named.map((ref) => {
     const where = at(ref.method, ref.valueIndex);
-    const base = { key: ref.key, source: 'tensor' as const, method: ref.method, valueIndex: ref.valueIndex, expected: `${ref.tensor.dtype} ${formatList(ref.tensor.sizes)}` };
+    const base = {
+      key: ref.key,
+      source: 'tensor' as const,
+      method: ref.method,
+      valueIndex: ref.valueIndex,
+      expected: `${ref.tensor.dtype} ${formatList(ref.tensor.sizes)}`,
+    };
     const ok = resolved.get(where);
     if (ok) return { ...base, status: 'resolved', file: ok.file, message: null };
     const bad = mismatched.get(where);
     if (bad) return { ...base, status: 'mismatch', file: mismatchFile.get(where) ?? null, message: bad.join('; ') };
-    return { ...base, status: 'missing', file: null, message: result.problems.find((p) => p.kind === 'missing' && p.locator.method === ref.method && p.locator.valueIndex === ref.valueIndex)?.message ?? null };
+    return {
+      ...base,
+      status: 'missing',
+      file: null,
+      message:
+        result.problems.find(
+          (p) => p.kind === 'missing' && p.locator.method === ref.method && p.locator.valueIndex === ref.valueIndex,
+        )?.message ?? null,
+    };
   });
   for (const r of result.references) {
-    const base = { key: r.reference.key, source: 'delegate' as const, method: r.reference.method ?? '', valueIndex: null, expected: r.reference.size === undefined ? '' : `${r.reference.size} bytes` };
+    const base = {
+      key: r.reference.key,
+      source: 'delegate' as const,
+      method: r.reference.method ?? '',
+      valueIndex: null,
+      expected: r.reference.size === undefined ? '' : `${r.reference.size} bytes`,
+    };
     const file = r.provider?.kind === 'dataFile' ? r.provider.file : null;
-    const status = r.status === 'missing' ? 'missing' : r.status === 'sizeMismatch' ? 'mismatch' : r.provider?.kind === 'program' ? 'inProgram' : 'resolved';
-    const problem = status === 'missing' || status === 'mismatch'
-      ? result.problems.find((p) => p.key === r.reference.key && p.locator.origin === r.reference.origin)?.message ?? null
-      : null;
+    const status =
+      r.status === 'missing'
+        ? 'missing'
+        : r.status === 'sizeMismatch'
+          ? 'mismatch'
+          : r.provider?.kind === 'program'
+            ? 'inProgram'
+            : 'resolved';
+    const problem =
+      status === 'missing' || status === 'mismatch'
+        ? (result.problems.find((p) => p.key === r.reference.key && p.locator.origin === r.reference.origin)?.message ??
+          null)
+        : null;
     keys.push({ ...base, status, file, message: problem });
   }
   return {
-    dataFiles: linked.map((l) => ({ path: l.dataFile.source.name, name: baseName(l.dataFile.source.name), entryCount: l.dataFile.entries.length, reason: l.reason })),
+    dataFiles: linked.map((l) => ({
+      path: l.dataFile.source.name,
+      name: baseName(l.dataFile.source.name),
+      entryCount: l.dataFile.entries.length,
+      reason: l.reason,
+    })),
     keys,
-    problems: result.problems.map((p) => ({ severity: p.severity, kind: p.kind, key: p.key, message: p.message, method: p.locator.method, valueIndex: p.locator.valueIndex })),
+    problems: result.problems.map((p) => ({
+      severity: p.severity,
+      kind: p.kind,
+      key: p.key,
+      message: p.message,
+      method: p.locator.method,
+      valueIndex: p.locator.valueIndex,
+    })),
     settled: true,
   };
 }

@@ -1,5 +1,5 @@
 import { DelegatePayload } from '../format/delegatePayloads';
-import { Method, Program, TensorValue } from '../format/pte/model';
+import { Method, Program, TensorValue } from '../format/pte/pteTypes';
 import { AliasGroup, ArenaPlan, MethodMemoryPlan, PlannedTensor } from './memoryModel';
 import { InstructionAccess, isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
 
@@ -42,9 +42,13 @@ export function methodMemoryPlan(
   method.values.forEach((v, value) => {
     if (v.kind !== 'tensor' || !v.tensor.allocation) return;
     const t = plannedTensor(v.tensor, value, {
-      input: inputs.has(value), output: outputs.has(value), count,
-      firstWrite: at(firstWrite, value), firstUse: at(firstUse, value),
-      lastUse: at(lastUse, value), lastRead: at(lastRead, value),
+      input: inputs.has(value),
+      output: outputs.has(value),
+      count,
+      firstWrite: at(firstWrite, value),
+      firstUse: at(firstUse, value),
+      lastUse: at(lastUse, value),
+      lastRead: at(lastRead, value),
     });
     const id = v.tensor.allocation.memoryId;
     const list = byArena.get(id);
@@ -58,12 +62,15 @@ export function methodMemoryPlan(
 
   const ids = new Set<number>(byArena.keys());
   for (let id = 1; id < method.nonConstBufferSizes.length; id++) ids.add(id);
-  const arenas = [...ids].sort((a, b) => a - b).map((memoryId) => {
-    const size = memoryId < method.nonConstBufferSizes.length ? method.nonConstBufferSizes[memoryId] : null;
-    const tensors = byArena.get(memoryId) ?? [];
-    for (const t of tensors) t.outOfBounds = size === null || t.size === null ? size === null : t.offset + t.size > size;
-    return arenaPlan(memoryId, size, tensors, count);
-  });
+  const arenas = [...ids]
+    .sort((a, b) => a - b)
+    .map((memoryId) => {
+      const size = memoryId < method.nonConstBufferSizes.length ? method.nonConstBufferSizes[memoryId] : null;
+      const tensors = byArena.get(memoryId) ?? [];
+      for (const t of tensors)
+        t.outOfBounds = size === null || t.size === null ? size === null : t.offset + t.size > size;
+      return arenaPlan(memoryId, size, tensors, count);
+    });
   return { method: method.name, index, instructionCount: count, arenas, backwardJumps };
 }
 
@@ -211,11 +218,14 @@ function aliasGroups(tensors: PlannedTensor[]): AliasGroup[] {
     if (group) group.push(t);
     else byOffset.set(t.offset, [t]);
   }
-  return [...byOffset].filter(([, group]) => group.length > 1).sort((a, b) => a[0] - b[0]).map(([offset, group]) => ({
-    offset,
-    values: group.map((t) => t.value),
-    lifetimesOverlap: group.some((a, i) => group.slice(i + 1).some((b) => lifetimesOverlap(a, b))),
-  }));
+  return [...byOffset]
+    .filter(([, group]) => group.length > 1)
+    .sort((a, b) => a[0] - b[0])
+    .map(([offset, group]) => ({
+      offset,
+      values: group.map((t) => t.value),
+      lifetimesOverlap: group.some((a, i) => group.slice(i + 1).some((b) => lifetimesOverlap(a, b))),
+    }));
 }
 
 function lifetimesOverlap(a: PlannedTensor, b: PlannedTensor): boolean {

@@ -1,6 +1,6 @@
-import { Program } from '../format/pte/model';
+import { Program } from '../format/pte/pteTypes';
 import { externalKeys } from '../link/externalTensors';
-import { ExtraReference } from '../link/model';
+import { ExtraReference } from '../link/linkTypes';
 
 /**
  * Keys a program needs from data files: its EXTERNAL tensors' keys and the

@@ -1,8 +1,8 @@
 import { chainStarts, delegateEventId, METHOD_SCOPE } from '../exec/native/profileSummary';
-import { ETDump, ETDumpProfileEvent, ETDumpRun } from '../format/etdump/model';
+import { ETDump, ETDumpProfileEvent, ETDumpRun } from '../format/etdump/etdumpTypes';
 import { formatInstruction, instructionTarget } from '../format/pte/describe';
-import { Instruction, Method, Program } from '../format/pte/model';
-import { ProfileOperatorView } from './model';
+import { Instruction, Method, Program } from '../format/pte/pteTypes';
+import { ProfileOperatorView } from './viewTypes';
 
 /**
  * An ETDump laid over its program: per instruction and per operator, how
@@ -136,24 +136,31 @@ function misfits(method: Method, starts: number[], run: ETDumpRun): string[] {
     if (e.kind !== 'profile' || METHOD_SCOPE.test(e.name) || e.instructionId < 0) continue;
     const chain = method.chains[e.chainIndex];
     if (!chain) {
-      out.push(`event ${e.name || delegateEventId(e)} names chain ${e.chainIndex}, but method ${method.name} has ${method.chains.length}`);
+      out.push(
+        `event ${e.name || delegateEventId(e)} names chain ${e.chainIndex}, but method ${method.name} has ${method.chains.length}`,
+      );
       continue;
     }
     if (e.instructionId >= chain.instructions.length) {
-      out.push(`event ${e.name || delegateEventId(e)} names instruction ${e.instructionId} of chain ${e.chainIndex}, which has ${chain.instructions.length}`);
+      out.push(
+        `event ${e.name || delegateEventId(e)} names instruction ${e.instructionId} of chain ${e.chainIndex}, which has ${chain.instructions.length}`,
+      );
       continue;
     }
     const ins = chain.instructions[e.instructionId];
     const at = starts[e.chainIndex] + e.instructionId;
     const kind = INSTRUCTION_SCOPES[e.name];
-    if (kind && ins.kind !== kind) out.push(`${e.name} at instruction ${at}, which is ${instructionTarget(method, ins)}`);
+    if (kind && ins.kind !== kind)
+      out.push(`${e.name} at instruction ${at}, which is ${instructionTarget(method, ins)}`);
     const kernel = KERNEL_SCOPE.exec(e.name);
     if (kernel) {
       // The kernel's scope names the operator without its namespace (`native_call_add.out` for `aten::add.out`).
       const op = ins.kind === 'kernel' ? method.operators[ins.opIndex]?.qualifiedName.replace(/^\w+::/, '') : undefined;
-      if (op !== kernel[1]) out.push(`kernel ${kernel[1]} timed at instruction ${at}, which is ${instructionTarget(method, ins)}`);
+      if (op !== kernel[1])
+        out.push(`kernel ${kernel[1]} timed at instruction ${at}, which is ${instructionTarget(method, ins)}`);
     }
-    if (delegateEventId(e) !== null && ins.kind !== 'delegate') out.push(`delegate event ${delegateEventId(e)} at instruction ${at}, which is ${instructionTarget(method, ins)}`);
+    if (delegateEventId(e) !== null && ins.kind !== 'delegate')
+      out.push(`delegate event ${delegateEventId(e)} at instruction ${at}, which is ${instructionTarget(method, ins)}`);
   }
   return out;
 }
@@ -171,7 +178,9 @@ export function profileOverlay(program: Program, dump: ETDump, options: ProfileO
   if (options.method !== undefined && forced < 0) note(`the program has no method ${options.method}`);
 
   // A block logged by loading (no `Method::execute`) is not a run; a dump of an older runtime may have none at all.
-  const runs = dump.runs.some(isExecutedRun) ? dump.runs.filter(isExecutedRun) : dump.runs.filter((r) => r.events.some((e) => e.kind === 'profile'));
+  const runs = dump.runs.some(isExecutedRun)
+    ? dump.runs.filter(isExecutedRun)
+    : dump.runs.filter((r) => r.events.some((e) => e.kind === 'profile'));
   const byMethod = new Map<number, ETDumpRun[]>();
   for (const run of runs) {
     let best = forced;
@@ -191,9 +200,15 @@ export function profileOverlay(program: Program, dump: ETDump, options: ProfileO
   }
   if (program.methods.length === 0 && runs.length > 0) note('the program has no methods');
 
-  const methods = [...byMethod.entries()].sort((a, b) => a[0] - b[0]).map(([i, rs]) => methodProfile(program.methods[i], starts[i], rs));
+  const methods = [...byMethod.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([i, rs]) => methodProfile(program.methods[i], starts[i], rs));
   const list = [...notes.entries()].map(([text, n]) => (n > 1 ? `${text} (${n}×)` : text));
-  return { tickUnit, methods, notes: list.length > MAX_NOTES ? [...list.slice(0, MAX_NOTES), `${list.length - MAX_NOTES} more notes`] : list };
+  return {
+    tickUnit,
+    methods,
+    notes: list.length > MAX_NOTES ? [...list.slice(0, MAX_NOTES), `${list.length - MAX_NOTES} more notes`] : list,
+  };
 }
 
 function methodProfile(method: Method, starts: number[], runs: ETDumpRun[]): MethodProfile {
@@ -230,22 +245,29 @@ function methodProfile(method: Method, starts: number[], runs: ETDumpRun[]): Met
   const instructionTotal = [...perInstruction.values()].reduce((sum, s) => sum + s.stats(0).totalTicks, 0);
   const methodTicks = execute.count > 0 ? execute.stats(0).totalTicks : instructionTotal;
 
-  const instructions: InstructionTime[] = [...perInstruction.entries()].sort((a, b) => a[0] - b[0]).map(([at, s]) => ({
-    instruction: at,
-    operator: instructionTarget(method, flat[at]),
-    executor: executorOf(flat[at]),
-    text: formatInstruction(method, flat[at]),
-    ...s.stats(methodTicks),
-  }));
+  const instructions: InstructionTime[] = [...perInstruction.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([at, s]) => ({
+      instruction: at,
+      operator: instructionTarget(method, flat[at]),
+      executor: executorOf(flat[at]),
+      text: formatInstruction(method, flat[at]),
+      ...s.stats(methodTicks),
+    }));
 
   const perOperator = new Map<string, { executor: Executor; instructions: Set<number>; samples: Samples }>();
   runs.forEach((run, r) => {
     for (const e of run.events) {
-      if (e.kind !== 'profile' || e.instructionId < 0 || METHOD_SCOPE.test(e.name) || delegateEventId(e) !== null) continue;
+      if (e.kind !== 'profile' || e.instructionId < 0 || METHOD_SCOPE.test(e.name) || delegateEventId(e) !== null)
+        continue;
       const ins = method.chains[e.chainIndex]?.instructions[e.instructionId];
       if (!ins || INSTRUCTION_SCOPES[e.name] !== ins.kind) continue;
       const operator = instructionTarget(method, ins);
-      const row = perOperator.get(operator) ?? { executor: executorOf(ins), instructions: new Set<number>(), samples: new Samples() };
+      const row = perOperator.get(operator) ?? {
+        executor: executorOf(ins),
+        instructions: new Set<number>(),
+        samples: new Samples(),
+      };
       row.instructions.add(starts[e.chainIndex] + e.instructionId);
       row.samples.add(r, ticks(e));
       perOperator.set(operator, row);
@@ -255,36 +277,64 @@ function methodProfile(method: Method, starts: number[], runs: ETDumpRun[]): Met
   flat.forEach((ins, at) => {
     if (ins.kind !== 'kernel' && ins.kind !== 'delegate') return;
     const operator = instructionTarget(method, ins);
-    const row = perOperator.get(operator) ?? { executor: executorOf(ins), instructions: new Set<number>(), samples: new Samples() };
+    const row = perOperator.get(operator) ?? {
+      executor: executorOf(ins),
+      instructions: new Set<number>(),
+      samples: new Samples(),
+    };
     row.instructions.add(at);
     perOperator.set(operator, row);
   });
   const operators: OperatorTime[] = [...perOperator.entries()]
-    .map(([operator, row]) => ({ operator, executor: row.executor, instructions: row.instructions.size, ...row.samples.stats(methodTicks) }))
+    .map(([operator, row]) => ({
+      operator,
+      executor: row.executor,
+      instructions: row.instructions.size,
+      ...row.samples.stats(methodTicks),
+    }))
     .sort((a, b) => b.totalTicks - a.totalTicks || a.operator.localeCompare(b.operator));
 
   const delegateEvents: DelegateEventTime[] = [...perDelegateEvent.values()]
     .map((d) => ({ instruction: d.instruction, event: d.event, ...d.samples.stats(methodTicks) }))
     .sort((a, b) => a.instruction - b.instruction || b.totalTicks - a.totalTicks);
 
-  return { method: method.name, runs: runs.length, execute: execute.count > 0 ? execute.stats(methodTicks) : null, instructions, operators, delegateEvents };
+  return {
+    method: method.name,
+    runs: runs.length,
+    execute: execute.count > 0 ? execute.stats(methodTicks) : null,
+    instructions,
+    operators,
+    delegateEvents,
+  };
 }
 
 /** The instruction list's time cell and tooltip, by instruction index, for one method's profile. */
 export function instructionTimes(m: MethodProfile, unit: TickUnit): Map<number, { time: string; tip: string }> {
   const t = (ticks: number) => formatTicks(ticks, unit);
-  return new Map(m.instructions.map((r) => [r.instruction, {
-    time: `${t(r.p50Ticks)} · ${(r.share * 100).toFixed(1)}%`,
-    tip: `${r.executor}: ${r.count} call${r.count === 1 ? '' : 's'} in ${r.runs} of ${m.runs} runs\ntotal ${t(r.totalTicks)}, ${(r.share * 100).toFixed(1)}% of the method\np10 ${t(r.p10Ticks)} · p50 ${t(r.p50Ticks)} · p90 ${t(r.p90Ticks)} per run`,
-  }]));
+  return new Map(
+    m.instructions.map((r) => [
+      r.instruction,
+      {
+        time: `${t(r.p50Ticks)} · ${(r.share * 100).toFixed(1)}%`,
+        tip: `${r.executor}: ${r.count} call${r.count === 1 ? '' : 's'} in ${r.runs} of ${m.runs} runs\ntotal ${t(r.totalTicks)}, ${(r.share * 100).toFixed(1)}% of the method\np10 ${t(r.p10Ticks)} · p50 ${t(r.p50Ticks)} · p90 ${t(r.p90Ticks)} per run`,
+      },
+    ]),
+  );
 }
 
 /** A method's per-operator table as the program editor shows it. */
 export function operatorViews(m: MethodProfile, unit: TickUnit): ProfileOperatorView[] {
   const t = (ticks: number) => formatTicks(ticks, unit);
   return m.operators.map((o) => ({
-    operator: o.operator, executor: o.executor, instructions: o.instructions, count: o.count,
-    total: t(o.totalTicks), p10: t(o.p10Ticks), p50: t(o.p50Ticks), p90: t(o.p90Ticks), share: `${(o.share * 100).toFixed(1)}%`,
+    operator: o.operator,
+    executor: o.executor,
+    instructions: o.instructions,
+    count: o.count,
+    total: t(o.totalTicks),
+    p10: t(o.p10Ticks),
+    p50: t(o.p50Ticks),
+    p90: t(o.p90Ticks),
+    share: `${(o.share * 100).toFixed(1)}%`,
   }));
 }
 
@@ -300,10 +350,35 @@ function timeColumns(s: TimeStats, unit: TickUnit): string[] {
 /** The per-operator tables of every method as tab-separated values, one header line first. */
 export function operatorTsv(overlay: ProfileOverlay): string {
   const u = overlay.tickUnit === 'ticks' ? 'ticks' : 'ms';
-  const lines = [['method', 'operator', 'executor', 'instructions', 'count', 'runs', `total_${u}`, `p10_${u}`, `p50_${u}`, `p90_${u}`, 'share'].join('\t')];
+  const lines = [
+    [
+      'method',
+      'operator',
+      'executor',
+      'instructions',
+      'count',
+      'runs',
+      `total_${u}`,
+      `p10_${u}`,
+      `p50_${u}`,
+      `p90_${u}`,
+      'share',
+    ].join('\t'),
+  ];
   for (const m of overlay.methods) {
     for (const o of m.operators) {
-      lines.push([m.method, o.operator, o.executor, String(o.instructions), String(o.count), String(o.runs), ...timeColumns(o, overlay.tickUnit), o.share.toFixed(4)].join('\t'));
+      lines.push(
+        [
+          m.method,
+          o.operator,
+          o.executor,
+          String(o.instructions),
+          String(o.count),
+          String(o.runs),
+          ...timeColumns(o, overlay.tickUnit),
+          o.share.toFixed(4),
+        ].join('\t'),
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -312,10 +387,35 @@ export function operatorTsv(overlay: ProfileOverlay): string {
 /** The per-instruction rows of every method as tab-separated values. */
 export function instructionTsv(overlay: ProfileOverlay): string {
   const u = overlay.tickUnit === 'ticks' ? 'ticks' : 'ms';
-  const lines = [['method', 'instruction', 'operator', 'executor', 'count', 'runs', `total_${u}`, `p10_${u}`, `p50_${u}`, `p90_${u}`, 'share'].join('\t')];
+  const lines = [
+    [
+      'method',
+      'instruction',
+      'operator',
+      'executor',
+      'count',
+      'runs',
+      `total_${u}`,
+      `p10_${u}`,
+      `p50_${u}`,
+      `p90_${u}`,
+      'share',
+    ].join('\t'),
+  ];
   for (const m of overlay.methods) {
     for (const r of m.instructions) {
-      lines.push([m.method, String(r.instruction), r.operator, r.executor, String(r.count), String(r.runs), ...timeColumns(r, overlay.tickUnit), r.share.toFixed(4)].join('\t'));
+      lines.push(
+        [
+          m.method,
+          String(r.instruction),
+          r.operator,
+          r.executor,
+          String(r.count),
+          String(r.runs),
+          ...timeColumns(r, overlay.tickUnit),
+          r.share.toFixed(4),
+        ].join('\t'),
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -353,11 +453,16 @@ export function etdumpGroups(dump: ETDump): { runs: RunTime[]; groups: EventGrou
       const t = Number(e.endTime - e.startTime);
       const event = delegateEventId(e);
       const kernel = KERNEL_SCOPE.exec(e.name);
-      const [name, kind]: [string, EventGroup['kind']] = event !== null ? [event, 'delegate']
-        : kernel ? [kernel[1], 'portable']
-        : METHOD_SCOPE.test(e.name) ? [e.name, 'method']
-        : INSTRUCTION_SCOPES[e.name] ? [e.name, 'instruction']
-        : [e.name, 'other'];
+      const [name, kind]: [string, EventGroup['kind']] =
+        event !== null
+          ? [event, 'delegate']
+          : kernel
+            ? [kernel[1], 'portable']
+            : METHOD_SCOPE.test(e.name)
+              ? [e.name, 'method']
+              : INSTRUCTION_SCOPES[e.name]
+                ? [e.name, 'instruction']
+                : [e.name, 'other'];
       if (e.name === 'Method::execute') {
         execute.add(r, t);
         executeTicks = (executeTicks ?? 0) + t;
@@ -373,7 +478,11 @@ export function etdumpGroups(dump: ETDump): { runs: RunTime[]; groups: EventGrou
   return {
     runs,
     groups: [...groups.entries()]
-      .map(([key, g]) => ({ name: key.slice(key.indexOf('\u0000') + 1), kind: g.kind, ...g.samples.stats(methodTicks) }))
+      .map(([key, g]) => ({
+        name: key.slice(key.indexOf('\u0000') + 1),
+        kind: g.kind,
+        ...g.samples.stats(methodTicks),
+      }))
       .sort((a, b) => b.totalTicks - a.totalTicks),
   };
 }

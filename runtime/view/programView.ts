@@ -1,10 +1,19 @@
 import { DelegatePayload } from '../format/delegatePayloads';
 import { methodInstructions, sizeBreakdown, valueType } from '../format/pte/describe';
-import { Method, Program } from '../format/pte/model';
+import { Method, Program } from '../format/pte/pteTypes';
 import { externalTensors } from '../link/externalTensors';
-import { hexBytes } from './elements';
+import { hexBytes } from './elementReaders';
 import { formatBytes } from '../text/formatBytes';
-import { CompileSpecView, DelegateView, FactView, MethodView, NamedDataView, ProgramView, SegmentView, XnnpackSummaryView } from './model';
+import {
+  CompileSpecView,
+  DelegateView,
+  FactView,
+  MethodView,
+  NamedDataView,
+  ProgramView,
+  SegmentView,
+  XnnpackSummaryView,
+} from './viewTypes';
 import { xnnpackSummary } from './xnnpackView';
 
 /** Everything the program editor shows up front; instruction and value tables are paged separately. */
@@ -39,9 +48,14 @@ function programFacts(program: Program): FactView[] {
   if (h) {
     facts.push({ label: 'Program size (header)', value: formatBytes(h.programSize) });
     facts.push({ label: 'Segment base offset', value: String(h.segmentBaseOffset) });
-    facts.push({ label: 'Segment data size', value: h.segmentDataSize === null ? 'not recorded (24-byte header)' : formatBytes(h.segmentDataSize) });
+    facts.push({
+      label: 'Segment data size',
+      value: h.segmentDataSize === null ? 'not recorded (24-byte header)' : formatBytes(h.segmentDataSize),
+    });
   }
-  const constants = { segment: 'constant segment', buffer: 'inline constant_buffer (legacy)', none: 'none' }[program.constantStorage];
+  const constants = { segment: 'constant segment', buffer: 'inline constant_buffer (legacy)', none: 'none' }[
+    program.constantStorage
+  ];
   facts.push({ label: 'Constants', value: constants });
   facts.push({ label: 'Methods', value: program.methods.map((m) => m.name).join(', ') || 'none' });
   return facts;
@@ -50,7 +64,8 @@ function programFacts(program: Program): FactView[] {
 function segmentViews(program: Program): SegmentView[] {
   const usedBy = new Map<number, string[]>();
   const use = (index: number, what: string) => usedBy.set(index, [...(usedBy.get(index) ?? []), what]);
-  if (program.constantSegment && program.constantStorage === 'segment') use(program.constantSegment.segmentIndex, 'constants');
+  if (program.constantSegment && program.constantStorage === 'segment')
+    use(program.constantSegment.segmentIndex, 'constants');
   program.mutableDataSegments.forEach((m, i) => use(m.segmentIndex, `mutable data ${i}`));
   for (const method of program.methods) {
     method.delegates.forEach((d, i) => {
@@ -93,22 +108,24 @@ function compileSpecView(key: string, value: Uint8Array): CompileSpecView {
 
 function delegateViews(program: Program, payloads: readonly DelegatePayload[]): DelegateView[] {
   const byPlace = new Map(payloads.map((p) => [`${p.methodIndex}/${p.delegateIndex}`, p]));
-  return program.methods.flatMap((method, m) => method.delegates.map((d, i): DelegateView => {
-    const payload = byPlace.get(`${m}/${i}`);
-    let xnnpack: XnnpackSummaryView | null = null;
-    if (payload?.status === 'xnnpack') xnnpack = xnnpackSummary(payload.graph);
-    return {
-      method: m,
-      methodName: method.name,
-      index: i,
-      backend: d.backend,
-      location: d.location,
-      size: d.data?.length ?? null,
-      fileOffset: d.data?.offset ?? null,
-      compileSpecs: d.compileSpecs.map((c) => compileSpecView(c.key, c.value)),
-      status: payload?.status ?? (d.data ? 'opaque' : 'missing'),
-      error: payload?.status === 'error' ? payload.error.message : null,
-      xnnpack,
-    };
-  }));
+  return program.methods.flatMap((method, m) =>
+    method.delegates.map((d, i): DelegateView => {
+      const payload = byPlace.get(`${m}/${i}`);
+      let xnnpack: XnnpackSummaryView | null = null;
+      if (payload?.status === 'xnnpack') xnnpack = xnnpackSummary(payload.graph);
+      return {
+        method: m,
+        methodName: method.name,
+        index: i,
+        backend: d.backend,
+        location: d.location,
+        size: d.data?.length ?? null,
+        fileOffset: d.data?.offset ?? null,
+        compileSpecs: d.compileSpecs.map((c) => compileSpecView(c.key, c.value)),
+        status: payload?.status ?? (d.data ? 'opaque' : 'missing'),
+        error: payload?.status === 'error' ? payload.error.message : null,
+        xnnpack,
+      };
+    }),
+  );
 }

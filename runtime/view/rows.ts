@@ -1,7 +1,13 @@
-import { formatInstruction, instructionOperands, instructionTarget, valueLiteral, valueType } from '../format/pte/describe';
-import { Instruction, Method, TensorValue, Value } from '../format/pte/model';
+import {
+  formatInstruction,
+  instructionOperands,
+  instructionTarget,
+  valueLiteral,
+  valueType,
+} from '../format/pte/describe';
+import { Instruction, Method, TensorValue, Value } from '../format/pte/pteTypes';
 import { formatBytes } from '../text/formatBytes';
-import { InstructionRow, RowPage, ValueRow } from './model';
+import { InstructionRow, RowPage, ValueRow } from './viewTypes';
 
 /** Largest page a view may ask for at once. */
 export const MAX_PAGE_ROWS = 2000;
@@ -13,7 +19,9 @@ export function instructionRow(method: Method, ins: Instruction, index: number, 
     kind: ins.kind,
     target: instructionTarget(method, ins),
     text: formatInstruction(method, ins),
-    argTypes: instructionOperands(ins).map((a) => `%${a}: ${valueType(method.values[a])}`).join('\n'),
+    argTypes: instructionOperands(ins)
+      .map((a) => `%${a}: ${valueType(method.values[a])}`)
+      .join('\n'),
     delegateIndex: ins.kind === 'delegate' ? ins.delegateIndex : null,
   };
 }
@@ -66,7 +74,14 @@ export function flatInstructions(method: Method): { ins: Instruction; chain: num
  * text contains `filter` (case-insensitive). `count` is capped at
  * MAX_PAGE_ROWS; `total` counts the filtered rows.
  */
-export function pageRows<R>(total: number, row: (i: number) => R, text: (r: R) => string, start: number, count: number, filter = ''): RowPage<R> {
+export function pageRows<R>(
+  total: number,
+  row: (i: number) => R,
+  text: (r: R) => string,
+  start: number,
+  count: number,
+  filter = '',
+): RowPage<R> {
   const n = Math.min(Math.max(0, count), MAX_PAGE_ROWS);
   if (!filter) {
     const rows: R[] = [];
@@ -87,11 +102,25 @@ export function pageRows<R>(total: number, row: (i: number) => R, text: (r: R) =
 
 export function instructionPage(method: Method, start: number, count: number, filter = ''): RowPage<InstructionRow> {
   const all = flatInstructions(method);
-  return pageRows(all.length, (i) => instructionRow(method, all[i].ins, i, all[i].chain), (r) => `${r.index} ${r.text}`, start, count, filter);
+  return pageRows(
+    all.length,
+    (i) => instructionRow(method, all[i].ins, i, all[i].chain),
+    (r) => `${r.index} ${r.text}`,
+    start,
+    count,
+    filter,
+  );
 }
 
 export function valuePage(method: Method, start: number, count: number, filter = ''): RowPage<ValueRow> {
-  return pageRows(method.values.length, (i) => valueRow(method, method.values[i], i), (r) => `%${r.index} ${r.type} ${r.storage} ${r.detail}`, start, count, filter);
+  return pageRows(
+    method.values.length,
+    (i) => valueRow(method, method.values[i], i),
+    (r) => `%${r.index} ${r.type} ${r.storage} ${r.detail}`,
+    start,
+    count,
+    filter,
+  );
 }
 
 /** What one instruction wrote in a run with intermediates, as the instruction list shows it. */
@@ -101,7 +130,10 @@ export interface StepSummary {
 }
 
 /** The page's rows with what each instruction wrote in the method's last run (rows it did not reach get nothing). */
-export function withStepSummaries(page: RowPage<InstructionRow>, summaries: ReadonlyMap<number, StepSummary>): RowPage<InstructionRow> {
+export function withStepSummaries(
+  page: RowPage<InstructionRow>,
+  summaries: ReadonlyMap<number, StepSummary>,
+): RowPage<InstructionRow> {
   return {
     ...page,
     rows: page.rows.map((r) => {

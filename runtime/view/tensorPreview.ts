@@ -1,8 +1,8 @@
 import { ByteSource } from '../format/byteSource';
 import { DataRange } from '../format/dataRange';
-import { DataEntry } from '../format/ptd/model';
-import { elementReader, hexBytes } from './elements';
-import { TensorPreviewView } from './model';
+import { DataEntry } from '../format/ptd/ptdTypes';
+import { elementReader, hexBytes } from './elementReaders';
+import { TensorPreviewView } from './viewTypes';
 import { HistogramAccumulator, StatsAccumulator } from './tensorStats';
 
 export interface PreviewOptions {
@@ -38,12 +38,19 @@ export function subjectOfEntry(entry: DataEntry): PreviewSubject {
  * `scanBytes` (plus one small read for the first values) are read, in
  * `chunkBytes` pieces, whatever the tensor's size.
  */
-export async function previewTensor(source: ByteSource, subject: PreviewSubject, options: PreviewOptions = {}): Promise<TensorPreviewView> {
+export async function previewTensor(
+  source: ByteSource,
+  subject: PreviewSubject,
+  options: PreviewOptions = {},
+): Promise<TensorPreviewView> {
   const opts = { ...DEFAULTS, ...options };
   const dtypeFromLayout = subject.dtype !== null;
   const dtype = subject.dtype ?? opts.dtype ?? 'uint8';
   const reader = elementReader(dtype);
-  const base: Omit<TensorPreviewView, 'elementCount' | 'firstValues' | 'stats' | 'histogram' | 'scannedBytes' | 'sampled' | 'note'> = {
+  const base: Omit<
+    TensorPreviewView,
+    'elementCount' | 'firstValues' | 'stats' | 'histogram' | 'scannedBytes' | 'sampled' | 'note'
+  > = {
     key: subject.key,
     dtype,
     dtypeFromLayout,
@@ -54,7 +61,13 @@ export async function previewTensor(source: ByteSource, subject: PreviewSubject,
   if (!reader) {
     const head = await source.read(subject.range.offset, Math.min(subject.range.length, opts.firstValues));
     return {
-      ...base, elementCount: 0, firstValues: hexBytes(head), stats: null, histogram: null, scannedBytes: 0, sampled: false,
+      ...base,
+      elementCount: 0,
+      firstValues: hexBytes(head),
+      stats: null,
+      histogram: null,
+      scannedBytes: 0,
+      sampled: false,
       note: `${dtype} elements cannot be shown one by one; these are the first bytes`,
     };
   }
@@ -62,7 +75,10 @@ export async function previewTensor(source: ByteSource, subject: PreviewSubject,
   const available = Math.floor(subject.range.length / reader.size);
   const elementCount = declared !== null ? Math.min(declared, available) : available;
   const length = elementCount * reader.size;
-  const note = declared !== null && declared > available ? `the entry holds ${available} of the ${declared} elements its shape needs` : null;
+  const note =
+    declared !== null && declared > available
+      ? `the entry holds ${available} of the ${declared} elements its shape needs`
+      : null;
 
   const head = await source.read(subject.range.offset, Math.min(length, opts.firstValues * reader.size));
   const headView = new DataView(head.buffer, head.byteOffset, head.byteLength);
@@ -84,7 +100,16 @@ export async function previewTensor(source: ByteSource, subject: PreviewSubject,
     histogram = hist.result();
   }
   const scannedBytes = chunks.reduce((n, c) => n + c.length, 0);
-  return { ...base, elementCount, firstValues, stats: result, histogram, scannedBytes, sampled: scannedBytes < length, note };
+  return {
+    ...base,
+    elementCount,
+    firstValues,
+    stats: result,
+    histogram,
+    scannedBytes,
+    sampled: scannedBytes < length,
+    note,
+  };
 }
 
 /**
@@ -96,7 +121,8 @@ export function planChunks(length: number, elementSize: number, scanBytes: numbe
   const chunk = Math.max(elementSize, chunkBytes - (chunkBytes % elementSize));
   const out: DataRange[] = [];
   if (length <= scanBytes) {
-    for (let offset = 0; offset < length; offset += chunk) out.push({ offset, length: Math.min(chunk, length - offset) });
+    for (let offset = 0; offset < length; offset += chunk)
+      out.push({ offset, length: Math.min(chunk, length - offset) });
     return out;
   }
   const count = Math.max(2, Math.ceil(scanBytes / chunk));

@@ -1,5 +1,5 @@
-import { ElementReader } from './elements';
-import { HistogramView, TensorStatsView } from './model';
+import { ElementReader } from './elementReaders';
+import { HistogramView, TensorStatsView } from './viewTypes';
 
 /** The whole elements of `bytes` as `reader` decodes them: their count and an accessor. */
 function elementsOf(reader: ElementReader | null, bytes: Uint8Array): [number, (i: number) => number] {
@@ -90,7 +90,12 @@ export class StatsAccumulator {
 export class HistogramAccumulator {
   private readonly counts: number[];
 
-  constructor(private readonly reader: ElementReader | null, private readonly min: number, private readonly max: number, bins: number) {
+  constructor(
+    private readonly reader: ElementReader | null,
+    private readonly min: number,
+    private readonly max: number,
+    bins: number,
+  ) {
     this.counts = new Array<number>(bins).fill(0);
   }
 

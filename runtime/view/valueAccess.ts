@@ -1,6 +1,6 @@
 import { DelegatePayload } from '../format/delegatePayloads';
 import { methodInstructions } from '../format/pte/describe';
-import { Instruction, Method, TensorValue } from '../format/pte/model';
+import { Instruction, Method, TensorValue } from '../format/pte/pteTypes';
 import { operatorSchema } from '../exec/schema/operatorSchemas';
 
 /** What one instruction reads and writes, as value indices (lists expanded to their items). */
@@ -21,13 +21,21 @@ type Hint = 'read' | 'write' | 'unknown';
  * value the method gets from outside (inputs, constants, external and mutable
  * tensors) is never written by that rule.
  */
-export function methodAccesses(method: Method, payloads: readonly DelegatePayload[] = [], methodIndex = 0): InstructionAccess[] {
+export function methodAccesses(
+  method: Method,
+  payloads: readonly DelegatePayload[] = [],
+  methodIndex = 0,
+): InstructionAccess[] {
   const instructions = methodInstructions(method);
   const written = new Uint8Array(method.values.length);
   for (const i of method.inputs) if (i >= 0 && i < written.length) written[i] = 1;
   method.values.forEach((v, i) => {
     // Tensors without planned memory that are not inputs (outputs of a method exported without memory planning) are written.
-    if (v.kind === 'tensor' && ((v.tensor.kind !== 'planned' && v.tensor.kind !== 'runtime') || isMutableBuffer(v.tensor))) written[i] = 1;
+    if (
+      v.kind === 'tensor' &&
+      ((v.tensor.kind !== 'planned' && v.tensor.kind !== 'runtime') || isMutableBuffer(v.tensor))
+    )
+      written[i] = 1;
     if (v.kind !== 'tensor' && v.kind !== 'tensorList' && v.kind !== 'optionalTensorList') written[i] = 1;
   });
   const delegateOutputs = new Map<number, number>();
@@ -79,7 +87,10 @@ function operandHints(method: Method, ins: Instruction, delegateOutputs: Map<num
       return ins.args.map((a, k) => [a, k >= firstOutput ? 'write' : 'read']);
     }
     case 'move':
-      return [[ins.from, 'read'], [ins.to, 'write']];
+      return [
+        [ins.from, 'read'],
+        [ins.to, 'write'],
+      ];
     case 'jumpFalse':
       return [[ins.condValueIndex, 'read']];
     case 'free':
@@ -108,5 +119,7 @@ export function jumpTargets(method: Method): Map<number, number> {
  */
 export function isMutableBuffer(tensor: TensorValue): boolean {
   if (!tensor.allocation) return false;
-  return tensor.kind === 'mutableWithInitialValue' || tensor.kind === 'externalMutable' || tensor.fullyQualifiedName !== null;
+  return (
+    tensor.kind === 'mutableWithInitialValue' || tensor.kind === 'externalMutable' || tensor.fullyQualifiedName !== null
+  );
 }

@@ -1,7 +1,7 @@
 import { xnnpackNamedKeys } from '../format/xnnpack/resolveConstants';
-import { XnnParam, XnnpackGraph, XnnQuantization, XnnValue } from '../format/xnnpack/model';
-import { formatNumber } from './elements';
-import { XnnpackGraphView, XnnpackSummaryView, XnnValueView } from './model';
+import { XnnParam, XnnpackGraph, XnnQuantization, XnnValue } from '../format/xnnpack/xnnpackTypes';
+import { formatNumber } from './elementReaders';
+import { XnnpackGraphView, XnnpackSummaryView, XnnValueView } from './viewTypes';
 
 export function xnnpackSummary(graph: XnnpackGraph): XnnpackSummaryView {
   const kinds = new Map<string, number>();
@@ -11,7 +11,9 @@ export function xnnpackSummary(graph: XnnpackGraph): XnnpackSummaryView {
     identifier: graph.identifier,
     nodeCount: graph.nodes.length,
     valueCount: graph.values.length,
-    nodeKinds: [...kinds].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : 1)),
+    nodeKinds: [...kinds]
+      .map(([kind, count]) => ({ kind, count }))
+      .sort((a, b) => b.count - a.count || (a.kind < b.kind ? -1 : 1)),
     namedKeys: xnnpackNamedKeys(graph).length,
     warnings: [...graph.warnings],
   };
@@ -42,19 +44,29 @@ function role(graph: XnnpackGraph, v: XnnValue): string {
   if (v.constantIndex !== 0) {
     const c = graph.constants[v.constantIndex];
     if (!c) return `constant ${v.constantIndex} (out of range)`;
-    return c.source === 'namedKey' ? `constant '${c.namedKey}'` : `constant ${v.constantIndex} (${c.source}, ${c.size} bytes)`;
+    return c.source === 'namedKey'
+      ? `constant '${c.namedKey}'`
+      : `constant ${v.constantIndex} (${c.source}, ${c.size} bytes)`;
   }
   return 'internal';
 }
 
 /** The graph of one XNNPACK delegate as rows: nodes with their operands, values with their roles. */
 export function xnnpackGraphView(graph: XnnpackGraph): XnnpackGraphView {
-  const ids = (list: number[], roles?: string[]) => list.map((id, i) => (roles ? `${roles[i].replace(/_id$/, '')}=%${id}` : `%${id}`)).join(', ');
+  const ids = (list: number[], roles?: string[]) =>
+    list.map((id, i) => (roles ? `${roles[i].replace(/_id$/, '')}=%${id}` : `%${id}`)).join(', ');
   return {
     nodes: graph.nodes.map((n) => {
       const params = Object.entries(n.params).map(([k, v]) => `${k}=${param(v)}`);
-      if (n.outputMinMax) params.push(`clamp=[${formatNumber(n.outputMinMax.min)}, ${formatNumber(n.outputMinMax.max)}]`);
-      return { index: n.index, kind: n.kind, inputs: ids(n.inputs, n.inputRoles), outputs: ids(n.outputs), params: params.join(', ') };
+      if (n.outputMinMax)
+        params.push(`clamp=[${formatNumber(n.outputMinMax.min)}, ${formatNumber(n.outputMinMax.max)}]`);
+      return {
+        index: n.index,
+        kind: n.kind,
+        inputs: ids(n.inputs, n.inputRoles),
+        outputs: ids(n.outputs),
+        params: params.join(', '),
+      };
     }),
     values: graph.values.map((v): XnnValueView => ({
       index: v.index,

@@ -9,7 +9,9 @@ type Job =
   | { kind: 'elk'; elkPath: string; graph: unknown }
   | { kind: 'dagre'; dagrePath: string; nodes: unknown[]; edges: unknown[]; layout: Record<string, unknown> };
 
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<Record<string, unknown>>;
 
 parentPort!.on('message', async (job: Job) => {
   try {
@@ -21,7 +23,9 @@ parentPort!.on('message', async (job: Job) => {
       await elk.layout(job.graph);
       parentPort!.postMessage({ ms: performance.now() - started });
     } else {
-      const dagre = await importEsm(new URL(`file://${job.dagrePath}`).href) as { layout(n: unknown[], e: unknown[], l: unknown, s: unknown): void };
+      const dagre = (await importEsm(new URL(`file://${job.dagrePath}`).href)) as {
+        layout(n: unknown[], e: unknown[], l: unknown, s: unknown): void;
+      };
       const started = performance.now();
       dagre.layout(job.nodes, job.edges, job.layout, {});
       parentPort!.postMessage({ ms: performance.now() - started });

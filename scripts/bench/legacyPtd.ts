@@ -31,22 +31,44 @@ export async function writeLegacyPtd(from: string, to: string): Promise<void> {
     const b = new flatbuffers.Builder(1 << 16);
     const tensors = file.entries.map((e, i) => {
       if (!e.layout) throw new Error(`${e.key} has no layout; the legacy layout has none for tensors`);
-      return leg.TensorMetadata.createTensorMetadata(b, b.createString(e.key), e.layout.scalarType,
-        leg.TensorMetadata.createSizesVector(b, e.layout.sizes), leg.TensorMetadata.createDimOrderVector(b, e.layout.dimOrder), 0, BigInt(offsets[i]));
+      return leg.TensorMetadata.createTensorMetadata(
+        b,
+        b.createString(e.key),
+        e.layout.scalarType,
+        leg.TensorMetadata.createSizesVector(b, e.layout.sizes),
+        leg.TensorMetadata.createDimOrderVector(b, e.layout.dimOrder),
+        0,
+        BigInt(offsets[i]),
+      );
     });
-    const root = leg.FlatTensor.createFlatTensor(b, 0, ALIGNMENT, leg.FlatTensor.createTensorsVector(b, tensors),
-      leg.FlatTensor.createSegmentsVector(b, [leg.DataSegment.createDataSegment(b, 0n, BigInt(end))]), leg.FlatTensor.createNamedDataVector(b, []));
+    const root = leg.FlatTensor.createFlatTensor(
+      b,
+      0,
+      ALIGNMENT,
+      leg.FlatTensor.createTensorsVector(b, tensors),
+      leg.FlatTensor.createSegmentsVector(b, [leg.DataSegment.createDataSegment(b, 0n, BigInt(end))]),
+      leg.FlatTensor.createNamedDataVector(b, []),
+    );
     leg.FlatTensor.finishFlatTensorBuffer(b, root);
     const flatbuffer = b.asUint8Array();
     const headerSize = alignUp(PTD_HEADER_MIN_LENGTH, ALIGNMENT);
     const base = alignUp(headerSize + flatbuffer.length, ALIGNMENT);
-    const header = new HeaderBytes(headerSize).ascii(0, PTD_HEADER_MAGIC).u32(4, PTD_HEADER_MIN_LENGTH)
-      .u64(8, headerSize).u64(16, flatbuffer.length).u64(24, base).u64(32, end);
+    const header = new HeaderBytes(headerSize)
+      .ascii(0, PTD_HEADER_MAGIC)
+      .u32(4, PTD_HEADER_MIN_LENGTH)
+      .u64(8, headerSize)
+      .u64(16, flatbuffer.length)
+      .u64(24, base)
+      .u64(32, end);
     const prefix = new Uint8Array(base);
     prefix.set(insertHeader(flatbuffer, header.bytes), 0);
     await writeLayoutFile(to, {
       prefix,
-      blobs: file.entries.map((e, i) => ({ fileOffset: base + offsets[i], blob: rangeBlob(source, e.range.offset, e.range.length), path: e.key })),
+      blobs: file.entries.map((e, i) => ({
+        fileOffset: base + offsets[i],
+        blob: rangeBlob(source, e.range.offset, e.range.length),
+        path: e.key,
+      })),
       fileSize: base + end,
     });
   } finally {

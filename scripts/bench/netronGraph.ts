@@ -6,19 +6,48 @@
  * the same text estimate as our graph tab (Netron measures its SVG), so both
  * layouts get the same work. Input for `dagre.layout` as Netron's grapher calls it.
  */
-interface NetronValue { name: string; initializer?: unknown }
-interface NetronArgument { name: string; value: unknown }
-interface NetronNode { type?: { name?: string }; inputs: NetronArgument[]; outputs: NetronArgument[] }
-export interface NetronGraphLike { inputs: NetronArgument[]; outputs: NetronArgument[]; nodes: NetronNode[] }
+interface NetronValue {
+  name: string;
+  initializer?: unknown;
+}
+interface NetronArgument {
+  name: string;
+  value: unknown;
+}
+interface NetronNode {
+  type?: { name?: string };
+  inputs: NetronArgument[];
+  outputs: NetronArgument[];
+}
+export interface NetronGraphLike {
+  inputs: NetronArgument[];
+  outputs: NetronArgument[];
+  nodes: NetronNode[];
+}
 
 export interface DagreInput {
   nodes: { v: string; width: number; height: number }[];
-  edges: { v: string; w: string; minlen: number; weight: number; width: number; height: number; labeloffset: number; labelpos: string }[];
+  edges: {
+    v: string;
+    w: string;
+    minlen: number;
+    weight: number;
+    width: number;
+    height: number;
+    labeloffset: number;
+    labelpos: string;
+  }[];
   layout: Record<string, unknown>;
 }
 
-const values = (a: NetronArgument): NetronValue[] => (Array.isArray(a.value) ? a.value : [a.value]).filter((v): v is NetronValue => !!v && typeof (v as NetronValue).name === 'string');
-const box = (label: string, rows: number) => ({ width: Math.max(60, Math.min(320, label.length * 6.6 + 20)), height: 28 + 14 * rows });
+const values = (a: NetronArgument): NetronValue[] =>
+  (Array.isArray(a.value) ? a.value : [a.value]).filter(
+    (v): v is NetronValue => !!v && typeof (v as NetronValue).name === 'string',
+  );
+const box = (label: string, rows: number) => ({
+  width: Math.max(60, Math.min(320, label.length * 6.6 + 20)),
+  height: 28 + 14 * rows,
+});
 
 export function netronDagreInput(graph: NetronGraphLike): DagreInput {
   const nodes: DagreInput['nodes'] = [];
@@ -31,7 +60,8 @@ export function netronDagreInput(graph: NetronGraphLike): DagreInput {
   graph.nodes.forEach((n, i) => {
     for (const a of n.outputs) for (const v of values(a)) producer.set(v.name, `node${i}`);
   });
-  const edge = (v: string, w: string) => edges.push({ v, w, minlen: 1, weight: 1, width: 0, height: 0, labeloffset: 10, labelpos: 'r' });
+  const edge = (v: string, w: string) =>
+    edges.push({ v, w, minlen: 1, weight: 1, width: 0, height: 0, labeloffset: 10, labelpos: 'r' });
   graph.nodes.forEach((n, i) => {
     let rows = 0;
     for (const a of n.inputs) {

@@ -9,12 +9,17 @@ export function qwenLikeEntries(): PtdEntryInput[] {
   for (let l = 0; l < 28; l++) {
     const p = `layers.${l}`;
     entries.push(
-      { key: `${p}.attention.wq.weight`, sizes: [2048, hidden] }, { key: `${p}.attention.wk.weight`, sizes: [1024, hidden] },
-      { key: `${p}.attention.wv.weight`, sizes: [1024, hidden] }, { key: `${p}.attention.wo.weight`, sizes: [hidden, 2048] },
-      { key: `${p}.attention.q_norm.weight`, sizes: [128] }, { key: `${p}.attention.k_norm.weight`, sizes: [128] },
-      { key: `${p}.feed_forward.w1.weight`, sizes: [3072, hidden] }, { key: `${p}.feed_forward.w2.weight`, sizes: [hidden, 3072] },
+      { key: `${p}.attention.wq.weight`, sizes: [2048, hidden] },
+      { key: `${p}.attention.wk.weight`, sizes: [1024, hidden] },
+      { key: `${p}.attention.wv.weight`, sizes: [1024, hidden] },
+      { key: `${p}.attention.wo.weight`, sizes: [hidden, 2048] },
+      { key: `${p}.attention.q_norm.weight`, sizes: [128] },
+      { key: `${p}.attention.k_norm.weight`, sizes: [128] },
+      { key: `${p}.feed_forward.w1.weight`, sizes: [3072, hidden] },
+      { key: `${p}.feed_forward.w2.weight`, sizes: [hidden, 3072] },
       { key: `${p}.feed_forward.w3.weight`, sizes: [3072, hidden] },
-      { key: `${p}.attention_norm.weight`, sizes: [hidden] }, { key: `${p}.ffn_norm.weight`, sizes: [hidden] },
+      { key: `${p}.attention_norm.weight`, sizes: [hidden] },
+      { key: `${p}.ffn_norm.weight`, sizes: [hidden] },
     );
   }
   entries.push({ key: 'norm.weight', sizes: [hidden] });
@@ -48,7 +53,10 @@ export async function writeSparseQwenPtd(file: string): Promise<number> {
  * Two sparse Qwen-shaped files, `a.ptd` and `b.ptd`, alike except for the
  * first 4 KiB of each tensor named in `changed`, which hold ones in `b`.
  */
-export async function writeSparseQwenPair(dir: string, changed: readonly string[]): Promise<{ a: string; b: string; size: number }> {
+export async function writeSparseQwenPair(
+  dir: string,
+  changed: readonly string[],
+): Promise<{ a: string; b: string; size: number }> {
   const entries = qwenLikeEntries();
   const plan = planPtd(entries);
   const [a, b] = [`${dir}/a.ptd`, `${dir}/b.ptd`];

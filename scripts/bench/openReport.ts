@@ -25,16 +25,23 @@ export function runLines(run: number, cold: string, r: OpenBenchResult): string[
   const lines = [`run ${run} (first webview: ${cold})`, `  ${HEADER}`];
   for (const s of r.opens) lines.push(`  ${row(`${s.phase} ${s.file}`, s)}`);
   lines.push(`  text editor: ${r.text.map((t) => `${t.phase} ${t.ms.toFixed(0)} ms`).join(', ')}`);
-  lines.push(`  minimal webview: ${r.floor.map((f) => `${f.phase} ${f.totalMs.toFixed(0)} ms (frame ${f.frameMs.toFixed(0)}, page ${f.pageMs.toFixed(0)})`).join(', ')}`);
+  lines.push(
+    `  minimal webview: ${r.floor.map((f) => `${f.phase} ${f.totalMs.toFixed(0)} ms (frame ${f.frameMs.toFixed(0)}, page ${f.pageMs.toFixed(0)})`).join(', ')}`,
+  );
   for (const m of r.memory) {
-    lines.push(`  extension host RSS (${m.phase} large): ${(m.before / MiB).toFixed(0)} MiB before → ${(m.afterOpen / MiB).toFixed(0)} after open → ` +
-      `${(m.afterPreview / MiB).toFixed(0)} after previewing '${m.previewKey}' (${m.previewMs.toFixed(0)} ms)`);
+    lines.push(
+      `  extension host RSS (${m.phase} large): ${(m.before / MiB).toFixed(0)} MiB before → ${(m.afterOpen / MiB).toFixed(0)} after open → ` +
+        `${(m.afterPreview / MiB).toFixed(0)} after previewing '${m.previewKey}' (${m.previewMs.toFixed(0)} ms)`,
+    );
   }
   return lines;
 }
 
 function medianSample(samples: OpenSample[]): Pick<OpenSample, 'totalMs' | (typeof PARTS)[number] | 'reopened'> {
-  const out = { totalMs: median(samples.map((s) => s.totalMs)), reopened: samples.reduce((n, s) => n + s.reopened, 0) } as Pick<OpenSample, 'totalMs' | (typeof PARTS)[number] | 'reopened'>;
+  const out = {
+    totalMs: median(samples.map((s) => s.totalMs)),
+    reopened: samples.reduce((n, s) => n + s.reopened, 0),
+  } as Pick<OpenSample, 'totalMs' | (typeof PARTS)[number] | 'reopened'>;
   for (const p of PARTS) out[p] = median(samples.map((s) => s[p]));
   return out;
 }
@@ -43,8 +50,20 @@ function medianSample(samples: OpenSample[]): Pick<OpenSample, 'totalMs' | (type
 export function summaryLines(results: OpenBenchResult[]): string[] {
   const opens = results.flatMap((r) => r.opens);
   const pick = (file: string, phase: string) => opens.filter((s) => s.file === file && s.phase === phase);
-  const floor = (phase: string, part: 'totalMs' | 'frameMs' | 'pageMs' = 'totalMs') => median(results.flatMap((r) => r.floor).filter((f) => f.phase === phase).map((f) => f[part]));
-  const text = (phase: string) => median(results.flatMap((r) => r.text).filter((t) => t.phase === phase).map((t) => t.ms));
+  const floor = (phase: string, part: 'totalMs' | 'frameMs' | 'pageMs' = 'totalMs') =>
+    median(
+      results
+        .flatMap((r) => r.floor)
+        .filter((f) => f.phase === phase)
+        .map((f) => f[part]),
+    );
+  const text = (phase: string) =>
+    median(
+      results
+        .flatMap((r) => r.text)
+        .filter((t) => t.phase === phase)
+        .map((t) => t.ms),
+    );
   const lines = ['medians (ms; reopened is a sum)', `  ${HEADER}`];
   const med: Record<string, number> = {};
   for (const phase of ['cold', 'warm']) {

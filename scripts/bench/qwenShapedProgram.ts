@@ -9,13 +9,15 @@ import { Backend, buildTransformerProgram } from '../../runtime/samples/transfor
  * or a named key (XNNPACK), so the program itself is small.
  */
 export function buildQwenShapedProgram(backend: Backend = 'portable', preset: PresetName = 'qwen3-0.6b'): Uint8Array {
-  return writePte(buildTransformerProgram({
-    config: PRESETS[preset],
-    backend,
-    adapter: null,
-    namedKey: (w) => createHash('sha256').update(w.key).digest('hex'),
-    bytes: () => {
-      throw new Error('the base program keeps no weight bytes');
-    },
-  }));
+  return writePte(
+    buildTransformerProgram({
+      config: PRESETS[preset],
+      backend,
+      adapter: null,
+      namedKey: (w) => createHash('sha256').update(w.key).digest('hex'),
+      bytes: () => {
+        throw new Error('the base program keeps no weight bytes');
+      },
+    }),
+  );
 }

@@ -89,9 +89,15 @@ export function processMemory(pid: number): ProcessMemory | null {
   } catch {
     return null;
   }
-  const mib = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
+  const mib = (text: string, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) / 1024;
   return {
-    pid, peakMiB: mib(status, 'VmHWM'), rssMiB: mib(status, 'VmRSS'), anonMiB: mib(status, 'RssAnon'), fileMiB: mib(status, 'RssFile'), pssMiB: mib(rollup, 'Pss'),
+    pid,
+    peakMiB: mib(status, 'VmHWM'),
+    rssMiB: mib(status, 'VmRSS'),
+    anonMiB: mib(status, 'RssAnon'),
+    fileMiB: mib(status, 'RssFile'),
+    pssMiB: mib(rollup, 'Pss'),
   };
 }
 
@@ -107,7 +113,10 @@ const mib = (bytes: number) => bytes / 2 ** 20;
  * returns a function timing one raw run, so raw and full runs can alternate
  * (the machine's load then affects both alike).
  */
-async function rawOnnxruntime(m: OnnxMethod, inputs: Parameters<OnnxMethod['run']>[0]): Promise<{ run(): Promise<number>; release(): Promise<void> } | null> {
+async function rawOnnxruntime(
+  m: OnnxMethod,
+  inputs: Parameters<OnnxMethod['run']>[0],
+): Promise<{ run(): Promise<number>; release(): Promise<void> } | null> {
   const lowered = await m.loweredFor(inputs);
   if (!lowered.model) return null;
   const session = await createSession(lowered.model, lowered.externalData);
@@ -117,7 +126,8 @@ async function rawOnnxruntime(m: OnnxMethod, inputs: Parameters<OnnxMethod['run'
     if (v.kind === 'tensor') byValue.set(s.valueIndex, v);
   });
   const feeds: Record<string, ort.Tensor> = {};
-  for (const f of lowered.feeds) feeds[f.name] = toOrtTensor(f.kind === 'weight' ? f.tensor! : byValue.get(f.valueIndex)!);
+  for (const f of lowered.feeds)
+    feeds[f.name] = toOrtTensor(f.kind === 'weight' ? f.tensor! : byValue.get(f.valueIndex)!);
   await session.run(feeds);
   return {
     run: async () => {
@@ -136,7 +146,10 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
   let plannedArenaBytes = 0;
   for (const p of task.programs) {
     const start = performance.now();
-    const program = await openProgram(path.join(task.dir, p.file), { dataFiles: p.dataFiles.map((f) => path.join(task.dir, f)), shared });
+    const program = await openProgram(path.join(task.dir, p.file), {
+      dataFiles: p.dataFiles.map((f) => path.join(task.dir, f)),
+      shared,
+    });
     const methodIndex = chooseMethod(program);
     plannedArenaBytes += program.program.methods[methodIndex].nonConstBufferSizes.reduce((a, b) => a + b, 0);
     const method = await loadMethod(program, methodIndex, { engine, weights: task.weights });
@@ -168,15 +181,24 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
     const rawMs = rawTimes.length ? median(rawTimes) : null;
     let referenceMs: number | null = null;
     if (task.reference && index === 0) {
-      const program = await openProgram(path.join(task.dir, task.programs[0].file), { dataFiles: task.programs[0].dataFiles.map((f) => path.join(task.dir, f)), shared });
+      const program = await openProgram(path.join(task.dir, task.programs[0].file), {
+        dataFiles: task.programs[0].dataFiles.map((f) => path.join(task.dir, f)),
+        shared,
+      });
       const reference = await loadMethod(program, chooseMethod(program), { engine: 'reference' });
       referenceMs = (await reference.run(inputs)).runMs;
       await reference.dispose();
     }
     figures.push({
-      file, loadMs, firstMs: first.runMs, steadyMs: times.length ? median(times) : first.runMs,
+      file,
+      loadMs,
+      firstMs: first.runMs,
+      steadyMs: times.length ? median(times) : first.runMs,
       overheadMs: overheads.length ? median(overheads) : first.runMs - (first.sessionMs ?? 0),
-      rawMs, rawRatio: ratios.length ? median(ratios) : null, rawRatioBest: rawTimes.length ? Math.min(...times) / Math.min(...rawTimes) : null, referenceMs,
+      rawMs,
+      rawRatio: ratios.length ? median(ratios) : null,
+      rawRatioBest: rawTimes.length ? Math.min(...times) / Math.min(...rawTimes) : null,
+      referenceMs,
     });
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
@@ -185,7 +207,16 @@ export async function measure(task: ChildTask): Promise<ChildResult> {
   for (const l of loaded) await l.method.dispose();
   const bytesRead = shared.bytesRead;
   await shared.close();
-  return { engine, weights: task.weights, programs: figures, rssLoadedMiB, peakRssMiB, bytesRead, plannedArenaBytes, runtimeProcess };
+  return {
+    engine,
+    weights: task.weights,
+    programs: figures,
+    rssLoadedMiB,
+    peakRssMiB,
+    bytesRead,
+    plannedArenaBytes,
+    runtimeProcess,
+  };
 }
 
 if (require.main === module) {

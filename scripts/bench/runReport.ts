@@ -20,21 +20,29 @@ export function latencyTable(r: ChildResult): string[] {
     const rawRatio = p.rawRatio ? p.rawRatio.toFixed(3) : '-';
     const bestRatio = p.rawRatioBest ? p.rawRatioBest.toFixed(3) : '-';
     const refRatio = p.referenceMs ? (p.referenceMs / p.steadyMs).toFixed(0) : '-';
-    lines.push(`${pad(p.file, 12)}${left(ms(p.loadMs), 10)}${left(ms(p.firstMs), 10)}${left(ms(p.steadyMs), 11)}${left(ms(p.overheadMs), 10)}${left(ms(p.rawMs), 12)}${left(rawRatio, 8)}${left(bestRatio, 8)}${left(ms(p.referenceMs), 14)}${left(refRatio, 11)}`);
+    lines.push(
+      `${pad(p.file, 12)}${left(ms(p.loadMs), 10)}${left(ms(p.firstMs), 10)}${left(ms(p.steadyMs), 11)}${left(ms(p.overheadMs), 10)}${left(ms(p.rawMs), 12)}${left(rawRatio, 8)}${left(bestRatio, 8)}${left(ms(p.referenceMs), 14)}${left(refRatio, 11)}`,
+    );
   }
   return lines;
 }
 
 /** Memory and speed of each way weights reach onnxruntime, one program vs several. */
-export function modesTable(rows: { mode: string; one: ChildResult | string; many: ChildResult | string; count: number }[]): string[] {
-  const lines = [`${pad('weights', 13)}${left('load ms (1)', 13)}${left('steady ms', 11)}${left('peak RSS 1', 12)}${left('peak RSS n', 12)}${left('n ÷ 1', 8)}`];
+export function modesTable(
+  rows: { mode: string; one: ChildResult | string; many: ChildResult | string; count: number }[],
+): string[] {
+  const lines = [
+    `${pad('weights', 13)}${left('load ms (1)', 13)}${left('steady ms', 11)}${left('peak RSS 1', 12)}${left('peak RSS n', 12)}${left('n ÷ 1', 8)}`,
+  ];
   for (const row of rows) {
     if (typeof row.one === 'string' || typeof row.many === 'string') {
       lines.push(`${pad(row.mode, 13)}failed: ${typeof row.one === 'string' ? row.one : row.many}`);
       continue;
     }
     const first = row.one.programs[0];
-    lines.push(`${pad(row.mode, 13)}${left(ms(first.loadMs), 13)}${left(ms(first.steadyMs), 11)}${left(`${row.one.peakRssMiB.toFixed(0)} MiB`, 12)}${left(`${row.many.peakRssMiB.toFixed(0)} MiB`, 12)}${left((row.many.peakRssMiB / row.one.peakRssMiB).toFixed(2), 8)}`);
+    lines.push(
+      `${pad(row.mode, 13)}${left(ms(first.loadMs), 13)}${left(ms(first.steadyMs), 11)}${left(`${row.one.peakRssMiB.toFixed(0)} MiB`, 12)}${left(`${row.many.peakRssMiB.toFixed(0)} MiB`, 12)}${left((row.many.peakRssMiB / row.one.peakRssMiB).toFixed(2), 8)}`,
+    );
   }
   return lines;
 }
@@ -52,8 +60,10 @@ export function enginesTable(executorch: ChildResult, onnx: ChildResult): string
   const lines = [header];
   for (const e of executorch.programs) {
     const o = onnx.programs.find((p) => p.file === e.file) ?? null;
-    lines.push(`${pad(e.file, 12)}${left(ms(e.loadMs), 10)}${left(ms(o?.loadMs ?? null), 11)}${left(ms(e.steadyMs), 11)}${left(ms(o?.steadyMs ?? null), 13)}${left(ms(o?.rawMs ?? null), 10)}`
-      + `${left(ratio(e.steadyMs, o?.steadyMs ?? null), 11)}${left(ratio(e.steadyMs, o?.rawMs ?? null), 10)}${left(ratio(o?.steadyMs ?? null, o?.rawMs ?? null), 12)}`);
+    lines.push(
+      `${pad(e.file, 12)}${left(ms(e.loadMs), 10)}${left(ms(o?.loadMs ?? null), 11)}${left(ms(e.steadyMs), 11)}${left(ms(o?.steadyMs ?? null), 13)}${left(ms(o?.rawMs ?? null), 10)}` +
+        `${left(ratio(e.steadyMs, o?.steadyMs ?? null), 11)}${left(ratio(e.steadyMs, o?.rawMs ?? null), 10)}${left(ratio(o?.steadyMs ?? null, o?.rawMs ?? null), 12)}`,
+    );
   }
   return lines;
 }
@@ -71,7 +81,9 @@ export function nativeMemoryLines(one: ChildResult, many: ChildResult, count: nu
   ];
   const row = (label: string, r: ChildResult) => {
     const m = r.runtimeProcess ?? undefined;
-    lines.push(`${pad(label, 24)}${left(mb(m?.peakMiB), 14)}${left(mb(m?.anonMiB), 10)}${left(mb(m?.fileMiB), 10)}${left(mb(m?.pssMiB), 10)}${left(mb(r.peakRssMiB), 14)}${left(mb(m && m.peakMiB + r.peakRssMiB), 14)}`);
+    lines.push(
+      `${pad(label, 24)}${left(mb(m?.peakMiB), 14)}${left(mb(m?.anonMiB), 10)}${left(mb(m?.fileMiB), 10)}${left(mb(m?.pssMiB), 10)}${left(mb(r.peakRssMiB), 14)}${left(mb(m && m.peakMiB + r.peakRssMiB), 14)}`,
+    );
   };
   row('1 program', one);
   row(`${count} programs`, many);
@@ -79,7 +91,11 @@ export function nativeMemoryLines(one: ChildResult, many: ChildResult, count: nu
   const rn = many.runtimeProcess?.peakMiB ?? null;
   const sum = (r: ChildResult) => (r.runtimeProcess ? r.runtimeProcess.peakMiB + r.peakRssMiB : null);
   const verdict = r1 !== null && rn !== null ? (rn / r1 <= target ? 'meets' : 'MISSES') : 'not measured';
-  lines.push(`planned arenas (non_const_buffer_sizes, allocated per loaded method): ${mb(one.plannedArenaBytes / 2 ** 20)} for 1 program, ${mb(many.plannedArenaBytes / 2 ** 20)} for ${count}`);
-  lines.push(`${count} ÷ 1: runtime peak ${ratio(rn, r1, 3)} (target ≤ ${target.toFixed(2)}×: ${verdict}), runtime PSS ${ratio(many.runtimeProcess?.pssMiB ?? null, one.runtimeProcess?.pssMiB ?? null, 3)}, sum of peaks ${ratio(sum(many), sum(one), 3)}`);
+  lines.push(
+    `planned arenas (non_const_buffer_sizes, allocated per loaded method): ${mb(one.plannedArenaBytes / 2 ** 20)} for 1 program, ${mb(many.plannedArenaBytes / 2 ** 20)} for ${count}`,
+  );
+  lines.push(
+    `${count} ÷ 1: runtime peak ${ratio(rn, r1, 3)} (target ≤ ${target.toFixed(2)}×: ${verdict}), runtime PSS ${ratio(many.runtimeProcess?.pssMiB ?? null, one.runtimeProcess?.pssMiB ?? null, 3)}, sum of peaks ${ratio(sum(many), sum(one), 3)}`,
+  );
   return lines;
 }

@@ -49,7 +49,17 @@ export const SYNTHETIC_OPERATORS: readonly OperatorSpec[] = [
   { name: 'aten::mul', overload: 'out', weight: 2 },
 ];
 
-const OP = { add: 0, mm: 1, relu: 2, convolution: 3, softmax: 4, viewCopy: 5, clamp: 6, permuteCopy: 7, mul: 8 } as const;
+const OP = {
+  add: 0,
+  mm: 1,
+  relu: 2,
+  convolution: 3,
+  softmax: 4,
+  viewCopy: 5,
+  clamp: 6,
+  permuteCopy: 7,
+  mul: 8,
+} as const;
 
 const FLOAT32 = 6;
 const MM_WEIGHT_SIZES = [16, 16];
@@ -60,7 +70,6 @@ const ARENA_BYTES = 1 << 20;
 const HEADER_AT = 8;
 const HEADER_LENGTH = 32;
 const SEGMENT_ALIGNMENT = 16;
-
 
 function alignUp(n: number, alignment: number): number {
   return Math.ceil(n / alignment) * alignment;
@@ -102,7 +111,10 @@ class ValueWriter {
   /** An IntList and the Int values its items point at, as ExecuTorch emits them. */
   intList(items: number[]): number {
     const indices = items.map((v) => this.int(v));
-    const vector = fb.IntList.createItemsVector(this.b, indices.map((i) => BigInt(i)));
+    const vector = fb.IntList.createItemsVector(
+      this.b,
+      indices.map((i) => BigInt(i)),
+    );
     return this.push(fb.KernelTypes.IntList, fb.IntList.createIntList(this.b, vector));
   }
 
@@ -110,7 +122,10 @@ class ValueWriter {
   tensor(sizes: number[], dataBufferIdx = 0): number {
     const b = this.b;
     const sizesVector = fb.Tensor.createSizesVector(b, sizes);
-    const dimOrder = fb.Tensor.createDimOrderVector(b, sizes.map((_, i) => i));
+    const dimOrder = fb.Tensor.createDimOrderVector(
+      b,
+      sizes.map((_, i) => i),
+    );
     let allocation = 0;
     if (dataBufferIdx === 0) {
       const nbytes = elementCount(sizes) * 4;
@@ -159,7 +174,8 @@ export function buildSyntheticProgram(options: SyntheticOptions = {}): Uint8Arra
   const random = prng(options.seed ?? 1);
   const withHeader = options.extendedHeader ?? true;
   const delegateCount = options.delegates ?? 3;
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`instructions must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`instructions must be a positive integer, got ${count}`);
 
   const b = new flatbuffers.Builder(Math.max(1024, count * 256));
   const values = new ValueWriter(b);
@@ -284,9 +300,20 @@ export function buildSyntheticProgram(options: SyntheticOptions = {}): Uint8Arra
       delegateSegments.push(payload(1024 + 128 * d));
     }
     const processed = fb.BackendDelegateDataReference.createBackendDelegateDataReference(
-      b, inline ? fb.DataLocation.INLINE : fb.DataLocation.SEGMENT, index);
-    const specs = [['compute_units', 'all'], ['threads', String(1 + d)]].map(([key, value]) =>
-      fb.CompileSpec.createCompileSpec(b, b.createString(key), fb.CompileSpec.createValueVector(b, new TextEncoder().encode(value))));
+      b,
+      inline ? fb.DataLocation.INLINE : fb.DataLocation.SEGMENT,
+      index,
+    );
+    const specs = [
+      ['compute_units', 'all'],
+      ['threads', String(1 + d)],
+    ].map(([key, value]) =>
+      fb.CompileSpec.createCompileSpec(
+        b,
+        b.createString(key),
+        fb.CompileSpec.createValueVector(b, new TextEncoder().encode(value)),
+      ),
+    );
     const specVector = fb.BackendDelegate.createCompileSpecsVector(b, specs);
     fb.BackendDelegate.startBackendDelegate(b);
     fb.BackendDelegate.addId(b, id);
@@ -295,7 +322,9 @@ export function buildSyntheticProgram(options: SyntheticOptions = {}): Uint8Arra
     delegates.push(fb.BackendDelegate.endBackendDelegate(b));
   }
 
-  const operators = SYNTHETIC_OPERATORS.map((o) => fb.Operator.createOperator(b, b.createString(o.name), b.createString(o.overload)));
+  const operators = SYNTHETIC_OPERATORS.map((o) =>
+    fb.Operator.createOperator(b, b.createString(o.name), b.createString(o.overload)),
+  );
   const chain = fb.Chain.createChain(
     b,
     fb.Chain.createInputsVector(b, [input]),
@@ -303,7 +332,11 @@ export function buildSyntheticProgram(options: SyntheticOptions = {}): Uint8Arra
     fb.Chain.createInstructionsVector(b, instructions),
     0,
   );
-  const meta = fb.ContainerMetadata.createContainerMetadata(b, b.createString('T2#1#1($,$)'), b.createString('T1#1($)'));
+  const meta = fb.ContainerMetadata.createContainerMetadata(
+    b,
+    b.createString('T2#1#1($,$)'),
+    b.createString('T1#1($)'),
+  );
   const plan = (() => {
     const name = b.createString('forward');
     const valuesVector = fb.ExecutionPlan.createValuesVector(b, values.offsets);
@@ -334,10 +367,20 @@ export function buildSyntheticProgram(options: SyntheticOptions = {}): Uint8Arra
     segmentOffsets.push(segmentTotal);
     segmentTotal = alignUp(segmentTotal + s.length, SEGMENT_ALIGNMENT);
   }
-  const segments = segmentData.map((s, i) => fb.DataSegment.createDataSegment(b, BigInt(segmentOffsets[i]), BigInt(s.length)));
+  const segments = segmentData.map((s, i) =>
+    fb.DataSegment.createDataSegment(b, BigInt(segmentOffsets[i]), BigInt(s.length)),
+  );
   const inlineData = inlinePayloads.map((p) =>
-    fb.BackendDelegateInlineData.createBackendDelegateInlineData(b, fb.BackendDelegateInlineData.createDataVector(b, p)));
-  const constantSegment = fb.SubsegmentOffsets.createSubsegmentOffsets(b, 0, fb.SubsegmentOffsets.createOffsetsVector(b, constantOffsets));
+    fb.BackendDelegateInlineData.createBackendDelegateInlineData(
+      b,
+      fb.BackendDelegateInlineData.createDataVector(b, p),
+    ),
+  );
+  const constantSegment = fb.SubsegmentOffsets.createSubsegmentOffsets(
+    b,
+    0,
+    fb.SubsegmentOffsets.createOffsetsVector(b, constantOffsets),
+  );
 
   const planVector = fb.Program.createExecutionPlanVector(b, [plan]);
   const inlineVector = fb.Program.createBackendDelegateDataVector(b, inlineData);

@@ -20,8 +20,14 @@ function executorchAddon() {
   const locate = path.join(root, 'native', 'locate.js');
   if (!fs.existsSync(locate)) return { file: null, why: 'no native/ in this tree' };
   try {
-    const file = execFileSync(process.execPath, [locate], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    return file && fs.existsSync(file) ? { file, why: null } : { file: null, why: `native/locate.js names no built addon (${file || 'nothing'})` };
+    const file = execFileSync(process.execPath, [locate], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
+    return file && fs.existsSync(file)
+      ? { file, why: null }
+      : { file: null, why: `native/locate.js names no built addon (${file || 'nothing'})` };
   } catch (e) {
     return { file: null, why: `native/locate.js failed: ${String(e.stderr || e.message).trim()}` };
   }
@@ -47,9 +53,20 @@ async function packCli(destination = root) {
   }
   fs.mkdirSync(destination, { recursive: true });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const [packed] = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', path.resolve(destination)], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const [packed] = JSON.parse(
+    execFileSync(npm, ['pack', '--json', '--pack-destination', path.resolve(destination)], {
+      cwd: stage,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   const file = path.join(path.resolve(destination), packed.filename);
-  console.log(`${path.relative(process.cwd(), file)}: ${(packed.size / 1024 ** 2).toFixed(1)} MiB, ${packed.files.map((f) => f.path).sort().join(', ')}`);
+  console.log(
+    `${path.relative(process.cwd(), file)}: ${(packed.size / 1024 ** 2).toFixed(1)} MiB, ${packed.files
+      .map((f) => f.path)
+      .sort()
+      .join(', ')}`,
+  );
   return { file, files: packed.files.map((f) => f.path).sort() };
 }
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { FormatError } from '../../runtime/format/errors';
 import { decodePtd } from '../../runtime/format/ptd/decodePtd';
-import { DataFile } from '../../runtime/format/ptd/model';
+import { DataFile } from '../../runtime/format/ptd/ptdTypes';
 import { decodeDeep } from './decodeDeep';
 import { mutate, Strategy, STRATEGIES } from './mutate';
 
@@ -37,12 +37,24 @@ const DATA_FILES: Record<string, string[]> = {
  * FormatError is a failure.
  */
 export async function fuzzFixtures(dir: string, casesPerFile: number, seed: number): Promise<FuzzReport> {
-  const files = fs.readdirSync(dir).filter((f) => /\.(pte|ptd|bpte|etdp)$/.test(f)).sort();
-  const report: FuzzReport = { cases: 0, decoded: 0, formatErrors: 0, failures: [], slowest: { file: '', strategy: 'bitFlip', seed: 0, ms: 0 }, totalMs: 0, offsetsOutsideFile: 0 };
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /\.(pte|ptd|bpte|etdp)$/.test(f))
+    .sort();
+  const report: FuzzReport = {
+    cases: 0,
+    decoded: 0,
+    formatErrors: 0,
+    failures: [],
+    slowest: { file: '', strategy: 'bitFlip', seed: 0, ms: 0 },
+    totalMs: 0,
+    offsetsOutsideFile: 0,
+  };
   for (const file of files) {
     const original = new Uint8Array(fs.readFileSync(path.join(dir, file)));
     const dataFiles: DataFile[] = [];
-    for (const d of DATA_FILES[file] ?? []) dataFiles.push(await decodePtd(new MemorySource(new Uint8Array(fs.readFileSync(path.join(dir, d))), d)));
+    for (const d of DATA_FILES[file] ?? [])
+      dataFiles.push(await decodePtd(new MemorySource(new Uint8Array(fs.readFileSync(path.join(dir, d))), d)));
     for (let i = 0; i < casesPerFile; i++) {
       const strategy = STRATEGIES[i % STRATEGIES.length];
       const caseSeed = (seed + i * 7919 + file.length * 104729) >>> 0;
@@ -56,7 +68,12 @@ export async function fuzzFixtures(dir: string, casesPerFile: number, seed: numb
           report.formatErrors++;
           if (e.offset !== null && (e.offset < 0 || e.offset > bytes.length)) report.offsetsOutsideFile++;
         } else {
-          report.failures.push({ file, strategy, seed: caseSeed, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+          report.failures.push({
+            file,
+            strategy,
+            seed: caseSeed,
+            error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+          });
         }
       }
       const ms = performance.now() - start;

@@ -28,7 +28,23 @@ export function mutate(original: Uint8Array, strategy: Strategy, seed: number): 
       break;
     }
     case 'interestingU32': {
-      const values = [0, 1, 4, 8, 0x7f, 0xff, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, size, size - 4, size + 4, int(size), -int(size) >>> 0];
+      const values = [
+        0,
+        1,
+        4,
+        8,
+        0x7f,
+        0xff,
+        0xffff,
+        0x7fffffff,
+        0x80000000,
+        0xffffffff,
+        size,
+        size - 4,
+        size + 4,
+        int(size),
+        -int(size) >>> 0,
+      ];
       const at = int(Math.max(1, size >> 2)) << 2;
       const v = values[int(values.length)] >>> 0;
       for (let i = 0; i < 4 && at + i < size; i++) bytes[at + i] = (v >>> (8 * i)) & 0xff;

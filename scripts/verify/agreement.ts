@@ -71,7 +71,8 @@ function orderedBits(dtype: DType, t: Tensor, i: number): number | bigint {
 
 function ulpDistance(dtype: DType, a: Tensor, b: Tensor, i: number, x: number, y: number): number {
   if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y) ? 0 : Infinity;
-  if (dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float32') return Math.abs((orderedBits(dtype, a, i) as number) - (orderedBits(dtype, b, i) as number));
+  if (dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float32')
+    return Math.abs((orderedBits(dtype, a, i) as number) - (orderedBits(dtype, b, i) as number));
   if (dtype === 'float64') {
     const d = (orderedBits(dtype, a, i) as bigint) - (orderedBits(dtype, b, i) as bigint);
     return Number(d < 0n ? -d : d);
@@ -82,7 +83,13 @@ function ulpDistance(dtype: DType, a: Tensor, b: Tensor, i: number, x: number, y
 function compareTensor(where: string, a: Tensor, r: Tensor): OutputAgreement {
   const base = { where, dtype: r.dtype };
   if (a.dtype !== r.dtype || a.shape.join() !== r.shape.join()) {
-    return { ...base, agree: false, maxAbs: Infinity, maxUlps: Infinity, reason: `${a.dtype}[${a.shape}] vs ${r.dtype}[${r.shape}]` };
+    return {
+      ...base,
+      agree: false,
+      maxAbs: Infinity,
+      maxUlps: Infinity,
+      reason: `${a.dtype}[${a.shape}] vs ${r.dtype}[${r.shape}]`,
+    };
   }
   const tol = toleranceFor(r.dtype);
   let maxAbs = 0;
@@ -102,9 +109,22 @@ function compareTensor(where: string, a: Tensor, r: Tensor): OutputAgreement {
 }
 
 /** Compares one call's outputs of an engine (`actual`) with the reference engine's. */
-export function compareCall(call: number, actual: readonly RunValue[], reference: readonly RunValue[]): OutputAgreement[] {
+export function compareCall(
+  call: number,
+  actual: readonly RunValue[],
+  reference: readonly RunValue[],
+): OutputAgreement[] {
   if (actual.length !== reference.length) {
-    return [{ where: `call ${call}`, dtype: '-', agree: false, maxAbs: Infinity, maxUlps: Infinity, reason: `${actual.length} outputs vs ${reference.length}` }];
+    return [
+      {
+        where: `call ${call}`,
+        dtype: '-',
+        agree: false,
+        maxAbs: Infinity,
+        maxUlps: Infinity,
+        reason: `${actual.length} outputs vs ${reference.length}`,
+      },
+    ];
   }
   const out: OutputAgreement[] = [];
   const visit = (where: string, a: RunValue, r: RunValue): void => {
@@ -113,8 +133,17 @@ export function compareCall(call: number, actual: readonly RunValue[], reference
     } else if (a.kind === 'list' && r.kind === 'list' && a.items.length === r.items.length) {
       a.items.forEach((item, i) => visit(`${where}[${i}]`, item, r.items[i]));
     } else {
-      const same = JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) === JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-      out.push({ where, dtype: r.kind, agree: same, maxAbs: same ? 0 : Infinity, maxUlps: same ? 0 : Infinity, reason: same ? null : `${a.kind} vs ${r.kind}` });
+      const same =
+        JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ===
+        JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+      out.push({
+        where,
+        dtype: r.kind,
+        agree: same,
+        maxAbs: same ? 0 : Infinity,
+        maxUlps: same ? 0 : Infinity,
+        reason: same ? null : `${a.kind} vs ${r.kind}`,
+      });
     }
   };
   actual.forEach((a, i) => visit(`call ${call} output ${i}`, a, reference[i]));

@@ -44,7 +44,8 @@ export async function fixtureCases(dir: string): Promise<VerifyCase[]> {
   const files = (await fs.readdir(dir)).filter((f) => /\.(pte|bpte)$/.test(f)).sort();
   const cases: VerifyCase[] = [];
   for (const file of files) {
-    const dataFiles = golden.find((g) => g.file === file && g.data_files)?.data_files?.map((d) => path.join(dir, d)) ?? [];
+    const dataFiles =
+      golden.find((g) => g.file === file && g.data_files)?.data_files?.map((d) => path.join(dir, d)) ?? [];
     let methods: string[];
     const shared = new SharedData();
     try {
@@ -55,7 +56,16 @@ export async function fixtureCases(dir: string): Promise<VerifyCase[]> {
     } finally {
       await shared.close();
     }
-    for (const method of methods) cases.push({ kind: 'fixture', name: `${file} ${method}`, file: path.join(dir, file), dataFiles, method, calls: null, features: [] });
+    for (const method of methods)
+      cases.push({
+        kind: 'fixture',
+        name: `${file} ${method}`,
+        file: path.join(dir, file),
+        dataFiles,
+        method,
+        calls: null,
+        features: [],
+      });
   }
   return cases;
 }
@@ -75,13 +85,28 @@ export async function sampleCases(dir: string, seed = 0): Promise<VerifyCase[]> 
   for (const [name, argv] of sets) {
     const out = path.join(dir, name);
     let log = '';
-    const io = { out: (t: string) => { log += `${t}\n`; }, err: (t: string) => { log += `${t}\n`; } };
+    const io = {
+      out: (t: string) => {
+        log += `${t}\n`;
+      },
+      err: (t: string) => {
+        log += `${t}\n`;
+      },
+    };
     const code = await runCli([...argv, '--out', out, '--seed', String(seed)], io);
     if (code !== 0) throw new Error(`pte-explorer ${argv.join(' ')} failed: ${log}`);
     const expected: GoldenEntry[] = JSON.parse(await fs.readFile(path.join(out, 'expected.json'), 'utf8'));
     for (const e of expected) {
       const inputs = e.inputs.map((t) => fromNumbers(asDType(t.dtype), t.shape, t.values));
-      cases.push({ kind: 'sample', name: `${name}/${e.file} ${e.method}`, file: path.join(out, e.file), dataFiles: e.data_files.map((d) => path.join(out, d)), method: e.method, calls: [inputs], features: [] });
+      cases.push({
+        kind: 'sample',
+        name: `${name}/${e.file} ${e.method}`,
+        file: path.join(out, e.file),
+        dataFiles: e.data_files.map((d) => path.join(out, d)),
+        method: e.method,
+        calls: [inputs],
+        features: [],
+      });
     }
   }
   return cases;
@@ -93,7 +118,12 @@ function asDType(name: string): DType {
 }
 
 /** Random program `seed`, written as `random-<seed>.pte` (and `.ptd`) into `dir`. */
-export async function randomCase(dir: string, seed: number, portable: ReadonlySet<string>, exposeAll = false): Promise<VerifyCase> {
+export async function randomCase(
+  dir: string,
+  seed: number,
+  portable: ReadonlySet<string>,
+  exposeAll = false,
+): Promise<VerifyCase> {
   const program = generateRandomProgram(seed, portable, { exposeAll });
   const file = path.join(dir, `random-${seed}.pte`);
   await fs.writeFile(file, writePte(program.pte));
@@ -103,7 +133,16 @@ export async function randomCase(dir: string, seed: number, portable: ReadonlySe
     await writePtdFile(ptd, program.ptd);
     dataFiles.push(ptd);
   }
-  return { kind: 'random', name: `random ${seed}`, file, dataFiles, method: 'forward', calls: program.calls, features: program.features, operators: program.operators };
+  return {
+    kind: 'random',
+    name: `random ${seed}`,
+    file,
+    dataFiles,
+    method: 'forward',
+    calls: program.calls,
+    features: program.features,
+    operators: program.operators,
+  };
 }
 
 /** The inputs of a case: its own, else random ones from the method's signature (seeded). */

@@ -7,8 +7,12 @@ import * as path from 'node:path';
  * `EXECUTORCH_SRC` (a source tree), else `executorch.tar.xz` in
  * `PTE_EXPLORER_VENDOR` or `../shared/vendor` beside the repository.
  */
-export const DEFAULT_EXECUTORCH_SOURCES = process.env.EXECUTORCH_SRC ||
-  path.join(process.env.PTE_EXPLORER_VENDOR || path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'vendor'), 'executorch.tar.xz');
+export const DEFAULT_EXECUTORCH_SOURCES =
+  process.env.EXECUTORCH_SRC ||
+  path.join(
+    process.env.PTE_EXPLORER_VENDOR || path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'vendor'),
+    'executorch.tar.xz',
+  );
 
 const YAML = 'kernels/portable/functions.yaml';
 
@@ -24,9 +28,14 @@ export function readPortableOperators(source = DEFAULT_EXECUTORCH_SOURCES): Set<
   if (fs.existsSync(source) && fs.statSync(source).isDirectory()) {
     text = fs.readFileSync(path.join(source, YAML), 'utf8');
   } else if (fs.existsSync(source)) {
-    text = execFileSync('tar', ['-xJf', source, '-O', '--wildcards', `*${YAML}`], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    text = execFileSync('tar', ['-xJf', source, '-O', '--wildcards', `*${YAML}`], {
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    });
   } else {
-    throw new Error(`no ExecuTorch sources at ${source} (the vendored executorch.tar.xz or a source directory; --executorch PATH)`);
+    throw new Error(
+      `no ExecuTorch sources at ${source} (the vendored executorch.tar.xz or a source directory; --executorch PATH)`,
+    );
   }
   return parsePortableOperators(text);
 }

@@ -13,9 +13,14 @@ export function caseLine(r: CaseResult): string {
   for (const p of r.pairs) {
     const maxAbs = p.outputs.reduce((m, o) => Math.max(m, o.maxAbs), 0);
     const maxUlps = p.outputs.reduce((m, o) => Math.max(m, o.maxUlps), 0);
-    const perOutput = p.outputs.length > 1 ? ` (${p.outputs.map((o) => `${o.dtype} Δ${num(o.maxAbs)}/${num(o.maxUlps)}u`).join(', ')})` : '';
+    const perOutput =
+      p.outputs.length > 1
+        ? ` (${p.outputs.map((o) => `${o.dtype} Δ${num(o.maxAbs)}/${num(o.maxUlps)}u`).join(', ')})`
+        : '';
     const bad = p.outputs.find((o) => !o.agree);
-    parts.push(`${p.engine}~${p.reference} ${p.agree ? 'agree' : 'DISAGREE'} Δ ${num(maxAbs)} ulps ${num(maxUlps)}${perOutput}${bad ? ` first: ${bad.where} ${bad.reason}` : ''}`);
+    parts.push(
+      `${p.engine}~${p.reference} ${p.agree ? 'agree' : 'DISAGREE'} Δ ${num(maxAbs)} ulps ${num(maxUlps)}${perOutput}${bad ? ` first: ${bad.where} ${bad.reason}` : ''}`,
+    );
   }
   for (const o of r.outcomes) if (o.refused !== null) parts.push(`${o.engine} refused: ${o.refused}`);
   if (r.reference && r.pairs.length === 0) parts.push(`only ${r.reference} ran`);
@@ -77,14 +82,20 @@ export class Tally {
   summary(): string[] {
     const lines = [`cases: ${[...this.kinds].map(([k, n]) => `${n} ${k}`).join(', ')}`];
     for (const [key, t] of this.pairs) {
-      lines.push(`${key}: ${t.agree} agree, ${t.disagree} disagree beyond tolerance${t.cases.length ? ` (${t.cases.slice(0, 20).join('; ')}${t.cases.length > 20 ? '; …' : ''})` : ''}`);
+      lines.push(
+        `${key}: ${t.agree} agree, ${t.disagree} disagree beyond tolerance${t.cases.length ? ` (${t.cases.slice(0, 20).join('; ')}${t.cases.length > 20 ? '; …' : ''})` : ''}`,
+      );
     }
     for (const [engine, reasons] of this.refusals) {
       const total = [...reasons.values()].reduce((a, b) => a + b, 0);
       lines.push(`refused by ${engine}: ${total}`);
-      for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) lines.push(`  ${String(n).padStart(5)}  ${reason}`);
+      for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]))
+        lines.push(`  ${String(n).padStart(5)}  ${reason}`);
     }
-    if (this.unrun.length) lines.push(`run by no engine: ${this.unrun.length} (${this.unrun.slice(0, 10).join('; ')}${this.unrun.length > 10 ? '; …' : ''})`);
+    if (this.unrun.length)
+      lines.push(
+        `run by no engine: ${this.unrun.length} (${this.unrun.slice(0, 10).join('; ')}${this.unrun.length > 10 ? '; …' : ''})`,
+      );
     return lines;
   }
 }

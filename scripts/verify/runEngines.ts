@@ -45,7 +45,12 @@ export async function verifyCase(c: VerifyCase, engines: readonly string[], inpu
     calls = await caseInputs(c, inputSeed);
   } catch (e) {
     const reason = firstLine(e);
-    return { case: c, outcomes: engines.map((engine) => ({ engine, outputs: null, refused: reason, ms: 0 })), reference: null, pairs: [] };
+    return {
+      case: c,
+      outcomes: engines.map((engine) => ({ engine, outputs: null, refused: reason, ms: 0 })),
+      reference: null,
+      pairs: [],
+    };
   }
   const outcomes: EngineOutcome[] = [];
   for (const engine of engines) outcomes.push(await runOn(c, engine, calls));
@@ -83,5 +88,10 @@ async function runOn(c: VerifyCase, engine: string, calls: RunValue[][]): Promis
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }

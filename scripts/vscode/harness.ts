@@ -13,13 +13,18 @@ import { Browser, chromium } from 'playwright-core';
  */
 
 /** The repository root, from out/scripts/vscode or scripts/vscode. */
-export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}out${path.sep}`) ? '../../..' : '../..');
+export const REPO_ROOT = path.resolve(
+  __dirname,
+  __dirname.includes(`${path.sep}out${path.sep}`) ? '../../..' : '../..',
+);
 
 const CHROMIUM = process.env.PTE_EXPLORER_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Path of VS Code's `server-main.js` in the cache folder; fails with the fix when it is not installed. */
 export function serverMain(): string {
-  const cache = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/vscode/cacheDir.js')], { encoding: 'utf8' }).trim();
+  const cache = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/vscode/cacheDir.js')], {
+    encoding: 'utf8',
+  }).trim();
   const main = path.join(cache, 'node_modules/code-server/lib/vscode/out/server-main.js');
   if (!existsSync(path.join(cache, '.complete')) || !existsSync(main)) {
     throw new Error(`VS Code is not installed in ${cache}: run scripts/vscode/install.sh`);
@@ -84,10 +89,16 @@ export interface ServerOptions {
 
 function serverArgs(root: string, extensionsDir: string): string[] {
   return [
-    '--accept-server-license-terms', '--without-connection-token', '--disable-telemetry', '--disable-workspace-trust',
-    '--server-data-dir', path.join(root, 'server-data'),
-    '--user-data-dir', path.join(root, 'user-data'),
-    '--extensions-dir', extensionsDir,
+    '--accept-server-license-terms',
+    '--without-connection-token',
+    '--disable-telemetry',
+    '--disable-workspace-trust',
+    '--server-data-dir',
+    path.join(root, 'server-data'),
+    '--user-data-dir',
+    path.join(root, 'user-data'),
+    '--extensions-dir',
+    extensionsDir,
   ];
 }
 
@@ -98,10 +109,14 @@ export async function startServer(options: ServerOptions): Promise<VsCodeServer>
   const port = await freePort();
   const logFile = path.join(root, 'server.log');
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [serverMain(), '--host', '127.0.0.1', '--port', String(port), ...serverArgs(root, extensionsDir)], {
-    env: isolatedEnv(root, options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [serverMain(), '--host', '127.0.0.1', '--port', String(port), ...serverArgs(root, extensionsDir)],
+    {
+      env: isolatedEnv(root, options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const origin = `http://127.0.0.1:${port}`;
@@ -121,21 +136,26 @@ export async function startServer(options: ServerOptions): Promise<VsCodeServer>
     origin,
     logFile,
     process: child,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
   };
 }
 
 /** Installs a .vsix into an extensions folder with the server's own CLI. */
 export function installExtension(vsix: string, root: string, extensionsDir: string): string {
-  return execFileSync(process.execPath, [serverMain(), ...serverArgs(root, extensionsDir), '--install-extension', vsix, '--force'], {
-    env: isolatedEnv(root),
-    encoding: 'utf8',
-  });
+  return execFileSync(
+    process.execPath,
+    [serverMain(), ...serverArgs(root, extensionsDir), '--install-extension', vsix, '--force'],
+    {
+      env: isolatedEnv(root),
+      encoding: 'utf8',
+    },
+  );
 }
 
 export async function launchChromium(root: string): Promise<Browser> {
@@ -144,10 +164,17 @@ export async function launchChromium(root: string): Promise<Browser> {
     headless: true,
     env: isolatedEnv(root) as Record<string, string>,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
       // A headless window counts as hidden; without these, timers and frames of the workbench and its webviews get throttled.
-      '--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows',
+      '--disable-renderer-backgrounding',
+      '--disable-background-timer-throttling',
+      '--disable-backgrounding-occluded-windows',
     ],
   });
 }

@@ -19,7 +19,14 @@ const { TARGETS, copyOnnxRuntime } = require('./targets');
 const root = path.join(__dirname, '..', '..');
 const NATIVE_FILE = /\.(node|so|dylib|dll)(\.\d+)*$/;
 const ADDON = 'dist/native/executorch.node';
-const BUNDLES = ['dist/extension.js', 'dist/runWorker.js', 'dist/webview/editor.js', 'dist/webview/diff.js', 'dist/webview/run.js', 'dist/codicons/codicon.css'];
+const BUNDLES = [
+  'dist/extension.js',
+  'dist/runWorker.js',
+  'dist/webview/editor.js',
+  'dist/webview/diff.js',
+  'dist/webview/run.js',
+  'dist/codicons/codicon.css',
+];
 
 function vsixPath(target = 'linux-x64') {
   const { name, version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -35,11 +42,18 @@ function executorchAddon() {
   if (!fs.existsSync(locate)) return null;
   let file;
   try {
-    file = execFileSync(process.execPath, [locate], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    file = execFileSync(process.execPath, [locate], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   } catch (e) {
-    throw new Error(`native/locate.js found no ExecuTorch addon (${String(e.stderr || e.message).trim()}): build it before packaging linux-x64`);
+    throw new Error(
+      `native/locate.js found no ExecuTorch addon (${String(e.stderr || e.message).trim()}): build it before packaging linux-x64`,
+    );
   }
-  if (!file || !fs.existsSync(file)) throw new Error(`the ExecuTorch addon ${file || '(no path)'} is missing: build it before packaging linux-x64`);
+  if (!file || !fs.existsSync(file))
+    throw new Error(`the ExecuTorch addon ${file || '(no path)'} is missing: build it before packaging linux-x64`);
   return file;
 }
 
@@ -64,13 +78,16 @@ function stage(target, dir) {
 
 /** Every file in a .vsix with its uncompressed size, as `extension/...` paths without the prefix. */
 function vsixEntries(file) {
-  const yauzl = require(require.resolve('yauzl', { paths: [path.dirname(require.resolve('@vscode/vsce/package.json'))] }));
+  const yauzl = require(
+    require.resolve('yauzl', { paths: [path.dirname(require.resolve('@vscode/vsce/package.json'))] }),
+  );
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true }, (err, zip) => {
       if (err) return reject(err);
       const entries = [];
       zip.on('entry', (e) => {
-        if (e.fileName.startsWith('extension/')) entries.push({ name: e.fileName.slice('extension/'.length), size: e.uncompressedSize });
+        if (e.fileName.startsWith('extension/'))
+          entries.push({ name: e.fileName.slice('extension/'.length), size: e.uncompressedSize });
         zip.readEntry();
       });
       zip.on('end', () => resolve(entries));
@@ -84,7 +101,8 @@ function vsixEntries(file) {
 function checkNatives(target, entries, expected) {
   const natives = entries.filter((e) => NATIVE_FILE.test(e.name));
   const unexpected = natives.filter((e) => !expected.includes(e.name)).map((e) => e.name);
-  if (unexpected.length) throw new Error(`${target}: the package carries native files it must not: ${unexpected.join(', ')}`);
+  if (unexpected.length)
+    throw new Error(`${target}: the package carries native files it must not: ${unexpected.join(', ')}`);
   const absent = expected.filter((f) => !natives.some((e) => e.name === f));
   if (absent.length) throw new Error(`${target}: the package lacks native files: ${absent.join(', ')}`);
   return natives.sort((a, b) => a.name.localeCompare(b.name));
@@ -98,13 +116,27 @@ async function packageTarget(target) {
   try {
     const expected = stage(target, dir);
     const vsce = require.resolve('@vscode/vsce/vsce');
-    execFileSync(process.execPath, [
-      vsce, 'package', '--target', target, '--no-dependencies', '--ignoreFile', path.join(__dirname, 'vscodeignore'), '--out', file,
-    ], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      [
+        vsce,
+        'package',
+        '--target',
+        target,
+        '--no-dependencies',
+        '--ignoreFile',
+        path.join(__dirname, 'vscodeignore'),
+        '--out',
+        file,
+      ],
+      { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const entries = await vsixEntries(file);
     const natives = checkNatives(target, entries, expected);
     const size = fs.statSync(file).size;
-    console.log(`${path.relative(process.cwd(), file)}: ${mib(size)} (${size} bytes), ${entries.length} files; native files:`);
+    console.log(
+      `${path.relative(process.cwd(), file)}: ${mib(size)} (${size} bytes), ${entries.length} files; native files:`,
+    );
     for (const n of natives) console.log(`  ${n.name} (${mib(n.size)})`);
     return file;
   } finally {

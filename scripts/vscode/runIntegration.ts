@@ -20,7 +20,8 @@ import { launchChromium, makeTempRoot, remoteUri, REPO_ROOT, startServer, workbe
 const FIXTURES = process.env.PTE_EXPLORER_FIXTURES ?? path.resolve(REPO_ROOT, '../shared/fixtures/real');
 const TIMEOUT_MS = Number(process.env.PTE_EXPLORER_TEST_TIMEOUT_MS ?? 300_000);
 /** Offline noise from the workbench that says nothing about our tests. */
-const NOISE = /ENOTFOUND|open-vsx|vsda|service-worker|ServiceWorker|Failed to load resource|telemetry|marketplace|gallery|connection token|Creating a socket|builtin extensions cache|ChatSessionStore/i;
+const NOISE =
+  /ENOTFOUND|open-vsx|vsda|service-worker|ServiceWorker|Failed to load resource|telemetry|marketplace|gallery|connection token|Creating a socket|builtin extensions cache|ChatSessionStore/i;
 const SUMMARY = /^(\d+) passed, (\d+) failed/m;
 
 async function main(): Promise<{ code: number; summary: RegExpExecArray | null }> {
@@ -37,7 +38,7 @@ async function main(): Promise<{ code: number; summary: RegExpExecArray | null }
     env: {
       PTE_EXPLORER_FIXTURES: FIXTURES,
       PTE_EXPLORER_TEST_WORKSPACE: workspace,
-      PTE_EXPLORER_TEST_GREP: grep >= 0 ? process.argv[grep + 1] : process.env.PTE_EXPLORER_TEST_GREP ?? '',
+      PTE_EXPLORER_TEST_GREP: grep >= 0 ? process.argv[grep + 1] : (process.env.PTE_EXPLORER_TEST_GREP ?? ''),
     },
   });
   const lines: string[] = [];
@@ -59,25 +60,48 @@ async function main(): Promise<{ code: number; summary: RegExpExecArray | null }
     });
     page.on('pageerror', (e) => lines.push(`[page error] ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning' || /service worker|controller/i.test(m.text())) lines.push(`[browser ${m.type()}] ${m.text()}`);
+      if (m.type() === 'error' || m.type() === 'warning' || /service worker|controller/i.test(m.text()))
+        lines.push(`[browser ${m.type()}] ${m.text()}`);
     });
-    await page.goto(workbenchUrl(server, workspace, [
-      ['extensionDevelopmentPath', remoteUri(server, REPO_ROOT)],
-      ['extensionTestsPath', remoteUri(server, testsModule)],
-    ]));
-    const timeout = new Promise<number>((resolve) => setTimeout(() => {
-      lines.push(`[runner] no result after ${TIMEOUT_MS} ms`);
-      resolve(1);
-    }, TIMEOUT_MS).unref());
+    await page.goto(
+      workbenchUrl(server, workspace, [
+        ['extensionDevelopmentPath', remoteUri(server, REPO_ROOT)],
+        ['extensionTestsPath', remoteUri(server, testsModule)],
+      ]),
+    );
+    const timeout = new Promise<number>((resolve) =>
+      setTimeout(() => {
+        lines.push(`[runner] no result after ${TIMEOUT_MS} ms`);
+        resolve(1);
+      }, TIMEOUT_MS).unref(),
+    );
     let shots = 0;
     const every = Number(process.env.PTE_EXPLORER_IT_SCREENSHOT_MS ?? 0);
-    const timer = every > 0 ? setInterval(() => void page.screenshot({ path: path.join(REPO_ROOT, 'test-output', 'screenshots', `integration-${String(shots++).padStart(3, '0')}.png`) }).catch(() => undefined), every) : undefined;
+    const timer =
+      every > 0
+        ? setInterval(
+            () =>
+              void page
+                .screenshot({
+                  path: path.join(
+                    REPO_ROOT,
+                    'test-output',
+                    'screenshots',
+                    `integration-${String(shots++).padStart(3, '0')}.png`,
+                  ),
+                })
+                .catch(() => undefined),
+            every,
+          )
+        : undefined;
     const code = await Promise.race([exit, timeout]);
     clearInterval(timer);
     if (code !== 0) lines.push(`[runner] workbench exited with ${code}`);
     const slow = lines.filter((l) => l.startsWith('[slow]')).length;
     const reopened = lines.filter((l) => l.startsWith('[retry]')).length;
-    process.stdout.write(`webviews that waited for the workbench's service worker: ${slow} painted late, ${reopened} reopened\n`);
+    process.stdout.write(
+      `webviews that waited for the workbench's service worker: ${slow} painted late, ${reopened} reopened\n`,
+    );
     return { code, summary };
   } finally {
     await browser?.close().catch(() => undefined);

@@ -16,8 +16,16 @@ const path = require('node:path');
  * against the registry's integrity.
  */
 const ORT_DARWIN_X64 = {
-  node: { name: 'onnxruntime-node', version: '1.23.2', integrity: 'sha512-OBTsG0W8ddBVOeVVVychpVBS87A9YV5sa2hJ6lc025T97Le+J4v++PwSC4XFs1C62SWyNdof0Mh4KvnZgtt4aw==' },
-  common: { name: 'onnxruntime-common', version: '1.23.2', integrity: 'sha512-5LFsC9Dukzp2WV6kNHYLNzp8sT6V02IubLCbzw2Xd6X5GOlr65gAX6xiJwyi2URJol/s71gaQLC5F2C25AAR2w==' },
+  node: {
+    name: 'onnxruntime-node',
+    version: '1.23.2',
+    integrity: 'sha512-OBTsG0W8ddBVOeVVVychpVBS87A9YV5sa2hJ6lc025T97Le+J4v++PwSC4XFs1C62SWyNdof0Mh4KvnZgtt4aw==',
+  },
+  common: {
+    name: 'onnxruntime-common',
+    version: '1.23.2',
+    integrity: 'sha512-5LFsC9Dukzp2WV6kNHYLNzp8sT6V02IubLCbzw2Xd6X5GOlr65gAX6xiJwyi2URJol/s71gaQLC5F2C25AAR2w==',
+  },
 };
 
 /**
@@ -30,11 +38,36 @@ const ORT_DARWIN_X64 = {
  * ExecuTorch engine is built for this target (from native/, on this host).
  */
 const TARGETS = {
-  'linux-x64': { ort: 'dependency', dir: 'linux/x64', files: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], executorch: true },
-  'linux-arm64': { ort: 'dependency', dir: 'linux/arm64', files: ['libonnxruntime.so.1', 'onnxruntime_binding.node'], executorch: false },
-  'darwin-arm64': { ort: 'dependency', dir: 'darwin/arm64', files: ['libonnxruntime.1.dylib', 'onnxruntime_binding.node'], executorch: false },
-  'darwin-x64': { ort: ORT_DARWIN_X64, dir: 'darwin/x64', files: ['libonnxruntime.1.23.2.dylib', 'onnxruntime_binding.node'], executorch: false },
-  'win32-x64': { ort: 'dependency', dir: 'win32/x64', files: ['onnxruntime.dll', 'onnxruntime_binding.node'], executorch: false },
+  'linux-x64': {
+    ort: 'dependency',
+    dir: 'linux/x64',
+    files: ['libonnxruntime.so.1', 'onnxruntime_binding.node'],
+    executorch: true,
+  },
+  'linux-arm64': {
+    ort: 'dependency',
+    dir: 'linux/arm64',
+    files: ['libonnxruntime.so.1', 'onnxruntime_binding.node'],
+    executorch: false,
+  },
+  'darwin-arm64': {
+    ort: 'dependency',
+    dir: 'darwin/arm64',
+    files: ['libonnxruntime.1.dylib', 'onnxruntime_binding.node'],
+    executorch: false,
+  },
+  'darwin-x64': {
+    ort: ORT_DARWIN_X64,
+    dir: 'darwin/x64',
+    files: ['libonnxruntime.1.23.2.dylib', 'onnxruntime_binding.node'],
+    executorch: false,
+  },
+  'win32-x64': {
+    ort: 'dependency',
+    dir: 'win32/x64',
+    files: ['onnxruntime.dll', 'onnxruntime_binding.node'],
+    executorch: false,
+  },
 };
 
 /** The target of the machine this runs on (`linux-x64`), or undefined when none is packaged for it. */
@@ -49,14 +82,19 @@ function onnxRuntimeSource(target) {
   if (!spec) throw new Error(`unknown target ${target}: one of ${Object.keys(TARGETS).join(', ')}`);
   if (spec.ort === 'dependency') {
     const ort = path.dirname(require.resolve('onnxruntime-node/package.json'));
-    return { ort, common: packageRoot('onnxruntime-common', path.dirname(require.resolve('onnxruntime-common', { paths: [ort] }))) };
+    return {
+      ort,
+      common: packageRoot('onnxruntime-common', path.dirname(require.resolve('onnxruntime-common', { paths: [ort] }))),
+    };
   }
   return { ort: pinnedPackage(spec.ort.node), common: pinnedPackage(spec.ort.common) };
 }
 
 // onnxruntime-common's exports map hides its package.json: walk up from its entry point.
 function packageRoot(name, dir) {
-  const isRoot = (d) => fs.existsSync(path.join(d, 'package.json')) && JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === name;
+  const isRoot = (d) =>
+    fs.existsSync(path.join(d, 'package.json')) &&
+    JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === name;
   while (!isRoot(dir)) {
     if (path.dirname(dir) === dir) throw new Error(`no package.json of ${name} above its entry point`);
     dir = path.dirname(dir);
@@ -72,10 +110,17 @@ function pinnedPackage({ name, version, integrity }) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const [packed] = JSON.parse(execFileSync(npm, ['pack', `${name}@${version}`, '--json', '--pack-destination', dir], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const [packed] = JSON.parse(
+    execFileSync(npm, ['pack', `${name}@${version}`, '--json', '--pack-destination', dir], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   const tarball = path.join(dir, packed.filename);
   const actual = `sha512-${crypto.createHash('sha512').update(fs.readFileSync(tarball)).digest('base64')}`;
-  if (actual !== integrity) throw new Error(`${name}@${version}: the registry's tarball has integrity ${actual}, expected ${integrity}`);
+  if (actual !== integrity)
+    throw new Error(`${name}@${version}: the registry's tarball has integrity ${actual}, expected ${integrity}`);
   execFileSync('tar', ['xzf', tarball, '-C', dir]);
   fs.rmSync(tarball);
   fs.writeFileSync(path.join(dir, '.complete'), '');
@@ -91,7 +136,8 @@ function pinnedPackage({ name, version, integrity }) {
 function copyOnnxRuntime(modulesDir, target) {
   const spec = TARGETS[target];
   const { ort, common } = onnxRuntimeSource(target);
-  const copy = (from, to) => fs.cpSync(from, to, { recursive: true, filter: (f) => !f.endsWith('.map') && !f.endsWith('.d.ts') });
+  const copy = (from, to) =>
+    fs.cpSync(from, to, { recursive: true, filter: (f) => !f.endsWith('.map') && !f.endsWith('.d.ts') });
   fs.rmSync(modulesDir, { recursive: true, force: true });
   const ortOut = path.join(modulesDir, 'onnxruntime-node');
   copy(path.join(ort, 'package.json'), path.join(ortOut, 'package.json'));
@@ -99,11 +145,19 @@ function copyOnnxRuntime(modulesDir, target) {
   const binaries = spec.files.map((f) => path.posix.join('onnxruntime-node', 'bin', 'napi-v6', spec.dir, f));
   for (const b of binaries) {
     const from = path.join(ort, 'bin', 'napi-v6', spec.dir, path.posix.basename(b));
-    if (!fs.existsSync(from)) throw new Error(`onnxruntime-node ${JSON.parse(fs.readFileSync(path.join(ort, 'package.json'), 'utf8')).version} has no ${spec.dir}/${path.posix.basename(b)}`);
+    if (!fs.existsSync(from))
+      throw new Error(
+        `onnxruntime-node ${JSON.parse(fs.readFileSync(path.join(ort, 'package.json'), 'utf8')).version} has no ${spec.dir}/${path.posix.basename(b)}`,
+      );
     copy(from, path.join(modulesDir, b));
   }
   // The binding loads its library by name (ELF NEEDED, Mach-O @rpath, PE import): that name must be the file carried.
-  const binding = fs.readFileSync(path.join(modulesDir, binaries.find((b) => b.endsWith('onnxruntime_binding.node'))));
+  const binding = fs.readFileSync(
+    path.join(
+      modulesDir,
+      binaries.find((b) => b.endsWith('onnxruntime_binding.node')),
+    ),
+  );
   for (const lib of spec.files.filter((f) => f !== 'onnxruntime_binding.node')) {
     if (!binding.includes(lib)) throw new Error(`${target}: onnxruntime_binding.node does not load ${lib}`);
   }

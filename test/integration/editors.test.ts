@@ -4,9 +4,23 @@ import * as vscode from 'vscode';
 import { writeLinearSample } from '../../runtime/samples/linear/linearSample';
 import { PRESETS } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
-import { activeTabInput, api, closeAllEditors, fixture, openAndPaint, realFixtureNames, waitFor, workspaceFolder } from './helpers';
+import {
+  activeTabInput,
+  api,
+  closeAllEditors,
+  fixture,
+  openAndPaint,
+  realFixtureNames,
+  waitFor,
+  workspaceFolder,
+} from './helpers';
 
-const VIEW_TYPE: Record<string, string> = { pte: 'pteExplorer.program', ptd: 'pteExplorer.dataFile', bpte: 'pteExplorer.bundledProgram', etdp: 'pteExplorer.etdump' };
+const VIEW_TYPE: Record<string, string> = {
+  pte: 'pteExplorer.program',
+  ptd: 'pteExplorer.dataFile',
+  bpte: 'pteExplorer.bundledProgram',
+  etdp: 'pteExplorer.etdump',
+};
 
 describe('custom editors', function () {
   this.timeout(120_000);
@@ -24,7 +38,11 @@ describe('custom editors', function () {
       if (name === 'djl-corrupt.pte') {
         assert.equal(doc.decoded.kind, 'error');
       } else {
-        assert.notEqual(doc.decoded.kind, 'error', `${name}: ${doc.decoded.kind === 'error' ? doc.decoded.view.message : ''}`);
+        assert.notEqual(
+          doc.decoded.kind,
+          'error',
+          `${name}: ${doc.decoded.kind === 'error' ? doc.decoded.view.message : ''}`,
+        );
       }
     }
   });
@@ -41,14 +59,29 @@ describe('custom editors', function () {
     // The file's bytes 4..7 are 'A_PT' (checked with a hex dump), not 'ET12'
     assert.match(diagnostics[0].message, /identifier is 'A_PT', expected 'ET12' \(byte offset 4\)/);
     await closeAllEditors();
-    await waitFor('the diagnostic to go with its editor', () => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length === 0);
+    await waitFor(
+      'the diagnostic to go with its editor',
+      () => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length === 0,
+    );
   });
 
   it('opens every file of the generated sample sets (linear; LoRA portable and XNNPACK) without error', async () => {
     const sets = [
       await writeLinearSample(workspaceFolder('editors-linear'), 5),
-      await writeLoraSample({ dir: workspaceFolder('editors-lora'), seed: 3, config: PRESETS.tiny, backend: 'portable', commandLine: 'integration test' }),
-      await writeLoraSample({ dir: workspaceFolder('editors-lora-xnnpack'), seed: 3, config: PRESETS.tiny, backend: 'xnnpack', commandLine: 'integration test' }),
+      await writeLoraSample({
+        dir: workspaceFolder('editors-lora'),
+        seed: 3,
+        config: PRESETS.tiny,
+        backend: 'portable',
+        commandLine: 'integration test',
+      }),
+      await writeLoraSample({
+        dir: workspaceFolder('editors-lora-xnnpack'),
+        seed: 3,
+        config: PRESETS.tiny,
+        backend: 'xnnpack',
+        commandLine: 'integration test',
+      }),
     ];
     const { registry } = await api();
     let opened = 0;

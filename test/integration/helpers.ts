@@ -4,19 +4,28 @@ import * as vscode from 'vscode';
 import type { PteExplorerApi } from '../../extension/extension';
 import type { EditorSession } from '../../extension/editorSession';
 
-const VIEW_TYPES = { pte: 'pteExplorer.program', ptd: 'pteExplorer.dataFile', bpte: 'pteExplorer.bundledProgram', etdp: 'pteExplorer.etdump' } as const;
+const VIEW_TYPES = {
+  pte: 'pteExplorer.program',
+  ptd: 'pteExplorer.dataFile',
+  bpte: 'pteExplorer.bundledProgram',
+  etdp: 'pteExplorer.etdump',
+} as const;
 
 /** Real ExecuTorch files (read-only), passed by the runner. */
 export const FIXTURES = process.env.PTE_EXPLORER_FIXTURES ?? '';
 /** The folder VS Code opened; tests write their files into it. */
-export const WORKSPACE = process.env.PTE_EXPLORER_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+export const WORKSPACE =
+  process.env.PTE_EXPLORER_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 
 export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 
 export function realFixtureNames(): string[] {
-  return fs.readdirSync(FIXTURES).filter((f) => /\.(pte|ptd|bpte|etdp)$/.test(f)).sort();
+  return fs
+    .readdirSync(FIXTURES)
+    .filter((f) => /\.(pte|ptd|bpte|etdp)$/.test(f))
+    .sort();
 }
 
 /** A folder of the workspace holding copies of the named fixtures (a planted change can be applied to a copy). */
@@ -35,7 +44,11 @@ export async function api(): Promise<PteExplorerApi> {
   return ext.activate();
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -79,17 +92,25 @@ export async function openAndPaint(file: string): Promise<EditorSession> {
     const started = performance.now();
     await vscode.commands.executeCommand('vscode.openWith', uri, viewType, { preview: false });
     try {
-      const session = await waitFor(`${name} to paint`, () => registry.sessionsFor(uri).find((s) => s.paintedMs !== null), timeout);
+      const session = await waitFor(
+        `${name} to paint`,
+        () => registry.sessionsFor(uri).find((s) => s.paintedMs !== null),
+        timeout,
+      );
       const ms = performance.now() - started;
       if (ms > SLOW_PAINT_MS) {
         slowWebviews.push(`${name} (${(ms / 1000).toFixed(1)} s)`);
-        console.log(`[slow] the webview of ${name} painted after ${(ms / 1000).toFixed(1)} s, waiting for the web workbench's service worker`);
+        console.log(
+          `[slow] the webview of ${name} painted after ${(ms / 1000).toFixed(1)} s, waiting for the web workbench's service worker`,
+        );
       }
       return session;
     } catch (e) {
       if (attempt === timeouts.length - 1) throw e;
       blankWebviews.push(name);
-      console.log(`[retry] the webview of ${name} stayed blank for ${timeout / 1000} s; closing all editors and opening it again`);
+      console.log(
+        `[retry] the webview of ${name} stayed blank for ${timeout / 1000} s; closing all editors and opening it again`,
+      );
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -114,7 +135,8 @@ export function renameKey(bytes: Uint8Array, key: string, renamed: string): Uint
   const out = bytes.slice();
   const needle = Buffer.concat([Buffer.from([key.length, 0, 0, 0]), Buffer.from(key, 'utf8'), Buffer.from([0])]);
   const at = Buffer.from(out).indexOf(needle);
-  if (at < 0 || Buffer.from(out).indexOf(needle, at + 1) >= 0) throw new Error(`key '${key}' is not stored exactly once`);
+  if (at < 0 || Buffer.from(out).indexOf(needle, at + 1) >= 0)
+    throw new Error(`key '${key}' is not stored exactly once`);
   out.set(Buffer.from(renamed, 'utf8'), at + 4);
   return out;
 }

@@ -56,10 +56,18 @@ describe('large data file', function () {
     const entries = doc.decoded.kind === 'ptd' ? doc.decoded.view.entries : [];
     const largest = entries.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 
-    await vscode.commands.executeCommand('pteExplorer.reveal', doc.uri.toString(), { kind: 'tensor', key: largest.key });
-    const preview = await waitFor('the preview of the largest tensor', () => (session.lastAnswer?.type === 'tensorPreview' ? session.lastAnswer : undefined), 60_000);
+    await vscode.commands.executeCommand('pteExplorer.reveal', doc.uri.toString(), {
+      kind: 'tensor',
+      key: largest.key,
+    });
+    const preview = await waitFor(
+      'the preview of the largest tensor',
+      () => (session.lastAnswer?.type === 'tensorPreview' ? session.lastAnswer : undefined),
+      60_000,
+    );
     const rssPreview = process.memoryUsage().rss;
-    const line = `large .ptd: ${(size / 2 ** 30).toFixed(2)} GiB, ${entries.length} tensors; decode ${doc.decodeMs.toFixed(0)} ms, ` +
+    const line =
+      `large .ptd: ${(size / 2 ** 30).toFixed(2)} GiB, ${entries.length} tensors; decode ${doc.decodeMs.toFixed(0)} ms, ` +
       `open to first paint ${firstPaintMs.toFixed(0)} ms (webview clock ${session.paintedMs?.toFixed(0)} ms; a 336-byte .ptd ${tiny.ms.toFixed(0)} ms, ` +
       `ratio ${(firstPaintMs / tiny.ms).toFixed(2)}); ` +
       `preview of '${largest.key}' (${(largest.bytes / MiB).toFixed(0)} MiB) ${preview.ms.toFixed(0)} ms; ` +

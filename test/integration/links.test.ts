@@ -25,8 +25,17 @@ describe('links and problems', function () {
     await openAndPaint(program);
     const { links } = await api();
     const linked = await waitFor('links', () => links.get(vscode.Uri.file(program)));
-    assert.deepEqual(linked.view.dataFiles.map((d) => [d.name, d.reason]), [[WEIGHTS, 'discovered']]);
-    assert.deepEqual(linked.view.keys.map((k) => [k.key, k.status]), [['a', 'resolved'], ['b', 'resolved']]);
+    assert.deepEqual(
+      linked.view.dataFiles.map((d) => [d.name, d.reason]),
+      [[WEIGHTS, 'discovered']],
+    );
+    assert.deepEqual(
+      linked.view.keys.map((k) => [k.key, k.status]),
+      [
+        ['a', 'resolved'],
+        ['b', 'resolved'],
+      ],
+    );
     assert.deepEqual(diagnostics(program), []);
   });
 
@@ -63,11 +72,22 @@ describe('links and problems', function () {
     const uri = vscode.Uri.file(program).toString();
     await waitFor('the planted problem', () => diagnostics(program).some((d) => /'a'/.test(d.message)));
 
-    const view = await vscode.commands.executeCommand<{ dataFiles: { path: string; reason: string }[] }>('pteExplorer.linkDataFiles', uri, [good]);
-    assert.deepEqual(view.dataFiles.map((d) => [d.path, d.reason]), [[good, 'chosen']]);
+    const view = await vscode.commands.executeCommand<{ dataFiles: { path: string; reason: string }[] }>(
+      'pteExplorer.linkDataFiles',
+      uri,
+      [good],
+    );
+    assert.deepEqual(
+      view.dataFiles.map((d) => [d.path, d.reason]),
+      [[good, 'chosen']],
+    );
     await waitFor('problems to clear', () => diagnostics(program).length === 0);
 
-    const auto = await vscode.commands.executeCommand<{ dataFiles: { path: string; reason: string }[] }>('pteExplorer.linkDataFiles', uri, null);
+    const auto = await vscode.commands.executeCommand<{ dataFiles: { path: string; reason: string }[] }>(
+      'pteExplorer.linkDataFiles',
+      uri,
+      null,
+    );
     assert.equal(auto.dataFiles[0].reason, 'discovered');
     await waitFor('the planted problem to return', () => diagnostics(program).length > 0);
   });
@@ -80,14 +100,21 @@ describe('links and problems', function () {
     await openAndPaint(program);
     await waitFor('the stale file to be discovered', () => diagnostics(program).length > 0);
     const config = vscode.workspace.getConfiguration('pteExplorer');
-    await config.update('dataFiles', { 'by-setting/*.pte': ['by-setting-data/*.ptd'] }, vscode.ConfigurationTarget.Workspace);
+    await config.update(
+      'dataFiles',
+      { 'by-setting/*.pte': ['by-setting-data/*.ptd'] },
+      vscode.ConfigurationTarget.Workspace,
+    );
     try {
       const { links } = await api();
       const linked = await waitFor('links from the setting', () => {
         const l = links.get(vscode.Uri.file(program));
         return l?.view.dataFiles[0]?.reason === 'setting' ? l : undefined;
       });
-      assert.deepEqual(linked.view.dataFiles.map((d) => d.path), [path.join(data, 'weights.ptd')]);
+      assert.deepEqual(
+        linked.view.dataFiles.map((d) => d.path),
+        [path.join(data, 'weights.ptd')],
+      );
       await waitFor('problems to clear', () => diagnostics(program).length === 0);
     } finally {
       await config.update('dataFiles', undefined, vscode.ConfigurationTarget.Workspace);
@@ -98,7 +125,8 @@ describe('links and problems', function () {
     const dir = workspaceFolder('lora');
     await writeLoraSample({ dir, seed: 5, config: PRESETS.tiny, backend: 'xnnpack', commandLine: 'integration test' });
     const { links } = await api();
-    const entries = async (f: string) => new Set((await withFile(path.join(dir, f), decodePtd)).entries.map((e) => e.key));
+    const entries = async (f: string) =>
+      new Set((await withFile(path.join(dir, f), decodePtd)).entries.map((e) => e.key));
     const foundationKeys = await entries('foundation.ptd');
     for (const adapter of ['lora_a', 'lora_b']) {
       const program = path.join(dir, `${adapter}.pte`);
@@ -110,16 +138,28 @@ describe('links and problems', function () {
       for (const k of linked.view.keys.filter((x) => x.status !== 'inProgram')) {
         assert.equal(k.status, 'resolved', `${adapter}: ${k.key}`);
         // each key lies in the file the extension says, checked against that file's own table
-        assert.ok((path.basename(k.file!) === 'foundation.ptd' ? foundationKeys : own).has(k.key), `${adapter}: ${k.key} in ${k.file}`);
+        assert.ok(
+          (path.basename(k.file!) === 'foundation.ptd' ? foundationKeys : own).has(k.key),
+          `${adapter}: ${k.key} in ${k.file}`,
+        );
       }
       assert.deepEqual(diagnostics(program), []);
     }
     // Plant a missing key: rename one foundation key the adapter needs.
     const program = path.join(dir, 'lora_a.pte');
-    const needed = links.get(vscode.Uri.file(program))!.view.keys.find((k) => path.basename(k.file ?? '') === 'foundation.ptd')!.key;
+    const needed = links
+      .get(vscode.Uri.file(program))!
+      .view.keys.find((k) => path.basename(k.file ?? '') === 'foundation.ptd')!.key;
     const foundation = new Uint8Array(fs.readFileSync(path.join(dir, 'foundation.ptd')));
-    fs.writeFileSync(path.join(dir, 'foundation.ptd'), renameKey(foundation, needed, `${needed.slice(0, -1)}_`.slice(0, needed.length)));
-    const problem = await waitFor('the planted key in Problems', () => diagnostics(program).find((d) => d.message.includes(needed)), 20_000);
+    fs.writeFileSync(
+      path.join(dir, 'foundation.ptd'),
+      renameKey(foundation, needed, `${needed.slice(0, -1)}_`.slice(0, needed.length)),
+    );
+    const problem = await waitFor(
+      'the planted key in Problems',
+      () => diagnostics(program).find((d) => d.message.includes(needed)),
+      20_000,
+    );
     assert.equal(problem.severity, vscode.DiagnosticSeverity.Error);
   });
 });

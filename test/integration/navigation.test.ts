@@ -37,22 +37,33 @@ describe('tree and navigation', function () {
     assert.deepEqual(await labels(tree.getChildren(forward)), ['Instructions', 'Values', 'Delegates']);
     const [instructions] = tree.getChildren(forward);
     // forward(x) = x * a + b: golden.json and `pte-explorer inspect` list aten::mul.out then aten::add.out
-    assert.deepEqual((await labels(tree.getChildren(instructions))).map((l) => l.replace(/\s+/g, ' ')), ['0 aten::mul.out', '1 aten::add.out']);
+    assert.deepEqual(
+      (await labels(tree.getChildren(instructions))).map((l) => l.replace(/\s+/g, ' ')),
+      ['0 aten::mul.out', '1 aten::add.out'],
+    );
     const groups = tree.getChildren(roots[1]);
     assert.deepEqual(await labels(groups), [WEIGHTS]);
     assert.deepEqual(await labels(tree.getChildren(groups[0])), ['a', 'b']);
     assert.equal(tree.getTreeItem(tree.getChildren(groups[0])[0]).contextValue, 'externalKey.resolved');
   });
 
-  it('shows a data file\'s tensors in the tree', async () => {
+  it("shows a data file's tensors in the tree", async () => {
     const { tree } = await api();
     await openAndPaint(weights);
-    const roots = await waitFor('tree roots', () => (tree.getChildren()[0]?.label === 'Tensors' ? tree.getChildren() : undefined));
+    const roots = await waitFor('tree roots', () =>
+      tree.getChildren()[0]?.label === 'Tensors' ? tree.getChildren() : undefined,
+    );
     const tensors = tree.getChildren(roots[0]);
-    assert.deepEqual(tensors.map((t) => [t.label, t.description]), [['a', 'float32 [2, 2]'], ['b', 'float32 [2, 2]']]);
+    assert.deepEqual(
+      tensors.map((t) => [t.label, t.description]),
+      [
+        ['a', 'float32 [2, 2]'],
+        ['b', 'float32 [2, 2]'],
+      ],
+    );
   });
 
-  it('reveals a tree node in the editor, and the editor\'s selection in the tree', async () => {
+  it("reveals a tree node in the editor, and the editor's selection in the tree", async () => {
     const { tree, registry } = await api();
     const session = await openAndPaint(program);
     await vscode.commands.executeCommand('pteExplorer.outline.focus');
@@ -65,7 +76,10 @@ describe('tree and navigation', function () {
     assert.equal(item.command?.command, 'pteExplorer.reveal');
     await vscode.commands.executeCommand(item.command!.command, ...item.command!.arguments!);
     // The webview selected the row and said so; the tree selected the node for it.
-    await waitFor('the editor to select the instruction', () => JSON.stringify(session.lastSelected) === JSON.stringify(target));
+    await waitFor(
+      'the editor to select the instruction',
+      () => JSON.stringify(session.lastSelected) === JSON.stringify(target),
+    );
     await waitFor('the tree to select the node', () => tree.view.selection[0]?.id === node.id);
     assert.equal(registry.activeDocument?.uri.toString(), uri.toString());
   });
@@ -74,26 +88,43 @@ describe('tree and navigation', function () {
     const { registry, links } = await api();
     await openAndPaint(program);
     await waitFor('links', () => links.get(vscode.Uri.file(program)));
-    const result = await vscode.commands.executeCommand<{ file: string; key: string }>('pteExplorer.goToBackingTensor', vscode.Uri.file(program).toString(), 'b');
+    const result = await vscode.commands.executeCommand<{ file: string; key: string }>(
+      'pteExplorer.goToBackingTensor',
+      vscode.Uri.file(program).toString(),
+      'b',
+    );
     assert.deepEqual(result, { file: weights, key: 'b' });
     const input = activeTabInput();
     assert.ok(input instanceof vscode.TabInputCustom);
     assert.equal(input.viewType, 'pteExplorer.dataFile');
     assert.equal(input.uri.fsPath, weights);
     const [session] = registry.sessionsFor(vscode.Uri.file(weights));
-    await waitFor('the .ptd editor to select b', () => JSON.stringify(session.lastSelected) === JSON.stringify({ kind: 'tensor', key: 'b' }));
+    await waitFor(
+      'the .ptd editor to select b',
+      () => JSON.stringify(session.lastSelected) === JSON.stringify({ kind: 'tensor', key: 'b' }),
+    );
   });
 
   it('finds the programs and instructions that use a tensor of a .ptd', async () => {
     await openAndPaint(program);
     await openAndPaint(weights);
-    const refs = await vscode.commands.executeCommand<TensorReference[]>('pteExplorer.findReferences', vscode.Uri.file(weights).toString(), 'b');
+    const refs = await vscode.commands.executeCommand<TensorReference[]>(
+      'pteExplorer.findReferences',
+      vscode.Uri.file(weights).toString(),
+      'b',
+    );
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     const here = refs.filter((r) => r.program === program);
     // b is value %1, added by the second instruction
-    assert.deepEqual(here.map((r) => [r.description, r.target]), [['forward: instruction 1 aten::add.out(%3, %1, 1, %4, %4)', { kind: 'instruction', method: 0, index: 1 }]]);
+    assert.deepEqual(
+      here.map((r) => [r.description, r.target]),
+      [['forward: instruction 1 aten::add.out(%3, %1, 1, %4, %4)', { kind: 'instruction', method: 0, index: 1 }]],
+    );
     // Other workspace folders hold copies of the same program linked with their own copy: they do not use this file.
-    assert.ok(refs.every((r) => path.dirname(r.program) === dir), refs.map((r) => r.program).join(', '));
+    assert.ok(
+      refs.every((r) => path.dirname(r.program) === dir),
+      refs.map((r) => r.program).join(', '),
+    );
   });
 
   it('opens from the program editor only a data file the host listed, whatever path the page names', async () => {
@@ -103,7 +134,10 @@ describe('tree and navigation', function () {
     // What a compromised page could post: a path the host never listed.
     const receive = (raw: unknown) => (session as unknown as { receive(raw: unknown): Promise<void> }).receive(raw);
     const unlisted = workspaceFolder('navigation-unlisted', { 'other.ptd': 'et-2025-02-linear.ptd' });
-    await receive({ id: 9001, body: { type: 'command', command: 'openDataFile', key: null, path: path.join(unlisted, 'other.ptd') } });
+    await receive({
+      id: 9001,
+      body: { type: 'command', command: 'openDataFile', key: null, path: path.join(unlisted, 'other.ptd') },
+    });
     await new Promise((r) => setTimeout(r, 1500));
     const stayed = activeTabInput();
     assert.ok(stayed instanceof vscode.TabInputCustom);
@@ -117,6 +151,13 @@ describe('tree and navigation', function () {
   });
 
   it('answers the palette commands with a hint when no program is open', async () => {
-    assert.equal(await vscode.commands.executeCommand('pteExplorer.goToBackingTensor', vscode.Uri.file(fixture('missing.pte')).toString(), 'a'), undefined);
+    assert.equal(
+      await vscode.commands.executeCommand(
+        'pteExplorer.goToBackingTensor',
+        vscode.Uri.file(fixture('missing.pte')).toString(),
+        'a',
+      ),
+      undefined,
+    );
   });
 });

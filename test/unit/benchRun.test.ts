@@ -15,7 +15,9 @@ const NUMBER = String.raw`\d+(?:\.\d+)?`;
 
 function benchRun(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT, ...args], { timeout: 60_000 }, (error, out, err) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err }));
+    execFile(process.execPath, [SCRIPT, ...args], { timeout: 60_000 }, (error, out, err) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err }),
+    );
   });
 }
 
@@ -52,8 +54,20 @@ describe('bench:run (tiny preset)', function () {
     for (const label of ['1 program', '4 programs']) {
       assert.match(run.out, new RegExp(String.raw`^  ${label}(?:\s+${NUMBER} MiB){6}$`, 'm'), label);
     }
-    assert.match(run.out, new RegExp(String.raw`^  planned arenas \(non_const_buffer_sizes, allocated per loaded method\): ${NUMBER} MiB for 1 program, ${NUMBER} MiB for 4$`, 'm'));
-    assert.match(run.out, new RegExp(String.raw`^  4 ÷ 1: runtime peak ${NUMBER}× \(target ≤ 1\.15×: (meets|MISSES)\), runtime PSS ${NUMBER}×, sum of peaks ${NUMBER}×$`, 'm'));
+    assert.match(
+      run.out,
+      new RegExp(
+        String.raw`^  planned arenas \(non_const_buffer_sizes, allocated per loaded method\): ${NUMBER} MiB for 1 program, ${NUMBER} MiB for 4$`,
+        'm',
+      ),
+    );
+    assert.match(
+      run.out,
+      new RegExp(
+        String.raw`^  4 ÷ 1: runtime peak ${NUMBER}× \(target ≤ 1\.15×: (meets|MISSES)\), runtime PSS ${NUMBER}×, sum of peaks ${NUMBER}×$`,
+        'm',
+      ),
+    );
   });
 
   it('refuses a bad option value with its usage', async () => {
@@ -68,7 +82,10 @@ describe('processMemory', () => {
     const m = processMemory(process.pid);
     assert.ok(m, '/proc is readable here');
     assert.ok(m.peakMiB >= m.rssMiB && m.rssMiB > 1, JSON.stringify(m));
-    assert.ok(Math.abs(m.anonMiB + m.fileMiB - m.rssMiB) < 1 && m.pssMiB > 1 && m.pssMiB <= m.rssMiB + 1, JSON.stringify(m));
+    assert.ok(
+      Math.abs(m.anonMiB + m.fileMiB - m.rssMiB) < 1 && m.pssMiB > 1 && m.pssMiB <= m.rssMiB + 1,
+      JSON.stringify(m),
+    );
   });
 
   it('is null for a process that does not exist', () => {

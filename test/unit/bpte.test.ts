@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as flatbuffers from 'flatbuffers';
 import { decodeBpte } from '../../runtime/format/bpte/decodeBpte';
-import { BundledProgram, BundledTensor, BundledValue } from '../../runtime/format/bpte/model';
+import { BundledProgram, BundledTensor, BundledValue } from '../../runtime/format/bpte/bpteTypes';
 import { ByteSource, MemorySource, withFile } from '../../runtime/format/byteSource';
 import { FormatError } from '../../runtime/format/errors';
 import { SubSource } from '../../runtime/format/subSource';
@@ -53,14 +53,20 @@ function tensor(v: BundledValue): BundledTensor {
   return v as BundledTensor;
 }
 
-async function expectFormatError(run: () => Promise<unknown>, expected: { reason?: RegExp; path?: string | RegExp; offset?: number | null }): Promise<FormatError> {
+async function expectFormatError(
+  run: () => Promise<unknown>,
+  expected: { reason?: RegExp; path?: string | RegExp; offset?: number | null },
+): Promise<FormatError> {
   let caught: unknown;
   try {
     await run();
   } catch (e) {
     caught = e;
   }
-  assert.ok(caught instanceof FormatError, `expected a FormatError, got ${caught instanceof Error ? caught.stack : String(caught)}`);
+  assert.ok(
+    caught instanceof FormatError,
+    `expected a FormatError, got ${caught instanceof Error ? caught.stack : String(caught)}`,
+  );
   if (expected.reason) assert.match(caught.reason, expected.reason);
   if (typeof expected.path === 'string') assert.equal(caught.path, expected.path);
   if (expected.path instanceof RegExp) assert.match(caught.path, expected.path);
@@ -96,7 +102,10 @@ describe('decodeBpte: real bundled program', () => {
   });
 
   it('decodes one suite for forward with ten cases of two int32 [2,2] inputs and one int32 [2,2] output', () => {
-    assert.deepEqual(fromFile.testSuites.map((s) => s.methodName), ['forward']);
+    assert.deepEqual(
+      fromFile.testSuites.map((s) => s.methodName),
+      ['forward'],
+    );
     const cases = fromFile.testSuites[0].testCases;
     assert.equal(cases.length, 10);
     for (const c of cases) {
@@ -135,14 +144,25 @@ describe('decodeBpte: real bundled program', () => {
     const p = fromFile.program;
     assert.equal(p.kind, 'pte');
     assert.equal(p.identifier, 'ET12');
-    assert.deepEqual(p.header, { length: 24, programSize: INNER_PROGRAM_SIZE, segmentBaseOffset: INNER_SEGMENT_BASE, segmentDataSize: null });
+    assert.deepEqual(p.header, {
+      length: 24,
+      programSize: INNER_PROGRAM_SIZE,
+      segmentBaseOffset: INNER_SEGMENT_BASE,
+      segmentDataSize: null,
+    });
     assert.ok(p.source instanceof SubSource);
     assert.equal(p.source.base, PROGRAM_AT);
     assert.equal(p.source.size, PROGRAM_LENGTH);
     assert.equal(p.fileSize, PROGRAM_LENGTH);
-    assert.deepEqual(p.methods.map((m) => m.name), ['forward']);
+    assert.deepEqual(
+      p.methods.map((m) => m.name),
+      ['forward'],
+    );
     const m = p.methods[0];
-    assert.deepEqual(m.operators.map((o) => o.qualifiedName), ['aten::mul.out', 'aten::add.out']);
+    assert.deepEqual(
+      m.operators.map((o) => o.qualifiedName),
+      ['aten::mul.out', 'aten::add.out'],
+    );
     assert.deepEqual(m.inputs, [2, 3]);
     assert.deepEqual(m.outputs, [7]);
     assert.deepEqual(m.chains[0].instructions, [
@@ -150,7 +170,10 @@ describe('decodeBpte: real bundled program', () => {
       { kind: 'kernel', opIndex: 1, args: [4, 1, 6, 5, 5] },
       { kind: 'kernel', opIndex: 1, args: [5, 3, 8, 7, 7] },
     ]);
-    assert.deepEqual(p.segments.map((s) => s.range), [{ offset: INNER_SEGMENT_BASE, length: 32 }]);
+    assert.deepEqual(
+      p.segments.map((s) => s.range),
+      [{ offset: INNER_SEGMENT_BASE, length: 32 }],
+    );
 
     // Constant ranges are relative to the window and read through it.
     const [a, b] = m.values;
@@ -178,7 +201,10 @@ describe('decodeBpte: real bundled program', () => {
   it('reads the nested program only as far as its flatbuffer region (no padding, no constants)', () => {
     const unread = { offset: PROGRAM_AT + INNER_PROGRAM_SIZE, end: PROGRAM_AT + PROGRAM_LENGTH };
     for (const r of fileReads) {
-      assert.ok(r.offset + r.length <= unread.offset || r.offset >= unread.end, `read ${JSON.stringify(r)} touches the program's segment area`);
+      assert.ok(
+        r.offset + r.length <= unread.offset || r.offset >= unread.end,
+        `read ${JSON.stringify(r)} touches the program's segment area`,
+      );
     }
     const total = fileReads.reduce((n, r) => n + r.length, 0);
     assert.ok(total < FILE_SIZE, `read ${total} bytes of a ${FILE_SIZE}-byte file`);
@@ -188,8 +214,13 @@ describe('decodeBpte: real bundled program', () => {
 /** A BP08 file with one suite for `forward` whose single case holds one value of each kind. */
 function buildBundle(program: Uint8Array | null): Uint8Array {
   const b = new flatbuffers.Builder(256);
-  const tensor = bp.Tensor.createTensor(b, 6, bp.Tensor.createSizesVector(b, [3]),
-    bp.Tensor.createDataVector(b, new Uint8Array(new Float32Array([1.5, -2, 0.25]).buffer)), bp.Tensor.createDimOrderVector(b, [0]));
+  const tensor = bp.Tensor.createTensor(
+    b,
+    6,
+    bp.Tensor.createSizesVector(b, [3]),
+    bp.Tensor.createDataVector(b, new Uint8Array(new Float32Array([1.5, -2, 0.25]).buffer)),
+    bp.Tensor.createDimOrderVector(b, [0]),
+  );
   const inputs = bp.BundledMethodTestCase.createInputsVector(b, [
     bp.Value.createValue(b, bp.ValueUnion.Tensor, tensor),
     bp.Value.createValue(b, bp.ValueUnion.Int, bp.Int.createInt(b, -5n)),
@@ -199,8 +230,11 @@ function buildBundle(program: Uint8Array | null): Uint8Array {
     bp.Value.createValue(b, bp.ValueUnion.Double, bp.Double.createDouble(b, 0.75)),
   ]);
   const testCase = bp.BundledMethodTestCase.createBundledMethodTestCase(b, inputs, outputs);
-  const suite = bp.BundledMethodTestSuite.createBundledMethodTestSuite(b, b.createString('forward'),
-    bp.BundledMethodTestSuite.createTestCasesVector(b, [testCase]));
+  const suite = bp.BundledMethodTestSuite.createBundledMethodTestSuite(
+    b,
+    b.createString('forward'),
+    bp.BundledMethodTestSuite.createTestCasesVector(b, [testCase]),
+  );
   const suites = bp.BundledProgram.createMethodTestSuitesVector(b, [suite]);
   const programVector = program ? bp.BundledProgram.createProgramVector(b, program) : 0;
   b.finish(bp.BundledProgram.createBundledProgram(b, 2, suites, programVector), 'BP08');
@@ -214,13 +248,22 @@ describe('decodeBpte: bundles built here', () => {
     const bytes = buildBundle(pteBytes);
     const bundle = await decodeBpte(new RecordingSource(new MemorySource(bytes, 'built.bpte')));
     assert.equal(bundle.programRange.length, pteBytes.length);
-    assert.deepEqual(bytes.subarray(bundle.programRange.offset, bundle.programRange.offset + pteBytes.length), pteBytes);
+    assert.deepEqual(
+      bytes.subarray(bundle.programRange.offset, bundle.programRange.offset + pteBytes.length),
+      pteBytes,
+    );
     const [c] = bundle.testSuites[0].testCases;
     const t = tensor(c.inputs[0]);
-    assert.deepEqual({ ...t, data: undefined }, { kind: 'tensor', scalarType: 6, dtype: 'float32', sizes: [3], dimOrder: [0], data: undefined, nbytes: 12 });
+    assert.deepEqual(
+      { ...t, data: undefined },
+      { kind: 'tensor', scalarType: 6, dtype: 'float32', sizes: [3], dimOrder: [0], data: undefined, nbytes: 12 },
+    );
     const data = bytes.slice(t.data.offset, t.data.offset + t.data.length);
     assert.deepEqual([...new Float32Array(data.buffer)], [1.5, -2, 0.25]);
-    assert.deepEqual(c.inputs.slice(1), [{ kind: 'int', value: -5n }, { kind: 'bool', value: true }]);
+    assert.deepEqual(c.inputs.slice(1), [
+      { kind: 'int', value: -5n },
+      { kind: 'bool', value: true },
+    ]);
     assert.deepEqual(c.expectedOutputs, [{ kind: 'double', value: 0.75 }]);
 
     const standalone = await decodePte(new MemorySource(pteBytes, 'add.pte'));
@@ -230,7 +273,10 @@ describe('decodeBpte: bundles built here', () => {
   });
 
   it('requires the nested program', async () => {
-    await expectFormatError(() => decodeBpte(new MemorySource(buildBundle(null))), { reason: /required nested program is missing/, path: 'program' });
+    await expectFormatError(() => decodeBpte(new MemorySource(buildBundle(null))), {
+      reason: /required nested program is missing/,
+      path: 'program',
+    });
   });
 
   it('refuses strings of the test suites that lie inside the nested program', async () => {
@@ -243,23 +289,30 @@ describe('decodeBpte: bundles built here', () => {
     const copy = bytes.slice();
     new DataView(copy.buffer).setUint32(nameField, target - nameField, true);
     for (const source of [new MemorySource(copy), new RecordingSource(new MemorySource(copy))]) {
-      await expectFormatError(() => decodeBpte(source), { reason: /inside the nested program/, path: 'method_test_suites[0].method_name', offset: target });
+      await expectFormatError(() => decodeBpte(source), {
+        reason: /inside the nested program/,
+        path: 'method_test_suites[0].method_name',
+        offset: target,
+      });
     }
   });
 });
 
 describe('SubSource', () => {
-  const parent = new MemorySource(Uint8Array.from({ length: 100 }, (_, i) => i), 'parent.bin');
+  const parent = new MemorySource(
+    Uint8Array.from({ length: 100 }, (_, i) => i),
+    'parent.bin',
+  );
 
   it('reads relative to its base and flattens windows of windows', async () => {
     const w = new SubSource(parent, 10, 50);
     assert.equal(w.name, 'parent.bin');
     assert.equal(w.size, 50);
-    assert.deepEqual([...await w.read(0, 3)], [10, 11, 12]);
+    assert.deepEqual([...(await w.read(0, 3))], [10, 11, 12]);
     const inner = new SubSource(w, 5, 10, 'inner');
     assert.equal(inner.parent, parent);
     assert.equal(inner.base, 15);
-    assert.deepEqual([...await inner.read(9, 1)], [24]);
+    assert.deepEqual([...(await inner.read(9, 1))], [24]);
   });
 
   it('rejects windows and reads outside the range with a FormatError', async () => {
@@ -274,12 +327,23 @@ describe('decodeBpte: malformed input', () => {
   const bytes = new Uint8Array(fs.readFileSync(realFixture(FIXTURE)));
 
   it('rejects other identifiers, naming pre-release revisions', async () => {
-    await expectFormatError(() => decodeBpte(patched(bytes, (_, c) => c.set([0x58, 0x58, 0x58, 0x58], 4))), { reason: /^not a bundled program/, offset: 4 });
-    await expectFormatError(() => decodeBpte(patched(bytes, (_, c) => c.set([0x42, 0x50, 0x30, 0x37], 4))), { reason: /unsupported \(pre-release\) bundled program revision 'BP07'/, offset: 4 });
-    await expectFormatError(() => decodeBpte(patched(bytes, (_, c) => c.set([0x42, 0x50, 0x30, 0x34], 4))), { reason: /pre-release/ });
+    await expectFormatError(() => decodeBpte(patched(bytes, (_, c) => c.set([0x58, 0x58, 0x58, 0x58], 4))), {
+      reason: /^not a bundled program/,
+      offset: 4,
+    });
+    await expectFormatError(() => decodeBpte(patched(bytes, (_, c) => c.set([0x42, 0x50, 0x30, 0x37], 4))), {
+      reason: /unsupported \(pre-release\) bundled program revision 'BP07'/,
+      offset: 4,
+    });
+    await expectFormatError(() => decodeBpte(patched(bytes, (_, c) => c.set([0x42, 0x50, 0x30, 0x34], 4))), {
+      reason: /pre-release/,
+    });
     const pte = new MemorySource(new Uint8Array(fs.readFileSync(realFixture('et-2026-02-add.pte'))), 'add.pte');
     await expectFormatError(() => decodeBpte(pte), { reason: /not a bundled program: identifier is 'ET12'/ });
-    await expectFormatError(() => decodeBpte(new MemorySource(bytes.subarray(0, 6))), { reason: /too small/, offset: 0 });
+    await expectFormatError(() => decodeBpte(new MemorySource(bytes.subarray(0, 6))), {
+      reason: /too small/,
+      offset: 0,
+    });
   });
 
   it('rejects every truncation with a FormatError, from memory and through a window', async function () {
@@ -291,40 +355,73 @@ describe('decodeBpte: malformed input', () => {
       if (cut % 97 === 0) await expectFormatError(() => decodeBpte(new RecordingSource(memory)), {});
     }
     // The suite's vtable and method name string come last in the file, so they are the first casualties.
-    const e = await expectFormatError(() => decodeBpte(new MemorySource(bytes.subarray(0, 4000))), { reason: /\(4000 bytes\)/, path: 'method_test_suites[0].method_name' });
+    const e = await expectFormatError(() => decodeBpte(new MemorySource(bytes.subarray(0, 4000))), {
+      reason: /\(4000 bytes\)/,
+      path: 'method_test_suites[0].method_name',
+    });
     assert.equal(typeof e.offset, 'number');
   });
 
   it('reports corrupted offsets with the field path and absolute offset', async () => {
-    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(0, 0x7fff0000, true))), { reason: /root table offset/, offset: 0 });
-    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(ROOT_SUITES_FIELD, 0x00ffff00, true))), { path: 'method_test_suites' });
-    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(PROGRAM_AT - 4, 0xffff, true))), { reason: /nested program of 65535 bytes/, path: 'program', offset: PROGRAM_AT - 4 });
-    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(CASE0_INPUT0_DATA - 4, 0x10000, true))), {
-      reason: /does not fit/,
-      path: 'method_test_suites[0].test_cases[0].inputs[0].tensor.data',
-      offset: CASE0_INPUT0_DATA - 4,
+    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(0, 0x7fff0000, true))), {
+      reason: /root table offset/,
+      offset: 0,
     });
+    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(ROOT_SUITES_FIELD, 0x00ffff00, true))), {
+      path: 'method_test_suites',
+    });
+    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(PROGRAM_AT - 4, 0xffff, true))), {
+      reason: /nested program of 65535 bytes/,
+      path: 'program',
+      offset: PROGRAM_AT - 4,
+    });
+    await expectFormatError(
+      () => decodeBpte(patched(bytes, (v) => v.setUint32(CASE0_INPUT0_DATA - 4, 0x10000, true))),
+      {
+        reason: /does not fit/,
+        path: 'method_test_suites[0].test_cases[0].inputs[0].tensor.data',
+        offset: CASE0_INPUT0_DATA - 4,
+      },
+    );
     // A test tensor whose data lies inside the nested program.
-    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(CASE0_INPUT0_DATA_FIELD, PROGRAM_AT + 200 - CASE0_INPUT0_DATA_FIELD, true))), {
-      reason: /inside the nested program/,
-      path: 'method_test_suites[0].test_cases[0].inputs[0].tensor.data',
-      offset: PROGRAM_AT + 200,
-    });
+    await expectFormatError(
+      () =>
+        decodeBpte(
+          patched(bytes, (v) => v.setUint32(CASE0_INPUT0_DATA_FIELD, PROGRAM_AT + 200 - CASE0_INPUT0_DATA_FIELD, true)),
+        ),
+      {
+        reason: /inside the nested program/,
+        path: 'method_test_suites[0].test_cases[0].inputs[0].tensor.data',
+        offset: PROGRAM_AT + 200,
+      },
+    );
   });
 
   it('reports errors in the nested program under `program` with offsets in the outer file', async () => {
-    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(PROGRAM_AT, 0x00ffffff, true))), { reason: /root table offset/, path: 'program', offset: PROGRAM_AT });
+    await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(PROGRAM_AT, 0x00ffffff, true))), {
+      reason: /root table offset/,
+      path: 'program',
+      offset: PROGRAM_AT,
+    });
     // eh00 segment_base_offset (program byte 24) pushed past the end of the program.
     await expectFormatError(() => decodeBpte(patched(bytes, (v) => v.setUint32(PROGRAM_AT + 24, 5000, true))), {
       path: 'program.extended_header.segment_base_offset',
       offset: PROGRAM_AT + 24,
     });
     const inner = patched(bytes, (_, c) => c.set([0x45, 0x54, 0x31, 0x31], PROGRAM_AT + 4));
-    await expectFormatError(() => decodeBpte(new RecordingSource(inner)), { reason: /unsupported program format version 'ET11'/, path: 'program', offset: PROGRAM_AT + 4 });
+    await expectFormatError(() => decodeBpte(new RecordingSource(inner)), {
+      reason: /unsupported program format version 'ET11'/,
+      path: 'program',
+      offset: PROGRAM_AT + 4,
+    });
   });
 
   it('keeps unknown union tags instead of failing', async () => {
-    const b = await decodeBpte(patched(bytes, (_, c) => { c[CASE0_INPUT0_VAL_TYPE] = 9; }));
+    const b = await decodeBpte(
+      patched(bytes, (_, c) => {
+        c[CASE0_INPUT0_VAL_TYPE] = 9;
+      }),
+    );
     assert.deepEqual(b.testSuites[0].testCases[0].inputs[0], { kind: 'unknown', tag: 9 });
   });
 
@@ -332,11 +429,14 @@ describe('decodeBpte: malformed input', () => {
     this.timeout(120_000);
     for (let i = 0; i < bytes.length; i++) {
       for (const value of [0xff, 0x80]) {
-        const source = patched(bytes, (_, c) => { c[i] ^= value; });
+        const source = patched(bytes, (_, c) => {
+          c[i] ^= value;
+        });
         try {
           await decodeBpte(i % 5 === 0 ? new RecordingSource(source) : source);
         } catch (e) {
-          if (!(e instanceof FormatError)) assert.fail(`byte ${i} ^ ${value}: ${e instanceof Error ? e.stack : String(e)}`);
+          if (!(e instanceof FormatError))
+            assert.fail(`byte ${i} ^ ${value}: ${e instanceof Error ? e.stack : String(e)}`);
         }
       }
     }

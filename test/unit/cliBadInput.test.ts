@@ -8,7 +8,7 @@ import { programWriteInput } from '../../runtime/format/writer/fromDecoded';
 import { writePte } from '../../runtime/format/writer/writePte';
 import { makeDirectory } from '../../runtime/files/makeDirectory';
 import { listedDataFile } from '../../runtime/view/linkView';
-import { LinkView } from '../../runtime/view/model';
+import { LinkView } from '../../runtime/view/viewTypes';
 import { cliBundle, failureShape, runCli } from './cliBundle';
 import { realFixture } from './fixtures';
 
@@ -22,7 +22,7 @@ describe('CLI on bad input: a clear, fast answer', function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('run --save under /proc fails at once naming the folder (Node\'s recursive mkdir spins there)', function () {
+  it("run --save under /proc fails at once naming the folder (Node's recursive mkdir spins there)", function () {
     const r = runCli(bundle, ['run', realFixture('enr-add.pte'), '--save', '/proc/pte-explorer-test/out'], 5_000);
     assert.deepEqual(failureShape(r), []);
     assert.equal(r.code, 2);
@@ -64,7 +64,13 @@ describe('CLI on bad input: a clear, fast answer', function () {
   it('inspect --json of a folder gives the error as JSON with the path', () => {
     const r = runCli(bundle, ['inspect', dir, '--json']);
     assert.equal(r.code, 2);
-    assert.deepEqual(JSON.parse(r.stdout).error, { file: dir, path: '', offset: null, reason: 'is a folder, not a file', message: `${dir}: is a folder, not a file` });
+    assert.deepEqual(JSON.parse(r.stdout).error, {
+      file: dir,
+      path: '',
+      offset: null,
+      reason: 'is a folder, not a file',
+      message: `${dir}: is a folder, not a file`,
+    });
   });
 
   it('a program with an oversized planned tensor ends in one line, no stack trace, on every engine', async () => {
@@ -77,7 +83,11 @@ describe('CLI on bad input: a clear, fast answer', function () {
       return writePte(input);
     });
     fs.writeFileSync(file, bytes);
-    for (const engine of [['--engine', 'executorch'], ['--engine', 'onnx'], ['--engine', 'reference']]) {
+    for (const engine of [
+      ['--engine', 'executorch'],
+      ['--engine', 'onnx'],
+      ['--engine', 'reference'],
+    ]) {
       const r = runCli(bundle, ['run', file, ...engine]);
       assert.deepEqual(failureShape(r), [], engine.join(' '));
       assert.ok(r.code === 1 || r.code === 2, `exit ${r.code}`);
@@ -88,7 +98,9 @@ describe('CLI on bad input: a clear, fast answer', function () {
   it('the program editor opens only a data file the host listed for the program', () => {
     const view: LinkView = {
       dataFiles: [{ path: '/w/model.ptd', name: 'model.ptd', entryCount: 2, reason: 'discovered' }],
-      keys: [], problems: [], settled: true,
+      keys: [],
+      problems: [],
+      settled: true,
     };
     assert.equal(listedDataFile(view, '/w/model.ptd')?.name, 'model.ptd');
     assert.equal(listedDataFile(view, '/etc/passwd'), undefined);

@@ -5,7 +5,8 @@ import { AlignStep, alignSequences } from '../../runtime/diff/align';
 function lcsLength(a: string[], b: string[]): number {
   const dp = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) dp[i][j] = a[i - 1] === b[j - 1] ? dp[i - 1][j - 1] + 1 : Math.max(dp[i - 1][j], dp[i][j - 1]);
+    for (let j = 1; j <= b.length; j++)
+      dp[i][j] = a[i - 1] === b[j - 1] ? dp[i - 1][j - 1] + 1 : Math.max(dp[i - 1][j], dp[i][j - 1]);
   }
   return dp[a.length][b.length];
 }
@@ -44,7 +45,11 @@ describe('diff: alignSequences', () => {
   it('matches everything in identical sequences', () => {
     const a = ['aten::mul.out', 'aten::add.out', 'free'];
     const r = alignSequences(a, [...a]);
-    assert.deepEqual(r.steps, [{ kind: 'match', a: 0, b: 0 }, { kind: 'match', a: 1, b: 1 }, { kind: 'match', a: 2, b: 2 }]);
+    assert.deepEqual(r.steps, [
+      { kind: 'match', a: 0, b: 0 },
+      { kind: 'match', a: 1, b: 1 },
+      { kind: 'match', a: 2, b: 2 },
+    ]);
     assert.equal(r.method, 'myers');
   });
 
@@ -64,11 +69,20 @@ describe('diff: alignSequences', () => {
     const b = ['permute', 'mm', 'permute', 'mm', 'add'];
     const r = alignSequences(a, b);
     checkSteps(a, b, r.steps);
-    assert.deepEqual(r.steps.filter((s) => s.kind !== 'match'), [{ kind: 'add', b: 2 }, { kind: 'add', b: 3 }]);
+    assert.deepEqual(
+      r.steps.filter((s) => s.kind !== 'match'),
+      [
+        { kind: 'add', b: 2 },
+        { kind: 'add', b: 3 },
+      ],
+    );
   });
 
   it('aligns one empty side as all additions or all removals', () => {
-    assert.deepEqual(alignSequences([], ['x', 'y']).steps, [{ kind: 'add', b: 0 }, { kind: 'add', b: 1 }]);
+    assert.deepEqual(alignSequences([], ['x', 'y']).steps, [
+      { kind: 'add', b: 0 },
+      { kind: 'add', b: 1 },
+    ]);
     assert.deepEqual(alignSequences(['x'], []).steps, [{ kind: 'remove', a: 0 }]);
     assert.deepEqual(alignSequences([], []).steps, []);
   });
@@ -77,7 +91,8 @@ describe('diff: alignSequences', () => {
     const next = random(7);
     for (let n = 0; n < 400; n++) {
       const alphabet = 1 + Math.floor(next() * 5);
-      const make = () => Array.from({ length: Math.floor(next() * 30) }, () => String.fromCharCode(65 + Math.floor(next() * alphabet)));
+      const make = () =>
+        Array.from({ length: Math.floor(next() * 30) }, () => String.fromCharCode(65 + Math.floor(next() * alphabet)));
       const a = make();
       const b = make();
       const r = alignSequences(a, b);

@@ -4,7 +4,7 @@ import { ByteSource, MemorySource } from '../../runtime/format/byteSource';
 import { ChunkBuffers, ReadIntoSource } from '../../runtime/diff/chunkBuffers';
 import { READ_AHEAD } from '../../runtime/diff/chunkStream';
 import { compareTensorBytes, TensorBytes } from '../../runtime/diff/compareBytes';
-import { NumericMetrics } from '../../runtime/diff/model';
+import { NumericMetrics } from '../../runtime/diff/diffTypes';
 
 /** Records every read, to check chunking and early stops. */
 class CountingSource implements ByteSource {
@@ -26,12 +26,21 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
 }
 
-function tensor(bytes: Uint8Array, dtype: string | null, shape: number[] | null, offset = 0, length = bytes.length - offset): TensorBytes {
+function tensor(
+  bytes: Uint8Array,
+  dtype: string | null,
+  shape: number[] | null,
+  offset = 0,
+  length = bytes.length - offset,
+): TensorBytes {
   return { source: new MemorySource(bytes), range: { offset, length }, dtype, shape };
 }
 
 /** The figures straight from their definitions, over plain number arrays. */
-function direct(a: number[], b: number[]): Pick<NumericMetrics, 'maxAbsDiff' | 'meanAbsDiff' | 'relL2' | 'cosine' | 'changedElements'> {
+function direct(
+  a: number[],
+  b: number[],
+): Pick<NumericMetrics, 'maxAbsDiff' | 'meanAbsDiff' | 'relL2' | 'cosine' | 'changedElements'> {
   let max = 0;
   let sum = 0;
   let d2 = 0;
@@ -49,12 +58,21 @@ function direct(a: number[], b: number[]): Pick<NumericMetrics, 'maxAbsDiff' | '
     ab += x * b[i];
     if (d !== 0) changed++;
   });
-  return { maxAbsDiff: max, meanAbsDiff: sum / a.length, relL2: Math.sqrt(d2) / Math.sqrt(aa), cosine: ab / Math.sqrt(aa * bb), changedElements: changed };
+  return {
+    maxAbsDiff: max,
+    meanAbsDiff: sum / a.length,
+    relL2: Math.sqrt(d2) / Math.sqrt(aa),
+    cosine: ab / Math.sqrt(aa * bb),
+    changedElements: changed,
+  };
 }
 
 function close(actual: number | null, expected: number | null, what: string): void {
   assert.ok(actual !== null && expected !== null, `${what}: ${actual} vs ${expected}`);
-  assert.ok(Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} vs ${expected}`,
+  );
 }
 
 function checkAgainst(m: NumericMetrics | null, a: number[], b: number[]): void {
@@ -87,7 +105,11 @@ describe('diff: compareTensorBytes', () => {
   it('measures planted float32 changes exactly as a direct computation does, whatever the chunk size', async () => {
     const { a, b } = floatPair();
     for (const chunkBytes of [64, 1000, 4096, 8 << 20]) {
-      const r = await compareTensorBytes(tensor(bytesOf(a), 'float32', [10, 100]), tensor(bytesOf(b), 'float32', [10, 100]), { chunkBytes });
+      const r = await compareTensorBytes(
+        tensor(bytesOf(a), 'float32', [10, 100]),
+        tensor(bytesOf(b), 'float32', [10, 100]),
+        { chunkBytes },
+      );
       assert.equal(r.bytesIdentical, false);
       checkAgainst(r.metrics, [...a], [...b]);
       assert.equal(r.metrics!.changedElements, 3);
@@ -98,19 +120,37 @@ describe('diff: compareTensorBytes', () => {
 
   it('reads bit-identical tensors without arithmetic and reports zero change', async () => {
     const { a } = floatPair();
-    const r = await compareTensorBytes(tensor(bytesOf(a), 'float32', [1000]), tensor(bytesOf(a), 'float32', [1000]), { chunkBytes: 256 });
+    const r = await compareTensorBytes(tensor(bytesOf(a), 'float32', [1000]), tensor(bytesOf(a), 'float32', [1000]), {
+      chunkBytes: 256,
+    });
     assert.equal(r.bytesIdentical, true);
-    assert.deepEqual(r.metrics, { elements: 1000, changedElements: 0, maxAbsDiff: 0, meanAbsDiff: 0, relL2: 0, cosine: 1, normA: null, normB: null, nonFinite: 0 });
+    assert.deepEqual(r.metrics, {
+      elements: 1000,
+      changedElements: 0,
+      maxAbsDiff: 0,
+      meanAbsDiff: 0,
+      relL2: 0,
+      cosine: 1,
+      normA: null,
+      normB: null,
+      nonFinite: 0,
+    });
     assert.equal(r.bytesRead, 8000);
   });
 
   it('widens float16 and bfloat16 bit patterns to their values', async () => {
     // float16: 1.0 = 0x3c00, 2.0 = 0x4000, -0.5 = 0xb800, 65504 = 0x7bff, smallest subnormal 0x0001 = 2^-24.
     const half = (bits: number[]) => bytesOf(Uint16Array.from(bits));
-    const r16 = await compareTensorBytes(tensor(half([0x3c00, 0x4000, 0xb800, 0x7bff, 0x0001]), 'float16', [5]), tensor(half([0x3c00, 0x3c00, 0xb800, 0x7bff, 0x0000]), 'float16', [5]));
+    const r16 = await compareTensorBytes(
+      tensor(half([0x3c00, 0x4000, 0xb800, 0x7bff, 0x0001]), 'float16', [5]),
+      tensor(half([0x3c00, 0x3c00, 0xb800, 0x7bff, 0x0000]), 'float16', [5]),
+    );
     checkAgainst(r16.metrics, [1, 2, -0.5, 65504, 2 ** -24], [1, 1, -0.5, 65504, 0]);
     // bfloat16: 1.0 = 0x3f80, -2.0 = 0xc000, 0.15625 = 0x3e20, 3.0 = 0x4040.
-    const rbf = await compareTensorBytes(tensor(half([0x3f80, 0xc000, 0x3e20]), 'bfloat16', [3]), tensor(half([0x4040, 0xc000, 0x3e20]), 'bfloat16', [3]));
+    const rbf = await compareTensorBytes(
+      tensor(half([0x3f80, 0xc000, 0x3e20]), 'bfloat16', [3]),
+      tensor(half([0x4040, 0xc000, 0x3e20]), 'bfloat16', [3]),
+    );
     checkAgainst(rbf.metrics, [1, -2, 0.15625], [3, -2, 0.15625]);
     assert.equal(rbf.metrics!.maxAbsDiff, 2);
   });
@@ -118,7 +158,10 @@ describe('diff: compareTensorBytes', () => {
   it('compares a float32 tensor with its bfloat16 export of the same shape by value', async () => {
     const values = [1, -2, 0.15625, 3];
     const bf16 = Uint16Array.from([0x3f80, 0xc000, 0x3e20, 0x4040]);
-    const r = await compareTensorBytes(tensor(bytesOf(Float32Array.from(values)), 'float32', [2, 2]), tensor(bytesOf(bf16), 'bfloat16', [2, 2]));
+    const r = await compareTensorBytes(
+      tensor(bytesOf(Float32Array.from(values)), 'float32', [2, 2]),
+      tensor(bytesOf(bf16), 'bfloat16', [2, 2]),
+    );
     assert.equal(r.bytesIdentical, false);
     assert.equal(r.metrics!.changedElements, 0);
     assert.equal(r.metrics!.maxAbsDiff, 0);
@@ -126,12 +169,21 @@ describe('diff: compareTensorBytes', () => {
   });
 
   it('compares integer tensors (int8, int32, int64) by value', async () => {
-    const i8 = await compareTensorBytes(tensor(bytesOf(Int8Array.from([-128, 0, 127])), 'int8', [3]), tensor(bytesOf(Int8Array.from([127, 0, 127])), 'int8', [3]));
+    const i8 = await compareTensorBytes(
+      tensor(bytesOf(Int8Array.from([-128, 0, 127])), 'int8', [3]),
+      tensor(bytesOf(Int8Array.from([127, 0, 127])), 'int8', [3]),
+    );
     checkAgainst(i8.metrics, [-128, 0, 127], [127, 0, 127]);
     assert.equal(i8.metrics!.maxAbsDiff, 255);
-    const i32 = await compareTensorBytes(tensor(bytesOf(Int32Array.from([7, -9])), 'int32', [2]), tensor(bytesOf(Int32Array.from([7, 9])), 'int32', [2]));
+    const i32 = await compareTensorBytes(
+      tensor(bytesOf(Int32Array.from([7, -9])), 'int32', [2]),
+      tensor(bytesOf(Int32Array.from([7, 9])), 'int32', [2]),
+    );
     checkAgainst(i32.metrics, [7, -9], [7, 9]);
-    const i64 = await compareTensorBytes(tensor(bytesOf(BigInt64Array.from([5n, -3n])), 'int64', [2]), tensor(bytesOf(BigInt64Array.from([5n, 4n])), 'int64', [2]));
+    const i64 = await compareTensorBytes(
+      tensor(bytesOf(BigInt64Array.from([5n, -3n])), 'int64', [2]),
+      tensor(bytesOf(BigInt64Array.from([5n, 4n])), 'int64', [2]),
+    );
     checkAgainst(i64.metrics, [5, -3], [5, 4]);
   });
 
@@ -153,7 +205,11 @@ describe('diff: compareTensorBytes', () => {
       out.set(bytesOf(f), 1);
       return out;
     };
-    const r = await compareTensorBytes(tensor(shifted(a), 'float32', [1000], 1), tensor(shifted(b), 'float32', [1000], 1), { chunkBytes: 1000 });
+    const r = await compareTensorBytes(
+      tensor(shifted(a), 'float32', [1000], 1),
+      tensor(shifted(b), 'float32', [1000], 1),
+      { chunkBytes: 1000 },
+    );
     checkAgainst(r.metrics, [...a], [...b]);
   });
 
@@ -163,7 +219,11 @@ describe('diff: compareTensorBytes', () => {
     b[5] = 2;
     const sa = new CountingSource(new MemorySource(a));
     const sb = new CountingSource(new MemorySource(b));
-    const r = await compareTensorBytes({ source: sa, range: { offset: 0, length: a.length }, dtype: null, shape: null }, { source: sb, range: { offset: 0, length: b.length }, dtype: null, shape: null }, { chunkBytes: 64 });
+    const r = await compareTensorBytes(
+      { source: sa, range: { offset: 0, length: a.length }, dtype: null, shape: null },
+      { source: sb, range: { offset: 0, length: b.length }, dtype: null, shape: null },
+      { chunkBytes: 64 },
+    );
     assert.equal(r.bytesIdentical, false);
     assert.equal(r.metrics, null);
     assert.equal(r.bytesRead, 128);
@@ -188,7 +248,11 @@ describe('diff: compareTensorBytes', () => {
     const { a, b } = floatPair();
     const sa = new CountingSource(new MemorySource(bytesOf(a)));
     const sb = new CountingSource(new MemorySource(bytesOf(b)));
-    await compareTensorBytes({ source: sa, range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] }, { source: sb, range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] }, { chunkBytes: 400 });
+    await compareTensorBytes(
+      { source: sa, range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] },
+      { source: sb, range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] },
+      { chunkBytes: 400 },
+    );
     assert.ok([...sa.reads, ...sb.reads].every((x) => x.length <= 400));
     // The first chunk already differs, so every equal chunk after it adds its norm as it passes: each side is read once.
     assert.equal(sb.reads.length, 10);
@@ -197,7 +261,11 @@ describe('diff: compareTensorBytes', () => {
     const late = a.slice();
     late[999] += 1;
     const sc = new CountingSource(new MemorySource(bytesOf(a)));
-    const r = await compareTensorBytes({ source: sc, range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] }, { source: new MemorySource(bytesOf(late)), range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] }, { chunkBytes: 400 });
+    const r = await compareTensorBytes(
+      { source: sc, range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] },
+      { source: new MemorySource(bytesOf(late)), range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] },
+      { chunkBytes: 400 },
+    );
     assert.equal(sc.reads.length, 19);
     checkAgainst(r.metrics, [...a], [...late]);
   });
@@ -208,7 +276,8 @@ describe('diff: compareTensorBytes', () => {
     const filling = (bytes: Uint8Array): ReadIntoSource => {
       const inner = new MemorySource(bytes);
       return {
-        name: 'filling', size: inner.size,
+        name: 'filling',
+        size: inner.size,
         read: (offset, length) => inner.read(offset, length),
         readInto: async (offset, target) => {
           targets.add(target.buffer);
@@ -220,7 +289,12 @@ describe('diff: compareTensorBytes', () => {
     late[990] = 7;
     const buffers = new ChunkBuffers();
     for (const other of [b, late, a]) {
-      const r = await compareTensorBytes({ source: filling(bytesOf(a)), range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] }, { source: filling(bytesOf(other)), range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] }, { chunkBytes: 400 }, buffers);
+      const r = await compareTensorBytes(
+        { source: filling(bytesOf(a)), range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] },
+        { source: filling(bytesOf(other)), range: { offset: 0, length: 4000 }, dtype: 'float32', shape: [1000] },
+        { chunkBytes: 400 },
+        buffers,
+      );
       if (other === a) assert.equal(r.bytesIdentical, true);
       else checkAgainst(r.metrics, [...a], [...other]);
     }
@@ -245,7 +319,8 @@ describe('diff: compareTensorBytes', () => {
     ];
     for (const [x, y] of cases) {
       const r = await compareTensorBytes(x, y, { chunkBytes: 512, hash: true });
-      const whole = (t: TensorBytes) => sha((t.source as MemorySource).bytes.subarray(t.range.offset, t.range.offset + t.range.length));
+      const whole = (t: TensorBytes) =>
+        sha((t.source as MemorySource).bytes.subarray(t.range.offset, t.range.offset + t.range.length));
       assert.deepEqual(r.sha256, { a: whole(x), b: whole(y) });
     }
     const none = await compareTensorBytes(tensor(xa, 'float32', [1000]), tensor(xb, 'float32', [1000]));
@@ -256,6 +331,11 @@ describe('diff: compareTensorBytes', () => {
     const { a, b } = floatPair();
     const controller = new AbortController();
     controller.abort(new Error('stop'));
-    await assert.rejects(compareTensorBytes(tensor(bytesOf(a), 'float32', [1000]), tensor(bytesOf(b), 'float32', [1000]), { signal: controller.signal }), /stop/);
+    await assert.rejects(
+      compareTensorBytes(tensor(bytesOf(a), 'float32', [1000]), tensor(bytesOf(b), 'float32', [1000]), {
+        signal: controller.signal,
+      }),
+      /stop/,
+    );
   });
 });

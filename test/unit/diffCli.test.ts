@@ -45,7 +45,13 @@ describe('pte-explorer diff', function () {
   let sample: string;
   before(async () => {
     sample = fs.mkdtempSync(path.join(os.tmpdir(), 'pte-diff-cli-'));
-    await writeLoraSample({ dir: sample, seed: 5, config: PRESETS.tiny, backend: 'portable', commandLine: 'diffCli.test' });
+    await writeLoraSample({
+      dir: sample,
+      seed: 5,
+      config: PRESETS.tiny,
+      backend: 'portable',
+      commandLine: 'diffCli.test',
+    });
   });
   after(() => fs.rmSync(sample, { recursive: true, force: true }));
 
@@ -56,12 +62,25 @@ describe('pte-explorer diff', function () {
   });
 
   it('exits 1 for two different programs; --json has identical, methods and every tensor with its figures', async () => {
-    const r = await run(realFixture('et-2026-02-conv2d-layer0.pte'), realFixture('et-2025-12-conv2d-quantized.pte'), '--json');
+    const r = await run(
+      realFixture('et-2026-02-conv2d-layer0.pte'),
+      realFixture('et-2025-12-conv2d-quantized.pte'),
+      '--json',
+    );
     assert.equal(r.code, 1, r.err);
     const j = json(r);
     assert.equal(j.identical, false);
-    assert.deepEqual(j.methods.map((m) => [m.name, m.status]), [['forward', 'changed']]);
-    assert.deepEqual(j.tensors.map((t) => [t.key, t.status]), [['forward.values[0]', 'changed'], ['forward.values[1]', 'changed']]);
+    assert.deepEqual(
+      j.methods.map((m) => [m.name, m.status]),
+      [['forward', 'changed']],
+    );
+    assert.deepEqual(
+      j.tensors.map((t) => [t.key, t.status]),
+      [
+        ['forward.values[0]', 'changed'],
+        ['forward.values[1]', 'changed'],
+      ],
+    );
     // numpy: int8 conv weights [64, 3, 7, 7] differ by at most 252.
     assert.equal(j.tensors[0].maxAbsDiff, 252);
     assert.equal(typeof j.tensors[0].relL2, 'number');
@@ -69,18 +88,41 @@ describe('pte-explorer diff', function () {
   });
 
   it('diffs two .ptd files: every key of both, no methods', async () => {
-    const r = await run(realFixture('et-2025-02-linear.ptd'), realFixture('rs-data-map-_default_external_constant.ptd'), '--json');
+    const r = await run(
+      realFixture('et-2025-02-linear.ptd'),
+      realFixture('rs-data-map-_default_external_constant.ptd'),
+      '--json',
+    );
     assert.equal(r.code, 1, r.err);
     const j = json(r);
     assert.deepEqual(j.methods, []);
-    assert.deepEqual(j.tensors.map((t) => [t.key, t.status]), [['linear.weight', 'removed'], ['linear.bias', 'removed'], ['a', 'added'], ['b', 'added']]);
+    assert.deepEqual(
+      j.tensors.map((t) => [t.key, t.status]),
+      [
+        ['linear.weight', 'removed'],
+        ['linear.bias', 'removed'],
+        ['a', 'added'],
+        ['b', 'added'],
+      ],
+    );
     const same = await run(realFixture('et-2025-02-linear.ptd'), realFixture('et-2025-02-linear.ptd'));
     assert.equal(same.code, 0, same.err);
   });
 
   it('diffs two adapters linked with one foundation: changed layers first, the foundation shared', async () => {
     const f = (n: string) => path.join(sample, n);
-    const args = [f('lora_a.pte'), f('lora_b.pte'), '--data-a', f('foundation.ptd'), '--data-a', f('lora_a.ptd'), '--data-b', f('foundation.ptd'), '--data-b', f('lora_b.ptd')];
+    const args = [
+      f('lora_a.pte'),
+      f('lora_b.pte'),
+      '--data-a',
+      f('foundation.ptd'),
+      '--data-a',
+      f('lora_a.ptd'),
+      '--data-b',
+      f('foundation.ptd'),
+      '--data-b',
+      f('lora_b.ptd'),
+    ];
     const text = await run(...args);
     assert.equal(text.code, 1, text.err);
     const lines = text.out.split('\n');
@@ -90,9 +132,17 @@ describe('pte-explorer diff', function () {
     assert.ok(at(/foundation\.ptd: shared \(\d+ keys, .*identical; same path\)/) > 0, text.out);
 
     const j = json(await run(...args, '--json'));
-    assert.deepEqual(j.changedLayers, ['layers.0.attention.wq', 'layers.0.attention.wv', 'layers.1.attention.wq', 'layers.1.attention.wv']);
+    assert.deepEqual(j.changedLayers, [
+      'layers.0.attention.wq',
+      'layers.0.attention.wv',
+      'layers.1.attention.wq',
+      'layers.1.attention.wv',
+    ]);
     const foundation = j.files!.find((g) => g.a === f('foundation.ptd'))!;
-    assert.deepEqual([foundation.b, foundation.shared, foundation.identical === foundation.keys], [f('foundation.ptd'), 'path', true]);
+    assert.deepEqual(
+      [foundation.b, foundation.shared, foundation.identical === foundation.keys],
+      [f('foundation.ptd'), 'path', true],
+    );
   });
 
   it('exits 2 on invalid input, naming the problem', async () => {
@@ -112,7 +162,12 @@ describe('pte-explorer diff', function () {
     for (const argv of [
       [realFixture('enr-add.pte')],
       [realFixture('enr-add.pte'), realFixture('enr-add.pte'), realFixture('enr-add.pte')],
-      [realFixture('et-2025-02-linear.ptd'), realFixture('et-2025-02-linear.ptd'), '--data-a', realFixture('et-2025-02-linear.ptd')],
+      [
+        realFixture('et-2025-02-linear.ptd'),
+        realFixture('et-2025-02-linear.ptd'),
+        '--data-a',
+        realFixture('et-2025-02-linear.ptd'),
+      ],
       [realFixture('enr-add.pte'), realFixture('enr-add.pte'), '--bogus'],
     ]) {
       const r = await run(...argv);

@@ -4,11 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ByteSource, FileSource, MemorySource } from '../../runtime/format/byteSource';
 import { decodePtd } from '../../runtime/format/ptd/decodePtd';
-import { DataFile } from '../../runtime/format/ptd/model';
+import { DataFile } from '../../runtime/format/ptd/ptdTypes';
 import { writePtdBytes, writePtdFile } from '../../runtime/format/writer/writePtd';
 import { PtdEntryInput } from '../../runtime/format/writer/types';
 import { diffDataFiles } from '../../runtime/diff/dataFileDiff';
-import { TensorDiff } from '../../runtime/diff/model';
+import { TensorDiff } from '../../runtime/diff/diffTypes';
 import { realFixture } from './fixtures';
 
 // Byte positions checked with flatc's JSON dump of the fixture (schema
@@ -54,7 +54,10 @@ function norm(v: number[]): number {
 }
 
 function close(actual: number | null | undefined, expected: number, what: string): void {
-  assert.ok(typeof actual === 'number' && Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
+  assert.ok(
+    typeof actual === 'number' && Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)),
+    `${what}: ${actual} vs ${expected}`,
+  );
 }
 
 const memoryFile = (bytes: Uint8Array, name: string): Promise<DataFile> => decodePtd(new MemorySource(bytes, name));
@@ -78,8 +81,19 @@ describe('diff: diffDataFiles', () => {
     const b = await memoryFile(fs.readFileSync(realFixture(DATA_MAP_PTD)), DATA_MAP_PTD);
     const r = await diffDataFiles(a, b);
     assert.equal(r.identical, false);
-    assert.deepEqual(r.tensors.map((t) => [t.key, t.status]), [['linear.weight', 'removed'], ['linear.bias', 'removed'], ['a', 'added'], ['b', 'added']]);
-    assert.deepEqual(r.tensors.map((t) => t.layer), ['linear', 'linear', null, null]);
+    assert.deepEqual(
+      r.tensors.map((t) => [t.key, t.status]),
+      [
+        ['linear.weight', 'removed'],
+        ['linear.bias', 'removed'],
+        ['a', 'added'],
+        ['b', 'added'],
+      ],
+    );
+    assert.deepEqual(
+      r.tensors.map((t) => t.layer),
+      ['linear', 'linear', null, null],
+    );
     assert.deepEqual(r.counts, { identical: 0, changed: 0, added: 2, removed: 2, bytesRead: 0 });
   });
 
@@ -106,7 +120,10 @@ describe('diff: diffDataFiles', () => {
   it('reads a copy with state-dict keys rather than trusting its identical header', async () => {
     const copy = path.join(tmp, 'copy.ptd');
     fs.writeFileSync(copy, original);
-    const [a, b] = [await decodePtd(await FileSource.open(realFixture(LINEAR_PTD))), await decodePtd(await FileSource.open(copy))];
+    const [a, b] = [
+      await decodePtd(await FileSource.open(realFixture(LINEAR_PTD))),
+      await decodePtd(await FileSource.open(copy)),
+    ];
     try {
       const r = await diffDataFiles(a, b);
       assert.equal(r.shared, null);
@@ -126,7 +143,10 @@ describe('diff: diffDataFiles', () => {
     setFloat(planted, BIAS_AT, -bias[0]);
     const file = path.join(tmp, 'planted.ptd');
     fs.writeFileSync(file, planted);
-    const r = await diffDataFiles(await memoryFile(original, LINEAR_PTD), await memoryFile(fs.readFileSync(file), 'planted.ptd'));
+    const r = await diffDataFiles(
+      await memoryFile(original, LINEAR_PTD),
+      await memoryFile(fs.readFileSync(file), 'planted.ptd'),
+    );
     assert.equal(r.identical, false);
     const byKey = new Map(r.tensors.map((t) => [t.key, t] as const));
 
@@ -139,7 +159,11 @@ describe('diff: diffDataFiles', () => {
     assert.equal(w.metrics!.maxAbsDiff, dw);
     close(w.metrics!.meanAbsDiff, dw / 9, 'weight mean |Δ|');
     close(w.metrics!.relL2, dw / norm(weight), 'weight relative L2');
-    close(w.metrics!.cosine, (norm(weight) ** 2 + weight[4] ** 2) / (norm(weight) * norm(changedWeight)), 'weight cosine');
+    close(
+      w.metrics!.cosine,
+      (norm(weight) ** 2 + weight[4] ** 2) / (norm(weight) * norm(changedWeight)),
+      'weight cosine',
+    );
 
     const b = byKey.get('linear.bias')!;
     assert.equal(b.metrics!.maxAbsDiff, 2 * Math.abs(bias[0]));
@@ -171,24 +195,34 @@ describe('diff: diffDataFiles', () => {
     assert.deepEqual(byKey.get('blob')!.changes, ['bytes']);
     assert.equal(byKey.get('blob')!.metrics, null);
     assert.equal(byKey.get('same')!.status, 'identical');
-    assert.deepEqual(r.tensors.map((t) => t.status), ['changed', 'changed', 'changed', 'identical']);
+    assert.deepEqual(
+      r.tensors.map((t) => t.status),
+      ['changed', 'changed', 'changed', 'identical'],
+    );
   });
 
   it('streams large tensors a chunk at a time and finds one changed element among millions', async () => {
     const elements = 3 * 1024 * 1024; // 12 MiB of float32 per file
     const value = (i: number) => ((i * 2654435761) % 1000) / 1000 - 0.5;
-    const chunks = (plant: boolean) => function* () {
-      const block = 256 * 1024;
-      for (let first = 0; first < elements; first += block) {
-        const out = new Float32Array(Math.min(block, elements - first));
-        for (let i = 0; i < out.length; i++) out[i] = value(first + i);
-        if (plant && first <= 2_000_000 && 2_000_000 < first + out.length) out[2_000_000 - first] = 10;
-        yield new Uint8Array(out.buffer);
-      }
-    };
-    const write = (name: string, plant: boolean) => writePtdFile(path.join(tmp, name), [
-      { key: 'layers.0.weight', layout: { scalarType: FLOAT32, sizes: [3, 1024, 1024], dimOrder: [0, 1, 2] }, size: elements * 4, chunks: chunks(plant) },
-    ]);
+    const chunks = (plant: boolean) =>
+      function* () {
+        const block = 256 * 1024;
+        for (let first = 0; first < elements; first += block) {
+          const out = new Float32Array(Math.min(block, elements - first));
+          for (let i = 0; i < out.length; i++) out[i] = value(first + i);
+          if (plant && first <= 2_000_000 && 2_000_000 < first + out.length) out[2_000_000 - first] = 10;
+          yield new Uint8Array(out.buffer);
+        }
+      };
+    const write = (name: string, plant: boolean) =>
+      writePtdFile(path.join(tmp, name), [
+        {
+          key: 'layers.0.weight',
+          layout: { scalarType: FLOAT32, sizes: [3, 1024, 1024], dimOrder: [0, 1, 2] },
+          size: elements * 4,
+          chunks: chunks(plant),
+        },
+      ]);
     await write('big_a.ptd', false);
     await write('big_b.ptd', true);
     const sa = new CountingSource(await FileSource.open(path.join(tmp, 'big_a.ptd')));
@@ -205,7 +239,10 @@ describe('diff: diffDataFiles', () => {
       const expected = Math.abs(10 - Math.fround(value(2_000_000)));
       assert.equal(t.metrics!.maxAbsDiff, expected);
       assert.equal(t.layer, 'layers.0');
-      assert.ok([...sa.reads, ...sb.reads].every((n) => n <= chunkBytes), `largest read ${Math.max(...sa.reads, ...sb.reads)}`);
+      assert.ok(
+        [...sa.reads, ...sb.reads].every((n) => n <= chunkBytes),
+        `largest read ${Math.max(...sa.reads, ...sb.reads)}`,
+      );
       // b once; a once, and again for the norms of the seven equal chunks before the one holding element 2 000 000 (byte 8 000 000).
       assert.equal(sb.reads.length, 12);
       assert.equal(sa.reads.length, 19);

@@ -43,7 +43,9 @@ async function linkedView(programA: string, dataA: string[], programB: string, d
 describe('compare view model (diffView)', function () {
   this.timeout(60_000);
   const tiny = PRESETS.tiny;
-  const adapted = Array.from({ length: tiny.layers }, (_, i) => tiny.lora.targets.map((t) => `layers.${i}.attention.${t}`)).flat();
+  const adapted = Array.from({ length: tiny.layers }, (_, i) =>
+    tiny.lora.targets.map((t) => `layers.${i}.attention.${t}`),
+  ).flat();
   let dir: string;
 
   before(async () => {
@@ -58,7 +60,10 @@ describe('compare view model (diffView)', function () {
   const at = (f: string) => path.join(dir, f);
 
   it('two adapters over one foundation: the adapted layers, the foundation shared and identical, bars per layer', async () => {
-    const v = await linkedView(at('lora_a.pte'), [at('foundation.ptd'), at('lora_a.ptd')], at('lora_b.pte'), [at('foundation.ptd'), at('lora_b.ptd')]);
+    const v = await linkedView(at('lora_a.pte'), [at('foundation.ptd'), at('lora_a.ptd')], at('lora_b.pte'), [
+      at('foundation.ptd'),
+      at('lora_b.ptd'),
+    ]);
     assert.equal(v.kind, 'linkedProgram');
     assert.equal(v.title, 'lora_a.pte ↔ lora_b.pte');
     assert.deepEqual(v.a.dataFiles, [at('foundation.ptd'), at('lora_a.ptd')]);
@@ -67,15 +72,29 @@ describe('compare view model (diffView)', function () {
 
     const foundation = foundationWeights(tiny);
     const bytes = foundation.reduce((n, w) => n + weightByteSize(w, tiny.dtype), 0);
-    assert.deepEqual(v.summary.shared, [{ label: 'foundation.ptd', keys: foundation.length, bytes, evidence: 'same file', identical: true }]);
-    assert.match(describeSharedGroup(v.summary.shared[0]), new RegExp(`^foundation\\.ptd shared \\(${foundation.length} keys, .*, identical; same file\\)$`));
+    assert.deepEqual(v.summary.shared, [
+      { label: 'foundation.ptd', keys: foundation.length, bytes, evidence: 'same file', identical: true },
+    ]);
+    assert.match(
+      describeSharedGroup(v.summary.shared[0]),
+      new RegExp(`^foundation\\.ptd shared \\(${foundation.length} keys, .*, identical; same file\\)$`),
+    );
 
-    const adapterKeys = adapterWeights(tiny, 'a').map((w) => w.key).sort();
+    const adapterKeys = adapterWeights(tiny, 'a')
+      .map((w) => w.key)
+      .sort();
     const changed = v.tensors.filter((t) => t.status !== 'identical');
     assert.deepEqual(changed.map((t) => t.key).sort(), adapterKeys);
     // Besides the foundation, the programs hold a few identical constants of their own.
-    assert.deepEqual(v.summary.tensors, { identical: v.tensors.length - adapterKeys.length, changed: adapterKeys.length, added: 0, removed: 0 });
-    assert.ok(changed.every((t) => t.maxAbsDiff !== null && t.maxAbsDiff > 0 && t.bytesIdentical === false && !t.shared));
+    assert.deepEqual(v.summary.tensors, {
+      identical: v.tensors.length - adapterKeys.length,
+      changed: adapterKeys.length,
+      added: 0,
+      removed: 0,
+    });
+    assert.ok(
+      changed.every((t) => t.maxAbsDiff !== null && t.maxAbsDiff > 0 && t.bytesIdentical === false && !t.shared),
+    );
     const foundationKeys = new Set(foundation.map((w) => w.key));
     const foundationRows = v.tensors.filter((t) => foundationKeys.has(t.key));
     assert.equal(foundationRows.length, foundation.length);
@@ -87,11 +106,17 @@ describe('compare view model (diffView)', function () {
       a: { file: at('lora_a.ptd'), target: { kind: 'tensor', key: row.key } },
       b: { file: at('lora_b.ptd'), target: { kind: 'tensor', key: row.key } },
     });
-    assert.deepEqual(v.lora.map((l) => [l.layer, l.status, l.rankA, l.rankB]), adapted.map((l) => [l, 'changed', tiny.lora.rank, tiny.lora.rank]));
+    assert.deepEqual(
+      v.lora.map((l) => [l.layer, l.status, l.rankA, l.rankB]),
+      adapted.map((l) => [l, 'changed', tiny.lora.rank, tiny.lora.rank]),
+    );
     assert.ok(v.lora.every((l) => l.relativeA! > 0 && l.relativeB! > 0 && l.updateDiffNorm! > 0));
 
     // The programs differ only in their data: one method, identical, every instruction revealable on both sides.
-    assert.deepEqual(v.methods.map((m) => [m.name, m.status]), [['forward', 'identical']]);
+    assert.deepEqual(
+      v.methods.map((m) => [m.name, m.status]),
+      [['forward', 'identical']],
+    );
     const [m] = v.methods;
     assert.ok(m.instructions.length > 0 && m.instructions.every((r) => r.status === 'identical'));
     const third = m.instructions[2];
@@ -103,35 +128,74 @@ describe('compare view model (diffView)', function () {
   });
 
   it('two generations of the real linear program: calls replaced, weights moved into the program', async () => {
-    const v = await linkedView(realFixture('et-2025-02-linear.pte'), [realFixture('et-2025-02-linear.ptd')], realFixture('et-2026-08-linear-no-constant-segment.pte'), []);
+    const v = await linkedView(
+      realFixture('et-2025-02-linear.pte'),
+      [realFixture('et-2025-02-linear.ptd')],
+      realFixture('et-2026-08-linear-no-constant-segment.pte'),
+      [],
+    );
     const [m] = v.methods;
-    assert.deepEqual(m.instructions.map((r) => [r.status, r.indexA, r.indexB]), [['removed', 0, null], ['removed', 1, null], ['added', null, 0], ['added', null, 1]]);
-    assert.deepEqual(m.instructions.map((r) => (r.a ?? r.b)!.split('(')[0]), ['aten::permute_copy.out', 'aten::addmm.out', 'aten::mul.out', 'aten::add.out']);
+    assert.deepEqual(
+      m.instructions.map((r) => [r.status, r.indexA, r.indexB]),
+      [
+        ['removed', 0, null],
+        ['removed', 1, null],
+        ['added', null, 0],
+        ['added', null, 1],
+      ],
+    );
+    assert.deepEqual(
+      m.instructions.map((r) => (r.a ?? r.b)!.split('(')[0]),
+      ['aten::permute_copy.out', 'aten::addmm.out', 'aten::mul.out', 'aten::add.out'],
+    );
     // A removed row reveals on side A only.
-    assert.deepEqual(v.reveals[m.instructions[1].reveal!], { a: { file: realFixture('et-2025-02-linear.pte'), target: { kind: 'instruction', method: 0, index: 1 } }, b: null });
-    assert.deepEqual(v.tensors.map((t) => [t.key, t.status]), [
-      ['linear.weight', 'removed'], ['linear.bias', 'removed'], ['forward.values[0]', 'added'], ['forward.values[1]', 'added'],
-    ]);
+    assert.deepEqual(v.reveals[m.instructions[1].reveal!], {
+      a: { file: realFixture('et-2025-02-linear.pte'), target: { kind: 'instruction', method: 0, index: 1 } },
+      b: null,
+    });
+    assert.deepEqual(
+      v.tensors.map((t) => [t.key, t.status]),
+      [
+        ['linear.weight', 'removed'],
+        ['linear.bias', 'removed'],
+        ['forward.values[0]', 'added'],
+        ['forward.values[1]', 'added'],
+      ],
+    );
     // The .ptd's own table says linear.weight is float32 [3, 3].
     const ptd = await decodePtd(await open(realFixture('et-2025-02-linear.ptd')));
     const entry = ptd.entries.find((e) => e.key === 'linear.weight')!;
     assert.equal(v.tensors[0].a, `float32 [${entry.layout!.sizes.join(', ')}]`);
-    assert.deepEqual(v.reveals[v.tensors[0].reveal!], { a: { file: realFixture('et-2025-02-linear.ptd'), target: { kind: 'tensor', key: 'linear.weight' } }, b: null });
+    assert.deepEqual(v.reveals[v.tensors[0].reveal!], {
+      a: { file: realFixture('et-2025-02-linear.ptd'), target: { kind: 'tensor', key: 'linear.weight' } },
+      b: null,
+    });
     // A constant of the program reveals as the value it is.
-    assert.deepEqual(v.reveals[v.tensors[2].reveal!], { a: null, b: { file: realFixture('et-2026-08-linear-no-constant-segment.pte'), target: { kind: 'value', method: 0, index: 0 } } });
+    assert.deepEqual(v.reveals[v.tensors[2].reveal!], {
+      a: null,
+      b: {
+        file: realFixture('et-2026-08-linear-no-constant-segment.pte'),
+        target: { kind: 'value', method: 0, index: 0 },
+      },
+    });
     assert.deepEqual(v.summary.shared, []);
     assert.deepEqual(v.summary.changedLayers, ['linear']);
     assert.deepEqual(v.lora, []);
   });
 
   it('two data files: every key of both, by key, with the figures', async () => {
-    const v = dataFileCompareView(await diffDataFiles(await decodePtd(await open(at('lora_a.ptd'))), await decodePtd(await open(at('lora_b.ptd')))));
+    const v = dataFileCompareView(
+      await diffDataFiles(await decodePtd(await open(at('lora_a.ptd'))), await decodePtd(await open(at('lora_b.ptd')))),
+    );
     const keys = adapterWeights(tiny, 'a').map((w) => w.key);
     assert.equal(v.kind, 'dataFile');
     assert.deepEqual(v.tensors.map((t) => t.key).sort(), [...keys].sort());
     assert.ok(v.tensors.every((t) => t.status === 'changed' && t.cosine !== null && t.cosine < 1));
     assert.deepEqual(v.methods, []);
-    assert.deepEqual(v.reveals[v.tensors[0].reveal!].b, { file: at('lora_b.ptd'), target: { kind: 'tensor', key: v.tensors[0].key } });
+    assert.deepEqual(v.reveals[v.tensors[0].reveal!].b, {
+      file: at('lora_b.ptd'),
+      target: { kind: 'tensor', key: v.tensors[0].key },
+    });
     // One file against itself: shared, nothing read.
     const same = await decodePtd(await open(at('foundation.ptd')));
     const self = dataFileCompareView(await diffDataFiles(same, same));
@@ -141,11 +205,20 @@ describe('compare view model (diffView)', function () {
   });
 
   it('checks what the page sends: known types, reveal indices within the view', () => {
-    assert.deepEqual(parseCompareMessage({ id: 1, body: { type: 'reveal', reveal: 2, extra: 'dropped' } }, 3), { id: 1, body: { type: 'reveal', reveal: 2 } });
-    assert.deepEqual(parseCompareMessage({ id: 2, body: { type: 'painted', rows: 10 } }, 0), { id: 2, body: { type: 'painted', rows: 10 } });
+    assert.deepEqual(parseCompareMessage({ id: 1, body: { type: 'reveal', reveal: 2, extra: 'dropped' } }, 3), {
+      id: 1,
+      body: { type: 'reveal', reveal: 2 },
+    });
+    assert.deepEqual(parseCompareMessage({ id: 2, body: { type: 'painted', rows: 10 } }, 0), {
+      id: 2,
+      body: { type: 'painted', rows: 10 },
+    });
     assert.throws(() => parseCompareMessage({ id: 1, body: { type: 'reveal', reveal: 3 } }, 3), ProtocolError);
     assert.throws(() => parseCompareMessage({ id: 1, body: { type: 'reveal', reveal: -1 } }, 3), ProtocolError);
-    assert.throws(() => parseCompareMessage({ id: 1, body: { type: 'openFile', path: '/etc/passwd' } }, 3), ProtocolError);
+    assert.throws(
+      () => parseCompareMessage({ id: 1, body: { type: 'openFile', path: '/etc/passwd' } }, 3),
+      ProtocolError,
+    );
     assert.throws(() => parseCompareMessage({ id: 1, inReplyTo: 1, body: { type: 'ready' } }, 3), ProtocolError);
   });
 });

@@ -12,7 +12,14 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   let out = '';
   let err = '';
   if (!argv.includes('--engine') && !argv.includes('--help')) argv.push('--engine', 'onnx');
-  const code = await runCommand(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
+  const code = await runCommand(argv, {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+  });
   return { code, out, err };
 }
 
@@ -33,7 +40,9 @@ describe('pte-explorer run', function () {
   });
 
   it('the same seed gives the same outputs on both engines; another seed differs', async () => {
-    const run = async (...extra: string[]) => JSON.parse((await cli(realFixture('et-2025-12-softmax.pte'), '--json', ...extra)).out).outputs[0].values as number[];
+    const run = async (...extra: string[]) =>
+      JSON.parse((await cli(realFixture('et-2025-12-softmax.pte'), '--json', ...extra)).out).outputs[0]
+        .values as number[];
     const a = await run('--random', '5');
     const b = await run('--random', '5', '--engine', 'reference');
     const c = await run('--random', '6');
@@ -52,7 +61,10 @@ describe('pte-explorer run', function () {
     assert.deepEqual(fs.readdirSync(save).sort(), ['output_0.npy', 'output_1.npy']);
     const npy = fs.readFileSync(path.join(save, 'output_0.npy'));
     const headerLength = npy.readUInt16LE(8);
-    assert.match(npy.subarray(10, 10 + headerLength).toString('latin1'), /'descr': '<i8', 'fortran_order': False, 'shape': \(1,\)/);
+    assert.match(
+      npy.subarray(10, 10 + headerLength).toString('latin1'),
+      /'descr': '<i8', 'fortran_order': False, 'shape': \(1,\)/,
+    );
     assert.equal(Number(npy.readBigInt64LE(10 + headerLength)), json.outputs[0].values[0]);
   });
 
@@ -69,11 +81,24 @@ describe('pte-explorer run', function () {
   it('--steps lists every instruction with the values it wrote', async () => {
     const inputs = path.join(dir, 'zeros.json');
     fs.writeFileSync(inputs, JSON.stringify([{ dtype: 'float32', shape: [1, 2], values: [0, 0] }]));
-    for (const engine of [['--engine', 'onnx'], ['--engine', 'reference']]) {
-      const { code, out } = await cli(realFixture('et-2024-03-module-model.pte'), '--inputs', inputs, '--steps', '--json', ...engine);
+    for (const engine of [
+      ['--engine', 'onnx'],
+      ['--engine', 'reference'],
+    ]) {
+      const { code, out } = await cli(
+        realFixture('et-2024-03-module-model.pte'),
+        '--inputs',
+        inputs,
+        '--steps',
+        '--json',
+        ...engine,
+      );
       assert.equal(code, 0);
       const steps = JSON.parse(out).steps;
-      assert.deepEqual(steps.map((s: { text: string }) => s.text.split('(')[0]), ['aten::mean.out', 'aten::eq.Scalar_out', 'aten::clone.out', 'aten::where.self_out']);
+      assert.deepEqual(
+        steps.map((s: { text: string }) => s.text.split('(')[0]),
+        ['aten::mean.out', 'aten::eq.Scalar_out', 'aten::clone.out', 'aten::where.self_out'],
+      );
       assert.deepEqual(steps[1].writes[0].values, [true]);
       assert.ok(Math.abs(steps[3].writes[0].values[0] - 1.1) < 1e-6);
     }
@@ -85,7 +110,10 @@ describe('pte-explorer run', function () {
     const { code, out } = await cli(realFixture('enr-quantized.pte'), '--steps', '--json', '--engine', 'reference');
     assert.equal(code, 0);
     const [step] = JSON.parse(out).steps;
-    assert.deepEqual(step.delegateNodes.map((n: { kind: string }) => n.kind), ['Convert', 'FullyConnected', 'Convert']);
+    assert.deepEqual(
+      step.delegateNodes.map((n: { kind: string }) => n.kind),
+      ['Convert', 'FullyConnected', 'Convert'],
+    );
   });
 
   it('--repeat reports the first and the median steady-state run', async () => {
@@ -109,7 +137,10 @@ describe('pte-explorer run', function () {
     assert.match(missing.err, /has no method 'nope' \(methods: double, forward\)/);
     const several = await cli(realFixture('et-2026-qnn-stories260k.pte'));
     assert.equal(several.code, 2);
-    assert.match(several.err, /has several methods \(kv_forward, prefill_forward, get_ar_len.*\); choose one with --method/);
+    assert.match(
+      several.err,
+      /has several methods \(kv_forward, prefill_forward, get_ar_len.*\); choose one with --method/,
+    );
   });
 
   it('exits 2 for bad arguments, files and inputs, naming the problem', async () => {
@@ -129,7 +160,13 @@ describe('pte-explorer run', function () {
     assert.equal(dataFile.code, 2);
     assert.match(dataFile.err, /not a program: this is a \.ptd file/);
     const wrong = path.join(dir, 'wrong.json');
-    fs.writeFileSync(wrong, JSON.stringify([{ dtype: 'float32', shape: [4], fill: 1 }, { dtype: 'float32', shape: [3], fill: 1 }]));
+    fs.writeFileSync(
+      wrong,
+      JSON.stringify([
+        { dtype: 'float32', shape: [4], fill: 1 },
+        { dtype: 'float32', shape: [3], fill: 1 },
+      ]),
+    );
     const shape = await cli(realFixture('enr-add.pte'), '--inputs', wrong);
     assert.equal(shape.code, 2);
     assert.match(shape.err, /forward input 0: expected float32\[3\], got float32\[4\] \(shape differs\)/);

@@ -25,7 +25,14 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
   let out = '';
   let err = '';
   if (!argv.includes('--engine')) argv = [...argv, '--engine', 'onnx'];
-  const code = await runCommand(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
+  const code = await runCommand(argv, {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+  });
   return { code, out, err };
 }
 
@@ -71,7 +78,8 @@ describe('golden.json through pte-explorer run', function () {
           const have: number[] = got.values.map(Number);
           for (let k = 0; k < want.length; k++) {
             const tol = (entry.atol ?? 0) + (entry.rtol ?? 0) * Math.abs(want[k]);
-            if (!(Math.abs(have[k] - want[k]) <= tol)) assert.fail(`output ${i}[${k}]: got ${have[k]}, expected ${want[k]} (tolerance ${tol})`);
+            if (!(Math.abs(have[k] - want[k]) <= tol))
+              assert.fail(`output ${i}[${k}]: got ${have[k]}, expected ${want[k]} (tolerance ${tol})`);
           }
         });
       });
@@ -79,7 +87,10 @@ describe('golden.json through pte-explorer run', function () {
   });
 
   it('covers every runnable golden entry', () => {
-    assert.ok(GOLDEN.every((e) => e.runnable_on_plain_cpu || e.expected_error), 'golden.json marks no program as unrunnable');
+    assert.ok(
+      GOLDEN.every((e) => e.runnable_on_plain_cpu || e.expected_error),
+      'golden.json marks no program as unrunnable',
+    );
     assert.ok(GOLDEN.length >= 44);
   });
 });
@@ -93,19 +104,34 @@ describe('programs that cannot run here', function () {
       assert.match(err, new RegExp(`backend QnnBackend: used at ${method}#0`));
       const error = JSON.parse(out).error;
       assert.equal(error.kind, 'unsupported');
-      assert.deepEqual(error.missing.map((m: { kind: string; name: string }) => [m.kind, m.name]), [['backend', 'QnnBackend']]);
+      assert.deepEqual(
+        error.missing.map((m: { kind: string; name: string }) => [m.kind, m.name]),
+        [['backend', 'QnnBackend']],
+      );
     }
   });
 
   it("the QNN program's constant methods still run without a backend", async () => {
-    const { code, out } = await cli([realFixture('et-2026-qnn-stories260k.pte'), '--method', 'get_vocab_size', '--json']);
+    const { code, out } = await cli([
+      realFixture('et-2026-qnn-stories260k.pte'),
+      '--method',
+      'get_vocab_size',
+      '--json',
+    ]);
     assert.equal(code, 0);
     assert.deepEqual(JSON.parse(out).outputs, [{ kind: 'int', value: 512 }]);
   });
 
-  for (const file of ['et-2025-12-conv2d-quantized.pte', 'et-2026-02-conv2d-layer0.pte', 'et-2026-02-conv2d-layer5.pte']) {
+  for (const file of [
+    'et-2025-12-conv2d-quantized.pte',
+    'et-2026-02-conv2d-layer0.pte',
+    'et-2026-02-conv2d-layer5.pte',
+  ]) {
     it(`${file} (Cadence) names all three custom operators with their instructions, on both engines`, async () => {
-      for (const extra of [['--engine', 'onnx'], ['--engine', 'reference']]) {
+      for (const extra of [
+        ['--engine', 'onnx'],
+        ['--engine', 'reference'],
+      ]) {
         const { code, err } = await cli([realFixture(file), ...extra]);
         assert.equal(code, 1);
         assert.match(err, /missing 3 operators/);
@@ -129,6 +155,11 @@ describe('programs that cannot run here', function () {
     const json = JSON.parse(out);
     assert.equal(json.cases.length, 10);
     assert.equal(json.failed, 0);
-    assert.ok(json.cases.every((c: { method: string; passed: boolean; maxAbsError: number }) => c.method === 'forward' && c.passed && c.maxAbsError === 0));
+    assert.ok(
+      json.cases.every(
+        (c: { method: string; passed: boolean; maxAbsError: number }) =>
+          c.method === 'forward' && c.passed && c.maxAbsError === 0,
+      ),
+    );
   });
 });

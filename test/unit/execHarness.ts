@@ -1,5 +1,12 @@
-import { Instruction, Method, TensorValue, Value } from '../../runtime/format/pte/model';
-import { XnnConstant, XnnNode, XnnParam, XnnpackGraph, XnnQuantization, XnnValue } from '../../runtime/format/xnnpack/model';
+import { Instruction, Method, TensorValue, Value } from '../../runtime/format/pte/pteTypes';
+import {
+  XnnConstant,
+  XnnNode,
+  XnnParam,
+  XnnpackGraph,
+  XnnQuantization,
+  XnnValue,
+} from '../../runtime/format/xnnpack/xnnpackTypes';
 import { XnnpackLoweringData } from '../../runtime/exec/onnx/xnnpack/lowerXnnpack';
 import { XnnpackConstantBytes } from '../../runtime/exec/program/xnnpackConstants';
 import { XnnpackReference } from '../../runtime/exec/reference/xnnpack/runXnnpack';
@@ -24,7 +31,10 @@ export function tensorValue(dtype: string, sizes: number[], kind: TensorValue['k
     requiresGrad: false,
     shapeDynamism: dynamic ? 'dynamicBound' : 'static',
     dataBufferIdx: kind === 'constant' ? 1 : 0,
-    allocation: kind === 'planned' || kind === 'mutableWithInitialValue' || kind === 'externalMutable' ? { memoryId: 1, offset: 0 } : null,
+    allocation:
+      kind === 'planned' || kind === 'mutableWithInitialValue' || kind === 'externalMutable'
+        ? { memoryId: 1, offset: 0 }
+        : null,
     layout: 0,
     fullyQualifiedName: null,
     location: 'segment',
@@ -137,7 +147,8 @@ export class MethodBuilder {
   call(qualifiedName: string, args: number[]): number[] {
     const schema = operatorSchema(qualifiedName);
     if (!schema) throw new Error(`no schema for ${qualifiedName}`);
-    if (args.length !== schema.args.length) throw new Error(`${qualifiedName} takes ${schema.args.length} arguments, got ${args.length}`);
+    if (args.length !== schema.args.length)
+      throw new Error(`${qualifiedName} takes ${schema.args.length} arguments, got ${args.length}`);
     const returns = schema.returns.map((r) => {
       if (r.aliasOf) return args[schema.args.findIndex((a) => a.name === r.aliasOf)];
       if (r.type.base === 'Tensor') return this.planned('float32');
@@ -188,11 +199,16 @@ export { seededRandom };
 /** Tolerance for comparing the two engines on an output of `dtype` (float64 oracle vs float32 compute). */
 export function toleranceFor(dtype: string): Tolerance {
   switch (dtype) {
-    case 'float16': return { atol: 2e-3, rtol: 4e-3 };
-    case 'bfloat16': return { atol: 2e-2, rtol: 2e-2 };
-    case 'float32': return { atol: 1e-5, rtol: 1e-4 };
-    case 'float64': return { atol: 1e-5, rtol: 1e-4 };
-    default: return { atol: 0, rtol: 0 };
+    case 'float16':
+      return { atol: 2e-3, rtol: 4e-3 };
+    case 'bfloat16':
+      return { atol: 2e-2, rtol: 2e-2 };
+    case 'float32':
+      return { atol: 1e-5, rtol: 1e-4 };
+    case 'float64':
+      return { atol: 1e-5, rtol: 1e-4 };
+    default:
+      return { atol: 0, rtol: 0 };
   }
 }
 
@@ -213,7 +229,11 @@ export async function runBoth(method: Method, stored: Map<number, Tensor>, input
 }
 
 /** First mismatch between the engines' outputs (labels name the outputs), or null. */
-export function firstMismatch(runs: EngineRuns, labels: string[], tolerance?: (dtype: string) => Tolerance): string | null {
+export function firstMismatch(
+  runs: EngineRuns,
+  labels: string[],
+  tolerance?: (dtype: string) => Tolerance,
+): string | null {
   for (let i = 0; i < runs.reference.length; i++) {
     const ref = runs.reference[i];
     const tol = (tolerance ?? toleranceFor)(ref.kind === 'tensor' ? ref.dtype : 'float64');
@@ -232,9 +252,26 @@ export class XnnGraphBuilder {
   readonly scaleBytes = new Map<number, Uint8Array>();
   private externals = 0;
 
-  private value(datatype: string, dims: number[], quantization: XnnQuantization | null, extra: Partial<XnnValue>): number {
+  private value(
+    datatype: string,
+    dims: number[],
+    quantization: XnnQuantization | null,
+    extra: Partial<XnnValue>,
+  ): number {
     const idOut = this.values.length;
-    this.values.push({ index: idOut, idOut, datatype, dims, externalId: null, flags: 0, isInput: false, isOutput: false, constantIndex: 0, quantization, ...extra });
+    this.values.push({
+      index: idOut,
+      idOut,
+      datatype,
+      dims,
+      externalId: null,
+      flags: 0,
+      isInput: false,
+      isOutput: false,
+      constantIndex: 0,
+      quantization,
+      ...extra,
+    });
     return idOut;
   }
 
@@ -263,19 +300,42 @@ export class XnnGraphBuilder {
     return this.constant(dims, 'fp32', new Uint8Array(Float32Array.from(values).buffer));
   }
 
-  node(kind: string, inputs: [string, number][], outputs: number[], params: Record<string, XnnParam> = {}, extra: Partial<XnnNode> = {}): void {
+  node(
+    kind: string,
+    inputs: [string, number][],
+    outputs: number[],
+    params: Record<string, XnnParam> = {},
+    extra: Partial<XnnNode> = {},
+  ): void {
     this.nodes.push({
-      index: this.nodes.length, kind, tag: 0, inputs: inputs.map(([, id]) => id), inputRoles: inputs.map(([role]) => role), outputs,
-      params, flags: 0, debugHandle: 0, outputMinMax: null, ...extra,
+      index: this.nodes.length,
+      kind,
+      tag: 0,
+      inputs: inputs.map(([, id]) => id),
+      inputRoles: inputs.map(([role]) => role),
+      outputs,
+      params,
+      flags: 0,
+      debugHandle: 0,
+      outputMinMax: null,
+      ...extra,
     });
   }
 
   graph(): XnnpackGraph {
     const externals = this.values.filter((v) => v.externalId !== null);
     return {
-      container: 'XH00', identifier: 'XN01', version: '', header: null, nodes: this.nodes, values: this.values, numExterns: externals.length,
-      inputIds: this.values.filter((v) => v.isInput).map((v) => v.idOut), outputIds: this.values.filter((v) => v.isOutput).map((v) => v.idOut),
-      constants: this.constants, warnings: [],
+      container: 'XH00',
+      identifier: 'XN01',
+      version: '',
+      header: null,
+      nodes: this.nodes,
+      values: this.values,
+      numExterns: externals.length,
+      inputIds: this.values.filter((v) => v.isInput).map((v) => v.idOut),
+      outputIds: this.values.filter((v) => v.isOutput).map((v) => v.idOut),
+      constants: this.constants,
+      warnings: [],
     };
   }
 }
@@ -285,13 +345,27 @@ export class XnnGraphBuilder {
  * value per external graph value (inputs as method inputs, outputs as method
  * outputs), bound by external id. Returns both engines ready to run.
  */
-export function xnnpackMethod(g: XnnGraphBuilder, outputDtypes: DType[] = []): { reference: ReferenceMethod; onnx: OnnxMethod } {
+export function xnnpackMethod(
+  g: XnnGraphBuilder,
+  outputDtypes: DType[] = [],
+): { reference: ReferenceMethod; onnx: OnnxMethod } {
   const graph = g.graph();
   const b = new MethodBuilder();
   const args: number[] = [];
   let out = 0;
-  for (const v of [...graph.values].filter((x) => x.externalId !== null).sort((p, q) => p.externalId! - q.externalId!)) {
-    const dtype = v.datatype === 'fp32' ? 'float32' : v.datatype === 'fp16' ? 'float16' : v.datatype === 'qint8' ? 'int8' : v.datatype === 'quint8' ? 'uint8' : 'float32';
+  for (const v of [...graph.values]
+    .filter((x) => x.externalId !== null)
+    .sort((p, q) => p.externalId! - q.externalId!)) {
+    const dtype =
+      v.datatype === 'fp32'
+        ? 'float32'
+        : v.datatype === 'fp16'
+          ? 'float16'
+          : v.datatype === 'qint8'
+            ? 'int8'
+            : v.datatype === 'quint8'
+              ? 'uint8'
+              : 'float32';
     if (v.isInput) args.push(b.input(dtype, v.dims));
     else {
       const index = b.planned(outputDtypes[out++] ?? dtype, v.dims);
@@ -303,7 +377,12 @@ export function xnnpackMethod(g: XnnGraphBuilder, outputDtypes: DType[] = []): {
   const method = b.build();
   method.delegates.push({ backend: 'XnnpackBackend', location: 'segment', index: 0, data: null, compileSpecs: [] });
   const constants: XnnpackConstantBytes = { data: g.constantBytes, scales: g.scaleBytes };
-  const lowering: XnnpackLoweringData = { delegateIndex: 0, graph, constants: loweringConstants(graph, constants), rearranged: new Map() };
+  const lowering: XnnpackLoweringData = {
+    delegateIndex: 0,
+    graph,
+    constants: loweringConstants(graph, constants),
+    rearranged: new Map(),
+  };
   return {
     reference: ReferenceMethod.fromParts(method, b.stored, new Map([[0, new XnnpackReference(graph, constants)]])),
     onnx: OnnxMethod.fromParts(method, b.stored, new Map([[0, lowering]])),

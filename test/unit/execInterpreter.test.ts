@@ -44,11 +44,22 @@ describe('method execution on both engines', () => {
     const y = b.call('aten::view_copy.out', [x, b.intListOf([twice, half]), b.planned('float32', [16, 3])])[0];
     b.outputs.push(y, twice);
     await each(b, async (m) => {
-      for (const [r, c] of [[2, 6], [4, 4], [8, 6]]) {
-        const input = fromNumbers('float32', [r, c], Array.from({ length: r * c }, (_, i) => i));
+      for (const [r, c] of [
+        [2, 6],
+        [4, 4],
+        [8, 6],
+      ]) {
+        const input = fromNumbers(
+          'float32',
+          [r, c],
+          Array.from({ length: r * c }, (_, i) => i),
+        );
         const { outputs } = await m.run([input]);
         assert.deepEqual((outputs[0] as Tensor).shape, [r * 2, c / 2]);
-        assert.deepEqual(values(outputs[0]), Array.from({ length: r * c }, (_, i) => i));
+        assert.deepEqual(
+          values(outputs[0]),
+          Array.from({ length: r * c }, (_, i) => i),
+        );
         assert.deepEqual(outputs[1], { kind: 'int', value: 2 * r });
       }
     });
@@ -156,13 +167,22 @@ describe('method execution on both engines', () => {
     const x = b.input('float32', [2, 2]);
     const y = b.call('aten::mul.Scalar_out', [x, b.int(3), b.planned('float32', [2, 2])])[0];
     const n = b.call('aten::sym_numel', [y])[0];
-    const z = b.call('aten::sum.IntList_out', [y, b.intList([1]), b.bool(false), b.none(), b.planned('float32', [2])])[0];
+    const z = b.call('aten::sum.IntList_out', [
+      y,
+      b.intList([1]),
+      b.bool(false),
+      b.none(),
+      b.planned('float32', [2]),
+    ])[0];
     b.outputs.push(z, n);
     const steps: Record<string, unknown> = {};
     await each(b, async (m) => {
       const r = await m.run([fromNumbers('float32', [2, 2], [1, 2, 3, 4])], { steps: true });
       assert.ok(r.steps);
-      assert.deepEqual(r.steps!.map((s) => s.instruction), [0, 1, 2]);
+      assert.deepEqual(
+        r.steps!.map((s) => s.instruction),
+        [0, 1, 2],
+      );
       assert.equal(r.steps![0].text, 'aten::mul.Scalar_out(%0, 3, %2, %2)');
       assert.deepEqual(values(r.steps![0].writes[0].value), [3, 6, 9, 12]);
       assert.deepEqual(r.steps![1].writes[0].value, { kind: 'int', value: 4 });
@@ -191,7 +211,11 @@ describe('method execution on both engines', () => {
     const m = OnnxMethod.fromParts(b.build(), b.stored);
     const lowered = await m.loweredFor([]);
     assert.equal(lowered.model, null);
-    assert.deepEqual((await m.run([])).outputs, [{ kind: 'int', value: 128 }, { kind: 'double', value: 2.5 }, { kind: 'bool', value: true }]);
+    assert.deepEqual((await m.run([])).outputs, [
+      { kind: 'int', value: 128 },
+      { kind: 'double', value: 2.5 },
+      { kind: 'bool', value: true },
+    ]);
   });
 
   it('rejects inputs of the wrong count, dtype or shape before running', async () => {
@@ -200,8 +224,14 @@ describe('method execution on both engines', () => {
     b.outputs.push(b.call('aten::relu.out', [x, b.planned('float32', [2, 3])])[0]);
     await each(b, async (m) => {
       await assert.rejects(m.run([]), (e: Error) => e instanceof InvalidInputError && /takes 1 input/.test(e.message));
-      await assert.rejects(m.run([fromNumbers('int32', [2, 3], [1, 2, 3, 4, 5, 6])]), (e: Error) => e instanceof InvalidInputError && /dtype differs/.test(e.message));
-      await assert.rejects(m.run([fromNumbers('float32', [3, 2], [1, 2, 3, 4, 5, 6])]), (e: Error) => e instanceof InvalidInputError && /shape differs/.test(e.message));
+      await assert.rejects(
+        m.run([fromNumbers('int32', [2, 3], [1, 2, 3, 4, 5, 6])]),
+        (e: Error) => e instanceof InvalidInputError && /dtype differs/.test(e.message),
+      );
+      await assert.rejects(
+        m.run([fromNumbers('float32', [3, 2], [1, 2, 3, 4, 5, 6])]),
+        (e: Error) => e instanceof InvalidInputError && /shape differs/.test(e.message),
+      );
     });
   });
 
@@ -211,8 +241,11 @@ describe('method execution on both engines', () => {
     const y = b.input('float32', [4]);
     b.outputs.push(b.call('aten::add.out', [x, y, b.int(1), b.planned('float32', [2, 3])])[0]);
     await each(b, async (m) => {
-      await assert.rejects(m.run([fromNumbers('float32', [2, 3], [1, 2, 3, 4, 5, 6]), fromNumbers('float32', [4], [1, 2, 3, 4])]),
-        (e: Error) => e instanceof ExecutionError && /^forward#0: shapes \[2, 3\] and \[4\] do not broadcast/.test(e.message));
+      await assert.rejects(
+        m.run([fromNumbers('float32', [2, 3], [1, 2, 3, 4, 5, 6]), fromNumbers('float32', [4], [1, 2, 3, 4])]),
+        (e: Error) =>
+          e instanceof ExecutionError && /^forward#0: shapes \[2, 3\] and \[4\] do not broadcast/.test(e.message),
+      );
     });
   });
 
@@ -223,7 +256,10 @@ describe('method execution on both engines', () => {
     await each(b, async (m) => {
       const controller = new AbortController();
       controller.abort();
-      await assert.rejects(m.run([fromNumbers('float32', [2], [1, 2])], { signal: controller.signal }), RunCancelledError);
+      await assert.rejects(
+        m.run([fromNumbers('float32', [2], [1, 2])], { signal: controller.signal }),
+        RunCancelledError,
+      );
     });
   });
 
@@ -248,14 +284,18 @@ describe('method execution on both engines', () => {
     } finally {
       await m.dispose();
     }
-    assert.deepEqual((await ReferenceMethod.fromParts(d.build(), d.stored).run([fromNumbers('float32', [1], [2])])).outputs, [{ kind: 'double', value: 2 }]);
+    assert.deepEqual(
+      (await ReferenceMethod.fromParts(d.build(), d.stored).run([fromNumbers('float32', [1], [2])])).outputs,
+      [{ kind: 'double', value: 2 }],
+    );
   });
 
   it('stored tensors in channels-last dim order are read back in row-major order', () => {
     // A [1, 2, 2, 3] NCHW tensor stored as NHWC: physical order n, h, w, c.
     const logical = Array.from({ length: 12 }, (_, i) => i);
     const physical: number[] = [];
-    for (let h = 0; h < 2; h++) for (let w = 0; w < 3; w++) for (let c = 0; c < 2; c++) physical.push(logical[c * 6 + h * 3 + w]);
+    for (let h = 0; h < 2; h++)
+      for (let w = 0; w < 3; w++) for (let c = 0; c < 2; c++) physical.push(logical[c * 6 + h * 3 + w]);
     const t = fromPhysicalOrder(fromNumbers('float32', [1, 2, 3, 2], physical), [0, 2, 3, 1], [1, 2, 2, 3]);
     assert.deepEqual(Array.from(toNumbers(t)), logical);
   });

@@ -31,7 +31,20 @@ describe('llama custom ops (KV-cache attention)', function () {
     const pos = b.call('aten::select_copy.int_out', [inputPos, b.int(0), b.int(0), b.planned('int64')])[0];
     const startPos = b.call('aten::_local_scalar_dense', [pos])[0];
     const zero = b.constant(fromNumbers('float32', [1, 1, 1, 2], [0, 0]));
-    const out = b.call('llama::sdpa_with_kv_cache.out', [zero, value, value, keyCache, valueCache, startPos, b.int(1), b.none(), b.double(0), b.bool(true), b.none(), b.planned('float32')])[0];
+    const out = b.call('llama::sdpa_with_kv_cache.out', [
+      zero,
+      value,
+      value,
+      keyCache,
+      valueCache,
+      startPos,
+      b.int(1),
+      b.none(),
+      b.double(0),
+      b.bool(true),
+      b.none(),
+      b.planned('float32'),
+    ])[0];
     b.outputs.push(out);
     const method = b.build();
     const engines = [ReferenceMethod.fromParts(method, b.stored), OnnxMethod.fromParts(method, b.stored)];
@@ -39,11 +52,23 @@ describe('llama custom ops (KV-cache attention)', function () {
       for (const engine of engines) {
         const seen: number[][] = [];
         for (let p = 0; p < 4; p++) {
-          const { outputs } = await engine.run([fromNumbers('int64', [1], [p]), fromNumbers('float32', [1, 1, 1, 2], [p + 1, 10 * (p + 1)])]);
+          const { outputs } = await engine.run([
+            fromNumbers('int64', [1], [p]),
+            fromNumbers('float32', [1, 1, 1, 2], [p + 1, 10 * (p + 1)]),
+          ]);
           seen.push(rows(outputs[0]).map((x) => Math.round(x * 1e5) / 1e5));
         }
         // Mean of 1..p+1 and of 10..10(p+1).
-        assert.deepEqual(seen, [[1, 10], [1.5, 15], [2, 20], [2.5, 25]], engine.engine);
+        assert.deepEqual(
+          seen,
+          [
+            [1, 10],
+            [1.5, 15],
+            [2, 20],
+            [2.5, 25],
+          ],
+          engine.engine,
+        );
       }
     } finally {
       await (engines[1] as OnnxMethod).dispose();
@@ -54,7 +79,19 @@ describe('llama custom ops (KV-cache attention)', function () {
     const b = new MethodBuilder();
     const q = b.constant(fromNumbers('float32', [1, 2, 1, 1], [0, 0]));
     const cache = b.input('float32', [1, 5, 1, 1]);
-    b.outputs.push(b.call('llama::custom_sdpa.out', [q, cache, cache, b.int(1), b.none(), b.double(0), b.bool(true), b.none(), b.planned('float32')])[0]);
+    b.outputs.push(
+      b.call('llama::custom_sdpa.out', [
+        q,
+        cache,
+        cache,
+        b.int(1),
+        b.none(),
+        b.double(0),
+        b.bool(true),
+        b.none(),
+        b.planned('float32'),
+      ])[0],
+    );
     const method = b.build();
     const input = [fromNumbers('float32', [1, 5, 1, 1], [2, 4, 6, 8, 100])];
     const onnx = OnnxMethod.fromParts(method, b.stored);

@@ -11,7 +11,7 @@ import { RunValue } from '../../runtime/exec/values';
 import * as flatbuffers from 'flatbuffers';
 import { FormatError } from '../../runtime/format/errors';
 import * as fb from '../../runtime/format/generated/program_generated';
-import { Method } from '../../runtime/format/pte/model';
+import { Method } from '../../runtime/format/pte/pteTypes';
 import { tensorByteSize } from '../../runtime/format/scalarType';
 import { writePte } from '../../runtime/format/writer/writePte';
 import { MethodBuilder } from './execHarness';
@@ -58,7 +58,10 @@ class PlannedProgram {
 
 function writeProgram(dir: string, name: string, method: Method): string {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, writePte({ methods: [method], constants: [new Uint8Array(0)], delegateBlobs: [], namedData: [] }));
+  fs.writeFileSync(
+    file,
+    writePte({ methods: [method], constants: [new Uint8Array(0)], delegateBlobs: [], namedData: [] }),
+  );
   return file;
 }
 
@@ -91,7 +94,9 @@ async function loadError(file: string, engine: EngineName): Promise<Error> {
 function assertClose(actual: Tensor, expected: number[], shape: number[], label: string): void {
   assert.deepEqual(actual.shape, shape, `${label}: shape`);
   const got = toNumbers(actual);
-  expected.forEach((e, i) => assert.ok(Math.abs(got[i] - e) <= 1e-5 * Math.max(1, Math.abs(e)), `${label}[${i}]: ${got[i]} vs ${e}`));
+  expected.forEach((e, i) =>
+    assert.ok(Math.abs(got[i] - e) <= 1e-5 * Math.max(1, Math.abs(e)), `${label}[${i}]: ${got[i]} vs ${e}`),
+  );
 }
 
 describe('planned memory: static views aliased through the memory plan', function () {
@@ -213,10 +218,17 @@ describe('planned memory: static views aliased through the memory plan', functio
         const m = await loadMethod(p, 0, { engine });
         const xs = [1, -2, 0.5, 4];
         const sums = [];
-        for (let call = 1; call <= 3; call++) sums.push(Array.from(toNumbers((await m.run([fromNumbers('float32', [4], xs)])).outputs[0] as Tensor)));
-        assert.deepEqual(sums, [1, 2, 3].map((k) => xs.map((v) => k * v)));
+        for (let call = 1; call <= 3; call++)
+          sums.push(Array.from(toNumbers((await m.run([fromNumbers('float32', [4], xs)])).outputs[0] as Tensor)));
+        assert.deepEqual(
+          sums,
+          [1, 2, 3].map((k) => xs.map((v) => k * v)),
+        );
         m.reset();
-        assert.deepEqual(Array.from(toNumbers((await m.run([fromNumbers('float32', [4], xs)])).outputs[0] as Tensor)), xs);
+        assert.deepEqual(
+          Array.from(toNumbers((await m.run([fromNumbers('float32', [4], xs)])).outputs[0] as Tensor)),
+          xs,
+        );
         await m.dispose();
       } finally {
         await p.shared.close();
@@ -229,7 +241,11 @@ describe('planned memory: static views aliased through the memory plan', functio
     const p = await openProgram(file);
     try {
       const m = await loadMethod(p, 0, { engine: 'reference' });
-      const table = fromNumbers('float32', [6, 3], Array.from({ length: 18 }, (_, k) => k));
+      const table = fromNumbers(
+        'float32',
+        [6, 3],
+        Array.from({ length: 18 }, (_, k) => k),
+      );
       const first = (await m.run([table, fromNumbers('int64', [], [1])])).outputs[0] as Tensor;
       await m.run([table, fromNumbers('int64', [], [4])]);
       assert.deepEqual(Array.from(toNumbers(first)), [3, 4, 5]);
@@ -275,7 +291,10 @@ describe('planned memory: tensors checked against their arenas at load', functio
         const v = m.values[y];
         if (v.kind === 'tensor') v.tensor.allocation = { memoryId: 1, offset: 0 };
       },
-      reason: (y) => new RegExp(`execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor\\.allocation_info: .*needs 17179869184 bytes at offset 0 of mem_id 1, which has 4096|needs 17179869184 bytes at offset 0 of mem_id 1, which has 4096 at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor`),
+      reason: (y) =>
+        new RegExp(
+          `execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor\\.allocation_info: .*needs 17179869184 bytes at offset 0 of mem_id 1, which has 4096|needs 17179869184 bytes at offset 0 of mem_id 1, which has 4096 at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor`,
+        ),
     },
     {
       name: 'an offset past the arena',
@@ -283,7 +302,10 @@ describe('planned memory: tensors checked against their arenas at load', functio
         const v = m.values[y];
         if (v.kind === 'tensor') v.tensor.allocation = { memoryId: 1, offset: 8192 };
       },
-      reason: (y) => new RegExp(`offset 8192 is past the end of mem_id 1, which has 4096 bytes at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor\\.allocation_info`),
+      reason: (y) =>
+        new RegExp(
+          `offset 8192 is past the end of mem_id 1, which has 4096 bytes at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor\\.allocation_info`,
+        ),
     },
     {
       name: 'a mem_id with no buffer',
@@ -291,7 +313,10 @@ describe('planned memory: tensors checked against their arenas at load', functio
         const v = m.values[y];
         if (v.kind === 'tensor') v.tensor.allocation = { memoryId: 3, offset: 0 };
       },
-      reason: (y) => new RegExp(`mem_id 3 has no buffer \\(the method plans 1: mem_id 1\\) at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor\\.allocation_info\\.memory_id`),
+      reason: (y) =>
+        new RegExp(
+          `mem_id 3 has no buffer \\(the method plans 1: mem_id 1\\) at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor\\.allocation_info\\.memory_id`,
+        ),
     },
     {
       name: 'a tensor a kernel writes that has no memory',
@@ -300,7 +325,10 @@ describe('planned memory: tensors checked against their arenas at load', functio
         if (v.kind === 'tensor') v.tensor.allocation = null;
         m.outputs = [];
       },
-      reason: (y) => new RegExp(`float32\\[4\\] is written by an instruction but has no memory.* at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor`),
+      reason: (y) =>
+        new RegExp(
+          `float32\\[4\\] is written by an instruction but has no memory.* at execution_plan\\[0\\]\\.values\\[${y}\\]\\.tensor`,
+        ),
     },
   ];
 
@@ -308,10 +336,14 @@ describe('planned memory: tensors checked against their arenas at load', functio
     for (const engine of ENGINES) {
       it(`${engine}: refuses ${c.name} at load, naming the file and the value`, async () => {
         let y = -1;
-        const file = writeProgram(dir, 'bad.pte', program((m, index) => {
-          y = index;
-          c.patch(m, index);
-        }));
+        const file = writeProgram(
+          dir,
+          'bad.pte',
+          program((m, index) => {
+            y = index;
+            c.patch(m, index);
+          }),
+        );
         const e = await loadError(file, engine);
         assert.ok(e instanceof FormatError, `${e.name}: ${e.message}`);
         assert.ok(e.message.startsWith(file), e.message);
@@ -319,25 +351,43 @@ describe('planned memory: tensors checked against their arenas at load', functio
         // The byte offset is the table at fault: the tensor's AllocationDetails when the allocation is wrong.
         assert.ok(e.offset !== null, e.message);
         if (e.path.endsWith('allocation_info')) {
-          const details = new fb.AllocationDetails().__init(e.offset, new flatbuffers.ByteBuffer(new Uint8Array(fs.readFileSync(file))));
-          const v = (await openProgram(file).then(async (p) => { const m = p.program.methods[0]; await p.shared.close(); return m; })).values[y];
+          const details = new fb.AllocationDetails().__init(
+            e.offset,
+            new flatbuffers.ByteBuffer(new Uint8Array(fs.readFileSync(file))),
+          );
+          const v = (
+            await openProgram(file).then(async (p) => {
+              const m = p.program.methods[0];
+              await p.shared.close();
+              return m;
+            })
+          ).values[y];
           assert.ok(v.kind === 'tensor' && v.tensor.allocation);
-          assert.deepEqual([details.memoryId(), details.memoryOffsetLow()], [v.tensor.allocation.memoryId, v.tensor.allocation.offset]);
+          assert.deepEqual(
+            [details.memoryId(), details.memoryOffsetLow()],
+            [v.tensor.allocation.memoryId, v.tensor.allocation.offset],
+          );
         }
       });
     }
   }
 
   it('the CLI refuses the patched program with one line and no stack trace, on both engines', async () => {
-    const file = writeProgram(dir, 'bad.pte', program((m, y) => {
-      setSizes(m, y, [65536, 65536]);
-      const v = m.values[y];
-      if (v.kind === 'tensor') v.tensor.allocation = { memoryId: 1, offset: 0 };
-    }));
+    const file = writeProgram(
+      dir,
+      'bad.pte',
+      program((m, y) => {
+        setSizes(m, y, [65536, 65536]);
+        const v = m.values[y];
+        if (v.kind === 'tensor') v.tensor.allocation = { memoryId: 1, offset: 0 };
+      }),
+    );
     const cli = path.join(__dirname, '..', '..', '..', 'bin', 'pte-explorer.js');
     // `run --engine NAME` where the CLI has it, else the older `--reference` switch.
     const help = spawnSync(process.execPath, [cli, 'run', '--help'], { encoding: 'utf8' });
-    const engineFlags = /--engine/.test(help.stdout + help.stderr) ? ENGINES.map((e) => ['--engine', e]) : [[], ['--reference']];
+    const engineFlags = /--engine/.test(help.stdout + help.stderr)
+      ? ENGINES.map((e) => ['--engine', e])
+      : [[], ['--reference']];
     for (const extra of engineFlags) {
       const r = spawnSync(process.execPath, [cli, 'run', file, ...extra], { encoding: 'utf8' });
       assert.ok(r.status === 1 || r.status === 2, `exit ${r.status}: ${r.stderr}`);

@@ -27,8 +27,17 @@ interface SampleSet {
   expected: GoldenEntry[];
 }
 
-async function runEntry(set: SampleSet, entry: GoldenEntry, engine: EngineName, shared: SharedData, options: LoadMethodOptions = {}): Promise<void> {
-  const p = await openProgram(path.join(set.dir, entry.file), { dataFiles: entry.data_files.map((f) => path.join(set.dir, f)), shared });
+async function runEntry(
+  set: SampleSet,
+  entry: GoldenEntry,
+  engine: EngineName,
+  shared: SharedData,
+  options: LoadMethodOptions = {},
+): Promise<void> {
+  const p = await openProgram(path.join(set.dir, entry.file), {
+    dataFiles: entry.data_files.map((f) => path.join(set.dir, f)),
+    shared,
+  });
   const method = await loadMethod(p, chooseMethod(p, entry.method), { engine, ...options });
   try {
     const inputs = entry.inputs.map((v, i) => parseJsonValue(v, `inputs[${i}]`));
@@ -41,7 +50,7 @@ async function runEntry(set: SampleSet, entry: GoldenEntry, engine: EngineName, 
   }
 }
 
-describe('generated samples match the generator\'s expected outputs', function () {
+describe("generated samples match the generator's expected outputs", function () {
   this.timeout(60_000);
   const sets: SampleSet[] = [];
   let root: string;
@@ -50,9 +59,19 @@ describe('generated samples match the generator\'s expected outputs', function (
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'exec-samples-'));
     const linear = await writeLinearSample(path.join(root, 'linear'), 3);
     sets.push({ name: 'linear', dir: linear.dir, expected: linear.expected });
-    for (const [name, backend, dtype] of [['lora-portable', 'portable', 'float32'], ['lora-xnnpack', 'xnnpack', 'float32'], ['lora-portable-bf16', 'portable', 'bfloat16']] as const) {
+    for (const [name, backend, dtype] of [
+      ['lora-portable', 'portable', 'float32'],
+      ['lora-xnnpack', 'xnnpack', 'float32'],
+      ['lora-portable-bf16', 'portable', 'bfloat16'],
+    ] as const) {
       const dir = path.join(root, name);
-      const r = await writeLoraSample({ dir, seed: 5, config: { ...PRESETS.tiny, dtype }, backend, commandLine: 'execSamples.test' });
+      const r = await writeLoraSample({
+        dir,
+        seed: 5,
+        config: { ...PRESETS.tiny, dtype },
+        backend,
+        commandLine: 'execSamples.test',
+      });
       sets.push({ name, dir, expected: r.expected });
     }
   });
@@ -94,10 +113,30 @@ describe('generated samples match the generator\'s expected outputs', function (
     const inputs = path.join(root, 'lora_a.inputs.json');
     fs.writeFileSync(inputs, JSON.stringify(entry.inputs));
     let out = '';
-    const code = await runCommand([path.join(set.dir, 'lora_a.pte'), ...entry.data_files.flatMap((f) => ['--data', path.join(set.dir, f)]), '--inputs', inputs, '--json', '--engine', 'onnx'], { out: (t) => { out += t; }, err: () => undefined });
+    const code = await runCommand(
+      [
+        path.join(set.dir, 'lora_a.pte'),
+        ...entry.data_files.flatMap((f) => ['--data', path.join(set.dir, f)]),
+        '--inputs',
+        inputs,
+        '--json',
+        '--engine',
+        'onnx',
+      ],
+      {
+        out: (t) => {
+          out += t;
+        },
+        err: () => undefined,
+      },
+    );
     assert.equal(code, 0);
     const result = JSON.parse(out);
-    const c = compareOutputs(result.outputs.map((v: unknown, i: number) => parseJsonValue(v, `out ${i}`)), entry.expected.map((v, i) => parseJsonValue(v, `exp ${i}`)), { atol: entry.atol, rtol: entry.rtol });
+    const c = compareOutputs(
+      result.outputs.map((v: unknown, i: number) => parseJsonValue(v, `out ${i}`)),
+      entry.expected.map((v, i) => parseJsonValue(v, `exp ${i}`)),
+      { atol: entry.atol, rtol: entry.rtol },
+    );
     assert.ok(c.equal, c.reason ?? '');
   });
 
@@ -110,16 +149,33 @@ describe('generated samples match the generator\'s expected outputs', function (
       const programs = LORA_PROGRAMS.map((p) => p.file);
       for (const file of programs) {
         const entry = set.expected.find((e) => e.file === file)!;
-        const p = await openProgram(path.join(set.dir, file), { dataFiles: entry.data_files.map((f) => path.join(set.dir, f)), shared });
-        methods.push(await loadMethod(p, chooseMethod(p), { engine: 'onnx', weights: 'input', minWeightBytes: 0 }) as OnnxMethod);
+        const p = await openProgram(path.join(set.dir, file), {
+          dataFiles: entry.data_files.map((f) => path.join(set.dir, f)),
+          shared,
+        });
+        methods.push(
+          (await loadMethod(p, chooseMethod(p), { engine: 'onnx', weights: 'input', minWeightBytes: 0 })) as OnnxMethod,
+        );
       }
       // Each weight range of foundation.ptd is read once for all four programs: less than the file, never four times it.
-      assert.ok(shared.bytesRead < foundationSize + 4 * 60_000, `read ${shared.bytesRead} bytes, foundation is ${foundationSize}`);
+      assert.ok(
+        shared.bytesRead < foundationSize + 4 * 60_000,
+        `read ${shared.bytesRead} bytes, foundation is ${foundationSize}`,
+      );
       const entry = set.expected.find((e) => e.file === 'lora_a.pte')!;
       const inputs = entry.inputs.map((v, i) => parseJsonValue(v, `inputs[${i}]`));
-      const feeds = await Promise.all(methods.map(async (m) => (await m.loweredFor(inputs)).feeds.filter((f) => f.kind === 'weight' && f.valueIndex >= 0)));
+      const feeds = await Promise.all(
+        methods.map(async (m) =>
+          (await m.loweredFor(inputs)).feeds.filter((f) => f.kind === 'weight' && f.valueIndex >= 0),
+        ),
+      );
       const embedding = feeds.map((list) => list.find((f) => f.tensor!.shape.join() === '96,32')!.tensor!);
-      assert.ok(embedding.every((t) => t.data.buffer === embedding[0].data.buffer && t.data.byteOffset === embedding[0].data.byteOffset), 'all programs bind the one copy of tok_embeddings');
+      assert.ok(
+        embedding.every(
+          (t) => t.data.buffer === embedding[0].data.buffer && t.data.byteOffset === embedding[0].data.byteOffset,
+        ),
+        'all programs bind the one copy of tok_embeddings',
+      );
       await Promise.all(methods.map((m) => m.dispose()));
     } finally {
       await shared.close();

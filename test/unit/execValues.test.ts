@@ -1,10 +1,23 @@
 import * as assert from 'node:assert/strict';
 import { compareValues } from '../../runtime/exec/compare';
 import { InvalidInputError } from '../../runtime/exec/errors';
-import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../../runtime/format/halfPrecision';
+import {
+  bfloat16BitsToNumber,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from '../../runtime/format/halfPrecision';
 import { readNpy, writeNpy } from '../../runtime/exec/npy';
 import { randomInputs } from '../../runtime/exec/randomInputs';
-import { castTensor, fromNumbers, storeNumber, Tensor, tensorFromBytes, toNumbers, zeros } from '../../runtime/exec/tensor';
+import {
+  castTensor,
+  fromNumbers,
+  storeNumber,
+  Tensor,
+  tensorFromBytes,
+  toNumbers,
+  zeros,
+} from '../../runtime/exec/tensor';
 import { parseInputsJson, parseJsonValue, STATS_THRESHOLD, toJsonValue } from '../../runtime/exec/valueJson';
 
 function cells(t: Tensor): (number | bigint)[] {
@@ -42,7 +55,10 @@ describe('run values: half types, JSON, .npy', () => {
     assert.deepEqual(cells(fromNumbers('uint8', [2], [256, -1])), [0, 255]);
     assert.deepEqual(cells(fromNumbers('bool', [3], [0, -0.5, 2])), [0, 1, 1]);
     assert.deepEqual(cells(fromNumbers('int64', [2], [2 ** 40 + 0.5, -3.7])), [2n ** 40n, -3n]);
-    assert.deepEqual(Array.from(toNumbers(castTensor(fromNumbers('float32', [2], [1.5, -2.25]), 'bfloat16'))), [1.5, -2.25]);
+    assert.deepEqual(
+      Array.from(toNumbers(castTensor(fromNumbers('float32', [2], [1.5, -2.25]), 'bfloat16'))),
+      [1.5, -2.25],
+    );
   });
 
   it('views aligned bytes without a copy and copies unaligned ones', () => {
@@ -58,20 +74,31 @@ describe('run values: half types, JSON, .npy', () => {
   });
 
   it('parses the golden.json input format and names the bad field', () => {
-    const values = parseInputsJson(JSON.stringify([
-      { dtype: 'float32', shape: [2], values: [1, 'NaN'] },
-      { dtype: 'int64', shape: [2], values: ['9007199254740993', -1] },
-      { dtype: 'bool', shape: [3], fill: true },
-      { kind: 'int', value: 128 },
-      { kind: 'double', value: 2.5 },
-      { kind: 'bool', value: false },
-    ]), 'in.json');
+    const values = parseInputsJson(
+      JSON.stringify([
+        { dtype: 'float32', shape: [2], values: [1, 'NaN'] },
+        { dtype: 'int64', shape: [2], values: ['9007199254740993', -1] },
+        { dtype: 'bool', shape: [3], fill: true },
+        { kind: 'int', value: 128 },
+        { kind: 'double', value: 2.5 },
+        { kind: 'bool', value: false },
+      ]),
+      'in.json',
+    );
     assert.equal(values.length, 6);
     assert.ok(Number.isNaN(Number(values[0].kind === 'tensor' && values[0].data[1])));
     assert.equal(values[1].kind === 'tensor' && values[1].data[0], 9007199254740993n);
     assert.deepEqual(values[2].kind === 'tensor' && cells(values[2]), [1, 1, 1]);
-    assert.deepEqual(values.slice(3), [{ kind: 'int', value: 128 }, { kind: 'double', value: 2.5 }, { kind: 'bool', value: false }]);
-    const bad = (v: unknown, pattern: RegExp) => assert.throws(() => parseJsonValue(v, 'inputs[0]'), (e: Error) => e instanceof InvalidInputError && pattern.test(e.message));
+    assert.deepEqual(values.slice(3), [
+      { kind: 'int', value: 128 },
+      { kind: 'double', value: 2.5 },
+      { kind: 'bool', value: false },
+    ]);
+    const bad = (v: unknown, pattern: RegExp) =>
+      assert.throws(
+        () => parseJsonValue(v, 'inputs[0]'),
+        (e: Error) => e instanceof InvalidInputError && pattern.test(e.message),
+      );
     bad({ dtype: 'float32', shape: [2], values: [1] }, /inputs\[0\]\.values: has 1 values, shape \[2\] needs 2/);
     bad({ dtype: 'complex64', shape: [1], values: [1] }, /inputs\[0\]\.dtype: unknown dtype "complex64"/);
     bad({ dtype: 'float32', shape: [-1], fill: 0 }, /inputs\[0\]\.shape/);
@@ -82,12 +109,24 @@ describe('run values: half types, JSON, .npy', () => {
 
   it('writes outputs in the same format, with statistics for very large tensors', () => {
     assert.deepEqual(toJsonValue(fromNumbers('int64', [2], [3, -4])), { dtype: 'int64', shape: [2], values: [3, -4] });
-    assert.deepEqual(toJsonValue(fromNumbers('float32', [2], [Infinity, 0.5])), { dtype: 'float32', shape: [2], values: ['Infinity', 0.5] });
-    assert.deepEqual(toJsonValue(fromNumbers('bool', [2], [1, 0])), { dtype: 'bool', shape: [2], values: [true, false] });
+    assert.deepEqual(toJsonValue(fromNumbers('float32', [2], [Infinity, 0.5])), {
+      dtype: 'float32',
+      shape: [2],
+      values: ['Infinity', 0.5],
+    });
+    assert.deepEqual(toJsonValue(fromNumbers('bool', [2], [1, 0])), {
+      dtype: 'bool',
+      shape: [2],
+      values: [true, false],
+    });
     const big = zeros('float32', [STATS_THRESHOLD + 1]);
     (big.data as Float32Array)[7] = 3;
     (big.data as Float32Array)[9] = -5;
-    assert.deepEqual(toJsonValue(big), { dtype: 'float32', shape: [STATS_THRESHOLD + 1], stats: { min: -5, max: 3, sum: -2, absSum: 8, maxAbs: 5, argmax: 7 } });
+    assert.deepEqual(toJsonValue(big), {
+      dtype: 'float32',
+      shape: [STATS_THRESHOLD + 1],
+      stats: { min: -5, max: 3, sum: -2, absSum: 8, maxAbs: 5, argmax: 7 },
+    });
   });
 
   it('writes .npy files NumPy can read: magic, version 1.0, 64-byte aligned header, little-endian data', () => {
@@ -101,8 +140,14 @@ describe('run values: half types, JSON, .npy', () => {
     assert.equal(new DataView(bytes.buffer).getFloat32(10 + headerLength + 4 * 5, true), 6);
     const back = readNpy(bytes, 'x.npy');
     assert.deepEqual([back.dtype, back.shape, cells(back)], ['float32', [2, 3], [1, 2, 3, 4, 5, 6]]);
-    assert.match(Buffer.from(writeNpy(fromNumbers('int64', [], [7]))).toString('latin1'), /'descr': '<i8', 'fortran_order': False, 'shape': \(\), /);
-    assert.match(Buffer.from(writeNpy(fromNumbers('bool', [3], [1, 0, 1]))).toString('latin1'), /'descr': '\|b1'.*'shape': \(3,\)/);
+    assert.match(
+      Buffer.from(writeNpy(fromNumbers('int64', [], [7]))).toString('latin1'),
+      /'descr': '<i8', 'fortran_order': False, 'shape': \(\), /,
+    );
+    assert.match(
+      Buffer.from(writeNpy(fromNumbers('bool', [3], [1, 0, 1]))).toString('latin1'),
+      /'descr': '\|b1'.*'shape': \(3,\)/,
+    );
     // bfloat16 has no NumPy type: written as float32.
     assert.equal(readNpy(writeNpy(fromNumbers('bfloat16', [1], [1.5])), 'b.npy').dtype, 'float32');
     assert.throws(() => readNpy(new Uint8Array([1, 2, 3]), 'bad.npy'), /bad\.npy: not a \.npy file/);
@@ -118,7 +163,14 @@ describe('run values: half types, JSON, .npy', () => {
   });
 
   it('random inputs are the same for the same seed and differ for another', () => {
-    const sig = { name: 'forward', inputs: [{ kind: 'tensor' as const, valueIndex: 0, dtype: 'float32', shape: [4], dynamic: false }, { kind: 'tensor' as const, valueIndex: 1, dtype: 'int64', shape: [3], dynamic: false }], outputs: [] };
+    const sig = {
+      name: 'forward',
+      inputs: [
+        { kind: 'tensor' as const, valueIndex: 0, dtype: 'float32', shape: [4], dynamic: false },
+        { kind: 'tensor' as const, valueIndex: 1, dtype: 'int64', shape: [3], dynamic: false },
+      ],
+      outputs: [],
+    };
     const a = randomInputs(sig, 7);
     assert.deepEqual(a, randomInputs(sig, 7));
     assert.notDeepEqual(a, randomInputs(sig, 8));

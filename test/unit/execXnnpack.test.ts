@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { XnnQuantization } from '../../runtime/format/xnnpack/model';
+import { XnnQuantization } from '../../runtime/format/xnnpack/xnnpackTypes';
 import { compareValues } from '../../runtime/exec/compare';
 import { ONNX_XNN_NODES } from '../../runtime/exec/onnx/xnnpack/lowerXnnpack';
 import { xnnNodeKernels } from '../../runtime/exec/reference/xnnpack/nodes';
@@ -46,7 +46,16 @@ function binaryCase(kind: string, clamp: { min: number; max: number } | null = n
       const a = g.input([3, 4]);
       const b = g.input([4]);
       const y = g.output([3, 4]);
-      g.node(kind, [['input1_id', a], ['input2_id', b]], [y], {}, { outputMinMax: clamp });
+      g.node(
+        kind,
+        [
+          ['input1_id', a],
+          ['input2_id', b],
+        ],
+        [y],
+        {},
+        { outputMinMax: clamp },
+      );
       return { inputs: [randomTensor(next, 'float32', [3, 4]), randomTensor(next, 'float32', [4], [0.5, 2])] };
     },
   };
@@ -54,9 +63,22 @@ function binaryCase(kind: string, clamp: { min: number; max: number } | null = n
 
 function convParams(p: Record<string, number>): Record<string, number> {
   return {
-    padding_top: 0, padding_right: 0, padding_bottom: 0, padding_left: 0, kernel_height: 1, kernel_width: 1,
-    subsampling_height: 1, subsampling_width: 1, dilation_height: 1, dilation_width: 1,
-    group_input_channels: 1, group_output_channels: 1, groups: 1, adjustment_height: 0, adjustment_width: 0, ...p,
+    padding_top: 0,
+    padding_right: 0,
+    padding_bottom: 0,
+    padding_left: 0,
+    kernel_height: 1,
+    kernel_width: 1,
+    subsampling_height: 1,
+    subsampling_width: 1,
+    dilation_height: 1,
+    dilation_width: 1,
+    group_input_channels: 1,
+    group_output_channels: 1,
+    groups: 1,
+    adjustment_height: 0,
+    adjustment_width: 0,
+    ...p,
   };
 }
 
@@ -83,12 +105,32 @@ function packInt4(rows: number, cols: number, values: number[]): Uint8Array {
 }
 
 const CASES: XnnCase[] = [
-  binaryCase('Add'), binaryCase('Subtract'), binaryCase('Multiply', { min: -0.5, max: 0.5 }), binaryCase('Div'),
-  binaryCase('Minimum'), binaryCase('Maximum', { min: 0, max: Infinity }),
-  unaryCase('Clamp'), unaryCase('Abs'), unaryCase('Ceiling'), unaryCase('Floor'), unaryCase('Negate'), unaryCase('Square'),
-  unaryCase('SquareRoot', [0, 3]), unaryCase('ReciprocalSquareRoot', [0.1, 3]), unaryCase('Sigmoid'), unaryCase('Tanh'),
-  unaryCase('Exp'), unaryCase('Log', [0.1, 3]), unaryCase('Sin'), unaryCase('Cos'), unaryCase('Gelu'), unaryCase('Hardswish', [-4, 4]),
-  unaryCase('ELU', [-2, 2], { alpha: 0.7 }), unaryCase('LeakyReLU', [-2, 2], { negative_slope: 0.1 }), unaryCase('Copy'), unaryCase('Softmax'),
+  binaryCase('Add'),
+  binaryCase('Subtract'),
+  binaryCase('Multiply', { min: -0.5, max: 0.5 }),
+  binaryCase('Div'),
+  binaryCase('Minimum'),
+  binaryCase('Maximum', { min: 0, max: Infinity }),
+  unaryCase('Clamp'),
+  unaryCase('Abs'),
+  unaryCase('Ceiling'),
+  unaryCase('Floor'),
+  unaryCase('Negate'),
+  unaryCase('Square'),
+  unaryCase('SquareRoot', [0, 3]),
+  unaryCase('ReciprocalSquareRoot', [0.1, 3]),
+  unaryCase('Sigmoid'),
+  unaryCase('Tanh'),
+  unaryCase('Exp'),
+  unaryCase('Log', [0.1, 3]),
+  unaryCase('Sin'),
+  unaryCase('Cos'),
+  unaryCase('Gelu'),
+  unaryCase('Hardswish', [-4, 4]),
+  unaryCase('ELU', [-2, 2], { alpha: 0.7 }),
+  unaryCase('LeakyReLU', [-2, 2], { negative_slope: 0.1 }),
+  unaryCase('Copy'),
+  unaryCase('Softmax'),
   {
     name: 'Clamp node with bounds',
     build: (g, next) => {
@@ -104,7 +146,14 @@ const CASES: XnnCase[] = [
       const x = g.input([2, 3, 4]);
       const slope = g.floatConstant([4], [0.1, 0.2, 0.5, 1.5]);
       const y = g.output([2, 3, 4]);
-      g.node('PReLU', [['input1_id', x], ['input2_id', slope]], [y]);
+      g.node(
+        'PReLU',
+        [
+          ['input1_id', x],
+          ['input2_id', slope],
+        ],
+        [y],
+      );
       return { inputs: [randomTensor(next, 'float32', [2, 3, 4])] };
     },
   },
@@ -115,7 +164,17 @@ const CASES: XnnCase[] = [
       const w = g.floatConstant([5, 8], randomFloats(next, 40));
       const b = g.floatConstant([5], randomFloats(next, 5));
       const y = g.output([2, 3, 5]);
-      g.node('FullyConnected', [['input1_id', x], ['filter_id', w], ['bias_id', b]], [y], {}, { outputMinMax: { min: -1, max: 1 } });
+      g.node(
+        'FullyConnected',
+        [
+          ['input1_id', x],
+          ['filter_id', w],
+          ['bias_id', b],
+        ],
+        [y],
+        {},
+        { outputMinMax: { min: -1, max: 1 } },
+      );
       return { inputs: [randomTensor(next, 'float32', [2, 3, 8])] };
     },
   },
@@ -125,7 +184,16 @@ const CASES: XnnCase[] = [
       const x = g.input([4, 6]);
       const w = g.floatConstant([6, 3], randomFloats(next, 18));
       const y = g.output([4, 3]);
-      g.node('FullyConnected', [['input1_id', x], ['filter_id', w]], [y], {}, { flags: 1 });
+      g.node(
+        'FullyConnected',
+        [
+          ['input1_id', x],
+          ['filter_id', w],
+        ],
+        [y],
+        {},
+        { flags: 1 },
+      );
       return { inputs: [randomTensor(next, 'float32', [4, 6])] };
     },
   },
@@ -135,12 +203,25 @@ const CASES: XnnCase[] = [
     build: (g, next) => {
       const x = g.input([2, 8]);
       const xq = g.internal([2, 8], 'qint8', perTensor(0.008, -27));
-      const w = g.constant([4, 8], 'qint8', int8Bytes(Array.from({ length: 32 }, () => Math.floor(next() * 255) - 127)), perTensor(0.0027, 0));
+      const w = g.constant(
+        [4, 8],
+        'qint8',
+        int8Bytes(Array.from({ length: 32 }, () => Math.floor(next() * 255) - 127)),
+        perTensor(0.0027, 0),
+      );
       const b = g.constant([4], 'qint32', int32Bytes([100, -2000, 0, 35000]), perTensor(0.008 * 0.0027, 0));
       const yq = g.internal([2, 4], 'qint8', perTensor(0.005, -30));
       const y = g.output([2, 4]);
       g.node('Convert', [['input_id', x]], [xq]);
-      g.node('FullyConnected', [['input1_id', xq], ['filter_id', w], ['bias_id', b]], [yq]);
+      g.node(
+        'FullyConnected',
+        [
+          ['input1_id', xq],
+          ['filter_id', w],
+          ['bias_id', b],
+        ],
+        [yq],
+      );
       g.node('Convert', [['input_id', yq]], [y]);
       return { inputs: [randomTensor(next, 'float32', [2, 8])] };
     },
@@ -151,11 +232,28 @@ const CASES: XnnCase[] = [
     build: (g, next) => {
       const x = g.input([3, 16]);
       const xq = g.internal([3, 16], 'qdint8', { kind: 'perTokenDynamic', numNonbatchDims: 1 });
-      const w = g.constant([5, 16], 'qcint8', int8Bytes(Array.from({ length: 80 }, () => Math.floor(next() * 255) - 127)),
-        { kind: 'perChannel', channelDim: 0, scales: [0.01, 0.02, 0.005, 0.03, 0.015], scaleBufferIdx: 0, numScales: 5 });
+      const w = g.constant(
+        [5, 16],
+        'qcint8',
+        int8Bytes(Array.from({ length: 80 }, () => Math.floor(next() * 255) - 127)),
+        {
+          kind: 'perChannel',
+          channelDim: 0,
+          scales: [0.01, 0.02, 0.005, 0.03, 0.015],
+          scaleBufferIdx: 0,
+          numScales: 5,
+        },
+      );
       const y = g.output([3, 5]);
       g.node('Convert', [['input_id', x]], [xq]);
-      g.node('FullyConnected', [['input1_id', xq], ['filter_id', w]], [y]);
+      g.node(
+        'FullyConnected',
+        [
+          ['input1_id', xq],
+          ['filter_id', w],
+        ],
+        [y],
+      );
       return { inputs: [randomTensor(next, 'float32', [3, 16], [-3, 1])] };
     },
   },
@@ -165,12 +263,39 @@ const CASES: XnnCase[] = [
     build: (g, next) => {
       const x = g.input([2, 64]);
       const w4 = Array.from({ length: 3 * 64 }, () => Math.floor(next() * 16) - 8);
-      const wc = g.constant([3, 64], 'qcint4', packInt4(3, 64, w4), { kind: 'perChannel', channelDim: 0, scales: [0.05, 0.1, 0.02], scaleBufferIdx: 0, numScales: 3 });
-      const wb = g.constant([3, 64], 'qbint4', packInt4(3, 64, w4), { kind: 'perChannelGroup', channelDim: 0, groupSize: 32, scales: [0.05, 0.01, 0.1, 0.2, 0.02, 0.03], scaleBufferIdx: 0, numScales: 6 });
+      const wc = g.constant([3, 64], 'qcint4', packInt4(3, 64, w4), {
+        kind: 'perChannel',
+        channelDim: 0,
+        scales: [0.05, 0.1, 0.02],
+        scaleBufferIdx: 0,
+        numScales: 3,
+      });
+      const wb = g.constant([3, 64], 'qbint4', packInt4(3, 64, w4), {
+        kind: 'perChannelGroup',
+        channelDim: 0,
+        groupSize: 32,
+        scales: [0.05, 0.01, 0.1, 0.2, 0.02, 0.03],
+        scaleBufferIdx: 0,
+        numScales: 6,
+      });
       const y1 = g.output([2, 3]);
       const y2 = g.output([2, 3]);
-      g.node('FullyConnected', [['input1_id', x], ['filter_id', wc]], [y1]);
-      g.node('FullyConnected', [['input1_id', x], ['filter_id', wb]], [y2]);
+      g.node(
+        'FullyConnected',
+        [
+          ['input1_id', x],
+          ['filter_id', wc],
+        ],
+        [y1],
+      );
+      g.node(
+        'FullyConnected',
+        [
+          ['input1_id', x],
+          ['filter_id', wb],
+        ],
+        [y2],
+      );
       return { inputs: [randomTensor(next, 'float32', [2, 64])] };
     },
   },
@@ -180,7 +305,16 @@ const CASES: XnnCase[] = [
       const a = g.input([2, 3, 4]);
       const b = g.input([2, 5, 4]);
       const y = g.output([2, 3, 5]);
-      g.node('BatchMatrixMultiply', [['input1_id', a], ['input2_id', b]], [y], {}, { flags: 1 });
+      g.node(
+        'BatchMatrixMultiply',
+        [
+          ['input1_id', a],
+          ['input2_id', b],
+        ],
+        [y],
+        {},
+        { flags: 1 },
+      );
       return { inputs: [randomTensor(next, 'float32', [2, 3, 4]), randomTensor(next, 'float32', [2, 5, 4])] };
     },
   },
@@ -191,10 +325,31 @@ const CASES: XnnCase[] = [
       const w = g.floatConstant([6, 3, 3, 2], randomFloats(next, 6 * 3 * 3 * 2));
       const b = g.floatConstant([6], randomFloats(next, 6));
       const y = g.output([1, 4, 4, 6]);
-      g.node('Conv2d', [['input1_id', x], ['filter_id', w], ['bias_id', b]], [y], convParams({
-        padding_top: 1, padding_bottom: 1, padding_left: 1, padding_right: 2, kernel_height: 3, kernel_width: 3, subsampling_height: 2,
-        subsampling_width: 2, dilation_height: 1, dilation_width: 2, groups: 2, group_input_channels: 2, group_output_channels: 3,
-      }), { outputMinMax: { min: 0, max: Infinity } });
+      g.node(
+        'Conv2d',
+        [
+          ['input1_id', x],
+          ['filter_id', w],
+          ['bias_id', b],
+        ],
+        [y],
+        convParams({
+          padding_top: 1,
+          padding_bottom: 1,
+          padding_left: 1,
+          padding_right: 2,
+          kernel_height: 3,
+          kernel_width: 3,
+          subsampling_height: 2,
+          subsampling_width: 2,
+          dilation_height: 1,
+          dilation_width: 2,
+          groups: 2,
+          group_input_channels: 2,
+          group_output_channels: 3,
+        }),
+        { outputMinMax: { min: 0, max: Infinity } },
+      );
       return { inputs: [randomTensor(next, 'float32', [1, 9, 8, 4])] };
     },
   },
@@ -204,9 +359,25 @@ const CASES: XnnCase[] = [
       const x = g.input([1, 5, 5, 3]);
       const w = g.floatConstant([1, 3, 3, 6], randomFloats(next, 54));
       const y = g.output([1, 5, 5, 6]);
-      g.node('DepthwiseConv2d', [['input1_id', x], ['filter_id', w]], [y], convParams({
-        padding_top: 1, padding_bottom: 1, padding_left: 1, padding_right: 1, kernel_height: 3, kernel_width: 3, groups: 3, group_input_channels: 1, group_output_channels: 2,
-      }));
+      g.node(
+        'DepthwiseConv2d',
+        [
+          ['input1_id', x],
+          ['filter_id', w],
+        ],
+        [y],
+        convParams({
+          padding_top: 1,
+          padding_bottom: 1,
+          padding_left: 1,
+          padding_right: 1,
+          kernel_height: 3,
+          kernel_width: 3,
+          groups: 3,
+          group_input_channels: 1,
+          group_output_channels: 2,
+        }),
+      );
       return { inputs: [randomTensor(next, 'float32', [1, 5, 5, 3])] };
     },
   },
@@ -217,10 +388,29 @@ const CASES: XnnCase[] = [
       const w = g.floatConstant([6, 3, 3, 2], randomFloats(next, 108));
       const b = g.floatConstant([6], randomFloats(next, 6));
       const y = g.output([1, 6, 7, 6]);
-      g.node('ConvTranspose2d', [['input1_id', x], ['filter_id', w], ['bias_id', b]], [y], convParams({
-        padding_top: 1, padding_bottom: 1, padding_left: 1, padding_right: 1, kernel_height: 3, kernel_width: 3, subsampling_height: 2,
-        subsampling_width: 2, adjustment_height: 1, groups: 2, group_input_channels: 2, group_output_channels: 3,
-      }));
+      g.node(
+        'ConvTranspose2d',
+        [
+          ['input1_id', x],
+          ['filter_id', w],
+          ['bias_id', b],
+        ],
+        [y],
+        convParams({
+          padding_top: 1,
+          padding_bottom: 1,
+          padding_left: 1,
+          padding_right: 1,
+          kernel_height: 3,
+          kernel_width: 3,
+          subsampling_height: 2,
+          subsampling_width: 2,
+          adjustment_height: 1,
+          groups: 2,
+          group_input_channels: 2,
+          group_output_channels: 3,
+        }),
+      );
       return { inputs: [randomTensor(next, 'float32', [1, 3, 4, 4])] };
     },
   },
@@ -230,8 +420,16 @@ const CASES: XnnCase[] = [
       const x = g.input([2, 7, 6, 3]);
       const y = g.output([2, 4, 3, 3]);
       g.node(kind, [['input_id', x]], [y], {
-        padding_top: 1, padding_right: 1, padding_bottom: 1, padding_left: 0, pooling_height: 3, pooling_width: 3, stride_height: 2, stride_width: 2,
-        dilation_height: 1, dilation_width: 1,
+        padding_top: 1,
+        padding_right: 1,
+        padding_bottom: 1,
+        padding_left: 0,
+        pooling_height: 3,
+        pooling_width: 3,
+        stride_height: 2,
+        stride_width: 2,
+        dilation_height: 1,
+        dilation_width: 1,
       });
       return { inputs: [randomTensor(next, 'float32', [2, 7, 6, 3])] };
     },
@@ -256,7 +454,11 @@ const CASES: XnnCase[] = [
       g.node('StaticTranspose', [['input_id', x]], [t], { num_dims: 3, perm: [2, 0, 1] });
       g.node('StaticReshape', [['input_id', t]], [r], { num_dims: 2, new_shape: [4, 0] });
       g.node('StaticSlice', [['input_id', r]], [s], { num_dims: 2, offsets: [1, 1], sizes: [3, 4] });
-      g.node('StaticConstantPad', [['input_id', s]], [y], { pre_paddings: [1, 0], post_paddings: [1, 2], padding_value: -1.5 });
+      g.node('StaticConstantPad', [['input_id', s]], [y], {
+        pre_paddings: [1, 0],
+        post_paddings: [1, 2],
+        padding_value: -1.5,
+      });
       return { inputs: [randomTensor(next, 'float32', [2, 3, 4])] };
     },
   },
@@ -279,11 +481,55 @@ const CASES: XnnCase[] = [
       const z = g.output([4, 3]);
       const w = g.output([2, 9]);
       const u = g.output([2, 13]);
-      g.node('Concatenate3', [['input1_id', a], ['input2_id', b], ['input3_id', c]], [y], { axis: -1 });
-      g.node('Concatenate2', [['input1_id', a], ['input2_id', a]], [z], { axis: 0 });
-      g.node('Concatenate4', [['input1_id', a], ['input2_id', b], ['input3_id', c], ['input4_id', a]], [w], { axis: 1 });
-      g.node('Concatenate5', [['input1_id', a], ['input2_id', b], ['input3_id', c], ['input4_id', a], ['input5_id', c]], [u], { axis: 1 });
-      return { inputs: [randomTensor(next, 'float32', [2, 3]), randomTensor(next, 'float32', [2, 1]), randomTensor(next, 'float32', [2, 2])] };
+      g.node(
+        'Concatenate3',
+        [
+          ['input1_id', a],
+          ['input2_id', b],
+          ['input3_id', c],
+        ],
+        [y],
+        { axis: -1 },
+      );
+      g.node(
+        'Concatenate2',
+        [
+          ['input1_id', a],
+          ['input2_id', a],
+        ],
+        [z],
+        { axis: 0 },
+      );
+      g.node(
+        'Concatenate4',
+        [
+          ['input1_id', a],
+          ['input2_id', b],
+          ['input3_id', c],
+          ['input4_id', a],
+        ],
+        [w],
+        { axis: 1 },
+      );
+      g.node(
+        'Concatenate5',
+        [
+          ['input1_id', a],
+          ['input2_id', b],
+          ['input3_id', c],
+          ['input4_id', a],
+          ['input5_id', c],
+        ],
+        [u],
+        { axis: 1 },
+      );
+      return {
+        inputs: [
+          randomTensor(next, 'float32', [2, 3]),
+          randomTensor(next, 'float32', [2, 1]),
+          randomTensor(next, 'float32', [2, 2]),
+        ],
+      };
     },
   },
   ...[3, 1].map((kvHeads): XnnCase => ({
@@ -294,10 +540,29 @@ const CASES: XnnCase[] = [
       const v = g.input([2, kvHeads, 5, 6]);
       const scale = g.floatConstant([8], new Array<number>(8).fill(1 / Math.sqrt(8)));
       // Query t sees keys 0..t+1, as a cache one position ahead would.
-      const mask = g.floatConstant([4, 5], Array.from({ length: 20 }, (_, i) => (i % 5 <= Math.floor(i / 5) + 1 ? 0 : -Infinity)));
+      const mask = g.floatConstant(
+        [4, 5],
+        Array.from({ length: 20 }, (_, i) => (i % 5 <= Math.floor(i / 5) + 1 ? 0 : -Infinity)),
+      );
       const y = g.output([2, 3, 4, 6]);
-      g.node('ScaledDotProductAttention', [['query_id', q], ['key_id', k], ['value_id', v], ['scale_id', scale], ['mask_id', mask]], [y]);
-      return { inputs: [randomTensor(next, 'float32', [2, 3, 4, 8]), randomTensor(next, 'float32', [2, kvHeads, 5, 8]), randomTensor(next, 'float32', [2, kvHeads, 5, 6])] };
+      g.node(
+        'ScaledDotProductAttention',
+        [
+          ['query_id', q],
+          ['key_id', k],
+          ['value_id', v],
+          ['scale_id', scale],
+          ['mask_id', mask],
+        ],
+        [y],
+      );
+      return {
+        inputs: [
+          randomTensor(next, 'float32', [2, 3, 4, 8]),
+          randomTensor(next, 'float32', [2, kvHeads, 5, 8]),
+          randomTensor(next, 'float32', [2, kvHeads, 5, 6]),
+        ],
+      };
     },
   })),
   ...[
@@ -314,7 +579,12 @@ const CASES: XnnCase[] = [
       const values = g.output([2, OH, OW, 3]);
       const indices = g.output([2, OH, OW, 3], 'int32');
       g.node('ArgMaxPooling2d', [['input_id', x]], [values, indices], {
-        padding_top: top, padding_right: right, padding_bottom: bottom, padding_left: left, pooling_height: kh, pooling_width: kw,
+        padding_top: top,
+        padding_right: right,
+        padding_bottom: bottom,
+        padding_left: left,
+        pooling_height: kh,
+        pooling_width: kw,
       });
       return { inputs: [randomTensor(next, 'float32', [2, 4, 6, 3])], outputDtypes: ['float32', 'int64'] };
     },
@@ -358,7 +628,7 @@ describe('XNNPACK delegate lowering against the reference interpreter', () => {
     });
   }
 
-  it('ScaledDotProductAttention with a mask that lets each query see one key returns that key\'s value row', async () => {
+  it("ScaledDotProductAttention with a mask that lets each query see one key returns that key's value row", async () => {
     const g = new XnnGraphBuilder();
     const q = g.input([1, 3, 2]);
     const k = g.input([1, 3, 2]);
@@ -367,7 +637,17 @@ describe('XNNPACK delegate lowering against the reference interpreter', () => {
     // Query t sees only key 2 − t.
     const mask = g.floatConstant([3, 3], [-Infinity, -Infinity, 0, -Infinity, 0, -Infinity, 0, -Infinity, -Infinity]);
     const y = g.output([1, 3, 4]);
-    g.node('ScaledDotProductAttention', [['query_id', q], ['key_id', k], ['value_id', v], ['scale_id', scale], ['mask_id', mask]], [y]);
+    g.node(
+      'ScaledDotProductAttention',
+      [
+        ['query_id', q],
+        ['key_id', k],
+        ['value_id', v],
+        ['scale_id', scale],
+        ['mask_id', mask],
+      ],
+      [y],
+    );
     const next = seededRandom(7);
     const values = randomTensor(next, 'float32', [1, 3, 4]);
     const inputs = [randomTensor(next, 'float32', [1, 3, 2]), randomTensor(next, 'float32', [1, 3, 2]), values];
@@ -387,12 +667,17 @@ describe('XNNPACK delegate lowering against the reference interpreter', () => {
   it('both engines implement the same node kinds, every one tested here', () => {
     assert.deepEqual([...ONNX_XNN_NODES].sort(), [...XNN_NODE_KINDS].sort());
     assert.deepEqual(Object.keys(xnnNodeKernels).sort(), [...XNN_NODE_KINDS].sort());
-    const tested = new Set(CASES.flatMap((c) => {
-      const g = new XnnGraphBuilder();
-      c.build(g, seededRandom(1));
-      return g.nodes.map((n) => n.kind);
-    }));
-    assert.deepEqual([...ONNX_XNN_NODES].filter((k) => !tested.has(k)), []);
+    const tested = new Set(
+      CASES.flatMap((c) => {
+        const g = new XnnGraphBuilder();
+        c.build(g, seededRandom(1));
+        return g.nodes.map((n) => n.kind);
+      }),
+    );
+    assert.deepEqual(
+      [...ONNX_XNN_NODES].filter((k) => !tested.has(k)),
+      [],
+    );
   });
 });
 
@@ -400,8 +685,20 @@ describe('XNNPACK quantization arithmetic', () => {
   it('dequantizes per-tensor, per-channel and 4-bit weights to the values they stand for', () => {
     const g = new XnnGraphBuilder();
     const q8 = g.constant([2, 2], 'qint8', int8Bytes([-128, 0, 5, 127]), perTensor(0.5, 1));
-    const qc = g.constant([2, 2], 'qcint8', int8Bytes([2, -2, 3, 4]), { kind: 'perChannel', channelDim: 0, scales: [0.25, 2], scaleBufferIdx: 0, numScales: 2 });
-    const q4 = g.constant([1, 3], 'qcint4', packInt4(1, 3, [-8, 7, 1]), { kind: 'perChannel', channelDim: 0, scales: [0.5], scaleBufferIdx: 0, numScales: 1 });
+    const qc = g.constant([2, 2], 'qcint8', int8Bytes([2, -2, 3, 4]), {
+      kind: 'perChannel',
+      channelDim: 0,
+      scales: [0.25, 2],
+      scaleBufferIdx: 0,
+      numScales: 2,
+    });
+    const q4 = g.constant([1, 3], 'qcint4', packInt4(1, 3, [-8, 7, 1]), {
+      kind: 'perChannel',
+      channelDim: 0,
+      scales: [0.5],
+      scaleBufferIdx: 0,
+      numScales: 1,
+    });
     const value = (id: number) => Array.from(dequantizeConstant(g.values[id], g.constantBytes.get(id)!, undefined));
     assert.deepEqual(value(q8), [-64.5, -0.5, 2, 63]);
     assert.deepEqual(value(qc), [0.5, -0.5, 6, 8]);
@@ -428,7 +725,14 @@ describe('XNNPACK quantization arithmetic', () => {
     const yq = g.internal([1, 1], 'qint8', perTensor(0.1, 0));
     const y = g.output([1, 1]);
     g.node('Convert', [['input_id', x]], [xq]);
-    g.node('FullyConnected', [['input1_id', xq], ['filter_id', w]], [yq]);
+    g.node(
+      'FullyConnected',
+      [
+        ['input1_id', xq],
+        ['filter_id', w],
+      ],
+      [yq],
+    );
     g.node('Convert', [['input_id', yq]], [y]);
     const { reference, onnx } = xnnpackMethod(g);
     // x = [1.2, 0.7] → codes [2, 1] (1.2/0.5 = 2.4 → 2; 0.7/0.5 = 1.4 → 1) → reals [1, 0.5]

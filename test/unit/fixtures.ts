@@ -9,5 +9,8 @@ export function realFixture(name: string): string {
 }
 
 export function realFixtureNames(extension?: string): string[] {
-  return fs.readdirSync(REAL_FIXTURES).filter((f) => /\.(pte|ptd|bpte|etdp)$/.test(f) && (!extension || f.endsWith(extension))).sort();
+  return fs
+    .readdirSync(REAL_FIXTURES)
+    .filter((f) => /\.(pte|ptd|bpte|etdp)$/.test(f) && (!extension || f.endsWith(extension)))
+    .sort();
 }

@@ -8,9 +8,15 @@ describe('decoders under fuzzing (the full run is `npm run fuzz`)', () => {
     this.timeout(120_000);
     const report = await fuzzFixtures(REAL_FIXTURES, 150, 2026);
     assert.ok(report.cases >= 4000, `${report.cases} cases`);
-    assert.deepEqual(report.failures.map((f) => `${f.file} ${f.strategy} seed ${f.seed}: ${f.error}`), []);
+    assert.deepEqual(
+      report.failures.map((f) => `${f.file} ${f.strategy} seed ${f.seed}: ${f.error}`),
+      [],
+    );
     assert.equal(report.offsetsOutsideFile, 0);
-    assert.ok(report.slowest.ms < 1000, `slowest case took ${report.slowest.ms} ms (${report.slowest.file} seed ${report.slowest.seed})`);
+    assert.ok(
+      report.slowest.ms < 1000,
+      `slowest case took ${report.slowest.ms} ms (${report.slowest.file} seed ${report.slowest.seed})`,
+    );
     // The mutants must reach past the identifier checks, or the run proves little.
     assert.ok(report.decoded > report.cases / 10 && report.formatErrors > report.cases / 10, JSON.stringify(report));
   });

@@ -31,10 +31,13 @@ export const GOLDEN: GoldenEntry[] = JSON.parse(fs.readFileSync(path.join(REAL_F
  * values, computed here from the formula text of each entry.
  */
 const FORMULAS: Record<string, (shape: number[]) => number[]> = {
-  'x.flat[i] = float(i) (row-major arange, exact in fp32)': (shape) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
+  'x.flat[i] = float(i) (row-major arange, exact in fp32)': (shape) =>
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
   'y[0,c,oh,ow] = c*12544 + (2*oh+1)*112 + (2*ow+1)': ([, C, OH, OW]) => {
     const out: number[] = [];
-    for (let c = 0; c < C; c++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) out.push(c * 12544 + (2 * oh + 1) * 112 + (2 * ow + 1));
+    for (let c = 0; c < C; c++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) out.push(c * 12544 + (2 * oh + 1) * 112 + (2 * ow + 1));
     return out;
   },
   'x[r,j] = float(j % 2) (0,1,0,1,...)': ([R, J]) => Array.from({ length: R * J }, (_, i) => (i % J) % 2),

@@ -10,7 +10,7 @@ import { decodeDelegatePayloads } from '../../runtime/format/delegatePayloads';
 import { run } from '../../runtime/cli/main';
 import { withFile } from '../../runtime/format/byteSource';
 import { decodePte } from '../../runtime/format/pte/decodePte';
-import { Method, Program } from '../../runtime/format/pte/model';
+import { Method, Program } from '../../runtime/format/pte/pteTypes';
 import { methodGraph, programGraphs } from '../../runtime/view/graphBuild';
 import { MethodGraph } from '../../runtime/view/graphModel';
 import { realFixture, realFixtureNames } from './fixtures';
@@ -18,11 +18,19 @@ import { programFacts, xnnpackNodeCount } from './programFacts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
   let out = '';
-  const code = await run(argv, { out: (t) => { out += t; }, err: () => undefined });
+  const code = await run(argv, {
+    out: (t) => {
+      out += t;
+    },
+    err: () => undefined,
+  });
   return { code, out };
 }
 
-async function graphJson(file: string, ...rest: string[]): Promise<{ methods: (MethodGraph & { counts: { nodes: number; edges: number } })[] }> {
+async function graphJson(
+  file: string,
+  ...rest: string[]
+): Promise<{ methods: (MethodGraph & { counts: { nodes: number; edges: number } })[] }> {
   const { code, out } = await cli('graph', file, '--format', 'json', ...rest);
   assert.equal(code, 0);
   return JSON.parse(out);
@@ -44,30 +52,50 @@ describe('graph --json against the flatbuffer read with the generated accessors'
         assert.equal(kinds('input').length, f.inputs.length);
         assert.equal(kinds('output').length, f.outputs.length);
         // Constants and external tensors any instruction names or the method returns: one node each, with an edge to every such instruction.
-        const sources = new Set([...f.instructionValues.flat(), ...f.outputs].filter((v) => f.tensors.get(v)?.constant || f.tensors.get(v)?.external));
+        const sources = new Set(
+          [...f.instructionValues.flat(), ...f.outputs].filter(
+            (v) => f.tensors.get(v)?.constant || f.tensors.get(v)?.external,
+          ),
+        );
         assert.equal(kinds('constant').length + kinds('external').length, sources.size);
         for (const v of sources) {
           const kind = f.tensors.get(v)!.constant ? 'constant' : 'external';
           assert.equal(g.nodes.find((n) => n.id === `v${v}`)?.kind, kind);
           f.instructionValues.forEach((vs, i) => {
-            if (vs.includes(v)) assert.ok(g.edges.some((e) => e.source === `v${v}` && e.target === `i${i}`), `v${v} -> i${i}`);
+            if (vs.includes(v))
+              assert.ok(
+                g.edges.some((e) => e.source === `v${v}` && e.target === `i${i}`),
+                `v${v} -> i${i}`,
+              );
           });
         }
-        assert.equal(g.nodes.length, f.instructionValues.length + f.inputs.length + f.outputs.length + sources.size, 'no other nodes');
+        assert.equal(
+          g.nodes.length,
+          f.instructionValues.length + f.inputs.length + f.outputs.length + sources.size,
+          'no other nodes',
+        );
         assert.equal(g.counts.nodes, g.nodes.length);
         assert.equal(g.counts.edges, g.edges.length);
         for (const e of g.edges) {
-          assert.ok(g.nodes.some((n) => n.id === e.source) && g.nodes.some((n) => n.id === e.target), `edge ${e.id} joins two nodes`);
+          assert.ok(
+            g.nodes.some((n) => n.id === e.source) && g.nodes.some((n) => n.id === e.target),
+            `edge ${e.id} joins two nodes`,
+          );
           if (e.kind !== 'data') continue;
           const target = g.nodes.find((n) => n.id === e.target)!;
-          if (target.instruction !== null) assert.ok(f.instructionValues[target.instruction].includes(e.value!), `edge ${e.id}: %${e.value} is an argument of #${target.instruction}`);
+          if (target.instruction !== null)
+            assert.ok(
+              f.instructionValues[target.instruction].includes(e.value!),
+              `edge ${e.id}: %${e.value} is an argument of #${target.instruction}`,
+            );
           const t = f.tensors.get(e.value!);
           if (t) assert.equal(e.label, t.type);
           assert.ok(e.targetPort < target.inPorts);
         }
         for (const out of kinds('output')) {
           const incoming = g.edges.filter((e) => e.target === out.id);
-          if (f.instructionValues.length || f.inputs.includes(out.value!)) assert.equal(incoming.length, 1, `${out.id} has its producer`);
+          if (f.instructionValues.length || f.inputs.includes(out.value!))
+            assert.equal(incoming.length, 1, `${out.id} has its producer`);
         }
         for (const node of instructionNodes) {
           const d = f.delegateOf[node.instruction!];
@@ -89,7 +117,7 @@ describe('graph --json against the flatbuffer read with the generated accessors'
     });
   }
 
-  it('an XNNPACK program shows its delegate with every payload node and the payload\'s dataflow', async () => {
+  it("an XNNPACK program shows its delegate with every payload node and the payload's dataflow", async () => {
     const facts = programFacts(realFixture('djl-spike-conv.pte'))[0];
     const g = (await graphJson(realFixture('djl-spike-conv.pte'))).methods[0];
     const delegate = g.nodes.find((n) => n.kind === 'delegate')!;
@@ -101,7 +129,8 @@ describe('graph --json against the flatbuffer read with the generated accessors'
   });
 
   it('external tensors name the .ptd that backs them when data files are given', async () => {
-    const g = (await graphJson(realFixture('et-2025-02-linear.pte'), '--data', realFixture('et-2025-02-linear.ptd'))).methods[0];
+    const g = (await graphJson(realFixture('et-2025-02-linear.pte'), '--data', realFixture('et-2025-02-linear.ptd')))
+      .methods[0];
     const externals = g.nodes.filter((n) => n.kind === 'external');
     assert.deepEqual(externals.map((n) => n.label).sort(), ['linear.bias', 'linear.weight']);
     for (const n of externals) assert.match(n.detail, /from et-2025-02-linear\.ptd$/);
@@ -114,7 +143,10 @@ describe('graph --json against the flatbuffer read with the generated accessors'
     assert.equal(code, 0);
     assert.match(out, /^digraph "forward" \{/);
     assert.match(out, /subgraph "cluster_i0"/);
-    assert.equal((out.match(/^\s*"i0\/x\d+" \[/gm) ?? []).length, xnnpackNodeCount(programFacts(realFixture('djl-spike-conv.pte'))[0].payloads[0]!));
+    assert.equal(
+      (out.match(/^\s*"i0\/x\d+" \[/gm) ?? []).length,
+      xnnpackNodeCount(programFacts(realFixture('djl-spike-conv.pte'))[0].payloads[0]!),
+    );
   });
 
   it('rejects an unknown format', async () => {
@@ -124,18 +156,29 @@ describe('graph --json against the flatbuffer read with the generated accessors'
 });
 
 describe('repeated blocks', () => {
-  it('decoder layers of the Qwen-shaped sample are found from the weights\' names', () => {
+  it("decoder layers of the Qwen-shaped sample are found from the weights' names", () => {
     const bytes = buildQwenShapedProgram('portable', 'tiny');
     return withSource(bytes, async (program) => {
       const g = programGraphs(program)[0];
-      assert.deepEqual(g.blocks.map((b) => b.label), ['layers.0', 'layers.1']);
+      assert.deepEqual(
+        g.blocks.map((b) => b.label),
+        ['layers.0', 'layers.1'],
+      );
       assert.ok(g.blocks.every((b) => b.source === 'fullyQualifiedName' && b.group === 'layers.#'));
       const method = program.methods[0];
       for (const n of g.nodes.filter((x) => x.kind === 'operator')) {
-        const layers = new Set(g.edges.filter((e) => e.target === n.id && e.value !== null)
-          .map((e) => method.values[e.value!])
-          .flatMap((v) => (v.kind === 'tensor' && v.tensor.fullyQualifiedName?.startsWith('layers.') ? [v.tensor.fullyQualifiedName.split('.')[1]] : [])));
-        for (const layer of layers) assert.equal(g.blocks[n.block!]?.label, `layers.${layer}`, `${n.id} reads a weight of layer ${layer}`);
+        const layers = new Set(
+          g.edges
+            .filter((e) => e.target === n.id && e.value !== null)
+            .map((e) => method.values[e.value!])
+            .flatMap((v) =>
+              v.kind === 'tensor' && v.tensor.fullyQualifiedName?.startsWith('layers.')
+                ? [v.tensor.fullyQualifiedName.split('.')[1]]
+                : [],
+            ),
+        );
+        for (const layer of layers)
+          assert.equal(g.blocks[n.block!]?.label, `layers.${layer}`, `${n.id} reads a weight of layer ${layer}`);
       }
     });
   });
@@ -162,9 +205,15 @@ describe('what the graph tab shows of a graph', () => {
     const ids = new Set(closed.nodes.map((n) => n.id));
     for (const n of g.nodes) assert.ok(ids.has(closed.shownAs.get(n.id)!), `${n.id} shows as a box`);
     for (const e of closed.edges) assert.ok(ids.has(e.source) && ids.has(e.target) && e.source !== e.target);
-    assert.equal(closed.nodes.reduce((n, x) => n + x.members, 0), g.nodes.length, 'every node is in exactly one box');
+    assert.equal(
+      closed.nodes.reduce((n, x) => n + x.members, 0),
+      g.nodes.length,
+      'every node is in exactly one box',
+    );
     const opened = visibleGraph(g, { delegates: new Set(), blocks: new Set(), chunks: new Set([CHUNK]) });
-    const inChunk = g.nodes.filter((n) => n.instruction !== null && n.instruction >= CHUNK && n.instruction < 2 * CHUNK);
+    const inChunk = g.nodes.filter(
+      (n) => n.instruction !== null && n.instruction >= CHUNK && n.instruction < 2 * CHUNK,
+    );
     for (const n of inChunk) assert.equal(opened.shownAs.get(n.id), n.id);
   });
 
@@ -172,8 +221,12 @@ describe('what the graph tab shows of a graph', () => {
     const program = await decodePte(new MemorySource(buildQwenShapedProgram('portable', 'tiny')));
     const g = programGraphs(program)[0];
     const v = visibleGraph(g, { delegates: new Set(), blocks: new Set(), chunks: new Set() });
-    assert.deepEqual(v.nodes.filter((n) => n.kind === 'block').map((n) => n.label), ['layers.0', 'layers.1']);
-    for (const n of g.nodes.filter((x) => x.kind === 'external' && x.label.startsWith('layers.1.'))) assert.equal(v.shownAs.get(n.id), 'block1');
+    assert.deepEqual(
+      v.nodes.filter((n) => n.kind === 'block').map((n) => n.label),
+      ['layers.0', 'layers.1'],
+    );
+    for (const n of g.nodes.filter((x) => x.kind === 'external' && x.label.startsWith('layers.1.')))
+      assert.equal(v.shownAs.get(n.id), 'block1');
     const xnn = await withFile(realFixture('djl-spike-conv.pte'), async (s) => {
       const p = await decodePte(s);
       return programGraphs(p, await decodeDelegatePayloads(p))[0];
@@ -192,12 +245,37 @@ describe('repeated operator sequences', () => {
     // A prologue call, three copies of mm, add, relu, mul, then a different tail.
     const sequence = [4, ...[0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3], 4, 2];
     const method: Method = {
-      name: 'forward', encodedInputSpec: '', encodedOutputSpec: '', values: [], inputs: [], outputs: [],
-      chains: [{ inputs: [], outputs: [], instructions: sequence.map((opIndex) => ({ kind: 'kernel' as const, opIndex, args: [] })), stacktrace: null }],
-      operators, delegates: [], nonConstBufferSizes: [0], nonConstBufferDevices: [],
+      name: 'forward',
+      encodedInputSpec: '',
+      encodedOutputSpec: '',
+      values: [],
+      inputs: [],
+      outputs: [],
+      chains: [
+        {
+          inputs: [],
+          outputs: [],
+          instructions: sequence.map((opIndex) => ({ kind: 'kernel' as const, opIndex, args: [] })),
+          stacktrace: null,
+        },
+      ],
+      operators,
+      delegates: [],
+      nonConstBufferSizes: [0],
+      nonConstBufferDevices: [],
     };
     const g = methodGraph(method, 0);
-    assert.deepEqual(g.blocks.map((b) => [b.first, b.last, b.source]), [[1, 4, 'operatorSequence'], [5, 8, 'operatorSequence'], [9, 12, 'operatorSequence']]);
-    assert.deepEqual(g.nodes.filter((n) => n.instruction !== null).map((n) => n.block), [null, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, null, null]);
+    assert.deepEqual(
+      g.blocks.map((b) => [b.first, b.last, b.source]),
+      [
+        [1, 4, 'operatorSequence'],
+        [5, 8, 'operatorSequence'],
+        [9, 12, 'operatorSequence'],
+      ],
+    );
+    assert.deepEqual(
+      g.nodes.filter((n) => n.instruction !== null).map((n) => n.block),
+      [null, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, null, null],
+    );
   });
 });

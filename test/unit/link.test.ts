@@ -4,14 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodePtd } from '../../runtime/format/ptd/decodePtd';
-import { DataFile } from '../../runtime/format/ptd/model';
+import { DataFile } from '../../runtime/format/ptd/ptdTypes';
 import { decodePte } from '../../runtime/format/pte/decodePte';
-import { Program } from '../../runtime/format/pte/model';
+import { Program } from '../../runtime/format/pte/pteTypes';
 import { discoverDataFiles } from '../../runtime/link/discoverDataFiles';
 import { externalKeys } from '../../runtime/link/externalTensors';
 import { findCandidateDataFiles } from '../../runtime/link/findCandidateDataFiles';
 import { linkProgram } from '../../runtime/link/linkProgram';
-import { LinkProblem, LinkResult } from '../../runtime/link/model';
+import { LinkProblem, LinkResult } from '../../runtime/link/linkTypes';
 import { realFixture } from './fixtures';
 
 // Byte positions used to plant problems were found with a separate Python
@@ -51,7 +51,10 @@ describe('linkProgram', () => {
 
   describe('real program/data pairs', () => {
     it('resolves every program listed in golden.json with its data files', async () => {
-      const golden = JSON.parse(fs.readFileSync(realFixture('golden.json'), 'utf8')) as { file: string; data_files?: string[] }[];
+      const golden = JSON.parse(fs.readFileSync(realFixture('golden.json'), 'utf8')) as {
+        file: string;
+        data_files?: string[];
+      }[];
       const pairs = golden.filter((g) => g.data_files && g.data_files.length > 0);
       assert.deepEqual(pairs.map((g) => g.file).sort(), [LINEAR_PTE, DATA_MAP_PTE]);
       for (const g of pairs) {
@@ -67,10 +70,13 @@ describe('linkProgram', () => {
 
     it('resolves linear.weight and linear.bias to their bytes in the legacy file', () => {
       const result = linkProgram(linearPte, [linearPtd]);
-      assert.deepEqual(result.resolved.map((r) => [r.key, r.method, r.valueIndex, r.file, r.entry.range.offset, r.entry.range.length]), [
-        ['linear.weight', 'forward', 0, LINEAR_PTD, 272, 36],
-        ['linear.bias', 'forward', 1, LINEAR_PTD, 320, 12],
-      ]);
+      assert.deepEqual(
+        result.resolved.map((r) => [r.key, r.method, r.valueIndex, r.file, r.entry.range.offset, r.entry.range.length]),
+        [
+          ['linear.weight', 'forward', 0, LINEAR_PTD, 272, 36],
+          ['linear.bias', 'forward', 1, LINEAR_PTD, 320, 12],
+        ],
+      );
       // The only remark is that current runtimes cannot read this file's layout.
       assert.deepEqual(kinds(result), ['warning:legacyLayout:null']);
       assert.equal(result.problems[0].locator.file, LINEAR_PTD);
@@ -79,7 +85,13 @@ describe('linkProgram', () => {
 
     it('resolves keys a and b of the data-map example without remarks', () => {
       const result = linkProgram(dataMapPte, [dataMapPtd]);
-      assert.deepEqual(result.resolved.map((r) => [r.key, r.valueIndex, r.entry.range.offset]), [['a', 0, 304], ['b', 1, 320]]);
+      assert.deepEqual(
+        result.resolved.map((r) => [r.key, r.valueIndex, r.entry.range.offset]),
+        [
+          ['a', 0, 304],
+          ['b', 1, 320],
+        ],
+      );
       assert.deepEqual(result.problems, []);
       assert.deepEqual(result.duplicates, []);
       assert.deepEqual(externalKeys(dataMapPte), ['a', 'b']);
@@ -102,8 +114,13 @@ describe('linkProgram', () => {
       // Key 'a' is a 1-byte string at 232; its character is at 236.
       const renamed = await dataFile(plant(bytesOf(DATA_MAP_PTD), 236, [0x61], [0x7a]), 'renamed.ptd');
       const result = linkProgram(dataMapPte, [renamed]);
-      assert.deepEqual(result.missing, [{ key: 'a', method: 'forward', valueIndex: 0, dtype: 'float32', shape: [2, 2] }]);
-      assert.deepEqual(result.resolved.map((r) => r.key), ['b']);
+      assert.deepEqual(result.missing, [
+        { key: 'a', method: 'forward', valueIndex: 0, dtype: 'float32', shape: [2, 2] },
+      ]);
+      assert.deepEqual(
+        result.resolved.map((r) => r.key),
+        ['b'],
+      );
       assert.deepEqual(kinds(result), ['error:missing:a']);
       assert.deepEqual(result.problems[0].locator, { method: 'forward', valueIndex: 0, origin: null, file: null });
       assert.match(result.problems[0].message, /'a'.* is not in renamed\.ptd/);
@@ -113,8 +130,14 @@ describe('linkProgram', () => {
       // 'linear.weight' is a 13-byte string at 252; its last character is at 268.
       const renamed = await dataFile(plant(bytesOf(LINEAR_PTD), 268, [0x74], [0x73]), 'renamed.ptd');
       const result = linkProgram(linearPte, [renamed]);
-      assert.deepEqual(result.missing.map((m) => m.key), ['linear.weight']);
-      assert.deepEqual(errors(result).map((p) => p.kind), ['missing']);
+      assert.deepEqual(
+        result.missing.map((m) => m.key),
+        ['linear.weight'],
+      );
+      assert.deepEqual(
+        errors(result).map((p) => p.kind),
+        ['missing'],
+      );
     });
 
     it('reports a changed dtype byte as dtypeMismatch', async () => {
@@ -123,11 +146,22 @@ describe('linkProgram', () => {
       const result = linkProgram(dataMapPte, [changed]);
       assert.equal(result.mismatched.length, 1);
       const m = result.mismatched[0];
-      assert.deepEqual([m.key, m.file, m.method, m.valueIndex, m.problem, m.expected, m.actual], ['a', 'dtype.ptd', 'forward', 0, 'dtypeMismatch', 'float32', 'float16']);
+      assert.deepEqual(
+        [m.key, m.file, m.method, m.valueIndex, m.problem, m.expected, m.actual],
+        ['a', 'dtype.ptd', 'forward', 0, 'dtypeMismatch', 'float32', 'float16'],
+      );
       assert.match(m.message, /expects float32 but dtype\.ptd holds float16/);
       assert.deepEqual(kinds(result), ['error:dtypeMismatch:a']);
-      assert.deepEqual(result.problems[0].locator, { method: 'forward', valueIndex: 0, origin: null, file: 'dtype.ptd' });
-      assert.deepEqual(result.resolved.map((r) => r.key), ['b']);
+      assert.deepEqual(result.problems[0].locator, {
+        method: 'forward',
+        valueIndex: 0,
+        origin: null,
+        file: 'dtype.ptd',
+      });
+      assert.deepEqual(
+        result.resolved.map((r) => r.key),
+        ['b'],
+      );
       assert.equal(result.ok, false);
     });
 
@@ -135,17 +169,29 @@ describe('linkProgram', () => {
       // scalar_type of linear.weight's TensorMetadata sits at 219.
       const changed = await dataFile(plant(bytesOf(LINEAR_PTD), 219, [6], [5]), 'dtype.ptd');
       const result = linkProgram(linearPte, [changed]);
-      assert.deepEqual(result.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]), [['linear.weight', 'dtypeMismatch', 'float32', 'float16']]);
+      assert.deepEqual(
+        result.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]),
+        [['linear.weight', 'dtypeMismatch', 'float32', 'float16']],
+      );
     });
 
     it('reports changed sizes and dim order', async () => {
       // b's tensor_layout: sizes [2, 2] at 148, dim_order [0, 1] at 140.
-      const shape = await dataFile(plant(bytesOf(DATA_MAP_PTD), 148, [2, 0, 0, 0, 2, 0, 0, 0], [4, 0, 0, 0, 1, 0, 0, 0]), 'shape.ptd');
+      const shape = await dataFile(
+        plant(bytesOf(DATA_MAP_PTD), 148, [2, 0, 0, 0, 2, 0, 0, 0], [4, 0, 0, 0, 1, 0, 0, 0]),
+        'shape.ptd',
+      );
       const r1 = linkProgram(dataMapPte, [shape]);
-      assert.deepEqual(r1.mismatched.map((m) => [m.key, m.valueIndex, m.problem, m.expected, m.actual]), [['b', 1, 'shapeMismatch', '[2, 2]', '[4, 1]']]);
+      assert.deepEqual(
+        r1.mismatched.map((m) => [m.key, m.valueIndex, m.problem, m.expected, m.actual]),
+        [['b', 1, 'shapeMismatch', '[2, 2]', '[4, 1]']],
+      );
       const order = await dataFile(plant(bytesOf(DATA_MAP_PTD), 140, [0, 1], [1, 0]), 'order.ptd');
       const r2 = linkProgram(dataMapPte, [order]);
-      assert.deepEqual(r2.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]), [['b', 'dimOrderMismatch', '[0, 1]', '[1, 0]']]);
+      assert.deepEqual(
+        r2.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]),
+        [['b', 'dimOrderMismatch', '[0, 1]', '[1, 0]']],
+      );
       assert.deepEqual(kinds(r2), ['error:dimOrderMismatch:b']);
     });
 
@@ -156,7 +202,13 @@ describe('linkProgram', () => {
         { key: 'b', scope: 'dataFiles', files: [DATA_MAP_PTD, DATA_MAP_PTD] },
       ]);
       assert.deepEqual(kinds(result), ['error:duplicateKey:a', 'error:duplicateKey:b']);
-      assert.deepEqual(result.problems.map((p) => [p.locator.method, p.locator.valueIndex]), [['forward', 0], ['forward', 1]]);
+      assert.deepEqual(
+        result.problems.map((p) => [p.locator.method, p.locator.valueIndex]),
+        [
+          ['forward', 0],
+          ['forward', 1],
+        ],
+      );
       assert.match(result.problems[0].message, /same data file twice/);
       assert.equal(result.ok, false);
     });
@@ -164,10 +216,19 @@ describe('linkProgram', () => {
     it('names both files holding a duplicate key', async () => {
       const copy = await dataFile(bytesOf(DATA_MAP_PTD), 'copy.ptd');
       const result = linkProgram(dataMapPte, [dataMapPtd, copy]);
-      assert.deepEqual(result.duplicates.map((d) => d.files), [[DATA_MAP_PTD, 'copy.ptd'], [DATA_MAP_PTD, 'copy.ptd']]);
+      assert.deepEqual(
+        result.duplicates.map((d) => d.files),
+        [
+          [DATA_MAP_PTD, 'copy.ptd'],
+          [DATA_MAP_PTD, 'copy.ptd'],
+        ],
+      );
       assert.match(result.problems[0].message, new RegExp(`${DATA_MAP_PTD} and copy\\.ptd`));
       // Lookups still go to the first holder.
-      assert.deepEqual(result.resolved.map((r) => r.file), [DATA_MAP_PTD, DATA_MAP_PTD]);
+      assert.deepEqual(
+        result.resolved.map((r) => r.file),
+        [DATA_MAP_PTD, DATA_MAP_PTD],
+      );
     });
 
     it('warns about a key repeated inside one file', async () => {
@@ -182,19 +243,28 @@ describe('linkProgram', () => {
       // Clearing slot 2 of named_data[0]'s vtable (at 170) removes a's tensor_layout.
       const opaque = plant(bytesOf(DATA_MAP_PTD), 170, [8, 0], [0, 0]);
       const r1 = linkProgram(dataMapPte, [await dataFile(opaque, 'opaque.ptd')]);
-      assert.deepEqual(r1.resolved.map((r) => r.key), ['a', 'b']);
+      assert.deepEqual(
+        r1.resolved.map((r) => r.key),
+        ['a', 'b'],
+      );
       assert.deepEqual(kinds(r1), ['error:noLayout:a']);
       assert.equal(r1.ok, false);
       // Segment 0 (a's bytes) has its size at 296: 16 → 12.
       const short = plant(opaque, 296, [16, 0, 0, 0], [12, 0, 0, 0]);
       const r2 = linkProgram(dataMapPte, [await dataFile(short, 'short.ptd')]);
-      assert.deepEqual(r2.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]), [['a', 'sizeMismatch', '16 bytes', '12 bytes']]);
+      assert.deepEqual(
+        r2.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]),
+        [['a', 'sizeMismatch', '16 bytes', '12 bytes']],
+      );
     });
 
     it('reports a layout-bearing entry with too few bytes as damaged', async () => {
       const short = plant(bytesOf(DATA_MAP_PTD), 296, [16, 0, 0, 0], [8, 0, 0, 0]);
       const result = linkProgram(dataMapPte, [await dataFile(short, 'short.ptd')]);
-      assert.deepEqual(result.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]), [['a', 'sizeMismatch', '16 bytes', '8 bytes']]);
+      assert.deepEqual(
+        result.mismatched.map((m) => [m.key, m.problem, m.expected, m.actual]),
+        [['a', 'sizeMismatch', '16 bytes', '8 bytes']],
+      );
       assert.match(result.mismatched[0].message, /damaged/);
     });
 
@@ -203,7 +273,9 @@ describe('linkProgram', () => {
         ...dataMapPte,
         methods: dataMapPte.methods.map((m) => ({
           ...m,
-          values: m.values.map((v, i) => (i === 0 && v.kind === 'tensor' ? { ...v, tensor: { ...v.tensor, fullyQualifiedName: null } } : v)),
+          values: m.values.map((v, i) =>
+            i === 0 && v.kind === 'tensor' ? { ...v, tensor: { ...v.tensor, fullyQualifiedName: null } } : v,
+          ),
         })),
       };
       const result = linkProgram(unnamed, [dataMapPtd]);
@@ -239,22 +311,35 @@ describe('linkProgram', () => {
           { key: 'b', size: 64, origin: 'delegate 0 constant_data[3]', method: 'forward' },
         ],
       });
-      assert.deepEqual(result.references.map((r) => [r.reference.key, r.status, r.provider?.kind ?? null, r.provider?.file ?? null]), [
-        ['a', 'resolved', 'dataFile', DATA_MAP_PTD],
-        [own.key, 'resolved', 'program', 'djl-spike-conv.pte'],
-        ['nope', 'missing', null, null],
-        ['b', 'sizeMismatch', 'dataFile', DATA_MAP_PTD],
-      ]);
+      assert.deepEqual(
+        result.references.map((r) => [r.reference.key, r.status, r.provider?.kind ?? null, r.provider?.file ?? null]),
+        [
+          ['a', 'resolved', 'dataFile', DATA_MAP_PTD],
+          [own.key, 'resolved', 'program', 'djl-spike-conv.pte'],
+          ['nope', 'missing', null, null],
+          ['b', 'sizeMismatch', 'dataFile', DATA_MAP_PTD],
+        ],
+      );
       assert.deepEqual(kinds(result), ['error:missing:nope', 'error:sizeMismatch:b']);
-      assert.deepEqual(result.problems[0].locator, { method: 'forward', valueIndex: null, origin: 'delegate 0 constant_data[2]', file: null });
+      assert.deepEqual(result.problems[0].locator, {
+        method: 'forward',
+        valueIndex: null,
+        origin: 'delegate 0 constant_data[2]',
+        file: null,
+      });
       assert.match(result.problems[1].message, /needs 64 bytes but .* holds 16/);
       assert.deepEqual(result.resolved, []);
     });
 
     it('reports a key in both the program named_data and a data file', () => {
-      const withOwn: Program = { ...dataMapPte, namedData: [{ key: 'b', segmentIndex: 0, data: { offset: 0, length: 16 } }] };
+      const withOwn: Program = {
+        ...dataMapPte,
+        namedData: [{ key: 'b', segmentIndex: 0, data: { offset: 0, length: 16 } }],
+      };
       const result = linkProgram(withOwn, [dataMapPtd]);
-      assert.deepEqual(result.duplicates, [{ key: 'b', scope: 'programNamedData', files: [DATA_MAP_PTD, DATA_MAP_PTE] }]);
+      assert.deepEqual(result.duplicates, [
+        { key: 'b', scope: 'programNamedData', files: [DATA_MAP_PTD, DATA_MAP_PTE] },
+      ]);
       assert.deepEqual(kinds(result), ['error:duplicateKey:b']);
       assert.deepEqual([result.problems[0].locator.method, result.problems[0].locator.valueIndex], ['forward', 1]);
       // Without data files the runtime merges nothing, but EXTERNAL tensors never come from named_data.
@@ -271,19 +356,31 @@ describe('discoverDataFiles', () => {
     const wrongDtype = await dataFile(plant(bytesOf(DATA_MAP_PTD), 203, [6], [5]), 'wrong-dtype.ptd');
     const other = await dataFile(bytesOf(LINEAR_PTD), LINEAR_PTD);
     const ranked = discoverDataFiles(await program(DATA_MAP_PTE), [other, wrongDtype, good]);
-    assert.deepEqual(ranked.map((c) => [c.file, c.provides, c.compatible, c.incompatible, c.needed, c.unused, c.plausible]), [
-      [DATA_MAP_PTD, ['a', 'b'], 2, 0, 2, 0, true],
-      ['wrong-dtype.ptd', ['a', 'b'], 1, 1, 2, 0, false],
-      [LINEAR_PTD, [], 0, 0, 2, 2, false],
-    ]);
+    assert.deepEqual(
+      ranked.map((c) => [c.file, c.provides, c.compatible, c.incompatible, c.needed, c.unused, c.plausible]),
+      [
+        [DATA_MAP_PTD, ['a', 'b'], 2, 0, 2, 0, true],
+        ['wrong-dtype.ptd', ['a', 'b'], 1, 1, 2, 0, false],
+        [LINEAR_PTD, [], 0, 0, 2, 2, false],
+      ],
+    );
     const forLinear = discoverDataFiles(await program(LINEAR_PTE), [good, other]);
-    assert.deepEqual(forLinear.map((c) => [c.file, c.provides.length, c.plausible]), [[LINEAR_PTD, 2, true], [DATA_MAP_PTD, 0, false]]);
+    assert.deepEqual(
+      forLinear.map((c) => [c.file, c.provides.length, c.plausible]),
+      [
+        [LINEAR_PTD, 2, true],
+        [DATA_MAP_PTD, 0, false],
+      ],
+    );
   });
 
   it('counts extra references as needed keys', async () => {
     const good = await dataFile(bytesOf(DATA_MAP_PTD), DATA_MAP_PTD);
     const ranked = discoverDataFiles(await program('djl-spike-conv.pte'), [good], [{ key: 'b', origin: 'delegate' }]);
-    assert.deepEqual(ranked.map((c) => [c.provides, c.needed, c.unused, c.plausible]), [[['b'], 1, 1, true]]);
+    assert.deepEqual(
+      ranked.map((c) => [c.provides, c.needed, c.unused, c.plausible]),
+      [[['b'], 1, 1, true]],
+    );
   });
 });
 
@@ -300,7 +397,10 @@ describe('findCandidateDataFiles', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('lists the .ptd files directly inside a folder, sorted', async () => {
-    assert.deepEqual(await findCandidateDataFiles(dir), ['A.PTD', 'b.ptd', 'link.ptd'].map((n) => path.join(dir, n)));
+    assert.deepEqual(
+      await findCandidateDataFiles(dir),
+      ['A.PTD', 'b.ptd', 'link.ptd'].map((n) => path.join(dir, n)),
+    );
   });
 
   it('rejects a folder that does not exist', async () => {

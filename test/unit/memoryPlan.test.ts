@@ -1,13 +1,18 @@
 import * as assert from 'node:assert/strict';
 import { run } from '../../runtime/cli/main';
-import { Method, TensorValue, Value } from '../../runtime/format/pte/model';
+import { Method, TensorValue, Value } from '../../runtime/format/pte/pteTypes';
 import { methodMemoryPlan, MethodMemoryPlan } from '../../runtime/view/memoryPlan';
 import { realFixture, realFixtureNames } from './fixtures';
 import { programFacts } from './programFacts';
 
 async function memoryJson(file: string): Promise<{ methods: MethodMemoryPlan[] }> {
   let out = '';
-  const code = await run(['memory', file, '--json'], { out: (t) => { out += t; }, err: () => undefined });
+  const code = await run(['memory', file, '--json'], {
+    out: (t) => {
+      out += t;
+    },
+    err: () => undefined,
+  });
   assert.equal(code, 0);
   return JSON.parse(out);
 }
@@ -23,9 +28,15 @@ describe('memory --json against the flatbuffer read with the generated accessors
       json.methods.forEach((plan, m) => {
         const f = facts[m];
         assert.equal(plan.method, f.name);
-        assert.deepEqual(plan.arenas.map((a) => a.size), f.arenaSizes.slice(1), 'arena sizes = non_const_buffer_sizes[1..]');
+        assert.deepEqual(
+          plan.arenas.map((a) => a.size),
+          f.arenaSizes.slice(1),
+          'arena sizes = non_const_buffer_sizes[1..]',
+        );
         const planned = [...f.tensors.values()].filter((t) => t.memoryId !== null);
-        const ours = new Map(plan.arenas.flatMap((a) => a.tensors.map((t) => [t.value, { ...t, memoryId: a.memoryId }])));
+        const ours = new Map(
+          plan.arenas.flatMap((a) => a.tensors.map((t) => [t.value, { ...t, memoryId: a.memoryId }])),
+        );
         assert.equal(ours.size, planned.length);
         const groups = new Map<string, number[]>();
         for (const t of planned) {
@@ -39,8 +50,15 @@ describe('memory --json against the flatbuffer read with the generated accessors
           const key = `${t.memoryId}:${t.offset}`;
           groups.set(key, [...(groups.get(key) ?? []), t.value]);
         }
-        const expected = [...groups].filter(([, v]) => v.length > 1).map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join(',')}`).sort();
-        const reported = plan.arenas.flatMap((a) => a.aliases.map((g) => `${a.memoryId}:${g.offset}=${[...g.values].sort((x, y) => x - y).join(',')}`)).sort();
+        const expected = [...groups]
+          .filter(([, v]) => v.length > 1)
+          .map(([k, v]) => `${k}=${v.sort((a, b) => a - b).join(',')}`)
+          .sort();
+        const reported = plan.arenas
+          .flatMap((a) =>
+            a.aliases.map((g) => `${a.memoryId}:${g.offset}=${[...g.values].sort((x, y) => x - y).join(',')}`),
+          )
+          .sort();
         assert.deepEqual(reported, expected, 'values with the same mem_id and offset are aliases');
         for (const a of plan.arenas) {
           assert.ok(a.peakLiveBytes <= (a.size ?? 0), 'peak fits the arena');
@@ -49,17 +67,22 @@ describe('memory --json against the flatbuffer read with the generated accessors
             if (f.inputs.includes(t.value)) assert.equal(t.start, -1, 'inputs live from the entry');
             if (f.outputs.includes(t.value)) assert.equal(t.end, plan.instructionCount, 'outputs live to the exit');
             const users = f.instructionValues.flatMap((vs, i) => (vs.includes(t.value) ? [i] : []));
-            if (users.length && !f.inputs.includes(t.value) && t.role !== 'view') assert.equal(t.start, users[0], `%${t.value} starts at its first instruction`);
-            if (users.length && !f.outputs.includes(t.value)) assert.equal(t.end, users[users.length - 1], `%${t.value} ends at its last instruction`);
+            if (users.length && !f.inputs.includes(t.value) && t.role !== 'view')
+              assert.equal(t.start, users[0], `%${t.value} starts at its first instruction`);
+            if (users.length && !f.outputs.includes(t.value))
+              assert.equal(t.end, users[users.length - 1], `%${t.value} ends at its last instruction`);
           }
         }
       });
     });
   }
 
-  it('the bundled program\'s plan comes from its nested program', async () => {
+  it("the bundled program's plan comes from its nested program", async () => {
     const json = await memoryJson(realFixture('et-2026-08-bundled-program.bpte'));
-    assert.deepEqual(json.methods[0].arenas.map((a) => a.aliases.length), [2]);
+    assert.deepEqual(
+      json.methods[0].arenas.map((a) => a.aliases.length),
+      [2],
+    );
   });
 
   it('conv2d: the input and the output share offset 0 one after the other, the peak is the whole arena', async () => {
@@ -74,12 +97,20 @@ describe('memory --json against the flatbuffer read with the generated accessors
     // The last instruction reads the int8 activation and writes the float32 output: both live, side by side.
     const last = facts.instructionValues[facts.instructionValues.length - 1];
     const liveAtLast = [...facts.tensors.values()].filter((t) => t.memoryId === 1 && last.includes(t.value));
-    assert.equal(arena.peakLiveBytes, liveAtLast.reduce((n, t) => n + t.nbytes, 0));
+    assert.equal(
+      arena.peakLiveBytes,
+      liveAtLast.reduce((n, t) => n + t.nbytes, 0),
+    );
   });
 
   it('rejects a method the program does not have', async () => {
     let err = '';
-    const code = await run(['memory', realFixture('enr-add.pte'), '--method', 'nope'], { out: () => undefined, err: (t) => { err += t; } });
+    const code = await run(['memory', realFixture('enr-add.pte'), '--method', 'nope'], {
+      out: () => undefined,
+      err: (t) => {
+        err += t;
+      },
+    });
     assert.equal(code, 2);
     assert.match(err, /no method 'nope'/);
   });
@@ -89,23 +120,49 @@ function tensor(sizes: number[], offset: number | null, extra: Partial<TensorVal
   return {
     kind: 'tensor',
     tensor: {
-      scalarType: 6, dtype: 'float32', sizes, dimOrder: sizes.map((_, i) => i), storageOffset: 0, requiresGrad: false,
-      shapeDynamism: 'static', dataBufferIdx: 0, allocation: offset === null ? null : { memoryId: 1, offset }, layout: 0,
-      fullyQualifiedName: null, location: 'segment', mutableDataSegmentsIdx: 0, device: { type: 'cpu', index: 0 },
-      kind: offset === null ? 'runtime' : 'planned', nbytes: sizes.reduce((a, b) => a * b, 1) * 4, data: null, ...extra,
+      scalarType: 6,
+      dtype: 'float32',
+      sizes,
+      dimOrder: sizes.map((_, i) => i),
+      storageOffset: 0,
+      requiresGrad: false,
+      shapeDynamism: 'static',
+      dataBufferIdx: 0,
+      allocation: offset === null ? null : { memoryId: 1, offset },
+      layout: 0,
+      fullyQualifiedName: null,
+      location: 'segment',
+      mutableDataSegmentsIdx: 0,
+      device: { type: 'cpu', index: 0 },
+      kind: offset === null ? 'runtime' : 'planned',
+      nbytes: sizes.reduce((a, b) => a * b, 1) * 4,
+      data: null,
+      ...extra,
     },
   };
 }
 
-function method(values: Value[], instructions: Method['chains'][0]['instructions'], inputs: number[], outputs: number[]): Method {
+function method(
+  values: Value[],
+  instructions: Method['chains'][0]['instructions'],
+  inputs: number[],
+  outputs: number[],
+): Method {
   return {
-    name: 'forward', encodedInputSpec: '', encodedOutputSpec: '', values, inputs, outputs,
+    name: 'forward',
+    encodedInputSpec: '',
+    encodedOutputSpec: '',
+    values,
+    inputs,
+    outputs,
     chains: [{ inputs: [], outputs: [], instructions, stacktrace: null }],
     operators: [
       { name: 'aten::relu', overload: 'out', qualifiedName: 'aten::relu.out' },
       { name: 'aten::add', overload: 'out', qualifiedName: 'aten::add.out' },
     ],
-    delegates: [], nonConstBufferSizes: [0, 64], nonConstBufferDevices: [],
+    delegates: [],
+    nonConstBufferSizes: [0, 64],
+    nonConstBufferDevices: [],
   };
 }
 
@@ -114,8 +171,12 @@ describe('memory plan lifetimes', () => {
     // %0 input @0; relu(%0) -> %1 @16; %2 @16 (a view of %1, never written); add(%2, %2, 1) -> %4 @32
     const m = method(
       [tensor([4], 0), tensor([4], 16), tensor([2, 2], 16), { kind: 'int', value: 1n }, tensor([4], 32)],
-      [{ kind: 'kernel', opIndex: 0, args: [0, 1, 1] }, { kind: 'kernel', opIndex: 1, args: [2, 2, 3, 4, 4] }],
-      [0], [4],
+      [
+        { kind: 'kernel', opIndex: 0, args: [0, 1, 1] },
+        { kind: 'kernel', opIndex: 1, args: [2, 2, 3, 4, 4] },
+      ],
+      [0],
+      [4],
     );
     const plan = methodMemoryPlan(m, 0);
     const byValue = new Map(plan.arenas[0].tensors.map((t) => [t.value, t]));
@@ -126,7 +187,7 @@ describe('memory plan lifetimes', () => {
     const group = plan.arenas[0].aliases.find((g) => g.offset === 16)!;
     assert.deepEqual(group.values, [1, 2]);
     assert.equal(group.lifetimesOverlap, true);
-    assert.equal(plan.arenas[0].peakLiveBytes, 32, "%1 and its view are the same 16 bytes");
+    assert.equal(plan.arenas[0].peakLiveBytes, 32, '%1 and its view are the same 16 bytes');
     assert.equal(plan.arenas[0].neverLiveBytes, 16);
   });
 
@@ -140,12 +201,17 @@ describe('memory plan lifetimes', () => {
         { kind: 'jumpFalse', condValueIndex: 3, destination: 1 },
         { kind: 'kernel', opIndex: 0, args: [2, 4, 4] },
       ],
-      [0], [4],
+      [0],
+      [4],
     );
     const plan = methodMemoryPlan(m, 0);
     assert.deepEqual(plan.backwardJumps, [{ from: 2, to: 1 }]);
     const byValue = new Map(plan.arenas[0].tensors.map((t) => [t.value, t]));
-    assert.deepEqual([byValue.get(1)!.start, byValue.get(1)!.end], [0, 2], '%1 is read in the loop, so it lives through it');
+    assert.deepEqual(
+      [byValue.get(1)!.start, byValue.get(1)!.end],
+      [0, 2],
+      '%1 is read in the loop, so it lives through it',
+    );
     assert.deepEqual([byValue.get(2)!.start, byValue.get(2)!.end], [1, 3]);
   });
 });

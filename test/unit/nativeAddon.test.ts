@@ -7,7 +7,7 @@ import { decodeEtdump } from '../../runtime/format/etdump/decodeEtdump';
 import { decodePte } from '../../runtime/format/pte/decodePte';
 import { programWriteInput } from '../../runtime/format/writer/fromDecoded';
 import { writePte } from '../../runtime/format/writer/writePte';
-import { ETDumpDebugEvent, ETDumpProfileEvent } from '../../runtime/format/etdump/model';
+import { ETDumpDebugEvent, ETDumpProfileEvent } from '../../runtime/format/etdump/etdumpTypes';
 import type { NativeAddon, NativeTensor, NativeValue } from '../../runtime/exec/native/addonTypes';
 import { loadAddon, nativeAddonStatus } from '../../runtime/exec/native/loadAddon';
 import { DType, fromNumbers, Tensor, toNumbers } from '../../runtime/exec/tensor';
@@ -79,7 +79,7 @@ function compareOutput(entry: GoldenEntry, i: number, got: NativeValue, want: Go
   let worst = 0;
   for (let k = 0; k < expected.length; k++) {
     const err = Math.abs(have[k] - expected[k]);
-    const rtol: number = isAlternatingSoftmax(want as GoldenTensor) ? 2e-5 : entry.rtol ?? 0;
+    const rtol: number = isAlternatingSoftmax(want as GoldenTensor) ? 2e-5 : (entry.rtol ?? 0);
     const tol: number = (entry.atol ?? 0) + rtol * Math.abs(expected[k]);
     if (!(err <= tol)) assert.fail(`output ${i}[${k}]: got ${have[k]}, expected ${expected[k]} (tolerance ${tol})`);
     worst = Math.max(worst, err);
@@ -88,7 +88,9 @@ function compareOutput(entry: GoldenEntry, i: number, got: NativeValue, want: Go
 }
 
 /** Deterministic inputs for a method, from its metadata (values in -3..3, integers for integer types). */
-function inputsFromMeta(meta: { inputs: { tag: string; tensor?: { dtype: string; shape: number[] } }[] }): NativeValue[] {
+function inputsFromMeta(meta: {
+  inputs: { tag: string; tensor?: { dtype: string; shape: number[] } }[];
+}): NativeValue[] {
   return meta.inputs.map((input, idx) => {
     assert.equal(input.tag, 'tensor', `input ${idx} is a ${input.tag}`);
     const { dtype, shape } = input.tensor!;
@@ -105,7 +107,10 @@ describe('finding the ExecuTorch addon', () => {
     try {
       const status = nativeAddonStatus();
       assert.equal(status.available, false);
-      assert.match(status.reason!, /PTE_EXPLORER_NATIVE_ADDON names .*no-such-dir.*, which does not exist; build it with `bash native\/build.sh`/);
+      assert.match(
+        status.reason!,
+        /PTE_EXPLORER_NATIVE_ADDON names .*no-such-dir.*, which does not exist; build it with `bash native\/build.sh`/,
+      );
     } finally {
       if (saved === undefined) delete process.env.PTE_EXPLORER_NATIVE_ADDON;
       else process.env.PTE_EXPLORER_NATIVE_ADDON = saved;
@@ -121,8 +126,14 @@ describe('ExecuTorch addon (native/)', function () {
     assert.ok(status.available, status.reason);
     const info = addon().buildInfo();
     assert.match(info.executorchCommit, /^[0-9a-f]{12}/);
-    for (const op of ['aten::add.out', 'aten::convolution.out', 'dim_order_ops::_to_dim_order_copy.out',
-      'cortex_m::quantized_add.out', 'cadence::quantized_conv2d_nchw.per_tensor_out', 'cadence::quantize_per_tensor.out']) {
+    for (const op of [
+      'aten::add.out',
+      'aten::convolution.out',
+      'dim_order_ops::_to_dim_order_copy.out',
+      'cortex_m::quantized_add.out',
+      'cadence::quantized_conv2d_nchw.per_tensor_out',
+      'cadence::quantize_per_tensor.out',
+    ]) {
       assert.ok(info.operators.includes(op), `${op} is registered`);
     }
     assert.ok(info.operators.length > 280, `${info.operators.length} operators`);
@@ -133,8 +144,11 @@ describe('ExecuTorch addon (native/)', function () {
     GOLDEN.forEach((entry, index) => {
       if (entry.expected_error) {
         it(`${entry.file}: refused by Program::load`, () => {
-          assert.throws(() => addon().openProgram(realFixture(entry.file), []),
-            (err: Error & { codeName?: string }) => /loading program .* failed/.test(err.message) && typeof err.codeName === 'string');
+          assert.throws(
+            () => addon().openProgram(realFixture(entry.file), []),
+            (err: Error & { codeName?: string }) =>
+              /loading program .* failed/.test(err.message) && typeof err.codeName === 'string',
+          );
         });
         return;
       }
@@ -142,13 +156,15 @@ describe('ExecuTorch addon (native/)', function () {
         it(`#${index} ${entry.file}: the February-2025 .ptd is refused with the runtime's reason`, () => {
           // The data map is read when the method resolves its external tensors.
           const program = addon().openProgram(realFixture(entry.file), entry.data_files!.map(realFixture));
-          assert.throws(() => program.loadMethod(entry.method!),
+          assert.throws(
+            () => program.loadMethod(entry.method!),
             (err: Error & { codeName?: string; code?: number }) => {
               assert.match(err.message, /load_method forward failed: .*linear\.weight.*Malformed PTD file/);
               assert.equal(err.codeName, 'InvalidExternalData');
               assert.equal(err.code, 0x24);
               return true;
-            });
+            },
+          );
           program.close();
         });
         return;
@@ -186,7 +202,11 @@ describe('ExecuTorch addon (native/)', function () {
     program.close();
   });
 
-  for (const file of ['et-2025-12-conv2d-quantized.pte', 'et-2026-02-conv2d-layer0.pte', 'et-2026-02-conv2d-layer5.pte']) {
+  for (const file of [
+    'et-2025-12-conv2d-quantized.pte',
+    'et-2026-02-conv2d-layer0.pte',
+    'et-2026-02-conv2d-layer5.pte',
+  ]) {
     it(`${file} runs its Cadence operators (generic C++ kernels)`, () => {
       const program = addon().openProgram(realFixture(file), []);
       const meta = program.info().methods.find((m) => m.name === 'forward')!;
@@ -206,12 +226,15 @@ describe('ExecuTorch addon (native/)', function () {
     const meta = program.info().methods.find((m) => m.name === 'kv_forward')!;
     assert.deepEqual(meta.backends, [{ id: 'QnnBackend', available: false }]);
     assert.equal(meta.plannedBuffers.length, 1);
-    assert.throws(() => program.loadMethod('kv_forward'), (err: Error & { codeName?: string; log?: string[] }) => {
-      assert.match(err.message, /load_method kv_forward failed: .*QnnBackend/);
-      assert.ok(err.codeName && err.codeName !== 'Ok');
-      assert.ok(Array.isArray(err.log) && err.log.some((l) => l.includes('QnnBackend')));
-      return true;
-    });
+    assert.throws(
+      () => program.loadMethod('kv_forward'),
+      (err: Error & { codeName?: string; log?: string[] }) => {
+        assert.match(err.message, /load_method kv_forward failed: .*QnnBackend/);
+        assert.ok(err.codeName && err.codeName !== 'Ok');
+        assert.ok(Array.isArray(err.log) && err.log.some((l) => l.includes('QnnBackend')));
+        return true;
+      },
+    );
     program.close();
   });
 
@@ -219,18 +242,31 @@ describe('ExecuTorch addon (native/)', function () {
     // et-2026-02-add.pte with its one operator renamed to one nobody registers.
     const original = await decodePte(new MemorySource(fs.readFileSync(realFixture('et-2026-02-add.pte')), 'add.pte'));
     const input = await programWriteInput(original);
-    input.methods[0].operators[0] = { name: 'pte_explorer_test::missing', overload: 'out', qualifiedName: 'pte_explorer_test::missing.out' };
+    input.methods[0].operators[0] = {
+      name: 'pte_explorer_test::missing',
+      overload: 'out',
+      qualifiedName: 'pte_explorer_test::missing.out',
+    };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'native-addon-'));
     try {
       const file = path.join(dir, 'missing-op.pte');
       fs.writeFileSync(file, writePte(input));
       const program = addon().openProgram(file, []);
-      assert.throws(() => program.loadMethod('forward'), (err: Error & { codeName?: string; code?: number; log?: string[] }) => {
-        assert.ok(err.log!.some((l) => l.includes("kernel 'pte_explorer_test::missing.out' not found")), err.log!.join('\n'));
-        assert.match(err.message, /^load_method forward failed: Missing operator: \[0\] pte_explorer_test::missing\.out \(OperatorMissing, 0x14\)$/);
-        assert.equal(err.code, 0x14);
-        return true;
-      });
+      assert.throws(
+        () => program.loadMethod('forward'),
+        (err: Error & { codeName?: string; code?: number; log?: string[] }) => {
+          assert.ok(
+            err.log!.some((l) => l.includes("kernel 'pte_explorer_test::missing.out' not found")),
+            err.log!.join('\n'),
+          );
+          assert.match(
+            err.message,
+            /^load_method forward failed: Missing operator: \[0\] pte_explorer_test::missing\.out \(OperatorMissing, 0x14\)$/,
+          );
+          assert.equal(err.code, 0x14);
+          return true;
+        },
+      );
       program.close();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -242,8 +278,14 @@ describe('ExecuTorch addon (native/)', function () {
     const method = program.loadMethod('forward');
     const one = (dtype: DType, shape: number[]) => fromNumbers(dtype, shape, [1]) as NativeTensor;
     assert.throws(() => method.execute([one('float32', [1])]), /takes 2 inputs, got 1/);
-    assert.throws(() => method.execute([one('float32', [1]), one('int32', [1])]), /input 1: dtype int32 does not match the method's float32/);
-    assert.throws(() => method.execute([one('float32', [1]), one('float32', [1, 1])]), /input 1: rank 2 does not match/);
+    assert.throws(
+      () => method.execute([one('float32', [1]), one('int32', [1])]),
+      /input 1: dtype int32 does not match the method's float32/,
+    );
+    assert.throws(
+      () => method.execute([one('float32', [1]), one('float32', [1, 1])]),
+      /input 1: rank 2 does not match/,
+    );
     const [sum] = method.execute([one('float32', [1]), one('float32', [1])]);
     assert.deepEqual(Array.from((sum as NativeTensor).data as Float32Array), [2]);
     program.close();
@@ -257,7 +299,10 @@ describe('ExecuTorch addon (native/)', function () {
     assert.ok(dump && dump.etdump.length > 0);
     const decoded = await decodeEtdump(new MemorySource(dump.etdump, 'native.etdp'));
     // Loading the method is the first block, the run the second.
-    assert.deepEqual(decoded.runs.map((r) => r.name), ['Default', 'Execute']);
+    assert.deepEqual(
+      decoded.runs.map((r) => r.name),
+      ['Default', 'Execute'],
+    );
     assert.ok(decoded.runs[0].events.some((e) => e.kind === 'profile' && e.name === 'Program::load_method'));
     const events = decoded.runs[1].events;
     const profiled = events.filter((e): e is ETDumpProfileEvent => e.kind === 'profile').map((e) => e.name);
@@ -267,7 +312,16 @@ describe('ExecuTorch addon (native/)', function () {
     assert.ok(profiled.includes('Method::execute'), profiled.join(', '));
     const debug = events.filter((e): e is ETDumpDebugEvent => e.kind === 'debug' && e.value?.type === 'tensor');
     // One per operator (intermediate outputs) and the method's output.
-    assert.deepEqual(debug.map((e) => [e.chainIndex, e.instructionId, e.output]), [[0, 0, null], [0, 1, null], [0, 2, null], [0, 3, null], [-1, 0, true]]);
+    assert.deepEqual(
+      debug.map((e) => [e.chainIndex, e.instructionId, e.output]),
+      [
+        [0, 0, null],
+        [0, 1, null],
+        [0, 2, null],
+        [0, 3, null],
+        [-1, 0, true],
+      ],
+    );
     assert.ok(dump.debugBuffer.length > 0);
     // The last operator's output is the method's output: same bytes in the debug buffer.
     const last = debug[debug.length - 1].value as { type: 'tensor'; offset: number; dtype: string };
@@ -277,7 +331,10 @@ describe('ExecuTorch addon (native/)', function () {
     // Taking the dump starts a new one.
     method.execute([fromNumbers('float32', [1, 2], [3, 4]) as NativeTensor]);
     const second = await decodeEtdump(new MemorySource(method.takeEtdump()!.etdump, 'second.etdp'));
-    assert.deepEqual(second.runs.map((r) => r.name), ['Execute']);
+    assert.deepEqual(
+      second.runs.map((r) => r.name),
+      ['Execute'],
+    );
     program.close();
   });
 });

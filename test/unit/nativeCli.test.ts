@@ -13,7 +13,14 @@ import { realFixture } from './fixtures';
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await runCommand(argv, { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
+  const code = await runCommand(argv, {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+  });
   return { code, out, err };
 }
 
@@ -28,7 +35,14 @@ describe('pte-explorer run --engine executorch', function () {
   it('runs on executorch by default where the addon is built, and says so in --json', async () => {
     const input = path.join(dir, 'in.json');
     fs.writeFileSync(input, JSON.stringify([{ dtype: 'float32', shape: [2, 2], values: [1, 2, 3, 4] }]));
-    const { code, out, err } = await cli(realFixture('rs-data-map-model.pte'), '--data', realFixture('rs-data-map-_default_external_constant.ptd'), '--inputs', input, '--json');
+    const { code, out, err } = await cli(
+      realFixture('rs-data-map-model.pte'),
+      '--data',
+      realFixture('rs-data-map-_default_external_constant.ptd'),
+      '--inputs',
+      input,
+      '--json',
+    );
     assert.equal(code, 0, err);
     assert.equal(err, '');
     const json = JSON.parse(out);
@@ -47,10 +61,18 @@ describe('pte-explorer run --engine executorch', function () {
       assert.equal(code, 0);
       assert.equal(JSON.parse(out).engine, 'onnx');
       assert.equal(err.split('\n').length, 2, err);
-      assert.ok(err.startsWith(`note: running on onnx: PTE_EXPLORER_NATIVE_ADDON names ${path.join(dir, 'missing.node')}, which does not exist; build it with`), err);
+      assert.ok(
+        err.startsWith(
+          `note: running on onnx: PTE_EXPLORER_NATIVE_ADDON names ${path.join(dir, 'missing.node')}, which does not exist; build it with`,
+        ),
+        err,
+      );
       const forced = await cli(realFixture('et-2026-02-add.pte'), '--engine', 'executorch');
       assert.equal(forced.code, 1);
-      assert.match(forced.err, /^the executorch engine is not available here: PTE_EXPLORER_NATIVE_ADDON names .*missing\.node, which does not exist[^\n]*\n$/);
+      assert.match(
+        forced.err,
+        /^the executorch engine is not available here: PTE_EXPLORER_NATIVE_ADDON names .*missing\.node, which does not exist[^\n]*\n$/,
+      );
     } finally {
       if (saved === undefined) delete process.env.PTE_EXPLORER_NATIVE_ADDON;
       else process.env.PTE_EXPLORER_NATIVE_ADDON = saved;
@@ -60,11 +82,22 @@ describe('pte-explorer run --engine executorch', function () {
 
   it('--profile N writes <program>.etdp into --save DIR and prints per-instruction times', async () => {
     const save = path.join(dir, 'profile');
-    const { code, out, err } = await cli(realFixture('et-2025-12-softmax.pte'), '--engine', 'executorch', '--profile', '4', '--save', save);
+    const { code, out, err } = await cli(
+      realFixture('et-2025-12-softmax.pte'),
+      '--engine',
+      'executorch',
+      '--profile',
+      '4',
+      '--save',
+      save,
+    );
     assert.equal(code, 0, err);
     const etdp = path.join(save, 'et-2025-12-softmax.etdp');
     assert.match(out, /profile of 4 run\(s\):/);
-    assert.match(out, /slowest instructions \(\d+ profiled\):\n {2}#\d+ OPERATOR_CALL aten::_softmax\.out: mean [\d.]+ (ms|µs)/);
+    assert.match(
+      out,
+      /slowest instructions \(\d+ profiled\):\n {2}#\d+ OPERATOR_CALL aten::_softmax\.out: mean [\d.]+ (ms|µs)/,
+    );
     assert.ok(out.includes(`wrote ${etdp}`));
     const dump = await decodeEtdump(new MemorySource(new Uint8Array(fs.readFileSync(etdp)), etdp));
     assert.equal(dump.runs.length, 4);
@@ -86,7 +119,7 @@ describe('pte-explorer run --engine executorch', function () {
     assert.equal(json.steps.length, 4);
   });
 
-  it('the bundled program\'s cases pass through the runtime\'s bundled-program path', async () => {
+  it("the bundled program's cases pass through the runtime's bundled-program path", async () => {
     const { code, out } = await cli(realFixture('et-2026-08-bundled-program.bpte'), '--engine', 'executorch', '--json');
     assert.equal(code, 0);
     const json = JSON.parse(out);
@@ -96,11 +129,27 @@ describe('pte-explorer run --engine executorch', function () {
   });
 
   it('runtime refusals exit 1 naming what failed, with no stack trace', async () => {
-    const qnn = await cli(realFixture('et-2026-qnn-stories260k.pte'), '--method', 'kv_forward', '--engine', 'executorch');
+    const qnn = await cli(
+      realFixture('et-2026-qnn-stories260k.pte'),
+      '--method',
+      'kv_forward',
+      '--engine',
+      'executorch',
+    );
     assert.equal(qnn.code, 1);
-    assert.match(qnn.err, /backend QnnBackend \(ExecuTorch's runtime: load_method kv_forward failed: [^\n]*QnnBackend[^\n]*\): used at kv_forward#0/);
+    assert.match(
+      qnn.err,
+      /backend QnnBackend \(ExecuTorch's runtime: load_method kv_forward failed: [^\n]*QnnBackend[^\n]*\): used at kv_forward#0/,
+    );
     assert.doesNotMatch(qnn.err, /^\s+at /m);
-    const old = await cli(realFixture('et-2025-02-linear.pte'), '--data', realFixture('et-2025-02-linear.ptd'), '--engine', 'executorch', '--json');
+    const old = await cli(
+      realFixture('et-2025-02-linear.pte'),
+      '--data',
+      realFixture('et-2025-02-linear.ptd'),
+      '--engine',
+      'executorch',
+      '--json',
+    );
     assert.equal(old.code, 1);
     assert.equal(old.err.split('\n').filter(Boolean).length, 1, old.err);
     assert.match(old.err, /legacy FlatTensor layout.*still runs on the onnx and reference engines \(--engine onnx\)/);

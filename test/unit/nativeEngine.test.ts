@@ -2,7 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ExecutionError, InvalidInputError, NativeRuntimeError, RunCancelledError, UnsupportedProgramError } from '../../runtime/exec/errors';
+import {
+  ExecutionError,
+  InvalidInputError,
+  NativeRuntimeError,
+  RunCancelledError,
+  UnsupportedProgramError,
+} from '../../runtime/exec/errors';
 import { nativeClientFor } from '../../runtime/exec/native/nativeClient';
 import { NativeMethod } from '../../runtime/exec/native/nativeMethod';
 import { bundledCases } from '../../runtime/exec/program/bundledCases';
@@ -58,7 +64,8 @@ function assertMatches(entry: GoldenEntry, outputs: RunValue[]): void {
     const expected = expectedValues(want as GoldenTensor);
     for (let k = 0; k < expected.length; k++) {
       const tol = (entry.atol ?? 0) + rtol * Math.abs(expected[k]);
-      if (!(Math.abs(have[k] - expected[k]) <= tol)) assert.fail(`output ${i}[${k}]: got ${have[k]}, expected ${expected[k]} (tolerance ${tol})`);
+      if (!(Math.abs(have[k] - expected[k]) <= tol))
+        assert.fail(`output ${i}[${k}]: got ${have[k]}, expected ${expected[k]} (tolerance ${tol})`);
     }
   });
 }
@@ -71,7 +78,8 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
   });
   afterEach(() => shared.close());
 
-  const open = (file: string, dataFiles: string[] = []): Promise<ExecProgram> => openProgram(realFixture(file), { dataFiles: dataFiles.map(realFixture), shared });
+  const open = (file: string, dataFiles: string[] = []): Promise<ExecProgram> =>
+    openProgram(realFixture(file), { dataFiles: dataFiles.map(realFixture), shared });
 
   it('is available here (the addon native/build.sh builds)', () => {
     const status = engineStatus('executorch');
@@ -92,7 +100,10 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
           const methodIndex = chooseMethod(p, entry.method ?? undefined);
           await assert.rejects(loadMethod(p, methodIndex, { engine: 'executorch' }), (e: Error) => {
             assert.ok(e instanceof NativeRuntimeError, `${e.name}: ${e.message}`);
-            assert.match(e.message, /et-2025-02-linear\.ptd has the legacy FlatTensor layout .*which the current ExecuTorch runtime refuses: .*Malformed PTD.*InvalidExternalData, 0x24\); it still runs on the onnx and reference engines/);
+            assert.match(
+              e.message,
+              /et-2025-02-linear\.ptd has the legacy FlatTensor layout .*which the current ExecuTorch runtime refuses: .*Malformed PTD.*InvalidExternalData, 0x24\); it still runs on the onnx and reference engines/,
+            );
             assert.doesNotMatch(e.message, /\n/);
             return true;
           });
@@ -121,7 +132,7 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     });
   });
 
-  it('the bundled program passes every test case through the runtime\'s bundled-program path', async () => {
+  it("the bundled program passes every test case through the runtime's bundled-program path", async () => {
     const p = await open('et-2026-08-bundled-program.bpte');
     const cases = await bundledCases(p);
     assert.ok(cases.length >= 2);
@@ -130,7 +141,10 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
       for (const c of cases) {
         const r = await method.runBundledCase(c.index, { rtol: 1e-5, atol: 1e-8 });
         assert.ok(r.passed, `case ${c.index}: ${r.message}`);
-        assert.deepEqual(r.outputs.map((o) => Array.from(toNumbers(o as Tensor))), c.expected.map((o) => Array.from(toNumbers(o as Tensor))));
+        assert.deepEqual(
+          r.outputs.map((o) => Array.from(toNumbers(o as Tensor))),
+          c.expected.map((o) => Array.from(toNumbers(o as Tensor))),
+        );
       }
       await assert.rejects(method.runBundledCase(cases.length, { rtol: 1e-5, atol: 1e-8 }), ExecutionError);
     } finally {
@@ -158,11 +172,14 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     });
   }
 
-  it('the QNN program is refused with the runtime\'s reason, naming the backend and where it is used', async () => {
+  it("the QNN program is refused with the runtime's reason, naming the backend and where it is used", async () => {
     const p = await open('et-2026-qnn-stories260k.pte');
     await assert.rejects(loadMethod(p, chooseMethod(p, 'kv_forward'), { engine: 'executorch' }), (e: Error) => {
       assert.ok(e instanceof UnsupportedProgramError, `${e.name}: ${e.message}`);
-      assert.deepEqual(e.missing.map((m) => [m.kind, m.name]), [['backend', 'QnnBackend']]);
+      assert.deepEqual(
+        e.missing.map((m) => [m.kind, m.name]),
+        [['backend', 'QnnBackend']],
+      );
       assert.match(e.missing[0].detail ?? '', /^ExecuTorch's runtime: load_method kv_forward failed: .*QnnBackend/);
       assert.deepEqual(e.missing[0].usedAt, [{ method: 'kv_forward', instruction: 0 }]);
       return true;
@@ -177,11 +194,18 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     const p = await open('et-2026-02-add.pte');
     const method = await loadMethod(p, 0, { engine: 'executorch' });
     await assert.rejects(method.run([fromNumbers('float32', [1], [1])]), InvalidInputError);
-    assert.deepEqual(Array.from(toNumbers((await method.run([fromNumbers('float32', [1], [2]), fromNumbers('float32', [1], [3])])).outputs[0] as Tensor)), [5]);
+    assert.deepEqual(
+      Array.from(
+        toNumbers(
+          (await method.run([fromNumbers('float32', [1], [2]), fromNumbers('float32', [1], [3])])).outputs[0] as Tensor,
+        ),
+      ),
+      [5],
+    );
     await method.dispose();
   });
 
-  it('step mode gives each instruction\'s outputs from the ETDump debug buffer, as the other engines do', async () => {
+  it("step mode gives each instruction's outputs from the ETDump debug buffer, as the other engines do", async () => {
     const p = await open('et-2024-03-module-model.pte');
     const inputs = [fromNumbers('float32', [1, 2], [0, 0])];
     const native = await loadMethod(p, 0, { engine: 'executorch' });
@@ -189,12 +213,27 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     try {
       const steps = (await native.run(inputs, { steps: true })).steps!;
       const expected = (await onnx.run(inputs, { steps: true })).steps!;
-      assert.deepEqual(steps.map((s) => s.text), expected.map((s) => s.text));
-      assert.deepEqual(steps.map((s) => s.text.split('(')[0]), ['aten::mean.out', 'aten::eq.Scalar_out', 'aten::clone.out', 'aten::where.self_out']);
+      assert.deepEqual(
+        steps.map((s) => s.text),
+        expected.map((s) => s.text),
+      );
+      assert.deepEqual(
+        steps.map((s) => s.text.split('(')[0]),
+        ['aten::mean.out', 'aten::eq.Scalar_out', 'aten::clone.out', 'aten::where.self_out'],
+      );
       steps.forEach((s, i) => {
         assert.equal(s.instruction, expected[i].instruction);
-        assert.deepEqual(s.writes.map((w) => w.valueIndex), expected[i].writes.map((w) => w.valueIndex), `step ${i} values written`);
-        s.writes.forEach((w, k) => assert.deepEqual(Array.from(toNumbers(w.value as Tensor)), Array.from(toNumbers(expected[i].writes[k].value as Tensor))));
+        assert.deepEqual(
+          s.writes.map((w) => w.valueIndex),
+          expected[i].writes.map((w) => w.valueIndex),
+          `step ${i} values written`,
+        );
+        s.writes.forEach((w, k) =>
+          assert.deepEqual(
+            Array.from(toNumbers(w.value as Tensor)),
+            Array.from(toNumbers(expected[i].writes[k].value as Tensor)),
+          ),
+        );
       });
       // A plain run after a step run is unaffected.
       assert.ok(Math.abs(toNumbers((await native.run(inputs)).outputs[0] as Tensor)[0] - 1.1) < 1e-6);
@@ -215,7 +254,10 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
       for (const row of profile.summary.instructions) {
         assert.equal(row.count, 3, `${row.name} timed once per run`);
         assert.ok(row.minMs >= 0 && row.minMs <= row.meanMs && row.meanMs <= row.maxMs);
-        assert.ok(row.text && /softmax|_to_dim_order_copy|native_call/.test(`${row.name} ${row.text}`), `${row.name}: ${row.text}`);
+        assert.ok(
+          row.text && /softmax|_to_dim_order_copy|native_call/.test(`${row.name} ${row.text}`),
+          `${row.name}: ${row.text}`,
+        );
       }
       assert.ok(profile.summary.method.some((r) => r.name === 'Method::execute' && r.count === 3));
       assert.equal(profile.etdump.debugBuffer.length, 0);
@@ -229,7 +271,10 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     const method = (await loadMethod(p, 0, { engine: 'executorch' })) as NativeMethod;
     try {
       const { summary } = await method.profile(randomInputs(method.signature, 1), 2);
-      assert.deepEqual(summary.instructions.map((r) => [r.instruction, r.name]), [[0, 'DELEGATE_CALL']]);
+      assert.deepEqual(
+        summary.instructions.map((r) => [r.instruction, r.name]),
+        [[0, 'DELEGATE_CALL']],
+      );
       assert.ok(summary.delegates.length > 0);
       for (const row of summary.delegates) {
         assert.equal(row.instruction, 0);
@@ -237,7 +282,10 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
         assert.equal(row.count, 2);
         assert.ok(row.maxMs <= summary.instructions[0].maxMs, `${row.delegateEvent} fits in its delegate call`);
       }
-      assert.ok(summary.delegates.some((r) => /Fully Connected/.test(r.delegateEvent!)), summary.delegates.map((r) => r.delegateEvent).join(', '));
+      assert.ok(
+        summary.delegates.some((r) => /Fully Connected/.test(r.delegateEvent!)),
+        summary.delegates.map((r) => r.delegateEvent).join(', '),
+      );
     } finally {
       await method.dispose();
     }
@@ -283,7 +331,10 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     process.kill(pid, 'SIGKILL');
     await assert.rejects(running, (e: Error) => {
       assert.ok(e instanceof NativeRuntimeError, `${e.name}: ${e.message}`);
-      assert.match(e.message, /^the ExecuTorch runtime process was killed by SIGKILL while executing forward of et-2025-12-conv2d-quantized\.pte; /);
+      assert.match(
+        e.message,
+        /^the ExecuTorch runtime process was killed by SIGKILL while executing forward of et-2025-12-conv2d-quantized\.pte; /,
+      );
       assert.doesNotMatch(e.message, /\n/);
       return true;
     });
@@ -321,12 +372,23 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     try {
       for (let i = 0; i < 100; i++) {
         const seedFile = seeds[i % seeds.length];
-        const bytes = mutate(new Uint8Array(fs.readFileSync(realFixture(seedFile))), STRATEGIES[i % STRATEGIES.length], 1000 + i);
+        const bytes = mutate(
+          new Uint8Array(fs.readFileSync(realFixture(seedFile))),
+          STRATEGIES[i % STRATEGIES.length],
+          1000 + i,
+        );
         const file = path.join(dir, `m${i}-${seedFile}`);
         fs.writeFileSync(file, bytes);
         try {
           const p = await openProgram(file, { shared });
-          const method = await loadMethod(p, chooseMethod(p, p.program.methods.some((m) => m.name === 'forward') ? 'forward' : p.program.methods[0]?.name), { engine: 'executorch' });
+          const method = await loadMethod(
+            p,
+            chooseMethod(
+              p,
+              p.program.methods.some((m) => m.name === 'forward') ? 'forward' : p.program.methods[0]?.name,
+            ),
+            { engine: 'executorch' },
+          );
           try {
             await method.run(randomInputs(method.signature, i), { signal: AbortSignal.timeout(20_000) });
             outcomes.ran++;
@@ -338,7 +400,8 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
           assert.ok(err instanceof Error, `mutation ${i}: threw ${String(e)}`);
           assert.ok(err.message.length > 0 && !/^\s+at /m.test(err.message), `mutation ${i}: ${err.message}`);
           if (err instanceof FormatError || err instanceof InvalidInputError) outcomes.refusedByDecoder++;
-          else if (err instanceof NativeRuntimeError && /process (was killed|exited)/.test(err.message)) outcomes.died++;
+          else if (err instanceof NativeRuntimeError && /process (was killed|exited)/.test(err.message))
+            outcomes.died++;
           else if (err instanceof UnsupportedProgramError || err instanceof ExecutionError) outcomes.refusedByRuntime++;
           else if (err instanceof RangeError) outcomes.other++;
           else assert.fail(`mutation ${i} (${seedFile}): unexpected ${err.name}: ${err.message}`);
@@ -350,6 +413,9 @@ describe('executorch engine (ExecuTorch runtime in a child process)', function (
     const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
     if (process.env.PTE_EXPLORER_FUZZ_REPORT) console.log(JSON.stringify(outcomes));
     assert.equal(total, 100, JSON.stringify(outcomes));
-    assert.ok(outcomes.refusedByRuntime + outcomes.died + outcomes.ran > 0, `the runtime saw some mutants: ${JSON.stringify(outcomes)}`);
+    assert.ok(
+      outcomes.refusedByRuntime + outcomes.died + outcomes.ran > 0,
+      `the runtime saw some mutants: ${JSON.stringify(outcomes)}`,
+    );
   });
 });

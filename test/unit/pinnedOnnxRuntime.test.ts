@@ -13,7 +13,8 @@ const { TARGETS, onnxRuntimeSource } = require(path.join(ROOT, 'scripts', 'vscod
   onnxRuntimeSource(target: string): { ort: string; common: string };
 };
 
-type GoldenValue = { kind: string; value: unknown } | { dtype: string; shape: number[]; values: (number | string | boolean)[] };
+type GoldenValue =
+  { kind: string; value: unknown } | { dtype: string; shape: number[]; values: (number | string | boolean)[] };
 interface GoldenEntry {
   file: string;
   method: string | null;
@@ -48,21 +49,34 @@ describe('the onnxruntime-node release pinned for darwin-x64', function () {
     const { ort, common } = onnxRuntimeSource('darwin-x64');
     // As the package lays it out (scripts/vscode/targets.js), with this machine's binaries of that release.
     const modules = path.join(dir, 'node_modules');
-    for (const part of ['package.json', 'dist', 'bin/napi-v6/linux/x64']) fs.cpSync(path.join(ort, part), path.join(modules, 'onnxruntime-node', part), { recursive: true });
-    for (const part of ['package.json', 'dist/cjs']) fs.cpSync(path.join(common, part), path.join(modules, 'onnxruntime-common', part), { recursive: true });
+    for (const part of ['package.json', 'dist', 'bin/napi-v6/linux/x64'])
+      fs.cpSync(path.join(ort, part), path.join(modules, 'onnxruntime-node', part), { recursive: true });
+    for (const part of ['package.json', 'dist/cjs'])
+      fs.cpSync(path.join(common, part), path.join(modules, 'onnxruntime-common', part), { recursive: true });
     const bundle = path.join(dir, 'pte-explorer.js');
     fs.copyFileSync(await cliBundle(), bundle);
 
     const golden: GoldenEntry[] = JSON.parse(fs.readFileSync(path.join(REAL_FIXTURES, 'golden.json'), 'utf8'));
     const seen = new Set<string>();
-    const entries = golden.filter((e) => !e.expected_error && e.method && e.inputs.every(explicit) && e.expected.every(explicit))
+    const entries = golden
+      .filter((e) => !e.expected_error && e.method && e.inputs.every(explicit) && e.expected.every(explicit))
       .filter((e) => !seen.has(`${e.file}:${e.method}`) && seen.add(`${e.file}:${e.method}`));
     assert.ok(entries.length >= 15, `${entries.length} entries`);
     const failures: string[] = [];
     for (const [i, entry] of entries.entries()) {
       const inputs = path.join(dir, `inputs-${i}.json`);
       fs.writeFileSync(inputs, JSON.stringify(entry.inputs));
-      const args = [bundle, 'run', realFixture(entry.file), '--method', entry.method!, '--inputs', inputs, '--json', ...(entry.data_files ?? []).flatMap((f) => ['--data', realFixture(f)])];
+      const args = [
+        bundle,
+        'run',
+        realFixture(entry.file),
+        '--method',
+        entry.method!,
+        '--inputs',
+        inputs,
+        '--json',
+        ...(entry.data_files ?? []).flatMap((f) => ['--data', realFixture(f)]),
+      ];
       const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
       const label = `${entry.file} ${entry.method}`;
       if (r.status !== 0) {
@@ -74,12 +88,14 @@ describe('the onnxruntime-node release pinned for darwin-x64', function () {
       entry.expected.forEach((want, k) => {
         const got = result.outputs[k];
         if ('kind' in want) {
-          if (JSON.stringify(got) !== JSON.stringify({ kind: want.kind, value: want.value })) failures.push(`${label} output ${k}: ${JSON.stringify(got)}`);
+          if (JSON.stringify(got) !== JSON.stringify({ kind: want.kind, value: want.value }))
+            failures.push(`${label} output ${k}: ${JSON.stringify(got)}`);
           return;
         }
         const have: number[] = got.values.map(Number);
         want.values.map(Number).forEach((w, j) => {
-          if (!(Math.abs(have[j] - w) <= (entry.atol ?? 0) + (entry.rtol ?? 0) * Math.abs(w))) failures.push(`${label} output ${k}[${j}]: ${have[j]} vs ${w}`);
+          if (!(Math.abs(have[j] - w) <= (entry.atol ?? 0) + (entry.rtol ?? 0) * Math.abs(w)))
+            failures.push(`${label} output ${k}[${j}]: ${have[j]} vs ${w}`);
         });
       });
     }

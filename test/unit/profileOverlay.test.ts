@@ -6,8 +6,8 @@ import { randomInputs } from '../../runtime/exec/randomInputs';
 import { loadMethod } from '../../runtime/exec/runner';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodeEtdump } from '../../runtime/format/etdump/decodeEtdump';
-import { ETDump } from '../../runtime/format/etdump/model';
-import { Program } from '../../runtime/format/pte/model';
+import { ETDump } from '../../runtime/format/etdump/etdumpTypes';
+import { Program } from '../../runtime/format/pte/pteTypes';
 import { formatTicks, instructionTsv, operatorTsv, profileOverlay } from '../../runtime/view/profileOverlay';
 import { realFixture } from './fixtures';
 
@@ -78,16 +78,25 @@ describe('profile overlay (an ETDump over its program)', function () {
     assert.equal(m.runs, 4);
     assert.equal(m.execute?.count, 4);
     const flat = program.methods[0].chains.flatMap((c) => c.instructions);
-    const calls = flat.map((ins, i) => ({ ins, i })).filter(({ ins }) => ins.kind === 'kernel' || ins.kind === 'delegate');
+    const calls = flat
+      .map((ins, i) => ({ ins, i }))
+      .filter(({ ins }) => ins.kind === 'kernel' || ins.kind === 'delegate');
     assert.ok(calls.length > 0);
-    assert.deepEqual(m.instructions.map((r) => r.instruction), calls.map((c) => c.i), 'one row per call instruction of the program');
+    assert.deepEqual(
+      m.instructions.map((r) => r.instruction),
+      calls.map((c) => c.i),
+      'one row per call instruction of the program',
+    );
     const raw = rawTicks(dump, program);
     for (const r of m.instructions) {
       assert.equal(r.count, 4, `instruction ${r.instruction} timed once per run`);
       assert.equal(r.runs, 4);
       assert.equal(r.executor, 'portable');
       const ticks = raw.get(r.instruction)!.sort((a, b) => a - b);
-      assert.equal(r.totalTicks, ticks.reduce((a, b) => a + b, 0));
+      assert.equal(
+        r.totalTicks,
+        ticks.reduce((a, b) => a + b, 0),
+      );
       // Nearest rank of four runs: p10 the smallest, p50 the second, p90 the largest.
       assert.deepEqual([r.p10Ticks, r.p50Ticks, r.p90Ticks], [ticks[0], ticks[1], ticks[3]]);
       assert.ok(r.share > 0 && r.share < 1, `share ${r.share}`);
@@ -95,9 +104,17 @@ describe('profile overlay (an ETDump over its program)', function () {
     const shares = m.instructions.reduce((a, r) => a + r.share, 0);
     assert.ok(shares <= 1, `instructions take ${shares} of Method::execute`);
     // The operator table covers the same events, grouped by the program's operator names.
-    assert.equal(m.operators.reduce((a, o) => a + o.count, 0), 4 * calls.length);
-    assert.equal(m.operators.reduce((a, o) => a + o.instructions, 0), calls.length);
-    const names = new Set(calls.map(({ ins }) => (ins.kind === 'kernel' ? program.methods[0].operators[ins.opIndex].qualifiedName : '')));
+    assert.equal(
+      m.operators.reduce((a, o) => a + o.count, 0),
+      4 * calls.length,
+    );
+    assert.equal(
+      m.operators.reduce((a, o) => a + o.instructions, 0),
+      calls.length,
+    );
+    const names = new Set(
+      calls.map(({ ins }) => (ins.kind === 'kernel' ? program.methods[0].operators[ins.opIndex].qualifiedName : '')),
+    );
     assert.deepEqual(new Set(m.operators.map((o) => o.operator)), names);
     assert.ok(m.operators.some((o) => /softmax/.test(o.operator)));
   });
@@ -105,8 +122,14 @@ describe('profile overlay (an ETDump over its program)', function () {
   it('marks a delegate call as delegate and lists the events the delegate timed inside it', async () => {
     const { program, dump } = await profile('enr-quantized.pte', 3);
     const m = profileOverlay(program, dump).methods[0];
-    assert.deepEqual(m.instructions.map((r) => [r.instruction, r.executor, r.count]), [[0, 'delegate', 3]]);
-    assert.deepEqual(m.operators.map((o) => [o.operator, o.executor, o.count]), [[`delegate ${program.methods[0].delegates[0].backend}`, 'delegate', 3]]);
+    assert.deepEqual(
+      m.instructions.map((r) => [r.instruction, r.executor, r.count]),
+      [[0, 'delegate', 3]],
+    );
+    assert.deepEqual(
+      m.operators.map((o) => [o.operator, o.executor, o.count]),
+      [[`delegate ${program.methods[0].delegates[0].backend}`, 'delegate', 3]],
+    );
     assert.ok(m.delegateEvents.length > 0);
     for (const d of m.delegateEvents) {
       assert.equal(d.instruction, 0);
@@ -147,9 +170,19 @@ describe('profile overlay (an ETDump over its program)', function () {
     // A portable dump over a delegated program: its OPERATOR_CALLs land on a delegate call or beyond the instructions.
     const wrong = profileOverlay(quantized.program, softmax.dump);
     assert.ok(wrong.notes.length > 0);
-    assert.ok(wrong.notes.some((n) => /OPERATOR_CALL at instruction 0, which is delegate|names instruction \d+ of chain 0, which has 1/.test(n)), wrong.notes.join('\n'));
+    assert.ok(
+      wrong.notes.some((n) =>
+        /OPERATOR_CALL at instruction 0, which is delegate|names instruction \d+ of chain 0, which has 1/.test(n),
+      ),
+      wrong.notes.join('\n'),
+    );
     const reverse = profileOverlay(softmax.program, quantized.dump);
-    assert.ok(reverse.notes.some((n) => /DELEGATE_CALL at instruction 0/.test(n)), reverse.notes.join('\n'));
-    assert.ok(profileOverlay(softmax.program, softmax.dump, { method: 'nope' }).notes.some((n) => /no method nope/.test(n)));
+    assert.ok(
+      reverse.notes.some((n) => /DELEGATE_CALL at instruction 0/.test(n)),
+      reverse.notes.join('\n'),
+    );
+    assert.ok(
+      profileOverlay(softmax.program, softmax.dump, { method: 'nope' }).notes.some((n) => /no method nope/.test(n)),
+    );
   });
 });

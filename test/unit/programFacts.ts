@@ -33,9 +33,22 @@ export interface MethodFacts {
 }
 
 const DTYPES: Record<number, [string, number]> = {
-  0: ['uint8', 1], 1: ['int8', 1], 2: ['int16', 2], 3: ['int32', 4], 4: ['int64', 8], 5: ['float16', 2], 6: ['float32', 4],
-  7: ['float64', 8], 11: ['bool', 1], 12: ['qint8', 1], 13: ['quint8', 1], 14: ['qint32', 4], 15: ['bfloat16', 2],
-  27: ['uint16', 2], 28: ['uint32', 4], 29: ['uint64', 8],
+  0: ['uint8', 1],
+  1: ['int8', 1],
+  2: ['int16', 2],
+  3: ['int32', 4],
+  4: ['int64', 8],
+  5: ['float16', 2],
+  6: ['float32', 4],
+  7: ['float64', 8],
+  11: ['bool', 1],
+  12: ['qint8', 1],
+  13: ['quint8', 1],
+  14: ['qint32', 4],
+  15: ['bfloat16', 2],
+  27: ['uint16', 2],
+  28: ['uint32', 4],
+  29: ['uint64', 8],
 };
 
 export function programFacts(file: string): MethodFacts[] {
@@ -47,14 +60,21 @@ export function programFacts(file: string): MethodFacts[] {
   const methods: MethodFacts[] = [];
   for (let m = 0; m < program.executionPlanLength(); m++) {
     const plan = program.executionPlan(m)!;
-    const arenaSizes = Array.from({ length: plan.nonConstBufferSizesLength() }, (_, i) => Number(plan.nonConstBufferSizes(i)));
+    const arenaSizes = Array.from({ length: plan.nonConstBufferSizesLength() }, (_, i) =>
+      Number(plan.nonConstBufferSizes(i)),
+    );
     const tensors = new Map<number, TensorFact>();
     const lists = new Map<number, number[]>();
     for (let v = 0; v < plan.valuesLength(); v++) {
       const ev = plan.values(v)!;
       if (ev.valType() === fb.KernelTypes.TensorList || ev.valType() === fb.KernelTypes.OptionalTensorList) {
-        const list = ev.val(ev.valType() === fb.KernelTypes.TensorList ? new fb.TensorList() : new fb.OptionalTensorList());
-        lists.set(v, Array.from({ length: list.itemsLength() }, (_, i) => list.items(i)!).filter((i: number) => i >= 0));
+        const list = ev.val(
+          ev.valType() === fb.KernelTypes.TensorList ? new fb.TensorList() : new fb.OptionalTensorList(),
+        );
+        lists.set(
+          v,
+          Array.from({ length: list.itemsLength() }, (_, i) => list.items(i)!).filter((i: number) => i >= 0),
+        );
       }
       if (ev.valType() !== fb.KernelTypes.Tensor) continue;
       const t: fb.Tensor = ev.val(new fb.Tensor());
@@ -80,7 +100,8 @@ export function programFacts(file: string): MethodFacts[] {
         const ins = chain.instructions(i)!;
         let args: number[] = [];
         let delegate: number | null = null;
-        if (ins.instrArgsType() === fb.InstructionArguments.KernelCall) args = Array.from((ins.instrArgs(new fb.KernelCall()) as fb.KernelCall).argsArray() ?? []);
+        if (ins.instrArgsType() === fb.InstructionArguments.KernelCall)
+          args = Array.from((ins.instrArgs(new fb.KernelCall()) as fb.KernelCall).argsArray() ?? []);
         if (ins.instrArgsType() === fb.InstructionArguments.DelegateCall) {
           const call = ins.instrArgs(new fb.DelegateCall()) as fb.DelegateCall;
           args = Array.from(call.argsArray() ?? []);

@@ -5,7 +5,7 @@ import { ByteSource, MemorySource, withFile } from '../../runtime/format/byteSou
 import { FormatError } from '../../runtime/format/errors';
 import * as leg from '../../runtime/format/generated/flat_tensor_legacy_generated';
 import { decodePtd, entryByKey, readEntryBytes } from '../../runtime/format/ptd/decodePtd';
-import { DataFile } from '../../runtime/format/ptd/model';
+import { DataFile } from '../../runtime/format/ptd/ptdTypes';
 import { realFixture } from './fixtures';
 
 // Facts below were checked against the bytes with a separate Python parser
@@ -35,7 +35,10 @@ function u64le(value: number): number[] {
   return out;
 }
 
-async function expectFormatError(promise: Promise<unknown>, expected: { path?: string; offset?: number; reason?: RegExp }): Promise<FormatError> {
+async function expectFormatError(
+  promise: Promise<unknown>,
+  expected: { path?: string; offset?: number; reason?: RegExp },
+): Promise<FormatError> {
   try {
     await promise;
   } catch (e) {
@@ -57,8 +60,12 @@ function floats(bytes: Uint8Array): number[] {
 class RecordingSource implements ByteSource {
   readonly reads: { offset: number; length: number }[] = [];
   constructor(private readonly inner: ByteSource) {}
-  get name(): string { return this.inner.name; }
-  get size(): number { return this.inner.size; }
+  get name(): string {
+    return this.inner.name;
+  }
+  get size(): number {
+    return this.inner.size;
+  }
   read(offset: number, length: number): Promise<Uint8Array> {
     this.reads.push({ offset, length });
     return this.inner.read(offset, length);
@@ -102,10 +109,14 @@ function buildLegacyPtd(): Uint8Array {
   const key = b.createString('blob');
   const named = leg.NamedData.createNamedData(b, key, 1);
   const segments = [leg.DataSegment.createDataSegment(b, 0n, 24n), leg.DataSegment.createDataSegment(b, 32n, 5n)];
-  const root = leg.FlatTensor.createFlatTensor(b, 0, 16,
+  const root = leg.FlatTensor.createFlatTensor(
+    b,
+    0,
+    16,
     leg.FlatTensor.createTensorsVector(b, [tensor]),
     leg.FlatTensor.createSegmentsVector(b, segments),
-    leg.FlatTensor.createNamedDataVector(b, [named]));
+    leg.FlatTensor.createNamedDataVector(b, [named]),
+  );
   leg.FlatTensor.finishFlatTensorBuffer(b, root);
   const data = new Uint8Array(37);
   new DataView(data.buffer).setFloat32(16, 1.5, true);
@@ -125,7 +136,12 @@ describe('decodePtd', () => {
       assert.equal(file.kind, 'ptd');
       assert.equal(file.fileSize, 336);
       assert.deepEqual(file.header, {
-        position: 8, length: 40, flatbufferOffset: 48, flatbufferSize: 224, segmentBaseOffset: 272, segmentDataSize: 64,
+        position: 8,
+        length: 40,
+        flatbufferOffset: 48,
+        flatbufferSize: 224,
+        segmentBaseOffset: 272,
+        segmentDataSize: 64,
       });
       assert.deepEqual(file.flatbufferRegion, { offset: 0, length: 272 });
     });
@@ -138,13 +154,26 @@ describe('decodePtd', () => {
     });
 
     it('makes legacy tensors sub-ranges of the shared segment', () => {
-      assert.deepEqual(file.entries.map((e) => [e.key, e.table, e.segmentIndex, e.range.offset, e.range.length]), [
-        ['linear.weight', 'tensors', 0, 272, 36],
-        ['linear.bias', 'tensors', 0, 272 + 48, 12],
-      ]);
+      assert.deepEqual(
+        file.entries.map((e) => [e.key, e.table, e.segmentIndex, e.range.offset, e.range.length]),
+        [
+          ['linear.weight', 'tensors', 0, 272, 36],
+          ['linear.bias', 'tensors', 0, 272 + 48, 12],
+        ],
+      );
       const byKey = entryByKey(file);
-      assert.deepEqual(byKey.get('linear.weight')!.layout, { scalarType: 6, dtype: 'float32', sizes: [3, 3], dimOrder: [0, 1] });
-      assert.deepEqual(byKey.get('linear.bias')!.layout, { scalarType: 6, dtype: 'float32', sizes: [3], dimOrder: [0] });
+      assert.deepEqual(byKey.get('linear.weight')!.layout, {
+        scalarType: 6,
+        dtype: 'float32',
+        sizes: [3, 3],
+        dimOrder: [0, 1],
+      });
+      assert.deepEqual(byKey.get('linear.bias')!.layout, {
+        scalarType: 6,
+        dtype: 'float32',
+        sizes: [3],
+        dimOrder: [0],
+      });
     });
 
     it('reads the float values of linear.bias through readEntryBytes', async () => {
@@ -171,7 +200,10 @@ describe('decodePtd', () => {
 
     it('gives weights that reproduce the golden output of et-2025-02-linear.pte', async () => {
       const golden = JSON.parse(fs.readFileSync(realFixture('golden.json'), 'utf8')) as {
-        file: string; inputs: { values: number[] }[]; expected: { values: number[] }[]; atol: number;
+        file: string;
+        inputs: { values: number[] }[];
+        expected: { values: number[] }[];
+        atol: number;
       }[];
       const g = golden.find((x) => x.file === 'et-2025-02-linear.pte')!;
       const byKey = entryByKey(file);
@@ -198,14 +230,29 @@ describe('decodePtd', () => {
       assert.equal(file.layout, 'current');
       assert.equal(file.tensorAlignment, null);
       assert.deepEqual(file.header, {
-        position: 8, length: 40, flatbufferOffset: 48, flatbufferSize: 256, segmentBaseOffset: 304, segmentDataSize: 32,
+        position: 8,
+        length: 40,
+        flatbufferOffset: 48,
+        flatbufferSize: 256,
+        segmentBaseOffset: 304,
+        segmentDataSize: 32,
       });
-      assert.deepEqual(file.segments.map((s) => [s.offset, s.size, s.range.offset]), [[0, 16, 304], [16, 16, 320]]);
-      assert.deepEqual(file.entries.map((e) => [e.key, e.table, e.segmentIndex, e.range.offset, e.range.length]), [
-        ['a', 'named_data', 0, 304, 16],
-        ['b', 'named_data', 1, 320, 16],
-      ]);
-      for (const e of file.entries) assert.deepEqual(e.layout, { scalarType: 6, dtype: 'float32', sizes: [2, 2], dimOrder: [0, 1] });
+      assert.deepEqual(
+        file.segments.map((s) => [s.offset, s.size, s.range.offset]),
+        [
+          [0, 16, 304],
+          [16, 16, 320],
+        ],
+      );
+      assert.deepEqual(
+        file.entries.map((e) => [e.key, e.table, e.segmentIndex, e.range.offset, e.range.length]),
+        [
+          ['a', 'named_data', 0, 304, 16],
+          ['b', 'named_data', 1, 320, 16],
+        ],
+      );
+      for (const e of file.entries)
+        assert.deepEqual(e.layout, { scalarType: 6, dtype: 'float32', sizes: [2, 2], dimOrder: [0, 1] });
     });
 
     it('reads a = 3 * ones and b = 2 * ones from a file on disk', async () => {
@@ -222,7 +269,11 @@ describe('decodePtd', () => {
         const source = new RecordingSource(new MemorySource(fixtureBytes(name), name));
         const f = await decodePtd(source);
         const end = f.header.segmentBaseOffset;
-        for (const r of source.reads) assert.ok(r.offset + r.length <= end, `${name}: read [${r.offset}, ${r.offset + r.length}) reaches segment data at ${end}`);
+        for (const r of source.reads)
+          assert.ok(
+            r.offset + r.length <= end,
+            `${name}: read [${r.offset}, ${r.offset + r.length}) reaches segment data at ${end}`,
+          );
       }
     });
 
@@ -240,12 +291,15 @@ describe('decodePtd', () => {
       const f = await decodeBytes(buildLegacyPtd());
       assert.equal(f.layout, 'legacy');
       const base = f.header.segmentBaseOffset;
-      assert.deepEqual(f.entries.map((e) => [e.key, e.table, e.range.offset - base, e.range.length, e.layout?.dtype ?? null]), [
-        ['w', 'tensors', 16, 8, 'float32'],
-        ['blob', 'named_data', 32, 5, null],
-      ]);
+      assert.deepEqual(
+        f.entries.map((e) => [e.key, e.table, e.range.offset - base, e.range.length, e.layout?.dtype ?? null]),
+        [
+          ['w', 'tensors', 16, 8, 'float32'],
+          ['blob', 'named_data', 32, 5, null],
+        ],
+      );
       assert.deepEqual(floats(await readEntryBytes(f, f.entries[0])), [1.5, -2]);
-      assert.deepEqual([...await readEntryBytes(f, f.entries[1])], [1, 2, 3, 4, 5]);
+      assert.deepEqual([...(await readEntryBytes(f, f.entries[1]))], [1, 2, 3, 4, 5]);
     });
 
     it('reads the January-2025 prototype with FH01 at byte 0', async () => {
@@ -266,7 +320,13 @@ describe('decodePtd', () => {
       const f = await decodeBytes(proto);
       assert.equal(f.header.position, 0);
       assert.deepEqual(f.flatbufferRegion, { offset: 48, length: 256 });
-      assert.deepEqual(f.entries.map((e) => [e.key, e.range.offset, e.range.length]), [['a', 304, 16], ['b', 320, 16]]);
+      assert.deepEqual(
+        f.entries.map((e) => [e.key, e.range.offset, e.range.length]),
+        [
+          ['a', 304, 16],
+          ['b', 320, 16],
+        ],
+      );
       assert.deepEqual(floats(await readEntryBytes(f, f.entries[1])), [2, 2, 2, 2]);
     });
   });
@@ -275,39 +335,84 @@ describe('decodePtd', () => {
     it('rejects files that are not FlatTensor data', async () => {
       await expectFormatError(decodeBytes(new Uint8Array(4)), { offset: 0, reason: /too small/ });
       const pte = new Uint8Array(fs.readFileSync(realFixture('et-2025-02-linear.pte')));
-      await expectFormatError(decodeBytes(pte), { offset: 4, reason: /not an ExecuTorch data file: identifier is 'ET12'/ });
-      await expectFormatError(decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 4, [0x46, 0x54, 0x30, 0x31], [0x46, 0x54, 0x30, 0x32])), { offset: 4, reason: /unsupported .* 'FT02'/ });
+      await expectFormatError(decodeBytes(pte), {
+        offset: 4,
+        reason: /not an ExecuTorch data file: identifier is 'ET12'/,
+      });
+      await expectFormatError(
+        decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 4, [0x46, 0x54, 0x30, 0x31], [0x46, 0x54, 0x30, 0x32])),
+        { offset: 4, reason: /unsupported .* 'FT02'/ },
+      );
     });
 
     it('checks every header field with its name and offset', async () => {
       const bytes = fixtureBytes(DATA_MAP_PTD);
-      await expectFormatError(decodeBytes(plant(bytes, 8, [0x46, 0x48], [0x46, 0x58])), { path: 'header.magic', offset: 8 });
+      await expectFormatError(decodeBytes(plant(bytes, 8, [0x46, 0x48], [0x46, 0x58])), {
+        path: 'header.magic',
+        offset: 8,
+      });
       await expectFormatError(decodeBytes(plant(bytes, 12, [40], [39])), { path: 'header.length', offset: 12 });
-      await expectFormatError(decodeBytes(plant(bytes, 16, u64le(48), u64le(8))), { path: 'header.flatbuffer_offset', offset: 16 });
-      await expectFormatError(decodeBytes(plant(bytes, 24, u64le(256), u64le(4000))), { path: 'header.flatbuffer_size', offset: 24, reason: /truncated/ });
-      await expectFormatError(decodeBytes(plant(bytes, 24, u64le(256), [0, 0, 0, 0, 0, 0, 0, 0x80])), { path: 'header.flatbuffer_size', offset: 24 });
-      await expectFormatError(decodeBytes(plant(bytes, 32, u64le(304), u64le(200))), { path: 'header.segment_base_offset', offset: 32 });
-      await expectFormatError(decodeBytes(plant(bytes, 40, u64le(32), u64le(33))), { path: 'header.segment_data_size', offset: 40, reason: /truncated/ });
-      await expectFormatError(decodeBytes(bytes.subarray(0, 40)), { path: 'header.length', offset: 8, reason: /cut off/ });
+      await expectFormatError(decodeBytes(plant(bytes, 16, u64le(48), u64le(8))), {
+        path: 'header.flatbuffer_offset',
+        offset: 16,
+      });
+      await expectFormatError(decodeBytes(plant(bytes, 24, u64le(256), u64le(4000))), {
+        path: 'header.flatbuffer_size',
+        offset: 24,
+        reason: /truncated/,
+      });
+      await expectFormatError(decodeBytes(plant(bytes, 24, u64le(256), [0, 0, 0, 0, 0, 0, 0, 0x80])), {
+        path: 'header.flatbuffer_size',
+        offset: 24,
+      });
+      await expectFormatError(decodeBytes(plant(bytes, 32, u64le(304), u64le(200))), {
+        path: 'header.segment_base_offset',
+        offset: 32,
+      });
+      await expectFormatError(decodeBytes(plant(bytes, 40, u64le(32), u64le(33))), {
+        path: 'header.segment_data_size',
+        offset: 40,
+        reason: /truncated/,
+      });
+      await expectFormatError(decodeBytes(bytes.subarray(0, 40)), {
+        path: 'header.length',
+        offset: 8,
+        reason: /cut off/,
+      });
     });
 
     it('reports a truncated file at header.segment_data_size', async () => {
-      const e = await expectFormatError(decodeBytes(fixtureBytes(LINEAR_PTD).subarray(0, 335), 'cut.ptd'), { path: 'header.segment_data_size', offset: 40 });
+      const e = await expectFormatError(decodeBytes(fixtureBytes(LINEAR_PTD).subarray(0, 335), 'cut.ptd'), {
+        path: 'header.segment_data_size',
+        offset: 40,
+      });
       assert.match(e.message, /^cut\.ptd: .*truncated/);
     });
 
     it('locates bad segment indices, segments and tensor offsets in the flatbuffer', async () => {
       // named_data[1].segment_index (value 1) lives at byte 112.
-      await expectFormatError(decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 112, [1, 0, 0, 0], [7, 0, 0, 0])),
-        { path: 'named_data[1].segment_index', offset: 104, reason: /segment index 7 is out of range \(2 segments\)/ });
+      await expectFormatError(decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 112, [1, 0, 0, 0], [7, 0, 0, 0])), {
+        path: 'named_data[1].segment_index',
+        offset: 104,
+        reason: /segment index 7 is out of range \(2 segments\)/,
+      });
       // segments[1].offset (value 16) lives at byte 264 in the table at 260.
-      await expectFormatError(decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 264, u64le(16), u64le(1000))),
-        { path: 'segments[1]', offset: 260, reason: /runs past the end of the file/ });
+      await expectFormatError(decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 264, u64le(16), u64le(1000))), {
+        path: 'segments[1]',
+        offset: 260,
+        reason: /runs past the end of the file/,
+      });
       // tensors[1].offset (linear.bias, value 48) lives at byte 160 in the table at 140.
-      await expectFormatError(decodeBytes(plant(fixtureBytes(LINEAR_PTD), 160, u64le(48), u64le(60))),
-        { path: 'tensors[1]', offset: 140, reason: /linear\.bias/ });
+      await expectFormatError(decodeBytes(plant(fixtureBytes(LINEAR_PTD), 160, u64le(48), u64le(60))), {
+        path: 'tensors[1]',
+        offset: 140,
+        reason: /linear\.bias/,
+      });
       // The root vtable (at 58) gives segments (id 1, at byte 64) a position outside the 12-byte table.
-      await expectFormatError(decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 64, [4], [200])), { offset: 64, reason: /outside its table/ });
+      await expectFormatError(decodeBytes(plant(fixtureBytes(DATA_MAP_PTD), 64, [4], [200])), {
+        offset: 64,
+        reason: /outside its table/,
+      });
     });
 
     it('gives a located FormatError for every truncation', async () => {
@@ -351,7 +456,8 @@ describe('decodePtd', () => {
         const bytes = fixtureBytes(name);
         for (let i = 0; i < 500; i++) {
           const corrupt = bytes.slice();
-          for (let k = 0; k < 6; k++) corrupt[56 + Math.floor(random() * (corrupt.length - 56))] = Math.floor(random() * 256);
+          for (let k = 0; k < 6; k++)
+            corrupt[56 + Math.floor(random() * (corrupt.length - 56))] = Math.floor(random() * 256);
           await decodeBytes(corrupt, name).catch((e: unknown) => {
             assert.ok(e instanceof FormatError, `${name} round ${i}: ${String(e)}`);
             assert.notEqual(e.offset, null);

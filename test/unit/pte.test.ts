@@ -6,7 +6,7 @@ import { FormatError } from '../../runtime/format/errors';
 import * as fb from '../../runtime/format/generated/program_generated';
 import { decodePte } from '../../runtime/format/pte/decodePte';
 import { formatInstruction, methodInstructions, sizeBreakdown } from '../../runtime/format/pte/describe';
-import { Program } from '../../runtime/format/pte/model';
+import { Program } from '../../runtime/format/pte/pteTypes';
 import { realFixture, realFixtureNames } from './fixtures';
 
 /**
@@ -26,14 +26,49 @@ const METHOD_FACTS: Record<string, [string, string[], string[], number][]> = {
     ['forward', ['dim_order_ops::_to_dim_order_copy.out', 'aten::add.out'], [], 2],
   ],
   'enr-quantized.pte': [['forward', [], ['XnnpackBackend'], 1]],
-  'et-2024-03-module-model.pte': [['forward', ['aten::mean.out', 'aten::eq.Scalar_out', 'aten::clone.out', 'aten::where.self_out'], [], 4]],
+  'et-2024-03-module-model.pte': [
+    ['forward', ['aten::mean.out', 'aten::eq.Scalar_out', 'aten::clone.out', 'aten::where.self_out'], [], 4],
+  ],
   'et-2025-02-linear.pte': [['forward', ['aten::permute_copy.out', 'aten::addmm.out'], [], 2]],
-  'et-2025-12-conv2d-quantized.pte': [['forward', ['cadence::quantize_per_tensor.out', 'cadence::quantized_conv2d_nchw.per_tensor_out', 'cadence::dequantize_per_tensor.out'], [], 3]],
+  'et-2025-12-conv2d-quantized.pte': [
+    [
+      'forward',
+      [
+        'cadence::quantize_per_tensor.out',
+        'cadence::quantized_conv2d_nchw.per_tensor_out',
+        'cadence::dequantize_per_tensor.out',
+      ],
+      [],
+      3,
+    ],
+  ],
   'et-2025-12-maxpool2d.pte': [['forward', ['aten::max_pool2d_with_indices.out'], [], 1]],
   'et-2025-12-softmax.pte': [['forward', ['aten::_softmax.out'], [], 1]],
   'et-2026-02-add.pte': [['forward', ['aten::add.out'], [], 1]],
-  'et-2026-02-conv2d-layer0.pte': [['forward', ['cadence::quantize_per_tensor.out', 'cadence::quantized_conv2d_nchw.per_tensor_out', 'cadence::dequantize_per_tensor.out'], [], 3]],
-  'et-2026-02-conv2d-layer5.pte': [['forward', ['cadence::quantize_per_tensor.out', 'cadence::quantized_conv2d_nchw.per_tensor_out', 'cadence::dequantize_per_tensor.out'], [], 3]],
+  'et-2026-02-conv2d-layer0.pte': [
+    [
+      'forward',
+      [
+        'cadence::quantize_per_tensor.out',
+        'cadence::quantized_conv2d_nchw.per_tensor_out',
+        'cadence::dequantize_per_tensor.out',
+      ],
+      [],
+      3,
+    ],
+  ],
+  'et-2026-02-conv2d-layer5.pte': [
+    [
+      'forward',
+      [
+        'cadence::quantize_per_tensor.out',
+        'cadence::quantized_conv2d_nchw.per_tensor_out',
+        'cadence::dequantize_per_tensor.out',
+      ],
+      [],
+      3,
+    ],
+  ],
   'et-2026-08-apple-add.pte': [['forward', ['aten::add.out'], [], 1]],
   'et-2026-08-arduino-add.pte': [['forward', ['aten::add.out'], [], 1]],
   'et-2026-08-linear-no-constant-segment.pte': [['forward', ['aten::mul.out', 'aten::add.out'], [], 2]],
@@ -43,16 +78,30 @@ const METHOD_FACTS: Record<string, [string, string[], string[], number][]> = {
 
 /** Named data keys and blob sizes (key prefixes keep the table readable). */
 const NAMED_DATA_FACTS: Record<string, [string, number][]> = {
-  'djl-spike-conv.pte': [['4c3f6bb8c660e2c0', 864], ['c4c4938264282aad', 32]],
-  'djl-spike-lin129.pte': [['79ecd561afb8dfd3', 33024], ['51325b961e34db11', 256]],
-  'enr-quantized.pte': [['f12ea8fa6bc29aeb', 64], ['c789246d4ce12492', 32]],
+  'djl-spike-conv.pte': [
+    ['4c3f6bb8c660e2c0', 864],
+    ['c4c4938264282aad', 32],
+  ],
+  'djl-spike-lin129.pte': [
+    ['79ecd561afb8dfd3', 33024],
+    ['51325b961e34db11', 256],
+  ],
+  'enr-quantized.pte': [
+    ['f12ea8fa6bc29aeb', 64],
+    ['c789246d4ce12492', 32],
+  ],
 };
 
 async function open(name: string): Promise<Program> {
   return withFile(realFixture(name), decodePte);
 }
 
-async function readValues(program: Program, offset: number, count: number, kind: 'f32' | 'i8' | 'i32' | 'i64'): Promise<number[]> {
+async function readValues(
+  program: Program,
+  offset: number,
+  count: number,
+  kind: 'f32' | 'i8' | 'i32' | 'i64',
+): Promise<number[]> {
   const bytes = fs.readFileSync(program.source.name);
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const out: number[] = [];
@@ -76,12 +125,20 @@ describe('PTE decoder on real programs', () => {
       const facts = METHOD_FACTS[name];
       if (facts) {
         assert.deepEqual(
-          program.methods.map((m) => [m.name, m.operators.map((o) => o.qualifiedName), m.delegates.map((d) => d.backend), methodInstructions(m).length]),
+          program.methods.map((m) => [
+            m.name,
+            m.operators.map((o) => o.qualifiedName),
+            m.delegates.map((d) => d.backend),
+            methodInstructions(m).length,
+          ]),
           facts,
         );
       }
       const named = NAMED_DATA_FACTS[name] ?? [];
-      assert.deepEqual(program.namedData.map((n) => [n.key.slice(0, 16), n.data?.length]), named);
+      assert.deepEqual(
+        program.namedData.map((n) => [n.key.slice(0, 16), n.data?.length]),
+        named,
+      );
       const sizes = sizeBreakdown(program);
       assert.ok(sizes.other >= 0, `negative padding in ${JSON.stringify(sizes)}`);
     });
@@ -90,8 +147,14 @@ describe('PTE decoder on real programs', () => {
   it('reads every method of the QNN program, including the constant methods', async () => {
     const program = await open('et-2026-qnn-stories260k.pte');
     assert.equal(program.methods.length, 29);
-    assert.deepEqual(program.methods.slice(0, 3).map((m) => m.name), ['kv_forward', 'prefill_forward', 'get_ar_len']);
-    assert.deepEqual(program.methods[0].delegates.map((d) => d.backend), ['QnnBackend']);
+    assert.deepEqual(
+      program.methods.slice(0, 3).map((m) => m.name),
+      ['kv_forward', 'prefill_forward', 'get_ar_len'],
+    );
+    assert.deepEqual(
+      program.methods[0].delegates.map((d) => d.backend),
+      ['QnnBackend'],
+    );
     // Both QNN methods point at one shared segment.
     assert.equal(program.methods[0].delegates[0].data?.offset, program.methods[1].delegates[0].data?.offset);
   });
@@ -138,20 +201,30 @@ describe('PTE decoder on real programs', () => {
 
   it('classifies EXTERNAL tensors and keeps their fully qualified names', async () => {
     const linear = await open('et-2025-02-linear.pte');
-    const external = linear.methods[0].values.flatMap((v) => (v.kind === 'tensor' && v.tensor.kind === 'external' ? [v.tensor] : []));
-    assert.deepEqual(external.map((t) => [t.fullyQualifiedName, t.dtype, t.sizes, t.data]), [
-      ['linear.weight', 'float32', [3, 3], null],
-      ['linear.bias', 'float32', [3], null],
-    ]);
+    const external = linear.methods[0].values.flatMap((v) =>
+      v.kind === 'tensor' && v.tensor.kind === 'external' ? [v.tensor] : [],
+    );
+    assert.deepEqual(
+      external.map((t) => [t.fullyQualifiedName, t.dtype, t.sizes, t.data]),
+      [
+        ['linear.weight', 'float32', [3, 3], null],
+        ['linear.bias', 'float32', [3], null],
+      ],
+    );
     const dataMap = await open('rs-data-map-model.pte');
-    const keys = dataMap.methods[0].values.flatMap((v) => (v.kind === 'tensor' && v.tensor.kind === 'external' ? [v.tensor.fullyQualifiedName] : []));
+    const keys = dataMap.methods[0].values.flatMap((v) =>
+      v.kind === 'tensor' && v.tensor.kind === 'external' ? [v.tensor.fullyQualifiedName] : [],
+    );
     assert.deepEqual(keys, ['a', 'b']);
   });
 
   it('resolves IntList items through the value table and reads both pytree syntaxes', async () => {
     const pool = await open('et-2025-12-maxpool2d.pte');
     const [ins] = methodInstructions(pool.methods[0]);
-    assert.equal(formatInstruction(pool.methods[0], ins), 'aten::max_pool2d_with_indices.out(%0, [3, 3], [2, 2], [1, 1], [1, 1], False, %1, %2, [%1, %2])');
+    assert.equal(
+      formatInstruction(pool.methods[0], ins),
+      'aten::max_pool2d_with_indices.out(%0, [3, 3], [2, 2], [1, 1], [1, 1], False, %1, %2, [%1, %2])',
+    );
     assert.ok(pool.methods[0].encodedInputSpec.startsWith('[1, {"type": "builtins.tuple"'));
     const linear = await open('et-2025-02-linear.pte');
     assert.equal(linear.methods[0].encodedInputSpec, 'T2#1#0(T1#1($),D0())');
@@ -160,7 +233,13 @@ describe('PTE decoder on real programs', () => {
   it('decodes scalar outputs of constant methods', async () => {
     const program = await open('enr-const_methods.pte');
     const kinds = program.methods.map((m) => [m.name, m.outputs.map((i) => m.values[i].kind)]);
-    assert.deepEqual(kinds, [['forward', ['tensor']], ['get_scalar', ['int']], ['get_double', ['double']], ['get_bool', ['bool']], ['get_tensor', ['tensor']]]);
+    assert.deepEqual(kinds, [
+      ['forward', ['tensor']],
+      ['get_scalar', ['int']],
+      ['get_double', ['double']],
+      ['get_bool', ['bool']],
+      ['get_tensor', ['tensor']],
+    ]);
     const [constant] = program.methods[0].values;
     assert.ok(constant.kind === 'tensor' && constant.tensor.kind === 'constant');
     assert.deepEqual(await readValues(program, constant.tensor.data!.offset, 1, 'i64'), [1]);
@@ -181,7 +260,14 @@ describe('PTE decoder on bad input', () => {
   it('rejects the corrupt fixture with the identifier and its offset', async () => {
     const source = await FileSource.open(realFixture('djl-corrupt.pte'));
     try {
-      await assert.rejects(decodePte(source), (e: unknown) => e instanceof FormatError && e.offset === 4 && /not an ExecuTorch program/.test(e.message) && e.file.endsWith('djl-corrupt.pte'));
+      await assert.rejects(
+        decodePte(source),
+        (e: unknown) =>
+          e instanceof FormatError &&
+          e.offset === 4 &&
+          /not an ExecuTorch program/.test(e.message) &&
+          e.file.endsWith('djl-corrupt.pte'),
+      );
     } finally {
       await source.close();
     }
@@ -239,8 +325,13 @@ describe('PTE decoder against amplification', () => {
     const bytes = b.asUint8Array();
     assert.ok(bytes.length < 400_000);
     const start = performance.now();
-    await assert.rejects(decodePte(new MemorySource(bytes, 'aliased.pte')), (e: unknown) =>
-      e instanceof FormatError && /far more elements/.test(e.reason) && e.path.startsWith('execution_plan[0].values['));
+    await assert.rejects(
+      decodePte(new MemorySource(bytes, 'aliased.pte')),
+      (e: unknown) =>
+        e instanceof FormatError &&
+        /far more elements/.test(e.reason) &&
+        e.path.startsWith('execution_plan[0].values['),
+    );
     assert.ok(performance.now() - start < 1000);
   });
 });

@@ -1,14 +1,33 @@
 import * as assert from 'node:assert/strict';
 import { fromNumbers } from '../../runtime/exec/tensor';
 import { stepSummary } from '../../extension/run/runReport';
-import { heatmap, heatmapDims, HISTOGRAM_BINS, TABLE_LIMIT, tensorView, valueView } from '../../extension/run/valueView';
+import {
+  heatmap,
+  heatmapDims,
+  HISTOGRAM_BINS,
+  TABLE_LIMIT,
+  tensorView,
+  valueView,
+} from '../../extension/run/valueView';
 import { numberHistogram, numberStats } from '../../runtime/view/tensorStats';
 
 /** The run view's host-side formatting: statistics, histogram bins, heat map reduction, tables. */
 describe('run view values', () => {
   it('counts NaN and ±Inf apart and gives population statistics of the finite values', () => {
     const s = numberStats([1, 2, 3, 4, NaN, Infinity, -Infinity]);
-    assert.deepEqual({ count: s.count, finite: s.finite, nan: s.nan, posInf: s.posInf, negInf: s.negInf, min: s.min, max: s.max, mean: s.mean }, { count: 7, finite: 4, nan: 1, posInf: 1, negInf: 1, min: 1, max: 4, mean: 2.5 });
+    assert.deepEqual(
+      {
+        count: s.count,
+        finite: s.finite,
+        nan: s.nan,
+        posInf: s.posInf,
+        negInf: s.negInf,
+        min: s.min,
+        max: s.max,
+        mean: s.mean,
+      },
+      { count: 7, finite: 4, nan: 1, posInf: 1, negInf: 1, min: 1, max: 4, mean: 2.5 },
+    );
     // torch.tensor([1., 2., 3., 4.]).std(unbiased=False) = sqrt(1.25)
     assert.ok(Math.abs(s.std! - Math.sqrt(1.25)) < 1e-12);
     assert.deepEqual(numberStats([NaN]).min, null);
@@ -39,7 +58,14 @@ describe('run view values', () => {
     const m = heatmap(values, 4, 6, 2, 3);
     assert.equal(m.rows, 2);
     assert.equal(m.cols, 3);
-    assert.deepEqual(m.values, [(0 + 1 + 6 + 7) / 4, (2 + 3 + 8 + 9) / 4, (4 + 5 + 10 + 11) / 4, (12 + 13 + 18 + 19) / 4, (14 + 15 + 20 + 21) / 4, (16 + 17 + 22 + 23) / 4]);
+    assert.deepEqual(m.values, [
+      (0 + 1 + 6 + 7) / 4,
+      (2 + 3 + 8 + 9) / 4,
+      (4 + 5 + 10 + 11) / 4,
+      (12 + 13 + 18 + 19) / 4,
+      (14 + 15 + 20 + 21) / 4,
+      (16 + 17 + 22 + 23) / 4,
+    ]);
     assert.equal(m.min, 3.5);
     assert.equal(m.max, 19.5);
     assert.equal(m.sourceRows, 4);
@@ -57,10 +83,19 @@ describe('run view values', () => {
     assert.equal(small.heatmap?.rows, 2);
 
     const n = TABLE_LIMIT + 1;
-    const large = tensorView(fromNumbers('float32', [n], Array.from({ length: n }, (_, i) => i)));
+    const large = tensorView(
+      fromNumbers(
+        'float32',
+        [n],
+        Array.from({ length: n }, (_, i) => i),
+      ),
+    );
     if (large.kind !== 'tensor') return assert.fail();
     assert.equal(large.values, null);
-    assert.equal(large.histogram!.counts.reduce((a, b) => a + b, 0), n);
+    assert.equal(
+      large.histogram!.counts.reduce((a, b) => a + b, 0),
+      n,
+    );
     assert.equal(large.stats!.max, n - 1);
     assert.equal(large.heatmap, null);
 
@@ -72,19 +107,28 @@ describe('run view values', () => {
     assert.deepEqual(bools.values, ['true', 'false']);
   });
 
-  it('keeps ExecuTorch\'s output structure for scalars and lists', () => {
+  it("keeps ExecuTorch's output structure for scalars and lists", () => {
     assert.deepEqual(valueView({ kind: 'int', value: 128 }), { kind: 'int', text: '128' });
     assert.deepEqual(valueView({ kind: 'double', value: 2 }), { kind: 'double', text: '2.0' });
     assert.deepEqual(valueView({ kind: 'bool', value: true }), { kind: 'bool', text: 'true' });
     assert.deepEqual(valueView({ kind: 'none' }), { kind: 'none', text: 'None' });
     const list = valueView({ kind: 'list', items: [{ kind: 'int', value: 1 }, { kind: 'none' }] });
-    assert.deepEqual(list, { kind: 'list', items: [{ kind: 'int', text: '1' }, { kind: 'none', text: 'None' }] });
+    assert.deepEqual(list, {
+      kind: 'list',
+      items: [
+        { kind: 'int', text: '1' },
+        { kind: 'none', text: 'None' },
+      ],
+    });
   });
 });
 
 describe('run view intermediates', () => {
   it('summarises what an instruction wrote by its statistics', () => {
-    assert.equal(stepSummary(fromNumbers('float32', [2, 2], [1, -2, 3, NaN])), 'float32[2, 2]  min -2  max 3  mean 0.666667  NaN 1');
+    assert.equal(
+      stepSummary(fromNumbers('float32', [2, 2], [1, -2, 3, NaN])),
+      'float32[2, 2]  min -2  max 3  mean 0.666667  NaN 1',
+    );
     assert.equal(stepSummary({ kind: 'int', value: 4 }), 'int 4');
   });
 });

@@ -13,16 +13,31 @@ import { parseJsonValue } from '../../runtime/exec/valueJson';
 import { parseSchema, SchemaType } from '../../runtime/exec/schema/schema';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodePte } from '../../runtime/format/pte/decodePte';
-import { Value } from '../../runtime/format/pte/model';
-import { divideByPowerOfTwo, quantizeInt8, quantizeMultiplier, requantize, roundHalfEven } from '../../runtime/samples/cortexM/cmsisArithmetic';
-import { CORTEX_M_QPARAMS, cortexMInputs, cortexMReference, cortexMWeights } from '../../runtime/samples/cortexM/cortexMSample';
+import { Value } from '../../runtime/format/pte/pteTypes';
+import {
+  divideByPowerOfTwo,
+  quantizeInt8,
+  quantizeMultiplier,
+  requantize,
+  roundHalfEven,
+} from '../../runtime/samples/cortexM/cmsisArithmetic';
+import {
+  CORTEX_M_QPARAMS,
+  cortexMInputs,
+  cortexMReference,
+  cortexMWeights,
+} from '../../runtime/samples/cortexM/cortexMSample';
 import { GoldenEntry } from '../../runtime/samples/expected';
 
 const EXECUTORCH_ARCHIVE = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'vendor', 'executorch.tar.xz');
 
 /** `backends/cortex_m/ops/operators.yaml` of the vendored ExecuTorch: schema text by qualified name. */
 function cortexMSchemas(): Map<string, string> {
-  const r = spawnSync('tar', ['-xJf', EXECUTORCH_ARCHIVE, '-O', '--wildcards', '*backends/cortex_m/ops/operators.yaml'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const r = spawnSync(
+    'tar',
+    ['-xJf', EXECUTORCH_ARCHIVE, '-O', '--wildcards', '*backends/cortex_m/ops/operators.yaml'],
+    { encoding: 'utf8', maxBuffer: 16 << 20 },
+  );
   assert.equal(r.status, 0, r.stderr);
   return new Map((parse(r.stdout) as { func: string }[]).map((e) => [e.func.split('(')[0], e.func]));
 }
@@ -30,14 +45,20 @@ function cortexMSchemas(): Map<string, string> {
 /** Whether a value of the program fits an argument of the schema (as the runtime's argument-type check in method.cpp does). */
 function fits(v: Value, t: SchemaType): boolean {
   if (v.kind === 'null') return t.optional;
-  if (t.list) return t.base === 'int' ? v.kind === 'intList' : v.kind === 'tensorList' || v.kind === 'optionalTensorList';
+  if (t.list)
+    return t.base === 'int' ? v.kind === 'intList' : v.kind === 'tensorList' || v.kind === 'optionalTensorList';
   switch (t.base) {
-    case 'Tensor': return v.kind === 'tensor';
+    case 'Tensor':
+      return v.kind === 'tensor';
     case 'int':
-    case 'ScalarType': return v.kind === 'int';
-    case 'float': return v.kind === 'double';
-    case 'bool': return v.kind === 'bool';
-    default: return false;
+    case 'ScalarType':
+      return v.kind === 'int';
+    case 'float':
+      return v.kind === 'double';
+    case 'bool':
+      return v.kind === 'bool';
+    default:
+      return false;
   }
 }
 
@@ -77,7 +98,10 @@ describe('sample cortex-m', function () {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sample-cortex-m-'));
     const out: string[] = [];
-    const code = await sampleCommand(['cortex-m', '--out', dir, '--seed', '3'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    const code = await sampleCommand(['cortex-m', '--out', dir, '--seed', '3'], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+    });
     assert.equal(code, 0, out.join('\n'));
     expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as GoldenEntry[];
   });
@@ -88,9 +112,15 @@ describe('sample cortex-m', function () {
     const file = path.join(dir, 'cortex_m.pte');
     const program = await decodePte(new MemorySource(new Uint8Array(fs.readFileSync(file)), file));
     const method = program.methods[0];
-    assert.deepEqual(method.operators.map((o) => o.qualifiedName), [
-      'cortex_m::quantize_per_tensor.out', 'cortex_m::quantized_linear.out', 'cortex_m::quantized_add.out', 'cortex_m::dequantize_per_tensor.out',
-    ]);
+    assert.deepEqual(
+      method.operators.map((o) => o.qualifiedName),
+      [
+        'cortex_m::quantize_per_tensor.out',
+        'cortex_m::quantized_linear.out',
+        'cortex_m::quantized_add.out',
+        'cortex_m::dequantize_per_tensor.out',
+      ],
+    );
     for (const [i, ins] of method.chains[0].instructions.entries()) {
       assert.equal(ins.kind, 'kernel');
       if (ins.kind !== 'kernel') continue;
@@ -99,7 +129,12 @@ describe('sample cortex-m', function () {
       assert.ok(text, `${name} is in operators.yaml`);
       const schema = parseSchema(text);
       assert.equal(ins.args.length, schema.args.length + 1, `instruction ${i}: arguments, then the returned out`);
-      schema.args.forEach((a, k) => assert.ok(fits(method.values[ins.args[k]], a.type), `instruction ${i} (${name}) argument ${a.name} is ${method.values[ins.args[k]].kind}`));
+      schema.args.forEach((a, k) =>
+        assert.ok(
+          fits(method.values[ins.args[k]], a.type),
+          `instruction ${i} (${name}) argument ${a.name} is ${method.values[ins.args[k]].kind}`,
+        ),
+      );
       assert.equal(ins.args.at(-1), ins.args.at(-2));
     }
     const values = (k: number) => method.values[k];
@@ -107,16 +142,22 @@ describe('sample cortex-m', function () {
     assert.ok(linear.kind === 'kernel');
     const [, weight, bias, kernelSum] = linear.args.map(values);
     assert.ok(weight.kind === 'tensor' && weight.tensor.dtype === 'int8' && weight.tensor.kind === 'constant');
-    assert.ok(bias.kind === 'tensor' && bias.tensor.dtype === 'int32', 'the bias (non-MVE targets read it; MVE reads a kernel sum instead)');
+    assert.ok(
+      bias.kind === 'tensor' && bias.tensor.dtype === 'int32',
+      'the bias (non-MVE targets read it; MVE reads a kernel sum instead)',
+    );
     assert.equal(kernelSum.kind, 'null');
   });
 
-  it('expects exactly what CMSIS-NN\'s integer arithmetic gives, close to the float computation it approximates', () => {
+  it("expects exactly what CMSIS-NN's integer arithmetic gives, close to the float computation it approximates", () => {
     assert.equal(expected.length, 1);
     const [entry] = expected;
     assert.deepEqual([entry.atol, entry.rtol], [0, 0]);
     const { x, r } = cortexMInputs(3);
-    assert.deepEqual(entry.inputs.map((t) => t.values), [Array.from(x), Array.from(r)]);
+    assert.deepEqual(
+      entry.inputs.map((t) => t.values),
+      [Array.from(x), Array.from(r)],
+    );
     assert.deepEqual(entry.expected[0].values, Array.from(cortexMReference(x, r, 3)));
     // The float model the int8 program stands for: W and b dequantized, no rounding anywhere.
     const { weight, bias } = cortexMWeights(3);
@@ -157,7 +198,10 @@ describe('sample cortex-m', function () {
       try {
         await assert.rejects(loadMethod(p, 0, { engine }), (e: Error) => {
           assert.ok(e instanceof UnsupportedProgramError, e.message);
-          assert.match(e.message, /operator cortex_m::quantized_linear\.out \(a Cortex-M operator on CMSIS-NN; run it on the executorch engine\): used at forward#1/);
+          assert.match(
+            e.message,
+            /operator cortex_m::quantized_linear\.out \(a Cortex-M operator on CMSIS-NN; run it on the executorch engine\): used at forward#1/,
+          );
           assert.equal(e.missing.length, 4);
           return true;
         });

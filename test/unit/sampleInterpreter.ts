@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodeDelegatePayloads } from '../../runtime/format/delegatePayloads';
 import { decodePtd, readEntryBytes } from '../../runtime/format/ptd/decodePtd';
-import { DataFile } from '../../runtime/format/ptd/model';
+import { DataFile } from '../../runtime/format/ptd/ptdTypes';
 import { decodePte } from '../../runtime/format/pte/decodePte';
-import { Method, TensorValue } from '../../runtime/format/pte/model';
-import { XnnpackGraph } from '../../runtime/format/xnnpack/model';
+import { Method, TensorValue } from '../../runtime/format/pte/pteTypes';
+import { XnnpackGraph } from '../../runtime/format/xnnpack/xnnpackTypes';
 import { GoldenTensor } from '../../runtime/samples/expected';
 
 /**
@@ -21,7 +21,11 @@ import { GoldenTensor } from '../../runtime/samples/expected';
 type Dtype = 'float32' | 'bfloat16' | 'int64';
 
 class Tensor {
-  constructor(readonly dtype: Dtype, readonly sizes: number[], readonly view: DataView) {}
+  constructor(
+    readonly dtype: Dtype,
+    readonly sizes: number[],
+    readonly view: DataView,
+  ) {}
 
   get length(): number {
     return this.sizes.reduce((a, b) => a * b, 1);
@@ -62,7 +66,9 @@ const DTYPES: Record<number, Dtype> = { 4: 'int64', 6: 'float32', 15: 'bfloat16'
 export async function runProgram(ptePath: string, ptdPaths: string[], inputs: GoldenTensor[]): Promise<GoldenTensor[]> {
   const pteBytes = new Uint8Array(await fs.readFile(ptePath));
   const program = await decodePte(new MemorySource(pteBytes, ptePath));
-  const dataFiles = await Promise.all(ptdPaths.map(async (p) => decodePtd(new MemorySource(new Uint8Array(await fs.readFile(p)), p))));
+  const dataFiles = await Promise.all(
+    ptdPaths.map(async (p) => decodePtd(new MemorySource(new Uint8Array(await fs.readFile(p)), p))),
+  );
   const method = program.methods[0];
   const named = async (key: string): Promise<Uint8Array> => {
     for (const f of dataFiles) {
@@ -75,10 +81,19 @@ export async function runProgram(ptePath: string, ptdPaths: string[], inputs: Go
   };
   const tensors = await materialize(method, pteBytes, dataFiles);
   method.inputs.forEach((id, i) => tensors.get(id)!.write(inputs[i].values));
-  const graphs = new Map((await decodeDelegatePayloads(program)).flatMap((p) => (p.status === 'xnnpack' ? [[p.delegateIndex, p.graph] as const] : [])));
+  const graphs = new Map(
+    (await decodeDelegatePayloads(program)).flatMap((p) =>
+      p.status === 'xnnpack' ? [[p.delegateIndex, p.graph] as const] : [],
+    ),
+  );
   for (const ins of method.chains[0].instructions) {
     if (ins.kind === 'kernel') kernel(method, tensors, method.operators[ins.opIndex].qualifiedName, ins.args);
-    else if (ins.kind === 'delegate') await fullyConnected(graphs.get(ins.delegateIndex)!, ins.args.map((a) => tensors.get(a)!), named);
+    else if (ins.kind === 'delegate')
+      await fullyConnected(
+        graphs.get(ins.delegateIndex)!,
+        ins.args.map((a) => tensors.get(a)!),
+        named,
+      );
     else throw new Error(`unexpected ${ins.kind} instruction`);
   }
   return method.outputs.map((id) => {
@@ -100,15 +115,25 @@ async function materialize(method: Method, pteBytes: Uint8Array, dataFiles: Data
     else if (t.kind === 'external') {
       const file = dataFiles.find((f) => f.entries.some((e) => e.key === t.fullyQualifiedName));
       if (!file) throw new Error(`no data file holds ${t.fullyQualifiedName}`);
-      bytes = (await readEntryBytes(file, file.entries.find((e) => e.key === t.fullyQualifiedName)!)).slice();
+      bytes = (
+        await readEntryBytes(
+          file,
+          file.entries.find((e) => e.key === t.fullyQualifiedName)!,
+        )
+      ).slice();
     } else throw new Error(`value ${i}: unexpected ${t.kind} tensor`);
     out.set(i, new Tensor(dtype, t.sizes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
   }
   return out;
 }
 
-async function fullyConnected(graph: XnnpackGraph, args: Tensor[], named: (key: string) => Promise<Uint8Array>): Promise<void> {
-  if (graph.nodes.length !== 1 || graph.nodes[0].kind !== 'FullyConnected') throw new Error('only single FullyConnected delegates are supported');
+async function fullyConnected(
+  graph: XnnpackGraph,
+  args: Tensor[],
+  named: (key: string) => Promise<Uint8Array>,
+): Promise<void> {
+  if (graph.nodes.length !== 1 || graph.nodes[0].kind !== 'FullyConnected')
+    throw new Error('only single FullyConnected delegates are supported');
   const node = graph.nodes[0];
   const byId = new Map(graph.values.map((v) => [v.idOut, v]));
   const operand = async (role: string): Promise<Float64Array | null> => {
@@ -127,11 +152,12 @@ async function fullyConnected(graph: XnnpackGraph, args: Tensor[], named: (key: 
   const inFeatures = w.length / outFeatures;
   const rows = x.length / inFeatures;
   const y = new Float64Array(rows * outFeatures);
-  for (let r = 0; r < rows; r++) for (let o = 0; o < outFeatures; o++) {
-    let acc = bias ? bias[o] : 0;
-    for (let i = 0; i < inFeatures; i++) acc += x[r * inFeatures + i] * w[o * inFeatures + i];
-    y[r * outFeatures + o] = acc;
-  }
+  for (let r = 0; r < rows; r++)
+    for (let o = 0; o < outFeatures; o++) {
+      let acc = bias ? bias[o] : 0;
+      for (let i = 0; i < inFeatures; i++) acc += x[r * inFeatures + i] * w[o * inFeatures + i];
+      y[r * outFeatures + o] = acc;
+    }
   output.write(y);
 }
 
@@ -161,10 +187,16 @@ function kernel(method: Method, tensors: Map<number, Tensor>, op: string, args: 
     out.write(Float64Array.from({ length: out.length }, (_, i) => f(av[index(i, a.sizes)], bv[index(i, b.sizes)])));
   };
   switch (op) {
-    case 'aten::view_copy.out': return out.write(t(0).values());
-    case 'aten::permute_copy.out': return out.write(permute(t(0), ints(1)));
-    case 'aten::mm.out': return out.write(matmul(t(0).values(), t(1).values(), t(0).sizes[0], t(0).sizes[1], t(1).sizes[1], 1));
-    case 'aten::bmm.out': return out.write(matmul(t(0).values(), t(1).values(), t(0).sizes[1], t(0).sizes[2], t(1).sizes[2], t(0).sizes[0]));
+    case 'aten::view_copy.out':
+      return out.write(t(0).values());
+    case 'aten::permute_copy.out':
+      return out.write(permute(t(0), ints(1)));
+    case 'aten::mm.out':
+      return out.write(matmul(t(0).values(), t(1).values(), t(0).sizes[0], t(0).sizes[1], t(1).sizes[1], 1));
+    case 'aten::bmm.out':
+      return out.write(
+        matmul(t(0).values(), t(1).values(), t(0).sizes[1], t(0).sizes[2], t(1).sizes[2], t(0).sizes[0]),
+      );
     case 'aten::addmm.out': {
       const [n, k] = t(1).sizes;
       const m = t(2).sizes[1];
@@ -172,25 +204,38 @@ function kernel(method: Method, tensors: Map<number, Tensor>, op: string, args: 
       const bias = t(0).values();
       return out.write(product.map((p, i) => scalar(4) * p + scalar(3) * bias[i % m]));
     }
-    case 'aten::add.out': return binary(t(0), t(1), (x, y) => x + scalar(2) * y);
-    case 'aten::add.Scalar_out': return binary(t(0), scalar(1), (x, y) => x + scalar(2) * y);
-    case 'aten::mul.out': return binary(t(0), t(1), (x, y) => x * y);
-    case 'aten::mul.Scalar_out': return binary(t(0), scalar(1), (x, y) => x * y);
-    case 'aten::rsqrt.out': return unary((x) => 1 / Math.sqrt(x));
-    case 'aten::neg.out': return unary((x) => -x);
-    case 'aten::sigmoid.out': return unary((x) => 1 / (1 + Math.exp(-x)));
-    case 'dim_order_ops::_to_dim_order_copy.out': return out.write(t(0).values());
+    case 'aten::add.out':
+      return binary(t(0), t(1), (x, y) => x + scalar(2) * y);
+    case 'aten::add.Scalar_out':
+      return binary(t(0), scalar(1), (x, y) => x + scalar(2) * y);
+    case 'aten::mul.out':
+      return binary(t(0), t(1), (x, y) => x * y);
+    case 'aten::mul.Scalar_out':
+      return binary(t(0), scalar(1), (x, y) => x * y);
+    case 'aten::rsqrt.out':
+      return unary((x) => 1 / Math.sqrt(x));
+    case 'aten::neg.out':
+      return unary((x) => -x);
+    case 'aten::sigmoid.out':
+      return unary((x) => 1 / (1 + Math.exp(-x)));
+    case 'dim_order_ops::_to_dim_order_copy.out':
+      return out.write(t(0).values());
     case 'aten::mean.out': {
       const dims = ints(1);
       if (dims.length !== 1) throw new Error('mean over one dim only');
-      return out.write(alongDim(t(0), norm(dims[0], t(0).sizes.length), (xs) => [xs.reduce((a, b) => a + b, 0) / xs.length]));
+      return out.write(
+        alongDim(t(0), norm(dims[0], t(0).sizes.length), (xs) => [xs.reduce((a, b) => a + b, 0) / xs.length]),
+      );
     }
-    case 'aten::_softmax.out': return out.write(alongDim(t(0), norm(scalar(1), t(0).sizes.length), (xs) => {
-      const max = Math.max(...xs);
-      const e = xs.map((x) => Math.exp(x - max));
-      const sum = e.reduce((a, b) => a + b, 0);
-      return e.map((x) => x / sum);
-    }));
+    case 'aten::_softmax.out':
+      return out.write(
+        alongDim(t(0), norm(scalar(1), t(0).sizes.length), (xs) => {
+          const max = Math.max(...xs);
+          const e = xs.map((x) => Math.exp(x - max));
+          const sum = e.reduce((a, b) => a + b, 0);
+          return e.map((x) => x / sum);
+        }),
+      );
     case 'aten::slice_copy.Tensor_out': {
       const x = t(0);
       const d = norm(scalar(1), x.sizes.length);
@@ -218,7 +263,9 @@ function kernel(method: Method, tensors: Map<number, Tensor>, op: string, args: 
       const width = weight.sizes[1];
       const w = weight.values();
       const ids = indices.values();
-      return out.write(Float64Array.from({ length: out.length }, (_, i) => w[ids[Math.floor(i / width)] * width + (i % width)]));
+      return out.write(
+        Float64Array.from({ length: out.length }, (_, i) => w[ids[Math.floor(i / width)] * width + (i % width)]),
+      );
     }
     default:
       throw new Error(`no kernel for ${op}`);
@@ -260,11 +307,13 @@ function permute(x: Tensor, dims: number[]): Float64Array {
 
 function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: number, batch: number): Float64Array {
   const y = new Float64Array(batch * n * m);
-  for (let z = 0; z < batch; z++) for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
-    let acc = 0;
-    for (let p = 0; p < k; p++) acc += a[z * n * k + i * k + p] * b[z * k * m + p * m + j];
-    y[z * n * m + i * m + j] = acc;
-  }
+  for (let z = 0; z < batch; z++)
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < m; j++) {
+        let acc = 0;
+        for (let p = 0; p < k; p++) acc += a[z * n * k + i * k + p] * b[z * k * m + p * m + j];
+        y[z * n * m + i * m + j] = acc;
+      }
   return y;
 }
 
@@ -275,11 +324,14 @@ function alongDim(x: Tensor, d: number, f: (xs: number[]) => number[]): number[]
   const n = x.sizes[d];
   const inner = x.sizes.slice(d + 1).reduce((a, b) => a * b, 1);
   const results: number[][] = [];
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
-    results.push(f(Array.from({ length: n }, (_, j) => v[(o * n + j) * inner + i])));
-  }
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      results.push(f(Array.from({ length: n }, (_, j) => v[(o * n + j) * inner + i])));
+    }
   const m = results[0]?.length ?? 0;
   const out = new Array<number>(outer * m * inner);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) for (let j = 0; j < m; j++) out[(o * m + j) * inner + i] = results[o * inner + i][j];
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++)
+      for (let j = 0; j < m; j++) out[(o * m + j) * inner + i] = results[o * inner + i][j];
   return out;
 }

@@ -31,7 +31,7 @@ describe('sample weights', () => {
       const whole = weightValues(spec, 9, dtype);
       assert.deepEqual(weightSlice(spec, 9, dtype, 100, 50), whole.subarray(100, 150));
       const chunks = [...weightChunks(spec, 9, dtype, 64)];
-      assert.equal(chunks.length, Math.ceil(37 * 11 / 64));
+      assert.equal(chunks.length, Math.ceil((37 * 11) / 64));
       assert.deepEqual(Buffer.concat(chunks), Buffer.from(weightBytes(spec, 9, dtype)));
       assert.deepEqual(decodeValues(weightBytes(spec, 9, dtype), dtype), whole);
     }
@@ -65,19 +65,33 @@ describe('sample weights', () => {
     assert.deepEqual([...encodeValues(new Float32Array([1]), 'float32')], [0, 0, 0x80, 0x3f]);
   });
 
-  it('names parameters as ExecuTorch\'s Llama definition does', () => {
+  it("names parameters as ExecuTorch's Llama definition does", () => {
     const keys = foundationWeights({ ...PRESETS.tiny, layers: 1 }).map((w) => w.key);
     assert.deepEqual(keys, [
-      'tok_embeddings.weight', 'layers.0.attention_norm.weight',
-      'layers.0.attention.wq.weight', 'layers.0.attention.wk.weight', 'layers.0.attention.wv.weight', 'layers.0.attention.wo.weight',
-      'layers.0.attention.q_norm_fn.weight', 'layers.0.attention.k_norm_fn.weight', 'layers.0.ffn_norm.weight',
-      'layers.0.feed_forward.w1.weight', 'layers.0.feed_forward.w2.weight', 'layers.0.feed_forward.w3.weight',
-      'norm.weight', 'output.weight',
+      'tok_embeddings.weight',
+      'layers.0.attention_norm.weight',
+      'layers.0.attention.wq.weight',
+      'layers.0.attention.wk.weight',
+      'layers.0.attention.wv.weight',
+      'layers.0.attention.wo.weight',
+      'layers.0.attention.q_norm_fn.weight',
+      'layers.0.attention.k_norm_fn.weight',
+      'layers.0.ffn_norm.weight',
+      'layers.0.feed_forward.w1.weight',
+      'layers.0.feed_forward.w2.weight',
+      'layers.0.feed_forward.w3.weight',
+      'norm.weight',
+      'output.weight',
     ]);
-    assert.deepEqual(adapterWeights({ ...PRESETS.tiny, layers: 1 }, 'a').map((w) => w.key), [
-      'layers.0.attention.wq.lora_a.weight', 'layers.0.attention.wq.lora_b.weight',
-      'layers.0.attention.wv.lora_a.weight', 'layers.0.attention.wv.lora_b.weight',
-    ]);
+    assert.deepEqual(
+      adapterWeights({ ...PRESETS.tiny, layers: 1 }, 'a').map((w) => w.key),
+      [
+        'layers.0.attention.wq.lora_a.weight',
+        'layers.0.attention.wq.lora_b.weight',
+        'layers.0.attention.wv.lora_a.weight',
+        'layers.0.attention.wv.lora_b.weight',
+      ],
+    );
     const qwen = foundationWeights(PRESETS['qwen3-0.6b']);
     const parameters = qwen.reduce((n, w) => n + w.sizes.reduce((a, b) => a * b, 1), 0);
     // Qwen3-0.6B: 0.6 billion parameters with the output projection tied to the embedding.
@@ -90,20 +104,24 @@ describe('sample weights', () => {
 
 type Matrix = number[][];
 
-const matmul = (a: Matrix, b: Matrix): Matrix => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+const matmul = (a: Matrix, b: Matrix): Matrix =>
+  a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
 const transpose = (a: Matrix): Matrix => a[0].map((_, j) => a.map((row) => row[j]));
 const plus = (a: Matrix, b: Matrix): Matrix => a.map((row, i) => row.map((v, j) => v + b[i][j]));
 const scaled = (a: Matrix, s: number): Matrix => a.map((row) => row.map((v) => v * s));
 const columns = (a: Matrix, from: number, to: number): Matrix => a.map((row) => row.slice(from, to));
 const asMatrix = (values: ArrayLike<number>, rows: number, cols: number): Matrix =>
   Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => values[r * cols + c]));
-const rmsRows = (a: Matrix, w: ArrayLike<number>, eps: number): Matrix => a.map((row) => {
-  const rms = Math.sqrt(row.reduce((s, v) => s + v * v, 0) / row.length + eps);
-  return row.map((v, i) => (v / rms) * w[i]);
-});
+const rmsRows = (a: Matrix, w: ArrayLike<number>, eps: number): Matrix =>
+  a.map((row) => {
+    const rms = Math.sqrt(row.reduce((s, v) => s + v * v, 0) / row.length + eps);
+    return row.map((v, i) => (v / rms) * w[i]);
+  });
 
 function independentForward(c: TransformerConfig, seed: number, adapter: string | null) {
-  const weights = new Map<string, ModelWeight>([...foundationWeights(c), ...(adapter ? adapterWeights(c, adapter) : [])].map((w) => [w.key, w]));
+  const weights = new Map<string, ModelWeight>(
+    [...foundationWeights(c), ...(adapter ? adapterWeights(c, adapter) : [])].map((w) => [w.key, w]),
+  );
   const values = (key: string) => weightValues(weights.get(key)!, seed, c.dtype);
   const matrix = (key: string) => {
     const w = weights.get(key)!;
@@ -115,17 +133,23 @@ function independentForward(c: TransformerConfig, seed: number, adapter: string 
   const project = (x: Matrix, p: LoraTarget) => {
     const base = linear(x, layerKey.projection(0, p));
     if (!adapter || !c.lora.targets.includes(p)) return base;
-    return plus(base, scaled(linear(linear(x, layerKey.loraA(0, p)), layerKey.loraB(0, p)), c.lora.alpha / c.lora.rank));
+    return plus(
+      base,
+      scaled(linear(linear(x, layerKey.loraA(0, p)), layerKey.loraB(0, p)), c.lora.alpha / c.lora.rank),
+    );
   };
-  const rope = (x: Matrix, t: number): number[] => x[0].map((_, i) => {
-    const half = D / 2;
-    const f = i % half;
-    const angle = (P + t) * c.ropeTheta ** (-2 * f / D);
-    const partner = i < half ? -x[0][i + half] : x[0][i - half];
-    return x[0][i] * Math.cos(angle) + partner * Math.sin(angle);
-  });
+  const rope = (x: Matrix, t: number): number[] =>
+    x[0].map((_, i) => {
+      const half = D / 2;
+      const f = i % half;
+      const angle = (P + t) * c.ropeTheta ** ((-2 * f) / D);
+      const partner = i < half ? -x[0][i + half] : x[0][i - half];
+      return x[0][i] * Math.cos(angle) + partner * Math.sin(angle);
+    });
 
-  let x: Matrix = inputs.tokens.map((tok) => Array.from(values('tok_embeddings.weight').subarray(tok * H, (tok + 1) * H)));
+  let x: Matrix = inputs.tokens.map((tok) =>
+    Array.from(values('tok_embeddings.weight').subarray(tok * H, (tok + 1) * H)),
+  );
   const h = rmsRows(x, values(layerKey.attentionNorm(0)), c.normEps);
   const [q, k, v] = [project(h, 'wq'), project(h, 'wk'), project(h, 'wv')];
   const headOf = (m: Matrix, head: number, t: number, normKey: string): number[] => {
@@ -135,7 +159,10 @@ function independentForward(c: TransformerConfig, seed: number, adapter: string 
   const keys: Matrix[] = [];
   const vals: Matrix[] = [];
   for (let g = 0; g < c.kvHeads; g++) {
-    keys.push([...asMatrix(inputs.kCache[0].subarray(g * P * D), P, D), ...Array.from({ length: T }, (_, t) => headOf(k, g, t, layerKey.kNorm(0)))]);
+    keys.push([
+      ...asMatrix(inputs.kCache[0].subarray(g * P * D), P, D),
+      ...Array.from({ length: T }, (_, t) => headOf(k, g, t, layerKey.kNorm(0))),
+    ]);
     vals.push([...asMatrix(inputs.vCache[0].subarray(g * P * D), P, D), ...columns(v, g * D, (g + 1) * D)]);
   }
   const context: Matrix = Array.from({ length: T }, () => []);
@@ -155,29 +182,65 @@ function independentForward(c: TransformerConfig, seed: number, adapter: string 
   const g2 = rmsRows(x, values(layerKey.ffnNorm(0)), c.normEps);
   const gate = linear(g2, layerKey.feedForward(0, 'w1')).map((row) => row.map((z) => z / (1 + Math.exp(-z))));
   const up = linear(g2, layerKey.feedForward(0, 'w3'));
-  x = plus(x, linear(gate.map((row, i) => row.map((z, j) => z * up[i][j])), layerKey.feedForward(0, 'w2')));
-  const out = linear(rmsRows(x, values('norm.weight'), c.normEps), c.tieEmbeddings ? 'tok_embeddings.weight' : 'output.weight');
+  x = plus(
+    x,
+    linear(
+      gate.map((row, i) => row.map((z, j) => z * up[i][j])),
+      layerKey.feedForward(0, 'w2'),
+    ),
+  );
+  const out = linear(
+    rmsRows(x, values('norm.weight'), c.normEps),
+    c.tieEmbeddings ? 'tok_embeddings.weight' : 'output.weight',
+  );
   return { logits: out.flat(), kCache: keys.flat(2), vCache: vals.flat(2) };
 }
 
 describe('reference forward', () => {
   const variants: [string, TransformerConfig][] = [
     ['grouped-query attention, q/k norm, LoRA on wq and wv', { ...PRESETS.tiny, layers: 1 }],
-    ['tied embeddings, no q/k norm, LoRA on all four projections', {
-      ...PRESETS.tiny, layers: 1, heads: 2, kvHeads: 2, tieEmbeddings: true, qkNorm: false, pastLength: 1, seqLen: 3,
-      lora: { rank: 2, alpha: 3, targets: ['wq', 'wk', 'wv', 'wo'] },
-    }],
+    [
+      'tied embeddings, no q/k norm, LoRA on all four projections',
+      {
+        ...PRESETS.tiny,
+        layers: 1,
+        heads: 2,
+        kvHeads: 2,
+        tieEmbeddings: true,
+        qkNorm: false,
+        pastLength: 1,
+        seqLen: 3,
+        lora: { rank: 2, alpha: 3, targets: ['wq', 'wk', 'wv', 'wo'] },
+      },
+    ],
   ];
   for (const [name, config] of variants) {
     it(`matches an independent evaluation (${name})`, () => {
       for (const adapter of [null, 'a']) {
-        const ours = referenceForward(config, (key) => weightValues([...foundationWeights(config), ...adapterWeights(config, 'a')].find((w) => w.key === key)!, 11, config.dtype),
-          adapter ? (key) => weightValues(adapterWeights(config, 'a').find((w) => w.key === key)!, 11, config.dtype) : null, sampleInputs(config, 11));
+        const ours = referenceForward(
+          config,
+          (key) =>
+            weightValues(
+              [...foundationWeights(config), ...adapterWeights(config, 'a')].find((w) => w.key === key)!,
+              11,
+              config.dtype,
+            ),
+          adapter
+            ? (key) =>
+                weightValues(
+                  adapterWeights(config, 'a').find((w) => w.key === key)!,
+                  11,
+                  config.dtype,
+                )
+            : null,
+          sampleInputs(config, 11),
+        );
         const theirs = independentForward(config, 11, adapter);
         // Only the rotary tables differ: the reference uses them rounded to float32, as the program stores them.
         const close = (a: ArrayLike<number>, b: number[], what: string) => {
           assert.equal(a.length, b.length, what);
-          for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+          for (let i = 0; i < b.length; i++)
+            assert.ok(Math.abs(a[i] - b[i]) < 1e-5, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
         };
         close(ours.logits, theirs.logits, `logits (adapter ${adapter})`);
         close(ours.kCache[0], theirs.kCache, 'k cache');
@@ -188,11 +251,20 @@ describe('reference forward', () => {
 
   it('depends on every input: tokens, past keys and past values', () => {
     const c = { ...PRESETS.tiny, layers: 1 };
-    const lookup = (key: string) => weightValues(foundationWeights(c).find((w) => w.key === key)!, 1, c.dtype);
+    const lookup = (key: string) =>
+      weightValues(
+        foundationWeights(c).find((w) => w.key === key)!,
+        1,
+        c.dtype,
+      );
     const inputs = sampleInputs(c, 1);
     const base = referenceForward(c, lookup, null, inputs).logits;
     const changed = (edit: (i: typeof inputs) => void) => {
-      const copy = { tokens: [...inputs.tokens], kCache: inputs.kCache.map((k) => k.slice()), vCache: inputs.vCache.map((v) => v.slice()) };
+      const copy = {
+        tokens: [...inputs.tokens],
+        kCache: inputs.kCache.map((k) => k.slice()),
+        vCache: inputs.vCache.map((v) => v.slice()),
+      };
       edit(copy);
       const logits = referenceForward(c, lookup, null, copy).logits;
       return Math.max(...logits.map((v, i) => Math.abs(v - base[i])));

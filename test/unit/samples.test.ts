@@ -7,11 +7,11 @@ import { sampleCommand } from '../../runtime/cli/sample';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodeDelegatePayloads, delegateReferences } from '../../runtime/format/delegatePayloads';
 import { decodePtd, readEntryBytes } from '../../runtime/format/ptd/decodePtd';
-import { DataFile } from '../../runtime/format/ptd/model';
+import { DataFile } from '../../runtime/format/ptd/ptdTypes';
 import { decodePte } from '../../runtime/format/pte/decodePte';
-import { Method, Program, Value } from '../../runtime/format/pte/model';
+import { Method, Program, Value } from '../../runtime/format/pte/pteTypes';
 import { linkProgram } from '../../runtime/link/linkProgram';
-import { LinkResult } from '../../runtime/link/model';
+import { LinkResult } from '../../runtime/link/linkTypes';
 import { GoldenEntry, GoldenTensor } from '../../runtime/samples/expected';
 import { PRESETS, TransformerConfig } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
@@ -33,7 +33,11 @@ async function loadDataFile(file: string): Promise<DataFile> {
   return decodePtd(new MemorySource(new Uint8Array(fs.readFileSync(file)), path.basename(file)));
 }
 
-async function link(dir: string, program: string, dataFiles: string[]): Promise<{ program: Program; result: LinkResult }> {
+async function link(
+  dir: string,
+  program: string,
+  dataFiles: string[],
+): Promise<{ program: Program; result: LinkResult }> {
   const p = await loadProgram(path.join(dir, program));
   const references = delegateReferences(p, await decodeDelegatePayloads(p));
   const files = await Promise.all(dataFiles.map((f) => loadDataFile(path.join(dir, f))));
@@ -108,7 +112,9 @@ function assertMemoryPlanSound(method: Method): void {
     life.set(owner, [Math.min(first, at), Math.max(last, at)]);
   };
   method.inputs.forEach((id) => touch(id, -1));
-  instructions.forEach((ins, at) => (ins.kind === 'kernel' || ins.kind === 'delegate') && ins.args.forEach((id) => touch(id, at)));
+  instructions.forEach(
+    (ins, at) => (ins.kind === 'kernel' || ins.kind === 'delegate') && ins.args.forEach((id) => touch(id, at)),
+  );
   method.outputs.forEach((id) => touch(id, Infinity));
   const items = [...life.entries()].map(([id, [first, last]]) => {
     const t = tensorOf(method.values[id]);
@@ -117,14 +123,25 @@ function assertMemoryPlanSound(method: Method): void {
     assert.ok(t.allocation.offset + t.nbytes! <= method.nonConstBufferSizes[1], `value ${id} fits the arena`);
     return { id, first, last, start: t.allocation.offset, end: t.allocation.offset + t.nbytes! };
   });
-  for (const a of items) for (const b of items) {
-    if (a.id >= b.id || a.last < b.first || b.last < a.first) continue;
-    assert.ok(a.end <= b.start || b.end <= a.start, `values ${a.id} and ${b.id} are alive together and overlap in memory`);
-  }
+  for (const a of items)
+    for (const b of items) {
+      if (a.id >= b.id || a.last < b.first || b.last < a.first) continue;
+      assert.ok(
+        a.end <= b.start || b.end <= a.start,
+        `values ${a.id} and ${b.id} are alive together and overlap in memory`,
+      );
+    }
   // Memory is reused: the arena is not much larger than the most bytes alive at one time.
   const instants = [-1, ...method.chains[0].instructions.keys(), Infinity];
-  const peak = Math.max(...instants.map((at) => items.filter((i) => i.first <= at && at <= i.last).reduce((n, i) => n + i.end - i.start, 0)));
-  assert.ok(method.nonConstBufferSizes[1] <= 1.5 * peak + 16 * items.length, `arena ${method.nonConstBufferSizes[1]} bytes for a peak of ${peak} live bytes`);
+  const peak = Math.max(
+    ...instants.map((at) =>
+      items.filter((i) => i.first <= at && at <= i.last).reduce((n, i) => n + i.end - i.start, 0),
+    ),
+  );
+  assert.ok(
+    method.nonConstBufferSizes[1] <= 1.5 * peak + 16 * items.length,
+    `arena ${method.nonConstBufferSizes[1]} bytes for a peak of ${peak} live bytes`,
+  );
 }
 
 describe('sample linear', () => {
@@ -132,7 +149,10 @@ describe('sample linear', () => {
   before(async () => {
     dir = tempDir();
     const out: string[] = [];
-    const code = await sampleCommand(['linear', '--out', dir, '--seed', '7'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    const code = await sampleCommand(['linear', '--out', dir, '--seed', '7'], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+    });
     assert.equal(code, 0, out.join('\n'));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -141,7 +161,10 @@ describe('sample linear', () => {
     const ours = (await loadProgram(path.join(dir, 'linear.pte'))).methods[0];
     const real = (await loadProgram(realFixture('et-2025-02-linear.pte'))).methods[0];
     assert.deepEqual(callSignatures(ours), callSignatures(real));
-    assert.deepEqual(ours.operators.map((o) => o.qualifiedName), ['aten::permute_copy.out', 'aten::addmm.out']);
+    assert.deepEqual(
+      ours.operators.map((o) => o.qualifiedName),
+      ['aten::permute_copy.out', 'aten::addmm.out'],
+    );
     const [weight, bias] = [tensorOf(ours.values[0]), tensorOf(ours.values[1])];
     assert.deepEqual([weight.fullyQualifiedName, weight.kind, weight.sizes], ['linear.weight', 'external', [3, 4]]);
     assert.deepEqual([bias.fullyQualifiedName, bias.kind, bias.sizes], ['linear.bias', 'external', [3]]);
@@ -163,26 +186,50 @@ describe('sample linear', () => {
     const data = await loadDataFile(path.join(dir, 'linear_xnnpack.ptd'));
     for (const entry of data.entries) {
       assert.equal(entry.layout, null);
-      assert.equal(entry.key, createHash('sha256').update(await readEntryBytes(data, entry)).digest('hex'), 'key is the SHA-256 of the bytes');
+      assert.equal(
+        entry.key,
+        createHash('sha256')
+          .update(await readEntryBytes(data, entry))
+          .digest('hex'),
+        'key is the SHA-256 of the bytes',
+      );
     }
     // The same weights under both kinds of key.
     const named = await loadDataFile(path.join(dir, 'linear.ptd'));
     const bytes = async (f: DataFile) => Promise.all(f.entries.map((e) => readEntryBytes(f, e)));
-    assert.deepEqual((await bytes(named)).map((b) => Buffer.from(b).toString('hex')), (await bytes(data)).map((b) => Buffer.from(b).toString('hex')));
+    assert.deepEqual(
+      (await bytes(named)).map((b) => Buffer.from(b).toString('hex')),
+      (await bytes(data)).map((b) => Buffer.from(b).toString('hex')),
+    );
   });
 
   it('expects x Wᵀ + b with the weights in the data file, and both programs compute it', async () => {
     const data = await loadDataFile(path.join(dir, 'linear.ptd'));
     const floats = async (key: string) => {
-      const b = await readEntryBytes(data, data.entries.find((e) => e.key === key)!);
+      const b = await readEntryBytes(
+        data,
+        data.entries.find((e) => e.key === key)!,
+      );
       return Array.from({ length: b.length / 4 }, (_, i) => Buffer.from(b).readFloatLE(4 * i));
     };
     const [w, bias] = [await floats('linear.weight'), await floats('linear.bias')];
     for (const entry of expectedEntries(dir)) {
       const x = entry.inputs[0].values;
-      const byHand = [0, 1].flatMap((r) => [0, 1, 2].map((o) => bias[o] + [0, 1, 2, 3].reduce((s, i) => s + x[r * 4 + i] * w[o * 4 + i], 0)));
-      assertClose(entry.expected, [{ dtype: 'float32', shape: [2, 3], values: byHand }], 1e-12, 0, `${entry.file} expected`);
-      const outputs = await runProgram(path.join(dir, entry.file), entry.data_files.map((f) => path.join(dir, f)), entry.inputs);
+      const byHand = [0, 1].flatMap((r) =>
+        [0, 1, 2].map((o) => bias[o] + [0, 1, 2, 3].reduce((s, i) => s + x[r * 4 + i] * w[o * 4 + i], 0)),
+      );
+      assertClose(
+        entry.expected,
+        [{ dtype: 'float32', shape: [2, 3], values: byHand }],
+        1e-12,
+        0,
+        `${entry.file} expected`,
+      );
+      const outputs = await runProgram(
+        path.join(dir, entry.file),
+        entry.data_files.map((f) => path.join(dir, f)),
+        entry.inputs,
+      );
       assertClose(outputs, entry.expected, entry.atol, entry.rtol, entry.file);
     }
   });
@@ -211,18 +258,38 @@ for (const backend of ['portable', 'xnnpack'] as const) {
         const shape = (id: number) => `${tensorOf(method.values[id]).dtype}[${tensorOf(method.values[id]).sizes}]`;
         const past = `float32[1,${config.kvHeads},${config.pastLength},${config.headDim}]`;
         const updated = `float32[1,${config.kvHeads},${config.pastLength + config.seqLen},${config.headDim}]`;
-        assert.deepEqual(method.inputs.map(shape), [`int64[1,${config.seqLen}]`, ...Array(2 * config.layers).fill(past)]);
-        assert.deepEqual(method.outputs.map(shape), [`float32[1,${config.seqLen},${config.vocabSize}]`, ...Array(2 * config.layers).fill(updated)]);
+        assert.deepEqual(method.inputs.map(shape), [
+          `int64[1,${config.seqLen}]`,
+          ...Array(2 * config.layers).fill(past),
+        ]);
+        assert.deepEqual(method.outputs.map(shape), [
+          `float32[1,${config.seqLen},${config.vocabSize}]`,
+          ...Array(2 * config.layers).fill(updated),
+        ]);
         for (const ins of method.chains[0].instructions) {
           assert.ok(ins.kind === 'kernel' || ins.kind === 'delegate');
           assert.ok(ins.args.every((a) => a >= 0 && a < method.values.length));
-          if (ins.kind === 'kernel') assert.equal(ins.args.at(-1), ins.args.at(-2), 'out appears as argument and as result');
+          if (ins.kind === 'kernel')
+            assert.equal(ins.args.at(-1), ins.args.at(-2), 'out appears as argument and as result');
         }
         const ops = method.operators.map((o) => o.qualifiedName);
-        for (const op of ['aten::embedding.out', 'aten::mean.out', 'aten::rsqrt.out', 'aten::cat.out', 'aten::bmm.out', 'aten::_softmax.out', 'aten::sigmoid.out', 'aten::slice_copy.Tensor_out']) {
+        for (const op of [
+          'aten::embedding.out',
+          'aten::mean.out',
+          'aten::rsqrt.out',
+          'aten::cat.out',
+          'aten::bmm.out',
+          'aten::_softmax.out',
+          'aten::sigmoid.out',
+          'aten::slice_copy.Tensor_out',
+        ]) {
           assert.ok(ops.includes(op), `${file} calls ${op}`);
         }
-        assert.equal(ops.includes('aten::mm.out'), backend === 'portable', 'linear layers are portable mm or delegates');
+        assert.equal(
+          ops.includes('aten::mm.out'),
+          backend === 'portable',
+          'linear layers are portable mm or delegates',
+        );
         assert.equal(method.delegates.length > 0, backend === 'xnnpack');
         assertMemoryPlanSound(method);
       }
@@ -230,8 +297,10 @@ for (const backend of ['portable', 'xnnpack'] as const) {
 
     it('resolves every external tensor and delegate key of each program against foundation.ptd and its own lora .ptd', async () => {
       for (const [program, dataFiles] of [
-        ['base.pte', ['foundation.ptd']], ['lora_a.pte', ['foundation.ptd', 'lora_a.ptd']],
-        ['lora_b.pte', ['foundation.ptd', 'lora_b.ptd']], ['lora_c.pte', ['foundation.ptd']],
+        ['base.pte', ['foundation.ptd']],
+        ['lora_a.pte', ['foundation.ptd', 'lora_a.ptd']],
+        ['lora_b.pte', ['foundation.ptd', 'lora_b.ptd']],
+        ['lora_c.pte', ['foundation.ptd']],
       ] as const) {
         const { result } = await link(dir, program, [...dataFiles]);
         assert.ok(result.ok, `${program}: ${result.problems.map((p) => p.message).join('; ')}`);
@@ -242,7 +311,10 @@ for (const backend of ['portable', 'xnnpack'] as const) {
       const without = (await link(dir, 'lora_a.pte', ['foundation.ptd'])).result;
       assert.equal(without.ok, false, 'the adapter weights are not in foundation.ptd');
       const adapterKeys = (await loadDataFile(path.join(dir, 'lora_a.ptd'))).entries.map((e) => e.key).sort();
-      const missing = backend === 'portable' ? without.missing.map((m) => m.key) : without.references.filter((r) => r.status === 'missing').map((r) => r.reference.key);
+      const missing =
+        backend === 'portable'
+          ? without.missing.map((m) => m.key)
+          : without.references.filter((r) => r.status === 'missing').map((r) => r.reference.key);
       assert.deepEqual([...new Set(missing)].sort(), adapterKeys);
     });
 
@@ -251,8 +323,14 @@ for (const backend of ['portable', 'xnnpack'] as const) {
       const foundationKeys = new Set(foundation.entries.map((e) => e.key));
       const used = async (program: string, dataFiles: string[]) => {
         const { result } = await link(dir, program, dataFiles);
-        const keys = [...result.resolved.map((r) => [r.key, r.file] as const), ...result.references.map((r) => [r.reference.key, r.provider!.file] as const)];
-        return { foundation: [...new Set(keys.filter(([, f]) => f === 'foundation.ptd').map(([k]) => k))].sort(), other: [...new Set(keys.filter(([, f]) => f !== 'foundation.ptd').map(([k]) => k))].sort() };
+        const keys = [
+          ...result.resolved.map((r) => [r.key, r.file] as const),
+          ...result.references.map((r) => [r.reference.key, r.provider!.file] as const),
+        ];
+        return {
+          foundation: [...new Set(keys.filter(([, f]) => f === 'foundation.ptd').map(([k]) => k))].sort(),
+          other: [...new Set(keys.filter(([, f]) => f !== 'foundation.ptd').map(([k]) => k))].sort(),
+        };
       };
       const base = await used('base.pte', ['foundation.ptd']);
       assert.deepEqual(base.foundation, [...foundationKeys].sort(), 'the base program uses every foundation key');
@@ -269,29 +347,53 @@ for (const backend of ['portable', 'xnnpack'] as const) {
       assert.deepEqual(a.other, loraA.entries.map((e) => e.key).sort());
       const bytesA = await Promise.all(loraA.entries.map((e) => readEntryBytes(loraA, e)));
       const bytesB = await Promise.all(loraB.entries.map((e) => readEntryBytes(loraB, e)));
-      bytesA.forEach((bytes, i) => assert.notDeepEqual(bytes, bytesB[i], `adapter weight ${i} differs between a and b`));
+      bytesA.forEach((bytes, i) =>
+        assert.notDeepEqual(bytes, bytesB[i], `adapter weight ${i} differs between a and b`),
+      );
       if (backend === 'portable') {
-        assert.deepEqual(loraA.entries.map((e) => e.key), loraB.entries.map((e) => e.key), 'both adapters use the same tensor names');
-        assert.ok(loraA.entries.every((e) => /^layers\.\d+\.attention\.w[qv]\.lora_[ab]\.weight$/.test(e.key) && e.layout !== null));
+        assert.deepEqual(
+          loraA.entries.map((e) => e.key),
+          loraB.entries.map((e) => e.key),
+          'both adapters use the same tensor names',
+        );
+        assert.ok(
+          loraA.entries.every(
+            (e) => /^layers\.\d+\.attention\.w[qv]\.lora_[ab]\.weight$/.test(e.key) && e.layout !== null,
+          ),
+        );
         assert.ok(foundation.entries.every((e) => e.layout !== null));
       } else {
         assert.ok([...loraA.entries, ...loraB.entries].every((e) => /^[0-9a-f]{64}$/.test(e.key) && e.layout === null));
         const linear = foundation.entries.filter((e) => /^[0-9a-f]{64}$/.test(e.key));
         assert.ok(linear.every((e) => e.layout === null));
-        assert.ok(foundation.entries.filter((e) => !linear.includes(e)).every((e) => e.layout !== null && /^(tok_embeddings|norm|layers\.\d+\.(attention_norm|ffn_norm|attention\.[qk]_norm_fn))\.weight$/.test(e.key)),
-          'embedding and norm weights (not delegated) keep their names and layouts');
+        assert.ok(
+          foundation.entries
+            .filter((e) => !linear.includes(e))
+            .every(
+              (e) =>
+                e.layout !== null &&
+                /^(tok_embeddings|norm|layers\.\d+\.(attention_norm|ffn_norm|attention\.[qk]_norm_fn))\.weight$/.test(
+                  e.key,
+                ),
+            ),
+          'embedding and norm weights (not delegated) keep their names and layouts',
+        );
       }
     });
 
-    it('keeps lora_c\'s adapter inside the program', async () => {
+    it("keeps lora_c's adapter inside the program", async () => {
       const program = await loadProgram(path.join(dir, 'lora_c.pte'));
       const method = program.methods[0];
-      const external = method.values.flatMap((v) => (v.kind === 'tensor' && v.tensor.kind === 'external' ? [v.tensor.fullyQualifiedName!] : []));
+      const external = method.values.flatMap((v) =>
+        v.kind === 'tensor' && v.tensor.kind === 'external' ? [v.tensor.fullyQualifiedName!] : [],
+      );
       assert.ok(!external.some((k) => k.includes('lora')));
       const adapterWeights = 2 * config.layers * config.lora.targets.length;
       if (backend === 'portable') {
         // 0-d constants are the float operands of add/mul (the exporter's ScalarToTensorPass).
-        const constants = method.values.filter((v) => v.kind === 'tensor' && v.tensor.kind === 'constant' && v.tensor.sizes.length > 0);
+        const constants = method.values.filter(
+          (v) => v.kind === 'tensor' && v.tensor.kind === 'constant' && v.tensor.sizes.length > 0,
+        );
         assert.equal(constants.length, adapterWeights + 3, 'adapter weights plus the rotary tables and the mask');
       } else {
         assert.equal(program.namedData.length, adapterWeights);
@@ -306,8 +408,16 @@ for (const backend of ['portable', 'xnnpack'] as const) {
       try {
         await writeLoraSample({ dir: again, seed: 3, config, backend, commandLine: 'test' });
         await writeLoraSample({ dir: other, seed: 4, config, backend, commandLine: 'test' });
-        for (const f of LORA_FILES) assert.ok(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(again, f))), `${f} is identical`);
-        assert.ok(!fs.readFileSync(path.join(dir, 'foundation.ptd')).equals(fs.readFileSync(path.join(other, 'foundation.ptd'))));
+        for (const f of LORA_FILES)
+          assert.ok(
+            fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(again, f))),
+            `${f} is identical`,
+          );
+        assert.ok(
+          !fs
+            .readFileSync(path.join(dir, 'foundation.ptd'))
+            .equals(fs.readFileSync(path.join(other, 'foundation.ptd'))),
+        );
       } finally {
         fs.rmSync(again, { recursive: true, force: true });
         fs.rmSync(other, { recursive: true, force: true });
@@ -316,10 +426,20 @@ for (const backend of ['portable', 'xnnpack'] as const) {
 
     it('expected.json holds what the programs compute, and the adapters change the result', async () => {
       const entries = expectedEntries(dir);
-      assert.deepEqual(entries.map((e) => e.file), PROGRAMS);
-      assert.deepEqual(entries.map((e) => e.data_files), [['foundation.ptd'], ['foundation.ptd', 'lora_a.ptd'], ['foundation.ptd', 'lora_b.ptd'], ['foundation.ptd']]);
+      assert.deepEqual(
+        entries.map((e) => e.file),
+        PROGRAMS,
+      );
+      assert.deepEqual(
+        entries.map((e) => e.data_files),
+        [['foundation.ptd'], ['foundation.ptd', 'lora_a.ptd'], ['foundation.ptd', 'lora_b.ptd'], ['foundation.ptd']],
+      );
       for (const entry of entries) {
-        const outputs = await runProgram(path.join(dir, entry.file), entry.data_files.map((f) => path.join(dir, f)), entry.inputs);
+        const outputs = await runProgram(
+          path.join(dir, entry.file),
+          entry.data_files.map((f) => path.join(dir, f)),
+          entry.inputs,
+        );
         assertClose(outputs, entry.expected, entry.atol, entry.rtol, entry.file);
       }
       const logits = entries.map((e) => e.expected[0].values);
@@ -343,7 +463,11 @@ describe('sample lora (bfloat16)', () => {
       assert.equal(embedding.range.length, config.vocabSize * config.hidden * 2);
       const [entry] = expectedEntries(dir);
       assert.equal(entry.expected[0].dtype, 'bfloat16');
-      const outputs = await runProgram(path.join(dir, entry.file), entry.data_files.map((f) => path.join(dir, f)), entry.inputs);
+      const outputs = await runProgram(
+        path.join(dir, entry.file),
+        entry.data_files.map((f) => path.join(dir, f)),
+        entry.inputs,
+      );
       assertClose(outputs, entry.expected, entry.atol, entry.rtol, entry.file);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -360,7 +484,9 @@ describe('sample lora with tied embeddings (xnnpack)', () => {
       const foundation = await loadDataFile(path.join(dir, 'foundation.ptd'));
       assert.ok(!foundation.entries.some((e) => e.key === 'output.weight'));
       const byName = foundation.entries.find((e) => e.key === 'tok_embeddings.weight')!;
-      const hash = createHash('sha256').update(await readEntryBytes(foundation, byName)).digest('hex');
+      const hash = createHash('sha256')
+        .update(await readEntryBytes(foundation, byName))
+        .digest('hex');
       const byHash = foundation.entries.find((e) => e.key === hash);
       assert.ok(byHash, 'the hash key of the table is there');
       assert.equal(byHash.layout, null);
@@ -369,7 +495,11 @@ describe('sample lora with tied embeddings (xnnpack)', () => {
       assert.ok(result.ok);
       assert.ok(result.references.some((r) => r.reference.key === hash && r.status === 'resolved'));
       const [entry] = expectedEntries(dir);
-      const outputs = await runProgram(path.join(dir, entry.file), entry.data_files.map((f) => path.join(dir, f)), entry.inputs);
+      const outputs = await runProgram(
+        path.join(dir, entry.file),
+        entry.data_files.map((f) => path.join(dir, f)),
+        entry.inputs,
+      );
       assertClose(outputs, entry.expected, entry.atol, entry.rtol, entry.file);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -388,7 +518,21 @@ describe('pte-explorer sample', () => {
   it('writes a lora set with the options given and lists the files', async () => {
     const dir = tempDir();
     try {
-      const r = await run(['lora', '--out', dir, '--layers', '1', '--hidden', '16', '--vocab', '50', '--rank', '2', '--backend', 'xnnpack']);
+      const r = await run([
+        'lora',
+        '--out',
+        dir,
+        '--layers',
+        '1',
+        '--hidden',
+        '16',
+        '--vocab',
+        '50',
+        '--rank',
+        '2',
+        '--backend',
+        'xnnpack',
+      ]);
       assert.equal(r.code, 0, r.err);
       for (const f of LORA_FILES) assert.match(r.out, new RegExp(`${f.replace('.', '\\.')}\\s`));
       const method = (await loadProgram(path.join(dir, 'lora_a.pte'))).methods[0];
@@ -396,7 +540,10 @@ describe('pte-explorer sample', () => {
       assert.deepEqual(tensorOf(method.values[method.outputs[0]]).sizes, [1, PRESETS.tiny.seqLen, 50]);
       const loraA = await loadDataFile(path.join(dir, 'lora_a.ptd'));
       // wq: A [2, 16], B [4 heads × 8, 2]; wv: A [2, 16], B [2 KV heads × 8, 2]; float32.
-      assert.equal(loraA.entries.reduce((n, e) => n + e.range.length, 0), 4 * (2 * 16 + 32 * 2 + 2 * 16 + 16 * 2));
+      assert.equal(
+        loraA.entries.reduce((n, e) => n + e.range.length, 0),
+        4 * (2 * 16 + 32 * 2 + 2 * 16 + 16 * 2),
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

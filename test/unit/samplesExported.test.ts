@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { checkArity } from '../../runtime/exec/schema/callArgs';
 import { operatorSchema } from '../../runtime/exec/schema/operatorSchemas';
 import { parseSchema, SchemaArgument } from '../../runtime/exec/schema/schema';
-import { Method } from '../../runtime/format/pte/model';
+import { Method } from '../../runtime/format/pte/pteTypes';
 import { PteWriteInput } from '../../runtime/format/writer/types';
 import { SampleDtype } from '../../runtime/samples/dtypes';
 import { buildLinearProgram } from '../../runtime/samples/linear/linearSample';
@@ -23,7 +23,10 @@ const EXECUTORCH_ARCHIVE = path.resolve(__dirname, '..', '..', '..', '..', 'shar
  * `- func: ns::name.overload(schema…)` (with its schema).
  */
 function portableKernels(): Map<string, string | null> {
-  const r = spawnSync('tar', ['-xJf', EXECUTORCH_ARCHIVE, '-O', '--wildcards', '*kernels/portable/functions.yaml'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const r = spawnSync('tar', ['-xJf', EXECUTORCH_ARCHIVE, '-O', '--wildcards', '*kernels/portable/functions.yaml'], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
   assert.equal(r.status, 0, `reading functions.yaml from ${EXECUTORCH_ARCHIVE}: ${r.stderr}`);
   const entries = parse(r.stdout) as { op?: string; func?: string }[];
   const out = new Map<string, string | null>();
@@ -39,8 +42,13 @@ function portableKernels(): Map<string, string | null> {
 /** Every program the sample generator writes, built in memory (no weights are generated). */
 function samplePrograms(): { label: string; input: PteWriteInput }[] {
   const out: { label: string; input: PteWriteInput }[] = [];
-  for (const backend of ['portable', 'xnnpack'] as const) out.push({ label: `linear ${backend}`, input: buildLinearProgram(backend, 7) });
-  const variants: { preset: PresetName; dtype?: SampleDtype }[] = [{ preset: 'tiny' }, { preset: 'tiny', dtype: 'bfloat16' }, { preset: 'qwen3-0.6b' }];
+  for (const backend of ['portable', 'xnnpack'] as const)
+    out.push({ label: `linear ${backend}`, input: buildLinearProgram(backend, 7) });
+  const variants: { preset: PresetName; dtype?: SampleDtype }[] = [
+    { preset: 'tiny' },
+    { preset: 'tiny', dtype: 'bfloat16' },
+    { preset: 'qwen3-0.6b' },
+  ];
   for (const { preset, dtype } of variants) {
     const config = { ...PRESETS[preset], ...(dtype ? { dtype } : {}) };
     for (const backend of ['portable', 'xnnpack'] as Backend[]) {
@@ -48,7 +56,8 @@ function samplePrograms(): { label: string; input: PteWriteInput }[] {
         out.push({
           label: `${preset}${dtype ? ` ${dtype}` : ''} ${backend} ${p.file}`,
           input: buildTransformerProgram({
-            config, backend,
+            config,
+            backend,
             adapter: p.adapter ? { name: p.adapter, storage: p.storage } : null,
             namedKey: (w) => w.key,
             bytes: (w) => weightBytes(w, 0, config.dtype),
@@ -61,7 +70,10 @@ function samplePrograms(): { label: string; input: PteWriteInput }[] {
 }
 
 function argumentList(args: SchemaArgument[]): string[] {
-  return args.map((a) => `${a.kwargOnly ? '*' : ''}${a.type.base}${a.type.list ? '[]' : ''}${a.type.optional ? '?' : ''}${a.type.mutable ? '!' : ''} ${a.name}`);
+  return args.map(
+    (a) =>
+      `${a.kwargOnly ? '*' : ''}${a.type.base}${a.type.list ? '[]' : ''}${a.type.optional ? '?' : ''}${a.type.mutable ? '!' : ''} ${a.name}`,
+  );
 }
 
 describe('samples emit only what the exporter would', function () {
@@ -75,11 +87,12 @@ describe('samples emit only what the exporter would', function () {
 
   it('reads the portable kernel library from the vendored ExecuTorch', () => {
     assert.ok(kernels.size > 150, `${kernels.size} kernels`);
-    for (const op of ['aten::add.out', 'aten::sigmoid.out', 'dim_order_ops::_to_dim_order_copy.out']) assert.ok(kernels.has(op), op);
+    for (const op of ['aten::add.out', 'aten::sigmoid.out', 'dim_order_ops::_to_dim_order_copy.out'])
+      assert.ok(kernels.has(op), op);
     assert.ok(!kernels.has('aten::silu.out'), 'the portable library has no silu.out');
   });
 
-  it('every kernel call of every sample is a portable kernel, with the schema\'s argument list', () => {
+  it("every kernel call of every sample is a portable kernel, with the schema's argument list", () => {
     const problems: string[] = [];
     for (const { label, input } of programs) {
       for (const method of input.methods as Method[]) {
@@ -98,7 +111,12 @@ describe('samples emit only what the exporter would', function () {
           const arity = checkArity(schema, method, ins.args);
           if (arity) problems.push(`${label}: instruction ${i} (${name}): ${arity}`);
           const declared = kernels.get(name);
-          if (declared) assert.deepEqual(argumentList(schema.args), argumentList(parseSchema(declared).args), `our schema of ${name} is functions.yaml's`);
+          if (declared)
+            assert.deepEqual(
+              argumentList(schema.args),
+              argumentList(parseSchema(declared).args),
+              `our schema of ${name} is functions.yaml's`,
+            );
         }
       }
     }
@@ -109,9 +127,16 @@ describe('samples emit only what the exporter would', function () {
     for (const { label, input } of programs.filter((p) => !p.label.startsWith('linear'))) {
       const method = input.methods[0];
       const ops = method.operators.map((o) => o.qualifiedName);
-      assert.ok(ops.includes('aten::sigmoid.out') && !ops.some((o) => o.includes('silu') || o.endsWith('Scalar_out')), `${label}: ${ops.join(', ')}`);
+      assert.ok(
+        ops.includes('aten::sigmoid.out') && !ops.some((o) => o.includes('silu') || o.endsWith('Scalar_out')),
+        `${label}: ${ops.join(', ')}`,
+      );
       const bf16 = label.includes('bfloat16');
-      assert.equal(ops.includes('dim_order_ops::_to_dim_order_copy.out'), bf16, `${label}: constants are cast only when activations are not float32`);
+      assert.equal(
+        ops.includes('dim_order_ops::_to_dim_order_copy.out'),
+        bf16,
+        `${label}: constants are cast only when activations are not float32`,
+      );
     }
   });
 });

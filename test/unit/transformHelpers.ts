@@ -38,7 +38,8 @@ export async function programMeaning(file: string): Promise<unknown> {
       const delegates = [];
       for (const d of m.delegates) {
         delegates.push({
-          backend: d.backend, location: d.location,
+          backend: d.backend,
+          location: d.location,
           compileSpecs: d.compileSpecs.map((s) => ({ key: s.key, value: Buffer.from(s.value).toString('hex') })),
           payload: d.data ? sha(await source.read(d.data.offset, d.data.length)) : null,
         });
@@ -47,7 +48,13 @@ export async function programMeaning(file: string): Promise<unknown> {
     }
     const named: Record<string, string> = {};
     for (const n of p.namedData) named[n.key] = n.data ? sha(await source.read(n.data.offset, n.data.length)) : 'none';
-    return { methods, named, headerLength: p.header?.length ?? null, constantStorage: p.constantStorage, version: p.version };
+    return {
+      methods,
+      named,
+      headerLength: p.header?.length ?? null,
+      constantStorage: p.constantStorage,
+      version: p.version,
+    };
   });
 }
 
@@ -57,7 +64,10 @@ export async function dataFileMeaning(file: string): Promise<Record<string, unkn
     const f = await decodePtd(source);
     const out: Record<string, unknown> = {};
     for (const e of f.entries) {
-      out[e.key] = { layout: e.layout && { scalarType: e.layout.scalarType, sizes: e.layout.sizes, dimOrder: e.layout.dimOrder }, bytes: sha(await readEntryBytes(f, e)) };
+      out[e.key] = {
+        layout: e.layout && { scalarType: e.layout.scalarType, sizes: e.layout.sizes, dimOrder: e.layout.dimOrder },
+        bytes: sha(await readEntryBytes(f, e)),
+      };
     }
     return out;
   });
@@ -72,7 +82,11 @@ export function checkEngines(): EngineName[] {
  * Outputs of every method the engine can run, for random inputs from a fixed
  * seed; null for a method it cannot run (nothing to compare there).
  */
-export async function methodOutputs(file: string, dataFiles: string[], engine: EngineName): Promise<Record<string, RunValue[] | null>> {
+export async function methodOutputs(
+  file: string,
+  dataFiles: string[],
+  engine: EngineName,
+): Promise<Record<string, RunValue[] | null>> {
   const shared = new SharedData();
   try {
     const p = await openProgram(file, { dataFiles, shared });
@@ -107,14 +121,22 @@ async function hasLegacyDataFile(dataFiles: string[]): Promise<boolean> {
  * `.ptd` (refused by the runtime) runs on `onnx` instead, and the two sides
  * are then compared within float32 rounding rather than bit for bit.
  */
-export async function assertSameOutputs(a: { file: string; data: string[] }, b: { file: string; data: string[] }, engine: EngineName): Promise<number> {
+export async function assertSameOutputs(
+  a: { file: string; data: string[] },
+  b: { file: string; data: string[] },
+  engine: EngineName,
+): Promise<number> {
   const engineA = engine === 'executorch' && (await hasLegacyDataFile(a.data)) ? 'onnx' : engine;
   const [x, y] = [await methodOutputs(a.file, a.data, engineA), await methodOutputs(b.file, b.data, engine)];
   const tolerance = engineA === engine ? { atol: 0, rtol: 0 } : { atol: 1e-6, rtol: 1e-5 };
   assert.deepEqual(Object.keys(y), Object.keys(x));
   let ran = 0;
   for (const [name, outputs] of Object.entries(x)) {
-    assert.equal(y[name] === null, outputs === null, `${b.file} ${name}: runnable on ${engine} like ${a.file} on ${engineA}`);
+    assert.equal(
+      y[name] === null,
+      outputs === null,
+      `${b.file} ${name}: runnable on ${engine} like ${a.file} on ${engineA}`,
+    );
     if (!outputs) continue;
     const c = compareOutputs(y[name]!, outputs, tolerance);
     assert.ok(c.equal, `${b.file} ${name} on ${engine}: ${c.reason}`);

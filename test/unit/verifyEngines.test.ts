@@ -36,7 +36,14 @@ describe('verify:engines', function () {
 
   it('reads the portable kernel library from the pinned ExecuTorch sources', () => {
     assert.ok(portable.size > 150, `${portable.size} operators`);
-    for (const op of ['aten::add.out', 'aten::index_put_', 'aten::copy_', 'aten::cat.out', 'dim_order_ops::_to_dim_order_copy.out']) assert.ok(portable.has(op), op);
+    for (const op of [
+      'aten::add.out',
+      'aten::index_put_',
+      'aten::copy_',
+      'aten::cat.out',
+      'dim_order_ops::_to_dim_order_copy.out',
+    ])
+      assert.ok(portable.has(op), op);
     assert.ok(!portable.has('aten::silu.out'), 'the portable library has no silu');
   });
 
@@ -54,21 +61,49 @@ describe('verify:engines', function () {
 
   it('exercises aliased views, mutable buffers, KV caches, XNNPACK partitions and .ptd weights within 200 seeds', async () => {
     const seen = new Map<string, number>();
-    for (let seed = 0; seed < 200; seed++) for (const f of generateRandomProgram(seed, portable).features) seen.set(f, (seen.get(f) ?? 0) + 1);
-    for (const f of ['float32', 'float16', 'bfloat16', 'int32', 'int64', 'bool', 'view-alias', 'mutable-buffer', 'kv-index_put', 'kv-cat', 'xnnpack', 'ptd']) {
+    for (let seed = 0; seed < 200; seed++)
+      for (const f of generateRandomProgram(seed, portable).features) seen.set(f, (seen.get(f) ?? 0) + 1);
+    for (const f of [
+      'float32',
+      'float16',
+      'bfloat16',
+      'int32',
+      'int64',
+      'bool',
+      'view-alias',
+      'mutable-buffer',
+      'kv-index_put',
+      'kv-cat',
+      'xnnpack',
+      'ptd',
+    ]) {
       assert.ok((seen.get(f) ?? 0) > 0, `no program with ${f}: ${JSON.stringify([...seen])}`);
     }
   });
 
-  it('plans a static view at its base\'s storage and writes it with no instruction', async () => {
+  it("plans a static view at its base's storage and writes it with no instruction", async () => {
     let checked = 0;
     for (let seed = 0; seed < 60 && checked < 5; seed++) {
       const p = generateRandomProgram(seed, portable);
       if (!p.features.includes('view-alias')) continue;
       const method = p.pte.methods[0];
-      const written = new Set(method.chains[0].instructions.flatMap((ins) => (ins.kind === 'kernel' || ins.kind === 'delegate' ? ins.args : [])));
-      const tensors = method.values.flatMap((v, i) => (v.kind === 'tensor' && v.tensor.allocation ? [{ i, t: v.tensor }] : []));
-      const shared = tensors.filter((a) => tensors.some((b) => b.i !== a.i && b.t.allocation!.offset === a.t.allocation!.offset && b.t.nbytes === a.t.nbytes && b.t.sizes.join() !== a.t.sizes.join()));
+      const written = new Set(
+        method.chains[0].instructions.flatMap((ins) =>
+          ins.kind === 'kernel' || ins.kind === 'delegate' ? ins.args : [],
+        ),
+      );
+      const tensors = method.values.flatMap((v, i) =>
+        v.kind === 'tensor' && v.tensor.allocation ? [{ i, t: v.tensor }] : [],
+      );
+      const shared = tensors.filter((a) =>
+        tensors.some(
+          (b) =>
+            b.i !== a.i &&
+            b.t.allocation!.offset === a.t.allocation!.offset &&
+            b.t.nbytes === a.t.nbytes &&
+            b.t.sizes.join() !== a.t.sizes.join(),
+        ),
+      );
       assert.ok(shared.length >= 2, `seed ${seed}: a view and its base share an allocation`);
       assert.ok(written.size > 0);
       checked++;
@@ -92,7 +127,10 @@ describe('verify:engines', function () {
 
   it(`fixtures, samples and 40 random programs agree on ${engines.join(', ')}`, async () => {
     assert.ok(engines.length >= 2, `engines: ${engines}`);
-    const cases: VerifyCase[] = [...await fixtureCases(REAL_FIXTURES), ...await sampleCases(path.join(tmp, 'samples'))];
+    const cases: VerifyCase[] = [
+      ...(await fixtureCases(REAL_FIXTURES)),
+      ...(await sampleCases(path.join(tmp, 'samples'))),
+    ];
     for (let seed = 1000; seed < 1040; seed++) cases.push(await randomCase(tmp, seed, portable));
     const tally = new Tally();
     const lines: string[] = [];

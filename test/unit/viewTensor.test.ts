@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { ByteSource, MemorySource, withFile } from '../../runtime/format/byteSource';
 import { decodePtd } from '../../runtime/format/ptd/decodePtd';
-import { elementReader, formatNumber } from '../../runtime/view/elements';
+import { elementReader, formatNumber } from '../../runtime/view/elementReaders';
 import { HistogramAccumulator, StatsAccumulator } from '../../runtime/view/tensorStats';
 import { planChunks, previewTensor, subjectOfEntry } from '../../runtime/view/tensorPreview';
 import { realFixture } from './fixtures';
@@ -31,7 +31,7 @@ class PatternSource implements ByteSource {
     this.reads.push({ offset, length });
     const out = new Uint8Array(length);
     const view = new DataView(out.buffer);
-    for (let at = 0; at < length; at += 4) view.setFloat32(at, ((offset + at) / 4) % 1000 - 500, true);
+    for (let at = 0; at < length; at += 4) view.setFloat32(at, (((offset + at) / 4) % 1000) - 500, true);
     return out;
   }
 }
@@ -75,7 +75,8 @@ describe('view: tensor statistics', () => {
   it('match a direct computation whatever the chunking', () => {
     for (const chunkElements of [values.length, 4096, 7, 1]) {
       const stats = new StatsAccumulator(elementReader('float64')!);
-      for (let i = 0; i < values.length; i += chunkElements) stats.add(new Uint8Array(new Float64Array(values.slice(i, i + chunkElements)).buffer));
+      for (let i = 0; i < values.length; i += chunkElements)
+        stats.add(new Uint8Array(new Float64Array(values.slice(i, i + chunkElements)).buffer));
       const r = stats.result();
       assert.equal(r.count, values.length);
       assert.equal(r.min, direct.min);
@@ -88,7 +89,17 @@ describe('view: tensor statistics', () => {
   it('count NaN and infinities apart from the finite values', () => {
     const stats = new StatsAccumulator(elementReader('float32')!);
     stats.add(f32([1, NaN, Infinity, -Infinity, 3, NaN]));
-    assert.deepEqual(stats.result(), { count: 6, finite: 2, nan: 2, posInf: 1, negInf: 1, min: 1, max: 3, mean: 2, std: 1 });
+    assert.deepEqual(stats.result(), {
+      count: 6,
+      finite: 2,
+      nan: 2,
+      posInf: 1,
+      negInf: 1,
+      min: 1,
+      max: 3,
+      mean: 2,
+      std: 1,
+    });
     const none = new StatsAccumulator(elementReader('float32')!);
     none.add(f32([NaN]));
     assert.equal(none.result().mean, null);
@@ -108,19 +119,29 @@ describe('view: tensor preview', () => {
       const [a, b] = ['a', 'b'].map((k) => file.entries.find((e) => e.key === k)!);
       const pa = await previewTensor(source, subjectOfEntry(a));
       assert.deepEqual(pa.firstValues, ['3', '3', '3', '3']);
-      assert.deepEqual({ ...pa.stats }, { count: 4, finite: 4, nan: 0, posInf: 0, negInf: 0, min: 3, max: 3, mean: 3, std: 0 });
+      assert.deepEqual(
+        { ...pa.stats },
+        { count: 4, finite: 4, nan: 0, posInf: 0, negInf: 0, min: 3, max: 3, mean: 3, std: 0 },
+      );
       assert.equal(pa.fileOffset, 304);
       assert.equal(pa.sampled, false);
       const pb = await previewTensor(source, subjectOfEntry(b));
       assert.equal(pb.stats!.mean, 2);
-      assert.equal(pb.histogram!.counts.reduce((x, y) => x + y, 0), 4);
+      assert.equal(
+        pb.histogram!.counts.reduce((x, y) => x + y, 0),
+        4,
+      );
     });
   });
 
   it('reads a 3 GB tensor in bounded, element-aligned chunks and says it sampled', async () => {
     const size = 3 * 2 ** 30;
     const source = new PatternSource(size);
-    const preview = await previewTensor(source, { key: 'big', range: { offset: 0, length: size }, dtype: 'float32', shape: [size / 4] }, { scanBytes: 8 * 2 ** 20, chunkBytes: 2 ** 20 });
+    const preview = await previewTensor(
+      source,
+      { key: 'big', range: { offset: 0, length: size }, dtype: 'float32', shape: [size / 4] },
+      { scanBytes: 8 * 2 ** 20, chunkBytes: 2 ** 20 },
+    );
     const read = source.reads.reduce((n, r) => n + r.length, 0);
     // first values once, then the sample twice (statistics, histogram)
     assert.ok(read <= 64 * 4 + 2 * 8 * 2 ** 20, `read ${read} bytes`);
@@ -137,7 +158,11 @@ describe('view: tensor preview', () => {
     const source = new PatternSource(2 ** 30);
     const controller = new AbortController();
     const subject = { key: 'big', range: { offset: 0, length: 2 ** 30 }, dtype: 'float32', shape: null };
-    const reading = previewTensor(source, subject, { scanBytes: 64 * 2 ** 20, chunkBytes: 2 ** 20, signal: controller.signal });
+    const reading = previewTensor(source, subject, {
+      scanBytes: 64 * 2 ** 20,
+      chunkBytes: 2 ** 20,
+      signal: controller.signal,
+    });
     controller.abort(new Error('newer preview'));
     await assert.rejects(reading, /newer preview/);
     assert.ok(source.reads.length <= 2, `${source.reads.length} reads after the abort`);
@@ -146,22 +171,40 @@ describe('view: tensor preview', () => {
   it('reads an opaque blob as the dtype asked for, and shows bytes for types it cannot split', async () => {
     const bytes = new Uint8Array([0, 0, 0x80, 0x3f, 0, 0, 0, 0x40]);
     const source = new MemorySource(bytes);
-    const asFloat = await previewTensor(source, { key: 'k', range: { offset: 0, length: 8 }, dtype: null, shape: null }, { dtype: 'float32' });
+    const asFloat = await previewTensor(
+      source,
+      { key: 'k', range: { offset: 0, length: 8 }, dtype: null, shape: null },
+      { dtype: 'float32' },
+    );
     assert.deepEqual(asFloat.firstValues, ['1', '2']);
     assert.equal(asFloat.dtypeFromLayout, false);
-    const packed = await previewTensor(source, { key: 'k', range: { offset: 0, length: 8 }, dtype: 'quint4x2', shape: [8] });
+    const packed = await previewTensor(source, {
+      key: 'k',
+      range: { offset: 0, length: 8 },
+      dtype: 'quint4x2',
+      shape: [8],
+    });
     assert.equal(packed.stats, null);
     assert.deepEqual(packed.firstValues, ['00', '00', '80', '3f', '00', '00', '00', '40']);
   });
 
   it('says when an entry holds fewer bytes than its shape needs', async () => {
-    const preview = await previewTensor(new MemorySource(f32([1, 2])), { key: 'k', range: { offset: 0, length: 8 }, dtype: 'float32', shape: [4] });
+    const preview = await previewTensor(new MemorySource(f32([1, 2])), {
+      key: 'k',
+      range: { offset: 0, length: 8 },
+      dtype: 'float32',
+      shape: [4],
+    });
     assert.equal(preview.elementCount, 2);
     assert.match(preview.note!, /2 of the 4 elements/);
   });
 
   it('plans chunks that cover small tensors whole and spread over large ones', () => {
-    assert.deepEqual(planChunks(10, 2, 100, 4), [{ offset: 0, length: 4 }, { offset: 4, length: 4 }, { offset: 8, length: 2 }]);
+    assert.deepEqual(planChunks(10, 2, 100, 4), [
+      { offset: 0, length: 4 },
+      { offset: 4, length: 4 },
+      { offset: 8, length: 2 },
+    ]);
     const spread = planChunks(1000, 4, 100, 40);
     assert.equal(spread.length, 3);
     assert.equal(spread[0].offset, 0);

@@ -6,8 +6,12 @@ import { FormatError } from '../../runtime/format/errors';
 import * as fb from '../../runtime/format/generated/xnnpack_generated';
 import { decodePte } from '../../runtime/format/pte/decodePte';
 import { decodeXnnpackPayload } from '../../runtime/format/xnnpack/decodeXnnpack';
-import { XnnpackGraph } from '../../runtime/format/xnnpack/model';
-import { NamedDataLookup, resolveXnnpackConstants, xnnpackNamedKeys } from '../../runtime/format/xnnpack/resolveConstants';
+import { XnnpackGraph } from '../../runtime/format/xnnpack/xnnpackTypes';
+import {
+  NamedDataLookup,
+  resolveXnnpackConstants,
+  xnnpackNamedKeys,
+} from '../../runtime/format/xnnpack/resolveConstants';
 import { realFixture } from './fixtures';
 
 interface Delegate {
@@ -27,8 +31,14 @@ async function loadDelegate(name: string): Promise<Delegate> {
     assert.equal(delegates[0].backend, 'XnnpackBackend');
     const range = delegates[0].data!;
     const named = new Map<string, Uint8Array>();
-    for (const entry of program.namedData) named.set(entry.key, await program.source.read(entry.data!.offset, entry.data!.length));
-    return { file: source.name, payload: await program.source.read(range.offset, range.length), base: range.offset, named };
+    for (const entry of program.namedData)
+      named.set(entry.key, await program.source.read(entry.data!.offset, entry.data!.length));
+    return {
+      file: source.name,
+      payload: await program.source.read(range.offset, range.length),
+      base: range.offset,
+      named,
+    };
   });
 }
 
@@ -68,7 +78,8 @@ function fieldPos(b: Uint8Array, table: number, slot: number): number {
   return table + off;
 }
 const tableAt = (b: Uint8Array, table: number, slot: number) => ref(b, fieldPos(b, table, slot));
-const vectorItem = (b: Uint8Array, table: number, slot: number, i: number) => ref(b, tableAt(b, table, slot) + 4 + 4 * i);
+const vectorItem = (b: Uint8Array, table: number, slot: number, i: number) =>
+  ref(b, tableAt(b, table, slot) + 4 + 4 * i);
 /** Payload positions of the graph root and flatbuffer start of an XH00 payload. */
 function graphRoot(payload: Uint8Array): { fbStart: number; root: number } {
   const fbStart = u32(payload, 10);
@@ -91,13 +102,25 @@ describe('XNNPACK payloads of real programs', () => {
     assert.equal(g.container, 'XH00');
     assert.equal(g.identifier, 'XN01');
     assert.equal(g.version, '0');
-    assert.deepEqual(g.header, { headerLength: 30, flatbufferOffset: 32, flatbufferSize: 392, constantDataOffset: 432, constantDataSize: 0 });
-    assert.deepEqual(g.nodes.map((n) => [n.kind, n.tag, n.inputs, n.outputs, n.debugHandle]), [['Add', 1, [0, 1], [2], 1]]);
-    assert.deepEqual(g.values.map((v) => [v.idOut, v.datatype, v.dims, v.externalId, v.isInput, v.isOutput]), [
-      [0, 'fp32', [3], 0, true, false],
-      [1, 'fp32', [3], 1, true, false],
-      [2, 'fp32', [3], 2, false, true],
-    ]);
+    assert.deepEqual(g.header, {
+      headerLength: 30,
+      flatbufferOffset: 32,
+      flatbufferSize: 392,
+      constantDataOffset: 432,
+      constantDataSize: 0,
+    });
+    assert.deepEqual(
+      g.nodes.map((n) => [n.kind, n.tag, n.inputs, n.outputs, n.debugHandle]),
+      [['Add', 1, [0, 1], [2], 1]],
+    );
+    assert.deepEqual(
+      g.values.map((v) => [v.idOut, v.datatype, v.dims, v.externalId, v.isInput, v.isOutput]),
+      [
+        [0, 'fp32', [3], 0, true, false],
+        [1, 'fp32', [3], 1, true, false],
+        [2, 'fp32', [3], 2, false, true],
+      ],
+    );
     assert.equal(g.numExterns, 3);
     assert.deepEqual([g.inputIds, g.outputIds], [[0, 1], [2]]);
     assert.deepEqual(g.constants, [{ index: 0, source: 'none', namedKey: null, size: 0, range: null }]);
@@ -109,9 +132,18 @@ describe('XNNPACK payloads of real programs', () => {
   it('enr-dynamic: one Multiply broadcasting fp32[1] over fp32[8]', async () => {
     const d = await loadDelegate('enr-dynamic.pte');
     const g = decode(d);
-    assert.deepEqual(g.nodes.map((n) => [n.kind, n.inputs, n.inputRoles, n.outputs]), [['Multiply', [0, 1], ['input1_id', 'input2_id'], [2]]]);
-    assert.deepEqual(g.values.map((v) => v.dims), [[8], [1], [8]]);
-    assert.deepEqual(g.values.map((v) => v.datatype), ['fp32', 'fp32', 'fp32']);
+    assert.deepEqual(
+      g.nodes.map((n) => [n.kind, n.inputs, n.inputRoles, n.outputs]),
+      [['Multiply', [0, 1], ['input1_id', 'input2_id'], [2]]],
+    );
+    assert.deepEqual(
+      g.values.map((v) => v.dims),
+      [[8], [1], [8]],
+    );
+    assert.deepEqual(
+      g.values.map((v) => v.datatype),
+      ['fp32', 'fp32', 'fp32'],
+    );
     assert.equal(g.header?.flatbufferSize, 392);
     assert.deepEqual(g.warnings, []);
   });
@@ -119,55 +151,134 @@ describe('XNNPACK payloads of real programs', () => {
   it('enr-quantized: Convert → FullyConnected (qint8, qint32 bias) → Convert, per-tensor quantization', async () => {
     const d = await loadDelegate('enr-quantized.pte');
     const g = decode(d);
-    assert.deepEqual(g.header, { headerLength: 30, flatbufferOffset: 32, flatbufferSize: 1056, constantDataOffset: 1088, constantDataSize: 0 });
-    assert.deepEqual(g.nodes.map((n) => n.kind), ['Convert', 'FullyConnected', 'Convert']);
+    assert.deepEqual(g.header, {
+      headerLength: 30,
+      flatbufferOffset: 32,
+      flatbufferSize: 1056,
+      constantDataOffset: 1088,
+      constantDataSize: 0,
+    });
+    assert.deepEqual(
+      g.nodes.map((n) => n.kind),
+      ['Convert', 'FullyConnected', 'Convert'],
+    );
     const fc = g.nodes[1];
     assert.deepEqual([fc.inputs, fc.inputRoles, fc.outputs], [[1, 2, 3], ['input1_id', 'filter_id', 'bias_id'], [4]]);
-    assert.deepEqual(g.values.map((v) => v.datatype), ['fp32', 'qint8', 'qint8', 'qint32', 'qint8', 'fp32']);
-    assert.deepEqual(g.values.map((v) => v.quantization?.kind ?? null), [null, 'perTensor', 'perTensor', 'perTensor', 'perTensor', null]);
-    assert.deepEqual(g.values.map((v) => (v.quantization?.kind === 'perTensor' ? v.quantization.zeroPoint : null)), [null, -27, 0, 0, -30, null]);
-    assert.deepEqual(g.values[1].quantization, { kind: 'perTensor', scale: Math.fround(0.007988085970282555), zeroPoint: -27 });
-    assert.deepEqual(g.values.map((v) => v.constantIndex), [0, 0, 1, 2, 0, 0]);
-    assert.deepEqual(g.values.map((v) => v.externalId), [0, null, null, null, null, 1]);
+    assert.deepEqual(
+      g.values.map((v) => v.datatype),
+      ['fp32', 'qint8', 'qint8', 'qint32', 'qint8', 'fp32'],
+    );
+    assert.deepEqual(
+      g.values.map((v) => v.quantization?.kind ?? null),
+      [null, 'perTensor', 'perTensor', 'perTensor', 'perTensor', null],
+    );
+    assert.deepEqual(
+      g.values.map((v) => (v.quantization?.kind === 'perTensor' ? v.quantization.zeroPoint : null)),
+      [null, -27, 0, 0, -30, null],
+    );
+    assert.deepEqual(g.values[1].quantization, {
+      kind: 'perTensor',
+      scale: Math.fround(0.007988085970282555),
+      zeroPoint: -27,
+    });
+    assert.deepEqual(
+      g.values.map((v) => v.constantIndex),
+      [0, 0, 1, 2, 0, 0],
+    );
+    assert.deepEqual(
+      g.values.map((v) => v.externalId),
+      [0, null, null, null, null, 1],
+    );
     assert.deepEqual([g.numExterns, g.inputIds, g.outputIds], [2, [0], [5]]);
-    assert.deepEqual(g.constants.map((c) => [c.source, c.size]), [['none', 0], ['namedKey', 64], ['namedKey', 32]]);
+    assert.deepEqual(
+      g.constants.map((c) => [c.source, c.size]),
+      [
+        ['none', 0],
+        ['namedKey', 64],
+        ['namedKey', 32],
+      ],
+    );
     assert.deepEqual(g.warnings, []);
   });
 
   it('djl-spike-conv: NCHW→NHWC transpose, Conv2d 3×3 with fused ReLU, transpose back', async () => {
     const d = await loadDelegate('djl-spike-conv.pte');
     const g = decode(d);
-    assert.deepEqual(g.nodes.map((n) => n.kind), ['StaticTranspose', 'Conv2d', 'StaticTranspose']);
-    assert.deepEqual(g.nodes.map((n) => n.debugHandle), [65535, 1, 65535]);
+    assert.deepEqual(
+      g.nodes.map((n) => n.kind),
+      ['StaticTranspose', 'Conv2d', 'StaticTranspose'],
+    );
+    assert.deepEqual(
+      g.nodes.map((n) => n.debugHandle),
+      [65535, 1, 65535],
+    );
     assert.deepEqual(g.nodes[0].params, { num_dims: 4, perm: [0, 2, 3, 1] });
     assert.deepEqual(g.nodes[2].params, { num_dims: 4, perm: [0, 3, 1, 2] });
     const conv = g.nodes[1];
     assert.deepEqual(conv.params, {
-      padding_top: 1, padding_right: 1, padding_bottom: 1, padding_left: 1,
-      kernel_height: 3, kernel_width: 3, subsampling_height: 1, subsampling_width: 1,
-      dilation_height: 1, dilation_width: 1, group_input_channels: 3, group_output_channels: 8,
-      groups: 1, adjustment_height: 0, adjustment_width: 0,
+      padding_top: 1,
+      padding_right: 1,
+      padding_bottom: 1,
+      padding_left: 1,
+      kernel_height: 3,
+      kernel_width: 3,
+      subsampling_height: 1,
+      subsampling_width: 1,
+      dilation_height: 1,
+      dilation_width: 1,
+      group_input_channels: 3,
+      group_output_channels: 8,
+      groups: 1,
+      adjustment_height: 0,
+      adjustment_width: 0,
     });
     assert.deepEqual([conv.inputs, conv.outputs], [[1, 2, 4], [3]]);
     assert.deepEqual(conv.outputMinMax, { min: 0, max: Infinity });
-    assert.deepEqual(g.values.map((v) => v.dims), [[1, 3, 16, 16], [1, 16, 16, 3], [8, 3, 3, 3], [1, 16, 16, 8], [8], [1, 8, 16, 16]]);
-    assert.deepEqual(g.constants.map((c) => c.size), [0, 864, 32]);
+    assert.deepEqual(
+      g.values.map((v) => v.dims),
+      [[1, 3, 16, 16], [1, 16, 16, 3], [8, 3, 3, 3], [1, 16, 16, 8], [8], [1, 8, 16, 16]],
+    );
+    assert.deepEqual(
+      g.constants.map((c) => c.size),
+      [0, 864, 32],
+    );
   });
 
   it('djl-spike-lin129: one FullyConnected with fp32[64, 129] weights', async () => {
     const d = await loadDelegate('djl-spike-lin129.pte');
     const g = decode(d);
-    assert.deepEqual(g.nodes.map((n) => [n.kind, n.inputs, n.outputs]), [['FullyConnected', [0, 1, 2], [3]]]);
-    assert.deepEqual(g.values.map((v) => v.dims), [[129], [64, 129], [64], [64]]);
-    assert.deepEqual(g.values.map((v) => v.constantIndex), [0, 1, 2, 0]);
-    assert.deepEqual(xnnpackNamedKeys(g).map((k) => k.size), [33024, 256]);
+    assert.deepEqual(
+      g.nodes.map((n) => [n.kind, n.inputs, n.outputs]),
+      [['FullyConnected', [0, 1, 2], [3]]],
+    );
+    assert.deepEqual(
+      g.values.map((v) => v.dims),
+      [[129], [64, 129], [64], [64]],
+    );
+    assert.deepEqual(
+      g.values.map((v) => v.constantIndex),
+      [0, 1, 2, 0],
+    );
+    assert.deepEqual(
+      xnnpackNamedKeys(g).map((k) => k.size),
+      [33024, 256],
+    );
   });
 
   it('djl-spike-clamp5: a Clamp node with output range [-1, 1]; the output is value 0', async () => {
     const d = await loadDelegate('djl-spike-clamp5.pte');
     const g = decode(d);
-    assert.deepEqual(g.nodes.map((n) => [n.kind, n.inputs, n.outputs, n.outputMinMax]), [['Clamp', [1], [0], { min: -1, max: 1 }]]);
-    assert.deepEqual(g.values.map((v) => [v.idOut, v.externalId, v.isInput, v.isOutput]), [[0, 1, false, true], [1, 0, true, false]]);
+    assert.deepEqual(
+      g.nodes.map((n) => [n.kind, n.inputs, n.outputs, n.outputMinMax]),
+      [['Clamp', [1], [0], { min: -1, max: 1 }]],
+    );
+    assert.deepEqual(
+      g.values.map((v) => [v.idOut, v.externalId, v.isInput, v.isOutput]),
+      [
+        [0, 1, false, true],
+        [1, 0, true, false],
+      ],
+    );
     assert.deepEqual([g.inputIds, g.outputIds], [[1], [0]]);
   });
 
@@ -198,7 +309,9 @@ describe('XNNPACK payloads of real programs', () => {
     const d = await loadDelegate('djl-spike-lin129.pte');
     const g = decode(d);
     const [weightKey] = xnnpackNamedKeys(g).map((k) => k.key);
-    const uses = resolveXnnpackConstants(g, d.payload, (key) => (key === weightKey ? { size: 100, where: 'a.ptd' } : undefined));
+    const uses = resolveXnnpackConstants(g, d.payload, (key) =>
+      key === weightKey ? { size: 100, where: 'a.ptd' } : undefined,
+    );
     assert.equal(uses.length, 2);
     assert.equal(uses[0].where, 'a.ptd');
     assert.match(uses[0].problems.join('\n'), /records 33024 bytes .* a\.ptd holds 100/);
@@ -242,8 +355,17 @@ describe('XNNPACK payloads built here', () => {
     });
     const values = spec.values.map((v) => {
       const dims = fb.XNNTensorValue.createDimsVector(b, v.dims ?? [1]);
-      const tensor = fb.XNNTensorValue.createXNNTensorValue(b, v.datatype ?? fb.XNNDatatype.xnn_datatype_fp32, (v.dims ?? [1]).length, dims,
-        v.constant ?? 0, v.external ?? 0xffff_ffff, v.flags ?? 0, v.id, 0);
+      const tensor = fb.XNNTensorValue.createXNNTensorValue(
+        b,
+        v.datatype ?? fb.XNNDatatype.xnn_datatype_fp32,
+        (v.dims ?? [1]).length,
+        dims,
+        v.constant ?? 0,
+        v.external ?? 0xffff_ffff,
+        v.flags ?? 0,
+        v.id,
+        0,
+      );
       if (!v.quant) return fb.XValue.createXValue(b, fb.ValueUnion.XNNTensorValue, tensor);
       const [type, params] = v.quant(b);
       const q = fb.XNNQuantizedTensorValue.createXNNQuantizedTensorValue(b, tensor, type, params);
@@ -253,11 +375,21 @@ describe('XNNPACK payloads built here', () => {
       const key = c.key === undefined ? 0 : b.createString(c.key);
       return fb.ConstantDataOffset.createConstantDataOffset(b, c.offset, c.size, key);
     });
-    const constantBuffers = (spec.constantBuffers ?? []).map((bytes) => fb.Buffer.createBuffer(b, fb.Buffer.createStorageVector(b, bytes)));
-    const graph = fb.XNNGraph.createXNNGraph(b, b.createString('0'), fb.XNNGraph.createXnodesVector(b, nodes),
-      fb.XNNGraph.createXvaluesVector(b, values), 2, fb.XNNGraph.createInputIdsVector(b, [0]), fb.XNNGraph.createOutputIdsVector(b, [1]),
-      spec.constantBuffers ? fb.XNNGraph.createConstantBufferVector(b, constantBuffers) : 0, 0,
-      spec.constantData ? fb.XNNGraph.createConstantDataVector(b, constantData) : 0);
+    const constantBuffers = (spec.constantBuffers ?? []).map((bytes) =>
+      fb.Buffer.createBuffer(b, fb.Buffer.createStorageVector(b, bytes)),
+    );
+    const graph = fb.XNNGraph.createXNNGraph(
+      b,
+      b.createString('0'),
+      fb.XNNGraph.createXnodesVector(b, nodes),
+      fb.XNNGraph.createXvaluesVector(b, values),
+      2,
+      fb.XNNGraph.createInputIdsVector(b, [0]),
+      fb.XNNGraph.createOutputIdsVector(b, [1]),
+      spec.constantBuffers ? fb.XNNGraph.createConstantBufferVector(b, constantBuffers) : 0,
+      0,
+      spec.constantData ? fb.XNNGraph.createConstantDataVector(b, constantData) : 0,
+    );
     b.finish(graph, spec.identifier ?? 'XN01');
     return b.asUint8Array().slice();
   }
@@ -279,7 +411,10 @@ describe('XNNPACK payloads built here', () => {
     return out;
   }
 
-  const io: ValueSpec[] = [{ id: 0, external: 0, flags: 1 }, { id: 1, external: 1, flags: 2 }];
+  const io: ValueSpec[] = [
+    { id: 0, external: 0, flags: 1 },
+    { id: 1, external: 1, flags: 2 },
+  ];
 
   it('decodes a bare XN00 payload with legacy inline constant buffers', () => {
     const payload = buildGraph({
@@ -303,16 +438,23 @@ describe('XNNPACK payloads built here', () => {
   it('locates constants stored in the payload after the flatbuffer', () => {
     const graph = buildGraph({
       values: [...io, { id: 2, dims: [2], constant: 1 }, { id: 3, dims: [3], constant: 2 }],
-      constantData: [{ offset: 0n, size: 0n }, { offset: 0n, size: 8n }, { offset: 16n, size: 8n }],
+      constantData: [
+        { offset: 0n, size: 0n },
+        { offset: 0n, size: 8n },
+        { offset: 16n, size: 8n },
+      ],
     });
     const constants = [...Array(24).keys()];
     const payload = withHeader(graph, constants);
     const g = decodeXnnpackPayload(payload, 'inline', 0);
     const start = g.header!.constantDataOffset;
-    assert.deepEqual(g.constants.slice(1).map((c) => [c.source, c.range]), [
-      ['payload', { offset: start, length: 8 }],
-      ['payload', { offset: start + 16, length: 8 }],
-    ]);
+    assert.deepEqual(
+      g.constants.slice(1).map((c) => [c.source, c.range]),
+      [
+        ['payload', { offset: start, length: 8 }],
+        ['payload', { offset: start + 16, length: 8 }],
+      ],
+    );
     const uses = resolveXnnpackConstants(g, payload, () => undefined);
     assert.deepEqual([...uses[0].bytes!], [0, 1, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(uses[0].problems, []);
@@ -320,7 +462,13 @@ describe('XNNPACK payloads built here', () => {
   });
 
   it('rejects a payload constant that runs past the constant region', () => {
-    const graph = buildGraph({ values: io, constantData: [{ offset: 0n, size: 0n }, { offset: 8n, size: 16n }] });
+    const graph = buildGraph({
+      values: io,
+      constantData: [
+        { offset: 0n, size: 0n },
+        { offset: 8n, size: 16n },
+      ],
+    });
     const e = formatError(() => decodeXnnpackPayload(withHeader(graph, new Array(16).fill(0)), 'f', 1000));
     assert.equal(e.path, 'constant_data[1].offset');
     assert.match(e.reason, /runs past the constant data \(16 bytes\)/);
@@ -331,35 +479,100 @@ describe('XNNPACK payloads built here', () => {
       values: [
         ...io,
         {
-          id: 2, datatype: fb.XNNDatatype.xnn_datatype_qcint8, dims: [2, 4], constant: 1,
-          quant: (b) => [fb.QuantParams.PerChannelQuant, fb.PerChannelQuant.createPerChannelQuant(b, fb.PerChannelQuant.createScaleVector(b, [0.5, 0.25]), 0, 0, 0)],
+          id: 2,
+          datatype: fb.XNNDatatype.xnn_datatype_qcint8,
+          dims: [2, 4],
+          constant: 1,
+          quant: (b) => [
+            fb.QuantParams.PerChannelQuant,
+            fb.PerChannelQuant.createPerChannelQuant(b, fb.PerChannelQuant.createScaleVector(b, [0.5, 0.25]), 0, 0, 0),
+          ],
         },
         {
-          id: 3, datatype: fb.XNNDatatype.xnn_datatype_qbint4, dims: [4, 64], constant: 2,
-          quant: (b) => [fb.QuantParams.PerChannelGroupQuant, fb.PerChannelGroupQuant.createPerChannelGroupQuant(b, 0, 0, 32, 0, 3, 8)],
+          id: 3,
+          datatype: fb.XNNDatatype.xnn_datatype_qbint4,
+          dims: [4, 64],
+          constant: 2,
+          quant: (b) => [
+            fb.QuantParams.PerChannelGroupQuant,
+            fb.PerChannelGroupQuant.createPerChannelGroupQuant(b, 0, 0, 32, 0, 3, 8),
+          ],
         },
         {
-          id: 4, datatype: fb.XNNDatatype.xnn_datatype_qbint4, dims: [1, 64],
-          quant: (b) => [fb.QuantParams.PerChannelGroupQuant, fb.PerChannelGroupQuant.createPerChannelGroupQuant(b, 0, 0, 32, fb.PerChannelGroupQuant.createScaleBf16Vector(b, [0x3f80, 0xc000]), 0, 2)],
+          id: 4,
+          datatype: fb.XNNDatatype.xnn_datatype_qbint4,
+          dims: [1, 64],
+          quant: (b) => [
+            fb.QuantParams.PerChannelGroupQuant,
+            fb.PerChannelGroupQuant.createPerChannelGroupQuant(
+              b,
+              0,
+              0,
+              32,
+              fb.PerChannelGroupQuant.createScaleBf16Vector(b, [0x3f80, 0xc000]),
+              0,
+              2,
+            ),
+          ],
         },
-        { id: 5, datatype: fb.XNNDatatype.xnn_datatype_qdint8, quant: (b) => [fb.QuantParams.PerTokenDynamicQuant, fb.PerTokenDynamicQuant.createPerTokenDynamicQuant(b, 1)] },
+        {
+          id: 5,
+          datatype: fb.XNNDatatype.xnn_datatype_qdint8,
+          quant: (b) => [fb.QuantParams.PerTokenDynamicQuant, fb.PerTokenDynamicQuant.createPerTokenDynamicQuant(b, 1)],
+        },
       ],
-      constantData: [{ offset: 0n, size: 0n }, { offset: 0n, size: 8n, key: 'w8' }, { offset: 0n, size: 128n, key: 'w4' }, { offset: 0n, size: 16n, key: 'scale_w4' }],
+      constantData: [
+        { offset: 0n, size: 0n },
+        { offset: 0n, size: 8n, key: 'w8' },
+        { offset: 0n, size: 128n, key: 'w4' },
+        { offset: 0n, size: 16n, key: 'scale_w4' },
+      ],
     });
     const g = decodeXnnpackPayload(withHeader(graph), 'q', 0);
-    assert.deepEqual(g.values.map((v) => v.datatype), ['fp32', 'fp32', 'qcint8', 'qbint4', 'qbint4', 'qdint8']);
-    assert.deepEqual(g.values[2].quantization, { kind: 'perChannel', channelDim: 0, scales: [0.5, 0.25], scaleBufferIdx: 0, numScales: 0 });
-    assert.deepEqual(g.values[3].quantization, { kind: 'perChannelGroup', channelDim: 0, groupSize: 32, scaleBufferIdx: 3, numScales: 8 });
-    assert.deepEqual(g.values[4].quantization, { kind: 'perChannelGroup', channelDim: 0, groupSize: 32, scales: [1, -2], scaleBufferIdx: 0, numScales: 2 });
+    assert.deepEqual(
+      g.values.map((v) => v.datatype),
+      ['fp32', 'fp32', 'qcint8', 'qbint4', 'qbint4', 'qdint8'],
+    );
+    assert.deepEqual(g.values[2].quantization, {
+      kind: 'perChannel',
+      channelDim: 0,
+      scales: [0.5, 0.25],
+      scaleBufferIdx: 0,
+      numScales: 0,
+    });
+    assert.deepEqual(g.values[3].quantization, {
+      kind: 'perChannelGroup',
+      channelDim: 0,
+      groupSize: 32,
+      scaleBufferIdx: 3,
+      numScales: 8,
+    });
+    assert.deepEqual(g.values[4].quantization, {
+      kind: 'perChannelGroup',
+      channelDim: 0,
+      groupSize: 32,
+      scales: [1, -2],
+      scaleBufferIdx: 0,
+      numScales: 2,
+    });
     assert.deepEqual(g.values[5].quantization, { kind: 'perTokenDynamic', numNonbatchDims: 1 });
-    assert.deepEqual(xnnpackNamedKeys(g), [{ key: 'w8', size: 8 }, { key: 'w4', size: 128 }, { key: 'scale_w4', size: 16 }]);
-    const sizes: Record<string, number> = { w8: 8, w4: 128, scale_w4: 16 };
-    const uses = resolveXnnpackConstants(g, new Uint8Array(0), (k) => (k in sizes ? { size: sizes[k], where: 'w.ptd' } : undefined));
-    assert.deepEqual(uses.map((u) => [u.idOut, u.role, u.namedKey, u.neededSize, u.problems]), [
-      [2, 'data', 'w8', 8, []],
-      [3, 'data', 'w4', null, []],
-      [3, 'scales', 'scale_w4', 16, []],
+    assert.deepEqual(xnnpackNamedKeys(g), [
+      { key: 'w8', size: 8 },
+      { key: 'w4', size: 128 },
+      { key: 'scale_w4', size: 16 },
     ]);
+    const sizes: Record<string, number> = { w8: 8, w4: 128, scale_w4: 16 };
+    const uses = resolveXnnpackConstants(g, new Uint8Array(0), (k) =>
+      k in sizes ? { size: sizes[k], where: 'w.ptd' } : undefined,
+    );
+    assert.deepEqual(
+      uses.map((u) => [u.idOut, u.role, u.namedKey, u.neededSize, u.problems]),
+      [
+        [2, 'data', 'w8', 8, []],
+        [3, 'data', 'w4', null, []],
+        [3, 'scales', 'scale_w4', 16, []],
+      ],
+    );
   });
 
   it('reads operands and parameters of several node shapes', () => {
@@ -368,20 +581,40 @@ describe('XNNPACK payloads built here', () => {
       values,
       nodes: [
         { tag: fb.NodeUnion.XNNConcatenate3, table: (b) => fb._XNNCat.create_XNNCat(b, 1, 0, 2, 3, 0, 4, 0, 0) },
-        { tag: fb.NodeUnion.XNNFullyConnected, table: (b) => fb.XNNFullyConnected.createXNNFullyConnected(b, 4, 5, 0xffff_ffff, 6, 0) },
+        {
+          tag: fb.NodeUnion.XNNFullyConnected,
+          table: (b) => fb.XNNFullyConnected.createXNNFullyConnected(b, 4, 5, 0xffff_ffff, 6, 0),
+        },
         { tag: fb.NodeUnion.XNNLeakyReLU, table: (b) => fb.XNNLeakyReLU.createXNNLeakyReLU(b, 0.125, 6, 2, 0) },
-        { tag: fb.NodeUnion.XNNStaticReshape, table: (b) => fb.XNNStaticReshape.createXNNStaticReshape(b, 2, fb.XNNStaticReshape.createNewShapeVector(b, [3, 0xffff_ffff]), 2, 1, 1) },
-        { tag: fb.NodeUnion.XNNArgMaxPooling2d, table: (b) => fb.XNNArgMaxPooling2d.createXNNArgMaxPooling2d(b, 0, 0, 0, 0, 2, 2, 1, 3, 4, 0) },
+        {
+          tag: fb.NodeUnion.XNNStaticReshape,
+          table: (b) =>
+            fb.XNNStaticReshape.createXNNStaticReshape(
+              b,
+              2,
+              fb.XNNStaticReshape.createNewShapeVector(b, [3, 0xffff_ffff]),
+              2,
+              1,
+              1,
+            ),
+        },
+        {
+          tag: fb.NodeUnion.XNNArgMaxPooling2d,
+          table: (b) => fb.XNNArgMaxPooling2d.createXNNArgMaxPooling2d(b, 0, 0, 0, 0, 2, 2, 1, 3, 4, 0),
+        },
       ],
     });
     const g = decodeXnnpackPayload(withHeader(graph), 'n', 0);
-    assert.deepEqual(g.nodes.map((n) => [n.kind, n.inputs, n.inputRoles, n.outputs]), [
-      ['Concatenate3', [0, 2, 3], ['input1_id', 'input2_id', 'input3_id'], [4]],
-      ['FullyConnected', [4, 5], ['input1_id', 'filter_id'], [6]],
-      ['LeakyReLU', [6], ['input_id'], [2]],
-      ['StaticReshape', [2], ['input_id'], [1]],
-      ['ArgMaxPooling2d', [1], ['input_id'], [3, 4]],
-    ]);
+    assert.deepEqual(
+      g.nodes.map((n) => [n.kind, n.inputs, n.inputRoles, n.outputs]),
+      [
+        ['Concatenate3', [0, 2, 3], ['input1_id', 'input2_id', 'input3_id'], [4]],
+        ['FullyConnected', [4, 5], ['input1_id', 'filter_id'], [6]],
+        ['LeakyReLU', [6], ['input_id'], [2]],
+        ['StaticReshape', [2], ['input_id'], [1]],
+        ['ArgMaxPooling2d', [1], ['input_id'], [3, 4]],
+      ],
+    );
     assert.deepEqual(g.nodes[0].params, { axis: 1 });
     assert.deepEqual(g.nodes[2].params, { negative_slope: 0.125 });
     assert.deepEqual(g.nodes[3].params, { num_dims: 2, new_shape: [3, 0xffff_ffff] });
@@ -400,15 +633,27 @@ describe('XNNPACK payloads built here', () => {
       ],
     });
     const g = decodeXnnpackPayload(withHeader(graph), 'u', 0);
-    assert.deepEqual(g.nodes.map((n) => [n.kind, n.tag, n.inputs, n.outputs, n.debugHandle]), [['unknown(99)', 99, [], [], 7], ['Abs', 30, [0], [0], 7]]);
+    assert.deepEqual(
+      g.nodes.map((n) => [n.kind, n.tag, n.inputs, n.outputs, n.debugHandle]),
+      [
+        ['unknown(99)', 99, [], [], 7],
+        ['Abs', 30, [0], [0], 7],
+      ],
+    );
     assert.equal(g.warnings.length, 2);
     assert.match(g.warnings[0], /xnodes\[0\] has unknown node type 99/);
     assert.match(g.warnings[1], /xnodes\[1\] \(Abs\) has 8 fields where _XNNNode1x1 has 3/);
 
-    const dangling = decodeXnnpackPayload(withHeader(buildGraph({
-      values: [{ id: 0, constant: 5 }],
-      nodes: [{ tag: fb.NodeUnion.XNNSoftmax, table: (b) => fb._XNNNode1x1.create_XNNNode1x1(b, 0, 8, 0) }],
-    })), 'd', 0);
+    const dangling = decodeXnnpackPayload(
+      withHeader(
+        buildGraph({
+          values: [{ id: 0, constant: 5 }],
+          nodes: [{ tag: fb.NodeUnion.XNNSoftmax, table: (b) => fb._XNNNode1x1.create_XNNNode1x1(b, 0, 8, 0) }],
+        }),
+      ),
+      'd',
+      0,
+    );
     assert.deepEqual(dangling.warnings, [
       'xvalues[0] refers to constant 5, but there are 0',
       'xnodes[0] (Softmax) output refers to value id 8, which no value has',
@@ -439,7 +684,12 @@ describe('malformed XNNPACK payloads', () => {
   });
 
   it('rejects bytes 4..7 that are neither XH00 nor a graph identifier', () => {
-    const e = formatError(() => decode(d, patched(d.payload, (b) => b.set([0x41, 0x42, 0x43, 0x44], 4))));
+    const e = formatError(() =>
+      decode(
+        d,
+        patched(d.payload, (b) => b.set([0x41, 0x42, 0x43, 0x44], 4)),
+      ),
+    );
     assert.equal(e.offset, d.base + 4);
     assert.match(e.reason, /"ABCD"/);
   });
@@ -452,7 +702,12 @@ describe('malformed XNNPACK payloads', () => {
     ['constant_data_size', 22, 1, /runs past the end of the payload/],
   ] as const) {
     it(`rejects a bad header ${field} (${value})`, () => {
-      const e = formatError(() => decode(d, patched(d.payload, (_b, dv) => dv.setUint32(at, value, true))));
+      const e = formatError(() =>
+        decode(
+          d,
+          patched(d.payload, (_b, dv) => dv.setUint32(at, value, true)),
+        ),
+      );
       assert.equal(e.path, `header.${field}`);
       assert.equal(e.offset, d.base + at);
       assert.match(e.reason, pattern);
@@ -463,9 +718,14 @@ describe('malformed XNNPACK payloads', () => {
     const { fbStart, root } = graphRoot(d.payload);
     const fbBytes = d.payload.subarray(fbStart);
     const node = vectorItem(fbBytes, root - fbStart, 1, 1);
-    const payload = patched(d.payload, (b) => { b[fbStart + fieldPos(fbBytes, node, 0)] = 200; });
+    const payload = patched(d.payload, (b) => {
+      b[fbStart + fieldPos(fbBytes, node, 0)] = 200;
+    });
     const g = decode(d, payload);
-    assert.deepEqual(g.nodes.map((n) => n.kind), ['Convert', 'unknown(200)', 'Convert']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.kind),
+      ['Convert', 'unknown(200)', 'Convert'],
+    );
     assert.deepEqual([g.nodes[1].tag, g.nodes[1].inputs, g.nodes[1].outputs, g.nodes[1].debugHandle], [200, [], [], 3]);
     assert.equal(g.values.length, 6);
     assert.match(g.warnings.join('\n'), /unknown node type 200/);
@@ -476,7 +736,12 @@ describe('malformed XNNPACK payloads', () => {
     const fbBytes = d.payload.subarray(fbStart);
     const fcTable = tableAt(fbBytes, vectorItem(fbBytes, root - fbStart, 1, 1), 1);
     const entry = fcTable - i32(fbBytes, fcTable) + 4 + 2 * 1; // filter_id
-    const e = formatError(() => decode(d, patched(d.payload, (_b, dv) => dv.setUint16(fbStart + entry, 0xfff0, true))));
+    const e = formatError(() =>
+      decode(
+        d,
+        patched(d.payload, (_b, dv) => dv.setUint16(fbStart + entry, 0xfff0, true)),
+      ),
+    );
     assert.equal(e.path, 'xnodes[1].xnode_union.filter_id');
     assert.equal(e.offset, d.base + fbStart + entry);
   });
@@ -486,7 +751,12 @@ describe('malformed XNNPACK payloads', () => {
     const fbBytes = d.payload.subarray(fbStart);
     const quantized = tableAt(fbBytes, vectorItem(fbBytes, root - fbStart, 2, 2), 1);
     const dims = tableAt(fbBytes, tableAt(fbBytes, quantized, 0), 2);
-    const e = formatError(() => decode(d, patched(d.payload, (_b, dv) => dv.setUint32(fbStart + dims, 0x7fff_ffff, true))));
+    const e = formatError(() =>
+      decode(
+        d,
+        patched(d.payload, (_b, dv) => dv.setUint32(fbStart + dims, 0x7fff_ffff, true)),
+      ),
+    );
     assert.equal(e.path, 'xvalues[2].xvalue_union.tensor_value.dims');
     assert.equal(e.offset, d.base + fbStart + dims);
   });
@@ -495,7 +765,14 @@ describe('malformed XNNPACK payloads', () => {
     const { fbStart, root } = graphRoot(d.payload);
     const fbBytes = d.payload.subarray(fbStart);
     const typeByte = fieldPos(fbBytes, vectorItem(fbBytes, root - fbStart, 2, 0), 0);
-    const e = formatError(() => decode(d, patched(d.payload, (b) => { b[fbStart + typeByte] = 9; })));
+    const e = formatError(() =>
+      decode(
+        d,
+        patched(d.payload, (b) => {
+          b[fbStart + typeByte] = 9;
+        }),
+      ),
+    );
     assert.equal(e.path, 'xvalues[0].xvalue_union_type');
     assert.equal(e.offset, d.base + fbStart + typeByte);
   });
@@ -520,15 +797,26 @@ describe('malformed XNNPACK payloads', () => {
       }
     };
     const outside: string[] = [];
-    for (const name of ['enr-add.pte', 'enr-dynamic.pte', 'enr-quantized.pte', 'djl-spike-conv.pte', 'djl-spike-lin129.pte', 'djl-spike-clamp5.pte']) {
+    for (const name of [
+      'enr-add.pte',
+      'enr-dynamic.pte',
+      'enr-quantized.pte',
+      'djl-spike-conv.pte',
+      'djl-spike-lin129.pte',
+      'djl-spike-clamp5.pte',
+    ]) {
       const x = await loadDelegate(name);
       let failures = 0;
       for (let n = 0; n < x.payload.length; n++) failures += check(x, x.payload.subarray(0, n));
       assert.equal(failures, x.payload.length, `${name}: every truncation is an error`);
       for (let k = 0; k < 400; k++) {
-        check(x, patched(x.payload, (b) => {
-          for (let j = 1 + Math.floor(random() * 4); j > 0; j--) b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
-        }));
+        check(
+          x,
+          patched(x.payload, (b) => {
+            for (let j = 1 + Math.floor(random() * 4); j > 0; j--)
+              b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
+          }),
+        );
       }
     }
     for (const message of outside) assert.match(message, /outside the flatbuffer region/);

@@ -12,17 +12,26 @@ import { packagedVsix, Workbench } from './workbench';
 const tiny = PRESETS.tiny;
 const ADAPTER_KEYS = adapterWeights(tiny, 'a').map((w) => w.key);
 /** The program's own constants: rotary tables and mask, and the 0-d float operands of add/mul the exporter lifts. */
-const PROGRAM_CONSTANTS = buildTransformerProgram({ config: tiny, backend: 'portable', adapter: { name: 'a', storage: 'dataFile' }, namedKey: (w) => w.key, bytes: () => new Uint8Array(0) })
-  .methods[0].values.filter((v) => v.kind === 'tensor' && v.tensor.kind === 'constant').length;
+const PROGRAM_CONSTANTS = buildTransformerProgram({
+  config: tiny,
+  backend: 'portable',
+  adapter: { name: 'a', storage: 'dataFile' },
+  namedKey: (w) => w.key,
+  bytes: () => new Uint8Array(0),
+}).methods[0].values.filter((v) => v.kind === 'tensor' && v.tensor.kind === 'constant').length;
 /** Every tensor a comparison of two adapters over the foundation lists. */
 const TENSORS = foundationWeights(tiny).length + ADAPTER_KEYS.length + PROGRAM_CONSTANTS;
 /** lora_c against base adds its adapter's weights and one alpha/rank constant per adapted projection. */
 const ADDED_BY_LORA_C = ADAPTER_KEYS.length + tiny.layers * tiny.lora.targets.length;
 /** Numbers of one column of the rows in view, in order. */
 async function columnNumbers(rows: Locator, column: number): Promise<number[]> {
-  const texts = await rows.evaluateAll((els, c) => els
-    .sort((x, y) => Number(x.getAttribute('data-index')) - Number(y.getAttribute('data-index')))
-    .map((el) => el.querySelectorAll('.vt-cell')[c]?.textContent ?? ''), column);
+  const texts = await rows.evaluateAll(
+    (els, c) =>
+      els
+        .sort((x, y) => Number(x.getAttribute('data-index')) - Number(y.getAttribute('data-index')))
+        .map((el) => el.querySelectorAll('.vt-cell')[c]?.textContent ?? ''),
+    column,
+  );
   return texts.map(Number);
 }
 
@@ -35,7 +44,11 @@ async function compareFrame(bench: Workbench, timeoutMs = 30_000): Promise<Frame
       const frame = frames.nth(i).contentFrame().locator('#active-frame').contentFrame();
       if (await frame.locator('.compare-view').count()) {
         const name = await frames.nth(i).getAttribute('name');
-        return bench.page.locator(`iframe.webview[name="${name}"]`).contentFrame().locator('#active-frame').contentFrame();
+        return bench.page
+          .locator(`iframe.webview[name="${name}"]`)
+          .contentFrame()
+          .locator('#active-frame')
+          .contentFrame();
       }
     }
     await bench.page.waitForTimeout(200);
@@ -52,7 +65,13 @@ describe('Compare view in VS Code in a browser', function () {
     this.timeout(240_000);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'pte-explorer-diff-e2e-'));
     const ws = path.join(root, 'workspace');
-    await writeLoraSample({ dir: path.join(ws, 'lora'), seed: 11, config: tiny, backend: 'portable', commandLine: 'diff e2e' });
+    await writeLoraSample({
+      dir: path.join(ws, 'lora'),
+      seed: 11,
+      config: tiny,
+      backend: 'portable',
+      commandLine: 'diff e2e',
+    });
     bench = await Workbench.start(ws, packagedVsix());
   });
 
@@ -68,7 +87,11 @@ describe('Compare view in VS Code in a browser', function () {
     const files = page.locator('.pane-header', { hasText: /^workspace/i });
     if ((await files.getAttribute('aria-expanded')) !== 'true') await files.click();
     const tree = page.locator('.explorer-folders-view');
-    const row = (name: string) => tree.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) }).first();
+    const row = (name: string) =>
+      tree
+        .locator('.monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace('.', '\\.')}$`) }) })
+        .first();
     await row('lora').click();
     await row('lora_a.pte').click();
     await row('lora_b.pte').click({ modifiers: ['Control'] });
@@ -111,7 +134,10 @@ describe('Compare view in VS Code in a browser', function () {
     await count.filter({ hasText: new RegExp(`^\\d+ of ${total} tensors$`) }).waitFor();
     const keys = await view.locator('.vt-row .vt-cell:nth-child(2)').allInnerTexts();
     assert.ok(keys.length > 0 && keys.every((k) => k.includes('layers.1.')), keys.join(', '));
-    assert.ok(keys.some((k) => k.endsWith('lora_a.weight')) && keys.some((k) => !k.includes('lora')), 'adapter and foundation weights of the layer');
+    assert.ok(
+      keys.some((k) => k.endsWith('lora_a.weight')) && keys.some((k) => !k.includes('lora')),
+      'adapter and foundation weights of the layer',
+    );
     await bench.screenshot('diff-03-filtered');
     // Back to the changed tensors of every layer.
     await view.locator('vscode-textfield.filter').click();
@@ -128,21 +154,34 @@ describe('Compare view in VS Code in a browser', function () {
     assert.equal(await header.getAttribute('aria-sort'), 'descending');
     const values = await columnNumbers(view.locator('.vt-row'), 3);
     assert.equal(values.length, ADAPTER_KEYS.length);
-    assert.ok(values.every((v) => v > 0), values.join(', '));
-    assert.deepEqual(values, [...values].sort((x, y) => y - x));
+    assert.ok(
+      values.every((v) => v > 0),
+      values.join(', '),
+    );
+    assert.deepEqual(
+      values,
+      [...values].sort((x, y) => y - x),
+    );
     await bench.screenshot('diff-04-sorted');
   });
 
   it('charts the LoRA update of each layer; a layer opens its tensors', async () => {
-    const layers = Array.from({ length: tiny.layers }, (_, i) => tiny.lora.targets.map((t) => `layers.${i}.attention.${t}`)).flat();
+    const layers = Array.from({ length: tiny.layers }, (_, i) =>
+      tiny.lora.targets.map((t) => `layers.${i}.attention.${t}`),
+    ).flat();
     await view.locator('vscode-tab-header[data-tab="lora"]').click();
     const rows = view.locator('.lora-row');
     await rows.first().waitFor();
     assert.deepEqual(await view.locator('.lora-row .lora-layer').allInnerTexts(), layers);
     // Both sides adapt every layer: two bars each, of non-zero width.
-    const widths = await view.locator('.lora-row .lora-bar').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+    const widths = await view
+      .locator('.lora-row .lora-bar')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
     assert.equal(widths.length, 2 * layers.length);
-    assert.ok(widths.every((w) => w > 0), widths.join(', '));
+    assert.ok(
+      widths.every((w) => w > 0),
+      widths.join(', '),
+    );
     await bench.screenshot('diff-05-lora-layers');
     await view.locator('.lora-layer', { hasText: layers[1] }).click();
     await view.locator('.count', { hasText: new RegExp(` of ${TENSORS} tensors$`) }).waitFor();
@@ -161,7 +200,7 @@ describe('Compare view in VS Code in a browser', function () {
     const compare = await compareFrame(bench);
     await compare.locator('vscode-tab-header[data-tab="methods"]').click();
     await compare.locator('.method-compare h2', { hasText: 'forward' }).waitFor();
-    assert.ok(await compare.locator('.method-compare .vt-row').count() > 0);
+    assert.ok((await compare.locator('.method-compare .vt-row').count()) > 0);
     await bench.screenshot('diff-06-methods');
     await compare.locator('vscode-tab-header[data-tab="tensors"]').click();
     await compare.locator('.vt-row').first().waitFor();
@@ -192,7 +231,6 @@ describe('Compare view in VS Code in a browser', function () {
     assert.deepEqual(bench.cspViolations, []);
     assert.deepEqual(bench.consoleErrors, []);
   });
-
 
   it('arrows move through the rows and Enter shows the focused one in both editors', async () => {
     const compare = await compareFrame(bench);

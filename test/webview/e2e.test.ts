@@ -27,11 +27,15 @@ function renameKey(bytes: Buffer, key: string, renamed: string): Buffer {
 function makeWorkspace(root: string): string {
   const ws = path.join(root, 'workspace');
   fs.mkdirSync(path.join(ws, 'models'), { recursive: true });
-  for (const f of ['enr-quantized.pte', 'djl-corrupt.pte', 'et-2026-08-bundled-program.bpte']) fs.copyFileSync(path.join(FIXTURES, f), path.join(ws, 'models', f));
+  for (const f of ['enr-quantized.pte', 'djl-corrupt.pte', 'et-2026-08-bundled-program.bpte'])
+    fs.copyFileSync(path.join(FIXTURES, f), path.join(ws, 'models', f));
   fs.writeFileSync(path.join(ws, 'models', 'synthetic-20k.pte'), buildSyntheticProgram({ instructions: 20_000 }));
   fs.mkdirSync(path.join(ws, 'planted'));
   fs.copyFileSync(path.join(FIXTURES, 'rs-data-map-model.pte'), path.join(ws, 'planted', 'model.pte'));
-  fs.writeFileSync(path.join(ws, 'planted', 'weights.ptd'), renameKey(fs.readFileSync(path.join(FIXTURES, 'rs-data-map-_default_external_constant.ptd')), 'b', 'z'));
+  fs.writeFileSync(
+    path.join(ws, 'planted', 'weights.ptd'),
+    renameKey(fs.readFileSync(path.join(FIXTURES, 'rs-data-map-_default_external_constant.ptd')), 'b', 'z'),
+  );
   return ws;
 }
 
@@ -46,7 +50,13 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     const vsix = packagedVsix();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pte-explorer-e2e-ws-'));
     ws = makeWorkspace(root);
-    await writeLoraSample({ dir: path.join(ws, 'lora'), seed: 11, config: PRESETS[PRESET], backend: 'xnnpack', commandLine: `e2e ${PRESET}` });
+    await writeLoraSample({
+      dir: path.join(ws, 'lora'),
+      seed: 11,
+      config: PRESETS[PRESET],
+      backend: 'xnnpack',
+      commandLine: `e2e ${PRESET}`,
+    });
     foundationKeys = (await withFile(path.join(ws, 'lora', 'foundation.ptd'), decodePtd)).entries.map((e) => e.key);
     bench = await Workbench.start(ws, vsix);
   });
@@ -84,7 +94,10 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     await bench.page.keyboard.press('ArrowDown');
     await bench.page.keyboard.press('ArrowDown');
     assert.equal(await panel.locator('.vt-row.selected .vt-cell').first().innerText(), '2');
-    assert.equal(await grid.getAttribute('aria-activedescendant'), await panel.locator('.vt-row.selected').getAttribute('id'));
+    assert.equal(
+      await grid.getAttribute('aria-activedescendant'),
+      await panel.locator('.vt-row.selected').getAttribute('id'),
+    );
     await bench.screenshot('02-instructions');
     await panel.locator('vscode-textfield').click();
     await bench.page.keyboard.type('delegate');
@@ -93,7 +106,7 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     assert.ok(rows.length > 0 && rows.every((r) => r.includes('delegate XnnpackBackend')), rows.join('\n'));
   });
 
-  it('shows an XNNPACK delegate\'s graph', async () => {
+  it("shows an XNNPACK delegate's graph", async () => {
     const view = bench.webview();
     await view.locator('vscode-tab-header[data-tab="delegates"]').click();
     const panel = view.locator('vscode-tab-panel[data-panel="delegates"]');
@@ -135,12 +148,18 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     assert.ok(await tree.locator('.monaco-list-row', { hasText: 'lora_a.ptd' }).isVisible());
     await tree.locator('.monaco-list-row', { hasText: 'tok_embeddings.weight' }).waitFor();
     // Nodes that show something in the editor expand by their twistie.
-    await tree.locator('.monaco-list-row', { hasText: /^forward/ }).locator('.monaco-tl-twistie').click();
+    await tree
+      .locator('.monaco-list-row', { hasText: /^forward/ })
+      .locator('.monaco-tl-twistie')
+      .click();
     await tree.locator('.monaco-list-row', { hasText: 'Instructions' }).waitFor();
     await bench.screenshot('06-tree');
     await tree.locator('.monaco-list-row', { hasText: 'Instructions' }).locator('.monaco-tl-twistie').click();
     // the first instruction, or (for 500 and more) the first group of them
-    await tree.locator('.monaco-list-row', { hasText: /^(0\s+aten::|0 – 499)/ }).first().waitFor();
+    await tree
+      .locator('.monaco-list-row', { hasText: /^(0\s+aten::|0 – 499)/ })
+      .first()
+      .waitFor();
   });
 
   it('opens the foundation .ptd and previews tensors, moving with the arrow keys', async () => {
@@ -182,8 +201,11 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     await bench.screenshot('10-decode-error');
   });
 
-  it('shows a bundled program\'s test cases', async () => {
-    const view = await bench.openFromExplorer('models/et-2026-08-bundled-program.bpte', 'h1:text("et-2026-08-bundled-program.bpte")');
+  it("shows a bundled program's test cases", async () => {
+    const view = await bench.openFromExplorer(
+      'models/et-2026-08-bundled-program.bpte',
+      'h1:text("et-2026-08-bundled-program.bpte")',
+    );
     await view.locator('vscode-tab-header[data-tab="tests"]').click();
     const rows = view.locator('vscode-tab-panel[data-panel="tests"] .vt-row');
     await rows.first().waitFor();
@@ -206,7 +228,10 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     await bench.page.keyboard.press('PageUp');
     const rows = await panel.locator('.vt-row').count();
     assert.ok(rows < 120, `${rows} rows in the DOM`);
-    assert.equal(await panel.locator('.vt-row.selected .vt-cell', { hasText: /^\d+$/ }).first().innerText().then(Number) < 19999, true);
+    assert.equal(
+      (await panel.locator('.vt-row.selected .vt-cell', { hasText: /^\d+$/ }).first().innerText().then(Number)) < 19999,
+      true,
+    );
     console.log(`    20 000 instructions: End to the last row painted in ${endMs} ms, ${rows} rows in the DOM`);
     await bench.screenshot('12-20k-instructions');
   });
@@ -218,7 +243,9 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     assert.ok(await bench.pick(/Dark Modern$/), 'the theme picker offers Dark Modern');
     const view = await bench.openFromExplorer('models/enr-quantized.pte', 'h1:text("enr-quantized.pte")');
     type Styles = { getComputedStyle(e: unknown): { backgroundColor: string } };
-    const background = await view.locator('body').evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).backgroundColor);
+    const background = await view
+      .locator('body')
+      .evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).backgroundColor);
     const [r, g, b] = background.match(/\d+/g)!.map(Number);
     assert.ok(r + g + b < 150, `the editor background follows the theme (${background})`);
     await view.locator('vscode-tab-header[data-tab="delegates"]').click();

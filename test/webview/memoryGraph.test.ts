@@ -43,12 +43,22 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     assert.match(summary, new RegExp(`Arena ${facts.arenaSizes[1]} B`));
     assert.match(summary, /1 alias group\b/);
     // The two values at offset 16 are the alias: their bars are marked, the others are not.
-    const atSixteen = planned.filter((t) => t.offset === 16).map((t) => t.value).sort();
-    const marked = (await panel.locator('.memory-bar.alias').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))).sort();
+    const atSixteen = planned
+      .filter((t) => t.offset === 16)
+      .map((t) => t.value)
+      .sort();
+    const marked = (
+      await panel
+        .locator('.memory-bar.alias')
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))
+    ).sort();
     assert.deepEqual(marked, atSixteen);
     // Hovering a bar describes it.
     await panel.locator(`.memory-bar[data-value="${atSixteen[1]}"]`).hover();
-    assert.match(await panel.locator('.memory-detail').innerText(), new RegExp(`%${atSixteen[1]} [\\s\\S]*offset 16[\\s\\S]*alias: reused place`));
+    assert.match(
+      await panel.locator('.memory-detail').innerText(),
+      new RegExp(`%${atSixteen[1]} [\\s\\S]*offset 16[\\s\\S]*alias: reused place`),
+    );
     await bench.screenshot('memory-tab-alias');
   });
 
@@ -93,7 +103,10 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
       await bench.page.keyboard.press('ArrowDown');
       seen.push(await panel.locator('.graph-detail-text').innerText());
     }
-    assert.deepEqual(seen.map((t) => t.replace(/^#0 /, '').split(' ')[0]), ['StaticTranspose', 'Conv2d', 'StaticTranspose']);
+    assert.deepEqual(
+      seen.map((t) => t.replace(/^#0 /, '').split(' ')[0]),
+      ['StaticTranspose', 'Conv2d', 'StaticTranspose'],
+    );
     await bench.screenshot('graph-xnnpack-delegate-open');
     // Space shows the instruction's row.
     await bench.page.keyboard.press('Space');
@@ -120,7 +133,7 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     await bench.screenshot('graph-qwen-layer-open');
   });
 
-  it('the graph\'s layout worker runs under the page\'s content security policy, without errors', () => {
+  it("the graph's layout worker runs under the page's content security policy, without errors", () => {
     assert.deepEqual(bench.cspViolations, []);
     assert.deepEqual(bench.consoleErrors, []);
   });

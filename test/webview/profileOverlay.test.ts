@@ -43,12 +43,14 @@ describe('Profile overlay on the program editor, in VS Code in a browser', funct
     if (ws) fs.rmSync(path.dirname(ws), { recursive: true, force: true });
   });
 
-  it('the Instructions list shows each instruction\'s time from the .etdp beside the program, and its operator table', async () => {
+  it("the Instructions list shows each instruction's time from the .etdp beside the program, and its operator table", async () => {
     const view = await bench.openFromExplorer(PROGRAM, `h1:text("${PROGRAM}")`);
     await view.locator('vscode-tab-header[data-tab="instructions"]').click();
     const panel = view.locator('vscode-tab-panel[data-panel="instructions"]');
     await panel.locator('.profile-note', { hasText: 'enr-multi.etdp (4 runs)' }).waitFor({ timeout: 30_000 });
-    const times = await panel.locator('.table-panel > .vt .vt-row').evaluateAll((rows) => rows.map((r) => r.lastElementChild?.textContent ?? ''));
+    const times = await panel
+      .locator('.table-panel > .vt .vt-row')
+      .evaluateAll((rows) => rows.map((r) => r.lastElementChild?.textContent ?? ''));
     assert.equal(times.length, 2);
     for (const t of times) assert.match(t, /^\d+(\.\d+)? (ns|µs|ms) · \d+\.\d%$/);
     await panel.locator('.profile-operators summary').click();
@@ -56,7 +58,7 @@ describe('Profile overlay on the program editor, in VS Code in a browser', funct
     await bench.screenshot('profile-instructions');
   });
 
-  it('the graph colours instruction nodes by time and names the time in the node\'s detail', async () => {
+  it("the graph colours instruction nodes by time and names the time in the node's detail", async () => {
     const view = bench.webview();
     await view.locator('vscode-tab-header[data-tab="graph"]').click();
     const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
@@ -67,7 +69,10 @@ describe('Profile overlay on the program editor, in VS Code in a browser', funct
       await bench.page.keyboard.press('ArrowDown');
       seen.push(await panel.locator('.graph-detail-text').innerText());
     }
-    assert.ok(seen.some((s) => /^#\d+ aten::.* · profile: \d+(\.\d+)? (ns|µs|ms) · \d+\.\d%/.test(s)), seen.join('\n'));
+    assert.ok(
+      seen.some((s) => /^#\d+ aten::.* · profile: \d+(\.\d+)? (ns|µs|ms) · \d+\.\d%/.test(s)),
+      seen.join('\n'),
+    );
     await bench.screenshot('profile-graph-heat');
   });
 });

@@ -18,7 +18,8 @@ function makeWorkspace(root: string): string {
     'stories-qnn.pte': 'et-2026-qnn-stories260k.pte',
     'bundled.bpte': 'et-2026-08-bundled-program.bpte',
   };
-  for (const [to, from] of Object.entries(copies)) fs.copyFileSync(path.join(FIXTURES, from), path.join(ws, 'models', to));
+  for (const [to, from] of Object.entries(copies))
+    fs.copyFileSync(path.join(FIXTURES, from), path.join(ws, 'models', to));
   // The run view's look, on onnx (the executorch engine has its own tests in test/integration/nativeRun.test.ts).
   fs.mkdirSync(path.join(ws, '.vscode'));
   fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'pteExplorer.run.engine': 'onnx' }));
@@ -47,9 +48,15 @@ describe('Run Method… in VS Code in a browser', function () {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const frames = bench.page.locator('iframe.webview.ready').filter({ visible: true });
-      for (let i = 0; i < await frames.count(); i++) {
+      for (let i = 0; i < (await frames.count()); i++) {
         const frame = frames.nth(i).contentFrame().locator('#active-frame').contentFrame();
-        if (await frame.locator(ready).count().catch(() => 0)) return frame;
+        if (
+          await frame
+            .locator(ready)
+            .count()
+            .catch(() => 0)
+        )
+          return frame;
       }
       if (Date.now() > deadline) throw new Error(`no run view showing ${ready}`);
       await bench.page.waitForTimeout(200);
@@ -103,7 +110,11 @@ describe('Run Method… in VS Code in a browser', function () {
     assert.equal(await canvas.getAttribute('height'), '2');
     // The heat map is painted: its pixels are not all one colour.
     const distinct = await canvas.evaluate((c) => {
-      const canvasEl = c as unknown as { getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }; width: number; height: number };
+      const canvasEl = c as unknown as {
+        getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+        width: number;
+        height: number;
+      };
       const d = canvasEl.getContext('2d').getImageData(0, 0, canvasEl.width, canvasEl.height).data;
       const colours = new Set<number>();
       for (let i = 0; i < d.length; i += 4) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
@@ -120,7 +131,7 @@ describe('Run Method… in VS Code in a browser', function () {
     await view.locator('vscode-button', { hasText: 'Run Again' }).click();
     const steps = view.locator('ol.steps li');
     await steps.first().waitFor({ timeout: 60_000 });
-    assert.ok(await steps.count() >= 1);
+    assert.ok((await steps.count()) >= 1);
     assert.match(await steps.first().innerText(), /softmax/);
     await steps.first().scrollIntoViewIfNeeded();
     assert.match(await steps.first().innerText(), /%1 = float32\[2, 4096\]\s+min \S+\s+max \S+\s+mean \S+/);
@@ -130,10 +141,13 @@ describe('Run Method… in VS Code in a browser', function () {
     await steps.first().focus();
     await bench.page.keyboard.press('Enter');
     const editor = await runView('vscode-tab-panel[data-panel="instructions"] .vt-row.selected');
-    assert.equal(await editor.locator('vscode-tab-panel[data-panel="instructions"] .vt-row.selected .vt-cell').first().innerText(), '0');
+    assert.equal(
+      await editor.locator('vscode-tab-panel[data-panel="instructions"] .vt-row.selected .vt-cell').first().innerText(),
+      '0',
+    );
   });
 
-  it('runs from the program editor\'s Run Method… button and, with intermediates, shows what each instruction wrote in its Instructions tab', async () => {
+  it("runs from the program editor's Run Method… button and, with intermediates, shows what each instruction wrote in its Instructions tab", async () => {
     await bench.command('View: Close All Editors');
     await bench.openFromExplorer('models/data-map.pte', 'h1:text("data-map.pte")');
     const editor = await runView('h1:text("data-map.pte")');
@@ -155,7 +169,12 @@ describe('Run Method… in VS Code in a browser', function () {
     const note = panel.locator('.last-run-note:not(.profile-note)');
     await note.waitFor({ timeout: 30_000 });
     assert.match(await note.innerText(), /Values from the run of forward at .+ · Clear/);
-    assert.deepEqual(await panel.locator('.vt-header .vt-head').allInnerTexts(), ['#', 'Calls', 'Arguments', 'Last run']);
+    assert.deepEqual(await panel.locator('.vt-header .vt-head').allInnerTexts(), [
+      '#',
+      'Calls',
+      'Arguments',
+      'Last run',
+    ]);
     const rows = panel.locator('.vt-row');
     await rows.nth(1).locator('.last-run').waitFor();
     // rs-data-map is mul then add (3·x + 2, golden.json): ones → 3 → 5 in every element.
@@ -176,7 +195,10 @@ describe('Run Method… in VS Code in a browser', function () {
     await bench.page.keyboard.press('/');
     await bench.page.keyboard.type('aten::mul');
     await graph.locator('.graph-detail-text', { hasText: /^#0 / }).waitFor();
-    assert.match(await graph.locator('.graph-detail-text').innerText(), /last run: float32\[2, 2\]\s+min 3\s+max 3\s+mean 3/);
+    assert.match(
+      await graph.locator('.graph-detail-text').innerText(),
+      /last run: float32\[2, 2\]\s+min 3\s+max 3\s+mean 3/,
+    );
     await bench.screenshot('graph-last-run-values');
     await editor.locator('vscode-tab-header[data-tab="instructions"]').click();
 
@@ -212,7 +234,7 @@ describe('Run Method… in VS Code in a browser', function () {
     await bench.page.keyboard.press('Escape');
   });
 
-  it('paints the heat map with the dark theme\'s colours', async () => {
+  it("paints the heat map with the dark theme's colours", async () => {
     await bench.command('Notifications: Clear All Notifications');
     await bench.command('View: Close All Editors');
     await bench.command('Preferences: Color Theme');
@@ -226,12 +248,18 @@ describe('Run Method… in VS Code in a browser', function () {
     await bench.page.keyboard.press('Enter');
     const view = await runView('.outputs canvas.heatmap');
     type Styles = { getComputedStyle(e: unknown): { backgroundColor: string } };
-    const background = await view.locator('body').evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).backgroundColor);
+    const background = await view
+      .locator('body')
+      .evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).backgroundColor);
     const [r, g, b] = background.match(/\d+/g)!.map(Number);
     assert.ok(r + g + b < 150, `the run view follows the theme (${background})`);
     // The ramp starts at the editor background: the heat map's darkest cell is dark too.
     const darkest = await view.locator('.outputs canvas.heatmap').evaluate((c) => {
-      const canvasEl = c as unknown as { getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }; width: number; height: number };
+      const canvasEl = c as unknown as {
+        getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+        width: number;
+        height: number;
+      };
       const d = canvasEl.getContext('2d').getImageData(0, 0, canvasEl.width, canvasEl.height).data;
       let least = Infinity;
       for (let i = 0; i < d.length; i += 4) least = Math.min(least, d[i] + d[i + 1] + d[i + 2]);

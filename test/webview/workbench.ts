@@ -3,14 +3,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Browser, FrameLocator, Page } from 'playwright-core';
 import {
-  installExtension, isolatedEnv, launchChromium, makeTempRoot, REPO_ROOT, serverMain, startServer, VsCodeServer, workbenchUrl,
+  installExtension,
+  isolatedEnv,
+  launchChromium,
+  makeTempRoot,
+  REPO_ROOT,
+  serverMain,
+  startServer,
+  VsCodeServer,
+  workbenchUrl,
 } from '../../scripts/vscode/harness';
 
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
 /** The .vsix `npm run package` writes. */
 export function packagedVsix(): string {
-  const { name, version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   const file = path.join(REPO_ROOT, `${name}-linux-x64-${version}.vsix`);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run package`);
   return file;
@@ -30,7 +41,13 @@ export class Workbench {
   readonly slowWebviews: string[] = [];
   installLog = '';
 
-  private constructor(readonly root: string, readonly workspace: string, private readonly server: VsCodeServer, private readonly browser: Browser, readonly page: Page) {}
+  private constructor(
+    readonly root: string,
+    readonly workspace: string,
+    private readonly server: VsCodeServer,
+    private readonly browser: Browser,
+    readonly page: Page,
+  ) {}
 
   static async start(workspace: string, vsix: string): Promise<Workbench> {
     const root = makeTempRoot('pte-explorer-e2e-');
@@ -51,7 +68,8 @@ export class Workbench {
       const text = m.text();
       if (/Content Security Policy|CSP violation/i.test(text)) bench.cspViolations.push(text);
       // Errors of our editors: those logged inside webview frames (the workbench's own offline noise is not ours).
-      if (m.type() === 'error' && /\/webview\//.test(m.location().url)) bench.consoleErrors.push(`${text} (${m.location().url})`);
+      if (m.type() === 'error' && /\/webview\//.test(m.location().url))
+        bench.consoleErrors.push(`${text} (${m.location().url})`);
     });
     page.on('pageerror', (e) => bench.consoleErrors.push(e.message));
     try {
@@ -68,8 +86,14 @@ export class Workbench {
 
   /** Extensions the server lists as installed in the bench's extensions folder. */
   listExtensions(): string[] {
-    return execFileSync(process.execPath, [serverMain(), '--extensions-dir', path.join(this.root, 'extensions'), '--list-extensions'], { env: isolatedEnv(this.root), encoding: 'utf8' })
-      .split('\n').map((l) => l.trim()).filter(Boolean);
+    return execFileSync(
+      process.execPath,
+      [serverMain(), '--extensions-dir', path.join(this.root, 'extensions'), '--list-extensions'],
+      { env: isolatedEnv(this.root), encoding: 'utf8' },
+    )
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   }
 
   async screenshot(name: string): Promise<string> {
@@ -81,7 +105,13 @@ export class Workbench {
 
   /** The visible editor webview's content frame. */
   webview(): FrameLocator {
-    return this.page.locator('iframe.webview.ready').filter({ visible: true }).first().contentFrame().locator('#active-frame').contentFrame();
+    return this.page
+      .locator('iframe.webview.ready')
+      .filter({ visible: true })
+      .first()
+      .contentFrame()
+      .locator('#active-frame')
+      .contentFrame();
   }
 
   /** Runs a command from the Command Palette by its title; contributions can arrive late, so it retries. */
@@ -122,7 +152,14 @@ export class Workbench {
     if ((await files.getAttribute('aria-expanded')) !== 'true') await files.click();
     const tree = this.page.locator('.explorer-folders-view');
     for (const [i, part] of parts.entries()) {
-      const row = tree.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+      const row = tree
+        .locator('.monaco-list-row')
+        .filter({
+          has: this.page.locator('.label-name', {
+            hasText: new RegExp(`^${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+          }),
+        })
+        .first();
       await row.waitFor();
       const last = i === parts.length - 1;
       if (!last && (await row.getAttribute('aria-expanded')) === 'true') continue;
@@ -144,8 +181,12 @@ export class Workbench {
       const started = Date.now();
       await this.clickInExplorer(relative);
       try {
-        await this.webview().locator(ready).first().waitFor({ timeout: attempt === 1 ? 35_000 : 20_000 });
-        if (Date.now() - started > 5_000) this.slowWebviews.push(`${relative} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        await this.webview()
+          .locator(ready)
+          .first()
+          .waitFor({ timeout: attempt === 1 ? 35_000 : 20_000 });
+        if (Date.now() - started > 5_000)
+          this.slowWebviews.push(`${relative} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
         return this.webview();
       } catch (e) {
         if (attempt >= 3) throw e;
@@ -157,7 +198,10 @@ export class Workbench {
   }
 
   async close(): Promise<void> {
-    if (this.blankWebviews.length) console.log(`  (the web workbench left ${this.blankWebviews.length} webview(s) blank and they were reopened: ${this.blankWebviews.join(', ')})`);
+    if (this.blankWebviews.length)
+      console.log(
+        `  (the web workbench left ${this.blankWebviews.length} webview(s) blank and they were reopened: ${this.blankWebviews.join(', ')})`,
+      );
     await this.browser.close().catch(() => undefined);
     await this.server.stop();
     fs.rmSync(this.root, { recursive: true, force: true });

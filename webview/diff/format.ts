@@ -16,11 +16,21 @@ export function cosine(v: number | null): string {
   return v > 0.999 ? v.toFixed(6) : v.toFixed(4);
 }
 
-const STATUS_ICONS: Record<CompareStatus, string> = { identical: 'pass', changed: 'diff-modified', added: 'diff-added', removed: 'diff-removed' };
+const STATUS_ICONS: Record<CompareStatus, string> = {
+  identical: 'pass',
+  changed: 'diff-modified',
+  added: 'diff-added',
+  removed: 'diff-removed',
+};
 
 /** A status icon with its word for screen readers; the row colours come from the class. */
 export function statusCell(status: CompareStatus): HTMLElement {
-  return h('span', { className: `st st-${status}`, title: status }, icon(STATUS_ICONS[status]), h('span', { className: 'sr-only' }, status));
+  return h(
+    'span',
+    { className: `st st-${status}`, title: status },
+    icon(STATUS_ICONS[status]),
+    h('span', { className: 'sr-only' }, status),
+  );
 }
 
 export const STATUS_ORDER: Record<CompareStatus, number> = { changed: 0, added: 1, removed: 2, identical: 3 };

@@ -23,11 +23,20 @@ function instructionColumns(names: { a: string; b: string }): Column<Instruction
 
 function counts(m: MethodCompare): string {
   const c = m.instructionCounts;
-  const parts = [`${c.identical} same`, c.changed && `${c.changed} changed`, c.added && `${c.added} inserted`, c.removed && `${c.removed} removed`].filter(Boolean);
+  const parts = [
+    `${c.identical} same`,
+    c.changed && `${c.changed} changed`,
+    c.added && `${c.added} inserted`,
+    c.removed && `${c.removed} removed`,
+  ].filter(Boolean);
   return `${parts.join(', ')}${m.alignment === 'positional' ? ' (paired by position: too many edits to align)' : ''}`;
 }
 
-function methodSection(m: MethodCompare, names: { a: string; b: string }, onReveal: (reveal: number) => void): HTMLElement {
+function methodSection(
+  m: MethodCompare,
+  names: { a: string; b: string },
+  onReveal: (reveal: number) => void,
+): HTMLElement {
   const instructions = new VirtualTable(instructionColumns(names), new ArraySource(m.instructions), {
     label: `Instructions of ${m.name}, aligned`,
     maxRows: 16,
@@ -44,7 +53,14 @@ function methodSection(m: MethodCompare, names: { a: string; b: string }, onReve
     m.operators.added.length ? `operators added: ${m.operators.added.join(', ')}` : '',
     m.operators.removed.length ? `operators removed: ${m.operators.removed.join(', ')}` : '',
   ].filter(Boolean);
-  const title = h('h2', { className: 'method-title' }, statusCell(m.status), ' ', m.name, h('span', { className: 'muted' }, ` — ${m.status}`));
+  const title = h(
+    'h2',
+    { className: 'method-title' },
+    statusCell(m.status),
+    ' ',
+    m.name,
+    h('span', { className: 'muted' }, ` — ${m.status}`),
+  );
   if (m.reveal !== null) {
     const reveal = m.reveal;
     const link = h('a', { href: '#', className: 'reveal-link', title: 'Show this method in both editors' }, 'show');
@@ -54,10 +70,28 @@ function methodSection(m: MethodCompare, names: { a: string; b: string }, onReve
     });
     title.append(' ', link);
   }
-  return h('section', { className: `section method-compare row-${m.status}` },
+  return h(
+    'section',
+    { className: `section method-compare row-${m.status}` },
     title,
     changedProps.length
-      ? h('table', { className: 'plain props' }, h('tbody', null, ...changedProps.map((p) => h('tr', { className: 'row-changed' }, h('td', null, p.name), h('td', { className: 'side side-a' }, p.a), h('td', { className: 'side side-b' }, p.b)))))
+      ? h(
+          'table',
+          { className: 'plain props' },
+          h(
+            'tbody',
+            null,
+            ...changedProps.map((p) =>
+              h(
+                'tr',
+                { className: 'row-changed' },
+                h('td', null, p.name),
+                h('td', { className: 'side side-a' }, p.a),
+                h('td', { className: 'side side-b' }, p.b),
+              ),
+            ),
+          ),
+        )
       : null,
     h('h3', null, 'Inputs and outputs'),
     pairTable('Inputs and outputs', m.io, names, onReveal),
@@ -65,7 +99,8 @@ function methodSection(m: MethodCompare, names: { a: string; b: string }, onReve
     ops.length ? h('p', { className: 'note' }, ops.join('; ')) : null,
     instructions.element,
     h('h3', null, 'Delegates'),
-    pairTable('Delegates', m.delegates, names, onReveal));
+    pairTable('Delegates', m.delegates, names, onReveal),
+  );
 }
 
 /** Each method of both programs: inputs and outputs, instructions aligned call by call, delegates. */

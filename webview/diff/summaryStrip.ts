@@ -24,13 +24,44 @@ export function summaryStrip(view: CompareView): HTMLElement {
   }
   const m = s.methods;
   if (view.kind === 'linkedProgram' && m.changed + m.added + m.removed > 0) {
-    strip.append(chip('changed', 'symbol-method', `methods: ${[m.changed && `${m.changed} changed`, m.added && `${m.added} added`, m.removed && `${m.removed} removed`].filter(Boolean).join(', ')}`));
+    strip.append(
+      chip(
+        'changed',
+        'symbol-method',
+        `methods: ${[m.changed && `${m.changed} changed`, m.added && `${m.added} added`, m.removed && `${m.removed} removed`].filter(Boolean).join(', ')}`,
+      ),
+    );
   }
-  for (const g of s.shared) strip.append(h('span', { className: 'chip chip-shared', title: `not re-read: ${g.evidence}` }, icon('link'), ` ${sharedText(g)}`));
-  if (s.changedLayers.length) strip.append(h('span', { className: 'muted layers', title: s.changedLayers.join('\n') }, `${s.changedLayers.length} layer${s.changedLayers.length === 1 ? '' : 's'} differ`));
+  for (const g of s.shared)
+    strip.append(
+      h(
+        'span',
+        { className: 'chip chip-shared', title: `not re-read: ${g.evidence}` },
+        icon('link'),
+        ` ${sharedText(g)}`,
+      ),
+    );
+  if (s.changedLayers.length)
+    strip.append(
+      h(
+        'span',
+        { className: 'muted layers', title: s.changedLayers.join('\n') },
+        `${s.changedLayers.length} layer${s.changedLayers.length === 1 ? '' : 's'} differ`,
+      ),
+    );
   strip.append(h('span', { className: 'muted' }, `${formatBytes(s.bytesRead)} read`));
   const problems = [...s.linkProblems.a.map((p) => `A: ${p}`), ...s.linkProblems.b.map((p) => `B: ${p}`)];
-  return h('div', null, strip, problems.length
-    ? h('ul', { className: 'link-problems' }, ...problems.slice(0, 5).map((p) => h('li', { className: 'note' }, icon('warning'), ` ${p}`)), problems.length > 5 ? h('li', { className: 'muted' }, `…and ${problems.length - 5} more`) : null)
-    : null);
+  return h(
+    'div',
+    null,
+    strip,
+    problems.length
+      ? h(
+          'ul',
+          { className: 'link-problems' },
+          ...problems.slice(0, 5).map((p) => h('li', { className: 'note' }, icon('warning'), ` ${p}`)),
+          problems.length > 5 ? h('li', { className: 'muted' }, `…and ${problems.length - 5} more`) : null,
+        )
+      : null,
+  );
 }

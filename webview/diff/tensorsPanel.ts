@@ -17,25 +17,66 @@ function layoutCell(r: Row): HTMLElement | string {
 
 function bytesCell(r: Row): HTMLElement | string {
   if (r.bytesIdentical === null) return '—';
-  if (r.shared) return h('span', { className: 'same', title: 'both sides use the same data file: identical without reading' }, icon('link'), ' shared');
-  return r.bytesIdentical ? h('span', { className: 'same' }, icon('check'), ' same') : h('span', { className: 'bytes-differ' }, icon('close'), ' differ');
+  if (r.shared)
+    return h(
+      'span',
+      { className: 'same', title: 'both sides use the same data file: identical without reading' },
+      icon('link'),
+      ' shared',
+    );
+  return r.bytesIdentical
+    ? h('span', { className: 'same' }, icon('check'), ' same')
+    : h('span', { className: 'bytes-differ' }, icon('close'), ' differ');
 }
 
 function columns(names: { a: string; b: string }): Column<Row>[] {
   return [
-    { title: '', width: '2.2em', icon: true, cell: (r) => statusCell(r.status), compare: (x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status], tooltip: (r) => [r.status, ...r.changes].join(': ') },
-    // The end of a key tells adapters and projections apart: a long key loses its start, not its end.
-    { title: 'Key', width: 'minmax(16em, 3fr)', cell: (r) => h('span', { className: 'key-text', dir: 'ltr' }, r.key), compare: (x, y) => x.key.localeCompare(y.key), tooltip: (r) => (r.keys ? `${r.key}\nA: ${r.keys.a}\nB: ${r.keys.b}` : r.key) },
     {
-      title: 'dtype, shape', width: 'minmax(9em, 1.3fr)', cell: layoutCell,
+      title: '',
+      width: '2.2em',
+      icon: true,
+      cell: (r) => statusCell(r.status),
+      compare: (x, y) => STATUS_ORDER[x.status] - STATUS_ORDER[y.status],
+      tooltip: (r) => [r.status, ...r.changes].join(': '),
+    },
+    // The end of a key tells adapters and projections apart: a long key loses its start, not its end.
+    {
+      title: 'Key',
+      width: 'minmax(16em, 3fr)',
+      cell: (r) => h('span', { className: 'key-text', dir: 'ltr' }, r.key),
+      compare: (x, y) => x.key.localeCompare(y.key),
+      tooltip: (r) => (r.keys ? `${r.key}\nA: ${r.keys.a}\nB: ${r.keys.b}` : r.key),
+    },
+    {
+      title: 'dtype, shape',
+      width: 'minmax(9em, 1.3fr)',
+      cell: layoutCell,
       tooltip: (r) => `${names.a}: ${r.a ?? '—'}\n${names.b}: ${r.b ?? '—'}`,
       compare: (x, y) => (x.a ?? x.b ?? '').localeCompare(y.a ?? y.b ?? ''),
     },
-    { title: 'max |Δ|', width: '6.5em', numeric: true, cell: (r) => figure(r.maxAbsDiff), compare: byNumber((r) => r.maxAbsDiff) },
-    { title: 'mean |Δ|', width: '6.5em', numeric: true, cell: (r) => figure(r.meanAbsDiff), compare: byNumber((r) => r.meanAbsDiff) },
+    {
+      title: 'max |Δ|',
+      width: '6.5em',
+      numeric: true,
+      cell: (r) => figure(r.maxAbsDiff),
+      compare: byNumber((r) => r.maxAbsDiff),
+    },
+    {
+      title: 'mean |Δ|',
+      width: '6.5em',
+      numeric: true,
+      cell: (r) => figure(r.meanAbsDiff),
+      compare: byNumber((r) => r.meanAbsDiff),
+    },
     { title: 'rel L2', width: '5.5em', numeric: true, cell: (r) => figure(r.relL2), compare: byNumber((r) => r.relL2) },
     { title: 'cosine', width: '7em', numeric: true, cell: (r) => cosine(r.cosine), compare: byNumber((r) => r.cosine) },
-    { title: 'bytes', width: '7.5em', cell: bytesCell, compare: byNumber((r) => (r.bytesIdentical === null ? null : Number(r.bytesIdentical))), tooltip: (r) => (r.changes.length ? r.changes.join(', ') : formatBytes(r.bytes)) },
+    {
+      title: 'bytes',
+      width: '7.5em',
+      cell: bytesCell,
+      compare: byNumber((r) => (r.bytesIdentical === null ? null : Number(r.bytesIdentical))),
+      tooltip: (r) => (r.changes.length ? r.changes.join(', ') : formatBytes(r.bytes)),
+    },
   ];
 }
 
@@ -80,17 +121,28 @@ export function tensorsPanel(view: CompareView, onReveal: (reveal: number) => vo
   });
   const refresh = () => {
     const n = needle.toLowerCase();
-    rows = all.filter((r) => (!onlyChanged || r.status !== 'identical')
-      && (!n || r.key.toLowerCase().includes(n) || (r.layer ?? '').toLowerCase().includes(n) || (r.keys !== null && `${r.keys.a} ${r.keys.b}`.toLowerCase().includes(n))));
+    rows = all.filter(
+      (r) =>
+        (!onlyChanged || r.status !== 'identical') &&
+        (!n ||
+          r.key.toLowerCase().includes(n) ||
+          (r.layer ?? '').toLowerCase().includes(n) ||
+          (r.keys !== null && `${r.keys.a} ${r.keys.b}`.toLowerCase().includes(n))),
+    );
     if (order) rows = [...rows].sort(order);
-    count.textContent = rows.length === all.length ? `${all.length} tensors` : `${rows.length} of ${all.length} tensors`;
+    count.textContent =
+      rows.length === all.length ? `${all.length} tensors` : `${rows.length} of ${all.length} tensors`;
     table.setSource(new ArraySource(rows));
   };
   const field = filterField('Filter by key or layer', (text) => {
     needle = text;
     refresh();
   });
-  const changedBox = h('vscode-checkbox', { checked: onlyChanged, label: 'Only changed', className: 'only-changed' }) as HTMLElement & { checked: boolean };
+  const changedBox = h('vscode-checkbox', {
+    checked: onlyChanged,
+    label: 'Only changed',
+    className: 'only-changed',
+  }) as HTMLElement & { checked: boolean };
   changedBox.addEventListener('change', () => {
     onlyChanged = changedBox.checked;
     refresh();

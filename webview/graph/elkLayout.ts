@@ -22,7 +22,12 @@ const CHAR = 6.6;
 const LINE = 14;
 
 export function nodeSize(n: VisibleNode): { width: number; height: number } {
-  const text = Math.max(n.label.length, Math.min(n.detail.length, 40), Math.min(n.lastRun?.text.length ?? 0, 40), Math.min(n.profile?.text.length ?? 0, 40));
+  const text = Math.max(
+    n.label.length,
+    Math.min(n.detail.length, 40),
+    Math.min(n.lastRun?.text.length ?? 0, 40),
+    Math.min(n.profile?.text.length ?? 0, 40),
+  );
   const lines = 1 + (n.detail ? 1 : 0) + (n.lastRun ? 1 : 0) + (n.profile ? 1 : 0);
   return { width: Math.max(60, Math.min(320, text * CHAR + 20)), height: lines * LINE + 10 + (lines === 1 ? 4 : 0) };
 }
@@ -52,11 +57,23 @@ export function toElk(g: VisibleGraph): ElkNode {
     const ports = [];
     for (let k = 0; k < n.inPorts; k++) {
       const id = port(n.id, 'i', k);
-      if (usedPorts.has(id)) ports.push({ id, width: 4, height: 4, layoutOptions: { 'elk.port.side': 'NORTH', 'elk.port.index': String(k) } });
+      if (usedPorts.has(id))
+        ports.push({
+          id,
+          width: 4,
+          height: 4,
+          layoutOptions: { 'elk.port.side': 'NORTH', 'elk.port.index': String(k) },
+        });
     }
     for (let k = 0; k < n.outPorts; k++) {
       const id = port(n.id, 'o', k);
-      if (usedPorts.has(id)) ports.push({ id, width: 4, height: 4, layoutOptions: { 'elk.port.side': 'SOUTH', 'elk.port.index': String(k) } });
+      if (usedPorts.has(id))
+        ports.push({
+          id,
+          width: 4,
+          height: 4,
+          layoutOptions: { 'elk.port.side': 'SOUTH', 'elk.port.index': String(k) },
+        });
     }
     const out: ElkNode = { id: n.id, ports, layoutOptions: { 'elk.portConstraints': 'FIXED_ORDER' } };
     if (n.children.length) {

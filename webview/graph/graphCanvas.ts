@@ -61,7 +61,11 @@ export class GraphCanvas {
   private palette: Palette;
   private byId = new Map<string, VisibleNode>();
 
-  constructor(private graph: VisibleGraph, private layout: GraphLayout, host: HTMLElement) {
+  constructor(
+    private graph: VisibleGraph,
+    private layout: GraphLayout,
+    host: HTMLElement,
+  ) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'graph-canvas';
     this.palette = readPalette(host);
@@ -139,7 +143,8 @@ export class GraphCanvas {
     const top = -ty / scale;
     const right = left + width / scale;
     const bottom = top + height / scale;
-    const visible = (b: { x: number; y: number; width: number; height: number }) => b.x + b.width >= left && b.x <= right && b.y + b.height >= top && b.y <= bottom;
+    const visible = (b: { x: number; y: number; width: number; height: number }) =>
+      b.x + b.width >= left && b.x <= right && b.y + b.height >= top && b.y <= bottom;
 
     // Compound (open) delegates first, as frames under their contents.
     const labels = scale * 11 >= 6;
@@ -208,10 +213,15 @@ export class GraphCanvas {
     }
   }
 
-  private drawEdges(ctx: CanvasRenderingContext2D, visible: (b: { x: number; y: number; width: number; height: number }) => boolean, scale: number): void {
+  private drawEdges(
+    ctx: CanvasRenderingContext2D,
+    visible: (b: { x: number; y: number; width: number; height: number }) => boolean,
+    scale: number,
+  ): void {
     const p = this.palette;
     const detailed = scale >= 0.35;
-    const byKind = (e: VisibleEdge) => (e.kind === 'jump' ? p.jump : e.source === this.selected || e.target === this.selected ? p.focus : p.edge);
+    const byKind = (e: VisibleEdge) =>
+      e.kind === 'jump' ? p.jump : e.source === this.selected || e.target === this.selected ? p.focus : p.edge;
     for (const e of this.graph.edges) {
       const pts = this.layout.edges.get(e.id);
       if (!pts || pts.length < 4) continue;

@@ -1,5 +1,5 @@
 import type { MethodGraph } from '../../runtime/view/graphModel';
-import { MethodView } from '../../runtime/view/model';
+import { MethodView } from '../../runtime/view/viewTypes';
 import { h } from '../dom';
 import { EditorContext } from '../editor';
 import { button, filterField, select, toolbar } from '../widgets';
@@ -41,9 +41,37 @@ class LayoutWorker {
 
   /** Lays out a small graph once, so that ELK's code is compiled before a real graph arrives. */
   warm(): void {
-    const node = (id: string): VisibleNode => ({ id, kind: 'operator', label: id, detail: '', instruction: null, value: null, members: 1, expandable: false, expanded: false, inPorts: 1, outPorts: 1, children: [], parent: null });
-    const edge = (k: number) => ({ id: `e${k}`, source: `n${k}`, target: `n${k + 1}`, sourcePort: 0, targetPort: 0, kind: 'data' as const, label: '', count: 1, container: null });
-    const graph = { nodes: [0, 1, 2, 3, 4, 5].map((k) => node(`n${k}`)), edges: [0, 1, 2, 3, 4].map(edge), shownAs: new Map<string, string>() };
+    const node = (id: string): VisibleNode => ({
+      id,
+      kind: 'operator',
+      label: id,
+      detail: '',
+      instruction: null,
+      value: null,
+      members: 1,
+      expandable: false,
+      expanded: false,
+      inPorts: 1,
+      outPorts: 1,
+      children: [],
+      parent: null,
+    });
+    const edge = (k: number) => ({
+      id: `e${k}`,
+      source: `n${k}`,
+      target: `n${k + 1}`,
+      sourcePort: 0,
+      targetPort: 0,
+      kind: 'data' as const,
+      label: '',
+      count: 1,
+      container: null,
+    });
+    const graph = {
+      nodes: [0, 1, 2, 3, 4, 5].map((k) => node(`n${k}`)),
+      edges: [0, 1, 2, 3, 4].map(edge),
+      shownAs: new Map<string, string>(),
+    };
     for (let i = 0; i < 3; i++) void this.layout(graph);
   }
 
@@ -71,7 +99,8 @@ export function layoutWorker(): LayoutWorker {
   return shared;
 }
 
-const HELP = 'Arrows: ↓/↑ next/previous instruction, → follow an output, ← go to an input · Enter: open a block or delegate, else show the instruction · Space: show the instruction row · +/−/0: zoom, fit · Shift+arrows: pan · /: search';
+const HELP =
+  'Arrows: ↓/↑ next/previous instruction, → follow an output, ← go to an input · Enter: open a block or delegate, else show the instruction · Space: show the instruction row · +/−/0: zoom, fit · Shift+arrows: pan · /: search';
 
 /**
  * The dataflow graph of a method: laid out by ELK in a worker (the page
@@ -88,31 +117,59 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
   let graph: MethodGraph | null = null;
   let visible: VisibleGraph | null = null;
   let canvas: GraphCanvas | null = null;
-  const open: { delegates: Set<string>; blocks: Set<number>; chunks: Set<number> } = { delegates: new Set(), blocks: new Set(), chunks: new Set() };
+  const open: { delegates: Set<string>; blocks: Set<number>; chunks: Set<number> } = {
+    delegates: new Set(),
+    blocks: new Set(),
+    chunks: new Set(),
+  };
   let generation = 0;
   let matches: string[] = [];
   let matchAt = -1;
 
   const status = h('div', { className: 'graph-status', role: 'status', 'aria-live': 'polite' });
   const detail = h('div', { className: 'graph-detail' });
-  const stage = h('div', { className: 'graph-stage', tabindex: 0, role: 'application', 'aria-roledescription': 'graph', 'aria-label': `Dataflow graph. ${HELP}`, title: HELP });
+  const stage = h('div', {
+    className: 'graph-stage',
+    tabindex: 0,
+    role: 'application',
+    'aria-roledescription': 'graph',
+    'aria-label': `Dataflow graph. ${HELP}`,
+    title: HELP,
+  });
   const mini = h('canvas', { className: 'graph-minimap', width: 180, height: 140, 'aria-hidden': 'true' });
   stage.append(mini);
-  const picker = methods.length > 1
-    ? select('Method', methods.map((m) => ({ value: String(m.index), label: m.name })), String(method), (v) => void load(Number(v)))
-    : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
+  const picker =
+    methods.length > 1
+      ? select(
+          'Method',
+          methods.map((m) => ({ value: String(m.index), label: m.name })),
+          String(method),
+          (v) => void load(Number(v)),
+        )
+      : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
   const search = filterField('Find operator or %value', (text) => find(text));
   search.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key === 'Enter') step(1);
   });
-  const blockButtons = [button('Open all blocks', 'unfold', () => setBlocks(true), true), button('Close all blocks', 'fold', () => setBlocks(false), true)];
-  const element = h('div', { className: 'graph-panel' },
-    toolbar(picker, search,
+  const blockButtons = [
+    button('Open all blocks', 'unfold', () => setBlocks(true), true),
+    button('Close all blocks', 'fold', () => setBlocks(false), true),
+  ];
+  const element = h(
+    'div',
+    { className: 'graph-panel' },
+    toolbar(
+      picker,
+      search,
       button('Fit', 'screen-full', () => fit(), true),
       button('Zoom in', 'zoom-in', () => zoom(1.25), true),
       button('Zoom out', 'zoom-out', () => zoom(0.8), true),
-      ...blockButtons),
-    status, stage, detail);
+      ...blockButtons,
+    ),
+    status,
+    stage,
+    detail,
+  );
 
   const size = () => ({ width: stage.clientWidth, height: stage.clientHeight });
   let frame = 0;
@@ -161,9 +218,13 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       return;
     }
     const layout = layoutFromMessage(reply.layout);
-    const blocks = graph.blocks.length ? ` · ${graph.blocks.length} repeated blocks (${graph.blocks[0].source === 'operatorSequence' ? 'repeated operators' : graph.blocks[0].source === 'stackTrace' ? 'from stack traces' : 'from weight names'})` : '';
+    const blocks = graph.blocks.length
+      ? ` · ${graph.blocks.length} repeated blocks (${graph.blocks[0].source === 'operatorSequence' ? 'repeated operators' : graph.blocks[0].source === 'stackTrace' ? 'from stack traces' : 'from weight names'})`
+      : '';
     const folded = visible.nodes.filter((n) => n.kind === 'chunk').length;
-    status.replaceChildren(`${graph.instructionCount} instructions, ${graph.nodes.length} nodes, ${graph.edges.length} edges${blocks}${folded ? ` · ${folded} runs of instructions folded to keep it fast (Enter opens one)` : ''} · laid out in ${Math.round(performance.now() - started)} ms`);
+    status.replaceChildren(
+      `${graph.instructionCount} instructions, ${graph.nodes.length} nodes, ${graph.edges.length} edges${blocks}${folded ? ` · ${folded} runs of instructions folded to keep it fast (Enter opens one)` : ''} · laid out in ${Math.round(performance.now() - started)} ms`,
+    );
     const previous = canvas;
     if (!canvas) {
       canvas = new GraphCanvas(visible, layout, stage);
@@ -220,7 +281,8 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     if (!canvas) return;
     canvas.selected = id;
     const n = id ? canvas.node(id) : undefined;
-    if (n?.instruction !== null && n?.instruction !== undefined) ctx.selected({ kind: 'instruction', method, index: n.instruction });
+    if (n?.instruction !== null && n?.instruction !== undefined)
+      ctx.selected({ kind: 'instruction', method, index: n.instruction });
     if (id && center) {
       const { width, height } = size();
       canvas.centerOn(id, width, height);
@@ -232,14 +294,28 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
   function describe(): void {
     const n = canvas?.selected ? canvas.node(canvas.selected) : undefined;
     if (!n) {
-      detail.replaceChildren(h('span', { className: 'muted' }, 'Select a node (click, arrows, or search) to see it here.'));
+      detail.replaceChildren(
+        h('span', { className: 'muted' }, 'Select a node (click, arrows, or search) to see it here.'),
+      );
       return;
     }
-    const what = n.kind === 'block' || n.kind === 'chunk' ? `${n.label}: ${n.members} nodes, closed` : `${n.label}${n.detail ? ` · ${n.detail}` : ''}${n.lastRun ? ` · last run: ${n.lastRun.text}` : ''}${n.profile ? ` · profile: ${n.profile.text}` : ''}`;
+    const what =
+      n.kind === 'block' || n.kind === 'chunk'
+        ? `${n.label}: ${n.members} nodes, closed`
+        : `${n.label}${n.detail ? ` · ${n.detail}` : ''}${n.lastRun ? ` · last run: ${n.lastRun.text}` : ''}${n.profile ? ` · profile: ${n.profile.text}` : ''}`;
     detail.replaceChildren(
-      h('span', { className: 'graph-detail-text' }, n.instruction !== null && n.kind !== 'block' && n.kind !== 'chunk' ? `#${n.instruction} ${what}` : what),
-      ...(n.instruction !== null ? [button('Show instruction', 'list-flat', () => links.showInstruction(method, n.instruction!), true)] : []),
-      ...(n.expandable ? [button(n.expanded ? 'Close' : 'Open', n.expanded ? 'fold' : 'unfold', () => toggle(n), true)] : []));
+      h(
+        'span',
+        { className: 'graph-detail-text' },
+        n.instruction !== null && n.kind !== 'block' && n.kind !== 'chunk' ? `#${n.instruction} ${what}` : what,
+      ),
+      ...(n.instruction !== null
+        ? [button('Show instruction', 'list-flat', () => links.showInstruction(method, n.instruction!), true)]
+        : []),
+      ...(n.expandable
+        ? [button(n.expanded ? 'Close' : 'Open', n.expanded ? 'fold' : 'unfold', () => toggle(n), true)]
+        : []),
+    );
   }
 
   function find(text: string): void {
@@ -251,7 +327,13 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       const value = /^%(\d+)$/.exec(q);
       for (const n of all) {
         const hit = value
-          ? n.value === Number(value[1]) || visible.edges.some((e) => e.label && (e.source === n.id || e.target === n.id) && graph!.edges.some((b) => b.id === e.id && b.value === Number(value[1])))
+          ? n.value === Number(value[1]) ||
+            visible.edges.some(
+              (e) =>
+                e.label &&
+                (e.source === n.id || e.target === n.id) &&
+                graph!.edges.some((b) => b.id === e.id && b.value === Number(value[1])),
+            )
           : n.label.toLowerCase().includes(q) || n.detail.toLowerCase().includes(q);
         if (hit) matches.push(n.id);
       }
@@ -259,7 +341,8 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     canvas.matches = new Set(matches);
     matchAt = -1;
     status.dataset.matches = String(matches.length);
-    if (q) status.replaceChildren(`${matches.length} match${matches.length === 1 ? '' : 'es'} for '${text}' (Enter: next)`);
+    if (q)
+      status.replaceChildren(`${matches.length} match${matches.length === 1 ? '' : 'es'} for '${text}' (Enter: next)`);
     if (matches.length) step(1);
     else redraw();
   }
@@ -273,8 +356,11 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
   /** Visible nodes in program order (instructions, then the rest by position). */
   function ordered(): VisibleNode[] {
     if (!visible) return [];
-    return [...visible.nodes.flatMap((n) => (n.children.length ? [n, ...n.children] : [n]))].sort((a, b) =>
-      (a.instruction ?? (a.kind === 'input' ? -1 : Infinity)) - (b.instruction ?? (b.kind === 'input' ? -1 : Infinity)));
+    return [...visible.nodes.flatMap((n) => (n.children.length ? [n, ...n.children] : [n]))].sort(
+      (a, b) =>
+        (a.instruction ?? (a.kind === 'input' ? -1 : Infinity)) -
+        (b.instruction ?? (b.kind === 'input' ? -1 : Infinity)),
+    );
   }
 
   function neighbour(dir: 'in' | 'out'): string | null {
@@ -314,11 +400,15 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       const n = c.hit(e.clientX - r.left, e.clientY - r.top);
       if (n && !toggle(n) && n.instruction !== null) links.showInstruction(method, n.instruction);
     });
-    c.canvas.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      const r = c.canvas.getBoundingClientRect();
-      zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
-    }, { passive: false });
+    c.canvas.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const r = c.canvas.getBoundingClientRect();
+        zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - r.left, e.clientY - r.top);
+      },
+      { passive: false },
+    );
     mini.addEventListener('pointerdown', (e) => {
       const r = mini.getBoundingClientRect();
       const p = c.minimapToGraph(mini, e.clientX - r.left, e.clientY - r.top);
@@ -350,12 +440,24 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     const at = canvas.selected ? list.findIndex((n) => n.id === canvas!.selected) : -1;
     let next: string | null | undefined;
     switch (e.key) {
-      case 'ArrowDown': next = list[Math.min(list.length - 1, at + 1)]?.id; break;
-      case 'ArrowUp': next = list[Math.max(0, at - 1)]?.id; break;
-      case 'ArrowRight': next = neighbour('out'); break;
-      case 'ArrowLeft': next = neighbour('in'); break;
-      case 'Home': next = list[0]?.id; break;
-      case 'End': next = list[list.length - 1]?.id; break;
+      case 'ArrowDown':
+        next = list[Math.min(list.length - 1, at + 1)]?.id;
+        break;
+      case 'ArrowUp':
+        next = list[Math.max(0, at - 1)]?.id;
+        break;
+      case 'ArrowRight':
+        next = neighbour('out');
+        break;
+      case 'ArrowLeft':
+        next = neighbour('in');
+        break;
+      case 'Home':
+        next = list[0]?.id;
+        break;
+      case 'End':
+        next = list[list.length - 1]?.id;
+        break;
       case 'Enter': {
         const n = canvas.selected ? canvas.node(canvas.selected) : undefined;
         if (n && !toggle(n) && n.instruction !== null) links.showInstruction(method, n.instruction);
@@ -368,11 +470,25 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
         e.preventDefault();
         return;
       }
-      case '+': case '=': zoom(1.25); e.preventDefault(); return;
-      case '-': zoom(0.8); e.preventDefault(); return;
-      case '0': fit(); e.preventDefault(); return;
-      case '/': search.focus(); e.preventDefault(); return;
-      default: return;
+      case '+':
+      case '=':
+        zoom(1.25);
+        e.preventDefault();
+        return;
+      case '-':
+        zoom(0.8);
+        e.preventDefault();
+        return;
+      case '0':
+        fit();
+        e.preventDefault();
+        return;
+      case '/':
+        search.focus();
+        e.preventDefault();
+        return;
+      default:
+        return;
     }
     e.preventDefault();
     if (next) choose(next, true);

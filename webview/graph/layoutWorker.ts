@@ -8,7 +8,10 @@ import { fromElk } from './elkLayout';
  * page drops answers to requests it no longer wants.
  */
 const elk = new ELK();
-const scope = self as unknown as { onmessage: (e: MessageEvent<{ id: number; graph: ElkNode }>) => void; postMessage(m: unknown): void };
+const scope = self as unknown as {
+  onmessage: (e: MessageEvent<{ id: number; graph: ElkNode }>) => void;
+  postMessage(m: unknown): void;
+};
 scope.onmessage = (e) => {
   const started = performance.now();
   elk.layout(e.data.graph).then(

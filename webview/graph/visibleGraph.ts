@@ -60,8 +60,21 @@ export const CHUNK = 250;
 
 function toVisible(n: GraphNode, expanded: boolean, parent: string | null): VisibleNode {
   return {
-    id: n.id, kind: n.kind, label: n.label, detail: n.detail, instruction: n.instruction, value: n.value, members: 1,
-    expandable: !!n.children?.length, expanded, inPorts: n.inPorts, outPorts: n.outPorts, children: [], parent, lastRun: n.lastRun, profile: n.profile,
+    id: n.id,
+    kind: n.kind,
+    label: n.label,
+    detail: n.detail,
+    instruction: n.instruction,
+    value: n.value,
+    members: 1,
+    expandable: !!n.children?.length,
+    expanded,
+    inPorts: n.inPorts,
+    outPorts: n.outPorts,
+    children: [],
+    parent,
+    lastRun: n.lastRun,
+    profile: n.profile,
   };
 }
 
@@ -78,7 +91,21 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
   const group = (id: string, kind: 'block' | 'chunk', label: string, first: number) => {
     let g = groups.get(id);
     if (!g) {
-      g = { id, kind, label, detail: '', instruction: first, value: null, members: 0, expandable: true, expanded: false, inPorts: 1, outPorts: 1, children: [], parent: null };
+      g = {
+        id,
+        kind,
+        label,
+        detail: '',
+        instruction: first,
+        value: null,
+        members: 0,
+        expandable: true,
+        expanded: false,
+        inPorts: 1,
+        outPorts: 1,
+        children: [],
+        parent: null,
+      };
       groups.set(id, g);
     }
     g.members++;
@@ -139,7 +166,17 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
       v.children = n.children!.map((c) => toVisible(c, false, n.id));
       for (const c of n.children!) shownAs.set(c.id, c.id);
       for (const e of n.childEdges ?? []) {
-        edges.push({ id: e.id, source: e.source, target: e.target, sourcePort: e.sourcePort, targetPort: e.targetPort, kind: e.kind, label: e.label, count: 1, container: n.id });
+        edges.push({
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          sourcePort: e.sourcePort,
+          targetPort: e.targetPort,
+          kind: e.kind,
+          label: e.label,
+          count: 1,
+          container: n.id,
+        });
       }
     }
     nodes.push(v);
@@ -150,7 +187,17 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
     if (source === target) continue;
     const grouped = source !== e.source || target !== e.target;
     if (!grouped) {
-      edges.push({ id: e.id, source, target, sourcePort: e.sourcePort, targetPort: e.targetPort, kind: e.kind, label: e.label, count: 1, container: null });
+      edges.push({
+        id: e.id,
+        source,
+        target,
+        sourcePort: e.sourcePort,
+        targetPort: e.targetPort,
+        kind: e.kind,
+        label: e.label,
+        count: 1,
+        container: null,
+      });
       continue;
     }
     const key = `${source}>${target}>${e.kind}`;
@@ -161,9 +208,15 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
       continue;
     }
     const edge: VisibleEdge = {
-      id: `m${merged.size}`, source, target,
-      sourcePort: source === e.source ? e.sourcePort : 0, targetPort: target === e.target ? e.targetPort : 0,
-      kind: e.kind, label: e.label, count: 1, container: null,
+      id: `m${merged.size}`,
+      source,
+      target,
+      sourcePort: source === e.source ? e.sourcePort : 0,
+      targetPort: target === e.target ? e.targetPort : 0,
+      kind: e.kind,
+      label: e.label,
+      count: 1,
+      container: null,
     };
     merged.set(key, edge);
     edges.push(edge);

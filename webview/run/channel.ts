@@ -8,7 +8,12 @@ export class RunChannel {
   constructor(onMessage: (message: RunHostMessage) => void) {
     window.addEventListener('message', (e: MessageEvent<unknown>) => {
       const m = e.data as RunHostMessage | null;
-      if (typeof m === 'object' && m !== null && (m.type === 'report' || m.type === 'running' || m.type === 'runFailed')) onMessage(m);
+      if (
+        typeof m === 'object' &&
+        m !== null &&
+        (m.type === 'report' || m.type === 'running' || m.type === 'runFailed')
+      )
+        onMessage(m);
     });
   }
 

@@ -95,8 +95,23 @@ export function heatmapFigure(map: HeatmapView, what: string): HTMLElement {
   };
   draw();
   new MutationObserver(draw).observe(document.body, { attributes: true, attributeFilter: ['class'] });
-  return h('figure', { className: 'heatmap-figure' }, canvas,
-    h('figcaption', { className: 'legend-row' },
-      h('span', null, num(map.min)), legend, h('span', null, num(map.max)),
-      reduced ? h('span', { className: 'muted' }, `${map.sourceRows}×${map.sourceCols} shown as ${map.rows}×${map.cols} block means`) : null));
+  return h(
+    'figure',
+    { className: 'heatmap-figure' },
+    canvas,
+    h(
+      'figcaption',
+      { className: 'legend-row' },
+      h('span', null, num(map.min)),
+      legend,
+      h('span', null, num(map.max)),
+      reduced
+        ? h(
+            'span',
+            { className: 'muted' },
+            `${map.sourceRows}×${map.sourceCols} shown as ${map.rows}×${map.cols} block means`,
+          )
+        : null,
+    ),
+  );
 }

@@ -1,4 +1,4 @@
-import './elements';
+import './runComponents';
 import type { RunHostMessage, RunReportView, RunTarget } from '../runProtocol';
 import { append, clear, facts, h, icon } from '../dom';
 import { RunChannel } from './channel';
@@ -17,7 +17,11 @@ function button(label: string, iconName: string, onClick: () => void, secondary 
 }
 
 function stepsToggle(): HTMLElement {
-  const box = h('vscode-checkbox', { checked: steps, label: 'Run with intermediates', title: 'Record the values every instruction writes (step mode) on the next run' }) as HTMLElement & { checked: boolean };
+  const box = h('vscode-checkbox', {
+    checked: steps,
+    label: 'Run with intermediates',
+    title: 'Record the values every instruction writes (step mode) on the next run',
+  }) as HTMLElement & { checked: boolean };
   box.addEventListener('change', () => {
     steps = box.checked;
     channel.state = { ...channel.state, steps };
@@ -26,40 +30,69 @@ function stepsToggle(): HTMLElement {
 }
 
 function header(r: RunReportView, stale: boolean): HTMLElement {
-  return h('header', { className: 'run-header' },
+  return h(
+    'header',
+    { className: 'run-header' },
     h('h1', null, icon('play'), ' ', r.programName, ' ', h('span', { className: 'method mono' }, r.method)),
     facts([
       { label: 'Program', value: r.programPath },
-      { label: 'Data files', value: r.dataFiles.length ? r.dataFiles.join('\n') : 'none (the program holds its weights)' },
+      {
+        label: 'Data files',
+        value: r.dataFiles.length ? r.dataFiles.join('\n') : 'none (the program holds its weights)',
+      },
       { label: 'Engine', value: r.engine },
       { label: 'Inputs', value: r.inputsLabel },
-      { label: 'Ran at', value: `${new Date(r.ranAt).toLocaleString()}${stale ? ' (before the window reloaded: Run Again to run it now)' : ''}` },
-    ]));
+      {
+        label: 'Ran at',
+        value: `${new Date(r.ranAt).toLocaleString()}${stale ? ' (before the window reloaded: Run Again to run it now)' : ''}`,
+      },
+    ]),
+  );
 }
 
 function actions(): HTMLElement {
-  return h('div', { className: 'toolbar', role: 'toolbar', 'aria-label': 'Run actions' },
+  return h(
+    'div',
+    { className: 'toolbar', role: 'toolbar', 'aria-label': 'Run actions' },
     button('Run Again', 'debug-rerun', () => channel.send({ type: 'runAgain', steps }), false),
     button('Save Outputs as .npy…', 'save', () => channel.send({ type: 'save', format: 'npy' })),
     button('Save Outputs as JSON…', 'json', () => channel.send({ type: 'save', format: 'json' })),
-    stepsToggle());
+    stepsToggle(),
+  );
 }
 
 function timing(r: RunReportView): HTMLElement {
   const t = r.timing;
-  return h('section', { className: 'section timing' }, h('h2', null, 'Timing'), facts([
-    { label: 'Load', value: t.loadMs === null ? 'loaded by an earlier run' : ms(t.loadMs) },
-    { label: 'First run', value: ms(t.firstRunMs) },
-    { label: 'Steady state', value: t.steadyMs === null ? 'not measured (pteExplorer.run.steadyStateRuns is 0)' : `${ms(t.steadyMs)} (median of ${t.steadyRuns} runs)` },
-  ]));
+  return h(
+    'section',
+    { className: 'section timing' },
+    h('h2', null, 'Timing'),
+    facts([
+      { label: 'Load', value: t.loadMs === null ? 'loaded by an earlier run' : ms(t.loadMs) },
+      { label: 'First run', value: ms(t.firstRunMs) },
+      {
+        label: 'Steady state',
+        value:
+          t.steadyMs === null
+            ? 'not measured (pteExplorer.run.steadyStateRuns is 0)'
+            : `${ms(t.steadyMs)} (median of ${t.steadyRuns} runs)`,
+      },
+    ]),
+  );
 }
 
 function expected(r: RunReportView): HTMLElement | null {
   const e = r.expected;
   if (!e) return null;
-  return h('p', { className: `expected ${e.passed ? 'passed' : 'failed'}`, role: 'status' },
-    icon(e.passed ? 'pass' : 'error'), ' ',
-    e.passed ? `Matches the bundled expected outputs (max |error| ${e.maxAbsError}).` : `Differs from the bundled expected outputs: ${e.reason ?? ''} (max |error| ${e.maxAbsError}).`);
+  return h(
+    'p',
+    { className: `expected ${e.passed ? 'passed' : 'failed'}`, role: 'status' },
+    icon(e.passed ? 'pass' : 'error'),
+    ' ',
+    e.passed
+      ? `Matches the bundled expected outputs (max |error| ${e.maxAbsError}).`
+      : `Differs from the bundled expected outputs: ${e.reason ?? ''} (max |error| ${e.maxAbsError}).`,
+  );
 }
 
 function render(r: RunReportView, stale: boolean): void {
@@ -69,16 +102,38 @@ function render(r: RunReportView, stale: boolean): void {
     header(r, stale),
     actions(),
     expected(r),
-    h('section', { className: 'section outputs' }, h('h2', null, `Outputs (${r.outputs.length})`),
+    h(
+      'section',
+      { className: 'section outputs' },
+      h('h2', null, `Outputs (${r.outputs.length})`),
       r.outputs.length ? null : h('p', { className: 'muted' }, 'This method returns nothing.'),
-      ...r.outputs.map((o, i) => valueBlock(o, `output ${i}`))),
+      ...r.outputs.map((o, i) => valueBlock(o, `output ${i}`)),
+    ),
     timing(r),
-    h('vscode-collapsible', { title: `Inputs (${r.inputs.length}): ${r.inputsLabel}`, className: 'inputs' },
-      h('div', { className: 'collapsible-body' },
+    h(
+      'vscode-collapsible',
+      { title: `Inputs (${r.inputs.length}): ${r.inputsLabel}`, className: 'inputs' },
+      h(
+        'div',
+        { className: 'collapsible-body' },
         r.inputs.length ? null : h('p', { className: 'muted' }, 'This method takes no inputs.'),
-        ...r.inputs.map((v, i) => valueBlock(v, `input ${i}`)))),
-    r.steps ? h('section', { className: 'section' }, h('h2', null, `Intermediates (${r.steps.length} instruction${r.steps.length === 1 ? '' : 's'}, with the statistics of what each wrote)`),
-      r.steps.length ? stepsList(r.steps, (index) => channel.send({ type: 'revealInstruction', index })) : h('p', { className: 'muted' }, 'No instruction ran.')) : null,
+        ...r.inputs.map((v, i) => valueBlock(v, `input ${i}`)),
+      ),
+    ),
+    r.steps
+      ? h(
+          'section',
+          { className: 'section' },
+          h(
+            'h2',
+            null,
+            `Intermediates (${r.steps.length} instruction${r.steps.length === 1 ? '' : 's'}, with the statistics of what each wrote)`,
+          ),
+          r.steps.length
+            ? stepsList(r.steps, (index) => channel.send({ type: 'revealInstruction', index }))
+            : h('p', { className: 'muted' }, 'No instruction ran.'),
+        )
+      : null,
   ]);
 }
 
@@ -94,7 +149,15 @@ function showFailure(message: string): void {
   app.setAttribute('aria-busy', 'false');
   app.querySelector('.running')?.remove();
   app.querySelector('.run-error')?.remove();
-  app.prepend(h('div', { className: 'run-error', role: 'alert' }, icon('error'), ' ', h('span', { className: 'message' }, message)));
+  app.prepend(
+    h(
+      'div',
+      { className: 'run-error', role: 'alert' },
+      icon('error'),
+      ' ',
+      h('span', { className: 'message' }, message),
+    ),
+  );
 }
 
 function receive(m: RunHostMessage): void {

@@ -29,16 +29,25 @@ function elementTable(values: string[], shape: readonly number[], what: string):
     }
     return [...new Array<number>(lead).fill(0), ...index].join(', ');
   };
-  const head = h('tr', null, h('th', { scope: 'col', className: 'corner' }, dims.length <= 1 ? '' : `[${prefix(0).replace(/\d+/g, 'i')}, ·]`));
-  for (let c = 0; c < cols; c++) head.append(h('th', { scope: 'col', className: 'numeric' }, dims.length <= 1 ? `+${c}` : String(c)));
+  const head = h(
+    'tr',
+    null,
+    h('th', { scope: 'col', className: 'corner' }, dims.length <= 1 ? '' : `[${prefix(0).replace(/\d+/g, 'i')}, ·]`),
+  );
+  for (let c = 0; c < cols; c++)
+    head.append(h('th', { scope: 'col', className: 'numeric' }, dims.length <= 1 ? `+${c}` : String(c)));
   const body = h('tbody');
   for (let r = 0; r < rows; r++) {
     const row = h('tr', null, h('th', { scope: 'row', className: 'numeric' }, prefix(r)));
-    for (let c = 0; c < cols && r * cols + c < values.length; c++) row.append(h('td', { className: 'numeric mono' }, values[r * cols + c]));
+    for (let c = 0; c < cols && r * cols + c < values.length; c++)
+      row.append(h('td', { className: 'numeric mono' }, values[r * cols + c]));
     body.append(row);
   }
-  return h('div', { className: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': `Values of ${what}` },
-    h('table', { className: 'values' }, h('thead', null, head), body));
+  return h(
+    'div',
+    { className: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': `Values of ${what}` },
+    h('table', { className: 'values' }, h('thead', null, head), body),
+  );
 }
 
 function statsFacts(v: Extract<ValueView, { kind: 'tensor' }>): HTMLElement | null {
@@ -55,7 +64,8 @@ function tensorBody(v: Extract<ValueView, { kind: 'tensor' }>, what: string): HT
   if (v.heatmap) pictures.append(heatmapFigure(v.heatmap, what));
   if (v.values) {
     out.append(elementTable(v.values, v.shape, what));
-    if (stats && v.count > 1) out.append(h('details', { className: 'small-stats' }, h('summary', null, 'Statistics'), stats));
+    if (stats && v.count > 1)
+      out.append(h('details', { className: 'small-stats' }, h('summary', null, 'Statistics'), stats));
   } else {
     out.append(h('div', { className: 'stats-row' }, stats, pictures.childElementCount ? pictures : null));
     return out;
@@ -68,15 +78,40 @@ function tensorBody(v: Extract<ValueView, { kind: 'tensor' }>, what: string): HT
 export function valueBlock(v: ValueView, label: string): HTMLElement {
   switch (v.kind) {
     case 'tensor':
-      return h('section', { className: 'value', 'aria-label': `${label}: ${shapeText(v.dtype, v.shape)}` },
-        h('h3', null, label, ' ', h('span', { className: 'type mono' }, shapeText(v.dtype, v.shape)), ' ', h('span', { className: 'muted' }, `${v.count.toLocaleString('en-US')} element${v.count === 1 ? '' : 's'}`)),
-        tensorBody(v, label));
+      return h(
+        'section',
+        { className: 'value', 'aria-label': `${label}: ${shapeText(v.dtype, v.shape)}` },
+        h(
+          'h3',
+          null,
+          label,
+          ' ',
+          h('span', { className: 'type mono' }, shapeText(v.dtype, v.shape)),
+          ' ',
+          h('span', { className: 'muted' }, `${v.count.toLocaleString('en-US')} element${v.count === 1 ? '' : 's'}`),
+        ),
+        tensorBody(v, label),
+      );
     case 'list':
-      return h('section', { className: 'value', 'aria-label': `${label}: list of ${v.items.length}` },
+      return h(
+        'section',
+        { className: 'value', 'aria-label': `${label}: list of ${v.items.length}` },
         h('h3', null, label, ' ', h('span', { className: 'type mono' }, `list[${v.items.length}]`)),
-        h('div', { className: 'list-items' }, ...v.items.map((item, i) => valueBlock(item, `${label}[${i}]`))));
+        h('div', { className: 'list-items' }, ...v.items.map((item, i) => valueBlock(item, `${label}[${i}]`))),
+      );
     default:
-      return h('section', { className: 'value scalar', 'aria-label': `${label}: ${v.kind} ${v.text}` },
-        h('h3', null, label, ' ', h('span', { className: 'type mono' }, v.kind), ' ', h('span', { className: 'scalar-value mono' }, v.text)));
+      return h(
+        'section',
+        { className: 'value scalar', 'aria-label': `${label}: ${v.kind} ${v.text}` },
+        h(
+          'h3',
+          null,
+          label,
+          ' ',
+          h('span', { className: 'type mono' }, v.kind),
+          ' ',
+          h('span', { className: 'scalar-value mono' }, v.text),
+        ),
+      );
   }
 }

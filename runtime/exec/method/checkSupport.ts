@@ -1,5 +1,5 @@
 import { XNNPACK_BACKEND } from '../../format/delegatePayloads';
-import { Instruction, Method } from '../../format/pte/model';
+import { Instruction, Method } from '../../format/pte/pteTypes';
 import { MissingItem, ProgramLocation } from '../errors';
 import { ExecProgram } from '../program/openProgram';
 import { checkArity } from '../schema/callArgs';
@@ -49,7 +49,8 @@ export function findMissing(p: ExecProgram, methodIndex: number, engine: EngineC
           return;
         }
         const schema = operatorSchema(op.qualifiedName);
-        if (!schema || !engine.hasKernel(op.qualifiedName)) return add('operator', op.qualifiedName, at, nativeOnly(op.qualifiedName));
+        if (!schema || !engine.hasKernel(op.qualifiedName))
+          return add('operator', op.qualifiedName, at, nativeOnly(op.qualifiedName));
         const arity = checkArity(schema, method, ins.args);
         if (arity) add('operator', op.qualifiedName, at, arity);
         checkValues(method, ins.args, at, add);
@@ -71,7 +72,8 @@ export function findMissing(p: ExecProgram, methodIndex: number, engine: EngineC
     if (problem.locator.method !== null && problem.locator.method !== method.name) continue;
     const users = usersOf(instructions, problem.locator.valueIndex, delegateOf(problem.locator.origin));
     const places = users.length > 0 ? users : [-1];
-    for (const instruction of places) add('data', problem.key ?? problem.kind, { method: method.name, instruction }, problem.message);
+    for (const instruction of places)
+      add('data', problem.key ?? problem.kind, { method: method.name, instruction }, problem.message);
   }
   return [...items.values()];
 }
@@ -89,16 +91,26 @@ function delegateOf(origin: string | null): number | null {
 }
 
 /** Instructions that read a value, or that call a delegate. */
-function usersOf(instructions: readonly Instruction[], valueIndex: number | null, delegateIndex: number | null): number[] {
+function usersOf(
+  instructions: readonly Instruction[],
+  valueIndex: number | null,
+  delegateIndex: number | null,
+): number[] {
   const out: number[] = [];
   instructions.forEach((ins, i) => {
-    if (valueIndex !== null && (ins.kind === 'kernel' || ins.kind === 'delegate') && ins.args.includes(valueIndex)) out.push(i);
+    if (valueIndex !== null && (ins.kind === 'kernel' || ins.kind === 'delegate') && ins.args.includes(valueIndex))
+      out.push(i);
     else if (delegateIndex !== null && ins.kind === 'delegate' && ins.delegateIndex === delegateIndex) out.push(i);
   });
   return out;
 }
 
-function checkValues(method: Method, indices: readonly number[], at: ProgramLocation, add: (kind: MissingItem['kind'], name: string, at: ProgramLocation, detail?: string) => void): void {
+function checkValues(
+  method: Method,
+  indices: readonly number[],
+  at: ProgramLocation,
+  add: (kind: MissingItem['kind'], name: string, at: ProgramLocation, detail?: string) => void,
+): void {
   for (const index of indices) {
     const v = method.values[index];
     if (!v) {
@@ -112,7 +124,12 @@ function checkValues(method: Method, indices: readonly number[], at: ProgramLoca
 }
 
 function checkDelegate(
-  p: ExecProgram, methodIndex: number, method: Method, delegateIndex: number, at: ProgramLocation, engine: EngineCapabilities,
+  p: ExecProgram,
+  methodIndex: number,
+  method: Method,
+  delegateIndex: number,
+  at: ProgramLocation,
+  engine: EngineCapabilities,
   add: (kind: MissingItem['kind'], name: string, at: ProgramLocation, detail?: string) => void,
 ): void {
   const delegate = method.delegates[delegateIndex];
@@ -123,7 +140,8 @@ function checkDelegate(
   }
   if (delegate.backend !== XNNPACK_BACKEND) return add('backend', delegate.backend, at);
   const payload = p.payloads.find((d) => d.methodIndex === methodIndex && d.delegateIndex === delegateIndex);
-  if (!payload || payload.status !== 'xnnpack') return add('backend', delegate.backend, at, 'payload missing or unreadable');
+  if (!payload || payload.status !== 'xnnpack')
+    return add('backend', delegate.backend, at, 'payload missing or unreadable');
   for (const node of payload.graph.nodes) {
     if (!engine.hasXnnNode(node.kind)) add('delegateNode', node.kind, { ...at, node: node.index });
   }

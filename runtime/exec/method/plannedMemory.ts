@@ -1,7 +1,7 @@
 import * as flatbuffers from 'flatbuffers';
 import { FormatError } from '../../format/errors';
 import * as fb from '../../format/generated/program_generated';
-import { Method, Program, TensorValue } from '../../format/pte/model';
+import { Method, Program, TensorValue } from '../../format/pte/pteTypes';
 import { operatorSchema } from '../schema/operatorSchemas';
 
 /**
@@ -67,16 +67,33 @@ export function plannedMemoryProblem(method: Method): PlannedMemoryProblem | nul
     if (negative >= 0) return problem('sizes', `size ${negative} is negative (${t.sizes[negative]})`);
     if (!t.allocation || t.nbytes === null) continue;
     const { memoryId, offset } = t.allocation;
-    if (memoryId === 0) return problem('allocation_info.memory_id', `mem_id 0 is reserved; planned arenas are numbered from 1 (the method ${planned})`);
+    if (memoryId === 0)
+      return problem(
+        'allocation_info.memory_id',
+        `mem_id 0 is reserved; planned arenas are numbered from 1 (the method ${planned})`,
+      );
     const size = arenaSize(method, memoryId);
-    if (size === null) return problem('allocation_info.memory_id', `mem_id ${memoryId} has no buffer (the method ${planned})`);
-    if (offset > size) return problem('allocation_info', `offset ${offset} is past the end of mem_id ${memoryId}, which has ${size} bytes`);
-    if (offset + t.nbytes > size) return problem('allocation_info', `${describe(t)} needs ${t.nbytes} bytes at offset ${offset} of mem_id ${memoryId}, which has ${size}`);
+    if (size === null)
+      return problem('allocation_info.memory_id', `mem_id ${memoryId} has no buffer (the method ${planned})`);
+    if (offset > size)
+      return problem(
+        'allocation_info',
+        `offset ${offset} is past the end of mem_id ${memoryId}, which has ${size} bytes`,
+      );
+    if (offset + t.nbytes > size)
+      return problem(
+        'allocation_info',
+        `${describe(t)} needs ${t.nbytes} bytes at offset ${offset} of mem_id ${memoryId}, which has ${size}`,
+      );
   }
   const [unbacked] = writtenWithoutMemory(method);
   if (unbacked !== undefined) {
     const t = (method.values[unbacked] as { tensor: TensorValue }).tensor;
-    return { valueIndex: unbacked, field: '', reason: `${describe(t)} is written by an instruction but has no memory: no allocation_info, no data, and it is not a method input or output` };
+    return {
+      valueIndex: unbacked,
+      field: '',
+      reason: `${describe(t)} is written by an instruction but has no memory: no allocation_info, no data, and it is not a method input or output`,
+    };
   }
   return null;
 }
@@ -86,15 +103,37 @@ export function plannedMemoryProblem(method: Method): PlannedMemoryProblem | nul
  * FormatError naming the file, the value (`execution_plan[0].values[12].tensor.allocation_info`),
  * why, and for a `.pte` the byte offset of the table at fault.
  */
-export async function checkPlannedMemory(file: string, program: Program, methodIndex: number, located = true): Promise<void> {
+export async function checkPlannedMemory(
+  file: string,
+  program: Program,
+  methodIndex: number,
+  located = true,
+): Promise<void> {
   const problem = plannedMemoryProblem(program.methods[methodIndex]);
   if (!problem) return;
-  const path = ['execution_plan', `[${methodIndex}]`, 'values', `[${problem.valueIndex}]`, 'tensor', ...(problem.field ? problem.field.split('.') : [])];
-  throw new FormatError(file, problem.reason, located ? await tableOffset(program, methodIndex, problem.valueIndex, problem.field) : null, path);
+  const path = [
+    'execution_plan',
+    `[${methodIndex}]`,
+    'values',
+    `[${problem.valueIndex}]`,
+    'tensor',
+    ...(problem.field ? problem.field.split('.') : []),
+  ];
+  throw new FormatError(
+    file,
+    problem.reason,
+    located ? await tableOffset(program, methodIndex, problem.valueIndex, problem.field) : null,
+    path,
+  );
 }
 
 /** Absolute byte offset of the value's Tensor table (or its AllocationDetails), or null if it cannot be read again. */
-async function tableOffset(program: Program, methodIndex: number, valueIndex: number, field: string): Promise<number | null> {
+async function tableOffset(
+  program: Program,
+  methodIndex: number,
+  valueIndex: number,
+  field: string,
+): Promise<number | null> {
   try {
     const bytes = await program.source.read(0, program.flatbufferSize);
     const root = fb.Program.getRootAsProgram(new flatbuffers.ByteBuffer(bytes));
@@ -102,7 +141,7 @@ async function tableOffset(program: Program, methodIndex: number, valueIndex: nu
     if (!value || value.valType() !== fb.KernelTypes.Tensor) return null;
     const tensor = value.val(new fb.Tensor()) as fb.Tensor | null;
     if (!tensor) return null;
-    return field.startsWith('allocation_info') ? tensor.allocationInfo()?.bb_pos ?? tensor.bb_pos : tensor.bb_pos;
+    return field.startsWith('allocation_info') ? (tensor.allocationInfo()?.bb_pos ?? tensor.bb_pos) : tensor.bb_pos;
   } catch {
     return null;
   }

@@ -1,4 +1,4 @@
-import { Method, Value } from '../../format/pte/model';
+import { Method, Value } from '../../format/pte/pteTypes';
 import { ExecutionError, InvalidInputError } from '../errors';
 import { Slot } from '../schema/callArgs';
 import { describeTensor, DType, isDType, Tensor } from '../tensor';
@@ -20,7 +20,13 @@ function spec(method: Method, valueIndex: number): ValueSpec {
   if (!v) return { kind: 'unknown', valueIndex };
   switch (v.kind) {
     case 'tensor':
-      return { kind: 'tensor', valueIndex, dtype: v.tensor.dtype, shape: [...v.tensor.sizes], dynamic: v.tensor.shapeDynamism !== 'static' };
+      return {
+        kind: 'tensor',
+        valueIndex,
+        dtype: v.tensor.dtype,
+        shape: [...v.tensor.sizes],
+        dynamic: v.tensor.shapeDynamism !== 'static',
+      };
     case 'int':
     case 'double':
     case 'bool':
@@ -40,7 +46,11 @@ function spec(method: Method, valueIndex: number): ValueSpec {
 }
 
 export function methodSignature(method: Method): MethodSignature {
-  return { name: method.name, inputs: method.inputs.map((i) => spec(method, i)), outputs: method.outputs.map((i) => spec(method, i)) };
+  return {
+    name: method.name,
+    inputs: method.inputs.map((i) => spec(method, i)),
+    outputs: method.outputs.map((i) => spec(method, i)),
+  };
 }
 
 export function describeSpec(s: ValueSpec): string {
@@ -55,13 +65,17 @@ export function describeSpec(s: ValueSpec): string {
 export function bindInputs(method: Method, inputs: readonly RunValue[]): Map<number, Slot<Tensor>> {
   const specs = methodSignature(method).inputs;
   if (inputs.length !== specs.length) {
-    throw new InvalidInputError(`${method.name} takes ${specs.length} input(s) (${specs.map(describeSpec).join(', ') || 'none'}), got ${inputs.length}`);
+    throw new InvalidInputError(
+      `${method.name} takes ${specs.length} input(s) (${specs.map(describeSpec).join(', ') || 'none'}), got ${inputs.length}`,
+    );
   }
   const out = new Map<number, Slot<Tensor>>();
   specs.forEach((s, i) => {
     const given = inputs[i];
     const fail = (why: string): never => {
-      throw new InvalidInputError(`${method.name} input ${i}: expected ${describeSpec(s)}, got ${describeValue(given)}${why ? ` (${why})` : ''}`);
+      throw new InvalidInputError(
+        `${method.name} input ${i}: expected ${describeSpec(s)}, got ${describeValue(given)}${why ? ` (${why})` : ''}`,
+      );
     };
     if (s.kind === 'tensor') {
       if (given.kind !== 'tensor') return fail('');
@@ -93,13 +107,21 @@ export function bindInputs(method: Method, inputs: readonly RunValue[]): Map<num
 }
 
 /** The method's outputs, read from value slots, in ExecuTorch's flat output order. */
-export function collectOutputs<T>(method: Method, read: (valueIndex: number) => Slot<T> | undefined, toRun: (t: T) => Tensor): RunValue[] {
+export function collectOutputs<T>(
+  method: Method,
+  read: (valueIndex: number) => Slot<T> | undefined,
+  toRun: (t: T) => Tensor,
+): RunValue[] {
   return method.outputs.map((index) => {
     const v = method.values[index];
     if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList') {
-      return { kind: 'list', items: v.items.map((item) => (item < 0 ? { kind: 'none' } : slotToRun(read(item), item, toRun))) };
+      return {
+        kind: 'list',
+        items: v.items.map((item) => (item < 0 ? { kind: 'none' } : slotToRun(read(item), item, toRun))),
+      };
     }
-    if (v?.kind === 'intList') return { kind: 'list', items: v.items.map((item) => slotToRun(read(item), item, toRun)) };
+    if (v?.kind === 'intList')
+      return { kind: 'list', items: v.items.map((item) => slotToRun(read(item), item, toRun)) };
     if (v?.kind === 'doubleList') return { kind: 'list', items: v.items.map((value) => ({ kind: 'double', value })) };
     if (v?.kind === 'boolList') return { kind: 'list', items: v.items.map((value) => ({ kind: 'bool', value })) };
     return slotToRun(read(index), index, toRun);

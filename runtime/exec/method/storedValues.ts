@@ -1,4 +1,4 @@
-import { Method } from '../../format/pte/model';
+import { Method } from '../../format/pte/pteTypes';
 import { ExecProgram } from '../program/openProgram';
 import { hasStoredData, loadStoredTensor } from '../program/storedTensors';
 import { Tensor } from '../tensor';

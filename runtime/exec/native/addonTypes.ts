@@ -16,8 +16,19 @@
 
 /** Element types by PyTorch name, as `runtime/exec/tensor.ts` names them. */
 export type NativeDType =
-  | 'bool' | 'uint8' | 'int8' | 'int16' | 'int32' | 'int64'
-  | 'uint16' | 'uint32' | 'uint64' | 'float16' | 'bfloat16' | 'float32' | 'float64';
+  | 'bool'
+  | 'uint8'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'float16'
+  | 'bfloat16'
+  | 'float32'
+  | 'float64';
 
 /** Tensor data: float16/bfloat16 as raw bits in a Uint16Array, bool as 0/1 bytes, 64-bit ints as BigInt arrays. */
 export interface NativeTensor {
@@ -89,7 +100,11 @@ export interface NativeMethodHandle {
   /** Sets the inputs (copied into the method's planned memory), executes, and returns copies of the outputs. */
   execute(inputs: NativeValue[]): NativeValue[];
   /** For a `.bpte`: loads test case `index` through the bundled-program path, executes, and verifies its expected outputs. */
-  runBundledCase?(index: number, rtol: number, atol: number): { outputs: NativeValue[]; passed: boolean; message: string };
+  runBundledCase?(
+    index: number,
+    rtol: number,
+    atol: number,
+  ): { outputs: NativeValue[]; passed: boolean; message: string };
   /** The ETDump collected since the method was loaded or last taken (profile / debug runs only), then starts a new one. */
   takeEtdump(): NativeEtdump | null;
   /** Puts mutable buffers back to their initial values by loading the method afresh. */

@@ -1,8 +1,8 @@
 import { MemorySource } from '../../format/byteSource';
 import { decodeEtdump } from '../../format/etdump/decodeEtdump';
-import { ETDump, ETDumpDebugEvent, ETDumpTensor, ETDumpValue } from '../../format/etdump/model';
+import { ETDump, ETDumpDebugEvent, ETDumpTensor, ETDumpValue } from '../../format/etdump/etdumpTypes';
 import { formatInstruction } from '../../format/pte/describe';
-import { Instruction, Method } from '../../format/pte/model';
+import { Instruction, Method } from '../../format/pte/pteTypes';
 import { StepRecord } from '../engine';
 import { ExecutionError } from '../errors';
 import { contiguousStrides, elementSize, isDType, numel, Tensor, tensorFromBytes } from '../tensor';
@@ -30,7 +30,8 @@ function valueBytes(method: Method, index: number, seen = 0): number {
     const n = numel(v.tensor.sizes);
     return isDType(dtype) && Number.isFinite(n) ? n * elementSize(dtype) + DEBUG_ALIGNMENT : DEBUG_ALIGNMENT;
   }
-  if (v.kind === 'tensorList' || v.kind === 'optionalTensorList') return v.items.reduce((s, i) => s + (i >= 0 ? valueBytes(method, i, seen + 1) : 0), 0);
+  if (v.kind === 'tensorList' || v.kind === 'optionalTensorList')
+    return v.items.reduce((s, i) => s + (i >= 0 ? valueBytes(method, i, seen + 1) : 0), 0);
   return 0;
 }
 
@@ -53,12 +54,15 @@ function tensorOf(t: ETDumpTensor, buffer: Uint8Array, where: string): Tensor {
   const n = numel(t.sizes);
   const bytes = n * elementSize(t.dtype);
   if (t.offset < 0 || t.offset + bytes > buffer.length) {
-    throw new ExecutionError(`${where}: the ETDump's ${t.dtype}[${t.sizes.join(', ')}] lies outside the debug buffer (offset ${t.offset}, ${buffer.length} bytes); it was too small`);
+    throw new ExecutionError(
+      `${where}: the ETDump's ${t.dtype}[${t.sizes.join(', ')}] lies outside the debug buffer (offset ${t.offset}, ${buffer.length} bytes); it was too small`,
+    );
   }
   // A copy: the debug buffer is dropped after the steps are read.
   const tensor = tensorFromBytes(t.dtype, t.sizes, buffer.slice(t.offset, t.offset + bytes));
   const contiguous = contiguousStrides(t.sizes);
-  if (t.strides.length !== t.sizes.length || t.strides.every((s, i) => s === contiguous[i] || t.sizes[i] <= 1)) return tensor;
+  if (t.strides.length !== t.sizes.length || t.strides.every((s, i) => s === contiguous[i] || t.sizes[i] <= 1))
+    return tensor;
   // Stored in another dim order (e.g. channels-last): the order is the dims by decreasing stride.
   const order = t.sizes.map((_, i) => i).sort((a, b) => t.strides[b] - t.strides[a] || a - b);
   return toContiguous(tensor, order);
@@ -66,13 +70,19 @@ function tensorOf(t: ETDumpTensor, buffer: Uint8Array, where: string): Tensor {
 
 function valueOf(v: ETDumpValue, buffer: Uint8Array, where: string): RunValue {
   switch (v.type) {
-    case 'tensor': return tensorOf(v, buffer, where);
-    case 'tensorList': return { kind: 'list', items: v.tensors.map((t, i) => tensorOf(t, buffer, `${where}[${i}]`)) };
-    case 'int': return { kind: 'int', value: Number(v.value) };
-    case 'bool': return { kind: 'bool', value: v.value };
+    case 'tensor':
+      return tensorOf(v, buffer, where);
+    case 'tensorList':
+      return { kind: 'list', items: v.tensors.map((t, i) => tensorOf(t, buffer, `${where}[${i}]`)) };
+    case 'int':
+      return { kind: 'int', value: Number(v.value) };
+    case 'bool':
+      return { kind: 'bool', value: v.value };
     case 'float':
-    case 'double': return { kind: 'double', value: v.value };
-    default: return { kind: 'none' };
+    case 'double':
+      return { kind: 'double', value: v.value };
+    default:
+      return { kind: 'none' };
   }
 }
 
@@ -97,7 +107,8 @@ export function stepsFromEtdump(method: Method, dump: ETDump, debugBuffer: Uint8
   // Consecutive debug events of one instruction form one step (a loop gives a step per pass).
   const groups: { instruction: number; events: ETDumpDebugEvent[] }[] = [];
   for (const e of run.events) {
-    if (e.kind !== 'debug' || e.value === null || e.output === true || e.instructionId < 0 || e.chainIndex < 0) continue;
+    if (e.kind !== 'debug' || e.value === null || e.output === true || e.instructionId < 0 || e.chainIndex < 0)
+      continue;
     const instruction = (chainStart[e.chainIndex] ?? 0) + e.instructionId;
     const last = groups[groups.length - 1];
     if (last && last.instruction === instruction) last.events.push(e);
@@ -107,7 +118,10 @@ export function stepsFromEtdump(method: Method, dump: ETDump, debugBuffer: Uint8
     const ins = instructions[instruction];
     if (!ins) return [];
     const indices = writtenValues(ins, events.length);
-    const writes = events.slice(events.length - indices.length).map((e, k) => ({ valueIndex: indices[k], value: valueOf(e.value!, debugBuffer, `${method.name}#${instruction}`) }));
+    const writes = events.slice(events.length - indices.length).map((e, k) => ({
+      valueIndex: indices[k],
+      value: valueOf(e.value!, debugBuffer, `${method.name}#${instruction}`),
+    }));
     return [{ instruction, text: formatInstruction(method, ins), writes }];
   });
 }

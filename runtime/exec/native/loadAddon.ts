@@ -56,10 +56,15 @@ function locateAddon(): Located {
   const packaged = path.join(root, 'dist', 'native', 'executorch.node');
   if (fs.existsSync(packaged)) {
     // The packages carry an addon built on Linux x64 only (native/ builds for the machine it runs on).
-    if (process.platform !== 'linux' || process.arch !== 'x64') return { reason: `the ExecuTorch addon is built for Linux x64 only (this is ${process.platform}-${process.arch})` };
+    if (process.platform !== 'linux' || process.arch !== 'x64')
+      return {
+        reason: `the ExecuTorch addon is built for Linux x64 only (this is ${process.platform}-${process.arch})`,
+      };
     return { path: packaged, reason: '' };
   }
-  return { reason: built ? `the ExecuTorch addon is ${built.reason}` : `the ExecuTorch addon is not packaged (${packaged})` };
+  return {
+    reason: built ? `the ExecuTorch addon is ${built.reason}` : `the ExecuTorch addon is not packaged (${packaged})`,
+  };
 }
 
 let loaded: NativeAddon | undefined;
@@ -73,7 +78,9 @@ export function loadAddon(): NativeAddon {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require(where.path) as NativeAddon;
   } catch (err) {
-    throw new Error(`ExecuTorch runtime at ${where.path} failed to load: ${(err as Error).message}; rebuild it with \`bash native/build.sh\``);
+    throw new Error(
+      `ExecuTorch runtime at ${where.path} failed to load: ${(err as Error).message}; rebuild it with \`bash native/build.sh\``,
+    );
   }
   return loaded;
 }
@@ -82,7 +89,9 @@ export function loadAddon(): NativeAddon {
 export function nativeAddonStatus(): NativeAddonStatus {
   try {
     const where = locateAddon();
-    return where.path ? { available: true, path: where.path } : { available: false, reason: `${where.reason}; ${BUILD_HINT}` };
+    return where.path
+      ? { available: true, path: where.path }
+      : { available: false, reason: `${where.reason}; ${BUILD_HINT}` };
   } catch (err) {
     return { available: false, reason: `${(err as Error).message}; ${BUILD_HINT}` };
   }

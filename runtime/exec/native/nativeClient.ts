@@ -24,7 +24,10 @@ export interface CallContext {
 
 /** An error the runtime reported for a call (the child is still alive). */
 export class NativeCallError extends Error {
-  constructor(readonly what: string, readonly error: HostError) {
+  constructor(
+    readonly what: string,
+    readonly error: HostError,
+  ) {
     super(error.message);
     this.name = 'NativeCallError';
   }
@@ -99,7 +102,8 @@ export class NativeClient {
   }
 
   call<K extends HostRequest['op']>(body: Extract<HostRequest, { op: K }>, ctx: CallContext): Promise<HostResults[K]> {
-    if (this.closed) return Promise.reject(new ExecutionError(`${ctx.what}: the ExecuTorch runtime process was closed`));
+    if (this.closed)
+      return Promise.reject(new ExecutionError(`${ctx.what}: the ExecuTorch runtime process was closed`));
     if (ctx.signal?.aborted) return Promise.reject(new RunCancelledError());
     const child = this.child ?? this.start();
     const id = this.nextId++;
@@ -128,7 +132,11 @@ export class NativeClient {
       env: childEnv(),
     });
     const collect = (chunk: Buffer) => {
-      const lines = chunk.toString('utf8').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+      const lines = chunk
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .filter(Boolean);
       this.logTail = [...this.logTail, ...lines].slice(-LOG_LINES);
     };
     child.stdout?.on('data', collect);
@@ -138,7 +146,9 @@ export class NativeClient {
     child.on('error', (e) => {
       if (child.pid === undefined) this.lost(child, `could not be started (${e.message})`);
     });
-    child.on('exit', (code, signal) => this.lost(child, signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    child.on('exit', (code, signal) =>
+      this.lost(child, signal ? `was killed by ${signal}` : `exited with code ${code}`),
+    );
     // An idle child must not keep the CLI or a test runner alive.
     child.unref();
     child.channel?.unref();
@@ -184,7 +194,11 @@ export class NativeClient {
     this.child = null;
     for (const [other, p] of [...this.pending]) {
       this.forget(other, p);
-      p.reject(other === id ? reason : new ExecutionError(`${p.what}: the ExecuTorch runtime process was ended because ${why}`));
+      p.reject(
+        other === id
+          ? reason
+          : new ExecutionError(`${p.what}: the ExecuTorch runtime process was ended because ${why}`),
+      );
     }
     child.kill('SIGKILL');
   }
@@ -208,7 +222,11 @@ export class NativeProgramSession {
   private generation = -2;
   private opening: Promise<NativeProgramInfo> | null = null;
 
-  constructor(readonly client: NativeClient, readonly programPath: string, readonly dataPaths: string[]) {}
+  constructor(
+    readonly client: NativeClient,
+    readonly programPath: string,
+    readonly dataPaths: string[],
+  ) {}
 
   private get label(): string {
     return path.basename(this.programPath);
@@ -218,7 +236,10 @@ export class NativeProgramSession {
   async ensure(signal?: AbortSignal): Promise<{ id: number; info: NativeProgramInfo }> {
     if (this.generation !== this.client.currentGeneration || !this.opening) {
       this.id = this.client.newHandle();
-      const opening = this.client.call({ op: 'open', program: this.id, path: this.programPath, dataPaths: this.dataPaths }, { what: `opening ${this.label}`, signal });
+      const opening = this.client.call(
+        { op: 'open', program: this.id, path: this.programPath, dataPaths: this.dataPaths },
+        { what: `opening ${this.label}`, signal },
+      );
       this.opening = opening;
       opening.catch(() => {
         if (this.opening === opening) this.opening = null;
@@ -241,7 +262,11 @@ export class NativeMethodSession {
   private generation = -2;
   private loading: Promise<void> | null = null;
 
-  constructor(readonly program: NativeProgramSession, readonly name: string, readonly options: LoadMethodOptions) {}
+  constructor(
+    readonly program: NativeProgramSession,
+    readonly name: string,
+    readonly options: LoadMethodOptions,
+  ) {}
 
   get client(): NativeClient {
     return this.program.client;
@@ -263,7 +288,10 @@ export class NativeMethodSession {
         const id = this.client.newHandle();
         this.generation = this.client.currentGeneration;
         this.id = id;
-        await this.client.call({ op: 'loadMethod', program, method: id, name: this.name, options: this.options }, { what: `loading ${this.label}`, signal });
+        await this.client.call(
+          { op: 'loadMethod', program, method: id, name: this.name, options: this.options },
+          { what: `loading ${this.label}`, signal },
+        );
       })();
       this.loading = loading;
       loading.catch(() => {
@@ -275,7 +303,9 @@ export class NativeMethodSession {
   }
 
   private async call<K extends 'execute' | 'bundledCase' | 'takeEtdump' | 'reset'>(
-    make: (method: number) => Extract<HostRequest, { op: K }>, what: string, signal?: AbortSignal,
+    make: (method: number) => Extract<HostRequest, { op: K }>,
+    what: string,
+    signal?: AbortSignal,
   ): Promise<HostResults[K]> {
     const method = await this.ensure(signal);
     return this.client.call<K>(make(method), { what: `${what} ${this.label}`, signal });
@@ -286,7 +316,11 @@ export class NativeMethodSession {
   }
 
   bundledCase(index: number, rtol: number, atol: number, signal?: AbortSignal): Promise<HostResults['bundledCase']> {
-    return this.call<'bundledCase'>((method) => ({ op: 'bundledCase', method, index, rtol, atol }), `running bundled case ${index} of`, signal);
+    return this.call<'bundledCase'>(
+      (method) => ({ op: 'bundledCase', method, index, rtol, atol }),
+      `running bundled case ${index} of`,
+      signal,
+    );
   }
 
   takeEtdump(signal?: AbortSignal): Promise<HostResults['takeEtdump']> {
@@ -301,7 +335,9 @@ export class NativeMethodSession {
   async close(): Promise<void> {
     if (!this.loaded) return;
     this.loading = null;
-    await this.client.call({ op: 'closeMethod', method: this.id }, { what: `closing ${this.label}` }).catch(() => undefined);
+    await this.client
+      .call({ op: 'closeMethod', method: this.id }, { what: `closing ${this.label}` })
+      .catch(() => undefined);
   }
 }
 
@@ -329,17 +365,36 @@ let buildInfo: { ok: true; info: BuildInfo } | { ok: false; reason: string } | n
 export function nativeBuildInfo(): { ok: true; info: BuildInfo } | { ok: false; reason: string } {
   if (buildInfo) return buildInfo;
   const status = nativeAddonStatus();
-  if (!status.available) return (buildInfo = { ok: false, reason: status.reason ?? 'the ExecuTorch addon is not available' });
+  if (!status.available)
+    return (buildInfo = { ok: false, reason: status.reason ?? 'the ExecuTorch addon is not available' });
   try {
-    const out = execFileSync(process.execPath, [defaultHostScript(), '--build-info'], { env: childEnv(), timeout: 60_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const parsed = JSON.parse(out.trim().split('\n').pop() ?? '') as { ok: boolean; info?: BuildInfo; error?: HostError };
-    buildInfo = parsed.ok && parsed.info ? { ok: true, info: parsed.info } : { ok: false, reason: `the ExecuTorch addon could not be loaded: ${parsed.error?.message ?? 'no build info'}` };
+    const out = execFileSync(process.execPath, [defaultHostScript(), '--build-info'], {
+      env: childEnv(),
+      timeout: 60_000,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const parsed = JSON.parse(out.trim().split('\n').pop() ?? '') as {
+      ok: boolean;
+      info?: BuildInfo;
+      error?: HostError;
+    };
+    buildInfo =
+      parsed.ok && parsed.info
+        ? { ok: true, info: parsed.info }
+        : {
+            ok: false,
+            reason: `the ExecuTorch addon could not be loaded: ${parsed.error?.message ?? 'no build info'}`,
+          };
   } catch (e) {
     const x = e as { signal?: string; status?: number; stderr?: string; message: string };
     // Node prints a failed start as a stack with the reason on an `Error: …` line; else the runtime's last log lines.
     const lines = (x.stderr ?? '').trim().split('\n');
     const last = lines.find((l) => /^\w*Error\b/.test(l))?.trim() ?? lines.slice(-3).join(' / ');
-    buildInfo = { ok: false, reason: `the ExecuTorch addon could not be loaded (${x.signal ? `killed by ${x.signal}` : x.status !== undefined && x.status !== null ? `exit code ${x.status}` : x.message})${last ? `: ${last}` : ''}` };
+    buildInfo = {
+      ok: false,
+      reason: `the ExecuTorch addon could not be loaded (${x.signal ? `killed by ${x.signal}` : x.status !== undefined && x.status !== null ? `exit code ${x.status}` : x.message})${last ? `: ${last}` : ''}`,
+    };
   }
   return buildInfo;
 }

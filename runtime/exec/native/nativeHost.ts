@@ -83,7 +83,11 @@ function describe(e: unknown): HostError {
     message: x.message,
     ...(typeof x.code === 'number' ? { code: x.code } : {}),
     ...(typeof x.codeName === 'string' ? { codeName: x.codeName } : {}),
-    ...(Array.isArray(x.log) ? { log: x.log.map(String) } : typeof x.log === 'string' ? { log: x.log.split('\n').filter(Boolean) } : {}),
+    ...(Array.isArray(x.log)
+      ? { log: x.log.map(String) }
+      : typeof x.log === 'string'
+        ? { log: x.log.split('\n').filter(Boolean) }
+        : {}),
   };
 }
 

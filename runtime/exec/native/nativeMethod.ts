@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Method } from '../../format/pte/model';
+import { Method } from '../../format/pte/pteTypes';
 import { LoadedMethod, RunOptions, RunResult } from '../engine';
 import { ExecutionError } from '../errors';
 import { bindInputs, methodSignature, MethodSignature } from '../method/signature';
@@ -37,9 +37,14 @@ const STATE_WRITERS = /(^|::)(copy_|index_put_|update_cache|_update_cache)/;
  * writes in place.
  */
 function reloadsOnReset(method: Method): boolean {
-  return method.delegates.length === 0
-    || method.values.some((v) => v.kind === 'tensor' && (v.tensor.kind === 'mutableWithInitialValue' || v.tensor.kind === 'externalMutable'))
-    || method.operators.some((o) => STATE_WRITERS.test(o.qualifiedName));
+  return (
+    method.delegates.length === 0 ||
+    method.values.some(
+      (v) =>
+        v.kind === 'tensor' && (v.tensor.kind === 'mutableWithInitialValue' || v.tensor.kind === 'externalMutable'),
+    ) ||
+    method.operators.some((o) => STATE_WRITERS.test(o.qualifiedName))
+  );
 }
 
 /** The data files of a program as paths, in the order the runtime merges them. */
@@ -64,7 +69,12 @@ export class NativeMethod implements LoadedMethod {
   /** Whether the method ran since it was loaded or reset. */
   private dirty = false;
 
-  private constructor(private readonly p: ExecProgram, private readonly methodIndex: number, private readonly session: NativeMethodSession, public loadMs: number) {
+  private constructor(
+    private readonly p: ExecProgram,
+    private readonly methodIndex: number,
+    private readonly session: NativeMethodSession,
+    public loadMs: number,
+  ) {
     this.method = p.program.methods[methodIndex];
     this.signature = methodSignature(this.method);
     this.reloadsOnReset = reloadsOnReset(this.method);
@@ -104,17 +114,26 @@ export class NativeMethod implements LoadedMethod {
       const native = inputs.map(toNativeValue);
       if (!options.steps) {
         this.dirty = true;
-        const r = await this.session.execute(native, 'executing', options.signal).catch((e: unknown) => Promise.reject(this.fail('executing', e)));
+        const r = await this.session
+          .execute(native, 'executing', options.signal)
+          .catch((e: unknown) => Promise.reject(this.fail('executing', e)));
         return { outputs: this.outputsOf(r.outputs), runMs: performance.now() - start, sessionMs: r.executeMs };
       }
-      this.debugSession ??= this.session.program.method(this.method.name, { profile: true, debugBufferBytes: debugBufferSize(this.method) });
+      this.debugSession ??= this.session.program.method(this.method.name, {
+        profile: true,
+        debugBufferBytes: debugBufferSize(this.method),
+      });
       const debug = this.debugSession;
       try {
         if (debug.loaded) await debug.reset(options.signal);
         const r = await debug.execute(native, 'executing (with intermediates)', options.signal);
         const dump = await debug.takeEtdump(options.signal);
         if (!dump) throw new ExecutionError(`${this.method.name}: the runtime gave no ETDump for a step run`);
-        const steps = stepsFromEtdump(this.method, await decodeNativeEtdump(dump, `${this.method.name}.etdp`), dump.debugBuffer);
+        const steps = stepsFromEtdump(
+          this.method,
+          await decodeNativeEtdump(dump, `${this.method.name}.etdp`),
+          dump.debugBuffer,
+        );
         return { outputs: this.outputsOf(r.outputs), runMs: performance.now() - start, sessionMs: r.executeMs, steps };
       } catch (e) {
         throw this.fail('executing', e);
@@ -127,11 +146,20 @@ export class NativeMethod implements LoadedMethod {
    * `intermediates`), starting from the method's initial state (mutable
    * state carries from run to run, as in a steady-state loop).
    */
-  profile(inputs: readonly RunValue[], runs: number, options: { signal?: AbortSignal; intermediates?: boolean } = {}): Promise<NativeProfile> {
+  profile(
+    inputs: readonly RunValue[],
+    runs: number,
+    options: { signal?: AbortSignal; intermediates?: boolean } = {},
+  ): Promise<NativeProfile> {
     return this.serial(async () => {
       bindInputs(this.method, inputs);
       // Every run logs into the same debug buffer until the dump is taken.
-      const wanted = { profile: true, ...(options.intermediates ? { debugBufferBytes: Math.min(MAX_DEBUG_BUFFER, debugBufferSize(this.method) * runs) } : {}) };
+      const wanted = {
+        profile: true,
+        ...(options.intermediates
+          ? { debugBufferBytes: Math.min(MAX_DEBUG_BUFFER, debugBufferSize(this.method) * runs) }
+          : {}),
+      };
       if (!this.profileSession || this.profileSession.options.debugBufferBytes !== wanted.debugBufferBytes) {
         await this.profileSession?.close();
         this.profileSession = this.session.program.method(this.method.name, wanted);
@@ -157,13 +185,23 @@ export class NativeMethod implements LoadedMethod {
   }
 
   /** Test case `index` of a `.bpte` through the runtime's bundled-program path, which also checks the expected outputs. */
-  runBundledCase(index: number, tolerance: { rtol: number; atol: number }, signal?: AbortSignal): Promise<BundledCaseResult> {
+  runBundledCase(
+    index: number,
+    tolerance: { rtol: number; atol: number },
+    signal?: AbortSignal,
+  ): Promise<BundledCaseResult> {
     return this.serial(async () => {
       const start = performance.now();
       try {
         this.dirty = true;
         const r = await this.session.bundledCase(index, tolerance.rtol, tolerance.atol, signal);
-        return { outputs: this.outputsOf(r.outputs), runMs: performance.now() - start, sessionMs: r.executeMs, passed: r.passed, message: r.message };
+        return {
+          outputs: this.outputsOf(r.outputs),
+          runMs: performance.now() - start,
+          sessionMs: r.executeMs,
+          passed: r.passed,
+          message: r.message,
+        };
       } catch (e) {
         throw this.fail(`running bundled case ${index} of`, e);
       }

@@ -15,9 +15,19 @@ export function toNativeValue(v: RunValue): NativeValue {
 }
 
 const ARRAY_OF: Record<string, string> = {
-  bool: 'Uint8Array', uint8: 'Uint8Array', int8: 'Int8Array', int16: 'Int16Array', int32: 'Int32Array', int64: 'BigInt64Array',
-  uint16: 'Uint16Array', uint32: 'Uint32Array', uint64: 'BigUint64Array', float16: 'Uint16Array', bfloat16: 'Uint16Array',
-  float32: 'Float32Array', float64: 'Float64Array',
+  bool: 'Uint8Array',
+  uint8: 'Uint8Array',
+  int8: 'Int8Array',
+  int16: 'Int16Array',
+  int32: 'Int32Array',
+  int64: 'BigInt64Array',
+  uint16: 'Uint16Array',
+  uint32: 'Uint32Array',
+  uint64: 'BigUint64Array',
+  float16: 'Uint16Array',
+  bfloat16: 'Uint16Array',
+  float32: 'Float32Array',
+  float64: 'Float64Array',
 };
 
 function isIdentity(order: readonly number[]): boolean {
@@ -51,10 +61,15 @@ export function toContiguous(t: Tensor, dimOrder: readonly number[]): Tensor {
 }
 
 function fromNativeTensor(t: NativeTensor, where: string): Tensor {
-  if (!isDType(t.dtype)) throw new ExecutionError(`${where}: the runtime returned a tensor of dtype ${String(t.dtype)}, which PTE Explorer does not handle`);
+  if (!isDType(t.dtype))
+    throw new ExecutionError(
+      `${where}: the runtime returned a tensor of dtype ${String(t.dtype)}, which PTE Explorer does not handle`,
+    );
   const expected = ARRAY_OF[t.dtype];
   if (t.data?.constructor?.name !== expected || (t.data as TensorData).length !== numel(t.shape)) {
-    throw new ExecutionError(`${where}: the runtime returned ${t.dtype}[${t.shape.join(', ')}] data as ${t.data?.constructor?.name ?? typeof t.data} of ${(t.data as TensorData | undefined)?.length ?? '?'} elements`);
+    throw new ExecutionError(
+      `${where}: the runtime returned ${t.dtype}[${t.shape.join(', ')}] data as ${t.data?.constructor?.name ?? typeof t.data} of ${(t.data as TensorData | undefined)?.length ?? '?'} elements`,
+    );
   }
   const tensor: Tensor = { kind: 'tensor', dtype: t.dtype, shape: [...t.shape], data: t.data as TensorData };
   return t.dimOrder && !isIdentity(t.dimOrder) ? toContiguous(tensor, t.dimOrder) : tensor;
@@ -62,8 +77,11 @@ function fromNativeTensor(t: NativeTensor, where: string): Tensor {
 
 export function fromNativeValue(v: NativeValue, where: string): RunValue {
   switch (v.kind) {
-    case 'tensor': return fromNativeTensor(v, where);
-    case 'list': return { kind: 'list', items: v.items.map((x, i) => fromNativeValue(x, `${where}[${i}]`)) };
-    default: return v;
+    case 'tensor':
+      return fromNativeTensor(v, where);
+    case 'list':
+      return { kind: 'list', items: v.items.map((x, i) => fromNativeValue(x, `${where}[${i}]`)) };
+    default:
+      return v;
   }
 }

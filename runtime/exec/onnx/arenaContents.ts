@@ -32,7 +32,10 @@ export class ArenaContents {
     this.counter++;
     const kept = this.outside(memoryId, start, end);
     kept.push({ start, end, seq: this.counter, src, srcStart: start });
-    this.arenas.set(memoryId, kept.sort((a, b) => a.start - b.start));
+    this.arenas.set(
+      memoryId,
+      kept.sort((a, b) => a.start - b.start),
+    );
     return this.counter;
   }
 
@@ -47,7 +50,10 @@ export class ArenaContents {
       at = Math.max(at, s.end);
     }
     if (at < end) added.push({ start: at, end, seq: 0, src, srcStart });
-    this.arenas.set(memoryId, [...segments, ...added].sort((a, b) => a.start - b.start));
+    this.arenas.set(
+      memoryId,
+      [...segments, ...added].sort((a, b) => a.start - b.start),
+    );
   }
 
   /** The recorded segments overlapping [start, end), clipped to it, in address order. */

@@ -45,7 +45,12 @@ export function tensorProto(name: string, t: Tensor): onnx.ITensorProto {
 function valueInfo(name: string, dtype: DType, shape: readonly (number | string)[]): onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: onnxType(dtype), shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: onnxType(dtype),
+        shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 
@@ -80,7 +85,13 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns the names of its outputs. */
-  node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputCount = 1, domain = ''): string[] {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outputCount = 1,
+    domain = '',
+  ): string[] {
     const outputs = Array.from({ length: outputCount }, () => this.fresh(opType.toLowerCase()));
     for (const o of outputs) this.produced.add(o);
     if (domain === 'com.microsoft') this.usesMicrosoftDomain = true;
@@ -103,7 +114,9 @@ export class GraphBuilder {
   /** An initializer holding `t` (small constants are shared by value). */
   constant(t: Tensor, prefix = 'const'): string {
     const small = numel(t.shape) <= 64;
-    const key = small ? `${t.dtype}|${t.shape.join(',')}|${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}` : '';
+    const key = small
+      ? `${t.dtype}|${t.shape.join(',')}|${Array.from(t.data as ArrayLike<number | bigint>, String).join(',')}`
+      : '';
     if (small && this.constants.has(key)) return this.constants.get(key)!;
     const name = this.fresh(prefix);
     this.initializers.push(tensorProto(name, t));
@@ -113,7 +126,12 @@ export class GraphBuilder {
 
   /** A 1-D int64 constant (shapes, axes, pads). */
   i64(values: readonly number[]): string {
-    return this.constant({ kind: 'tensor', dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values.map((v) => BigInt(v))) });
+    return this.constant({
+      kind: 'tensor',
+      dtype: 'int64',
+      shape: [values.length],
+      data: BigInt64Array.from(values.map((v) => BigInt(v))),
+    });
   }
 
   /** A 0-d constant of `dtype` holding `value` (converted as a kernel would store it). */
@@ -132,7 +150,11 @@ export class GraphBuilder {
       dataType: onnxType(dtype),
       dims: [...shape],
       dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-      externalData: [{ key: 'location', value: path }, { key: 'offset', value: '0' }, { key: 'length', value: String(data.byteLength) }],
+      externalData: [
+        { key: 'location', value: path },
+        { key: 'offset', value: '0' },
+        { key: 'length', value: String(data.byteLength) },
+      ],
     });
     return name;
   }
@@ -156,7 +178,8 @@ export class GraphBuilder {
    * must be produced by a node.
    */
   addOutput(name: string, dtype: DType, shape: readonly (number | string)[]): string {
-    const out = this.produced.has(name) && !this.outputs.some((o) => o.name === name) ? name : this.op('Identity', [name]);
+    const out =
+      this.produced.has(name) && !this.outputs.some((o) => o.name === name) ? name : this.op('Identity', [name]);
     this.outputs.push(valueInfo(out, dtype, shape));
     return out;
   }
@@ -176,7 +199,13 @@ export class GraphBuilder {
       irVersion: IR_VERSION,
       producerName: 'pte-explorer',
       opsetImport,
-      graph: { name: graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     };
     return onnx.ModelProto.encode(model).finish();
   }

@@ -15,14 +15,18 @@ export function floatCompute(dtype: DType): DType {
 
 export function arithCompute(dtype: DType): DType {
   switch (dtype) {
-    case 'float64': return 'float64';
+    case 'float64':
+      return 'float64';
     case 'float32':
     case 'float16':
-    case 'bfloat16': return 'float32';
+    case 'bfloat16':
+      return 'float32';
     case 'int64':
     case 'uint32':
-    case 'uint64': return 'int64';
-    default: return 'int32';
+    case 'uint64':
+      return 'int64';
+    default:
+      return 'int32';
   }
 }
 
@@ -76,7 +80,11 @@ export class LowerContext {
 
   transpose(t: SymTensor, perm: readonly number[]): SymTensor {
     if (perm.every((d, i) => d === i)) return t;
-    return sym(this.g.op('Transpose', [t.name], { perm: [...perm] }), t.dtype, perm.map((d) => t.shape[d]));
+    return sym(
+      this.g.op('Transpose', [t.name], { perm: [...perm] }),
+      t.dtype,
+      perm.map((d) => t.shape[d]),
+    );
   }
 
   expand(t: SymTensor, shape: readonly number[]): SymTensor {
@@ -97,13 +105,27 @@ export class LowerContext {
     const shape = [...t.shape];
     shape[axis] = Math.max(0, Math.ceil((end - start) / step));
     if (start === 0 && step === 1 && end === t.shape[axis]) return t;
-    const name = this.g.op('Slice', [t.name, this.g.i64([start]), this.g.i64([end]), this.g.i64([axis]), this.g.i64([step])]);
+    const name = this.g.op('Slice', [
+      t.name,
+      this.g.i64([start]),
+      this.g.i64([end]),
+      this.g.i64([axis]),
+      this.g.i64([step]),
+    ]);
     return sym(name, t.dtype, shape);
   }
 
   concat(parts: SymTensor[], axis: number, shape: readonly number[]): SymTensor {
     if (parts.length === 1) return parts[0];
-    return sym(this.g.op('Concat', parts.map((p) => p.name), { axis }), parts[0].dtype, shape);
+    return sym(
+      this.g.op(
+        'Concat',
+        parts.map((p) => p.name),
+        { axis },
+      ),
+      parts[0].dtype,
+      shape,
+    );
   }
 
   /**
@@ -117,18 +139,39 @@ export class LowerContext {
     const k = (v: number) => this.scalar('float64', v);
     const op = (type: string, ...xs: SymTensor[]) => this.elementwise(type, xs, s);
     switch (opType) {
-      case 'Tan': return op('Div', op('Sin', x), op('Cos', x));
-      case 'Sinh': return op('Mul', op('Sub', op('Exp', x), op('Exp', op('Neg', x))), k(0.5));
-      case 'Cosh': return op('Mul', op('Add', op('Exp', x), op('Exp', op('Neg', x))), k(0.5));
-      case 'Asinh': return op('Log', op('Add', x, op('Sqrt', op('Add', op('Mul', x, x), k(1)))));
-      case 'Acosh': return op('Log', op('Add', x, op('Sqrt', op('Sub', op('Mul', x, x), k(1)))));
-      case 'Atanh': return op('Mul', op('Log', op('Div', op('Add', k(1), x), op('Sub', k(1), x))), k(0.5));
-      default: return this.cast(this.elementwise(opType, [this.cast(x, 'float32')], s), 'float64');
+      case 'Tan':
+        return op('Div', op('Sin', x), op('Cos', x));
+      case 'Sinh':
+        return op('Mul', op('Sub', op('Exp', x), op('Exp', op('Neg', x))), k(0.5));
+      case 'Cosh':
+        return op('Mul', op('Add', op('Exp', x), op('Exp', op('Neg', x))), k(0.5));
+      case 'Asinh':
+        return op('Log', op('Add', x, op('Sqrt', op('Add', op('Mul', x, x), k(1)))));
+      case 'Acosh':
+        return op('Log', op('Add', x, op('Sqrt', op('Sub', op('Mul', x, x), k(1)))));
+      case 'Atanh':
+        return op('Mul', op('Log', op('Div', op('Add', k(1), x), op('Sub', k(1), x))), k(0.5));
+      default:
+        return this.cast(this.elementwise(opType, [this.cast(x, 'float32')], s), 'float64');
     }
   }
 
   /** Elementwise op on same-typed inputs; ONNX broadcasting matches PyTorch's. */
-  elementwise(opType: string, inputs: SymTensor[], shape: readonly number[], dtype: DType = inputs[opType === 'Where' ? 1 : 0].dtype, attrs: Record<string, number> = {}): SymTensor {
-    return sym(this.g.op(opType, inputs.map((t) => t.name), attrs), dtype, shape);
+  elementwise(
+    opType: string,
+    inputs: SymTensor[],
+    shape: readonly number[],
+    dtype: DType = inputs[opType === 'Where' ? 1 : 0].dtype,
+    attrs: Record<string, number> = {},
+  ): SymTensor {
+    return sym(
+      this.g.op(
+        opType,
+        inputs.map((t) => t.name),
+        attrs,
+      ),
+      dtype,
+      shape,
+    );
   }
 }

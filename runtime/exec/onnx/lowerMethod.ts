@@ -1,12 +1,22 @@
 import { XNNPACK_BACKEND } from '../../format/delegatePayloads';
 import { formatInstruction } from '../../format/pte/describe';
-import { Instruction, Method } from '../../format/pte/model';
+import { Instruction, Method } from '../../format/pte/pteTypes';
 import { ExecutionError, ProgramLocation } from '../errors';
 import { CallArgs, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
 import { PlannedStorage, plannedStorage } from '../method/plannedMemory';
-import { castTensor, DType, elementSize, getNumber, isDType, numel, Tensor, tensorBytes, tensorFromBytes } from '../tensor';
+import {
+  castTensor,
+  DType,
+  elementSize,
+  getNumber,
+  isDType,
+  numel,
+  Tensor,
+  tensorBytes,
+  tensorFromBytes,
+} from '../tensor';
 import { ArenaContents, Segment } from './arenaContents';
 import { RunValue } from '../values';
 import { ExternalWeight, GraphBuilder } from './graphBuilder';
@@ -39,9 +49,7 @@ export interface LoweringInput {
 }
 
 /** Where a value comes from after a run: a graph output, or known at lowering time. */
-export type ValueBinding =
-  | { kind: 'graph'; name: string; dtype: DType }
-  | { kind: 'static'; value: RunValue };
+export type ValueBinding = { kind: 'graph'; name: string; dtype: DType } | { kind: 'static'; value: RunValue };
 
 export interface GraphFeed {
   name: string;
@@ -90,12 +98,18 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
   };
   const slots: (Slot<SymTensor> | undefined)[] = method.values.map((v) => {
     switch (v.kind) {
-      case 'null': return { kind: 'none' };
-      case 'int': return { kind: 'int', value: Number(v.value) };
-      case 'double': return { kind: 'double', value: v.value };
-      case 'bool': return { kind: 'bool', value: v.value };
-      case 'string': return { kind: 'string', value: v.value };
-      default: return undefined;
+      case 'null':
+        return { kind: 'none' };
+      case 'int':
+        return { kind: 'int', value: Number(v.value) };
+      case 'double':
+        return { kind: 'double', value: v.value };
+      case 'bool':
+        return { kind: 'bool', value: v.value };
+      case 'string':
+        return { kind: 'string', value: v.value };
+      default:
+        return undefined;
     }
   });
   const feeds: GraphFeed[] = [];
@@ -140,7 +154,8 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
     if (stored && !isPlanned) {
       const before = weightFeeds.length;
       const t = placeWeight(g, `weight_${index}`, stored, input.weights, weightFeeds);
-      for (const f of weightFeeds.slice(before)) feeds.push({ name: f.name, kind: 'weight', valueIndex: index, tensor: f.tensor });
+      for (const f of weightFeeds.slice(before))
+        feeds.push({ name: f.name, kind: 'weight', valueIndex: index, tensor: f.tensor });
       return t;
     }
     return stateOf(index);
@@ -185,7 +200,8 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
     } else {
       const state = stateSyms.get(index);
       if (state) ({ dtype, shape } = state);
-      else if (declared && isDType(declared.dtype)) ({ dtype, shape } = { dtype: declared.dtype, shape: declared.sizes });
+      else if (declared && isDType(declared.dtype))
+        ({ dtype, shape } = { dtype: declared.dtype, shape: declared.sizes });
       else return materialize(index);
     }
     const end = h.start + numel(shape) * elementSize(dtype);
@@ -203,12 +219,18 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
    * mutable buffer they belong to (the value's own, else another planned
    * value's whose bytes contain them), else the value's own state.
    */
-  const stateBase = (index: number, h: PlannedStorage, a: number, b: number): { t: SymTensor; start: number } | undefined => {
+  const stateBase = (
+    index: number,
+    h: PlannedStorage,
+    a: number,
+    b: number,
+  ): { t: SymTensor; start: number } | undefined => {
     const carries = (i: number) => stateSyms.has(i) || (input.stored.has(i) && home[i] !== null);
     if (!carries(index)) {
       for (let i = 0; i < home.length; i++) {
         const o = home[i];
-        if (i === index || !o || o.memoryId !== h.memoryId || o.start > a || o.start + o.capacity < b || !carries(i)) continue;
+        if (i === index || !o || o.memoryId !== h.memoryId || o.start > a || o.start + o.capacity < b || !carries(i))
+          continue;
         const t = stateOf(i);
         if (t && o.start + numel(t.shape) * elementSize(t.dtype) >= b) return { t, start: o.start };
       }
@@ -221,8 +243,16 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
   const reinterpret = (segments: Segment[], start: number, dtype: DType, shape: number[]): SymTensor => {
     const size = elementSize(dtype);
     const first = segments[0];
-    if (segments.length === 1 && first.srcStart === start && first.src.dtype === dtype && numel(first.src.shape) === numel(shape)) return c.reshape(first.src, shape);
-    const sliceable = segments.every((s) => s.src.dtype === dtype && (s.start - s.srcStart) % size === 0 && (s.end - s.start) % size === 0);
+    if (
+      segments.length === 1 &&
+      first.srcStart === start &&
+      first.src.dtype === dtype &&
+      numel(first.src.shape) === numel(shape)
+    )
+      return c.reshape(first.src, shape);
+    const sliceable = segments.every(
+      (s) => s.src.dtype === dtype && (s.start - s.srcStart) % size === 0 && (s.end - s.start) % size === 0,
+    );
     if (sliceable && !segments.every((s) => s.src.constant)) {
       const parts = segments.map((s) => {
         const flat = c.reshape(s.src, [numel(s.src.shape)]);
@@ -256,7 +286,11 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
   while (pc < instructions.length) {
     const ins = instructions[pc];
     const where: ProgramLocation = { method: method.name, instruction: pc };
-    if (++executed > MAX_LOWERED_INSTRUCTIONS) throw new ExecutionError(`more than ${MAX_LOWERED_INSTRUCTIONS} instructions while lowering; the program loops`, where);
+    if (++executed > MAX_LOWERED_INSTRUCTIONS)
+      throw new ExecutionError(
+        `more than ${MAX_LOWERED_INSTRUCTIONS} instructions while lowering; the program loops`,
+        where,
+      );
     const writes: { valueIndex: number; slot: Slot<SymTensor> }[] = [];
     const write = (index: number, slot: Slot<SymTensor>) => {
       slots[index] = slot;
@@ -273,7 +307,8 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
         case 'delegate': {
           const delegate = method.delegates[ins.delegateIndex];
           const data = input.xnnpack.get(ins.delegateIndex);
-          if (!delegate || delegate.backend !== XNNPACK_BACKEND || !data) throw new LoweringError(`backend ${delegate?.backend ?? `#${ins.delegateIndex}`} is not supported`);
+          if (!delegate || delegate.backend !== XNNPACK_BACKEND || !data)
+            throw new LoweringError(`backend ${delegate?.backend ?? `#${ins.delegateIndex}`} is not supported`);
           lowerXnnpackCall(c, method, ins.args, data, read, write, input.weights, weightFeeds, feeds);
           break;
         }
@@ -291,14 +326,17 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
         }
         case 'jumpFalse': {
           const s = read(ins.condValueIndex);
-          if (s === undefined) throw new ExecutionError(`jump condition (value ${ins.condValueIndex}) has no value`, where);
+          if (s === undefined)
+            throw new ExecutionError(`jump condition (value ${ins.condValueIndex}) has no value`, where);
           let value: boolean;
           if (s.kind === 'bool') value = s.value;
           else if (s.kind === 'int') value = s.value !== 0;
-          else if (s.kind === 'tensor') value = getNumber(c.valueOf(s, `the jump at instruction ${pc} depends on tensor data`), 0) !== 0;
+          else if (s.kind === 'tensor')
+            value = getNumber(c.valueOf(s, `the jump at instruction ${pc} depends on tensor data`), 0) !== 0;
           else throw new LoweringError(`the jump condition at instruction ${pc} is ${s.kind}`);
           if (!value) next = ins.destination;
-          if (next < 0 || next > instructions.length) throw new ExecutionError(`jump to instruction ${next}, which does not exist`, where);
+          if (next < 0 || next > instructions.length)
+            throw new ExecutionError(`jump to instruction ${next}, which does not exist`, where);
           break;
         }
         case 'free':
@@ -312,7 +350,12 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
       probe = { needs: e, instruction: pc };
       break;
     }
-    if (steps) steps.push({ instruction: pc, text: formatInstruction(method, ins), writes: writes.map((w) => ({ valueIndex: w.valueIndex, binding: bind(g, w.slot, true) })) });
+    if (steps)
+      steps.push({
+        instruction: pc,
+        text: formatInstruction(method, ins),
+        writes: writes.map((w) => ({ valueIndex: w.valueIndex, binding: bind(g, w.slot, true) })),
+      });
     pc = next;
   }
 
@@ -323,14 +366,22 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
       outputs = method.outputs.map((index): LoweredMethod['outputs'][number] => {
         const v = method.values[index];
         if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList' || v?.kind === 'intList') {
-          return { kind: 'list', items: v.items.map((item) => (item < 0 ? { kind: 'static', value: { kind: 'none' } } : bind(g, requireSlot(read(item), item, method), true))) };
+          return {
+            kind: 'list',
+            items: v.items.map((item) =>
+              item < 0
+                ? { kind: 'static', value: { kind: 'none' } }
+                : bind(g, requireSlot(read(item), item, method), true),
+            ),
+          };
         }
         return bind(g, requireSlot(read(index), index, method), true);
       });
       // Carried state whose bytes this call wrote (through the value or through values overlapping it).
       for (const i of stateRead) {
         const now = home[i] ? read(i) : written.has(i) ? slots[i] : undefined;
-        if (now !== undefined && !(now.kind === 'tensor' && now.name === stateSyms.get(i)?.name)) stateOutputs.push({ valueIndex: i, binding: bind(g, now, true) });
+        if (now !== undefined && !(now.kind === 'tensor' && now.name === stateSyms.get(i)?.name))
+          stateOutputs.push({ valueIndex: i, binding: bind(g, now, true) });
       }
     } catch (e) {
       // Reading an output can need a value (bytes reinterpreted as another dtype).
@@ -341,7 +392,13 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
   if (probe) {
     const binding = bind(g, probe.needs.tensor, true);
     return {
-      model: g.toModel(method.name), externalData: g.externalWeights, feeds, outputs: [], stateOutputs: [], steps: null, nodeCount: g.nodeCount,
+      model: g.toModel(method.name),
+      externalData: g.externalWeights,
+      feeds,
+      outputs: [],
+      stateOutputs: [],
+      steps: null,
+      nodeCount: g.nodeCount,
       probe: { name: probe.needs.tensor.name, binding, instruction: probe.instruction },
     };
   }
@@ -376,18 +433,24 @@ function bind(g: GraphBuilder, s: Slot<SymTensor>, asOutput: boolean): ValueBind
 }
 
 function lowerKernel(
-  method: Method, ins: Extract<Instruction, { kind: 'kernel' }>, where: ProgramLocation, c: LowerContext,
-  read: (i: number) => Slot<SymTensor> | undefined, write: (i: number, s: Slot<SymTensor>) => void,
+  method: Method,
+  ins: Extract<Instruction, { kind: 'kernel' }>,
+  where: ProgramLocation,
+  c: LowerContext,
+  read: (i: number) => Slot<SymTensor> | undefined,
+  write: (i: number, s: Slot<SymTensor>) => void,
 ): void {
   const op = method.operators[ins.opIndex];
   const schema = op && operatorSchema(op.qualifiedName);
   const lowering = op && onnxLowering(op.qualifiedName);
-  if (!op || !schema || !lowering) throw new LoweringError(`operator ${op?.qualifiedName ?? `#${ins.opIndex}`} has no ONNX lowering`);
+  if (!op || !schema || !lowering)
+    throw new LoweringError(`operator ${op?.qualifiedName ?? `#${ins.opIndex}`} has no ONNX lowering`);
   lowering(new CallArgs<SymTensor>(schema, method, ins.args, where, read, write), c);
 }
 
 function locate(e: unknown, where: ProgramLocation): Error {
   if (e instanceof ExecutionError) return e;
-  if (e instanceof LoweringError || e instanceof ShapeError || e instanceof RangeError) return new ExecutionError(e.message, where);
+  if (e instanceof LoweringError || e instanceof ShapeError || e instanceof RangeError)
+    return new ExecutionError(e.message, where);
   return e as Error;
 }

@@ -20,7 +20,10 @@ export class LoweringError extends Error {}
  * get it, then lowers again with the value known (see OnnxMethod).
  */
 export class NeedsValue extends Error {
-  constructor(readonly tensor: SymTensor, why: string) {
+  constructor(
+    readonly tensor: SymTensor,
+    why: string,
+  ) {
     super(why);
     this.name = 'NeedsValue';
   }

@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-node';
 import { performance } from 'node:perf_hooks';
-import { Method } from '../../format/pte/model';
-import { XnnpackGraph } from '../../format/xnnpack/model';
+import { Method } from '../../format/pte/pteTypes';
+import { XnnpackGraph } from '../../format/xnnpack/xnnpackTypes';
 import { LoadedMethod, RunOptions, RunResult, StepRecord } from '../engine';
 import { ExecutionError, RunCancelledError } from '../errors';
 import { bindInputs, methodSignature, ValueSpec } from '../method/signature';
@@ -34,7 +34,12 @@ export function loweringConstants(graph: XnnpackGraph, bytes: XnnpackConstantByt
     if (!data) continue;
     const storage = xnnStorageDtype(v.datatype);
     const isFloat = v.datatype === 'fp32' || v.datatype === 'fp16' || v.datatype === 'bf16';
-    constants.set(v.idOut, isFloat && storage ? tensorFromBytes(storage, v.dims, data) : fromNumbers('float32', v.dims, dequantizeConstant(v, data, bytes.scales.get(v.idOut))));
+    constants.set(
+      v.idOut,
+      isFloat && storage
+        ? tensorFromBytes(storage, v.dims, data)
+        : fromNumbers('float32', v.dims, dequantizeConstant(v, data, bytes.scales.get(v.idOut))),
+    );
   }
   return constants;
 }
@@ -98,21 +103,36 @@ export class OnnxMethod implements LoadedMethod {
       if (payload.methodIndex !== methodIndex || payload.status !== 'xnnpack') continue;
       const typed = payload as typeof payload & { graph: XnnpackGraph };
       const constants = loweringConstants(typed.graph, await loadXnnpackConstants(p, typed));
-      xnnpack.set(payload.delegateIndex, { delegateIndex: payload.delegateIndex, graph: typed.graph, constants, rearranged: new Map() });
+      xnnpack.set(payload.delegateIndex, {
+        delegateIndex: payload.delegateIndex,
+        graph: typed.graph,
+        constants,
+        rearranged: new Map(),
+      });
     }
     const m = new OnnxMethod(method, stored, xnnpack, options, 0);
     // Methods whose inputs are all static tensors get their session now, so loading includes it.
     const specs = m.signature.inputs;
-    const tensors = specs.filter((s): s is Extract<ValueSpec, { kind: 'tensor' }> => s.kind === 'tensor' && !s.dynamic && isDType(s.dtype));
+    const tensors = specs.filter(
+      (s): s is Extract<ValueSpec, { kind: 'tensor' }> => s.kind === 'tensor' && !s.dynamic && isDType(s.dtype),
+    );
     if (tensors.length === specs.length) {
-      await m.specialization(new Map<number, Slot<Tensor>>(tensors.map((s) => [s.valueIndex, zeros(s.dtype as DType, s.shape)])), false);
+      await m.specialization(
+        new Map<number, Slot<Tensor>>(tensors.map((s) => [s.valueIndex, zeros(s.dtype as DType, s.shape)])),
+        false,
+      );
     }
     m.loadMs = performance.now() - start;
     return m;
   }
 
   /** A method assembled in memory (see ReferenceMethod.fromParts); sessions are created at the first run. */
-  static fromParts(method: Method, stored: Map<number, Tensor>, xnnpack: Map<number, XnnpackLoweringData> = new Map(), options: OnnxMethodOptions = {}): OnnxMethod {
+  static fromParts(
+    method: Method,
+    stored: Map<number, Tensor>,
+    xnnpack: Map<number, XnnpackLoweringData> = new Map(),
+    options: OnnxMethodOptions = {},
+  ): OnnxMethod {
     return new OnnxMethod(method, stored, xnnpack, options, 0);
   }
 
@@ -149,7 +169,9 @@ export class OnnxMethod implements LoadedMethod {
   }
 
   private key(inputs: Map<number, Slot<Tensor>>, steps: boolean): string {
-    const parts = [...inputs].map(([i, s]) => (s.kind === 'tensor' ? `${i}:${s.dtype}[${s.shape.join(',')}]` : `${i}:${JSON.stringify(s)}`));
+    const parts = [...inputs].map(([i, s]) =>
+      s.kind === 'tensor' ? `${i}:${s.dtype}[${s.shape.join(',')}]` : `${i}:${JSON.stringify(s)}`,
+    );
     return `${parts.join('|')}${steps ? '|steps' : ''}`;
   }
 
@@ -177,10 +199,17 @@ export class OnnxMethod implements LoadedMethod {
       const probe = s.lowered.probe;
       if (!probe) return s;
       if (round >= MAX_PROBES) {
-        throw new ExecutionError(`more than ${MAX_PROBES} data-dependent shapes or jumps; run with --reference`, { method: this.method.name, instruction: probe.instruction });
+        throw new ExecutionError(`more than ${MAX_PROBES} data-dependent shapes or jumps; run with --reference`, {
+          method: this.method.name,
+          instruction: probe.instruction,
+        });
       }
       const output = probe.binding;
-      if (output.kind !== 'graph' || !s.session) throw new ExecutionError('a probe graph has no output', { method: this.method.name, instruction: probe.instruction });
+      if (output.kind !== 'graph' || !s.session)
+        throw new ExecutionError('a probe graph has no output', {
+          method: this.method.name,
+          instruction: probe.instruction,
+        });
       const results = await s.session.run(this.feedsFor(s, inputs));
       const value = fromOrtTensor(results[output.name], output.dtype);
       resolved.set(probe.name, value);
@@ -188,7 +217,12 @@ export class OnnxMethod implements LoadedMethod {
     }
   }
 
-  private async specializationFor(key: string, inputs: Map<number, Slot<Tensor>>, steps: boolean, resolved: ReadonlyMap<string, Tensor>): Promise<Specialization> {
+  private async specializationFor(
+    key: string,
+    inputs: Map<number, Slot<Tensor>>,
+    steps: boolean,
+    resolved: ReadonlyMap<string, Tensor>,
+  ): Promise<Specialization> {
     const candidates = this.specializations.get(key) ?? [];
     const have = candidates.find((s) => this.fits(s));
     if (have) return have;
@@ -207,7 +241,8 @@ export class OnnxMethod implements LoadedMethod {
     const weightFeeds = new Map<string, ort.Tensor>();
     for (const f of lowered.feeds) if (f.kind === 'weight' && f.tensor) weightFeeds.set(f.name, toOrtTensor(f.tensor));
     const stateShapes = new Map<number, string>();
-    for (const f of lowered.feeds) if (f.kind === 'state') stateShapes.set(f.valueIndex, this.stateOf(f.valueIndex)!.shape.join(','));
+    for (const f of lowered.feeds)
+      if (f.kind === 'state') stateShapes.set(f.valueIndex, this.stateOf(f.valueIndex)!.shape.join(','));
     const s: Specialization = { lowered, session, weightFeeds, stateShapes, sessionMs: performance.now() - start };
     this.specializations.set(key, [...candidates, s]);
     if (resolved.size > 0) await this.forgetOldDataDependent(key);
@@ -249,15 +284,22 @@ export class OnnxMethod implements LoadedMethod {
       Object.assign(results, await spec.session.run(feeds));
       sessionMs = performance.now() - sessionStart;
     }
-    const value = (b: ValueBinding): RunValue => (b.kind === 'static' ? b.value : fromOrtTensor(results[b.name], b.dtype));
-    const outputs = spec.lowered.outputs.map((o): RunValue => (o.kind === 'list' ? { kind: 'list', items: o.items.map(value) } : value(o)));
+    const value = (b: ValueBinding): RunValue =>
+      b.kind === 'static' ? b.value : fromOrtTensor(results[b.name], b.dtype);
+    const outputs = spec.lowered.outputs.map((o): RunValue =>
+      o.kind === 'list' ? { kind: 'list', items: o.items.map(value) } : value(o),
+    );
     for (const s of spec.lowered.stateOutputs) {
       const v = value(s.binding);
       if (v.kind === 'tensor') this.state.set(s.valueIndex, v);
     }
     let steps: StepRecord[] | undefined;
     if (spec.lowered.steps) {
-      steps = spec.lowered.steps.map((st) => ({ instruction: st.instruction, text: st.text, writes: st.writes.map((w) => ({ valueIndex: w.valueIndex, value: value(w.binding) })) }));
+      steps = spec.lowered.steps.map((st) => ({
+        instruction: st.instruction,
+        text: st.text,
+        writes: st.writes.map((w) => ({ valueIndex: w.valueIndex, value: value(w.binding) })),
+      }));
     }
     return { outputs, runMs: performance.now() - start, sessionMs, ...(steps ? { steps } : {}) };
   }

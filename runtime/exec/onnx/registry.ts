@@ -38,7 +38,9 @@ const LOWERINGS: Record<string, Lowering> = {
   ...llmAttentionLowerings,
   ...primTensorLowerings,
   // Scalar prim ops run at lowering time: shapes are concrete there.
-  ...Object.fromEntries(Object.entries(primKernels).map(([name, kernel]) => [name, (a) => kernel(a)] as [string, Lowering])),
+  ...Object.fromEntries(
+    Object.entries(primKernels).map(([name, kernel]) => [name, (a) => kernel(a)] as [string, Lowering]),
+  ),
 };
 
 export function onnxLowering(qualifiedName: string): Lowering | undefined {

@@ -21,7 +21,11 @@ export interface SessionOptions {
 }
 
 /** Creates an onnxruntime session from an in-memory model and its in-memory external data. */
-export async function createSession(model: Uint8Array, externalData: readonly ExternalWeight[], options: SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: Uint8Array,
+  externalData: readonly ExternalWeight[],
+  options: SessionOptions = {},
+): Promise<ort.InferenceSession> {
   return onnxruntime().InferenceSession.create(model, {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
@@ -31,11 +35,33 @@ export async function createSession(model: Uint8Array, externalData: readonly Ex
   });
 }
 
-type OrtType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'float16';
+type OrtType =
+  | 'float32'
+  | 'float64'
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'bool'
+  | 'float16';
 
 const ORT_TYPE: Partial<Record<DType, OrtType>> = {
-  float32: 'float32', float64: 'float64', int8: 'int8', uint8: 'uint8', int16: 'int16', uint16: 'uint16', int32: 'int32',
-  uint32: 'uint32', int64: 'int64', uint64: 'uint64', bool: 'bool', float16: 'float16',
+  float32: 'float32',
+  float64: 'float64',
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  uint16: 'uint16',
+  int32: 'int32',
+  uint32: 'uint32',
+  int64: 'int64',
+  uint64: 'uint64',
+  bool: 'bool',
+  float16: 'float16',
 };
 
 /** An onnxruntime tensor over the same memory (bfloat16 becomes float32: the binding has no bfloat16). */

@@ -49,10 +49,17 @@ export interface WeightPlacement {
 }
 
 /** Places one stored tensor in the graph according to `placement`. */
-export function placeWeight(g: GraphBuilder, name: string, t: Tensor, placement: WeightPlacement, feeds: WeightFeed[]): SymTensor {
+export function placeWeight(
+  g: GraphBuilder,
+  name: string,
+  t: Tensor,
+  placement: WeightPlacement,
+  feeds: WeightFeed[],
+): SymTensor {
   const mode = placement.mode;
   const small = tensorBytes(t).byteLength < (placement.minBytes ?? WEIGHT_BYTES_THRESHOLD);
-  if (small || mode === 'initializer') return sym(g.initializer(name, t), t.dtype, t.shape, t.data.length <= 4096 ? t : undefined);
+  if (small || mode === 'initializer')
+    return sym(g.initializer(name, t), t.dtype, t.shape, t.data.length <= 4096 ? t : undefined);
   if (mode === 'external') return sym(g.externalInitializer(name, t.dtype, t.shape, tensorBytes(t)), t.dtype, t.shape);
   const bound = bindableWeight(t);
   feeds.push({ name, tensor: bound });

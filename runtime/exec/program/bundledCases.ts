@@ -1,4 +1,4 @@
-import { BundledValue } from '../../format/bpte/model';
+import { BundledValue } from '../../format/bpte/bpteTypes';
 import { InvalidInputError } from '../errors';
 import { isDType, tensorFromBytes } from '../tensor';
 import { RunValue } from '../values';
@@ -42,7 +42,9 @@ export async function bundledCases(p: ExecProgram): Promise<BundledCase[]> {
         method: suite.methodName,
         index,
         inputs: await Promise.all(testCase.inputs.map((v, i) => readValue(p, v, `${where} input ${i}`))),
-        expected: await Promise.all(testCase.expectedOutputs.map((v, i) => readValue(p, v, `${where} expected output ${i}`))),
+        expected: await Promise.all(
+          testCase.expectedOutputs.map((v, i) => readValue(p, v, `${where} expected output ${i}`)),
+        ),
       });
     }
   }

@@ -1,15 +1,15 @@
 import * as path from 'node:path';
 import { decodeBpte } from '../../format/bpte/decodeBpte';
-import { BundledProgram } from '../../format/bpte/model';
+import { BundledProgram } from '../../format/bpte/bpteTypes';
 import { ByteSource, FileSource } from '../../format/byteSource';
 import { decodeDelegatePayloads, DelegatePayload, delegateReferences } from '../../format/delegatePayloads';
 import { detectFileKind } from '../../format/detect';
 import { FormatError } from '../../format/errors';
-import { DataFile } from '../../format/ptd/model';
+import { DataFile } from '../../format/ptd/ptdTypes';
 import { decodePte } from '../../format/pte/decodePte';
-import { Program } from '../../format/pte/model';
+import { Program } from '../../format/pte/pteTypes';
 import { linkProgram } from '../../link/linkProgram';
-import { LinkResult } from '../../link/model';
+import { LinkResult } from '../../link/linkTypes';
 import { SharedData } from './sharedData';
 
 /** A program opened for running: decoded, its delegate payloads decoded, linked with its data files. */
@@ -51,7 +51,11 @@ export async function openProgram(file: string, options: OpenProgramOptions = {}
   } else if (kind === 'pte') {
     program = await decodePte(source);
   } else {
-    throw new FormatError(resolved, `not a program: this is a ${kind === 'unknown' ? 'file of unknown kind' : `.${kind} file`}; run takes a .pte or .bpte`, 0);
+    throw new FormatError(
+      resolved,
+      `not a program: this is a ${kind === 'unknown' ? 'file of unknown kind' : `.${kind} file`}; run takes a .pte or .bpte`,
+      0,
+    );
   }
   const payloads = await decodeDelegatePayloads(program);
   const broken = payloads.find((p) => p.status === 'error');

@@ -3,7 +3,7 @@ import { ByteSource, FileSource } from '../../format/byteSource';
 import { SubSource } from '../../format/subSource';
 import { DataRange } from '../../format/dataRange';
 import { decodePtd } from '../../format/ptd/decodePtd';
-import { DataFile } from '../../format/ptd/model';
+import { DataFile } from '../../format/ptd/ptdTypes';
 
 /**
  * Data files and bytes shared by every program opened with the same

@@ -1,11 +1,16 @@
-import { TensorValue } from '../../format/pte/model';
+import { TensorValue } from '../../format/pte/pteTypes';
 import { ExecutionError } from '../errors';
 import { contiguousStrides, isDType, numel, Tensor, tensorFromBytes, zeros } from '../tensor';
 import { ExecProgram } from './openProgram';
 
 /** Tensor kinds whose bytes are stored somewhere (program or data file). */
 export function hasStoredData(t: TensorValue): boolean {
-  return t.kind === 'constant' || t.kind === 'external' || t.kind === 'externalMutable' || (t.kind === 'mutableWithInitialValue' && t.data !== null);
+  return (
+    t.kind === 'constant' ||
+    t.kind === 'external' ||
+    t.kind === 'externalMutable' ||
+    (t.kind === 'mutableWithInitialValue' && t.data !== null)
+  );
 }
 
 /** True when `dimOrder` is the identity (row-major, the order every run value uses). */
@@ -19,21 +24,28 @@ export function isContiguousOrder(dimOrder: readonly number[]): boolean {
  * Bytes in a non-default dim order (e.g. channels-last) are put back in
  * row-major order, since every run value is kept row-major.
  */
-export async function loadStoredTensor(p: ExecProgram, methodName: string, valueIndex: number, t: TensorValue): Promise<Tensor> {
+export async function loadStoredTensor(
+  p: ExecProgram,
+  methodName: string,
+  valueIndex: number,
+  t: TensorValue,
+): Promise<Tensor> {
   const where = `${methodName} value ${valueIndex}`;
   if (!isDType(t.dtype)) throw new ExecutionError(`${where}: dtype ${t.dtype} is not supported`);
   const nbytes = t.nbytes ?? 0;
   let bytes: Uint8Array;
   if (t.kind === 'external' || t.kind === 'externalMutable') {
     const link = p.link.resolved.find((r) => r.method === methodName && r.valueIndex === valueIndex);
-    if (!link) throw new ExecutionError(`${where}: external tensor '${t.fullyQualifiedName}' is not resolved to any data file`);
+    if (!link)
+      throw new ExecutionError(`${where}: external tensor '${t.fullyQualifiedName}' is not resolved to any data file`);
     bytes = await p.shared.read(link.dataFile.source, { offset: link.entry.range.offset, length: nbytes });
   } else if (t.data) {
     bytes = await p.shared.read(p.program.source, { offset: t.data.offset, length: nbytes });
   } else {
     throw new ExecutionError(`${where}: ${t.kind} tensor has no stored bytes`);
   }
-  if (isContiguousOrder(t.dimOrder) || t.dimOrder.length !== t.sizes.length) return tensorFromBytes(t.dtype, t.sizes, bytes);
+  if (isContiguousOrder(t.dimOrder) || t.dimOrder.length !== t.sizes.length)
+    return tensorFromBytes(t.dtype, t.sizes, bytes);
   const physicalShape = t.dimOrder.map((d) => t.sizes[d]);
   return fromPhysicalOrder(tensorFromBytes(t.dtype, physicalShape, bytes), t.dimOrder, t.sizes);
 }

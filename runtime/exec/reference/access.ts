@@ -8,7 +8,8 @@ const converted = new WeakMap<Tensor['data'], Float64Array>();
  * on every call).
  */
 export function numbersOf(t: Tensor): ArrayLike<number> {
-  if (t.dtype !== 'float16' && t.dtype !== 'bfloat16' && t.dtype !== 'int64' && t.dtype !== 'uint64') return t.data as ArrayLike<number>;
+  if (t.dtype !== 'float16' && t.dtype !== 'bfloat16' && t.dtype !== 'int64' && t.dtype !== 'uint64')
+    return t.data as ArrayLike<number>;
   let out = converted.get(t.data);
   if (!out || out.length !== t.data.length) {
     out = toNumbers(t);
@@ -57,7 +58,11 @@ export function broadcastOffsets(shape: readonly number[], outShape: readonly nu
 }
 
 /** Applies `f` element-wise over inputs broadcast to `outShape`, in float64. */
-export function mapBroadcast(inputs: readonly Tensor[], outShape: readonly number[], f: (...xs: number[]) => number): Float64Array {
+export function mapBroadcast(
+  inputs: readonly Tensor[],
+  outShape: readonly number[],
+  f: (...xs: number[]) => number,
+): Float64Array {
   const n = numel(outShape);
   const values = inputs.map(numbersOf);
   const offsets = inputs.map((t) => broadcastOffsets(t.shape, outShape));
@@ -94,7 +99,12 @@ export function aroundDim(shape: readonly number[], dim: number): { outer: numbe
 /** Copies elements (any dtype, BigInt arrays included) from `src[srcIndex[i]]` into a new tensor of `shape`. */
 export function gatherElements(src: Tensor, shape: readonly number[], srcIndex: (i: number) => number): Tensor {
   const n = numel(shape);
-  const out: Tensor = { kind: 'tensor', dtype: src.dtype, shape: [...shape], data: new (src.data.constructor as new (n: number) => Tensor['data'])(n) };
+  const out: Tensor = {
+    kind: 'tensor',
+    dtype: src.dtype,
+    shape: [...shape],
+    data: new (src.data.constructor as new (n: number) => Tensor['data'])(n),
+  };
   const s = src.data as unknown as { [i: number]: number | bigint };
   const d = out.data as unknown as { [i: number]: number | bigint };
   for (let i = 0; i < n; i++) d[i] = s[srcIndex(i)];
@@ -102,7 +112,11 @@ export function gatherElements(src: Tensor, shape: readonly number[], srcIndex: 
 }
 
 /** Row-major multi-index of flat index `i`. */
-export function unravel(i: number, shape: readonly number[], out: number[] = new Array<number>(shape.length)): number[] {
+export function unravel(
+  i: number,
+  shape: readonly number[],
+  out: number[] = new Array<number>(shape.length),
+): number[] {
   for (let d = shape.length - 1; d >= 0; d--) {
     out[d] = i % shape[d];
     i = Math.floor(i / shape[d]);

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { XNNPACK_BACKEND } from '../../format/delegatePayloads';
 import { formatInstruction } from '../../format/pte/describe';
-import { Instruction, Method } from '../../format/pte/model';
-import { XnnpackGraph } from '../../format/xnnpack/model';
+import { Instruction, Method } from '../../format/pte/pteTypes';
+import { XnnpackGraph } from '../../format/xnnpack/xnnpackTypes';
 import { LoadedMethod, RunOptions, RunResult, StepRecord } from '../engine';
 import { ExecutionError, ProgramLocation, RunCancelledError } from '../errors';
 import { bindInputs, collectOutputs, methodSignature, valueDtype } from '../method/signature';
@@ -13,7 +13,17 @@ import { loadXnnpackConstants } from '../program/xnnpackConstants';
 import { CallArgs, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
-import { cloneTensor, DType, elementSize, isDType, numel, Tensor, tensorBytes, tensorFromBytes, zeros } from '../tensor';
+import {
+  cloneTensor,
+  DType,
+  elementSize,
+  isDType,
+  numel,
+  Tensor,
+  tensorBytes,
+  tensorFromBytes,
+  zeros,
+} from '../tensor';
 import { RunValue } from '../values';
 import { referenceKernel } from './registry';
 import { XnnNodeStep, XnnpackReference } from './xnnpack/runXnnpack';
@@ -82,7 +92,11 @@ export class ReferenceMethod implements LoadedMethod {
    * A method assembled in memory: its stored tensors by value index and its
    * XNNPACK delegates by delegate index (tests and tools that build methods).
    */
-  static fromParts(method: Method, stored: Map<number, Tensor>, delegates: Map<number, XnnpackReference> = new Map()): ReferenceMethod {
+  static fromParts(
+    method: Method,
+    stored: Map<number, Tensor>,
+    delegates: Map<number, XnnpackReference> = new Map(),
+  ): ReferenceMethod {
     return new ReferenceMethod(method, stored, delegates, 0);
   }
 
@@ -92,14 +106,20 @@ export class ReferenceMethod implements LoadedMethod {
     this.allocateArenas();
     this.slots = this.method.values.map((v, index): Slot<Tensor> | undefined => {
       switch (v.kind) {
-        case 'null': return { kind: 'none' };
-        case 'int': return { kind: 'int', value: Number(v.value) };
-        case 'double': return { kind: 'double', value: v.value };
-        case 'bool': return { kind: 'bool', value: v.value };
-        case 'string': return { kind: 'string', value: v.value };
+        case 'null':
+          return { kind: 'none' };
+        case 'int':
+          return { kind: 'int', value: Number(v.value) };
+        case 'double':
+          return { kind: 'double', value: v.value };
+        case 'bool':
+          return { kind: 'bool', value: v.value };
+        case 'string':
+          return { kind: 'string', value: v.value };
         case 'tensor':
           return this.home[index] ? undefined : this.stored.get(index);
-        default: return undefined;
+        default:
+          return undefined;
       }
     });
     // Initial values of planned tensors (mutable buffers) are copied into their storage, as the runtime does at load.
@@ -119,7 +139,11 @@ export class ReferenceMethod implements LoadedMethod {
       try {
         this.arenas.set(memoryId, new Uint8Array(size));
       } catch (e) {
-        if (e instanceof RangeError) throw new ExecutionError(`cannot allocate planned arena mem_id ${memoryId} (${size} bytes)`, { method: this.method.name, instruction: -1 });
+        if (e instanceof RangeError)
+          throw new ExecutionError(`cannot allocate planned arena mem_id ${memoryId} (${size} bytes)`, {
+            method: this.method.name,
+            instruction: -1,
+          });
         throw e;
       }
     }
@@ -151,10 +175,16 @@ export class ReferenceMethod implements LoadedMethod {
         lastYield = performance.now();
       }
       if (options.signal?.aborted) throw new RunCancelledError();
-      if (++executed > MAX_STEPS) throw new ExecutionError(`more than ${MAX_STEPS} instructions executed; the program loops`, { method: this.method.name, instruction: pc });
+      if (++executed > MAX_STEPS)
+        throw new ExecutionError(`more than ${MAX_STEPS} instructions executed; the program loops`, {
+          method: this.method.name,
+          instruction: pc,
+        });
       const ins = this.instructions[pc];
       const writes: StepRecord['writes'] = [];
-      const record = steps ? (valueIndex: number, value: Slot<Tensor>) => writes.push({ valueIndex, value: value as RunValue }) : null;
+      const record = steps
+        ? (valueIndex: number, value: Slot<Tensor>) => writes.push({ valueIndex, value: value as RunValue })
+        : null;
       const where: ProgramLocation = { method: this.method.name, instruction: pc };
       let next = pc + 1;
       let delegateNodes: XnnNodeStep[] | undefined;
@@ -172,7 +202,8 @@ export class ReferenceMethod implements LoadedMethod {
             break;
           case 'jumpFalse':
             if (!this.condition(ins.condValueIndex, where)) next = ins.destination;
-            if (next < 0 || next > this.instructions.length) throw new ExecutionError(`jump to instruction ${next}, which does not exist`, where);
+            if (next < 0 || next > this.instructions.length)
+              throw new ExecutionError(`jump to instruction ${next}, which does not exist`, where);
             break;
           case 'free':
             this.slots[ins.valueIndex] = undefined;
@@ -186,11 +217,21 @@ export class ReferenceMethod implements LoadedMethod {
         if (e instanceof ShapeError || e instanceof RangeError) throw new ExecutionError(e.message, where);
         throw e;
       }
-      if (steps) steps.push({ instruction: pc, text: formatInstruction(this.method, ins), writes, ...(delegateNodes ? { delegateNodes } : {}) });
+      if (steps)
+        steps.push({
+          instruction: pc,
+          text: formatInstruction(this.method, ins),
+          writes,
+          ...(delegateNodes ? { delegateNodes } : {}),
+        });
       pc = next;
     }
     // Outputs in planned memory are copied out: the next call overwrites them.
-    const outputs = collectOutputs(this.method, (i) => this.slot(i), (t) => (this.isArenaView(t) ? cloneTensor(t) : t));
+    const outputs = collectOutputs(
+      this.method,
+      (i) => this.slot(i),
+      (t) => (this.isArenaView(t) ? cloneTensor(t) : t),
+    );
     return { outputs, runMs: performance.now() - start, ...(steps ? { steps } : {}) };
   }
 
@@ -211,10 +252,18 @@ export class ReferenceMethod implements LoadedMethod {
     const home = this.home[index];
     if (s === undefined && home && !this.freed.has(index)) {
       const v = this.method.values[index];
-      const meta = this.written[index] ?? (v?.kind === 'tensor' && isDType(v.tensor.dtype) ? { dtype: v.tensor.dtype, shape: v.tensor.sizes } : undefined);
+      const meta =
+        this.written[index] ??
+        (v?.kind === 'tensor' && isDType(v.tensor.dtype)
+          ? { dtype: v.tensor.dtype, shape: v.tensor.sizes }
+          : undefined);
       if (!meta) return undefined;
       const nbytes = numel(meta.shape) * elementSize(meta.dtype);
-      return tensorFromBytes(meta.dtype, meta.shape, this.arenas.get(home.memoryId)!.subarray(home.start, home.start + nbytes));
+      return tensorFromBytes(
+        meta.dtype,
+        meta.shape,
+        this.arenas.get(home.memoryId)!.subarray(home.start, home.start + nbytes),
+      );
     }
     if (s === undefined && !this.freed.has(index)) {
       const v = this.method.values[index];
@@ -252,7 +301,12 @@ export class ReferenceMethod implements LoadedMethod {
   }
 
   /** MoveCall: the destination becomes the source's value; a planned tensor is shared, not copied (EValue assignment). */
-  private move(from: number, to: number, where: ProgramLocation, record: ((i: number, v: Slot<Tensor>) => void) | null): void {
+  private move(
+    from: number,
+    to: number,
+    where: ProgramLocation,
+    record: ((i: number, v: Slot<Tensor>) => void) | null,
+  ): void {
     const value = this.read(from, where);
     this.freed.delete(to);
     if (this.home[from] && this.slots[from] === undefined) {
@@ -275,18 +329,32 @@ export class ReferenceMethod implements LoadedMethod {
     throw new ExecutionError(`jump condition (value ${index}) is ${s.kind}, not a bool`, where);
   }
 
-  private kernel(ins: Extract<Instruction, { kind: 'kernel' }>, where: ProgramLocation, record: ((i: number, v: Slot<Tensor>) => void) | null): void {
+  private kernel(
+    ins: Extract<Instruction, { kind: 'kernel' }>,
+    where: ProgramLocation,
+    record: ((i: number, v: Slot<Tensor>) => void) | null,
+  ): void {
     const op = this.method.operators[ins.opIndex];
     const schema = op && operatorSchema(op.qualifiedName);
     const kernel = op && referenceKernel(op.qualifiedName);
-    if (!op || !schema || !kernel) throw new ExecutionError(`operator ${op?.qualifiedName ?? `#${ins.opIndex}`} is not supported`, where);
-    const args = new CallArgs<Tensor>(schema, this.method, ins.args, where, (i) => this.slot(i), (i, v) => this.write(i, v, record));
+    if (!op || !schema || !kernel)
+      throw new ExecutionError(`operator ${op?.qualifiedName ?? `#${ins.opIndex}`} is not supported`, where);
+    const args = new CallArgs<Tensor>(
+      schema,
+      this.method,
+      ins.args,
+      where,
+      (i) => this.slot(i),
+      (i, v) => this.write(i, v, record),
+    );
     kernel(args);
   }
 
   private delegate(
-    ins: Extract<Instruction, { kind: 'delegate' }>, where: ProgramLocation,
-    record: ((i: number, v: Slot<Tensor>) => void) | null, nodeSteps: XnnNodeStep[] | undefined,
+    ins: Extract<Instruction, { kind: 'delegate' }>,
+    where: ProgramLocation,
+    record: ((i: number, v: Slot<Tensor>) => void) | null,
+    nodeSteps: XnnNodeStep[] | undefined,
   ): void {
     const delegate = this.method.delegates[ins.delegateIndex];
     const graph = this.delegates.get(ins.delegateIndex);
@@ -299,10 +367,15 @@ export class ReferenceMethod implements LoadedMethod {
       const external = v.externalId;
       if (external === null) continue;
       const valueIndex = ins.args[external];
-      if (valueIndex === undefined) throw new ExecutionError(`delegate argument ${external} is missing (${ins.args.length} arguments)`, where);
+      if (valueIndex === undefined)
+        throw new ExecutionError(`delegate argument ${external} is missing (${ins.args.length} arguments)`, where);
       if (v.isInput) {
         const s = this.read(valueIndex, where);
-        if (s.kind !== 'tensor') throw new ExecutionError(`delegate input ${external} (value ${valueIndex}) is ${s.kind}, not a tensor`, where);
+        if (s.kind !== 'tensor')
+          throw new ExecutionError(
+            `delegate input ${external} (value ${valueIndex}) is ${s.kind}, not a tensor`,
+            where,
+          );
         inputs.set(external, s);
       }
       if (v.isOutput) outputDtypes.set(external, valueDtype(this.method, valueIndex) ?? 'float32');
@@ -311,7 +384,8 @@ export class ReferenceMethod implements LoadedMethod {
       const outputs = graph.run(inputs, outputDtypes, nodeSteps);
       for (const [external, t] of outputs) this.write(ins.args[external], t, record);
     } catch (e) {
-      if (e instanceof RangeError || e instanceof ShapeError) throw new ExecutionError(`XNNPACK delegate ${ins.delegateIndex}: ${e.message}`, where);
+      if (e instanceof RangeError || e instanceof ShapeError)
+        throw new ExecutionError(`XNNPACK delegate ${ins.delegateIndex}: ${e.message}`, where);
       throw e;
     }
   }

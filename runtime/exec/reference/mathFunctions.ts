@@ -32,7 +32,7 @@ export function sigmoid(x: number): number {
 /** Python's modulo: the result has the sign of the divisor. */
 export function pythonMod(a: number, b: number): number {
   const r = a % b;
-  return r !== 0 && (r < 0) !== (b < 0) ? r + b : r;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
 }
 
 export function gelu(x: number, approximate: string): number {

@@ -1,4 +1,4 @@
-import { Method, TensorValue } from '../../format/pte/model';
+import { Method, TensorValue } from '../../format/pte/pteTypes';
 import { scalarTypeInfo } from '../../format/scalarType';
 import { ExecutionError, ProgramLocation } from '../errors';
 import { DType, isDType } from '../tensor';
@@ -37,7 +37,7 @@ export function checkArity(schema: OperatorSchema, method: Method, args: readonl
   const extra = args.length - schema.args.length;
   if (extra < 0) return `${args.length} arguments, the schema has ${schema.args.length}: ${schema.text}`;
   const returns = schema.returns.length;
-  if (extra === returns || extra === 0 && schema.returns.every((r) => r.aliasOf !== null)) return null;
+  if (extra === returns || (extra === 0 && schema.returns.every((r) => r.aliasOf !== null))) return null;
   if (extra === 1 && returns > 1) {
     const v = method.values[args[args.length - 1]];
     if (v && (v.kind === 'tensorList' || v.kind === 'null')) return null;
@@ -112,7 +112,8 @@ export class CallArgs<T extends TensorLike> {
   tensorList(name: string): (T | null)[] {
     const index = this.valueIndex(name);
     const v = this.method.values[index];
-    if (!v || (v.kind !== 'tensorList' && v.kind !== 'optionalTensorList')) return this.fail(`argument '${name}' (value ${index}) is not a tensor list`);
+    if (!v || (v.kind !== 'tensorList' && v.kind !== 'optionalTensorList'))
+      return this.fail(`argument '${name}' (value ${index}) is not a tensor list`);
     return v.items.map((item, k) => {
       if (item < 0) return null;
       const s = this.slot(item, `item ${k} of '${name}'`);
@@ -234,7 +235,8 @@ export class CallArgs<T extends TensorLike> {
     if (this.isNone(name)) return null;
     const code = this.int(name);
     const dtype = scalarTypeInfo(code)?.dtype;
-    if (!dtype || !isDType(dtype)) return this.fail(`argument '${name}' is scalar type ${code}, which the runner does not support`);
+    if (!dtype || !isDType(dtype))
+      return this.fail(`argument '${name}' is scalar type ${code}, which the runner does not support`);
     return dtype;
   }
 
@@ -252,7 +254,8 @@ export class CallArgs<T extends TensorLike> {
 
   outDtype(name: string): DType {
     const dtype = this.outMeta(name).dtype;
-    if (!isDType(dtype)) return this.fail(`out argument '${name}' has dtype ${dtype}, which the runner does not support`);
+    if (!isDType(dtype))
+      return this.fail(`out argument '${name}' has dtype ${dtype}, which the runner does not support`);
     return dtype;
   }
 
@@ -277,14 +280,16 @@ export class CallArgs<T extends TensorLike> {
     const returnIndex = this.schema.returns.findIndex((r) => r.type.alias === alias);
     if (returnIndex < 0) return;
     const trailing = this.args.slice(this.schema.args.length);
-    if (trailing.length === this.schema.returns.length && trailing[returnIndex] !== index) this.write(trailing[returnIndex], value);
+    if (trailing.length === this.schema.returns.length && trailing[returnIndex] !== index)
+      this.write(trailing[returnIndex], value);
   }
 
   setOutList(name: string, values: T[]): void {
     const index = this.valueIndex(name);
     const v = this.method.values[index];
     if (v?.kind !== 'tensorList') return this.fail(`out argument '${name}' is not a tensor list`);
-    if (v.items.length !== values.length) return this.fail(`out list '${name}' has ${v.items.length} tensors, the result has ${values.length}`);
+    if (v.items.length !== values.length)
+      return this.fail(`out list '${name}' has ${v.items.length} tensors, the result has ${values.length}`);
     v.items.forEach((item, k) => this.write(item, values[k]));
   }
 

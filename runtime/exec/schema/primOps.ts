@@ -21,12 +21,17 @@ function numeric<T extends TensorLike>(a: CallArgs<T>, name: string): Num {
   return a.fail(`argument '${name}' is ${s.kind}, expected a number`);
 }
 
-function arithmetic(op: (x: number, y: number) => number, intResult: (x: number, y: number) => number = op): PrimKernel {
+function arithmetic(
+  op: (x: number, y: number) => number,
+  intResult: (x: number, y: number) => number = op,
+): PrimKernel {
   return (a) => {
     const x = numeric(a, 'a');
     const y = numeric(a, 'b');
     const bothInt = x.kind === 'int' && y.kind === 'int';
-    a.setReturn(bothInt ? { kind: 'int', value: intResult(x.value, y.value) } : { kind: 'double', value: op(x.value, y.value) });
+    a.setReturn(
+      bothInt ? { kind: 'int', value: intResult(x.value, y.value) } : { kind: 'double', value: op(x.value, y.value) },
+    );
   };
 }
 
@@ -34,7 +39,8 @@ function comparison(op: (x: number, y: number) => boolean): PrimKernel {
   return (a) => {
     const x = a.scalarSlot('a');
     const y = a.scalarSlot('b');
-    const value = (s: Scalar) => (s.kind === 'bool' ? (s.value ? 1 : 0) : s.kind === 'int' || s.kind === 'double' ? s.value : NaN);
+    const value = (s: Scalar) =>
+      s.kind === 'bool' ? (s.value ? 1 : 0) : s.kind === 'int' || s.kind === 'double' ? s.value : NaN;
     a.setReturn({ kind: 'bool', value: op(value(x), value(y)) });
   };
 }
@@ -48,7 +54,7 @@ function floorDivDouble(x: number, y: number): number {
   if (y === 0) return x < 0 || Object.is(x, -0) ? -Infinity : Infinity;
   const mod = x % y;
   const div = (x - mod) / y;
-  return mod !== 0 && (y < 0) !== (mod < 0) ? div - 1 : div;
+  return mod !== 0 && y < 0 !== mod < 0 ? div - 1 : div;
 }
 
 function toInt(name: string, f: (x: number) => number): PrimKernel {
@@ -83,7 +89,8 @@ export const primKernels: Record<string, PrimKernel> = {
       a.setReturn({ kind: 'double', value: floorDivDouble(x.value, y.value) });
     }
   },
-  'executorch_prim::truediv.Scalar': (a) => a.setReturn({ kind: 'double', value: numeric(a, 'a').value / numeric(a, 'b').value }),
+  'executorch_prim::truediv.Scalar': (a) =>
+    a.setReturn({ kind: 'double', value: numeric(a, 'a').value / numeric(a, 'b').value }),
   'executorch_prim::mod.Scalar': (a) => {
     const x = a.scalarSlot('a');
     const y = a.scalarSlot('b');

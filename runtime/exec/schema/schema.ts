@@ -8,8 +8,17 @@
 
 /** Base types of schema arguments. `SymInt` is read as `int`. */
 export type SchemaBaseType =
-  | 'Tensor' | 'int' | 'float' | 'bool' | 'Scalar' | 'ScalarType' | 'str'
-  | 'MemoryFormat' | 'Layout' | 'Device' | 'Generator';
+  | 'Tensor'
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'Scalar'
+  | 'ScalarType'
+  | 'str'
+  | 'MemoryFormat'
+  | 'Layout'
+  | 'Device'
+  | 'Generator';
 
 export interface SchemaType {
   base: SchemaBaseType;
@@ -55,8 +64,18 @@ export interface OperatorSchema {
 }
 
 const BASE_TYPES: Record<string, SchemaBaseType> = {
-  Tensor: 'Tensor', int: 'int', SymInt: 'int', float: 'float', bool: 'bool', Scalar: 'Scalar',
-  ScalarType: 'ScalarType', str: 'str', MemoryFormat: 'MemoryFormat', Layout: 'Layout', Device: 'Device', Generator: 'Generator',
+  Tensor: 'Tensor',
+  int: 'int',
+  SymInt: 'int',
+  float: 'float',
+  bool: 'bool',
+  Scalar: 'Scalar',
+  ScalarType: 'ScalarType',
+  str: 'str',
+  MemoryFormat: 'MemoryFormat',
+  Layout: 'Layout',
+  Device: 'Device',
+  Generator: 'Generator',
 };
 
 function parseType(text: string, schema: string): SchemaType {

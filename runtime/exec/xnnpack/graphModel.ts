@@ -1,4 +1,4 @@
-import { XnnNode, XnnpackGraph, XnnValue } from '../../format/xnnpack/model';
+import { XnnNode, XnnpackGraph, XnnValue } from '../../format/xnnpack/xnnpackTypes';
 
 /** XNNPACK flags the lowering and the reference interpreter read. */
 export const XNN_FLAG_TRANSPOSE_WEIGHTS = 0x1;
@@ -10,16 +10,70 @@ export const XNN_FLAG_KEEP_DIMS = 0x40;
 
 /** Node kinds both engines implement, with the operands each reads by role. */
 export const XNN_NODE_KINDS = new Set([
-  'Add', 'Subtract', 'Multiply', 'Div', 'Minimum', 'Maximum', 'Clamp', 'Abs', 'Ceiling', 'Floor', 'Negate', 'Square',
-  'SquareRoot', 'ReciprocalSquareRoot', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sin', 'Cos', 'Gelu', 'Hardswish', 'ELU', 'LeakyReLU',
-  'PReLU', 'Copy', 'Softmax', 'Convert', 'FullyConnected', 'BatchMatrixMultiply', 'Conv2d', 'DepthwiseConv2d',
-  'ConvTranspose2d', 'MaxPooling2d', 'AvgPooling2d', 'GlobalAvgPooling2d', 'ArgMaxPooling2d', 'StaticTranspose',
-  'StaticReshape', 'StaticSlice', 'StaticConstantPad', 'StaticResizeBilinear2D', 'Concatenate2', 'Concatenate3',
-  'Concatenate4', 'Concatenate5', 'ScaledDotProductAttention',
+  'Add',
+  'Subtract',
+  'Multiply',
+  'Div',
+  'Minimum',
+  'Maximum',
+  'Clamp',
+  'Abs',
+  'Ceiling',
+  'Floor',
+  'Negate',
+  'Square',
+  'SquareRoot',
+  'ReciprocalSquareRoot',
+  'Sigmoid',
+  'Tanh',
+  'Exp',
+  'Log',
+  'Sin',
+  'Cos',
+  'Gelu',
+  'Hardswish',
+  'ELU',
+  'LeakyReLU',
+  'PReLU',
+  'Copy',
+  'Softmax',
+  'Convert',
+  'FullyConnected',
+  'BatchMatrixMultiply',
+  'Conv2d',
+  'DepthwiseConv2d',
+  'ConvTranspose2d',
+  'MaxPooling2d',
+  'AvgPooling2d',
+  'GlobalAvgPooling2d',
+  'ArgMaxPooling2d',
+  'StaticTranspose',
+  'StaticReshape',
+  'StaticSlice',
+  'StaticConstantPad',
+  'StaticResizeBilinear2D',
+  'Concatenate2',
+  'Concatenate3',
+  'Concatenate4',
+  'Concatenate5',
+  'ScaledDotProductAttention',
 ]);
 
 /** Datatypes both engines understand. */
-export const XNN_DATATYPES = new Set(['fp32', 'fp16', 'bf16', 'qint8', 'quint8', 'qint32', 'qcint8', 'qcint32', 'qcint4', 'qbint4', 'qdint8', 'int32']);
+export const XNN_DATATYPES = new Set([
+  'fp32',
+  'fp16',
+  'bf16',
+  'qint8',
+  'quint8',
+  'qint32',
+  'qcint8',
+  'qcint32',
+  'qcint4',
+  'qbint4',
+  'qdint8',
+  'int32',
+]);
 
 /** Values by `id_out`, and the operand of a node by its schema role. */
 export class GraphIndex {

@@ -1,5 +1,5 @@
 import { xnnUnpackedDtype } from '../../format/xnnpack/datatypes';
-import { XnnValue } from '../../format/xnnpack/model';
+import { XnnValue } from '../../format/xnnpack/xnnpackTypes';
 import { bfloat16BitsToNumber, float16BitsToNumber } from '../../format/halfPrecision';
 import { DType } from '../tensor';
 
@@ -39,7 +39,8 @@ export function perTensorParams(v: XnnValue): PerTensorParams {
 /** Per-channel or per-group scales: inline in the payload, or f32 (per channel) / bf16 (per group) constant bytes. */
 export function channelScales(v: XnnValue, scaleBytes: Uint8Array | undefined): number[] {
   const q = v.quantization;
-  if (!q || (q.kind !== 'perChannel' && q.kind !== 'perChannelGroup')) throw new RangeError(`value ${v.idOut} (${v.datatype}) has no per-channel quantization`);
+  if (!q || (q.kind !== 'perChannel' && q.kind !== 'perChannelGroup'))
+    throw new RangeError(`value ${v.idOut} (${v.datatype}) has no per-channel quantization`);
   if (q.scales && q.scales.length > 0) return q.scales;
   if (!scaleBytes) throw new RangeError(`value ${v.idOut}: scales are in constant data that was not loaded`);
   const view = new DataView(scaleBytes.buffer, scaleBytes.byteOffset, scaleBytes.byteLength);
@@ -64,7 +65,10 @@ export function dequantizeConstant(v: XnnValue, data: Uint8Array, scaleBytes: Ui
   const out = new Float64Array(n);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const need = (bytes: number) => {
-    if (data.byteLength < bytes) throw new RangeError(`value ${v.idOut} (${v.datatype} [${v.dims.join(', ')}]) needs ${bytes} bytes, has ${data.byteLength}`);
+    if (data.byteLength < bytes)
+      throw new RangeError(
+        `value ${v.idOut} (${v.datatype} [${v.dims.join(', ')}]) needs ${bytes} bytes, has ${data.byteLength}`,
+      );
   };
   switch (v.datatype) {
     case 'fp32':
@@ -90,7 +94,12 @@ export function dequantizeConstant(v: XnnValue, data: Uint8Array, scaleBytes: Ui
       const size = v.datatype === 'qint32' ? 4 : 1;
       need(n * size);
       for (let i = 0; i < n; i++) {
-        const q = v.datatype === 'qint32' ? view.getInt32(i * 4, true) : v.datatype === 'qint8' ? view.getInt8(i) : view.getUint8(i);
+        const q =
+          v.datatype === 'qint32'
+            ? view.getInt32(i * 4, true)
+            : v.datatype === 'qint8'
+              ? view.getInt8(i)
+              : view.getUint8(i);
         out[i] = (q - zeroPoint) * scale;
       }
       return out;
@@ -114,7 +123,8 @@ export function dequantizeConstant(v: XnnValue, data: Uint8Array, scaleBytes: Ui
     case 'qcint4':
     case 'qbint4': {
       const scales = channelScales(v, scaleBytes);
-      if (v.dims.length !== 2) throw new RangeError(`value ${v.idOut}: 4-bit weights must be 2-D, got [${v.dims.join(', ')}]`);
+      if (v.dims.length !== 2)
+        throw new RangeError(`value ${v.idOut}: 4-bit weights must be 2-D, got [${v.dims.join(', ')}]`);
       const [rows, cols] = v.dims;
       const rowBytes = Math.ceil(cols / 2);
       need(rows * rowBytes);

@@ -6,11 +6,11 @@ import { byteVectorField, readList, readNumbers, required } from '../fbFields';
 import { asciiTag } from '../flatbufferRegion';
 import * as fb from '../generated/bundled_program_generated';
 import { decodePte } from '../pte/decodePte';
-import { Program } from '../pte/model';
+import { Program } from '../pte/pteTypes';
 import { dtypeName, tensorByteSize } from '../scalarType';
 import { SubSource } from '../subSource';
 import { locateProgram } from './locateProgram';
-import { BundledProgram, BundledTestSuite, BundledValue } from './model';
+import { BundledProgram, BundledTestSuite, BundledValue } from './bpteTypes';
 import { readOuterBuffer } from './outerBuffer';
 
 export const BUNDLED_PROGRAM_IDENTIFIER = 'BP08';
@@ -25,7 +25,8 @@ const PRE_RELEASE_IDENTIFIERS = ['BP04', 'BP05', 'BP06', 'BP07'];
  */
 export async function decodeBpte(source: ByteSource): Promise<BundledProgram> {
   const file = source.name;
-  if (source.size < 8) throw new FormatError(file, `file of ${source.size} bytes is too small to be a bundled program`, 0);
+  if (source.size < 8)
+    throw new FormatError(file, `file of ${source.size} bytes is too small to be a bundled program`, 0);
   const identifier = asciiTag(await source.read(4, 4), 0);
   if (identifier !== BUNDLED_PROGRAM_IDENTIFIER) {
     const reason = PRE_RELEASE_IDENTIFIERS.includes(identifier)
@@ -44,8 +45,11 @@ export async function decodeBpte(source: ByteSource): Promise<BundledProgram> {
     bb.fail('nested program could not be located consistently', root.bb_pos);
   }
 
-  const testSuites = readList('method_test_suites', at('method_test_suites', () => root.methodTestSuitesLength()), (i) =>
-    readSuite(bb, root.methodTestSuites(i)!));
+  const testSuites = readList(
+    'method_test_suites',
+    at('method_test_suites', () => root.methodTestSuitesLength()),
+    (i) => readSuite(bb, root.methodTestSuites(i)!),
+  );
   const program = await decodeNestedProgram(source, programRange);
 
   return {
@@ -65,7 +69,10 @@ export async function decodeBpte(source: ByteSource): Promise<BundledProgram> {
  * reported in the outer file's terms: offsets made absolute, path under `program`.
  */
 async function decodeNestedProgram(source: ByteSource, range: DataRange): Promise<Program> {
-  const window = source instanceof MemorySource ? source.slice(range.offset, range.length) : new SubSource(source, range.offset, range.length);
+  const window =
+    source instanceof MemorySource
+      ? source.slice(range.offset, range.length)
+      : new SubSource(source, range.offset, range.length);
   try {
     return await decodePte(window);
   } catch (e) {
@@ -81,13 +88,25 @@ function readSuite(bb: CheckedByteBuffer, suite: fb.BundledMethodTestSuite): Bun
     readList(name, at(name, length), (i) => readValue(bb, get(i)!));
   return {
     methodName: at('method_name', () => suite.methodName() ?? ''),
-    testCases: readList('test_cases', at('test_cases', () => suite.testCasesLength()), (i) => {
-      const c = suite.testCases(i)!;
-      return {
-        inputs: values('inputs', () => c.inputsLength(), (j) => c.inputs(j, value)),
-        expectedOutputs: values('expected_outputs', () => c.expectedOutputsLength(), (j) => c.expectedOutputs(j, value)),
-      };
-    }),
+    testCases: readList(
+      'test_cases',
+      at('test_cases', () => suite.testCasesLength()),
+      (i) => {
+        const c = suite.testCases(i)!;
+        return {
+          inputs: values(
+            'inputs',
+            () => c.inputsLength(),
+            (j) => c.inputs(j, value),
+          ),
+          expectedOutputs: values(
+            'expected_outputs',
+            () => c.expectedOutputsLength(),
+            (j) => c.expectedOutputs(j, value),
+          ),
+        };
+      },
+    ),
   };
 }
 

@@ -9,7 +9,11 @@ import { FormatError } from '../errors';
  * into the program, so any read there fails instead of returning zeros.
  */
 class OuterBuffer extends CheckedByteBuffer {
-  constructor(bytes: Uint8Array, file: string, private readonly hole: DataRange | null) {
+  constructor(
+    bytes: Uint8Array,
+    file: string,
+    private readonly hole: DataRange | null,
+  ) {
     super(bytes, file);
   }
 

@@ -6,7 +6,7 @@ import { openFlatbuffer, safeNumber } from '../flatbufferRegion';
 import * as fb from '../generated/etdump_generated';
 import { dtypeName } from '../scalarType';
 import { detectEtdumpLayout } from './layout';
-import { ETDump, ETDumpEvent, ETDumpEventOrigin, ETDumpRun, ETDumpTensor, ETDumpValue } from './model';
+import { ETDump, ETDumpEvent, ETDumpEventOrigin, ETDumpRun, ETDumpTensor, ETDumpValue } from './etdumpTypes';
 
 /**
  * Decodes an `.etdp` ETDump, size-prefixed or not. The file holds only
@@ -23,7 +23,11 @@ export async function decodeEtdump(source: ByteSource): Promise<ETDump> {
     fileSize: source.size,
     sizePrefixed: layout.sizePrefixed,
     version: root.version(),
-    runs: readList('run_data', at('run_data', () => root.runDataLength()), (i) => readRun(bb, root.runData(i)!)),
+    runs: readList(
+      'run_data',
+      at('run_data', () => root.runDataLength()),
+      (i) => readRun(bb, root.runData(i)!),
+    ),
   };
 }
 
@@ -34,8 +38,16 @@ function readRun(bb: CheckedByteBuffer, run: fb.RunData): ETDumpRun {
   return {
     name: at('name', () => run.name() ?? ''),
     bundledInputIndex: run.bundledInputIndex(),
-    allocators: readList('allocators', at('allocators', () => run.allocatorsLength()), (i) => run.allocators(i)!.name() ?? ''),
-    events: readList('events', at('events', () => run.eventsLength()), (i) => readEvent(bb, run.events(i, event)!)),
+    allocators: readList(
+      'allocators',
+      at('allocators', () => run.allocatorsLength()),
+      (i) => run.allocators(i)!.name() ?? '',
+    ),
+    events: readList(
+      'events',
+      at('events', () => run.eventsLength()),
+      (i) => readEvent(bb, run.events(i, event)!),
+    ),
   };
 }
 
@@ -111,7 +123,14 @@ function readValue(bb: CheckedByteBuffer, v: fb.Value): ETDumpValue {
       return at('tensor_list', () => {
         const list = member(v.tensorList(), 'tensor_list');
         const tensor = new fb.Tensor();
-        return { type: 'tensorList', tensors: readList('tensors', at('tensors', () => list.tensorsLength()), (i) => readTensor(bb, list.tensors(i, tensor)!)) };
+        return {
+          type: 'tensorList',
+          tensors: readList(
+            'tensors',
+            at('tensors', () => list.tensorsLength()),
+            (i) => readTensor(bb, list.tensors(i, tensor)!),
+          ),
+        };
       });
     case fb.ValueType.String:
       return { type: 'string' };
@@ -125,18 +144,37 @@ function readTensor(bb: CheckedByteBuffer, t: fb.Tensor): ETDumpTensor {
   return {
     scalarType,
     dtype: dtypeName(scalarType),
-    sizes: readLongs(bb, 'sizes', at('sizes', () => t.sizesLength()), (i) => t.sizes(i)!, t.bb_pos),
-    strides: readLongs(bb, 'strides', at('strides', () => t.stridesLength()), (i) => t.strides(i)!, t.bb_pos),
+    sizes: readLongs(
+      bb,
+      'sizes',
+      at('sizes', () => t.sizesLength()),
+      (i) => t.sizes(i)!,
+      t.bb_pos,
+    ),
+    strides: readLongs(
+      bb,
+      'strides',
+      at('strides', () => t.stridesLength()),
+      (i) => t.strides(i)!,
+      t.bb_pos,
+    ),
     offset: at('offset', () => toSafe(bb, t.offset(), 'tensor offset', t.bb_pos)),
   };
 }
 
-function readLongs(bb: CheckedByteBuffer, name: string, length: number, get: (i: number) => bigint, pos: number): number[] {
+function readLongs(
+  bb: CheckedByteBuffer,
+  name: string,
+  length: number,
+  get: (i: number) => bigint,
+  pos: number,
+): number[] {
   return readList(name, length, (i) => toSafe(bb, get(i), 'value', pos));
 }
 
 /** A signed 64-bit field as a number; magnitudes past 2^53 cannot be sizes or offsets. */
 function toSafe(bb: CheckedByteBuffer, value: bigint, what: string, pos: number): number {
-  if (value < -BigInt(Number.MAX_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER)) bb.fail(`${what} ${value} is out of range`, pos);
+  if (value < -BigInt(Number.MAX_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER))
+    bb.fail(`${what} ${value} is out of range`, pos);
   return Number(value);
 }

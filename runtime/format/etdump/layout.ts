@@ -22,7 +22,16 @@ export function detectEtdumpLayout(bytes: Uint8Array, file: string): ETDumpLayou
   if (prefixedId) {
     const prefix = readU32(bytes, 0);
     const why = prefix > bytes.length - 4 ? 'the file is truncated' : 'the file has trailing bytes';
-    throw new FormatError(file, `size prefix ${prefix} does not match the file (${bytes.length} bytes, so ${bytes.length - 4} expected): ${why}`, 0, ['size_prefix']);
+    throw new FormatError(
+      file,
+      `size prefix ${prefix} does not match the file (${bytes.length} bytes, so ${bytes.length - 4} expected): ${why}`,
+      0,
+      ['size_prefix'],
+    );
   }
-  throw new FormatError(file, `not an ETDump: identifier is '${asciiTag(bytes, 4)}' (or '${asciiTag(bytes, 8)}' after a size prefix), expected '${ETDUMP_IDENTIFIER}'`, 4);
+  throw new FormatError(
+    file,
+    `not an ETDump: identifier is '${asciiTag(bytes, 4)}' (or '${asciiTag(bytes, 8)}' after a size prefix), expected '${ETDUMP_IDENTIFIER}'`,
+    4,
+  );
 }

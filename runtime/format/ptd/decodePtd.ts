@@ -7,7 +7,7 @@ import * as cur from '../generated/flat_tensor_generated';
 import * as leg from '../generated/flat_tensor_legacy_generated';
 import { dtypeName, tensorByteSize } from '../scalarType';
 import { PTD_IDENTIFIER, PtdHead, readPtdHead } from './header';
-import { DataEntry, DataFile, EntryLayout, PtdSegment } from './model';
+import { DataEntry, DataFile, EntryLayout, PtdSegment } from './ptdTypes';
 
 /**
  * Decodes a `.ptd` (FlatTensor) data file: reads its header and flatbuffer
@@ -49,12 +49,29 @@ function decodeRegion(source: ByteSource, head: PtdHead, region: Uint8Array): Da
   if (rootFieldCount(bb) > 3) {
     const root = leg.FlatTensor.getRootAsFlatTensor(bb);
     const segments = readSegments(ctx, root.segmentsLength(), (i) => root.segments(i));
-    const tensors = readList('tensors', root.tensorsLength(), (i) => readLegacyTensor(ctx, root.tensors(i)!, i, segments));
+    const tensors = readList('tensors', root.tensorsLength(), (i) =>
+      readLegacyTensor(ctx, root.tensors(i)!, i, segments),
+    );
     const named = readList('named_data', root.namedDataLength(), (i) => {
       const n = root.namedData(i)!;
-      return namedEntry(ctx, n.bb_pos, at('key', () => n.key()), n.segmentIndex(), null, i, segments);
+      return namedEntry(
+        ctx,
+        n.bb_pos,
+        at('key', () => n.key()),
+        n.segmentIndex(),
+        null,
+        i,
+        segments,
+      );
     });
-    return { ...common, layout: 'legacy', version: root.version(), tensorAlignment: root.tensorAlignment(), segments, entries: [...tensors, ...named] };
+    return {
+      ...common,
+      layout: 'legacy',
+      version: root.version(),
+      tensorAlignment: root.tensorAlignment(),
+      segments,
+      entries: [...tensors, ...named],
+    };
   }
   const root = cur.FlatTensor.getRootAsFlatTensor(bb);
   const segments = readSegments(ctx, root.segmentsLength(), (i) => root.segments(i));
@@ -62,7 +79,15 @@ function decodeRegion(source: ByteSource, head: PtdHead, region: Uint8Array): Da
     const n = root.namedData(i)!;
     const layoutTable = n.tensorLayout();
     const layout = layoutTable ? at('tensor_layout', () => readLayout(layoutTable)) : null;
-    return namedEntry(ctx, n.bb_pos, at('key', () => n.key()), n.segmentIndex(), layout, i, segments);
+    return namedEntry(
+      ctx,
+      n.bb_pos,
+      at('key', () => n.key()),
+      n.segmentIndex(),
+      layout,
+      i,
+      segments,
+    );
   });
   return { ...common, layout: 'current', version: root.version(), tensorAlignment: null, segments, entries };
 }
@@ -76,11 +101,16 @@ function rootFieldCount(bb: CheckedByteBuffer): number {
   const root = bb.readInt32(bb.position()) + bb.position();
   const vtable = root - bb.readInt32(root);
   const vtableSize = bb.readUint16(vtable);
-  if (vtableSize < 4 || (vtableSize & 1) !== 0) bb.fail(`root table has a malformed vtable (${vtableSize} bytes)`, vtable);
+  if (vtableSize < 4 || (vtableSize & 1) !== 0)
+    bb.fail(`root table has a malformed vtable (${vtableSize} bytes)`, vtable);
   return (vtableSize - 4) / 2;
 }
 
-function readSegments(ctx: Context, length: number, get: (i: number) => cur.DataSegment | leg.DataSegment | null): PtdSegment[] {
+function readSegments(
+  ctx: Context,
+  length: number,
+  get: (i: number) => cur.DataSegment | leg.DataSegment | null,
+): PtdSegment[] {
   return readList('segments', length, (i) => {
     const s = get(i)!;
     const where = ctx.base + s.bb_pos;
@@ -88,7 +118,11 @@ function readSegments(ctx: Context, length: number, get: (i: number) => cur.Data
     const size = safeNumber(s.size(), ctx.file, 'segment size', where);
     const start = ctx.segmentBase + offset;
     if (start + size > ctx.fileSize) {
-      throw new FormatError(ctx.file, `segment of ${size} bytes at ${start} runs past the end of the file (${ctx.fileSize} bytes)`, where);
+      throw new FormatError(
+        ctx.file,
+        `segment of ${size} bytes at ${start} runs past the end of the file (${ctx.fileSize} bytes)`,
+        where,
+      );
     }
     return { index: i, offset, size, range: { offset: start, length: size } };
   });
@@ -107,15 +141,25 @@ function readLayout(t: cur.TensorLayout): EntryLayout {
 function segmentAt(ctx: Context, segments: PtdSegment[], index: number, where: number): PtdSegment {
   const seg = segments[index];
   if (!seg) {
-    throw new FormatError(ctx.file, `segment index ${index} is out of range (${segments.length} segments)`, ctx.base + where, ['segment_index']);
+    throw new FormatError(
+      ctx.file,
+      `segment index ${index} is out of range (${segments.length} segments)`,
+      ctx.base + where,
+      ['segment_index'],
+    );
   }
   return seg;
 }
 
 /** A named-data entry: the whole segment is the blob. */
 function namedEntry(
-  ctx: Context, tablePos: number, key: string | null, segmentIndex: number,
-  layout: EntryLayout | null, tableIndex: number, segments: PtdSegment[],
+  ctx: Context,
+  tablePos: number,
+  key: string | null,
+  segmentIndex: number,
+  layout: EntryLayout | null,
+  tableIndex: number,
+  segments: PtdSegment[],
 ): DataEntry {
   const seg = segmentAt(ctx, segments, segmentIndex, tablePos);
   return {
@@ -130,7 +174,12 @@ function namedEntry(
 
 /** A legacy tensor: `nbytes` at `offset` inside its segment. */
 function readLegacyTensor(ctx: Context, t: leg.TensorMetadata, tableIndex: number, segments: PtdSegment[]): DataEntry {
-  const key = required(at('fully_qualified_name', () => t.fullyQualifiedName()), ctx.bb, 'fully_qualified_name', t.bb_pos);
+  const key = required(
+    at('fully_qualified_name', () => t.fullyQualifiedName()),
+    ctx.bb,
+    'fully_qualified_name',
+    t.bb_pos,
+  );
   const scalarType = t.scalarType();
   const sizes = at('sizes', () => readNumbers(t.sizesLength(), (i) => t.sizes(i)));
   const dimOrder = at('dim_order', () => readNumbers(t.dimOrderLength(), (i) => t.dimOrder(i)));
@@ -142,7 +191,11 @@ function readLegacyTensor(ctx: Context, t: leg.TensorMetadata, tableIndex: numbe
   const nbytes = tensorByteSize(scalarType, sizes) ?? Math.max(0, seg.size - offset);
   const start = seg.range.offset + offset;
   if (start + nbytes > ctx.fileSize) {
-    throw new FormatError(ctx.file, `tensor '${key}' (${nbytes} bytes at ${start}) runs past the end of the file (${ctx.fileSize} bytes)`, where);
+    throw new FormatError(
+      ctx.file,
+      `tensor '${key}' (${nbytes} bytes at ${start}) runs past the end of the file (${ctx.fileSize} bytes)`,
+      where,
+    );
   }
   return {
     key,
@@ -166,11 +219,23 @@ export function entryByKey(file: DataFile): Map<string, DataEntry> {
  * them (default: from `offset` to the end of the entry). Large entries can be
  * read piecewise this way.
  */
-export async function readEntryBytes(file: DataFile, entry: DataEntry, part: { offset?: number; length?: number } = {}): Promise<Uint8Array> {
+export async function readEntryBytes(
+  file: DataFile,
+  entry: DataEntry,
+  part: { offset?: number; length?: number } = {},
+): Promise<Uint8Array> {
   const offset = part.offset ?? 0;
   const length = part.length ?? entry.range.length - offset;
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > entry.range.length) {
-    throw new RangeError(`bytes [${offset}, ${offset + length}) lie outside entry '${entry.key}' (${entry.range.length} bytes)`);
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > entry.range.length
+  ) {
+    throw new RangeError(
+      `bytes [${offset}, ${offset + length}) lie outside entry '${entry.key}' (${entry.range.length} bytes)`,
+    );
   }
   return file.source.read(entry.range.offset + offset, length);
 }

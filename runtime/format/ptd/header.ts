@@ -2,7 +2,7 @@ import { ByteSource } from '../byteSource';
 import { DataRange } from '../dataRange';
 import { FormatError } from '../errors';
 import { asciiTag, readU32, readU64 } from '../flatbufferRegion';
-import { PtdHeader } from './model';
+import { PtdHeader } from './ptdTypes';
 
 export const PTD_IDENTIFIER = 'FT01';
 export const PTD_HEADER_MAGIC = 'FH01';
@@ -18,7 +18,8 @@ export interface PtdHead {
 /** Reads and checks the `FH01` header; reads at most the first 48 bytes. */
 export async function readPtdHead(source: ByteSource): Promise<PtdHead> {
   const file = source.name;
-  if (source.size < 8) throw new FormatError(file, `file of ${source.size} bytes is too small to be an ExecuTorch data file`, 0);
+  if (source.size < 8)
+    throw new FormatError(file, `file of ${source.size} bytes is too small to be an ExecuTorch data file`, 0);
   const head = await source.read(0, Math.min(source.size, 8 + PTD_HEADER_MIN_LENGTH));
   if (asciiTag(head, 0) === PTD_HEADER_MAGIC) return parseHeader(source, head, 0);
   const identifier = asciiTag(head, 4);
@@ -43,25 +44,42 @@ function parseHeader(source: ByteSource, head: Uint8Array, at: 0 | 8): PtdHead {
   const size = source.size;
   if (head.length < at + PTD_HEADER_MIN_LENGTH) fail(`header is cut off: the file has ${size} bytes`, at, 'length');
   const length = readU32(head, at + 4);
-  if (length < PTD_HEADER_MIN_LENGTH) fail(`header length ${length} is below the minimum of ${PTD_HEADER_MIN_LENGTH}`, at + 4, 'length');
+  if (length < PTD_HEADER_MIN_LENGTH)
+    fail(`header length ${length} is below the minimum of ${PTD_HEADER_MIN_LENGTH}`, at + 4, 'length');
 
   const flatbufferOffset = readU64(head, at + 8);
   if (flatbufferOffset === null || flatbufferOffset < length || flatbufferOffset > size) {
-    fail(`flatbuffer_offset ${flatbufferOffset ?? 'over 2^53'} is not between the header length (${length}) and the end of the file (${size} bytes)`, at + 8, 'flatbuffer_offset');
+    fail(
+      `flatbuffer_offset ${flatbufferOffset ?? 'over 2^53'} is not between the header length (${length}) and the end of the file (${size} bytes)`,
+      at + 8,
+      'flatbuffer_offset',
+    );
   }
   const flatbufferSize = readU64(head, at + 16);
   const regionStart = at === 8 ? 0 : flatbufferOffset!;
   const regionEnd = flatbufferOffset! + (flatbufferSize ?? 0);
   if (flatbufferSize === null || regionEnd > size) {
-    fail(`flatbuffer (${flatbufferSize ?? 'over 2^53'} bytes after offset ${flatbufferOffset}) runs past the end of the file (${size} bytes): the file is truncated`, at + 16, 'flatbuffer_size');
+    fail(
+      `flatbuffer (${flatbufferSize ?? 'over 2^53'} bytes after offset ${flatbufferOffset}) runs past the end of the file (${size} bytes): the file is truncated`,
+      at + 16,
+      'flatbuffer_size',
+    );
   }
   const segmentBaseOffset = readU64(head, at + 24);
   if (segmentBaseOffset === null || segmentBaseOffset < regionEnd || segmentBaseOffset > size) {
-    fail(`segment_base_offset ${segmentBaseOffset ?? 'over 2^53'} is not between the end of the flatbuffer (${regionEnd}) and the end of the file (${size} bytes)`, at + 24, 'segment_base_offset');
+    fail(
+      `segment_base_offset ${segmentBaseOffset ?? 'over 2^53'} is not between the end of the flatbuffer (${regionEnd}) and the end of the file (${size} bytes)`,
+      at + 24,
+      'segment_base_offset',
+    );
   }
   const segmentDataSize = readU64(head, at + 32);
   if (segmentDataSize === null || segmentBaseOffset! + segmentDataSize > size) {
-    fail(`segment data (${segmentDataSize ?? 'over 2^53'} bytes at ${segmentBaseOffset}) runs past the end of the file (${size} bytes): the file is truncated`, at + 32, 'segment_data_size');
+    fail(
+      `segment data (${segmentDataSize ?? 'over 2^53'} bytes at ${segmentBaseOffset}) runs past the end of the file (${size} bytes): the file is truncated`,
+      at + 32,
+      'segment_data_size',
+    );
   }
   return {
     header: {

@@ -8,9 +8,19 @@ import * as fb from '../generated/program_generated';
 import { dtypeName, tensorByteSize } from '../scalarType';
 import { readPteHead } from './header';
 import {
-  Chain, Delegate, Instruction, Method, NamedDataEntry, Operator, Program, Segment,
-  SubsegmentOffsets, TensorKind, TensorValue, Value,
-} from './model';
+  Chain,
+  Delegate,
+  Instruction,
+  Method,
+  NamedDataEntry,
+  Operator,
+  Program,
+  Segment,
+  SubsegmentOffsets,
+  TensorKind,
+  TensorValue,
+  Value,
+} from './pteTypes';
 
 /**
  * Decodes a `.pte` program: reads its head and flatbuffer region (nothing
@@ -37,7 +47,11 @@ interface Context {
   acc: Accessors;
 }
 
-function decodeProgramRegion(source: ByteSource, region: Uint8Array, head: Awaited<ReturnType<typeof readPteHead>>): Program {
+function decodeProgramRegion(
+  source: ByteSource,
+  region: Uint8Array,
+  head: Awaited<ReturnType<typeof readPteHead>>,
+): Program {
   const file = source.name;
   const bb = openFlatbuffer(region, file);
   const root = fb.Program.getRootAsProgram(bb);
@@ -50,7 +64,11 @@ function decodeProgramRegion(source: ByteSource, region: Uint8Array, head: Await
     let range: DataRange | null = null;
     if (segmentBase !== null) {
       if (segmentBase + offset + size > source.size) {
-        throw new FormatError(file, `segment of ${size} bytes at ${segmentBase + offset} runs past the end of the file (${source.size} bytes)`, s.bb_pos);
+        throw new FormatError(
+          file,
+          `segment of ${size} bytes at ${segmentBase + offset} runs past the end of the file (${source.size} bytes)`,
+          s.bb_pos,
+        );
       }
       range = { offset: segmentBase + offset, length: size };
     }
@@ -58,7 +76,9 @@ function decodeProgramRegion(source: ByteSource, region: Uint8Array, head: Await
   });
 
   const constantSegmentTable = root.constantSegment();
-  const constantSegment = constantSegmentTable ? at('constant_segment', () => readSubsegment(constantSegmentTable, file)) : null;
+  const constantSegment = constantSegmentTable
+    ? at('constant_segment', () => readSubsegment(constantSegmentTable, file))
+    : null;
   const constantBuffers = readList('constant_buffer', root.constantBufferLength(), (i) => {
     const r = byteVectorField(bb, root.constantBuffer(i)!, 0);
     return r ? { offset: r.start, length: r.length } : { offset: 0, length: 0 };
@@ -66,18 +86,36 @@ function decodeProgramRegion(source: ByteSource, region: Uint8Array, head: Await
   const constantStorage: Program['constantStorage'] =
     constantSegment && constantSegment.offsets.length > 0 ? 'segment' : constantBuffers.length > 0 ? 'buffer' : 'none';
   const mutableDataSegments = readList('mutable_data_segments', root.mutableDataSegmentsLength(), (i) =>
-    readSubsegment(root.mutableDataSegments(i)!, file));
+    readSubsegment(root.mutableDataSegments(i)!, file),
+  );
   const backendDelegateData = readList('backend_delegate_data', root.backendDelegateDataLength(), (i) => {
     const r = byteVectorField(bb, root.backendDelegateData(i)!, 0);
     return r ? { offset: r.start, length: r.length } : { offset: 0, length: 0 };
   });
 
-  const ctx: Context = { bb, file, fileSize: source.size, segments, constantStorage, constantSegment, constantBuffers, mutableDataSegments, backendDelegateData, acc: new Accessors() };
-  const methods = readList('execution_plan', root.executionPlanLength(), (i) => readMethod(ctx, root.executionPlan(i)!));
+  const ctx: Context = {
+    bb,
+    file,
+    fileSize: source.size,
+    segments,
+    constantStorage,
+    constantSegment,
+    constantBuffers,
+    mutableDataSegments,
+    backendDelegateData,
+    acc: new Accessors(),
+  };
+  const methods = readList('execution_plan', root.executionPlanLength(), (i) =>
+    readMethod(ctx, root.executionPlan(i)!),
+  );
   const namedData = readList('named_data', root.namedDataLength(), (i): NamedDataEntry => {
     const n = root.namedData(i)!;
     const segmentIndex = n.segmentIndex();
-    return { key: at('key', () => n.key() ?? ''), segmentIndex, data: at('segment_index', () => segmentRange(ctx, segmentIndex, n.bb_pos)) };
+    return {
+      key: at('key', () => n.key() ?? ''),
+      segmentIndex,
+      data: at('segment_index', () => segmentRange(ctx, segmentIndex, n.bb_pos)),
+    };
   });
 
   return {
@@ -118,10 +156,11 @@ function readMethod(ctx: Context, plan: fb.ExecutionPlan): Method {
   const evalue = new fb.EValue();
   const values = readList('values', plan.valuesLength(), (i) => readValue(ctx, plan.values(i, evalue)!, ctx.acc));
   for (const v of values) {
-    if (v.kind === 'intList') v.resolved = v.items.map((idx) => {
-      const target = values[idx];
-      return target && target.kind === 'int' ? target.value : null;
-    });
+    if (v.kind === 'intList')
+      v.resolved = v.items.map((idx) => {
+        const target = values[idx];
+        return target && target.kind === 'int' ? target.value : null;
+      });
   }
   const instruction = new fb.Instruction();
   const chains = readList('chains', plan.chainsLength(), (i): Chain => {
@@ -130,16 +169,24 @@ function readMethod(ctx: Context, plan: fb.ExecutionPlan): Method {
     return {
       inputs: at('inputs', () => bb.int32s(c.bb_pos, 4)),
       outputs: at('outputs', () => bb.int32s(c.bb_pos, 6)),
-      instructions: readList('instructions', c.instructionsLength(), (j) => readInstruction(bb, c.instructions(j, instruction)!, ctx.acc)),
-      stacktrace: c.stacktraceLength() > 0
-        ? readList('stacktrace', c.stacktraceLength(), (j) => {
-          const frames = c.stacktrace(j)!;
-          return readList('items', frames.itemsLength(), (k) => {
-            const f = frames.items(k)!;
-            return { filename: f.filename() ?? '', lineno: f.lineno(), name: f.name() ?? '', context: f.context() ?? '' };
-          });
-        })
-        : null,
+      instructions: readList('instructions', c.instructionsLength(), (j) =>
+        readInstruction(bb, c.instructions(j, instruction)!, ctx.acc),
+      ),
+      stacktrace:
+        c.stacktraceLength() > 0
+          ? readList('stacktrace', c.stacktraceLength(), (j) => {
+              const frames = c.stacktrace(j)!;
+              return readList('items', frames.itemsLength(), (k) => {
+                const f = frames.items(k)!;
+                return {
+                  filename: f.filename() ?? '',
+                  lineno: f.lineno(),
+                  name: f.name() ?? '',
+                  context: f.context() ?? '',
+                };
+              });
+            })
+          : null,
     };
   });
   return {
@@ -158,7 +205,10 @@ function readMethod(ctx: Context, plan: fb.ExecutionPlan): Method {
     }),
     delegates: readList('delegates', plan.delegatesLength(), (i) => readDelegate(ctx, plan.delegates(i)!)),
     nonConstBufferSizes: at('non_const_buffer_sizes', () =>
-      readNumbers(plan.nonConstBufferSizesLength(), (j) => safeNumber(plan.nonConstBufferSizes(j)!, ctx.file, 'buffer size', null))),
+      readNumbers(plan.nonConstBufferSizesLength(), (j) =>
+        safeNumber(plan.nonConstBufferSizes(j)!, ctx.file, 'buffer size', null),
+      ),
+    ),
     nonConstBufferDevices: readList('non_const_buffer_device', plan.nonConstBufferDeviceLength(), (i) => {
       const d = plan.nonConstBufferDevice(i)!;
       return { bufferIdx: d.bufferIdx(), deviceType: d.deviceType(), deviceIndex: d.deviceIndex() };
@@ -188,7 +238,13 @@ class Accessors {
 }
 
 /** Position of the union table of an EValue (field 1), or a located error when it is missing. */
-function unionTable<T extends { bb_pos: number; bb: unknown }>(bb: CheckedByteBuffer, ownerPos: number, vtableOffset: number, obj: T, what: string): T {
+function unionTable<T extends { bb_pos: number; bb: unknown }>(
+  bb: CheckedByteBuffer,
+  ownerPos: number,
+  vtableOffset: number,
+  obj: T,
+  what: string,
+): T {
   const field = bb.__offset(ownerPos, vtableOffset);
   if (field === 0) bb.fail(`required ${what} is missing`, ownerPos);
   bb.__union(obj as never, ownerPos + field);
@@ -275,26 +331,39 @@ function readTensor(ctx: Context, t: fb.Tensor, acc: Accessors): TensorValue {
     const dimOrder = bb.uint8s(t.bb_pos, 10);
     field = 'allocation_info';
     const alloc = t.allocationInfo(acc.alloc);
-    const allocation = alloc ? { memoryId: alloc.memoryId(), offset: alloc.memoryOffsetHigh() * 0x1_0000_0000 + alloc.memoryOffsetLow() } : null;
+    const allocation = alloc
+      ? { memoryId: alloc.memoryId(), offset: alloc.memoryOffsetHigh() * 0x1_0000_0000 + alloc.memoryOffsetLow() }
+      : null;
     field = 'extra_tensor_info';
     const extra = t.extraTensorInfo(acc.extra);
     const info = extra
       ? {
-        fullyQualifiedName: extra.fullyQualifiedName(),
-        location: extra.location(),
-        mutableDataSegmentsIdx: safeNumber(extra.mutableDataSegmentsIdx(), ctx.file, 'mutable_data_segments_idx', extra.bb_pos),
-        deviceType: extra.deviceType(),
-        deviceIndex: extra.deviceIndex(),
-      }
+          fullyQualifiedName: extra.fullyQualifiedName(),
+          location: extra.location(),
+          mutableDataSegmentsIdx: safeNumber(
+            extra.mutableDataSegmentsIdx(),
+            ctx.file,
+            'mutable_data_segments_idx',
+            extra.bb_pos,
+          ),
+          deviceType: extra.deviceType(),
+          deviceIndex: extra.deviceIndex(),
+        }
       : null;
     field = '';
     const dataBufferIdx = t.dataBufferIdx();
     const external = info !== null && info.location === fb.TensorDataLocation.EXTERNAL;
     const kind: TensorKind = external
-      ? (allocation ? 'externalMutable' : 'external')
+      ? allocation
+        ? 'externalMutable'
+        : 'external'
       : dataBufferIdx > 0
-        ? (allocation ? 'mutableWithInitialValue' : 'constant')
-        : (allocation ? 'planned' : 'runtime');
+        ? allocation
+          ? 'mutableWithInitialValue'
+          : 'constant'
+        : allocation
+          ? 'planned'
+          : 'runtime';
     const nbytes = tensorByteSize(scalarType, sizes);
     const dynamism = t.shapeDynamism();
     const deviceType = info ? info.deviceType : CPU0;
@@ -312,7 +381,10 @@ function readTensor(ctx: Context, t: fb.Tensor, acc: Accessors): TensorValue {
       fullyQualifiedName: info ? info.fullyQualifiedName : null,
       location: external ? 'external' : 'segment',
       mutableDataSegmentsIdx: info ? info.mutableDataSegmentsIdx : 0,
-      device: deviceType === CPU0 && (!info || info.deviceIndex === 0) ? DEFAULT_DEVICE : { type: DEVICES[deviceType] ?? `unknown(${deviceType})`, index: info ? info.deviceIndex : 0 },
+      device:
+        deviceType === CPU0 && (!info || info.deviceIndex === 0)
+          ? DEFAULT_DEVICE
+          : { type: DEVICES[deviceType] ?? `unknown(${deviceType})`, index: info ? info.deviceIndex : 0 },
       kind,
       nbytes,
       data: null,
@@ -330,7 +402,10 @@ function readTensor(ctx: Context, t: fb.Tensor, acc: Accessors): TensorValue {
 function checkedRange(ctx: Context, t: fb.Tensor, offset: number, nbytes: number | null): DataRange | null {
   if (nbytes === null) return null;
   if (offset + nbytes > ctx.fileSize) {
-    ctx.bb.fail(`tensor data (${nbytes} bytes at ${offset}) runs past the end of the file (${ctx.fileSize} bytes)`, t.bb_pos);
+    ctx.bb.fail(
+      `tensor data (${nbytes} bytes at ${offset}) runs past the end of the file (${ctx.fileSize} bytes)`,
+      t.bb_pos,
+    );
   }
   return { offset, length: nbytes };
 }
@@ -338,15 +413,22 @@ function checkedRange(ctx: Context, t: fb.Tensor, offset: number, nbytes: number
 function constantRange(ctx: Context, t: fb.Tensor, idx: number, nbytes: number | null): DataRange | null {
   if (ctx.constantStorage === 'segment') {
     const cs = ctx.constantSegment!;
-    if (idx >= cs.offsets.length) ctx.bb.fail(`constant index ${idx} is out of range (${cs.offsets.length} offsets)`, t.bb_pos);
+    if (idx >= cs.offsets.length)
+      ctx.bb.fail(`constant index ${idx} is out of range (${cs.offsets.length} offsets)`, t.bb_pos);
     const seg = ctx.segments[cs.segmentIndex];
-    if (!seg) ctx.bb.fail(`constant segment index ${cs.segmentIndex} is out of range (${ctx.segments.length} segments)`, t.bb_pos);
+    if (!seg)
+      ctx.bb.fail(
+        `constant segment index ${cs.segmentIndex} is out of range (${ctx.segments.length} segments)`,
+        t.bb_pos,
+      );
     return seg.range ? checkedRange(ctx, t, seg.range.offset + cs.offsets[idx], nbytes) : null;
   }
   if (ctx.constantStorage === 'buffer') {
     const buffer = ctx.constantBuffers[idx];
-    if (!buffer) ctx.bb.fail(`constant buffer index ${idx} is out of range (${ctx.constantBuffers.length} buffers)`, t.bb_pos);
-    if (nbytes !== null && nbytes > buffer.length) ctx.bb.fail(`constant buffer ${idx} holds ${buffer.length} bytes, the tensor needs ${nbytes}`, t.bb_pos);
+    if (!buffer)
+      ctx.bb.fail(`constant buffer index ${idx} is out of range (${ctx.constantBuffers.length} buffers)`, t.bb_pos);
+    if (nbytes !== null && nbytes > buffer.length)
+      ctx.bb.fail(`constant buffer ${idx} holds ${buffer.length} bytes, the tensor needs ${nbytes}`, t.bb_pos);
     return buffer;
   }
   return null;
@@ -363,7 +445,11 @@ function mutableInitialRange(ctx: Context, t: fb.Tensor, tensor: TensorValue): D
   return seg.range ? checkedRange(ctx, t, seg.range.offset + mds.offsets[tensor.dataBufferIdx], tensor.nbytes) : null;
 }
 
-function instructionArgs<T extends { bb_pos: number; bb: unknown }>(bb: CheckedByteBuffer, ins: fb.Instruction, obj: T): T {
+function instructionArgs<T extends { bb_pos: number; bb: unknown }>(
+  bb: CheckedByteBuffer,
+  ins: fb.Instruction,
+  obj: T,
+): T {
   const field = bb.__offset(ins.bb_pos, 6);
   if (field === 0) bb.fail('instruction arguments are missing', ins.bb_pos);
   bb.__union(obj as never, ins.bb_pos + field);
@@ -420,7 +506,11 @@ function readDelegate(ctx: Context, d: fb.BackendDelegate): Delegate {
   if (locationCode === fb.DataLocation.INLINE) {
     location = 'inline';
     data = ctx.backendDelegateData[index] ?? null;
-    if (!data && ref) ctx.bb.fail(`inline delegate data index ${index} is out of range (${ctx.backendDelegateData.length} entries)`, ref.bb_pos);
+    if (!data && ref)
+      ctx.bb.fail(
+        `inline delegate data index ${index} is out of range (${ctx.backendDelegateData.length} entries)`,
+        ref.bb_pos,
+      );
   } else if (locationCode === fb.DataLocation.SEGMENT) {
     location = 'segment';
     data = at('processed', () => segmentRange(ctx, index, ref!.bb_pos));

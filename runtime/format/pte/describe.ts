@@ -1,4 +1,4 @@
-import { Instruction, Method, Program, Value } from './model';
+import { Instruction, Method, Program, Value } from './pteTypes';
 
 /** Short type of a value for lists and summaries: `float32[1, 2]`, `int`, `int[]`… */
 export function valueType(value: Value | undefined): string {

@@ -6,7 +6,12 @@ export function blobSize(blob: PteBlob): number {
 }
 
 export function isStreamed(blob: unknown): blob is StreamedBlob {
-  return typeof blob === 'object' && blob !== null && !(blob instanceof Uint8Array) && typeof (blob as StreamedBlob).chunks === 'function';
+  return (
+    typeof blob === 'object' &&
+    blob !== null &&
+    !(blob instanceof Uint8Array) &&
+    typeof (blob as StreamedBlob).chunks === 'function'
+  );
 }
 
 /**
@@ -52,7 +57,8 @@ export function* checkedChunksSync(blob: PteBlob, path: string): Generator<Uint8
     return;
   }
   const source = blob.chunks();
-  if (!(Symbol.iterator in source)) throw new WriteInputError(path, 'chunks() yields asynchronously; write the file with writePteFile');
+  if (!(Symbol.iterator in source))
+    throw new WriteInputError(path, 'chunks() yields asynchronously; write the file with writePteFile');
   let written = 0;
   for (const chunk of source) {
     written = countChunk(path, blob.size, written, chunk);
@@ -63,9 +69,13 @@ export function* checkedChunksSync(blob: PteBlob, path: string): Generator<Uint8
 
 /** Accepts one chunk: a byte array that keeps the blob within its size. Returns the new total. */
 export function countChunk(path: string, size: number, written: number, chunk: unknown): number {
-  if (!(chunk instanceof Uint8Array)) throw new WriteInputError(path, `chunks() yielded a ${typeof chunk}, not a Uint8Array`);
+  if (!(chunk instanceof Uint8Array))
+    throw new WriteInputError(path, `chunks() yielded a ${typeof chunk}, not a Uint8Array`);
   if (written + chunk.length > size) {
-    throw new WriteInputError(path, `chunks() yielded more than size says (${written + chunk.length} bytes so far, size ${size})`);
+    throw new WriteInputError(
+      path,
+      `chunks() yielded more than size says (${written + chunk.length} bytes so far, size ${size})`,
+    );
   }
   return written + chunk.length;
 }

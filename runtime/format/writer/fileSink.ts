@@ -32,7 +32,8 @@ export class FileSink {
   }
 
   async zeros(count: number): Promise<void> {
-    for (let left = count; left > 0; left -= ZEROS.length) await this.write(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+    for (let left = count; left > 0; left -= ZEROS.length)
+      await this.write(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
   }
 
   async flush(): Promise<void> {

@@ -6,7 +6,11 @@ import * as flatbuffers from 'flatbuffers';
  * used, so the data is aligned from byte 0 as well (the schema's
  * `force_align`). The generated `create…Vector` helpers align to 1 only.
  */
-export function createAlignedByteVector(builder: flatbuffers.Builder, bytes: Uint8Array, alignment: number): flatbuffers.Offset {
+export function createAlignedByteVector(
+  builder: flatbuffers.Builder,
+  bytes: Uint8Array,
+  alignment: number,
+): flatbuffers.Offset {
   builder.startVector(1, bytes.length, alignment);
   // startVector reserved the room; pad() moves past it so the bytes can be copied in one go.
   builder.pad(bytes.length);

@@ -2,8 +2,8 @@ import { ByteSource } from '../byteSource';
 import { DataRange } from '../dataRange';
 import { FormatError } from '../errors';
 import { readEntryBytes } from '../ptd/decodePtd';
-import { DataFile } from '../ptd/model';
-import { Delegate, Method, Program, Segment, SubsegmentOffsets } from '../pte/model';
+import { DataFile } from '../ptd/ptdTypes';
+import { Delegate, Method, Program, Segment, SubsegmentOffsets } from '../pte/pteTypes';
 import { PtdEntryInput, PteWriteInput } from './types';
 
 /** Entries larger than this are streamed from the data file in pieces of this size. */
@@ -50,23 +50,31 @@ export async function programWriteInput(program: Program): Promise<InMemoryWrite
   }
 
   const inlineDelegateBlobs: Uint8Array[] = [];
-  for (const [i, range] of program.backendDelegateData.entries()) inlineDelegateBlobs.push(await read(range, `backend_delegate_data[${i}]`));
+  for (const [i, range] of program.backendDelegateData.entries())
+    inlineDelegateBlobs.push(await read(range, `backend_delegate_data[${i}]`));
 
   let constants: Uint8Array[] = [new Uint8Array(0)];
   if (program.constantStorage === 'buffer') {
     constants = [];
-    for (const [i, range] of program.constantBuffers.entries()) constants.push(await read(range, `constant_buffer[${i}]`));
+    for (const [i, range] of program.constantBuffers.entries())
+      constants.push(await read(range, `constant_buffer[${i}]`));
   } else if (program.constantStorage === 'segment') {
     constants = await readSubsegments(program, program.constantSegment!, 'constant_segment');
   }
 
   if (program.mutableDataSegments.length > 1) {
     // The runtime only ever reads entry 0, and the exporter writes one.
-    throw new FormatError(program.source.name, `${program.mutableDataSegments.length} mutable data segments; the writer keeps one`, null, ['mutable_data_segments']);
+    throw new FormatError(
+      program.source.name,
+      `${program.mutableDataSegments.length} mutable data segments; the writer keeps one`,
+      null,
+      ['mutable_data_segments'],
+    );
   }
-  const mutableData = program.mutableDataSegments.length > 0
-    ? await readSubsegments(program, program.mutableDataSegments[0], 'mutable_data_segments[0]')
-    : undefined;
+  const mutableData =
+    program.mutableDataSegments.length > 0
+      ? await readSubsegments(program, program.mutableDataSegments[0], 'mutable_data_segments[0]')
+      : undefined;
 
   const namedData: InMemoryWriteInput['namedData'] = [];
   for (const n of program.namedData) namedData.push({ key: n.key, bytes: await read(n.data, `named data '${n.key}'`) });
@@ -95,7 +103,12 @@ async function readSubsegments(program: Program, table: SubsegmentOffsets, what:
   const segment: Segment | undefined = program.segments[table.segmentIndex];
   if (table.offsets.length <= 1 || segment?.size === 0) return table.offsets.map(() => new Uint8Array(0));
   if (!segment?.range) {
-    throw new FormatError(program.source.name, `${what} refers to segment ${table.segmentIndex}, which has no bytes in this file`, null, [what]);
+    throw new FormatError(
+      program.source.name,
+      `${what} refers to segment ${table.segmentIndex}, which has no bytes in this file`,
+      null,
+      [what],
+    );
   }
   const bytes = await program.source.read(segment.range.offset, segment.range.length);
   const starts = [...new Set(table.offsets)].sort((a, b) => a - b);
@@ -126,12 +139,17 @@ export function dataFileEntries(file: DataFile): PtdEntryInput[] {
     if (!chunks) {
       chunks = async function* () {
         for (let offset = 0; offset < entry.range.length; offset += PIECE_BYTES) {
-          yield await readEntryBytes(file, entry, { offset, length: Math.min(PIECE_BYTES, entry.range.length - offset) });
+          yield await readEntryBytes(file, entry, {
+            offset,
+            length: Math.min(PIECE_BYTES, entry.range.length - offset),
+          });
         }
       };
       sources.set(where, chunks);
     }
-    const layout = entry.layout ? { scalarType: entry.layout.scalarType, sizes: entry.layout.sizes, dimOrder: entry.layout.dimOrder } : null;
+    const layout = entry.layout
+      ? { scalarType: entry.layout.scalarType, sizes: entry.layout.sizes, dimOrder: entry.layout.dimOrder }
+      : null;
     return { key: entry.key, layout, size: entry.range.length, chunks };
   });
 }

@@ -5,7 +5,10 @@
  * (`methods[0].delegates[1].index`, `entries[3] 'linear.weight'`).
  */
 export class WriteInputError extends Error {
-  constructor(readonly path: string, readonly reason: string) {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
     super(`${path}: ${reason}`);
     this.name = 'WriteInputError';
   }

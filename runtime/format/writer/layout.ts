@@ -15,7 +15,8 @@ export function checkAlignment(name: string, value: number): number {
 
 /** Checks a byte count given alongside data (sizes of entries and blobs). */
 export function checkSize(path: string, size: number): number {
-  if (!Number.isSafeInteger(size) || size < 0) throw new WriteInputError(path, `size must be a non-negative integer, got ${size}`);
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new WriteInputError(path, `size must be a non-negative integer, got ${size}`);
   return size;
 }
 
@@ -31,7 +32,10 @@ export interface PlacedSegment {
  * the exporter's do). `dataSize` is the end of the last segment: the area is
  * not padded after it.
  */
-export function placeSegments(sizes: readonly number[], alignment: number): { segments: PlacedSegment[]; dataSize: number } {
+export function placeSegments(
+  sizes: readonly number[],
+  alignment: number,
+): { segments: PlacedSegment[]; dataSize: number } {
   const segments: PlacedSegment[] = [];
   let end = 0;
   for (const size of sizes) {

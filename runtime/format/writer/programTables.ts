@@ -1,28 +1,55 @@
 import * as flatbuffers from 'flatbuffers';
 import * as fb from '../generated/program_generated';
-import { Chain, Delegate, Instruction, Method, StackFrame, TensorValue, Value } from '../pte/model';
+import { Chain, Delegate, Instruction, Method, StackFrame, TensorValue, Value } from '../pte/pteTypes';
 import { WriteInputError } from './inputError';
 
 /** Where a delegate's payload ended up: the `processed` reference to write. */
 export type DelegateReference = (delegate: Delegate, path: string) => { location: fb.DataLocation; index: number };
 
 /** Writes one `ExecutionPlan` table for a method, using the generated builders. */
-export function writeExecutionPlan(b: flatbuffers.Builder, method: Method, path: string, reference: DelegateReference): flatbuffers.Offset {
+export function writeExecutionPlan(
+  b: flatbuffers.Builder,
+  method: Method,
+  path: string,
+  reference: DelegateReference,
+): flatbuffers.Offset {
   const name = b.createString(method.name);
-  const meta = fb.ContainerMetadata.createContainerMetadata(b, b.createString(method.encodedInputSpec), b.createString(method.encodedOutputSpec));
-  const values = fb.ExecutionPlan.createValuesVector(b, method.values.map((v, i) => writeValue(b, v, `${path}.values[${i}]`)));
+  const meta = fb.ContainerMetadata.createContainerMetadata(
+    b,
+    b.createString(method.encodedInputSpec),
+    b.createString(method.encodedOutputSpec),
+  );
+  const values = fb.ExecutionPlan.createValuesVector(
+    b,
+    method.values.map((v, i) => writeValue(b, v, `${path}.values[${i}]`)),
+  );
   const inputs = fb.ExecutionPlan.createInputsVector(b, method.inputs);
   const outputs = fb.ExecutionPlan.createOutputsVector(b, method.outputs);
-  const chains = fb.ExecutionPlan.createChainsVector(b, method.chains.map((c, i) => writeChain(b, c, `${path}.chains[${i}]`)));
-  const operators = fb.ExecutionPlan.createOperatorsVector(b, method.operators.map((op) =>
-    fb.Operator.createOperator(b, b.createString(op.name), b.createString(op.overload))));
-  const delegates = fb.ExecutionPlan.createDelegatesVector(b, method.delegates.map((d, i) =>
-    writeDelegate(b, d, `${path}.delegates[${i}]`, reference)));
-  const bufferSizes = fb.ExecutionPlan.createNonConstBufferSizesVector(b, method.nonConstBufferSizes.map((n) => BigInt(n)));
-  const devices = method.nonConstBufferDevices.length > 0
-    ? fb.ExecutionPlan.createNonConstBufferDeviceVector(b, method.nonConstBufferDevices.map((d) =>
-      fb.NonConstBufferDevice.createNonConstBufferDevice(b, d.bufferIdx, d.deviceType, d.deviceIndex)))
-    : 0;
+  const chains = fb.ExecutionPlan.createChainsVector(
+    b,
+    method.chains.map((c, i) => writeChain(b, c, `${path}.chains[${i}]`)),
+  );
+  const operators = fb.ExecutionPlan.createOperatorsVector(
+    b,
+    method.operators.map((op) => fb.Operator.createOperator(b, b.createString(op.name), b.createString(op.overload))),
+  );
+  const delegates = fb.ExecutionPlan.createDelegatesVector(
+    b,
+    method.delegates.map((d, i) => writeDelegate(b, d, `${path}.delegates[${i}]`, reference)),
+  );
+  const bufferSizes = fb.ExecutionPlan.createNonConstBufferSizesVector(
+    b,
+    method.nonConstBufferSizes.map((n) => BigInt(n)),
+  );
+  const devices =
+    method.nonConstBufferDevices.length > 0
+      ? fb.ExecutionPlan.createNonConstBufferDeviceVector(
+          b,
+          method.nonConstBufferDevices.map((d) =>
+            fb.NonConstBufferDevice.createNonConstBufferDevice(b, d.bufferIdx, d.deviceType, d.deviceIndex),
+          ),
+        )
+      : 0;
 
   fb.ExecutionPlan.startExecutionPlan(b);
   fb.ExecutionPlan.addName(b, name);
@@ -61,16 +88,41 @@ function writeValue(b: flatbuffers.Builder, v: Value, path: string): flatbuffers
     case 'tensor':
       return fb.EValue.createEValue(b, K.Tensor, writeTensor(b, v.tensor, `${path}.tensor`));
     case 'intList':
-      return fb.EValue.createEValue(b, K.IntList, fb.IntList.createIntList(b, fb.IntList.createItemsVector(b, v.items.map((i) => BigInt(i)))));
+      return fb.EValue.createEValue(
+        b,
+        K.IntList,
+        fb.IntList.createIntList(
+          b,
+          fb.IntList.createItemsVector(
+            b,
+            v.items.map((i) => BigInt(i)),
+          ),
+        ),
+      );
     case 'doubleList':
-      return fb.EValue.createEValue(b, K.DoubleList, fb.DoubleList.createDoubleList(b, fb.DoubleList.createItemsVector(b, v.items)));
+      return fb.EValue.createEValue(
+        b,
+        K.DoubleList,
+        fb.DoubleList.createDoubleList(b, fb.DoubleList.createItemsVector(b, v.items)),
+      );
     case 'boolList':
-      return fb.EValue.createEValue(b, K.BoolList, fb.BoolList.createBoolList(b, fb.BoolList.createItemsVector(b, v.items)));
+      return fb.EValue.createEValue(
+        b,
+        K.BoolList,
+        fb.BoolList.createBoolList(b, fb.BoolList.createItemsVector(b, v.items)),
+      );
     case 'tensorList':
-      return fb.EValue.createEValue(b, K.TensorList, fb.TensorList.createTensorList(b, fb.TensorList.createItemsVector(b, v.items)));
+      return fb.EValue.createEValue(
+        b,
+        K.TensorList,
+        fb.TensorList.createTensorList(b, fb.TensorList.createItemsVector(b, v.items)),
+      );
     case 'optionalTensorList':
-      return fb.EValue.createEValue(b, K.OptionalTensorList,
-        fb.OptionalTensorList.createOptionalTensorList(b, fb.OptionalTensorList.createItemsVector(b, v.items)));
+      return fb.EValue.createEValue(
+        b,
+        K.OptionalTensorList,
+        fb.OptionalTensorList.createOptionalTensorList(b, fb.OptionalTensorList.createItemsVector(b, v.items)),
+      );
     default:
       throw new WriteInputError(path, `value of unknown type (tag ${v.tag}) has no table to write`);
   }
@@ -81,7 +133,8 @@ const DEVICE: Record<string, number> = { cpu: 0, cuda: 1 };
 
 function enumCode(table: Record<string, number>, text: string, path: string): number {
   const code = table[text] ?? unknownCode(text);
-  if (code === null) throw new WriteInputError(path, `'${text}' is not one of ${Object.keys(table).join(', ')} or unknown(N)`);
+  if (code === null)
+    throw new WriteInputError(path, `'${text}' is not one of ${Object.keys(table).join(', ')} or unknown(N)`);
   return code;
 }
 
@@ -90,19 +143,25 @@ function writeTensor(b: flatbuffers.Builder, t: TensorValue, path: string): flat
   const sizes = fb.Tensor.createSizesVector(b, t.sizes);
   const dimOrder = fb.Tensor.createDimOrderVector(b, t.dimOrder);
   const deviceType = enumCode(DEVICE, t.device.type, `${path}.device.type`);
-  const hasExtra = t.fullyQualifiedName !== null || t.location === 'external' || t.mutableDataSegmentsIdx !== 0 ||
-    deviceType !== 0 || t.device.index !== 0;
+  const hasExtra =
+    t.fullyQualifiedName !== null ||
+    t.location === 'external' ||
+    t.mutableDataSegmentsIdx !== 0 ||
+    deviceType !== 0 ||
+    t.device.index !== 0;
   const extra = hasExtra
     ? fb.ExtraTensorInfo.createExtraTensorInfo(
-      b,
-      BigInt(t.mutableDataSegmentsIdx),
-      t.fullyQualifiedName === null ? 0 : b.createString(t.fullyQualifiedName),
-      t.location === 'external' ? fb.TensorDataLocation.EXTERNAL : fb.TensorDataLocation.SEGMENT,
-      deviceType,
-      t.device.index,
-    )
+        b,
+        BigInt(t.mutableDataSegmentsIdx),
+        t.fullyQualifiedName === null ? 0 : b.createString(t.fullyQualifiedName),
+        t.location === 'external' ? fb.TensorDataLocation.EXTERNAL : fb.TensorDataLocation.SEGMENT,
+        deviceType,
+        t.device.index,
+      )
     : 0;
-  const allocation = t.allocation ? writeAllocation(b, t.allocation.memoryId, t.allocation.offset, `${path}.allocation`) : 0;
+  const allocation = t.allocation
+    ? writeAllocation(b, t.allocation.memoryId, t.allocation.offset, `${path}.allocation`)
+    : 0;
   fb.Tensor.startTensor(b);
   fb.Tensor.addScalarType(b, t.scalarType);
   fb.Tensor.addStorageOffset(b, t.storageOffset);
@@ -118,40 +177,73 @@ function writeTensor(b: flatbuffers.Builder, t: TensorValue, path: string): flat
 }
 
 function writeAllocation(b: flatbuffers.Builder, memoryId: number, offset: number, path: string): flatbuffers.Offset {
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new WriteInputError(`${path}.offset`, `offset must be a non-negative integer, got ${offset}`);
-  return fb.AllocationDetails.createAllocationDetails(b, memoryId, offset % 0x1_0000_0000, Math.floor(offset / 0x1_0000_0000));
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw new WriteInputError(`${path}.offset`, `offset must be a non-negative integer, got ${offset}`);
+  return fb.AllocationDetails.createAllocationDetails(
+    b,
+    memoryId,
+    offset % 0x1_0000_0000,
+    Math.floor(offset / 0x1_0000_0000),
+  );
 }
 
 function writeChain(b: flatbuffers.Builder, chain: Chain, path: string): flatbuffers.Offset {
   const inputs = fb.Chain.createInputsVector(b, chain.inputs);
   const outputs = fb.Chain.createOutputsVector(b, chain.outputs);
-  const instructions = fb.Chain.createInstructionsVector(b, chain.instructions.map((ins, i) =>
-    writeInstruction(b, ins, `${path}.instructions[${i}]`)));
+  const instructions = fb.Chain.createInstructionsVector(
+    b,
+    chain.instructions.map((ins, i) => writeInstruction(b, ins, `${path}.instructions[${i}]`)),
+  );
   const stacktrace = chain.stacktrace
-    ? fb.Chain.createStacktraceVector(b, chain.stacktrace.map((frames) =>
-      fb.FrameList.createFrameList(b, fb.FrameList.createItemsVector(b, frames.map((f) => writeFrame(b, f))))))
+    ? fb.Chain.createStacktraceVector(
+        b,
+        chain.stacktrace.map((frames) =>
+          fb.FrameList.createFrameList(
+            b,
+            fb.FrameList.createItemsVector(
+              b,
+              frames.map((f) => writeFrame(b, f)),
+            ),
+          ),
+        ),
+      )
     : 0;
   return fb.Chain.createChain(b, inputs, outputs, instructions, stacktrace);
 }
 
 function writeFrame(b: flatbuffers.Builder, f: StackFrame): flatbuffers.Offset {
-  return fb.Frame.createFrame(b, b.createString(f.filename), f.lineno, b.createString(f.name), b.createString(f.context));
+  return fb.Frame.createFrame(
+    b,
+    b.createString(f.filename),
+    f.lineno,
+    b.createString(f.name),
+    b.createString(f.context),
+  );
 }
 
 function writeInstruction(b: flatbuffers.Builder, ins: Instruction, path: string): flatbuffers.Offset {
   const I = fb.InstructionArguments;
   switch (ins.kind) {
     case 'kernel':
-      return fb.Instruction.createInstruction(b, I.KernelCall,
-        fb.KernelCall.createKernelCall(b, ins.opIndex, fb.KernelCall.createArgsVector(b, ins.args)));
+      return fb.Instruction.createInstruction(
+        b,
+        I.KernelCall,
+        fb.KernelCall.createKernelCall(b, ins.opIndex, fb.KernelCall.createArgsVector(b, ins.args)),
+      );
     case 'delegate':
-      return fb.Instruction.createInstruction(b, I.DelegateCall,
-        fb.DelegateCall.createDelegateCall(b, ins.delegateIndex, fb.DelegateCall.createArgsVector(b, ins.args)));
+      return fb.Instruction.createInstruction(
+        b,
+        I.DelegateCall,
+        fb.DelegateCall.createDelegateCall(b, ins.delegateIndex, fb.DelegateCall.createArgsVector(b, ins.args)),
+      );
     case 'move':
       return fb.Instruction.createInstruction(b, I.MoveCall, fb.MoveCall.createMoveCall(b, ins.from, ins.to));
     case 'jumpFalse':
-      return fb.Instruction.createInstruction(b, I.JumpFalseCall,
-        fb.JumpFalseCall.createJumpFalseCall(b, ins.condValueIndex, ins.destination));
+      return fb.Instruction.createInstruction(
+        b,
+        I.JumpFalseCall,
+        fb.JumpFalseCall.createJumpFalseCall(b, ins.condValueIndex, ins.destination),
+      );
     case 'free':
       return fb.Instruction.createInstruction(b, I.FreeCall, fb.FreeCall.createFreeCall(b, ins.valueIndex));
     default:
@@ -159,12 +251,19 @@ function writeInstruction(b: flatbuffers.Builder, ins: Instruction, path: string
   }
 }
 
-function writeDelegate(b: flatbuffers.Builder, d: Delegate, path: string, reference: DelegateReference): flatbuffers.Offset {
+function writeDelegate(
+  b: flatbuffers.Builder,
+  d: Delegate,
+  path: string,
+  reference: DelegateReference,
+): flatbuffers.Offset {
   const id = b.createString(d.backend);
   const ref = reference(d, path);
   const processed = fb.BackendDelegateDataReference.createBackendDelegateDataReference(b, ref.location, ref.index);
-  const specs = fb.BackendDelegate.createCompileSpecsVector(b, d.compileSpecs.map((s) =>
-    fb.CompileSpec.createCompileSpec(b, b.createString(s.key), b.createByteVector(s.value))));
+  const specs = fb.BackendDelegate.createCompileSpecsVector(
+    b,
+    d.compileSpecs.map((s) => fb.CompileSpec.createCompileSpec(b, b.createString(s.key), b.createByteVector(s.value))),
+  );
   fb.BackendDelegate.startBackendDelegate(b);
   fb.BackendDelegate.addId(b, id);
   fb.BackendDelegate.addProcessed(b, processed);

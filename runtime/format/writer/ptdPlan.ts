@@ -40,7 +40,10 @@ export function entryPath(entries: readonly PtdEntryInput[], i: number): string 
 export function planPtd(entries: readonly PtdEntryInput[], options: PtdWriteOptions = {}): PtdPlan {
   const segmentAlignment = checkAlignment('segmentAlignment', options.segmentAlignment ?? 128);
   const { segmentOf, sources } = assignSegments(entries);
-  const { segments, dataSize } = placeSegments(sources.map((i) => entries[i].size), segmentAlignment);
+  const { segments, dataSize } = placeSegments(
+    sources.map((i) => entries[i].size),
+    segmentAlignment,
+  );
 
   const flatbuffer = buildFlatTensor(entries, segmentOf, segments);
   const headerSize = alignUp(PTD_HEADER_MIN_LENGTH, PAD_ALIGNMENT);
@@ -75,9 +78,11 @@ function assignSegments(entries: readonly PtdEntryInput[]): { segmentOf: number[
     if (keys.has(e.key)) throw new WriteInputError(path, 'key appears more than once');
     keys.add(e.key);
     checkSize(`${path}.size`, e.size);
-    if ((e.bytes === undefined) === (e.chunks === undefined)) throw new WriteInputError(path, 'give exactly one of bytes and chunks');
+    if ((e.bytes === undefined) === (e.chunks === undefined))
+      throw new WriteInputError(path, 'give exactly one of bytes and chunks');
     if (e.bytes) {
-      if (e.bytes.length !== e.size) throw new WriteInputError(path, `bytes has ${e.bytes.length} bytes, size says ${e.size}`);
+      if (e.bytes.length !== e.size)
+        throw new WriteInputError(path, `bytes has ${e.bytes.length} bytes, size says ${e.size}`);
       const blob = byBytes.add(e.bytes);
       if (blob === segmentOfBlob.length) {
         segmentOfBlob.push(sources.length);
@@ -96,22 +101,35 @@ function assignSegments(entries: readonly PtdEntryInput[]): { segmentOf: number[
   return { segmentOf, sources };
 }
 
-function buildFlatTensor(entries: readonly PtdEntryInput[], segmentOf: number[], segments: PlacedSegment[]): Uint8Array {
+function buildFlatTensor(
+  entries: readonly PtdEntryInput[],
+  segmentOf: number[],
+  segments: PlacedSegment[],
+): Uint8Array {
   const b = new flatbuffers.Builder(1024 + entries.length * 128);
-  const segmentTable = fb.FlatTensor.createSegmentsVector(b, segments.map((s) =>
-    fb.DataSegment.createDataSegment(b, BigInt(s.offset), BigInt(s.size))));
-  const named = fb.FlatTensor.createNamedDataVector(b, entries.map((e, i) => {
-    const key = b.createString(e.key);
-    const layout = e.layout
-      ? fb.TensorLayout.createTensorLayout(b, e.layout.scalarType,
-        fb.TensorLayout.createSizesVector(b, e.layout.sizes), fb.TensorLayout.createDimOrderVector(b, e.layout.dimOrder))
-      : 0;
-    fb.NamedData.startNamedData(b);
-    fb.NamedData.addKey(b, key);
-    fb.NamedData.addSegmentIndex(b, segmentOf[i]);
-    if (layout) fb.NamedData.addTensorLayout(b, layout);
-    return fb.NamedData.endNamedData(b);
-  }));
+  const segmentTable = fb.FlatTensor.createSegmentsVector(
+    b,
+    segments.map((s) => fb.DataSegment.createDataSegment(b, BigInt(s.offset), BigInt(s.size))),
+  );
+  const named = fb.FlatTensor.createNamedDataVector(
+    b,
+    entries.map((e, i) => {
+      const key = b.createString(e.key);
+      const layout = e.layout
+        ? fb.TensorLayout.createTensorLayout(
+            b,
+            e.layout.scalarType,
+            fb.TensorLayout.createSizesVector(b, e.layout.sizes),
+            fb.TensorLayout.createDimOrderVector(b, e.layout.dimOrder),
+          )
+        : 0;
+      fb.NamedData.startNamedData(b);
+      fb.NamedData.addKey(b, key);
+      fb.NamedData.addSegmentIndex(b, segmentOf[i]);
+      if (layout) fb.NamedData.addTensorLayout(b, layout);
+      return fb.NamedData.endNamedData(b);
+    }),
+  );
   fb.FlatTensor.finishFlatTensorBuffer(b, fb.FlatTensor.createFlatTensor(b, 0, segmentTable, named));
   return b.asUint8Array().slice();
 }

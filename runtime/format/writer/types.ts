@@ -1,5 +1,5 @@
-import { Method } from '../pte/model';
-import { EntryLayout } from '../ptd/model';
+import { Method } from '../pte/pteTypes';
+import { EntryLayout } from '../ptd/ptdTypes';
 
 /**
  * What `writePte` writes. Methods use the decoded model's shapes so a decoded

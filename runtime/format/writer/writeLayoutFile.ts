@@ -18,7 +18,11 @@ const PROGRESS_STEP = 8 << 20;
  * and the sink's 1 MiB staging buffer are held. On any failure or abort the
  * partial file is removed and the error (or the signal's reason) rethrown.
  */
-export async function writeLayoutFile(path: string, layout: FileLayout, control: WriteControl = {}): Promise<{ size: number }> {
+export async function writeLayoutFile(
+  path: string,
+  layout: FileLayout,
+  control: WriteControl = {},
+): Promise<{ size: number }> {
   const { signal, onProgress } = control;
   signal?.throwIfAborted();
   const handle = await fs.open(path, 'w');
@@ -43,7 +47,8 @@ export async function writeLayoutFile(path: string, layout: FileLayout, control:
     }
     await sink.zeros(layout.fileSize - sink.position);
     await sink.flush();
-    if (sink.position !== layout.fileSize) throw new Error(`wrote ${sink.position} bytes, the layout says ${layout.fileSize}`);
+    if (sink.position !== layout.fileSize)
+      throw new Error(`wrote ${sink.position} bytes, the layout says ${layout.fileSize}`);
     signal?.throwIfAborted();
     progress(sink.position, true);
     complete = true;

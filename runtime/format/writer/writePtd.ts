@@ -22,7 +22,8 @@ export function writePtdBytes(entries: PtdEntryInput[], options?: PtdWriteOption
     }
     const path = entryPath(entries, segment.entryIndex);
     const source = entry.chunks!();
-    if (!(Symbol.iterator in source)) throw new WriteInputError(path, 'chunks() yields asynchronously; write the file with writePtdFile');
+    if (!(Symbol.iterator in source))
+      throw new WriteInputError(path, 'chunks() yields asynchronously; write the file with writePtdFile');
     let written = 0;
     for (const chunk of source) {
       const at = written;
@@ -42,7 +43,12 @@ export function writePtdBytes(entries: PtdEntryInput[], options?: PtdWriteOption
  * written at disk speed; `control` reports progress and cancels. Each entry's `chunks()` must yield exactly `size`
  * bytes; otherwise the partial file is removed and a WriteInputError raised.
  */
-export async function writePtdFile(path: string, entries: PtdEntryInput[], options?: PtdWriteOptions, control?: WriteControl): Promise<{ size: number }> {
+export async function writePtdFile(
+  path: string,
+  entries: PtdEntryInput[],
+  options?: PtdWriteOptions,
+  control?: WriteControl,
+): Promise<{ size: number }> {
   return writeLayoutFile(path, ptdFileLayout(entries, options), control);
 }
 

@@ -1,6 +1,6 @@
 import * as flatbuffers from 'flatbuffers';
 import * as fb from '../generated/program_generated';
-import { Delegate } from '../pte/model';
+import { Delegate } from '../pte/pteTypes';
 import { createAlignedByteVector, insertHeader } from './flatbufferBytes';
 import { WriteInputError } from './inputError';
 import { blobBytesSync, blobSize, checkedChunksSync, isStreamed } from './blobChunks';
@@ -23,10 +23,14 @@ interface ResolvedOptions {
 function resolveOptions(input: PteWriteInput): ResolvedOptions {
   const o = input.options ?? {};
   const headerLength = o.headerLength ?? 32;
-  if (headerLength !== 24 && headerLength !== 32) throw new WriteInputError('options.headerLength', `must be 24 or 32, got ${String(headerLength)}`);
+  if (headerLength !== 24 && headerLength !== 32)
+    throw new WriteInputError('options.headerLength', `must be 24 or 32, got ${String(headerLength)}`);
   const constantStorage = o.constantStorage ?? 'segment';
   if (constantStorage !== 'segment' && constantStorage !== 'buffer') {
-    throw new WriteInputError('options.constantStorage', `must be 'segment' or 'buffer', got ${String(constantStorage)}`);
+    throw new WriteInputError(
+      'options.constantStorage',
+      `must be 'segment' or 'buffer', got ${String(constantStorage)}`,
+    );
   }
   return {
     segmentAlignment: checkAlignment('segmentAlignment', o.segmentAlignment ?? 128),
@@ -108,7 +112,10 @@ export function planPte(input: PteWriteInput): PteLayout {
   const options = resolveOptions(input);
   checkTensorData(input);
   const plan = planSegments(input, options);
-  const { segments, dataSize } = placeSegments(plan.segments.map((s) => s.size), options.segmentAlignment);
+  const { segments, dataSize } = placeSegments(
+    plan.segments.map((s) => s.size),
+    options.segmentAlignment,
+  );
   const flatbuffer = buildProgram(input, options, plan, segments);
   // Without segment data the exporter writes no header, and then no segment area exists.
   if (dataSize === 0) return { prefix: flatbuffer, blobs: [], fileSize: flatbuffer.length };
@@ -126,16 +133,29 @@ export function planPte(input: PteWriteInput): PteLayout {
 
   const prefix = new Uint8Array(segmentBaseOffset);
   prefix.set(insertHeader(flatbuffer, header.bytes), 0);
-  const blobs = plan.segments.flatMap((content, i) => content.parts
-    .filter((part) => blobSize(part.blob) > 0)
-    .map((part) => ({ fileOffset: segmentBaseOffset + segments[i].offset + part.offset, blob: part.blob, path: part.path })));
+  const blobs = plan.segments.flatMap((content, i) =>
+    content.parts
+      .filter((part) => blobSize(part.blob) > 0)
+      .map((part) => ({
+        fileOffset: segmentBaseOffset + segments[i].offset + part.offset,
+        blob: part.blob,
+        path: part.path,
+      })),
+  );
   return { prefix, blobs, fileSize: segmentBaseOffset + dataSize };
 }
 
 /** Blobs packed into one segment at multiples of `alignment`. */
-function packedSegment(blobs: readonly PteBlob[], alignment: number, name: string): { content: SegmentContent; offsets: number[] } {
+function packedSegment(
+  blobs: readonly PteBlob[],
+  alignment: number,
+  name: string,
+): { content: SegmentContent; offsets: number[] } {
   const { offsets, size } = packOffsets(blobs.map(blobSize), alignment);
-  return { content: { size, parts: blobs.map((blob, i) => ({ offset: offsets[i], blob, path: `${name}[${i}]` })) }, offsets };
+  return {
+    content: { size, parts: blobs.map((blob, i) => ({ offset: offsets[i], blob, path: `${name}[${i}]` })) },
+    offsets,
+  };
 }
 
 /** Blobs stored once each: equal in-memory bytes by content, streamed blobs by identity. */
@@ -154,7 +174,8 @@ class DistinctBlobs {
       }
       return this.byteIndex[i];
     }
-    if (!isStreamed(blob)) throw new WriteInputError(path, 'must be a Uint8Array or a streamed blob ({ size, chunks })');
+    if (!isStreamed(blob))
+      throw new WriteInputError(path, 'must be a Uint8Array or a streamed blob ({ size, chunks })');
     checkSize(`${path}.size`, blob.size);
     const known = this.streamed.get(blob);
     if (known !== undefined) return known;
@@ -168,10 +189,14 @@ function planSegments(input: PteWriteInput, options: ResolvedOptions): SegmentPl
   const segments: SegmentContent[] = [];
   const constants = input.constants.length > 0 ? input.constants : [new Uint8Array(0)];
   constants.forEach((c, i) => {
-    if (!(c instanceof Uint8Array) && !isStreamed(c)) throw new WriteInputError(`constants[${i}]`, 'must be a Uint8Array or a streamed blob ({ size, chunks })');
+    if (!(c instanceof Uint8Array) && !isStreamed(c))
+      throw new WriteInputError(`constants[${i}]`, 'must be a Uint8Array or a streamed blob ({ size, chunks })');
   });
   if (blobSize(constants[0]) !== 0) {
-    throw new WriteInputError('constants[0]', `the placeholder for non-constant tensors must be empty, it has ${blobSize(constants[0])} bytes`);
+    throw new WriteInputError(
+      'constants[0]',
+      `the placeholder for non-constant tensors must be empty, it has ${blobSize(constants[0])} bytes`,
+    );
   }
   let constantSegment: SegmentPlan['constantSegment'];
   let constantBuffers: Uint8Array[] | null = null;
@@ -198,7 +223,9 @@ function planSegments(input: PteWriteInput, options: ResolvedOptions): SegmentPl
     distinct.blobs.map(({ blob, path }) => ({ size: blobSize(blob), parts: [{ offset: 0, blob, path }] }));
   const delegateBlobs = new DistinctBlobs();
   const delegateBase = segments.length;
-  const delegateSegments = input.delegateBlobs.map((blob, i) => delegateBase + delegateBlobs.add(blob, `delegateBlobs[${i}]`));
+  const delegateSegments = input.delegateBlobs.map(
+    (blob, i) => delegateBase + delegateBlobs.add(blob, `delegateBlobs[${i}]`),
+  );
   segments.push(...asSegments(delegateBlobs));
 
   const namedBlobs = new DistinctBlobs();
@@ -217,32 +244,46 @@ function planSegments(input: PteWriteInput, options: ResolvedOptions): SegmentPl
 /** Rejects tensors whose data index points past the data given for it. */
 function checkTensorData(input: PteWriteInput): void {
   const constants = Math.max(1, input.constants.length);
-  input.methods.forEach((method, m) => method.values.forEach((v, i) => {
-    if (v.kind !== 'tensor') return;
-    const t = v.tensor;
-    if (t.location !== 'segment' || t.dataBufferIdx === 0) return;
-    const path = `methods[${m}].values[${i}].tensor.dataBufferIdx`;
-    if (!t.allocation && t.dataBufferIdx >= constants) {
-      throw new WriteInputError(path, `constant ${t.dataBufferIdx} is out of range (${constants} constants, entry 0 is the placeholder)`);
-    }
-    if (t.allocation && input.mutableData && t.dataBufferIdx >= input.mutableData.length) {
-      throw new WriteInputError(path, `initial value ${t.dataBufferIdx} is out of range (${input.mutableData.length} mutableData entries)`);
-    }
-  }));
+  input.methods.forEach((method, m) =>
+    method.values.forEach((v, i) => {
+      if (v.kind !== 'tensor') return;
+      const t = v.tensor;
+      if (t.location !== 'segment' || t.dataBufferIdx === 0) return;
+      const path = `methods[${m}].values[${i}].tensor.dataBufferIdx`;
+      if (!t.allocation && t.dataBufferIdx >= constants) {
+        throw new WriteInputError(
+          path,
+          `constant ${t.dataBufferIdx} is out of range (${constants} constants, entry 0 is the placeholder)`,
+        );
+      }
+      if (t.allocation && input.mutableData && t.dataBufferIdx >= input.mutableData.length) {
+        throw new WriteInputError(
+          path,
+          `initial value ${t.dataBufferIdx} is out of range (${input.mutableData.length} mutableData entries)`,
+        );
+      }
+    }),
+  );
 }
 
 function delegateReference(input: PteWriteInput, plan: SegmentPlan): DelegateReference {
   return (d: Delegate, path: string) => {
     if (d.location === 'segment') {
       if (!Number.isInteger(d.index) || d.index < 0 || d.index >= input.delegateBlobs.length) {
-        throw new WriteInputError(`${path}.index`, `delegate blob ${d.index} is out of range (${input.delegateBlobs.length} delegateBlobs)`);
+        throw new WriteInputError(
+          `${path}.index`,
+          `delegate blob ${d.index} is out of range (${input.delegateBlobs.length} delegateBlobs)`,
+        );
       }
       return { location: fb.DataLocation.SEGMENT, index: plan.delegateSegments[d.index] };
     }
     if (d.location === 'inline') {
       const inline = input.inlineDelegateBlobs ?? [];
       if (!Number.isInteger(d.index) || d.index < 0 || d.index >= inline.length) {
-        throw new WriteInputError(`${path}.index`, `inline delegate blob ${d.index} is out of range (${inline.length} inlineDelegateBlobs)`);
+        throw new WriteInputError(
+          `${path}.index`,
+          `inline delegate blob ${d.index} is out of range (${inline.length} inlineDelegateBlobs)`,
+        );
       }
       return { location: fb.DataLocation.INLINE, index: d.index };
     }
@@ -251,27 +292,58 @@ function delegateReference(input: PteWriteInput, plan: SegmentPlan): DelegateRef
 }
 
 function buildProgram(
-  input: PteWriteInput, options: ResolvedOptions, plan: SegmentPlan,
+  input: PteWriteInput,
+  options: ResolvedOptions,
+  plan: SegmentPlan,
   segments: { offset: number; size: number }[],
 ): Uint8Array {
   const b = new flatbuffers.Builder(4096);
   const reference = delegateReference(input, plan);
-  const plans = fb.Program.createExecutionPlanVector(b, input.methods.map((m, i) => writeExecutionPlan(b, m, `methods[${i}]`, reference)));
+  const plans = fb.Program.createExecutionPlanVector(
+    b,
+    input.methods.map((m, i) => writeExecutionPlan(b, m, `methods[${i}]`, reference)),
+  );
   const constantBuffer = plan.constantBuffers
-    ? fb.Program.createConstantBufferVector(b, plan.constantBuffers.map((bytes) =>
-      fb.Buffer.createBuffer(b, createAlignedByteVector(b, bytes, options.tensorAlignment))))
+    ? fb.Program.createConstantBufferVector(
+        b,
+        plan.constantBuffers.map((bytes) =>
+          fb.Buffer.createBuffer(b, createAlignedByteVector(b, bytes, options.tensorAlignment)),
+        ),
+      )
     : 0;
-  const inlineData = fb.Program.createBackendDelegateDataVector(b, (input.inlineDelegateBlobs ?? []).map((bytes) =>
-    fb.BackendDelegateInlineData.createBackendDelegateInlineData(b, createAlignedByteVector(b, bytes, DELEGATE_ALIGNMENT))));
-  const segmentTable = fb.Program.createSegmentsVector(b, segments.map((s) =>
-    fb.DataSegment.createDataSegment(b, BigInt(s.offset), BigInt(s.size))));
+  const inlineData = fb.Program.createBackendDelegateDataVector(
+    b,
+    (input.inlineDelegateBlobs ?? []).map((bytes) =>
+      fb.BackendDelegateInlineData.createBackendDelegateInlineData(
+        b,
+        createAlignedByteVector(b, bytes, DELEGATE_ALIGNMENT),
+      ),
+    ),
+  );
+  const segmentTable = fb.Program.createSegmentsVector(
+    b,
+    segments.map((s) => fb.DataSegment.createDataSegment(b, BigInt(s.offset), BigInt(s.size))),
+  );
   const subsegments = (s: { segmentIndex: number; offsets: number[] }) =>
-    fb.SubsegmentOffsets.createSubsegmentOffsets(b, s.segmentIndex, fb.SubsegmentOffsets.createOffsetsVector(b, s.offsets.map((o) => BigInt(o))));
+    fb.SubsegmentOffsets.createSubsegmentOffsets(
+      b,
+      s.segmentIndex,
+      fb.SubsegmentOffsets.createOffsetsVector(
+        b,
+        s.offsets.map((o) => BigInt(o)),
+      ),
+    );
   const constantSegment = subsegments(plan.constantSegment);
-  const mutableSegments = plan.mutableSegment ? fb.Program.createMutableDataSegmentsVector(b, [subsegments(plan.mutableSegment)]) : 0;
-  const namedData = plan.namedData.length > 0
-    ? fb.Program.createNamedDataVector(b, plan.namedData.map((n) => fb.NamedData.createNamedData(b, b.createString(n.key), n.segmentIndex)))
+  const mutableSegments = plan.mutableSegment
+    ? fb.Program.createMutableDataSegmentsVector(b, [subsegments(plan.mutableSegment)])
     : 0;
+  const namedData =
+    plan.namedData.length > 0
+      ? fb.Program.createNamedDataVector(
+          b,
+          plan.namedData.map((n) => fb.NamedData.createNamedData(b, b.createString(n.key), n.segmentIndex)),
+        )
+      : 0;
 
   fb.Program.startProgram(b);
   fb.Program.addExecutionPlan(b, plans);

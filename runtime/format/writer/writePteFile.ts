@@ -8,6 +8,10 @@ import { PteWriteInput, WriteControl } from './types';
  * another file passes through in pieces). The partial file is removed on
  * failure or abort.
  */
-export async function writePteFile(path: string, input: PteWriteInput, control?: WriteControl): Promise<{ size: number }> {
+export async function writePteFile(
+  path: string,
+  input: PteWriteInput,
+  control?: WriteControl,
+): Promise<{ size: number }> {
   return writeLayoutFile(path, planPte(input), control);
 }

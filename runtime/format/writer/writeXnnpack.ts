@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as flatbuffers from 'flatbuffers';
 import { DataRange } from '../dataRange';
 import * as fb from '../generated/xnnpack_generated';
-import { XnnConstant, XnnQuantization, XnnValue } from '../xnnpack/model';
+import { XnnConstant, XnnQuantization, XnnValue } from '../xnnpack/xnnpackTypes';
 import { createAlignedByteVector } from './flatbufferBytes';
 import { WriteInputError } from './inputError';
 import { alignUp, HeaderBytes } from './layout';
@@ -18,7 +18,10 @@ const CONSTANT_ALIGNMENT = 16;
 const NAMED_OFFSET = 0xffff_ffff_ffff_ffffn;
 
 /** A value to write: the decoded `XnnValue` shape. */
-export type XnnValueInput = Pick<XnnValue, 'idOut' | 'datatype' | 'dims' | 'externalId' | 'flags' | 'constantIndex' | 'quantization'>;
+export type XnnValueInput = Pick<
+  XnnValue,
+  'idOut' | 'datatype' | 'dims' | 'externalId' | 'flags' | 'constantIndex' | 'quantization'
+>;
 
 /**
  * One entry of `constant_data` (or of the bare payload's `constant_buffer`).
@@ -64,7 +67,10 @@ export function namedKeyFor(bytes: Uint8Array): string {
  * entry that provides them: put `entry` in the program's `namedData` (or, as
  * `{ ...entry, layout: null, size }`, in a `.ptd`).
  */
-export function namedConstant(bytes: Uint8Array): { constant: XnnConstantInput; entry: { key: string; bytes: Uint8Array } } {
+export function namedConstant(bytes: Uint8Array): {
+  constant: XnnConstantInput;
+  entry: { key: string; bytes: Uint8Array };
+} {
   const key = namedKeyFor(bytes);
   return { constant: { source: 'namedKey', namedKey: key, size: bytes.length }, entry: { key, bytes } };
 }
@@ -90,31 +96,67 @@ export function writeXnnpackPayload(graph: XnnpackGraphInput, sourcePayload?: Ui
   let constantData = 0;
   let constantBuffer = 0;
   if (container === 'bare') {
-    constantBuffer = fb.XNNGraph.createConstantBufferVector(b, constants.map((c, i) => {
-      if (c.source === 'namedKey') throw new WriteInputError(`constants[${i}]`, 'a bare payload cannot refer to named data; write an XH00 payload');
-      return fb.Buffer.createBuffer(b, createAlignedByteVector(b, bytesOf[i] ?? new Uint8Array(0), CONSTANT_ALIGNMENT));
-    }));
+    constantBuffer = fb.XNNGraph.createConstantBufferVector(
+      b,
+      constants.map((c, i) => {
+        if (c.source === 'namedKey')
+          throw new WriteInputError(
+            `constants[${i}]`,
+            'a bare payload cannot refer to named data; write an XH00 payload',
+          );
+        return fb.Buffer.createBuffer(
+          b,
+          createAlignedByteVector(b, bytesOf[i] ?? new Uint8Array(0), CONSTANT_ALIGNMENT),
+        );
+      }),
+    );
   } else {
     const region = packConstants(bytesOf);
     constantRegion = region.bytes;
-    constantData = fb.XNNGraph.createConstantDataVector(b, constants.map((c, i) => {
-      if (c.source === 'namedKey') {
-        return fb.ConstantDataOffset.createConstantDataOffset(b, NAMED_OFFSET, BigInt(c.size!), b.createString(c.namedKey!));
-      }
-      const size = bytesOf[i]?.length ?? 0;
-      return fb.ConstantDataOffset.createConstantDataOffset(b, BigInt(region.offsets[i]), BigInt(size), 0);
-    }));
+    constantData = fb.XNNGraph.createConstantDataVector(
+      b,
+      constants.map((c, i) => {
+        if (c.source === 'namedKey') {
+          return fb.ConstantDataOffset.createConstantDataOffset(
+            b,
+            NAMED_OFFSET,
+            BigInt(c.size!),
+            b.createString(c.namedKey!),
+          );
+        }
+        const size = bytesOf[i]?.length ?? 0;
+        return fb.ConstantDataOffset.createConstantDataOffset(b, BigInt(region.offsets[i]), BigInt(size), 0);
+      }),
+    );
   }
 
   const version = b.createString(graph.version ?? '0');
-  const nodes = fb.XNNGraph.createXnodesVector(b, graph.nodes.map((n, i) => writeNode(b, n, `nodes[${i}]`)));
-  const values = fb.XNNGraph.createXvaluesVector(b, graph.values.map((v, i) => writeValue(b, v, `values[${i}]`)));
+  const nodes = fb.XNNGraph.createXnodesVector(
+    b,
+    graph.nodes.map((n, i) => writeNode(b, n, `nodes[${i}]`)),
+  );
+  const values = fb.XNNGraph.createXvaluesVector(
+    b,
+    graph.values.map((v, i) => writeValue(b, v, `values[${i}]`)),
+  );
   const inputIds = fb.XNNGraph.createInputIdsVector(b, graph.inputIds ?? externalIds(graph.values, 1));
   const outputIds = fb.XNNGraph.createOutputIdsVector(b, graph.outputIds ?? externalIds(graph.values, 2));
   const numExterns = graph.numExterns ?? graph.values.filter((v) => v.externalId !== null).length;
-  const root = fb.XNNGraph.createXNNGraph(b, version, nodes, values, numExterns, inputIds, outputIds, constantBuffer, 0, constantData);
+  const root = fb.XNNGraph.createXNNGraph(
+    b,
+    version,
+    nodes,
+    values,
+    numExterns,
+    inputIds,
+    outputIds,
+    constantBuffer,
+    0,
+    constantData,
+  );
   const identifier = graph.identifier ?? 'XN01';
-  if (!/^[\x20-\x7e]{4}$/.test(identifier)) throw new WriteInputError('identifier', `must be 4 ASCII characters, got '${identifier}'`);
+  if (!/^[\x20-\x7e]{4}$/.test(identifier))
+    throw new WriteInputError('identifier', `must be 4 ASCII characters, got '${identifier}'`);
   b.finish(root, identifier);
   const flatbuffer = b.asUint8Array();
   if (container === 'bare') return flatbuffer.slice();
@@ -141,20 +183,28 @@ function constantBytes(c: XnnConstantInput, i: number, sourcePayload: Uint8Array
   if (c.source === 'none') return null;
   if (c.source === 'namedKey') {
     if (typeof c.namedKey !== 'string') throw new WriteInputError(`${path}.namedKey`, 'a named constant needs its key');
-    if (!Number.isSafeInteger(c.size) || c.size! < 0) throw new WriteInputError(`${path}.size`, 'a named constant needs its size in bytes');
+    if (!Number.isSafeInteger(c.size) || c.size! < 0)
+      throw new WriteInputError(`${path}.size`, 'a named constant needs its size in bytes');
     return null;
   }
-  if (c.source !== 'payload' && c.source !== 'legacyBuffer') throw new WriteInputError(`${path}.source`, `unknown constant source '${String(c.source)}'`);
+  if (c.source !== 'payload' && c.source !== 'legacyBuffer')
+    throw new WriteInputError(`${path}.source`, `unknown constant source '${String(c.source)}'`);
   let bytes = c.bytes;
   if (!bytes && c.range) {
-    if (!sourcePayload) throw new WriteInputError(path, 'constant given by range, but no source payload to read it from');
+    if (!sourcePayload)
+      throw new WriteInputError(path, 'constant given by range, but no source payload to read it from');
     if (c.range.offset + c.range.length > sourcePayload.length) {
-      throw new WriteInputError(`${path}.range`, `bytes ${c.range.offset}..${c.range.offset + c.range.length} lie outside the source payload (${sourcePayload.length} bytes)`);
+      throw new WriteInputError(
+        `${path}.range`,
+        `bytes ${c.range.offset}..${c.range.offset + c.range.length} lie outside the source payload (${sourcePayload.length} bytes)`,
+      );
     }
     bytes = sourcePayload.subarray(c.range.offset, c.range.offset + c.range.length);
   }
-  if (!bytes) throw new WriteInputError(path, `a ${c.source} constant needs its bytes (or a range into the source payload)`);
-  if (c.size !== undefined && c.size !== bytes.length) throw new WriteInputError(`${path}.size`, `size ${c.size} differs from the ${bytes.length} bytes given`);
+  if (!bytes)
+    throw new WriteInputError(path, `a ${c.source} constant needs its bytes (or a range into the source payload)`);
+  if (c.size !== undefined && c.size !== bytes.length)
+    throw new WriteInputError(`${path}.size`, `size ${c.size} differs from the ${bytes.length} bytes given`);
   return bytes;
 }
 
@@ -162,15 +212,24 @@ function constantBytes(c: XnnConstantInput, i: number, sourcePayload: Uint8Array
 function checkConstants(graph: XnnpackGraphInput, constants: XnnConstantInput[]): void {
   constants.forEach((c, i) => {
     if ((i === 0) !== (c.source === 'none')) {
-      throw new WriteInputError(`constants[${i}]`, i === 0 ? 'entry 0 must be the placeholder (source none)' : 'only entry 0 may be the placeholder');
+      throw new WriteInputError(
+        `constants[${i}]`,
+        i === 0 ? 'entry 0 must be the placeholder (source none)' : 'only entry 0 may be the placeholder',
+      );
     }
   });
   graph.values.forEach((v, i) => {
     const q = v.quantization;
     const scales = q && (q.kind === 'perChannel' || q.kind === 'perChannelGroup') ? q.scaleBufferIdx : 0;
-    for (const [field, index] of [['constantIndex', v.constantIndex], ['quantization.scaleBufferIdx', scales]] as const) {
+    for (const [field, index] of [
+      ['constantIndex', v.constantIndex],
+      ['quantization.scaleBufferIdx', scales],
+    ] as const) {
       if (index !== 0 && !(index < constants.length)) {
-        throw new WriteInputError(`values[${i}].${field}`, `constant ${index} is out of range (${constants.length} constants)`);
+        throw new WriteInputError(
+          `values[${i}].${field}`,
+          `constant ${index} is out of range (${constants.length} constants)`,
+        );
       }
     }
   });
@@ -208,31 +267,61 @@ function datatypeCode(name: string, path: string): number {
 function writeValue(b: flatbuffers.Builder, v: XnnValueInput, path: string): flatbuffers.Offset {
   const quant = v.quantization ? writeQuantization(b, v.quantization) : null;
   const tensor = fb.XNNTensorValue.createXNNTensorValue(
-    b, datatypeCode(v.datatype, `${path}.datatype`), v.dims.length, fb.XNNTensorValue.createDimsVector(b, v.dims),
-    v.constantIndex, v.externalId ?? INVALID_ID, v.flags, v.idOut, 0,
+    b,
+    datatypeCode(v.datatype, `${path}.datatype`),
+    v.dims.length,
+    fb.XNNTensorValue.createDimsVector(b, v.dims),
+    v.constantIndex,
+    v.externalId ?? INVALID_ID,
+    v.flags,
+    v.idOut,
+    0,
   );
   if (!quant) return fb.XValue.createXValue(b, fb.ValueUnion.XNNTensorValue, tensor);
-  return fb.XValue.createXValue(b, fb.ValueUnion.XNNQuantizedTensorValue,
-    fb.XNNQuantizedTensorValue.createXNNQuantizedTensorValue(b, tensor, quant.type, quant.table));
+  return fb.XValue.createXValue(
+    b,
+    fb.ValueUnion.XNNQuantizedTensorValue,
+    fb.XNNQuantizedTensorValue.createXNNQuantizedTensorValue(b, tensor, quant.type, quant.table),
+  );
 }
 
-function writeQuantization(b: flatbuffers.Builder, q: XnnQuantization): { type: fb.QuantParams; table: flatbuffers.Offset } {
+function writeQuantization(
+  b: flatbuffers.Builder,
+  q: XnnQuantization,
+): { type: fb.QuantParams; table: flatbuffers.Offset } {
   switch (q.kind) {
     case 'perTensor':
-      return { type: fb.QuantParams.PerTensorQuant, table: fb.PerTensorQuant.createPerTensorQuant(b, q.scale, q.zeroPoint) };
+      return {
+        type: fb.QuantParams.PerTensorQuant,
+        table: fb.PerTensorQuant.createPerTensorQuant(b, q.scale, q.zeroPoint),
+      };
     case 'perChannel': {
       const scales = q.scales ? fb.PerChannelQuant.createScaleVector(b, q.scales) : 0;
-      return { type: fb.QuantParams.PerChannelQuant, table: fb.PerChannelQuant.createPerChannelQuant(b, scales, q.channelDim, q.scaleBufferIdx, q.numScales) };
+      return {
+        type: fb.QuantParams.PerChannelQuant,
+        table: fb.PerChannelQuant.createPerChannelQuant(b, scales, q.channelDim, q.scaleBufferIdx, q.numScales),
+      };
     }
     case 'perChannelGroup': {
       // Inline scales are written as f32; the decoder reads the deprecated bf16 vector into the same numbers.
       const scales = q.scales ? fb.PerChannelGroupQuant.createScaleVector(b, q.scales) : 0;
       return {
         type: fb.QuantParams.PerChannelGroupQuant,
-        table: fb.PerChannelGroupQuant.createPerChannelGroupQuant(b, scales, q.channelDim, q.groupSize, 0, q.scaleBufferIdx, q.numScales),
+        table: fb.PerChannelGroupQuant.createPerChannelGroupQuant(
+          b,
+          scales,
+          q.channelDim,
+          q.groupSize,
+          0,
+          q.scaleBufferIdx,
+          q.numScales,
+        ),
       };
     }
     case 'perTokenDynamic':
-      return { type: fb.QuantParams.PerTokenDynamicQuant, table: fb.PerTokenDynamicQuant.createPerTokenDynamicQuant(b, q.numNonbatchDims) };
+      return {
+        type: fb.QuantParams.PerTokenDynamicQuant,
+        table: fb.PerTokenDynamicQuant.createPerTokenDynamicQuant(b, q.numNonbatchDims),
+      };
   }
 }

@@ -5,9 +5,17 @@
  * byte, are not here.
  */
 const UNPACKED: Readonly<Record<string, string>> = {
-  fp32: 'float32', fp16: 'float16', bf16: 'bfloat16', int32: 'int32',
-  qint8: 'int8', qcint8: 'int8', qdint8: 'int8', qpint8: 'int8', quint8: 'uint8',
-  qint32: 'int32', qcint32: 'int32',
+  fp32: 'float32',
+  fp16: 'float16',
+  bf16: 'bfloat16',
+  int32: 'int32',
+  qint8: 'int8',
+  qcint8: 'int8',
+  qdint8: 'int8',
+  qpint8: 'int8',
+  quint8: 'uint8',
+  qint32: 'int32',
+  qcint32: 'int32',
 };
 
 /** The PyTorch dtype an XNNPACK datatype's constants are stored as (`qcint8` → `int8`), or null when packed or unknown. */

@@ -4,7 +4,7 @@ import { byteVectorField, readList, readNumbers, required } from '../fbFields';
 import { asciiTag, openFlatbuffer, readU16, readU32, readU64, safeNumber } from '../flatbufferRegion';
 import * as fb from '../generated/xnnpack_generated';
 import { bfloat16BitsToNumber } from '../halfPrecision';
-import { XnnConstant, XnnpackGraph, XnnpackHeader, XnnQuantization, XnnValue } from './model';
+import { XnnConstant, XnnpackGraph, XnnpackHeader, XnnQuantization, XnnValue } from './xnnpackTypes';
 import { INVALID_ID, readNode } from './nodes';
 
 const HEADER_MAGIC = 'XH00';
@@ -13,8 +13,21 @@ const HEADER_SIZE = 30;
 const GRAPH_IDENTIFIERS = ['XN00', 'XN01'];
 
 const DATATYPES = [
-  'invalid', 'fp32', 'fp16', 'qint8', 'quint8', 'qint32', 'qcint8', 'qcint32',
-  'qcint4', 'qdint8', 'qbint4', 'qpint8', 'int32', 'pfp32', 'bf16',
+  'invalid',
+  'fp32',
+  'fp16',
+  'qint8',
+  'quint8',
+  'qint32',
+  'qcint8',
+  'qcint32',
+  'qcint4',
+  'qdint8',
+  'qbint4',
+  'qpint8',
+  'int32',
+  'pfp32',
+  'bf16',
 ];
 
 export function xnnDatatypeName(code: number): string {
@@ -36,7 +49,11 @@ export function decodeXnnpackPayload(payload: Uint8Array, file: string, baseOffs
   if (magic === HEADER_MAGIC) {
     header = readHeader(payload, file, baseOffset);
   } else if (!GRAPH_IDENTIFIERS.includes(magic)) {
-    throw new FormatError(file, `not an XNNPACK payload: bytes 4..7 are "${magic}", expected XH00, XN00 or XN01`, baseOffset + 4);
+    throw new FormatError(
+      file,
+      `not an XNNPACK payload: bytes 4..7 are "${magic}", expected XH00, XN00 or XN01`,
+      baseOffset + 4,
+    );
   }
   const fbStart = header?.flatbufferOffset ?? 0;
   const fbBytes = header ? payload.subarray(fbStart, fbStart + header.flatbufferSize) : payload;
@@ -73,26 +90,50 @@ function readHeader(payload: Uint8Array, file: string, base: number): XnnpackHea
   const fail = (field: string | null, reason: string, offset: number): never => {
     throw new FormatError(file, reason, base + offset, field ? ['header', field] : ['header']);
   };
-  if (payload.length < HEADER_SIZE) fail(null, `XNNPACK header needs ${HEADER_SIZE} bytes, the payload has ${payload.length}`, 0);
+  if (payload.length < HEADER_SIZE)
+    fail(null, `XNNPACK header needs ${HEADER_SIZE} bytes, the payload has ${payload.length}`, 0);
   const flatbufferOffset = readU32(payload, 10);
   const flatbufferSize = readU32(payload, 14);
   const constantDataOffset = readU32(payload, 18);
   const constantDataSize = readU64(payload, 22);
   if (flatbufferOffset < HEADER_SIZE || flatbufferOffset > payload.length) {
-    fail('flatbuffer_offset', `flatbuffer offset ${flatbufferOffset} lies outside ${HEADER_SIZE}..${payload.length}`, 10);
+    fail(
+      'flatbuffer_offset',
+      `flatbuffer offset ${flatbufferOffset} lies outside ${HEADER_SIZE}..${payload.length}`,
+      10,
+    );
   }
-  if (flatbufferSize < 8) fail('flatbuffer_size', `flatbuffer size ${flatbufferSize} is smaller than a flatbuffer (8 bytes)`, 14);
+  if (flatbufferSize < 8)
+    fail('flatbuffer_size', `flatbuffer size ${flatbufferSize} is smaller than a flatbuffer (8 bytes)`, 14);
   const flatbufferEnd = flatbufferOffset + flatbufferSize;
   if (flatbufferEnd > payload.length) {
-    fail('flatbuffer_size', `flatbuffer of ${flatbufferSize} bytes at ${flatbufferOffset} runs past the end of the payload (${payload.length} bytes)`, 14);
+    fail(
+      'flatbuffer_size',
+      `flatbuffer of ${flatbufferSize} bytes at ${flatbufferOffset} runs past the end of the payload (${payload.length} bytes)`,
+      14,
+    );
   }
   if (constantDataOffset < flatbufferEnd) {
-    fail('constant_data_offset', `constant data offset ${constantDataOffset} lies inside the flatbuffer (which ends at ${flatbufferEnd})`, 18);
+    fail(
+      'constant_data_offset',
+      `constant data offset ${constantDataOffset} lies inside the flatbuffer (which ends at ${flatbufferEnd})`,
+      18,
+    );
   }
   if (constantDataSize === null || constantDataOffset + constantDataSize > payload.length) {
-    fail('constant_data_size', `constant data of ${constantDataSize ?? 'over 2^53'} bytes at ${constantDataOffset} runs past the end of the payload (${payload.length} bytes)`, 22);
+    fail(
+      'constant_data_size',
+      `constant data of ${constantDataSize ?? 'over 2^53'} bytes at ${constantDataOffset} runs past the end of the payload (${payload.length} bytes)`,
+      22,
+    );
   }
-  return { headerLength: readU16(payload, 8), flatbufferOffset, flatbufferSize, constantDataOffset, constantDataSize: constantDataSize! };
+  return {
+    headerLength: readU16(payload, 8),
+    flatbufferOffset,
+    flatbufferSize,
+    constantDataOffset,
+    constantDataSize: constantDataSize!,
+  };
 }
 
 // ---- values ----
@@ -104,17 +145,32 @@ function readValue(bb: CheckedByteBuffer, v: fb.XValue, index: number, warnings:
   }
   return at('xvalue_union', () => {
     if (tag === fb.ValueUnion.XNNTensorValue) {
-      const t = required(v.xvalueUnion(new fb.XNNTensorValue()) as fb.XNNTensorValue | null, bb, 'tensor value', v.bb_pos);
+      const t = required(
+        v.xvalueUnion(new fb.XNNTensorValue()) as fb.XNNTensorValue | null,
+        bb,
+        'tensor value',
+        v.bb_pos,
+      );
       return readTensorValue(t, index, null, warnings);
     }
-    const q = required(v.xvalueUnion(new fb.XNNQuantizedTensorValue()) as fb.XNNQuantizedTensorValue | null, bb, 'quantized tensor value', v.bb_pos);
+    const q = required(
+      v.xvalueUnion(new fb.XNNQuantizedTensorValue()) as fb.XNNQuantizedTensorValue | null,
+      bb,
+      'quantized tensor value',
+      v.bb_pos,
+    );
     const t = at('tensor_value', () => required(q.tensorValue(), bb, 'tensor_value', q.bb_pos));
     const quantization = readQuantization(bb, q, index, warnings);
     return at('tensor_value', () => readTensorValue(t, index, quantization, warnings));
   });
 }
 
-function readTensorValue(t: fb.XNNTensorValue, index: number, quantization: XnnQuantization | null, warnings: string[]): XnnValue {
+function readTensorValue(
+  t: fb.XNNTensorValue,
+  index: number,
+  quantization: XnnQuantization | null,
+  warnings: string[],
+): XnnValue {
   const dims = at('dims', () => readNumbers(t.dimsLength(), (i) => t.dims(i)));
   const numDims = at('num_dims', () => t.numDims());
   if (numDims !== dims.length) warnings.push(`xvalues[${index}] has num_dims ${numDims} but ${dims.length} dims`);
@@ -134,19 +190,33 @@ function readTensorValue(t: fb.XNNTensorValue, index: number, quantization: XnnQ
   };
 }
 
-function readQuantization(bb: CheckedByteBuffer, q: fb.XNNQuantizedTensorValue, index: number, warnings: string[]): XnnQuantization | null {
+function readQuantization(
+  bb: CheckedByteBuffer,
+  q: fb.XNNQuantizedTensorValue,
+  index: number,
+  warnings: string[],
+): XnnQuantization | null {
   const tag = at('quant_params_type', () => q.quantParamsType());
-  const params = <T>(make: T): T => at('quant_params', () => required(q.quantParams(make) as T | null, bb, 'quant_params', q.bb_pos));
-  const floats = (length: () => number, item: (i: number) => number | null) => at('scale', () => readNumbers(length(), item));
+  const params = <T>(make: T): T =>
+    at('quant_params', () => required(q.quantParams(make) as T | null, bb, 'quant_params', q.bb_pos));
+  const floats = (length: () => number, item: (i: number) => number | null) =>
+    at('scale', () => readNumbers(length(), item));
   switch (tag) {
     case fb.QuantParams.PerTensorQuant: {
       const p = params(new fb.PerTensorQuant());
-      return at('quant_params', () => ({ kind: 'perTensor', scale: at('scale', () => p.scale()), zeroPoint: at('zero_point', () => p.zeroPoint()) }));
+      return at('quant_params', () => ({
+        kind: 'perTensor',
+        scale: at('scale', () => p.scale()),
+        zeroPoint: at('zero_point', () => p.zeroPoint()),
+      }));
     }
     case fb.QuantParams.PerChannelQuant: {
       const p = params(new fb.PerChannelQuant());
       return at('quant_params', () => {
-        const scales = floats(() => p.scaleLength(), (i) => p.scale(i));
+        const scales = floats(
+          () => p.scaleLength(),
+          (i) => p.scale(i),
+        );
         return {
           kind: 'perChannel',
           channelDim: at('channel_dim', () => p.channelDim()),
@@ -159,10 +229,15 @@ function readQuantization(bb: CheckedByteBuffer, q: fb.XNNQuantizedTensorValue, 
     case fb.QuantParams.PerChannelGroupQuant: {
       const p = params(new fb.PerChannelGroupQuant());
       return at('quant_params', () => {
-        let scales = floats(() => p.scaleLength(), (i) => p.scale(i));
+        let scales = floats(
+          () => p.scaleLength(),
+          (i) => p.scale(i),
+        );
         if (scales.length === 0) {
           // Exports of 2024-08 … 2025-06 could store the group scales inline as bf16.
-          scales = at('scale_bf16', () => readNumbers(p.scaleBf16Length(), (i) => bfloat16BitsToNumber(p.scaleBf16(i) ?? 0)));
+          scales = at('scale_bf16', () =>
+            readNumbers(p.scaleBf16Length(), (i) => bfloat16BitsToNumber(p.scaleBf16(i) ?? 0)),
+          );
         }
         return {
           kind: 'perChannelGroup',
@@ -176,7 +251,10 @@ function readQuantization(bb: CheckedByteBuffer, q: fb.XNNQuantizedTensorValue, 
     }
     case fb.QuantParams.PerTokenDynamicQuant: {
       const p = params(new fb.PerTokenDynamicQuant());
-      return at('quant_params', () => ({ kind: 'perTokenDynamic', numNonbatchDims: at('num_nonbatch_dims', () => p.numNonbatchDims()) }));
+      return at('quant_params', () => ({
+        kind: 'perTokenDynamic',
+        numNonbatchDims: at('num_nonbatch_dims', () => p.numNonbatchDims()),
+      }));
     }
     default:
       warnings.push(`xvalues[${index}] has ${tag === 0 ? 'no' : `unknown (${tag})`} quantization parameters`);
@@ -201,9 +279,20 @@ function readConstantData(bb: CheckedByteBuffer, root: fb.XNNGraph, header: Xnnp
     if (namedKey !== null) return { index, source: 'namedKey', namedKey, size, range: null };
     const offset = at('offset', () => safeNumber(c.offset(), bb.file, 'constant offset', bb.base + c.bb_pos));
     if (offset + size > header.constantDataSize) {
-      at('offset', () => bb.fail(`constant of ${size} bytes at ${offset} runs past the constant data (${header.constantDataSize} bytes)`, c.bb_pos));
+      at('offset', () =>
+        bb.fail(
+          `constant of ${size} bytes at ${offset} runs past the constant data (${header.constantDataSize} bytes)`,
+          c.bb_pos,
+        ),
+      );
     }
-    return { index, source: 'payload', namedKey: null, size, range: { offset: header.constantDataOffset + offset, length: size } };
+    return {
+      index,
+      source: 'payload',
+      namedKey: null,
+      size,
+      range: { offset: header.constantDataOffset + offset, length: size },
+    };
   });
 }
 
@@ -227,11 +316,20 @@ function checkReferences(graph: XnnpackGraph): void {
     if (ids.has(v.idOut)) graph.warnings.push(`xvalues[${v.index}] reuses id_out ${v.idOut}`);
     ids.add(v.idOut);
     if (v.constantIndex !== 0 && v.constantIndex >= graph.constants.length) {
-      graph.warnings.push(`xvalues[${v.index}] refers to constant ${v.constantIndex}, but there are ${graph.constants.length}`);
+      graph.warnings.push(
+        `xvalues[${v.index}] refers to constant ${v.constantIndex}, but there are ${graph.constants.length}`,
+      );
     }
     const q = v.quantization;
-    if (q && (q.kind === 'perChannel' || q.kind === 'perChannelGroup') && q.scaleBufferIdx !== 0 && q.scaleBufferIdx >= graph.constants.length) {
-      graph.warnings.push(`xvalues[${v.index}] refers to scale constant ${q.scaleBufferIdx}, but there are ${graph.constants.length}`);
+    if (
+      q &&
+      (q.kind === 'perChannel' || q.kind === 'perChannelGroup') &&
+      q.scaleBufferIdx !== 0 &&
+      q.scaleBufferIdx >= graph.constants.length
+    ) {
+      graph.warnings.push(
+        `xvalues[${v.index}] refers to scale constant ${q.scaleBufferIdx}, but there are ${graph.constants.length}`,
+      );
     }
   }
   const check = (where: string, id: number) => {

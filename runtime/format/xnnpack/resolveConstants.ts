@@ -1,5 +1,5 @@
 import { DataRange } from '../dataRange';
-import { XnnConstant, XnnpackGraph, XnnValue } from './model';
+import { XnnConstant, XnnpackGraph, XnnValue } from './xnnpackTypes';
 import { elementSizeOf } from '../scalarType';
 import { xnnUnpackedDtype } from './datatypes';
 
@@ -55,7 +55,11 @@ function scaleBytes(v: XnnValue): { index: number; bytes: number } | null {
  * wrong with them (key not found, size mismatch, too small, bad index).
  * `payload` must be the bytes the graph was decoded from.
  */
-export function resolveXnnpackConstants(graph: XnnpackGraph, payload: Uint8Array, lookup: NamedDataLookup): ConstantUse[] {
+export function resolveXnnpackConstants(
+  graph: XnnpackGraph,
+  payload: Uint8Array,
+  lookup: NamedDataLookup,
+): ConstantUse[] {
   const out: ConstantUse[] = [];
   for (const v of graph.values) {
     if (v.constantIndex !== 0) out.push(resolveOne(graph, payload, lookup, v, 'data', v.constantIndex, tensorBytes(v)));
@@ -66,16 +70,34 @@ export function resolveXnnpackConstants(graph: XnnpackGraph, payload: Uint8Array
 }
 
 function resolveOne(
-  graph: XnnpackGraph, payload: Uint8Array, lookup: NamedDataLookup,
-  v: XnnValue, role: ConstantUse['role'], index: number, neededSize: number | null,
+  graph: XnnpackGraph,
+  payload: Uint8Array,
+  lookup: NamedDataLookup,
+  v: XnnValue,
+  role: ConstantUse['role'],
+  index: number,
+  neededSize: number | null,
 ): ConstantUse {
   const use: ConstantUse = {
-    valueIndex: v.index, idOut: v.idOut, role, constantIndex: index, source: 'missing', namedKey: null,
-    where: null, range: null, bytes: null, recordedSize: null, availableSize: null, neededSize, problems: [],
+    valueIndex: v.index,
+    idOut: v.idOut,
+    role,
+    constantIndex: index,
+    source: 'missing',
+    namedKey: null,
+    where: null,
+    range: null,
+    bytes: null,
+    recordedSize: null,
+    availableSize: null,
+    neededSize,
+    problems: [],
   };
   const c = graph.constants[index];
   if (!c || c.source === 'none') {
-    use.problems.push(`constant index ${index} is out of range (${graph.constants.length} constants, entry 0 is unused)`);
+    use.problems.push(
+      `constant index ${index} is out of range (${graph.constants.length} constants, entry 0 is unused)`,
+    );
     return use;
   }
   use.source = c.source;
@@ -89,7 +111,8 @@ function resolveOne(
     }
     use.where = found.where;
     use.availableSize = found.size;
-    if (found.size !== c.size) use.problems.push(`payload records ${c.size} bytes for "${c.namedKey}", ${found.where} holds ${found.size}`);
+    if (found.size !== c.size)
+      use.problems.push(`payload records ${c.size} bytes for "${c.namedKey}", ${found.where} holds ${found.size}`);
   } else if (c.range) {
     use.where = c.source === 'payload' ? 'payload constant data' : 'payload constant_buffer';
     use.range = c.range;
@@ -97,11 +120,15 @@ function resolveOne(
       use.bytes = payload.subarray(c.range.offset, c.range.offset + c.range.length);
       use.availableSize = c.range.length;
     } else {
-      use.problems.push(`bytes ${c.range.offset}..${c.range.offset + c.range.length} lie outside the payload (${payload.length} bytes)`);
+      use.problems.push(
+        `bytes ${c.range.offset}..${c.range.offset + c.range.length} lie outside the payload (${payload.length} bytes)`,
+      );
     }
   }
   if (neededSize !== null && use.availableSize !== null && use.availableSize < neededSize) {
-    use.problems.push(`${role === 'data' ? `${v.datatype} tensor [${v.dims.join(', ')}]` : 'scales'} need ${neededSize} bytes, only ${use.availableSize} available`);
+    use.problems.push(
+      `${role === 'data' ? `${v.datatype} tensor [${v.dims.join(', ')}]` : 'scales'} need ${neededSize} bytes, only ${use.availableSize} available`,
+    );
   }
   return use;
 }

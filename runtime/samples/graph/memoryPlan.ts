@@ -1,4 +1,4 @@
-import { Instruction, TensorValue, Value } from '../../format/pte/model';
+import { Instruction, TensorValue, Value } from '../../format/pte/pteTypes';
 
 /** Offsets of planned tensors are multiples of this, as in exported programs. */
 export const PLAN_ALIGNMENT = 16;

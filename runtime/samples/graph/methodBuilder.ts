@@ -1,4 +1,4 @@
-import { Delegate, Instruction, Method, Operator, TensorValue, Value } from '../../format/pte/model';
+import { Delegate, Instruction, Method, Operator, TensorValue, Value } from '../../format/pte/pteTypes';
 import { dtypeName, tensorByteSize } from '../../format/scalarType';
 import { planMemory } from './memoryPlan';
 import { ProgramParts } from './programParts';

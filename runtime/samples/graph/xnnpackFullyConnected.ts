@@ -1,4 +1,4 @@
-import { XnnNode, XnnpackGraph, XnnValue } from '../../format/xnnpack/model';
+import { XnnNode, XnnpackGraph, XnnValue } from '../../format/xnnpack/xnnpackTypes';
 
 /** A constant operand of a delegate graph, stored under a named key (a `.ptd` or the program's `named_data`). */
 export interface NamedConstant {

@@ -45,14 +45,34 @@ export interface OpenSample {
   reopened: number;
 }
 
-export interface TextSample { phase: 'cold' | 'warm'; ms: number }
+export interface TextSample {
+  phase: 'cold' | 'warm';
+  ms: number;
+}
 
 /** A minimal webview (one paragraph and an inline script, nothing to fetch): the floor of any webview in this workbench. */
-export interface FloorSample { phase: 'cold' | 'warm'; totalMs: number; frameMs: number; pageMs: number }
+export interface FloorSample {
+  phase: 'cold' | 'warm';
+  totalMs: number;
+  frameMs: number;
+  pageMs: number;
+}
 
-export interface MemorySample { phase: 'cold' | 'warm'; before: number; afterOpen: number; afterPreview: number; previewMs: number; previewKey: string }
+export interface MemorySample {
+  phase: 'cold' | 'warm';
+  before: number;
+  afterOpen: number;
+  afterPreview: number;
+  previewMs: number;
+  previewKey: string;
+}
 
-export interface OpenBenchResult { opens: OpenSample[]; text: TextSample[]; floor: FloorSample[]; memory: MemorySample[] }
+export interface OpenBenchResult {
+  opens: OpenSample[];
+  text: TextSample[];
+  floor: FloorSample[];
+  memory: MemorySample[];
+}
 
 const epochNow = () => performance.timeOrigin + performance.now();
 const BLANK_AFTER_MS = 20_000;
@@ -62,11 +82,19 @@ async function closeAll(): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-function sample(file: OpenSample['file'], phase: OpenSample['phase'], started: number, session: EditorSession, reopened: number): OpenSample {
+function sample(
+  file: OpenSample['file'],
+  phase: OpenSample['phase'],
+  started: number,
+  session: EditorSession,
+  reopened: number,
+): OpenSample {
   const t = session.timing;
   const w = t.webview!;
   return {
-    file, phase, reopened,
+    file,
+    phase,
+    reopened,
     totalMs: t.paintedReceived - started,
     decodeMs: session.document.decodeMs,
     resolveMs: t.resolved - started,
@@ -78,14 +106,22 @@ function sample(file: OpenSample['file'], phase: OpenSample['phase'], started: n
   };
 }
 
-async function openAndTime(path: string, file: OpenSample['file'], phase: OpenSample['phase']): Promise<{ sample: OpenSample; session: EditorSession }> {
+async function openAndTime(
+  path: string,
+  file: OpenSample['file'],
+  phase: OpenSample['phase'],
+): Promise<{ sample: OpenSample; session: EditorSession }> {
   const { registry } = await api();
   const uri = vscode.Uri.file(path);
   for (let reopened = 0; ; reopened++) {
     const started = epochNow();
     await vscode.commands.executeCommand('vscode.openWith', uri, 'pteExplorer.dataFile', { preview: false });
     try {
-      const session = await waitFor(`${file} to paint`, () => registry.sessionsFor(uri).find((s) => s.timing.resolved >= started && s.timing.webview), BLANK_AFTER_MS);
+      const session = await waitFor(
+        `${file} to paint`,
+        () => registry.sessionsFor(uri).find((s) => s.timing.resolved >= started && s.timing.webview),
+        BLANK_AFTER_MS,
+      );
       return { sample: sample(file, phase, started, session, reopened), session };
     } catch (e) {
       if (reopened >= 2) throw e;
@@ -102,7 +138,9 @@ async function openText(path: string, phase: TextSample['phase']): Promise<TextS
   return { phase, ms: epochNow() - started };
 }
 
-const FLOOR_HTML = (nonce: string) => `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'"></head>
+const FLOOR_HTML = (
+  nonce: string,
+) => `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-${nonce}'"></head>
 <body><p>floor</p><script nonce="${nonce}">
 const api = acquireVsCodeApi();
 const documentStart = performance.timeOrigin, scriptStart = performance.timeOrigin + performance.now();
@@ -111,8 +149,13 @@ requestAnimationFrame(() => requestAnimationFrame(() => api.postMessage({ docume
 
 async function openFloorWebview(phase: FloorSample['phase']): Promise<FloorSample> {
   const started = epochNow();
-  const panel = vscode.window.createWebviewPanel('pteExplorer.benchFloor', 'floor', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
-  const painted = new Promise<{ documentStart: number; scriptStart: number }>((resolve) => panel.webview.onDidReceiveMessage(resolve));
+  const panel = vscode.window.createWebviewPanel('pteExplorer.benchFloor', 'floor', vscode.ViewColumn.Active, {
+    enableScripts: true,
+    localResourceRoots: [],
+  });
+  const painted = new Promise<{ documentStart: number; scriptStart: number }>((resolve) =>
+    panel.webview.onDidReceiveMessage(resolve),
+  );
   const resolved = epochNow();
   panel.webview.html = FLOOR_HTML(String(Math.random()).slice(2));
   const marks = await Promise.race([painted, new Promise<null>((r) => setTimeout(() => r(null), BLANK_AFTER_MS))]);
@@ -122,7 +165,11 @@ async function openFloorWebview(phase: FloorSample['phase']): Promise<FloorSampl
   return { phase, totalMs, frameMs: marks.documentStart - resolved, pageMs: marks.scriptStart - marks.documentStart };
 }
 
-async function openLargeWithPreview(plan: OpenBenchPlan, phase: MemorySample['phase'], result: OpenBenchResult): Promise<void> {
+async function openLargeWithPreview(
+  plan: OpenBenchPlan,
+  phase: MemorySample['phase'],
+  result: OpenBenchResult,
+): Promise<void> {
   const before = process.memoryUsage().rss;
   const { sample: s, session } = await openAndTime(plan.large, 'large', phase);
   result.opens.push(s);
@@ -131,8 +178,19 @@ async function openLargeWithPreview(plan: OpenBenchPlan, phase: MemorySample['ph
   if (doc.decoded.kind !== 'ptd') throw new Error(`${plan.large} did not decode as a data file`);
   const largest = doc.decoded.view.entries.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   await vscode.commands.executeCommand('pteExplorer.reveal', doc.uri.toString(), { kind: 'tensor', key: largest.key });
-  const preview = await waitFor('the preview of the largest tensor', () => (session.lastAnswer?.type === 'tensorPreview' ? session.lastAnswer : undefined), 120_000);
-  result.memory.push({ phase, before, afterOpen, afterPreview: process.memoryUsage().rss, previewMs: preview.ms, previewKey: largest.key });
+  const preview = await waitFor(
+    'the preview of the largest tensor',
+    () => (session.lastAnswer?.type === 'tensorPreview' ? session.lastAnswer : undefined),
+    120_000,
+  );
+  result.memory.push({
+    phase,
+    before,
+    afterOpen,
+    afterPreview: process.memoryUsage().rss,
+    previewMs: preview.ms,
+    previewKey: largest.key,
+  });
 }
 
 export async function run(): Promise<void> {

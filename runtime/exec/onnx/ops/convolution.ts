@@ -13,7 +13,8 @@ function convolution(a: A, c: LowerContext): void {
   const weight = a.tensor('weight');
   const bias = a.optTensor('bias');
   const spatial = input.shape.length - 2;
-  if (spatial < 1 || spatial > 3 || weight.shape.length !== input.shape.length) a.fail(`input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)} do not fit a convolution`);
+  if (spatial < 1 || spatial > 3 || weight.shape.length !== input.shape.length)
+    a.fail(`input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)} do not fit a convolution`);
   const stride = expandParam(a.intList('stride'), spatial, new Array(spatial).fill(1));
   const padding = expandParam(a.intList('padding'), spatial, new Array(spatial).fill(0));
   const dilation = expandParam(a.intList('dilation'), spatial, new Array(spatial).fill(1));
@@ -26,19 +27,35 @@ function convolution(a: A, c: LowerContext): void {
   let outChannels: number;
   let spatialOut: number[];
   if (transposed) {
-    if (weight.shape[0] !== C) a.fail(`transposed weight ${formatShape(weight.shape)} does not fit ${C} input channels`);
+    if (weight.shape[0] !== C)
+      a.fail(`transposed weight ${formatShape(weight.shape)} does not fit ${C} input channels`);
     outChannels = weight.shape[1] * groups;
-    spatialOut = input.shape.slice(2).map((d, i) => (d - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
+    spatialOut = input.shape
+      .slice(2)
+      .map((d, i) => (d - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1);
   } else {
-    if (C % groups !== 0 || weight.shape[1] !== C / groups) a.fail(`weight ${formatShape(weight.shape)} does not fit ${C} input channels in ${groups} groups`);
+    if (C % groups !== 0 || weight.shape[1] !== C / groups)
+      a.fail(`weight ${formatShape(weight.shape)} does not fit ${C} input channels in ${groups} groups`);
     outChannels = weight.shape[0];
-    spatialOut = input.shape.slice(2).map((d, i) => windowOutputSize(d, kernel[i], stride[i], padding[i], padding[i], dilation[i]));
+    spatialOut = input.shape
+      .slice(2)
+      .map((d, i) => windowOutputSize(d, kernel[i], stride[i], padding[i], padding[i], dilation[i]));
   }
   const inputs = [c.cast(input, dtype).name, c.cast(weight, dtype).name];
   if (bias) inputs.push(c.cast(bias, dtype).name);
-  const attrs: Record<string, number | number[]> = { strides: stride, pads: [...padding, ...padding], dilations: dilation, group: groups, kernel_shape: kernel };
+  const attrs: Record<string, number | number[]> = {
+    strides: stride,
+    pads: [...padding, ...padding],
+    dilations: dilation,
+    group: groups,
+    kernel_shape: kernel,
+  };
   if (transposed) attrs.output_padding = outputPadding;
-  c.out(a, 'out', sym(c.g.op(transposed ? 'ConvTranspose' : 'Conv', inputs, attrs), dtype, [N, outChannels, ...spatialOut]));
+  c.out(
+    a,
+    'out',
+    sym(c.g.op(transposed ? 'ConvTranspose' : 'Conv', inputs, attrs), dtype, [N, outChannels, ...spatialOut]),
+  );
 }
 
 /** Adds a batch dim to [C, H, W] pooling input; returns the 4-D tensor and a function undoing it. */
@@ -53,7 +70,8 @@ function windows(a: A, H: number, W: number, withDilation: boolean) {
   const p = expandParam(a.intList('padding'), 2, [0, 0]);
   const d = withDilation ? expandParam(a.intList('dilation'), 2, [1, 1]) : [1, 1];
   const ceil = a.bool('ceil_mode');
-  if (p[0] * 2 > k[0] || p[1] * 2 > k[1]) a.fail(`padding ${formatShape(p)} must be at most half the kernel ${formatShape(k)}`);
+  if (p[0] * 2 > k[0] || p[1] * 2 > k[1])
+    a.fail(`padding ${formatShape(p)} must be at most half the kernel ${formatShape(k)}`);
   const OH = windowOutputSize(H, k[0], s[0], p[0], p[0], d[0], ceil);
   const OW = windowOutputSize(W, k[1], s[1], p[1], p[1], d[1], ceil);
   // Ceil mode becomes explicit end padding, so floor-mode pooling gives PyTorch's output size.
@@ -67,7 +85,13 @@ function planeCheck(a: A, t: SymTensor): void {
 }
 
 /** A [rows, cols] float32 matrix as a constant (interpolation and pooling weights). */
-function matrix(c: LowerContext, rows: number, cols: number, fill: (r: number, col: number) => number, dtype: 'float32' | 'float64'): SymTensor {
+function matrix(
+  c: LowerContext,
+  rows: number,
+  cols: number,
+  fill: (r: number, col: number) => number,
+  dtype: 'float32' | 'float64',
+): SymTensor {
   const values = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let col = 0; col < cols; col++) values[r * cols + col] = fill(r, col);
   return c.constant(fromNumbers(dtype, [rows, cols], values));
@@ -106,7 +130,13 @@ function padLowering(mode: 'reflect' | 'edge', dims: number) {
 }
 
 /** PyTorch pad list (pairs from the last dim backwards) as an ONNX Pad node. */
-function pad(c: LowerContext, t: SymTensor, padList: number[], mode: 'constant' | 'reflect' | 'edge', value: number | null): SymTensor {
+function pad(
+  c: LowerContext,
+  t: SymTensor,
+  padList: number[],
+  mode: 'constant' | 'reflect' | 'edge',
+  value: number | null,
+): SymTensor {
   const rank = t.shape.length;
   const begin = new Array<number>(rank).fill(0);
   const end = new Array<number>(rank).fill(0);
@@ -128,12 +158,26 @@ export const convolutionLowerings: LoweringTable = {
     const { x, unbatch } = batched(c, c.float(self));
     const [N, C, H, W] = x.shape;
     const w = windows(a, H, W, true);
-    const [values, flat] = c.g.node('MaxPool', [x.name], {
-      kernel_shape: w.k, strides: w.s, pads: [w.p[0], w.p[1], w.endH, w.endW], dilations: w.d,
-    }, 2);
+    const [values, flat] = c.g.node(
+      'MaxPool',
+      [x.name],
+      {
+        kernel_shape: w.k,
+        strides: w.s,
+        pads: [w.p[0], w.p[1], w.endH, w.endW],
+        dilations: w.d,
+      },
+      2,
+    );
     const shape = [N, C, w.OH, w.OW];
     // ONNX indices count over the whole tensor; PyTorch's count within each (n, c) plane.
-    const planeStart = c.constant(fromNumbers('int64', [N, C, 1, 1], Array.from({ length: N * C }, (_, i) => i * H * W)));
+    const planeStart = c.constant(
+      fromNumbers(
+        'int64',
+        [N, C, 1, 1],
+        Array.from({ length: N * C }, (_, i) => i * H * W),
+      ),
+    );
     const indices = c.elementwise('Sub', [sym(flat, 'int64', shape), planeStart], shape);
     c.out(a, 'out', unbatch(sym(values, x.dtype, shape)));
     c.out(a, 'indices', unbatch(indices));
@@ -149,7 +193,12 @@ export const convolutionLowerings: LoweringTable = {
     if (override === 0) a.fail('divisor_override must not be 0');
     // Window sums from a zero-padded input, divided by PyTorch's divisor for each output position.
     const padded = pad(c, x, [w.p[1], w.endW, w.p[0], w.endH], 'constant', 0);
-    const mean = sym(c.g.op('AveragePool', [padded.name], { kernel_shape: w.k, strides: w.s }), x.dtype, [N, C, w.OH, w.OW]);
+    const mean = sym(c.g.op('AveragePool', [padded.name], { kernel_shape: w.k, strides: w.s }), x.dtype, [
+      N,
+      C,
+      w.OH,
+      w.OW,
+    ]);
     const sums = c.elementwise('Mul', [mean, c.scalar(x.dtype, w.k[0] * w.k[1])], mean.shape);
     const divisor = new Float64Array(w.OH * w.OW);
     for (let oy = 0; oy < w.OH; oy++) {
@@ -195,10 +244,34 @@ export const convolutionLowerings: LoweringTable = {
     const { OH, OW, fh, fw } = resizeTarget(a, input);
     const sh = resizeScale(H, OH, fh, false);
     const sw = resizeScale(W, OW, fw, false);
-    const rows = c.constant(fromNumbers('int64', [OH], Array.from({ length: OH }, (_, o) => Math.min(Math.floor(o * sh), H - 1))));
-    const cols = c.constant(fromNumbers('int64', [OW], Array.from({ length: OW }, (_, o) => Math.min(Math.floor(o * sw), W - 1))));
-    const byRow = sym(c.g.op('Gather', [input.name, rows.name], { axis: rank - 2 }), input.dtype, [...input.shape.slice(0, -2), OH, W]);
-    c.out(a, 'out', sym(c.g.op('Gather', [byRow.name, cols.name], { axis: rank - 1 }), input.dtype, [...input.shape.slice(0, -2), OH, OW]));
+    const rows = c.constant(
+      fromNumbers(
+        'int64',
+        [OH],
+        Array.from({ length: OH }, (_, o) => Math.min(Math.floor(o * sh), H - 1)),
+      ),
+    );
+    const cols = c.constant(
+      fromNumbers(
+        'int64',
+        [OW],
+        Array.from({ length: OW }, (_, o) => Math.min(Math.floor(o * sw), W - 1)),
+      ),
+    );
+    const byRow = sym(c.g.op('Gather', [input.name, rows.name], { axis: rank - 2 }), input.dtype, [
+      ...input.shape.slice(0, -2),
+      OH,
+      W,
+    ]);
+    c.out(
+      a,
+      'out',
+      sym(c.g.op('Gather', [byRow.name, cols.name], { axis: rank - 1 }), input.dtype, [
+        ...input.shape.slice(0, -2),
+        OH,
+        OW,
+      ]),
+    );
   },
   'aten::upsample_bilinear2d.vec_out': (a, c) => {
     const input = a.tensor('input');
@@ -228,7 +301,8 @@ export const convolutionLowerings: LoweringTable = {
   'aten::constant_pad_nd.out': (a, c) => {
     const self = a.tensor('self');
     const padList = a.intList('pad');
-    if (padList.length % 2 !== 0 || padList.length / 2 > self.shape.length) a.fail(`pad ${formatShape(padList)} does not fit a tensor of rank ${self.shape.length}`);
+    if (padList.length % 2 !== 0 || padList.length / 2 > self.shape.length)
+      a.fail(`pad ${formatShape(padList)} does not fit a tensor of rank ${self.shape.length}`);
     const x = self.dtype === 'bfloat16' ? c.float(self) : self;
     c.out(a, 'out', pad(c, x, padList, 'constant', a.scalar('value')));
   },
@@ -254,7 +328,8 @@ export const convolutionLowerings: LoweringTable = {
     const r = a.int('downscale_factor');
     const lead = self.shape.slice(0, -3);
     const [C, H, W] = self.shape.slice(-3);
-    if (self.shape.length < 3 || H % r !== 0 || W % r !== 0) a.fail(`cannot pixel-unshuffle ${formatShape(self.shape)} by ${r}`);
+    if (self.shape.length < 3 || H % r !== 0 || W % r !== 0)
+      a.fail(`cannot pixel-unshuffle ${formatShape(self.shape)} by ${r}`);
     const n = numel(lead);
     const x = c.reshape(self, [n, C, H / r, r, W / r, r]);
     const t = c.transpose(x, [0, 1, 3, 5, 2, 4]);

@@ -17,7 +17,8 @@ function filled(a: A, c: LowerContext, shape: readonly number[], value: number, 
 function copyInto(a: A, c: LowerContext, name: string): void {
   const self = a.tensor('self');
   const src = a.tensor('src');
-  if (broadcastShapes(self.shape, src.shape).some((d, i) => d !== self.shape[i])) a.fail(`src ${formatShape(src.shape)} does not broadcast to ${formatShape(self.shape)}`);
+  if (broadcastShapes(self.shape, src.shape).some((d, i) => d !== self.shape[i]))
+    a.fail(`src ${formatShape(src.shape)} does not broadcast to ${formatShape(self.shape)}`);
   c.out(a, name, c.expand(c.cast(src, a.outDtype(name)), self.shape));
 }
 
@@ -25,7 +26,17 @@ function arange(a: A, c: LowerContext, start: number, end: number, step: number)
   if (step === 0) a.fail('step must not be 0');
   if ((end - start) / step < 0) a.fail(`arange(${start}, ${end}, ${step}) has a negative length`);
   const n = Math.ceil((end - start) / step);
-  c.out(a, 'out', c.constant(fromNumbers(a.outDtype('out'), [n], Array.from({ length: n }, (_, i) => start + i * step))));
+  c.out(
+    a,
+    'out',
+    c.constant(
+      fromNumbers(
+        a.outDtype('out'),
+        [n],
+        Array.from({ length: n }, (_, i) => start + i * step),
+      ),
+    ),
+  );
 }
 
 export const creationLowerings: LoweringTable = {
@@ -38,7 +49,8 @@ export const creationLowerings: LoweringTable = {
   'aten::fill.Scalar_out': (a, c) => filled(a, c, a.tensor('self').shape, a.scalar('value')),
   'aten::fill.Tensor_out': (a, c) => {
     const value = a.tensor('value');
-    if (value.shape.reduce((p, q) => p * q, 1) !== 1) a.fail(`fill value must have one element, got ${formatShape(value.shape)}`);
+    if (value.shape.reduce((p, q) => p * q, 1) !== 1)
+      a.fail(`fill value must have one element, got ${formatShape(value.shape)}`);
     c.out(a, 'out', c.expand(c.reshape(c.cast(value, a.outDtype('out')), []), a.tensor('self').shape));
   },
   'aten::scalar_tensor.out': (a, c) => filled(a, c, [], a.scalar('s')),
@@ -59,8 +71,20 @@ export const creationLowerings: LoweringTable = {
 export const primTensorLowerings: LoweringTable = {
   'aten::_local_scalar_dense': (a, c) => {
     const t = a.tensor('self');
-    const v = getNumber(c.valueOf(t, `${a.schema.qualifiedName}: reading a tensor's value into a scalar makes the program data-dependent`), 0);
-    a.setReturn(t.dtype === 'bool' ? { kind: 'bool', value: v !== 0 } : t.dtype.startsWith('float') || t.dtype === 'bfloat16' ? { kind: 'double', value: v } : { kind: 'int', value: v });
+    const v = getNumber(
+      c.valueOf(
+        t,
+        `${a.schema.qualifiedName}: reading a tensor's value into a scalar makes the program data-dependent`,
+      ),
+      0,
+    );
+    a.setReturn(
+      t.dtype === 'bool'
+        ? { kind: 'bool', value: v !== 0 }
+        : t.dtype.startsWith('float') || t.dtype === 'bfloat16'
+          ? { kind: 'double', value: v }
+          : { kind: 'int', value: v },
+    );
   },
   'executorch_prim::et_copy_index.tensor': (a, c) => {
     const to = a.tensor('copy_to');
@@ -74,6 +98,13 @@ export const primTensorLowerings: LoweringTable = {
     const parts = [c.slice(to, 0, 0, kept)];
     if (index > kept) parts.push(c.expand(c.scalar(to.dtype, 0), [index - kept, ...from.shape]));
     parts.push(c.reshape(c.cast(from, to.dtype), [1, ...from.shape]));
-    a.setOut('copy_to', c.concat(parts.filter((p) => p.shape[0] > 0), 0, [index + 1, ...from.shape]));
+    a.setOut(
+      'copy_to',
+      c.concat(
+        parts.filter((p) => p.shape[0] > 0),
+        0,
+        [index + 1, ...from.shape],
+      ),
+    );
   },
 };

@@ -73,12 +73,20 @@ function maskedScatter(a: A, c: LowerContext): void {
   const mask = a.tensor('mask');
   const source = a.tensor('source');
   const shape = broadcastShapes(self.shape, mask.shape);
-  if (shape.some((d, i) => d !== self.shape[i])) a.fail(`mask ${formatShape(mask.shape)} does not broadcast to self ${formatShape(self.shape)}`);
+  if (shape.some((d, i) => d !== self.shape[i]))
+    a.fail(`mask ${formatShape(mask.shape)} does not broadcast to self ${formatShape(self.shape)}`);
   const n = numel(shape);
   const flatMask = c.reshape(c.expand(c.cast(mask, 'bool'), shape), [n]);
   const running = sym(c.g.op('CumSum', [c.cast(flatMask, 'int64').name, c.g.i64([0])]), 'int64', [n]);
   const sourceCount = numel(source.shape);
-  const at = c.elementwise('Min', [c.elementwise('Max', [c.elementwise('Sub', [running, c.scalar('int64', 1)], [n]), c.scalar('int64', 0)], [n]), c.scalar('int64', Math.max(0, sourceCount - 1))], [n]);
+  const at = c.elementwise(
+    'Min',
+    [
+      c.elementwise('Max', [c.elementwise('Sub', [running, c.scalar('int64', 1)], [n]), c.scalar('int64', 0)], [n]),
+      c.scalar('int64', Math.max(0, sourceCount - 1)),
+    ],
+    [n],
+  );
   if (sourceCount === 0) {
     c.out(a, 'out', self);
     return;
@@ -105,7 +113,13 @@ function repeatInterleave(a: A, c: LowerContext): void {
   }
   const r = numel(repeats.shape);
   const ends = sym(c.g.op('CumSum', [c.reshape(c.cast(repeats, 'int64'), [1, r]).name, c.g.i64([1])]), 'int64', [1, r]);
-  const positions = c.constant(fromNumbers('int64', [total!, 1], Array.from({ length: total! }, (_, i) => i)));
+  const positions = c.constant(
+    fromNumbers(
+      'int64',
+      [total!, 1],
+      Array.from({ length: total! }, (_, i) => i),
+    ),
+  );
   const passed = c.cast(c.elementwise('LessOrEqual', [ends, positions], [total!, r], 'bool'), 'int64');
   c.out(a, 'out', sym(c.g.op('ReduceSum', [passed.name, c.g.i64([1])], { keepdims: 0 }), 'int64', [total!]));
 }

@@ -12,7 +12,17 @@ type A = CallArgs<SymTensor>;
 function pNorm(c: LowerContext, diff: SymTensor, p: number): SymTensor {
   const last = [diff.shape.length - 1];
   const abs = c.elementwise('Abs', [diff], diff.shape);
-  if (p === 0) return reduce(c, 'ReduceSum', c.cast(c.elementwise('Not', [c.elementwise('Equal', [diff, c.scalar(diff.dtype, 0)], diff.shape, 'bool')], diff.shape), diff.dtype), last, false);
+  if (p === 0)
+    return reduce(
+      c,
+      'ReduceSum',
+      c.cast(
+        c.elementwise('Not', [c.elementwise('Equal', [diff, c.scalar(diff.dtype, 0)], diff.shape, 'bool')], diff.shape),
+        diff.dtype,
+      ),
+      last,
+      false,
+    );
   if (p === Infinity) return reduce(c, 'ReduceMax', abs, last, false);
   if (p === 1) return reduce(c, 'ReduceSum', abs, last, false);
   if (p === 2) return c.elementwise('Sqrt', [reduce(c, 'ReduceSumSquare', diff, last, false)], diff.shape.slice(0, -1));
@@ -37,7 +47,8 @@ function cdist(a: A, c: LowerContext): void {
   if (p < 0) a.fail(`p must be non-negative, got ${p}`);
   const r1 = x1.shape.length;
   const r2 = x2.shape.length;
-  if (r1 < 2 || r2 < 2 || x1.shape[r1 - 1] !== x2.shape[r2 - 1]) a.fail(`x1 ${formatShape(x1.shape)} and x2 ${formatShape(x2.shape)} need rank ≥ 2 and the same last dim`);
+  if (r1 < 2 || r2 < 2 || x1.shape[r1 - 1] !== x2.shape[r2 - 1])
+    a.fail(`x1 ${formatShape(x1.shape)} and x2 ${formatShape(x2.shape)} need rank ≥ 2 and the same last dim`);
   c.out(a, 'out', pNorm(c, pairDiffs(c, c.float(x1), c.float(x2)), p));
 }
 

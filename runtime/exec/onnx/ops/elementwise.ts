@@ -43,36 +43,79 @@ function constLike(c: LowerContext, x: SymTensor, value: number): SymTensor {
 }
 
 const UNARY_FLOAT: Record<string, Build> = {
-  acos: simple('Acos'), acosh: simple('Acosh'), asin: simple('Asin'), asinh: simple('Asinh'), atan: simple('Atan'), atanh: simple('Atanh'),
-  cos: simple('Cos'), cosh: simple('Cosh'), erf: simple('Erf'), exp: simple('Exp'), log: simple('Log'), reciprocal: simple('Reciprocal'),
-  sigmoid: simple('Sigmoid'), sin: simple('Sin'), sinh: simple('Sinh'), sqrt: simple('Sqrt'), tan: simple('Tan'), tanh: simple('Tanh'),
+  acos: simple('Acos'),
+  acosh: simple('Acosh'),
+  asin: simple('Asin'),
+  asinh: simple('Asinh'),
+  atan: simple('Atan'),
+  atanh: simple('Atanh'),
+  cos: simple('Cos'),
+  cosh: simple('Cosh'),
+  erf: simple('Erf'),
+  exp: simple('Exp'),
+  log: simple('Log'),
+  reciprocal: simple('Reciprocal'),
+  sigmoid: simple('Sigmoid'),
+  sin: simple('Sin'),
+  sinh: simple('Sinh'),
+  sqrt: simple('Sqrt'),
+  tan: simple('Tan'),
+  tanh: simple('Tanh'),
   expm1: (c, x) => c.elementwise('Sub', [c.elementwise('Exp', [x], x.shape), constLike(c, x, 1)], x.shape),
   log1p: (c, x) => c.elementwise('Log', [c.elementwise('Add', [x, constLike(c, x, 1)], x.shape)], x.shape),
   log2: (c, x) => c.elementwise('Div', [c.elementwise('Log', [x], x.shape), constLike(c, x, Math.LN2)], x.shape),
   log10: (c, x) => c.elementwise('Div', [c.elementwise('Log', [x], x.shape), constLike(c, x, Math.LN10)], x.shape),
   rsqrt: (c, x) => c.elementwise('Reciprocal', [c.elementwise('Sqrt', [x], x.shape)], x.shape),
   // x / (1 + e^-x): onnxruntime fuses x·sigmoid(x) into a float32-only kernel, which fails for float64.
-  silu: (c, x) => (x.dtype === 'float64'
-    ? c.elementwise('Div', [x, c.elementwise('Add', [c.scalar(x.dtype, 1), c.elementwise('Exp', [c.elementwise('Neg', [x], x.shape)], x.shape)], x.shape)], x.shape)
-    : c.elementwise('Mul', [x, c.elementwise('Sigmoid', [x], x.shape)], x.shape)),
+  silu: (c, x) =>
+    x.dtype === 'float64'
+      ? c.elementwise(
+          'Div',
+          [
+            x,
+            c.elementwise(
+              'Add',
+              [c.scalar(x.dtype, 1), c.elementwise('Exp', [c.elementwise('Neg', [x], x.shape)], x.shape)],
+              x.shape,
+            ),
+          ],
+          x.shape,
+        )
+      : c.elementwise('Mul', [x, c.elementwise('Sigmoid', [x], x.shape)], x.shape),
   hardswish: (c, x) => c.elementwise('HardSwish', [x], x.shape),
-  hardsigmoid: (c, x) => sym(c.g.op('HardSigmoid', [x.name], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }), x.dtype, x.shape),
+  hardsigmoid: (c, x) =>
+    sym(c.g.op('HardSigmoid', [x.name], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } }), x.dtype, x.shape),
 };
 
 /** `trunc` has no ONNX op: sign(x) · floor(|x|). */
 function truncate(c: LowerContext, x: SymTensor): SymTensor {
-  return c.elementwise('Mul', [c.elementwise('Sign', [x], x.shape), c.elementwise('Floor', [c.elementwise('Abs', [x], x.shape)], x.shape)], x.shape);
+  return c.elementwise(
+    'Mul',
+    [c.elementwise('Sign', [x], x.shape), c.elementwise('Floor', [c.elementwise('Abs', [x], x.shape)], x.shape)],
+    x.shape,
+  );
 }
 
 /** Both operands of a binary op in the type it computes in, plus the result shape. */
-export function binaryOperands(a: A, c: LowerContext, otherName = 'other', selfName = 'self', compute: (d: DType) => DType = arithCompute): { x: SymTensor; y: SymTensor; shape: number[]; promoted: DType } {
+export function binaryOperands(
+  a: A,
+  c: LowerContext,
+  otherName = 'other',
+  selfName = 'self',
+  compute: (d: DType) => DType = arithCompute,
+): { x: SymTensor; y: SymTensor; shape: number[]; promoted: DType } {
   const self = a.tensor(selfName);
   const otherIsTensor = a.schema.args.find((x) => x.name === otherName)!.type.base === 'Tensor';
   if (otherIsTensor) {
     const other = a.tensor(otherName);
     const promoted = promoteTypes(self.dtype, other.dtype);
     const dtype = compute(promoted);
-    return { x: c.cast(self, dtype), y: c.cast(other, dtype), shape: broadcastShapes(self.shape, other.shape), promoted };
+    return {
+      x: c.cast(self, dtype),
+      y: c.cast(other, dtype),
+      shape: broadcastShapes(self.shape, other.shape),
+      promoted,
+    };
   }
   const promoted = promoteWithScalar(self.dtype, a.scalarKind(otherName));
   const dtype = compute(promoted);
@@ -87,7 +130,9 @@ function addSub(opType: 'Add' | 'Sub', reverse = false): Lowering {
   return (a, c) => {
     const { x, y, shape } = binaryOperands(a, c);
     const alpha = a.scalar('alpha');
-    const result = reverse ? c.elementwise(opType, [y, scaled(c, x, alpha)], shape) : c.elementwise(opType, [x, scaled(c, y, alpha)], shape);
+    const result = reverse
+      ? c.elementwise(opType, [y, scaled(c, x, alpha)], shape)
+      : c.elementwise(opType, [x, scaled(c, y, alpha)], shape);
     c.out(a, 'out', result);
   };
 }
@@ -107,7 +152,9 @@ function trueDivide(a: A, c: LowerContext): SymTensor {
 
 /** Floor/trunc division; integers go through float64 (exact for |values| < 2^53). */
 function roundedDivide(a: A, c: LowerContext, mode: 'floor' | 'trunc'): void {
-  const { x, y, shape, promoted } = binaryOperands(a, c, 'other', 'self', (d) => (isFloating(d) ? floatCompute(d) : 'float64'));
+  const { x, y, shape, promoted } = binaryOperands(a, c, 'other', 'self', (d) =>
+    isFloating(d) ? floatCompute(d) : 'float64',
+  );
   const q = c.elementwise('Div', [x, y], shape);
   const r = mode === 'floor' ? c.elementwise('Floor', [q], shape) : truncate(c, q);
   c.out(a, 'out', isFloating(promoted) ? r : c.cast(r, promoted));
@@ -142,13 +189,22 @@ function remainder(a: A, c: LowerContext): void {
   const r = c.elementwise('Mod', [x, y], shape, x.dtype, { fmod: 1 });
   const zero = c.scalar(x.dtype, 0);
   const nonzero = c.elementwise('Not', [c.elementwise('Equal', [r, zero], shape, 'bool')], shape, 'bool');
-  const signsDiffer = c.elementwise('Xor', [c.elementwise('Less', [r, zero], shape, 'bool'), c.elementwise('Less', [y, zero], shape, 'bool')], shape, 'bool');
+  const signsDiffer = c.elementwise(
+    'Xor',
+    [c.elementwise('Less', [r, zero], shape, 'bool'), c.elementwise('Less', [y, zero], shape, 'bool')],
+    shape,
+    'bool',
+  );
   const fix = c.elementwise('And', [nonzero, signsDiffer], shape, 'bool');
   c.out(a, 'out', c.elementwise('Where', [fix, c.elementwise('Add', [r, y], shape), r], shape));
 }
 
 function atan2(a: A, c: LowerContext): void {
-  const { x: y, y: x, shape } = binaryOperands(a, c, 'other', 'self', (d) => (isFloating(d) ? floatCompute(d) : 'float32'));
+  const {
+    x: y,
+    y: x,
+    shape,
+  } = binaryOperands(a, c, 'other', 'self', (d) => (isFloating(d) ? floatCompute(d) : 'float32'));
   const zero = c.scalar(y.dtype, 0);
   const pi = c.scalar(y.dtype, Math.PI);
   const halfPi = c.scalar(y.dtype, Math.PI / 2);
@@ -157,8 +213,16 @@ function atan2(a: A, c: LowerContext): void {
   const xZero = c.elementwise('Equal', [x, zero], shape, 'bool');
   const yNeg = c.elementwise('Less', [y, zero], shape, 'bool');
   const yPos = c.elementwise('Greater', [y, zero], shape, 'bool');
-  const shifted = c.elementwise('Where', [yNeg, c.elementwise('Sub', [base, pi], shape), c.elementwise('Add', [base, pi], shape)], shape);
-  const onAxis = c.elementwise('Where', [yPos, halfPi, c.elementwise('Where', [yNeg, c.elementwise('Neg', [halfPi], []), zero], [])], shape);
+  const shifted = c.elementwise(
+    'Where',
+    [yNeg, c.elementwise('Sub', [base, pi], shape), c.elementwise('Add', [base, pi], shape)],
+    shape,
+  );
+  const onAxis = c.elementwise(
+    'Where',
+    [yPos, halfPi, c.elementwise('Where', [yNeg, c.elementwise('Neg', [halfPi], []), zero], [])],
+    shape,
+  );
   c.out(a, 'out', c.elementwise('Where', [xZero, onAxis, c.elementwise('Where', [xNeg, shifted, base], shape)], shape));
 }
 
@@ -168,7 +232,12 @@ function extreme(opType: 'Max' | 'Min'): Lowering {
     const { x, y, shape } = binaryOperands(a, c);
     let r = c.elementwise(opType, [x, y], shape);
     if (isFloating(x.dtype)) {
-      const nan = c.elementwise('Or', [c.elementwise('IsNaN', [x], x.shape, 'bool'), c.elementwise('IsNaN', [y], y.shape, 'bool')], shape, 'bool');
+      const nan = c.elementwise(
+        'Or',
+        [c.elementwise('IsNaN', [x], x.shape, 'bool'), c.elementwise('IsNaN', [y], y.shape, 'bool')],
+        shape,
+        'bool',
+      );
       r = c.elementwise('Where', [nan, c.scalar(x.dtype, NaN), r], shape);
     }
     c.out(a, 'out', r);
@@ -194,7 +263,9 @@ function logical(opType: string): Lowering {
 
 function bitwise(opType: string, boolOp: string): Lowering {
   return (a, c) => {
-    const { x, y, shape, promoted } = binaryOperands(a, c, 'other', 'self', (d) => (d === 'bool' ? 'bool' : arithCompute(d)));
+    const { x, y, shape, promoted } = binaryOperands(a, c, 'other', 'self', (d) =>
+      d === 'bool' ? 'bool' : arithCompute(d),
+    );
     c.out(a, 'out', c.elementwise(promoted === 'bool' ? boolOp : opType, [x, y], shape));
   };
 }
@@ -204,7 +275,9 @@ function shift(left: boolean): Lowering {
   return (a, c) => {
     const { x, y, shape, promoted } = binaryOperands(a, c, 'other', 'self', () => 'float64');
     const factor = c.elementwise('Pow', [c.scalar('float64', 2), y], y.shape);
-    const r = left ? c.elementwise('Mul', [x, factor], shape) : c.elementwise('Floor', [c.elementwise('Div', [x, factor], shape)], shape);
+    const r = left
+      ? c.elementwise('Mul', [x, factor], shape)
+      : c.elementwise('Floor', [c.elementwise('Div', [x, factor], shape)], shape);
     c.out(a, 'out', c.cast(r, promoted));
   };
 }
@@ -225,8 +298,16 @@ function gelu(c: LowerContext, x: SymTensor, approximate: string): SymTensor {
   const s = x.shape;
   if (approximate === 'tanh') {
     const cube = c.elementwise('Mul', [c.elementwise('Mul', [x, x], s), x], s);
-    const inner = c.elementwise('Mul', [c.elementwise('Add', [x, c.elementwise('Mul', [cube, k(0.044715)], s)], s), k(Math.sqrt(2 / Math.PI))], s);
-    return c.elementwise('Mul', [c.elementwise('Mul', [x, k(0.5)], s), c.elementwise('Add', [c.elementwise('Tanh', [inner], s), k(1)], s)], s);
+    const inner = c.elementwise(
+      'Mul',
+      [c.elementwise('Add', [x, c.elementwise('Mul', [cube, k(0.044715)], s)], s), k(Math.sqrt(2 / Math.PI))],
+      s,
+    );
+    return c.elementwise(
+      'Mul',
+      [c.elementwise('Mul', [x, k(0.5)], s), c.elementwise('Add', [c.elementwise('Tanh', [inner], s), k(1)], s)],
+      s,
+    );
   }
   const erf = c.floatFunction('Erf', c.elementwise('Mul', [x, k(Math.SQRT1_2)], s));
   return c.elementwise('Mul', [c.elementwise('Mul', [x, k(0.5)], s), c.elementwise('Add', [erf, k(1)], s)], s);
@@ -247,11 +328,23 @@ export const elementwiseLowerings: LoweringTable = {
   },
   'aten::isinf.out': (a, c) => {
     const self = a.tensor('self');
-    c.out(a, 'out', isFloating(self.dtype) ? c.elementwise('IsInf', [c.float(self)], self.shape, 'bool') : c.expand(c.scalar('bool', 0), self.shape));
+    c.out(
+      a,
+      'out',
+      isFloating(self.dtype)
+        ? c.elementwise('IsInf', [c.float(self)], self.shape, 'bool')
+        : c.expand(c.scalar('bool', 0), self.shape),
+    );
   },
   'aten::isnan.out': (a, c) => {
     const self = a.tensor('self');
-    c.out(a, 'out', isFloating(self.dtype) ? c.elementwise('IsNaN', [c.float(self)], self.shape, 'bool') : c.expand(c.scalar('bool', 0), self.shape));
+    c.out(
+      a,
+      'out',
+      isFloating(self.dtype)
+        ? c.elementwise('IsNaN', [c.float(self)], self.shape, 'bool')
+        : c.expand(c.scalar('bool', 0), self.shape),
+    );
   },
   'aten::logical_not.out': (a, c) => {
     const self = a.tensor('self');
@@ -259,7 +352,13 @@ export const elementwiseLowerings: LoweringTable = {
   },
   'aten::bitwise_not.out': (a, c) => {
     const self = a.tensor('self');
-    c.out(a, 'out', self.dtype === 'bool' ? c.elementwise('Not', [self], self.shape) : c.elementwise('BitwiseNot', [c.cast(self, arithCompute(self.dtype))], self.shape));
+    c.out(
+      a,
+      'out',
+      self.dtype === 'bool'
+        ? c.elementwise('Not', [self], self.shape)
+        : c.elementwise('BitwiseNot', [c.cast(self, arithCompute(self.dtype))], self.shape),
+    );
   },
   'aten::add.out': addSub('Add'),
   'aten::add.Scalar_out': addSub('Add'),
@@ -322,7 +421,11 @@ export const elementwiseLowerings: LoweringTable = {
     const self = a.tensor('self');
     const x = c.cast(self, selectCompute(self.dtype));
     const mask = c.cast(a.tensor('mask'), 'bool');
-    c.out(a, 'out', c.elementwise('Where', [mask, c.scalar(x.dtype, a.scalar('value')), x], broadcastShapes(self.shape, mask.shape)));
+    c.out(
+      a,
+      'out',
+      c.elementwise('Where', [mask, c.scalar(x.dtype, a.scalar('value')), x], broadcastShapes(self.shape, mask.shape)),
+    );
   },
   'aten::clamp.out': (a, c) => {
     const self = a.tensor('self');
@@ -355,11 +458,20 @@ export const elementwiseLowerings: LoweringTable = {
     const eps = a.optFloat('eps');
     let x = c.cast(self, floatTypeFor(a, self));
     if (eps !== null) x = clip(c, x, eps, 1 - eps);
-    c.out(a, 'out', c.elementwise('Log', [c.elementwise('Div', [x, c.elementwise('Sub', [c.scalar(x.dtype, 1), x], x.shape)], x.shape)], x.shape));
+    c.out(
+      a,
+      'out',
+      c.elementwise(
+        'Log',
+        [c.elementwise('Div', [x, c.elementwise('Sub', [c.scalar(x.dtype, 1), x], x.shape)], x.shape)],
+        x.shape,
+      ),
+    );
   },
   'aten::gelu.out': (a, c) => {
     const approximate = a.string('approximate');
-    if (approximate !== 'none' && approximate !== 'tanh') a.fail(`approximate must be 'none' or 'tanh', got '${approximate}'`);
+    if (approximate !== 'none' && approximate !== 'tanh')
+      a.fail(`approximate must be 'none' or 'tanh', got '${approximate}'`);
     const self = a.tensor('self');
     c.out(a, 'out', gelu(c, c.cast(self, floatTypeFor(a, self)), approximate));
   },
@@ -368,14 +480,33 @@ export const elementwiseLowerings: LoweringTable = {
     const x = c.cast(self, floatTypeFor(a, self));
     const s = x.shape;
     const scale = a.scalar('scale');
-    const negative = c.elementwise('Mul', [c.elementwise('Sub', [c.elementwise('Exp', [scaled(c, x, a.scalar('input_scale'))], s), c.scalar(x.dtype, 1)], s), c.scalar(x.dtype, scale * a.scalar('alpha'))], s);
+    const negative = c.elementwise(
+      'Mul',
+      [
+        c.elementwise(
+          'Sub',
+          [c.elementwise('Exp', [scaled(c, x, a.scalar('input_scale'))], s), c.scalar(x.dtype, 1)],
+          s,
+        ),
+        c.scalar(x.dtype, scale * a.scalar('alpha')),
+      ],
+      s,
+    );
     const positive = scaled(c, x, scale);
-    c.out(a, 'out', c.elementwise('Where', [c.elementwise('Greater', [x, c.scalar(x.dtype, 0)], s, 'bool'), positive, negative], s));
+    c.out(
+      a,
+      'out',
+      c.elementwise('Where', [c.elementwise('Greater', [x, c.scalar(x.dtype, 0)], s, 'bool'), positive, negative], s),
+    );
   },
   'aten::leaky_relu.out': (a, c) => {
     const self = a.tensor('self');
     const x = c.cast(self, floatTypeFor(a, self));
-    c.out(a, 'out', sym(c.g.op('LeakyRelu', [x.name], { alpha: { float: a.scalar('negative_slope') } }), x.dtype, x.shape));
+    c.out(
+      a,
+      'out',
+      sym(c.g.op('LeakyRelu', [x.name], { alpha: { float: a.scalar('negative_slope') } }), x.dtype, x.shape),
+    );
   },
   'aten::glu.out': (a, c) => {
     const self = a.tensor('self');

@@ -13,7 +13,11 @@ function wrappedIndex(c: LowerContext, t: SymTensor, size: number): SymTensor {
   const idx = c.cast(t, 'int64');
   const zero = c.scalar('int64', 0);
   const negative = c.elementwise('Less', [idx, zero], idx.shape, 'bool');
-  return c.elementwise('Where', [negative, c.elementwise('Add', [idx, c.scalar('int64', size)], idx.shape), idx], idx.shape);
+  return c.elementwise(
+    'Where',
+    [negative, c.elementwise('Add', [idx, c.scalar('int64', size)], idx.shape), idx],
+    idx.shape,
+  );
 }
 
 /**
@@ -22,13 +26,20 @@ function wrappedIndex(c: LowerContext, t: SymTensor, size: number): SymTensor {
  * index tensors (whose values are only known at run time). Boolean masks
  * need their values now, so only constant masks are accepted.
  */
-function advancedIndex(a: A, c: LowerContext, self: SymTensor, indices: (SymTensor | null)[]): { shape: number[]; linear: SymTensor } {
+function advancedIndex(
+  a: A,
+  c: LowerContext,
+  self: SymTensor,
+  indices: (SymTensor | null)[],
+): { shape: number[]; linear: SymTensor } {
   const perDim: (SymTensor | null)[] = [];
   for (const t of indices) {
     if (t === null) {
       perDim.push(null);
     } else if (t.dtype === 'bool' || t.dtype === 'uint8') {
-      const mask = toNumbers(c.valueOf(t, `${a.schema.qualifiedName}: a boolean mask index gives a data-dependent shape`));
+      const mask = toNumbers(
+        c.valueOf(t, `${a.schema.qualifiedName}: a boolean mask index gives a data-dependent shape`),
+      );
       const coords: number[][] = t.shape.map(() => []);
       for (let i = 0; i < mask.length; i++) {
         if (mask[i] === 0) continue;
@@ -64,7 +75,15 @@ function advancedIndex(a: A, c: LowerContext, self: SymTensor, indices: (SymTens
   const placeRange = (dim: number, position: number) => {
     const at = new Array<number>(rank).fill(1);
     at[position] = self.shape[dim];
-    terms.push(c.constant(fromNumbers('int64', at, Array.from({ length: self.shape[dim] }, (_, i) => i * strides[dim]))));
+    terms.push(
+      c.constant(
+        fromNumbers(
+          'int64',
+          at,
+          Array.from({ length: self.shape[dim] }, (_, i) => i * strides[dim]),
+        ),
+      ),
+    );
   };
   before.forEach((d, k) => placeRange(d, k));
   after.forEach((d, k) => placeRange(d, before.length + B.length + k));
@@ -77,14 +96,19 @@ function indexPut(a: A, c: LowerContext): void {
   const self = a.tensor('self');
   const values = a.tensor('values');
   const { shape, linear } = advancedIndex(a, c, self, a.tensorList('indices'));
-  if (broadcastShapes(values.shape, shape).some((d, i) => d !== shape[i])) a.fail(`values ${formatShape(values.shape)} do not broadcast to ${formatShape(shape)}`);
+  if (broadcastShapes(values.shape, shape).some((d, i) => d !== shape[i]))
+    a.fail(`values ${formatShape(values.shape)} do not broadcast to ${formatShape(shape)}`);
   const name = a.schema.args.some((x) => x.name === 'out') ? 'out' : 'self';
   const dtype = self.dtype === 'bool' ? 'bool' : arithCompute(self.dtype);
   const flat = c.reshape(c.cast(self, dtype), [numel(self.shape)]);
   const n = numel(shape);
   const updates = c.reshape(c.expand(c.cast(values, dtype), shape), [n]);
   const attrs: Record<string, AttrValue> = a.bool('accumulate') ? { axis: 0, reduction: 'add' } : { axis: 0 };
-  const out = sym(c.g.op('ScatterElements', [flat.name, c.reshape(linear, [n]).name, updates.name], attrs), dtype, flat.shape);
+  const out = sym(
+    c.g.op('ScatterElements', [flat.name, c.reshape(linear, [n]).name, updates.name], attrs),
+    dtype,
+    flat.shape,
+  );
   c.out(a, name, c.reshape(out, self.shape));
 }
 
@@ -106,7 +130,15 @@ function scatter(kind: 'src' | 'value' | 'add'): Lowering {
       });
     }
     const attrs: Record<string, AttrValue> = kind === 'add' ? { axis: dim, reduction: 'add' } : { axis: dim };
-    c.out(a, 'out', sym(c.g.op('ScatterElements', [x.name, wrappedIndex(c, index, self.shape[dim]).name, updates.name], attrs), dtype, x.shape));
+    c.out(
+      a,
+      'out',
+      sym(
+        c.g.op('ScatterElements', [x.name, wrappedIndex(c, index, self.shape[dim]).name, updates.name], attrs),
+        dtype,
+        x.shape,
+      ),
+    );
   };
 }
 
@@ -133,7 +165,15 @@ export const indexingLowerings: LoweringTable = {
     const self = a.tensor('self');
     const index = a.tensor('index');
     const dim = normalizeDim(a.int('dim'), self.shape.length);
-    c.out(a, 'out', sym(c.g.op('GatherElements', [self.name, wrappedIndex(c, index, self.shape[dim]).name], { axis: dim }), self.dtype, index.shape));
+    c.out(
+      a,
+      'out',
+      sym(
+        c.g.op('GatherElements', [self.name, wrappedIndex(c, index, self.shape[dim]).name], { axis: dim }),
+        self.dtype,
+        index.shape,
+      ),
+    );
   },
   'aten::scatter.src_out': scatter('src'),
   'aten::scatter.value_out': scatter('value'),
@@ -142,6 +182,13 @@ export const indexingLowerings: LoweringTable = {
     const weight = a.tensor('weight');
     const indices = a.tensor('indices');
     if (weight.shape.length !== 2) a.fail(`weight must be 2-D, got ${formatShape(weight.shape)}`);
-    c.out(a, 'out', sym(c.g.op('Gather', [weight.name, c.cast(indices, 'int64').name], { axis: 0 }), weight.dtype, [...indices.shape, weight.shape[1]]));
+    c.out(
+      a,
+      'out',
+      sym(c.g.op('Gather', [weight.name, c.cast(indices, 'int64').name], { axis: 0 }), weight.dtype, [
+        ...indices.shape,
+        weight.shape[1],
+      ]),
+    );
   },
 };

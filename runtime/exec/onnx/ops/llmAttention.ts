@@ -12,19 +12,32 @@ type A = CallArgs<SymTensor>;
  * heads, dim] layout, start_pos known at lowering time: the keys read, the
  * causal mask and the grouped K/V heads are all fixed in the graph.
  */
-function cacheAttention(a: A, c: LowerContext, query: SymTensor, key: SymTensor, value: SymTensor, startPos: number): SymTensor {
+function cacheAttention(
+  a: A,
+  c: LowerContext,
+  query: SymTensor,
+  key: SymTensor,
+  value: SymTensor,
+  startPos: number,
+): SymTensor {
   const mask = a.optTensor('attn_mask');
   const causal = a.bool('is_causal');
   if (mask && causal) a.fail('attn_mask and is_causal cannot both be set');
-  if (query.shape.length !== 4 || key.shape.length !== 4 || value.shape.length !== 4) a.fail(`query ${formatShape(query.shape)}, key ${formatShape(key.shape)} and value ${formatShape(value.shape)} must be 4-D`);
+  if (query.shape.length !== 4 || key.shape.length !== 4 || value.shape.length !== 4)
+    a.fail(
+      `query ${formatShape(query.shape)}, key ${formatShape(key.shape)} and value ${formatShape(value.shape)} must be 4-D`,
+    );
   const [B, S, H, D] = query.shape;
   const [, L, Hkv] = key.shape;
   if (key.shape[3] !== D || value.shape[3] !== D || value.shape[1] !== L || value.shape[2] !== Hkv || H % Hkv !== 0) {
-    a.fail(`query ${formatShape(query.shape)}, key ${formatShape(key.shape)} and value ${formatShape(value.shape)} do not fit`);
+    a.fail(
+      `query ${formatShape(query.shape)}, key ${formatShape(key.shape)} and value ${formatShape(value.shape)} do not fit`,
+    );
   }
   const keys = mask ? L : startPos + S;
   if (keys > L) a.fail(`start_pos ${startPos} + ${S} positions exceed the cache's ${L}`);
-  if (mask && (mask.shape.length !== 2 || mask.shape[0] !== S || mask.shape[1] !== L)) a.fail(`attn_mask ${formatShape(mask.shape)} is not [${S}, ${L}]`);
+  if (mask && (mask.shape.length !== 2 || mask.shape[0] !== S || mask.shape[1] !== L))
+    a.fail(`attn_mask ${formatShape(mask.shape)} is not [${S}, ${L}]`);
   const scale = a.optFloat('scale') ?? 1 / Math.sqrt(D);
   const reps = H / Hkv;
   const q = c.transpose(c.cast(query, 'float32'), [0, 2, 1, 3]);
@@ -35,10 +48,16 @@ function cacheAttention(a: A, c: LowerContext, query: SymTensor, key: SymTensor,
     return c.reshape(c.expand(c.reshape(used, [B, Hkv, 1, keys, D]), [B, Hkv, reps, keys, D]), [B, H, keys, D]);
   };
   const kT = c.transpose(heads(key), [0, 1, 3, 2]);
-  let logits = c.elementwise('Mul', [sym(c.g.op('MatMul', [q.name, kT.name]), 'float32', [B, H, S, keys]), c.scalar('float32', scale)], [B, H, S, keys]);
+  let logits = c.elementwise(
+    'Mul',
+    [sym(c.g.op('MatMul', [q.name, kT.name]), 'float32', [B, H, S, keys]), c.scalar('float32', scale)],
+    [B, H, S, keys],
+  );
   if (mask) logits = c.elementwise('Add', [logits, c.cast(mask, 'float32')], logits.shape);
   if (causal) {
-    const hidden = Array.from({ length: S * keys }, (_, at) => (at % keys > startPos + Math.floor(at / keys) ? -Infinity : 0));
+    const hidden = Array.from({ length: S * keys }, (_, at) =>
+      at % keys > startPos + Math.floor(at / keys) ? -Infinity : 0,
+    );
     logits = c.elementwise('Add', [logits, c.constant(fromNumbers('float32', [S, keys], hidden))], logits.shape);
   }
   const weights = c.elementwise('Softmax', [logits], logits.shape, 'float32', { axis: -1 });
@@ -49,17 +68,26 @@ function cacheAttention(a: A, c: LowerContext, query: SymTensor, key: SymTensor,
 /** The cache with `value` written at positions start_pos … start_pos + seq − 1 along dim 1. */
 function updatedCache(a: A, c: LowerContext, value: SymTensor, cache: SymTensor, startPos: number): SymTensor {
   const [B, S, H, D] = value.shape;
-  if (value.shape.length !== 4 || cache.shape.length !== 4 || cache.shape[0] !== B || cache.shape[2] !== H || cache.shape[3] !== D) {
+  if (
+    value.shape.length !== 4 ||
+    cache.shape.length !== 4 ||
+    cache.shape[0] !== B ||
+    cache.shape[2] !== H ||
+    cache.shape[3] !== D
+  ) {
     a.fail(`value ${formatShape(value.shape)} does not fit cache ${formatShape(cache.shape)}`);
   }
   const L = cache.shape[1];
   if (startPos < 0 || startPos + S > L) a.fail(`start_pos ${startPos} + ${S} positions exceed the cache's ${L}`);
-  const parts = [c.slice(cache, 1, 0, startPos), c.cast(value, cache.dtype), c.slice(cache, 1, startPos + S, L)].filter((p) => p.shape[1] > 0);
+  const parts = [c.slice(cache, 1, 0, startPos), c.cast(value, cache.dtype), c.slice(cache, 1, startPos + S, L)].filter(
+    (p) => p.shape[1] > 0,
+  );
   return c.concat(parts, 1, cache.shape);
 }
 
 export const llmAttentionLowerings: LoweringTable = {
-  'llama::custom_sdpa.out': (a, c) => c.out(a, 'out', cacheAttention(a, c, a.tensor('query'), a.tensor('key'), a.tensor('value'), a.int('start_pos'))),
+  'llama::custom_sdpa.out': (a, c) =>
+    c.out(a, 'out', cacheAttention(a, c, a.tensor('query'), a.tensor('key'), a.tensor('value'), a.int('start_pos'))),
   'llama::sdpa_with_kv_cache.out': (a, c) => {
     const startPos = a.int('start_pos');
     const keyCache = updatedCache(a, c, a.tensor('key'), a.tensor('key_cache'), startPos);
@@ -71,6 +99,16 @@ export const llmAttentionLowerings: LoweringTable = {
   'llama::update_cache.out': (a, c) => {
     a.setOut('cache', updatedCache(a, c, a.tensor('value'), a.tensor('cache'), a.int('start_pos')));
     // ExecuTorch leaves this placeholder untouched.
-    c.out(a, 'out', c.expand(c.scalar(a.outDtype('out') === 'bfloat16' || a.outDtype('out') === 'float16' ? 'float32' : a.outDtype('out'), 0), a.outMeta('out').sizes));
+    c.out(
+      a,
+      'out',
+      c.expand(
+        c.scalar(
+          a.outDtype('out') === 'bfloat16' || a.outDtype('out') === 'float16' ? 'float32' : a.outDtype('out'),
+          0,
+        ),
+        a.outMeta('out').sizes,
+      ),
+    );
   },
 };

@@ -16,7 +16,8 @@ function computeType(...ts: SymTensor[]): DType {
 function matmulShape(a: A, x: readonly number[], y: readonly number[]): number[] {
   const xs = x.length === 1 ? [1, x[0]] : x;
   const ys = y.length === 1 ? [y[0], 1] : y;
-  if (xs[xs.length - 1] !== ys[ys.length - 2]) a.fail(`matrix shapes ${formatShape(x)} and ${formatShape(y)} cannot be multiplied`);
+  if (xs[xs.length - 1] !== ys[ys.length - 2])
+    a.fail(`matrix shapes ${formatShape(x)} and ${formatShape(y)} cannot be multiplied`);
   let shape = [...broadcastShapes(xs.slice(0, -2), ys.slice(0, -2)), xs[xs.length - 2], ys[ys.length - 1]];
   if (x.length === 1) shape = shape.filter((_, i) => i !== shape.length - 2);
   if (y.length === 1) shape = shape.slice(0, -1);
@@ -28,13 +29,26 @@ function matmulShape(a: A, x: readonly number[], y: readonly number[]): number[]
  * (`permute_copy(W, [1, 0])`), Gemm reads W with transB and the transpose
  * never runs; Gemm also takes the bias. Integers use MatMul + Add.
  */
-function gemm(c: LowerContext, x: SymTensor, y: SymTensor, bias: SymTensor | null, alpha: number, beta: number, dtype: DType): SymTensor {
+function gemm(
+  c: LowerContext,
+  x: SymTensor,
+  y: SymTensor,
+  bias: SymTensor | null,
+  alpha: number,
+  beta: number,
+  dtype: DType,
+): SymTensor {
   const m = x.shape[0];
   const n = y.shape[1];
   if (!isFloating(dtype)) {
     let r = sym(c.g.op('MatMul', [c.cast(x, dtype).name, c.cast(y, dtype).name]), dtype, [m, n]);
     if (alpha !== 1) r = c.elementwise('Mul', [r, c.scalar(dtype, alpha)], r.shape);
-    if (bias && beta !== 0) r = c.elementwise('Add', [r, c.elementwise('Mul', [c.cast(bias, dtype), c.scalar(dtype, beta)], bias.shape)], r.shape);
+    if (bias && beta !== 0)
+      r = c.elementwise(
+        'Add',
+        [r, c.elementwise('Mul', [c.cast(bias, dtype), c.scalar(dtype, beta)], bias.shape)],
+        r.shape,
+      );
     return r;
   }
   const transB = y.transposeOf !== undefined;
@@ -52,7 +66,8 @@ export const matmulLowerings: LoweringTable = {
   'aten::mm.out': (a, c) => {
     const x = a.tensor('self');
     const y = a.tensor('other');
-    if (x.shape.length !== 2 || y.shape.length !== 2) a.fail(`mm needs 2-D operands, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+    if (x.shape.length !== 2 || y.shape.length !== 2)
+      a.fail(`mm needs 2-D operands, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
     matmulShape(a, x.shape, y.shape);
     c.out(a, 'out', gemm(c, x, y, null, 1, 0, computeType(x, y)));
   },
@@ -60,23 +75,34 @@ export const matmulLowerings: LoweringTable = {
     const bias = a.tensor('self');
     const x = a.tensor('mat1');
     const y = a.tensor('mat2');
-    if (x.shape.length !== 2 || y.shape.length !== 2) a.fail(`addmm needs 2-D matrices, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+    if (x.shape.length !== 2 || y.shape.length !== 2)
+      a.fail(`addmm needs 2-D matrices, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
     const shape = matmulShape(a, x.shape, y.shape);
-    if (broadcastShapes(bias.shape, shape).some((d, i) => d !== shape[i])) a.fail(`self ${formatShape(bias.shape)} does not broadcast to ${formatShape(shape)}`);
+    if (broadcastShapes(bias.shape, shape).some((d, i) => d !== shape[i]))
+      a.fail(`self ${formatShape(bias.shape)} does not broadcast to ${formatShape(shape)}`);
     c.out(a, 'out', gemm(c, x, y, bias, a.scalar('alpha'), a.scalar('beta'), computeType(bias, x, y)));
   },
   'aten::bmm.out': (a, c) => {
     const x = a.tensor('self');
     const y = a.tensor('other');
-    if (x.shape.length !== 3 || y.shape.length !== 3 || x.shape[0] !== y.shape[0]) a.fail(`bmm needs 3-D operands with equal batches, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+    if (x.shape.length !== 3 || y.shape.length !== 3 || x.shape[0] !== y.shape[0])
+      a.fail(`bmm needs 3-D operands with equal batches, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
     const dtype = computeType(x, y);
-    c.out(a, 'out', sym(c.g.op('MatMul', [c.cast(x, dtype).name, c.cast(y, dtype).name]), dtype, matmulShape(a, x.shape, y.shape)));
+    c.out(
+      a,
+      'out',
+      sym(c.g.op('MatMul', [c.cast(x, dtype).name, c.cast(y, dtype).name]), dtype, matmulShape(a, x.shape, y.shape)),
+    );
   },
   'aten::matmul.out': (a, c) => {
     const x = a.tensor('self');
     const y = a.tensor('other');
     const dtype = computeType(x, y);
-    c.out(a, 'out', sym(c.g.op('MatMul', [c.cast(x, dtype).name, c.cast(y, dtype).name]), dtype, matmulShape(a, x.shape, y.shape)));
+    c.out(
+      a,
+      'out',
+      sym(c.g.op('MatMul', [c.cast(x, dtype).name, c.cast(y, dtype).name]), dtype, matmulShape(a, x.shape, y.shape)),
+    );
   },
   'aten::baddbmm.out': (a, c) => {
     const bias = a.tensor('self');
@@ -88,7 +114,12 @@ export const matmulLowerings: LoweringTable = {
     const alpha = a.scalar('alpha');
     const beta = a.scalar('beta');
     if (alpha !== 1) r = c.elementwise('Mul', [r, c.scalar(dtype, alpha)], shape);
-    if (beta !== 0) r = c.elementwise('Add', [r, c.elementwise('Mul', [c.cast(bias, dtype), c.scalar(dtype, beta)], bias.shape)], shape);
+    if (beta !== 0)
+      r = c.elementwise(
+        'Add',
+        [r, c.elementwise('Mul', [c.cast(bias, dtype), c.scalar(dtype, beta)], bias.shape)],
+        shape,
+      );
     c.out(a, 'out', r);
   },
   'aten::linear.out': (a, c) => {
@@ -97,7 +128,8 @@ export const matmulLowerings: LoweringTable = {
     const bias = a.optTensor('bias');
     if (weight.shape.length !== 2) a.fail(`weight must be 2-D, got ${formatShape(weight.shape)}`);
     const [n, k] = weight.shape;
-    if (input.shape[input.shape.length - 1] !== k) a.fail(`input ${formatShape(input.shape)} does not fit weight ${formatShape(weight.shape)}`);
+    if (input.shape[input.shape.length - 1] !== k)
+      a.fail(`input ${formatShape(input.shape)} does not fit weight ${formatShape(weight.shape)}`);
     const dtype = computeType(input, weight, ...(bias ? [bias] : []));
     const rows = input.shape.slice(0, -1).reduce((p, q) => p * q, 1);
     const x2 = c.reshape(input, [rows, k]);

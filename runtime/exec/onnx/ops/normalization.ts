@@ -12,7 +12,8 @@ function softmax(opType: 'Softmax' | 'LogSoftmax'): Lowering {
   return (a, c) => {
     const self = a.tensor('self');
     const x = c.float(self);
-    if (self.shape.length === 0) return c.out(a, 'out', opType === 'Softmax' ? c.scalar(x.dtype, 1) : c.scalar(x.dtype, 0));
+    if (self.shape.length === 0)
+      return c.out(a, 'out', opType === 'Softmax' ? c.scalar(x.dtype, 1) : c.scalar(x.dtype, 0));
     const axis = normalizeDim(a.int('dim'), self.shape.length);
     c.out(a, 'out', sym(c.g.op(opType, [x.name], { axis }), x.dtype, x.shape));
   };
@@ -32,14 +33,28 @@ function normalizeChannels(a: A, c: LowerContext, x: SymTensor, mean: SymTensor,
   const rank = x.shape.length;
   const weight = a.optTensor('weight');
   const bias = a.optTensor('bias');
-  let y = c.elementwise('Mul', [c.elementwise('Sub', [x, perChannel(c, mean, rank)], x.shape), perChannel(c, invstd, rank)], x.shape);
+  let y = c.elementwise(
+    'Mul',
+    [c.elementwise('Sub', [x, perChannel(c, mean, rank)], x.shape), perChannel(c, invstd, rank)],
+    x.shape,
+  );
   if (weight) y = c.elementwise('Mul', [y, perChannel(c, c.cast(weight, x.dtype), rank)], x.shape);
   if (bias) y = c.elementwise('Add', [y, perChannel(c, c.cast(bias, x.dtype), rank)], x.shape);
   return y;
 }
 
 function invStd(c: LowerContext, variance: SymTensor, eps: number): SymTensor {
-  return c.elementwise('Reciprocal', [c.elementwise('Sqrt', [c.elementwise('Add', [variance, c.scalar(variance.dtype, eps)], variance.shape)], variance.shape)], variance.shape);
+  return c.elementwise(
+    'Reciprocal',
+    [
+      c.elementwise(
+        'Sqrt',
+        [c.elementwise('Add', [variance, c.scalar(variance.dtype, eps)], variance.shape)],
+        variance.shape,
+      ),
+    ],
+    variance.shape,
+  );
 }
 
 /** Per-channel mean and biased variance over every dim but 1. */
@@ -83,12 +98,17 @@ export const normalizationLowerings: LoweringTable = {
     const C = a.int('C');
     const HxW = a.int('HxW');
     const group = a.int('group');
-    if (C % group !== 0 || N * C * HxW !== input.shape.reduce((p, q) => p * q, 1)) a.fail(`N=${N}, C=${C}, HxW=${HxW}, group=${group} do not fit input ${formatShape(input.shape)}`);
+    if (C % group !== 0 || N * C * HxW !== input.shape.reduce((p, q) => p * q, 1))
+      a.fail(`N=${N}, C=${C}, HxW=${HxW}, group=${group} do not fit input ${formatShape(input.shape)}`);
     const x = c.float(input);
     const grouped = c.reshape(x, [N, group, (C / group) * HxW]);
     const mean = reduce(c, 'ReduceMean', grouped, [2], true);
     const diff = c.elementwise('Sub', [grouped, mean], grouped.shape);
-    const rstd = invStd(c, reduce(c, 'ReduceMean', c.elementwise('Mul', [diff, diff], grouped.shape), [2], true), a.float('eps'));
+    const rstd = invStd(
+      c,
+      reduce(c, 'ReduceMean', c.elementwise('Mul', [diff, diff], grouped.shape), [2], true),
+      a.float('eps'),
+    );
     let y = c.reshape(c.elementwise('Mul', [diff, rstd], grouped.shape), [N, C, HxW]);
     const weight = a.optTensor('weight');
     const bias = a.optTensor('bias');
@@ -126,10 +146,15 @@ export const normalizationLowerings: LoweringTable = {
     // Training updates the running statistics in place, with the unbiased variance.
     const momentum = a.float('momentum');
     const n = x.shape.reduce((p, q) => p * q, 1) / x.shape[1];
-    const blend = (old: SymTensor, fresh: SymTensor) => c.elementwise('Add', [
-      c.elementwise('Mul', [c.cast(old, x.dtype), c.scalar(x.dtype, 1 - momentum)], old.shape),
-      c.elementwise('Mul', [fresh, c.scalar(x.dtype, momentum)], fresh.shape),
-    ], old.shape);
+    const blend = (old: SymTensor, fresh: SymTensor) =>
+      c.elementwise(
+        'Add',
+        [
+          c.elementwise('Mul', [c.cast(old, x.dtype), c.scalar(x.dtype, 1 - momentum)], old.shape),
+          c.elementwise('Mul', [fresh, c.scalar(x.dtype, momentum)], fresh.shape),
+        ],
+        old.shape,
+      );
     a.setOut('running_mean', c.cast(blend(runningMean, mean), runningMean.dtype));
     const unbiased = c.elementwise('Mul', [variance, c.scalar(x.dtype, n / Math.max(n - 1, 1))], variance.shape);
     a.setOut('running_var', c.cast(blend(runningVar, unbiased), runningVar.dtype));

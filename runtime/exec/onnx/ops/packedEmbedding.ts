@@ -17,7 +17,10 @@ function unpack(c: LowerContext, bytes: SymTensor, bits: 2 | 4): SymTensor {
   const lead = bytes.shape;
   const mask = c.scalar('uint8', (1 << bits) - 1);
   const parts = shifts.map((shift) => {
-    const shifted = shift === 0 ? bytes : sym(c.g.op('BitShift', [bytes.name, c.g.scalar('uint8', shift)], { direction: 'RIGHT' }), 'uint8', lead);
+    const shifted =
+      shift === 0
+        ? bytes
+        : sym(c.g.op('BitShift', [bytes.name, c.g.scalar('uint8', shift)], { direction: 'RIGHT' }), 'uint8', lead);
     return c.reshape(c.elementwise('BitwiseAnd', [shifted, mask], lead), [...lead, 1]);
   });
   const stacked = c.concat(parts, lead.length, [...lead, perByte]);
@@ -31,13 +34,16 @@ function embedding(bits: 2 | 4): Lowering {
     const scales = a.tensor('weight_scales');
     const zps = a.optTensor('weight_zero_points');
     const indices = c.cast(a.tensor('indices'), 'int64');
-    if (weight.shape.length !== 2 || weight.dtype !== 'uint8') a.fail(`weight must be 2-D uint8, got ${weight.dtype} ${formatShape(weight.shape)}`);
+    if (weight.shape.length !== 2 || weight.dtype !== 'uint8')
+      a.fail(`weight must be 2-D uint8, got ${weight.dtype} ${formatShape(weight.shape)}`);
     const [rows, packed] = weight.shape;
     const width = packed * (8 / bits);
     const groups = scales.shape.length === 2 ? scales.shape[1] : 1;
-    if (scales.shape[0] !== rows || width % groups !== 0) a.fail(`scales ${formatShape(scales.shape)} do not fit ${rows} rows of ${width} values`);
+    if (scales.shape[0] !== rows || width % groups !== 0)
+      a.fail(`scales ${formatShape(scales.shape)} do not fit ${rows} rows of ${width} values`);
     const lead = indices.shape;
-    const gather = (t: SymTensor) => sym(c.g.op('Gather', [t.name, indices.name], { axis: 0 }), t.dtype, [...lead, ...t.shape.slice(1)]);
+    const gather = (t: SymTensor) =>
+      sym(c.g.op('Gather', [t.name, indices.name], { axis: 0 }), t.dtype, [...lead, ...t.shape.slice(1)]);
     const w = c.reshape(unpack(c, gather(weight), bits), [...lead, groups, width / groups]);
     const perGroup = (t: SymTensor) => c.reshape(c.cast(gather(t), 'float32'), [...lead, groups, 1]);
     const centered = zps ? c.elementwise('Sub', [w, perGroup(zps)], w.shape) : w;

@@ -11,7 +11,14 @@ type A = CallArgs<SymTensor>;
  * ExecuTorch's quantize in float32: `clamp(zp + round(float(1/scale) · x))`
  * with round-half-even (ONNX Round), then the cast to the integer type.
  */
-export function quantize(c: LowerContext, x: SymTensor, inverseScale: SymTensor, zeroPoint: SymTensor, qmin: number, qmax: number): SymTensor {
+export function quantize(
+  c: LowerContext,
+  x: SymTensor,
+  inverseScale: SymTensor,
+  zeroPoint: SymTensor,
+  qmin: number,
+  qmax: number,
+): SymTensor {
   const scaled = c.elementwise('Mul', [c.cast(x, 'float32'), inverseScale], x.shape);
   const q = c.elementwise('Add', [c.elementwise('Round', [scaled], x.shape), zeroPoint], x.shape);
   return sym(c.g.op('Clip', [q.name, c.g.scalar('float32', qmin), c.g.scalar('float32', qmax)]), 'float32', x.shape);
@@ -36,7 +43,9 @@ function perTensor(isQuantize: boolean, tensorParams: boolean): Lowering {
       zp = c.scalar('float32', a.int('zero_point'));
     }
     if (isQuantize) {
-      const inverse = tensorParams ? c.elementwise('Reciprocal', [scale], []) : c.scalar('float32', Math.fround(1 / Math.fround(a.float('scale'))));
+      const inverse = tensorParams
+        ? c.elementwise('Reciprocal', [scale], [])
+        : c.scalar('float32', Math.fround(1 / Math.fround(a.float('scale'))));
       c.out(a, 'out', quantize(c, input, inverse, zp, a.int('quant_min'), a.int('quant_max')));
     } else {
       c.out(a, 'out', dequantize(c, input, scale, zp));
@@ -56,7 +65,18 @@ function perChannel(isQuantize: boolean): Lowering {
     const zpTensor = isQuantize ? a.tensor('zero_points') : a.optTensor('zero_points');
     const zp = zpTensor ? along(zpTensor) : null;
     if (isQuantize) {
-      c.out(a, 'out', quantize(c, input, c.elementwise('Reciprocal', [scales], scales.shape), zp!, a.int('quant_min'), a.int('quant_max')));
+      c.out(
+        a,
+        'out',
+        quantize(
+          c,
+          input,
+          c.elementwise('Reciprocal', [scales], scales.shape),
+          zp!,
+          a.int('quant_min'),
+          a.int('quant_max'),
+        ),
+      );
     } else {
       c.out(a, 'out', dequantize(c, input, scales, zp));
     }
@@ -67,10 +87,22 @@ function perChannel(isQuantize: boolean): Lowering {
  * ExecuTorch's scale and zero point for ranges [min, max] (float64 tensors
  * of any one shape, element by element), in float64 like the kernel.
  */
-export function qparamsFromRange(c: LowerContext, min: SymTensor, max: SymTensor, qmin: number, qmax: number): { scale: SymTensor; zeroPoint: SymTensor } {
+export function qparamsFromRange(
+  c: LowerContext,
+  min: SymTensor,
+  max: SymTensor,
+  qmin: number,
+  qmax: number,
+): { scale: SymTensor; zeroPoint: SymTensor } {
   const shape = min.shape;
   const d = (v: number) => c.scalar('float64', v);
-  const op = (type: string, ...xs: SymTensor[]) => c.elementwise(type, xs, shape, type === 'Less' || type === 'Equal' || type === 'Or' || type === 'IsInf' ? 'bool' : xs[0].dtype);
+  const op = (type: string, ...xs: SymTensor[]) =>
+    c.elementwise(
+      type,
+      xs,
+      shape,
+      type === 'Less' || type === 'Equal' || type === 'Or' || type === 'IsInf' ? 'bool' : xs[0].dtype,
+    );
   const where = (cond: SymTensor, x: SymTensor, y: SymTensor) => c.elementwise('Where', [cond, x, y], shape);
   const small = Math.fround(6.1e-5);
   let lo = op('Min', min, d(0));
@@ -116,12 +148,20 @@ function embeddingByte(a: A, c: LowerContext): void {
   if (weight.shape.length !== 2) a.fail(`weight must be 2-D, got ${formatShape(weight.shape)}`);
   const [rows, width] = weight.shape;
   const groups = scales.shape.length === 2 ? scales.shape[1] : 1;
-  if (scales.shape[0] !== rows || width % groups !== 0) a.fail(`scales ${formatShape(scales.shape)} do not fit weight ${formatShape(weight.shape)}`);
+  if (scales.shape[0] !== rows || width % groups !== 0)
+    a.fail(`scales ${formatShape(scales.shape)} do not fit weight ${formatShape(weight.shape)}`);
   const lead = indices.shape;
-  const gather = (t: SymTensor, shape: number[]) => sym(c.g.op('Gather', [t.name, indices.name], { axis: 0 }), t.dtype, shape);
+  const gather = (t: SymTensor, shape: number[]) =>
+    sym(c.g.op('Gather', [t.name, indices.name], { axis: 0 }), t.dtype, shape);
   const w = c.reshape(c.cast(gather(weight, [...lead, width]), 'float32'), [...lead, groups, width / groups]);
   const s = c.reshape(c.cast(gather(scales, [...lead, ...scales.shape.slice(1)]), 'float32'), [...lead, groups, 1]);
-  const centered = zps ? c.elementwise('Sub', [w, c.reshape(c.cast(gather(zps, [...lead, ...zps.shape.slice(1)]), 'float32'), [...lead, groups, 1])], w.shape) : w;
+  const centered = zps
+    ? c.elementwise(
+        'Sub',
+        [w, c.reshape(c.cast(gather(zps, [...lead, ...zps.shape.slice(1)]), 'float32'), [...lead, groups, 1])],
+        w.shape,
+      )
+    : w;
   const r = c.elementwise('Mul', [centered, s], w.shape);
   c.out(a, 'out', c.reshape(r, [...lead, width]));
 }

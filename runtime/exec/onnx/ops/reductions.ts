@@ -5,19 +5,33 @@ import { Lowering, LoweringTable } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
 
 /** A Reduce* node over `dims` (all when null/empty). */
-export function reduce(c: LowerContext, opType: string, x: SymTensor, dims: number[] | null, keepdim: boolean): SymTensor {
+export function reduce(
+  c: LowerContext,
+  opType: string,
+  x: SymTensor,
+  dims: number[] | null,
+  keepdim: boolean,
+): SymTensor {
   const { shape, dims: axes } = reducedShape(x.shape, dims, keepdim);
   if (x.shape.length === 0) return x;
   const name = c.g.op(opType, [x.name, c.g.i64(axes)], { keepdims: keepdim ? 1 : 0 });
   return sym(name, x.dtype, shape);
 }
 
-function reduction(opType: string, compute: (d: DType, out: DType) => DType, dimName: string | null, keepdimName: string | null): Lowering {
+function reduction(
+  opType: string,
+  compute: (d: DType, out: DType) => DType,
+  dimName: string | null,
+  keepdimName: string | null,
+): Lowering {
   return (a, c) => {
     const self = a.tensor('self');
     const dims = dimName === null ? null : a.optIntList(dimName);
     const keepdim = keepdimName === null ? false : a.bool(keepdimName);
-    if ((opType === 'ReduceMax' || opType === 'ReduceMin') && reducedShape(self.shape, dims, keepdim).dims.some((d) => self.shape[d] === 0)) {
+    if (
+      (opType === 'ReduceMax' || opType === 'ReduceMin') &&
+      reducedShape(self.shape, dims, keepdim).dims.some((d) => self.shape[d] === 0)
+    ) {
       a.fail('cannot reduce over an empty dimension');
     }
     const x = c.cast(self, compute(self.dtype, a.outDtype('out')));
@@ -48,11 +62,28 @@ function argExtreme(opType: 'ArgMax' | 'ArgMin'): Lowering {
     if (dim === null) {
       const flat = c.reshape(x, [numel(x.shape)]);
       const r = sym(c.g.op(opType, [flat.name], { axis: 0, keepdims: 0 }), 'int64', []);
-      return c.out(a, 'out', keepdim ? c.reshape(r, self.shape.map(() => 1)) : r);
+      return c.out(
+        a,
+        'out',
+        keepdim
+          ? c.reshape(
+              r,
+              self.shape.map(() => 1),
+            )
+          : r,
+      );
     }
     if (self.shape.length === 0) return c.out(a, 'out', c.scalar('int64', 0));
     const d = normalizeDim(dim, self.shape.length);
-    c.out(a, 'out', sym(c.g.op(opType, [x.name], { axis: d, keepdims: keepdim ? 1 : 0 }), 'int64', reducedShape(self.shape, [d], keepdim).shape));
+    c.out(
+      a,
+      'out',
+      sym(
+        c.g.op(opType, [x.name], { axis: d, keepdims: keepdim ? 1 : 0 }),
+        'int64',
+        reducedShape(self.shape, [d], keepdim).shape,
+      ),
+    );
   };
 }
 
@@ -69,12 +100,22 @@ function dimExtreme(largest: boolean, valuesName: string, indicesName: string): 
     if (self.shape[d] === 0) a.fail('cannot reduce over an empty dimension');
     const shape = reducedShape(self.shape, [d], keepdim).shape;
     c.out(a, valuesName, reduce(c, largest ? 'ReduceMax' : 'ReduceMin', x, [d], keepdim));
-    c.out(a, indicesName, sym(c.g.op(largest ? 'ArgMax' : 'ArgMin', [x.name], { axis: d, keepdims: keepdim ? 1 : 0 }), 'int64', shape));
+    c.out(
+      a,
+      indicesName,
+      sym(c.g.op(largest ? 'ArgMax' : 'ArgMin', [x.name], { axis: d, keepdims: keepdim ? 1 : 0 }), 'int64', shape),
+    );
   };
 }
 
 /** Variance over `dims` with `correction` (Bessel's for 1), and the mean. */
-function variance(c: LowerContext, x: SymTensor, dims: number[] | null, keepdim: boolean, correction: number): { variance: SymTensor; mean: SymTensor } {
+function variance(
+  c: LowerContext,
+  x: SymTensor,
+  dims: number[] | null,
+  keepdim: boolean,
+  correction: number,
+): { variance: SymTensor; mean: SymTensor } {
   const { dims: axes } = reducedShape(x.shape, dims, keepdim);
   const count = axes.reduce((n, d) => n * x.shape[d], 1);
   const meanKeep = reduce(c, 'ReduceMean', x, dims, true);
@@ -131,7 +172,12 @@ export const reductionLowerings: LoweringTable = {
     const x = c.cast(self, arithCompute(self.dtype));
     const shape = [...self.shape];
     if (shape.length > 0) shape[d] = k;
-    const [values, indices] = c.g.node('TopK', [x.name, c.g.i64([k])], { axis: d, largest: a.bool('largest') ? 1 : 0, sorted: 1 }, 2);
+    const [values, indices] = c.g.node(
+      'TopK',
+      [x.name, c.g.i64([k])],
+      { axis: d, largest: a.bool('largest') ? 1 : 0, sorted: 1 },
+      2,
+    );
     c.out(a, 'values', sym(values, x.dtype, shape));
     c.out(a, 'indices', sym(indices, 'int64', shape));
   },

@@ -16,9 +16,12 @@ function gridSampler2d(a: A, c: LowerContext): void {
   const grid = a.tensor('grid');
   const mode = INTERPOLATION[a.int('interpolation_mode')];
   const padding = PADDING[a.int('padding_mode')];
-  if (!mode || !padding) a.fail(`interpolation mode ${a.int('interpolation_mode')} or padding mode ${a.int('padding_mode')} is not defined`);
+  if (!mode || !padding)
+    a.fail(`interpolation mode ${a.int('interpolation_mode')} or padding mode ${a.int('padding_mode')} is not defined`);
   if (input.shape.length !== 4 || grid.shape.length !== 4 || grid.shape[3] !== 2 || grid.shape[0] !== input.shape[0]) {
-    a.fail(`input ${formatShape(input.shape)} and grid ${formatShape(grid.shape)} must be [N, C, H, W] and [N, H_out, W_out, 2]`);
+    a.fail(
+      `input ${formatShape(input.shape)} and grid ${formatShape(grid.shape)} must be [N, C, H, W] and [N, H_out, W_out, 2]`,
+    );
   }
   const [N, C] = input.shape;
   const [, Ho, Wo] = grid.shape;
@@ -71,8 +74,16 @@ function upsampleBilinearAa(a: A, c: LowerContext): void {
     return Math.fround(s !== null && s > 0 ? 1 / s : input / output);
   };
   const x = c.float(self);
-  const wh = c.constant(fromNumbers(x.dtype, [Ho, H], antialiasMatrix(H, Ho, Math.fround(scale(H, Ho, given ? sh : null)))));
-  const wwT = c.constant(fromNumbers(x.dtype, [W, Wo], transpose(antialiasMatrix(W, Wo, Math.fround(scale(W, Wo, given ? sw : null))), Wo, W)));
+  const wh = c.constant(
+    fromNumbers(x.dtype, [Ho, H], antialiasMatrix(H, Ho, Math.fround(scale(H, Ho, given ? sh : null)))),
+  );
+  const wwT = c.constant(
+    fromNumbers(
+      x.dtype,
+      [W, Wo],
+      transpose(antialiasMatrix(W, Wo, Math.fround(scale(W, Wo, given ? sw : null))), Wo, W),
+    ),
+  );
   const rows = sym(c.g.op('MatMul', [x.name, wwT.name]), x.dtype, [N, C, H, Wo]);
   c.out(a, 'out', sym(c.g.op('MatMul', [wh.name, rows.name]), x.dtype, [N, C, Ho, Wo]));
 }
@@ -87,4 +98,3 @@ export const samplingLowerings: LoweringTable = {
   'aten::grid_sampler_2d.out': gridSampler2d,
   'aten::_upsample_bilinear2d_aa.out': upsampleBilinearAa,
 };
-

@@ -1,7 +1,16 @@
 import { promoteTypes } from '../../promotion';
 import { CallArgs } from '../../schema/callArgs';
 import {
-  catShape, checkAsStrided, expandShape, formatShape, normalizeDim, permuteShape, sliceBounds, squeezeShape, unsqueezeShape, viewShape,
+  catShape,
+  checkAsStrided,
+  expandShape,
+  formatShape,
+  normalizeDim,
+  permuteShape,
+  sliceBounds,
+  squeezeShape,
+  unsqueezeShape,
+  viewShape,
 } from '../../shapes';
 import { contiguousStrides, DType, fromNumbers, numel } from '../../tensor';
 import { arithCompute, LowerContext } from '../lowerContext';
@@ -15,9 +24,18 @@ type A = CallArgs<SymTensor>;
  * (diagonal, unfold, scatter into a slice): one Gather from the flattened
  * input with constant indices.
  */
-export function staticGather(c: LowerContext, t: SymTensor, shape: readonly number[], source: (i: number) => number): SymTensor {
+export function staticGather(
+  c: LowerContext,
+  t: SymTensor,
+  shape: readonly number[],
+  source: (i: number) => number,
+): SymTensor {
   const n = numel(shape);
-  const indices = fromNumbers('int64', shape, Array.from({ length: n }, (_, i) => source(i)));
+  const indices = fromNumbers(
+    'int64',
+    shape,
+    Array.from({ length: n }, (_, i) => source(i)),
+  );
   const flat = c.reshape(t, [numel(t.shape)]);
   return sym(c.g.op('Gather', [flat.name, c.constant(indices).name], { axis: 0 }), t.dtype, shape);
 }
@@ -26,7 +44,13 @@ export function staticGather(c: LowerContext, t: SymTensor, shape: readonly numb
 export function staticScatter(c: LowerContext, t: SymTensor, src: SymTensor, target: (i: number) => number): SymTensor {
   const n = numel(src.shape);
   const flat = c.reshape(t, [numel(t.shape)]);
-  const indices = c.constant(fromNumbers('int64', [n], Array.from({ length: n }, (_, i) => target(i))));
+  const indices = c.constant(
+    fromNumbers(
+      'int64',
+      [n],
+      Array.from({ length: n }, (_, i) => target(i)),
+    ),
+  );
   const values = c.reshape(c.cast(src, t.dtype), [n]);
   const out = sym(c.g.op('ScatterElements', [flat.name, indices.name, values.name], { axis: 0 }), t.dtype, flat.shape);
   return c.reshape(out, t.shape);
@@ -52,21 +76,32 @@ function permute(c: LowerContext, t: SymTensor, dims: number[]): SymTensor {
 }
 
 function concatenate(c: LowerContext, parts: SymTensor[], dim: number, dtype: DType): SymTensor {
-  const { shape, dim: d } = catShape(parts.map((p) => p.shape), dim);
+  const { shape, dim: d } = catShape(
+    parts.map((p) => p.shape),
+    dim,
+  );
   const used = parts.filter((p) => !(p.shape.length === 1 && p.shape[0] === 0));
   if (used.length === 0) return c.constant(fromNumbers(dtype, [0], []));
-  return c.concat(used.map((p) => c.cast(p, dtype)), d, shape);
+  return c.concat(
+    used.map((p) => c.cast(p, dtype)),
+    d,
+    shape,
+  );
 }
 
 function splitPieces(a: A, c: LowerContext, self: SymTensor, dim: number, sizes: number[]): void {
-  if (sizes.reduce((x, y) => x + y, 0) !== self.shape[dim]) a.fail(`split sizes ${formatShape(sizes)} do not add up to ${self.shape[dim]}`);
+  if (sizes.reduce((x, y) => x + y, 0) !== self.shape[dim])
+    a.fail(`split sizes ${formatShape(sizes)} do not add up to ${self.shape[dim]}`);
   const metas = a.outMetas('out');
   let start = 0;
-  a.setOutList('out', sizes.map((size, i) => {
-    const piece = c.slice(self, dim, start, start + size);
-    start += size;
-    return c.cast(piece, metas[i].dtype as DType);
-  }));
+  a.setOutList(
+    'out',
+    sizes.map((size, i) => {
+      const piece = c.slice(self, dim, start, start + size);
+      start += size;
+      return c.cast(piece, metas[i].dtype as DType);
+    }),
+  );
 }
 
 function roll(c: LowerContext, t: SymTensor, dim: number, shift: number): SymTensor {
@@ -83,10 +118,14 @@ function triangle(upper: boolean): Lowering {
     if (self.shape.length < 2) a.fail(`needs at least 2 dimensions, got ${formatShape(self.shape)}`);
     const diagonal = a.int('diagonal');
     const [R, C] = self.shape.slice(-2);
-    const mask = fromNumbers('bool', [R, C], Array.from({ length: R * C }, (_, i) => {
-      const d = (i % C) - Math.floor(i / C);
-      return (upper ? d >= diagonal : d <= diagonal) ? 1 : 0;
-    }));
+    const mask = fromNumbers(
+      'bool',
+      [R, C],
+      Array.from({ length: R * C }, (_, i) => {
+        const d = (i % C) - Math.floor(i / C);
+        return (upper ? d >= diagonal : d <= diagonal) ? 1 : 0;
+      }),
+    );
     const x = c.cast(self, self.dtype === 'bool' ? 'uint8' : arithCompute(self.dtype));
     c.out(a, 'out', c.elementwise('Where', [c.constant(mask), x, c.scalar(x.dtype, 0)], x.shape));
   };
@@ -105,10 +144,20 @@ function stridedSource(shape: readonly number[], strides: readonly number[], off
   };
 }
 
-function scatterSlice(a: A, c: LowerContext, self: SymTensor, src: SymTensor, dim: number, start: number, length: number, step: number): void {
+function scatterSlice(
+  a: A,
+  c: LowerContext,
+  self: SymTensor,
+  src: SymTensor,
+  dim: number,
+  start: number,
+  length: number,
+  step: number,
+): void {
   const shape = [...self.shape];
   shape[dim] = length;
-  if (numel(shape) !== numel(src.shape)) a.fail(`src ${formatShape(src.shape)} does not fit the slice ${formatShape(shape)}`);
+  if (numel(shape) !== numel(src.shape))
+    a.fail(`src ${formatShape(src.shape)} does not fit the slice ${formatShape(shape)}`);
   const strides = contiguousStrides(self.shape);
   const s = [...strides];
   s[dim] = strides[dim] * step;
@@ -167,7 +216,16 @@ export const shapeLowerings: LoweringTable = {
     if (parts.length === 0) a.fail('stack needs at least one tensor');
     const { dim } = unsqueezeShape(parts[0].shape, a.int('dim'));
     const dtype = parts.map((p) => p.dtype).reduce(promoteTypes);
-    c.out(a, 'out', concatenate(c, parts.map((p) => c.reshape(p, unsqueezeShape(p.shape, dim).shape)), dim, dtype));
+    c.out(
+      a,
+      'out',
+      concatenate(
+        c,
+        parts.map((p) => c.reshape(p, unsqueezeShape(p.shape, dim).shape)),
+        dim,
+        dtype,
+      ),
+    );
   },
   'aten::split_copy.Tensor_out': (a, c) => {
     const self = a.tensor('self');
@@ -175,7 +233,13 @@ export const shapeLowerings: LoweringTable = {
     const size = a.int('split_size');
     const total = self.shape[dim];
     const count = a.outMetas('out').length;
-    splitPieces(a, c, self, dim, Array.from({ length: count }, (_, i) => Math.max(0, Math.min(size, total - i * size))));
+    splitPieces(
+      a,
+      c,
+      self,
+      dim,
+      Array.from({ length: count }, (_, i) => Math.max(0, Math.min(size, total - i * size))),
+    );
   },
   'aten::split_with_sizes_copy.out': (a, c) => {
     const self = a.tensor('self');
@@ -186,7 +250,12 @@ export const shapeLowerings: LoweringTable = {
     const dim = normalizeDim(a.int('dim'), self.shape.length);
     const metas = a.outMetas('out');
     const shape = self.shape.filter((_, i) => i !== dim);
-    a.setOutList('out', Array.from({ length: self.shape[dim] }, (_, i) => c.cast(c.reshape(c.slice(self, dim, i, i + 1), shape), metas[i].dtype as DType)));
+    a.setOutList(
+      'out',
+      Array.from({ length: self.shape[dim] }, (_, i) =>
+        c.cast(c.reshape(c.slice(self, dim, i, i + 1), shape), metas[i].dtype as DType),
+      ),
+    );
   },
   'aten::slice_copy.Tensor_out': (a, c) => {
     const self = a.tensor('self');
@@ -200,16 +269,25 @@ export const shapeLowerings: LoweringTable = {
     let start = a.int('start');
     const length = a.int('length');
     if (start < 0) start += self.shape[dim];
-    if (start < 0 || length < 0 || start + length > self.shape[dim]) a.fail(`narrow(${dim}, ${start}, ${length}) is out of range for ${formatShape(self.shape)}`);
+    if (start < 0 || length < 0 || start + length > self.shape[dim])
+      a.fail(`narrow(${dim}, ${start}, ${length}) is out of range for ${formatShape(self.shape)}`);
     c.out(a, 'out', c.slice(self, dim, start, start + length));
   },
   'aten::select_copy.int_out': (a, c) => {
     const self = a.tensor('self');
     const dim = normalizeDim(a.int('dim'), self.shape.length);
     let index = a.int('index');
-    if (index < -self.shape[dim] || index >= self.shape[dim]) a.fail(`index ${index} is out of range for dimension ${dim} of size ${self.shape[dim]}`);
+    if (index < -self.shape[dim] || index >= self.shape[dim])
+      a.fail(`index ${index} is out of range for dimension ${dim} of size ${self.shape[dim]}`);
     if (index < 0) index += self.shape[dim];
-    c.out(a, 'out', c.reshape(c.slice(self, dim, index, index + 1), self.shape.filter((_, i) => i !== dim)));
+    c.out(
+      a,
+      'out',
+      c.reshape(
+        c.slice(self, dim, index, index + 1),
+        self.shape.filter((_, i) => i !== dim),
+      ),
+    );
   },
   'aten::squeeze_copy.out': (a, c) => {
     const self = a.tensor('self');
@@ -231,7 +309,13 @@ export const shapeLowerings: LoweringTable = {
     const self = a.tensor('self');
     const dims = [...new Set(a.intList('dims').map((d) => normalizeDim(d, self.shape.length)))];
     if (dims.length === 0) return c.out(a, 'out', self);
-    const name = c.g.op('Slice', [self.name, c.g.i64(dims.map(() => -1)), c.g.i64(dims.map(() => -(2 ** 53))), c.g.i64(dims), c.g.i64(dims.map(() => -1))]);
+    const name = c.g.op('Slice', [
+      self.name,
+      c.g.i64(dims.map(() => -1)),
+      c.g.i64(dims.map(() => -(2 ** 53))),
+      c.g.i64(dims),
+      c.g.i64(dims.map(() => -1)),
+    ]);
     c.out(a, 'out', sym(name, self.dtype, self.shape));
   },
   'aten::roll.out': (a, c) => {
@@ -253,10 +337,15 @@ export const shapeLowerings: LoweringTable = {
   'aten::repeat.out': (a, c) => {
     const self = a.tensor('self');
     const repeats = a.intList('repeats');
-    if (repeats.length < self.shape.length) a.fail(`repeats ${formatShape(repeats)} has fewer entries than self has dimensions`);
+    if (repeats.length < self.shape.length)
+      a.fail(`repeats ${formatShape(repeats)} has fewer entries than self has dimensions`);
     const padded = c.reshape(self, [...new Array<number>(repeats.length - self.shape.length).fill(1), ...self.shape]);
     const shape = padded.shape.map((d, i) => d * repeats[i]);
-    c.out(a, 'out', c.copying(padded, (x) => sym(c.g.op('Tile', [x.name, c.g.i64(repeats)]), x.dtype, shape)));
+    c.out(
+      a,
+      'out',
+      c.copying(padded, (x) => sym(c.g.op('Tile', [x.name, c.g.i64(repeats)]), x.dtype, shape)),
+    );
   },
   'aten::tril.out': triangle(false),
   'aten::triu.out': triangle(true),
@@ -268,11 +357,25 @@ export const shapeLowerings: LoweringTable = {
     if (d1 === d2) a.fail('dim1 and dim2 must differ');
     const offset = a.int('offset');
     const strides = contiguousStrides(self.shape);
-    const length = Math.max(0, offset >= 0 ? Math.min(self.shape[d1], self.shape[d2] - offset) : Math.min(self.shape[d1] + offset, self.shape[d2]));
+    const length = Math.max(
+      0,
+      offset >= 0
+        ? Math.min(self.shape[d1], self.shape[d2] - offset)
+        : Math.min(self.shape[d1] + offset, self.shape[d2]),
+    );
     const start = length === 0 ? 0 : offset >= 0 ? offset * strides[d2] : -offset * strides[d1];
     const keep = self.shape.map((_, i) => i).filter((i) => i !== d1 && i !== d2);
     const shape = [...keep.map((i) => self.shape[i]), length];
-    c.out(a, 'out', staticGather(c, self, shape, stridedSource(shape, [...keep.map((i) => strides[i]), strides[d1] + strides[d2]], start)));
+    c.out(
+      a,
+      'out',
+      staticGather(
+        c,
+        self,
+        shape,
+        stridedSource(shape, [...keep.map((i) => strides[i]), strides[d1] + strides[d2]], start),
+      ),
+    );
   },
   'aten::unfold_copy.out': (a, c) => {
     const self = a.tensor('self');

@@ -17,7 +17,8 @@ function convolutionBackward(a: A, c: LowerContext): void {
   const goIn = a.tensor('grad_output');
   const inputIn = a.tensor('input');
   const weightIn = a.tensor('weight');
-  if (a.bool('transposed')) a.fail('the backward of a transposed convolution is not supported (ExecuTorch does not support it either)');
+  if (a.bool('transposed'))
+    a.fail('the backward of a transposed convolution is not supported (ExecuTorch does not support it either)');
   if (inputIn.shape.length !== 4) a.fail(`expected 4-D input, got ${formatShape(inputIn.shape)}`);
   const dtype = floatCompute(goIn.dtype);
   const go = c.cast(goIn, dtype);
@@ -37,10 +38,21 @@ function convolutionBackward(a: A, c: LowerContext): void {
     const th = (OH - 1) * stride[0] + dilation[0] * (KH - 1) + 1 - padding[0];
     const tw = (OW - 1) * stride[1] + dilation[1] * (KW - 1) + 1 - padding[1];
     const name = c.g.op('ConvTranspose', [go.name, w.name], {
-      strides: stride, pads: [padding[0], padding[1], 0, 0], dilations: dilation, group: groups, kernel_shape: [KH, KW],
+      strides: stride,
+      pads: [padding[0], padding[1], 0, 0],
+      dilations: dilation,
+      group: groups,
+      kernel_shape: [KH, KW],
     });
     let grad = c.slice(c.slice(sym(name, dtype, [N, C, th, tw]), 2, 0, Math.min(th, H)), 3, 0, Math.min(tw, W));
-    if (th < H || tw < W) grad = sym(c.g.op('Pad', [grad.name, c.g.i64([0, 0, 0, 0, 0, 0, Math.max(0, H - th), Math.max(0, W - tw)])], { mode: 'constant' }), dtype, [N, C, H, W]);
+    if (th < H || tw < W)
+      grad = sym(
+        c.g.op('Pad', [grad.name, c.g.i64([0, 0, 0, 0, 0, 0, Math.max(0, H - th), Math.max(0, W - tw)])], {
+          mode: 'constant',
+        }),
+        dtype,
+        [N, C, H, W],
+      );
     c.out(a, 'out0', grad);
   }
   if (mask[1]) {
@@ -50,9 +62,16 @@ function convolutionBackward(a: A, c: LowerContext): void {
       const gog = c.transpose(c.slice(go, 1, g * Og, (g + 1) * Og), [1, 0, 2, 3]);
       const kh = Math.floor((H + 2 * padding[0] - stride[0] * (OH - 1) - 1) / dilation[0]) + 1;
       const kw = Math.floor((W + 2 * padding[1] - stride[1] * (OW - 1) - 1) / dilation[1]) + 1;
-      const full = sym(c.g.op('Conv', [xg.name, gog.name], {
-        strides: dilation, dilations: stride, pads: [...padding, ...padding], kernel_shape: [OH, OW],
-      }), dtype, [Cg, Og, kh, kw]);
+      const full = sym(
+        c.g.op('Conv', [xg.name, gog.name], {
+          strides: dilation,
+          dilations: stride,
+          pads: [...padding, ...padding],
+          kernel_shape: [OH, OW],
+        }),
+        dtype,
+        [Cg, Og, kh, kw],
+      );
       const cropped = c.slice(c.slice(full, 2, 0, KH), 3, 0, KW);
       parts.push(c.transpose(cropped, [1, 0, 2, 3]));
     }
@@ -74,7 +93,11 @@ export const trainingLowerings: LoweringTable = {
     const zeros = c.expand(c.scalar(dtype, 0), [planes, plane]);
     const idx = c.reshape(c.cast(indices, 'int64'), [planes, outPlane]);
     const updates = c.reshape(c.cast(go, dtype), [planes, outPlane]);
-    const scattered = sym(c.g.op('ScatterElements', [zeros.name, idx.name, updates.name], { axis: 1, reduction: 'add' }), dtype, [planes, plane]);
+    const scattered = sym(
+      c.g.op('ScatterElements', [zeros.name, idx.name, updates.name], { axis: 1, reduction: 'add' }),
+      dtype,
+      [planes, plane],
+    );
     c.out(a, 'grad_input', c.reshape(scattered, self.shape));
   },
 };

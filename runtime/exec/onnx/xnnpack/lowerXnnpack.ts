@@ -1,10 +1,15 @@
-import { Method } from '../../../format/pte/model';
-import { XnnNode, XnnpackGraph, XnnValue } from '../../../format/xnnpack/model';
+import { Method } from '../../../format/pte/pteTypes';
+import { XnnNode, XnnpackGraph, XnnValue } from '../../../format/xnnpack/xnnpackTypes';
 import { Slot } from '../../schema/callArgs';
 import { broadcastShapes, catShape, formatShape, permuteShape, windowOutputSize } from '../../shapes';
 import { DType, fromNumbers, isFloating, numel, Tensor } from '../../tensor';
 import {
-  GraphIndex, XNN_FLAG_ALIGN_CORNERS, XNN_FLAG_TENSORFLOW_LEGACY_MODE, XNN_FLAG_TRANSPOSE_A, XNN_FLAG_TRANSPOSE_B, XNN_FLAG_TRANSPOSE_WEIGHTS,
+  GraphIndex,
+  XNN_FLAG_ALIGN_CORNERS,
+  XNN_FLAG_TENSORFLOW_LEGACY_MODE,
+  XNN_FLAG_TRANSPOSE_A,
+  XNN_FLAG_TRANSPOSE_B,
+  XNN_FLAG_TRANSPOSE_WEIGHTS,
 } from '../../xnnpack/graphModel';
 import { perTensorParams } from '../../xnnpack/quantization';
 import { LowerContext } from '../lowerContext';
@@ -24,11 +29,53 @@ export interface XnnpackLoweringData {
 
 /** Node kinds the ONNX lowering implements. */
 export const ONNX_XNN_NODES = new Set([
-  'Add', 'Subtract', 'Multiply', 'Div', 'Minimum', 'Maximum', 'PReLU', 'Clamp', 'Copy', 'Convert', 'Abs', 'Ceiling', 'Floor', 'Negate',
-  'Square', 'SquareRoot', 'ReciprocalSquareRoot', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sin', 'Cos', 'Gelu', 'Hardswish', 'ELU', 'LeakyReLU',
-  'Softmax', 'FullyConnected', 'BatchMatrixMultiply', 'Conv2d', 'DepthwiseConv2d', 'ConvTranspose2d', 'MaxPooling2d', 'AvgPooling2d',
-  'GlobalAvgPooling2d', 'StaticTranspose', 'StaticReshape', 'StaticSlice', 'StaticConstantPad', 'StaticResizeBilinear2D',
-  'Concatenate2', 'Concatenate3', 'Concatenate4', 'Concatenate5', 'ScaledDotProductAttention', 'ArgMaxPooling2d',
+  'Add',
+  'Subtract',
+  'Multiply',
+  'Div',
+  'Minimum',
+  'Maximum',
+  'PReLU',
+  'Clamp',
+  'Copy',
+  'Convert',
+  'Abs',
+  'Ceiling',
+  'Floor',
+  'Negate',
+  'Square',
+  'SquareRoot',
+  'ReciprocalSquareRoot',
+  'Sigmoid',
+  'Tanh',
+  'Exp',
+  'Log',
+  'Sin',
+  'Cos',
+  'Gelu',
+  'Hardswish',
+  'ELU',
+  'LeakyReLU',
+  'Softmax',
+  'FullyConnected',
+  'BatchMatrixMultiply',
+  'Conv2d',
+  'DepthwiseConv2d',
+  'ConvTranspose2d',
+  'MaxPooling2d',
+  'AvgPooling2d',
+  'GlobalAvgPooling2d',
+  'StaticTranspose',
+  'StaticReshape',
+  'StaticSlice',
+  'StaticConstantPad',
+  'StaticResizeBilinear2D',
+  'Concatenate2',
+  'Concatenate3',
+  'Concatenate4',
+  'Concatenate5',
+  'ScaledDotProductAttention',
+  'ArgMaxPooling2d',
 ]);
 
 const p = GraphIndex.param;
@@ -47,11 +94,33 @@ interface NodeContext {
 type NodeLowering = (n: NodeContext) => SymTensor | SymTensor[];
 
 const UNARY: Record<string, string> = {
-  Abs: 'Abs', Ceiling: 'Ceil', Floor: 'Floor', Negate: 'Neg', SquareRoot: 'Sqrt', Sigmoid: 'Sigmoid', Tanh: 'Tanh', Exp: 'Exp',
-  Log: 'Log', Sin: 'Sin', Cos: 'Cos', Hardswish: 'HardSwish', Softmax: 'Softmax', Copy: 'Identity', Convert: 'Identity', Clamp: 'Identity',
+  Abs: 'Abs',
+  Ceiling: 'Ceil',
+  Floor: 'Floor',
+  Negate: 'Neg',
+  SquareRoot: 'Sqrt',
+  Sigmoid: 'Sigmoid',
+  Tanh: 'Tanh',
+  Exp: 'Exp',
+  Log: 'Log',
+  Sin: 'Sin',
+  Cos: 'Cos',
+  Hardswish: 'HardSwish',
+  Softmax: 'Softmax',
+  Copy: 'Identity',
+  Convert: 'Identity',
+  Clamp: 'Identity',
 };
 
-const BINARY: Record<string, string> = { Add: 'Add', Subtract: 'Sub', Multiply: 'Mul', Div: 'Div', Minimum: 'Min', Maximum: 'Max', PReLU: 'PRelu' };
+const BINARY: Record<string, string> = {
+  Add: 'Add',
+  Subtract: 'Sub',
+  Multiply: 'Mul',
+  Div: 'Div',
+  Minimum: 'Min',
+  Maximum: 'Max',
+  PReLU: 'PRelu',
+};
 
 function unary(opType: string): NodeLowering {
   return ({ c, read }) => {
@@ -100,7 +169,10 @@ function fullyConnected({ c, node, read, optRead }: NodeContext): SymTensor {
   const transposedWeights = (node.flags & XNN_FLAG_TRANSPOSE_WEIGHTS) !== 0;
   const k = x.shape[x.shape.length - 1];
   const n = transposedWeights ? w.shape[1] : w.shape[0];
-  if ((transposedWeights ? w.shape[0] : w.shape[1]) !== k) throw new LoweringError(`FullyConnected: input ${formatShape(x.shape)} does not fit filter ${formatShape(w.shape)}`);
+  if ((transposedWeights ? w.shape[0] : w.shape[1]) !== k)
+    throw new LoweringError(
+      `FullyConnected: input ${formatShape(x.shape)} does not fit filter ${formatShape(w.shape)}`,
+    );
   const rows = numel(x.shape) / k;
   const inputs = [c.reshape(x, [rows, k]).name, w.name];
   if (bias) inputs.push(bias.name);
@@ -111,10 +183,15 @@ function fullyConnected({ c, node, read, optRead }: NodeContext): SymTensor {
 function batchMatmul({ c, node, read }: NodeContext): SymTensor {
   let x = read('input1_id');
   let y = read('input2_id');
-  const swapLast = (t: SymTensor) => c.transpose(t, [...t.shape.map((_, i) => i).slice(0, -2), t.shape.length - 1, t.shape.length - 2]);
+  const swapLast = (t: SymTensor) =>
+    c.transpose(t, [...t.shape.map((_, i) => i).slice(0, -2), t.shape.length - 1, t.shape.length - 2]);
   if (node.flags & XNN_FLAG_TRANSPOSE_A) x = swapLast(x);
   if (node.flags & XNN_FLAG_TRANSPOSE_B) y = swapLast(y);
-  const shape = [...broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2)), x.shape[x.shape.length - 2], y.shape[y.shape.length - 1]];
+  const shape = [
+    ...broadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2)),
+    x.shape[x.shape.length - 2],
+    y.shape[y.shape.length - 1],
+  ];
   return sym(c.g.op('MatMul', [x.name, y.name]), 'float32', shape);
 }
 
@@ -134,7 +211,8 @@ function convolution(kind: 'conv' | 'depthwise' | 'transposed'): NodeLowering {
     const strides = [p(node, 'subsampling_height') || 1, p(node, 'subsampling_width') || 1];
     const dilations = [p(node, 'dilation_height') || 1, p(node, 'dilation_width') || 1];
     const pads = [p(node, 'padding_top'), p(node, 'padding_left'), p(node, 'padding_bottom'), p(node, 'padding_right')];
-    if (C !== groups * cg) throw new LoweringError(`${node.kind}: input ${formatShape(x.shape)} does not have ${groups}×${cg} channels`);
+    if (C !== groups * cg)
+      throw new LoweringError(`${node.kind}: input ${formatShape(x.shape)} does not have ${groups}×${cg} channels`);
     // XNNPACK filters: OHWI; depthwise [1, H, W, O]; deconvolution [O, H, W, I/g]. ONNX wants OIHW and (C, O/g, H, W).
     const rearrange = (t: Tensor): Tensor => {
       const f = toFloat32(t);
@@ -147,15 +225,22 @@ function convolution(kind: 'conv' | 'depthwise' | 'transposed'): NodeLowering {
     let filter = constant('filter_id', kind, rearrange);
     if (!filter) {
       const f = read('filter_id');
-      filter = kind === 'transposed'
-        ? c.reshape(c.transpose(c.reshape(f, [groups, og, kh, kw, cg]), [0, 4, 1, 2, 3]), [groups * cg, og, kh, kw])
-        : c.transpose(f, kind === 'conv' ? [0, 3, 1, 2] : [3, 0, 1, 2]);
+      filter =
+        kind === 'transposed'
+          ? c.reshape(c.transpose(c.reshape(f, [groups, og, kh, kw, cg]), [0, 4, 1, 2, 3]), [groups * cg, og, kh, kw])
+          : c.transpose(f, kind === 'conv' ? [0, 3, 1, 2] : [3, 0, 1, 2]);
     }
     const bias = optRead('bias_id');
     const inputs = [toNchw(c, x).name, filter.name, ...(bias ? [bias.name] : [])];
     let OH: number;
     let OW: number;
-    const attrs: Record<string, number | number[]> = { strides, dilations, pads, group: groups, kernel_shape: [kh, kw] };
+    const attrs: Record<string, number | number[]> = {
+      strides,
+      dilations,
+      pads,
+      group: groups,
+      kernel_shape: [kh, kw],
+    };
     if (kind === 'transposed') {
       const adj = [p(node, 'adjustment_height'), p(node, 'adjustment_width')];
       OH = (H - 1) * strides[0] + adj[0] + (kh - 1) * dilations[0] + 1 - pads[0] - pads[2];
@@ -197,17 +282,39 @@ function argMaxPooling({ c, node, read }: NodeContext): SymTensor[] {
   const x = read('input_id');
   const [N, H, W, C] = x.shape;
   const [kh, kw] = [p(node, 'pooling_height'), p(node, 'pooling_width')];
-  const [top, left, bottom, right] = [p(node, 'padding_top'), p(node, 'padding_left'), p(node, 'padding_bottom'), p(node, 'padding_right')];
+  const [top, left, bottom, right] = [
+    p(node, 'padding_top'),
+    p(node, 'padding_left'),
+    p(node, 'padding_bottom'),
+    p(node, 'padding_right'),
+  ];
   const OH = windowOutputSize(H, kh, kh, top, bottom, 1);
   const OW = windowOutputSize(W, kw, kw, left, right, 1);
   const shape = [N, C, OH, OW];
-  const [values, indices] = c.g.node('MaxPool', [toNchw(c, x).name], { kernel_shape: [kh, kw], strides: [kh, kw], pads: [top, left, bottom, right] }, 2);
+  const [values, indices] = c.g.node(
+    'MaxPool',
+    [toNchw(c, x).name],
+    { kernel_shape: [kh, kw], strides: [kh, kw], pads: [top, left, bottom, right] },
+    2,
+  );
   const flat = sym(indices, 'int64', shape);
   const i64 = (v: number) => c.scalar('int64', v);
   const row = c.elementwise('Div', [c.elementwise('Mod', [flat, i64(H * W)], shape), i64(W)], shape);
   const col = c.elementwise('Mod', [flat, i64(W)], shape);
-  const rowOrigin = c.constant(fromNumbers('int64', [1, 1, OH, 1], Array.from({ length: OH }, (_, o) => o * kh - top)));
-  const colOrigin = c.constant(fromNumbers('int64', [1, 1, 1, OW], Array.from({ length: OW }, (_, o) => o * kw - left)));
+  const rowOrigin = c.constant(
+    fromNumbers(
+      'int64',
+      [1, 1, OH, 1],
+      Array.from({ length: OH }, (_, o) => o * kh - top),
+    ),
+  );
+  const colOrigin = c.constant(
+    fromNumbers(
+      'int64',
+      [1, 1, 1, OW],
+      Array.from({ length: OW }, (_, o) => o * kw - left),
+    ),
+  );
   const ky = c.elementwise('Sub', [row, rowOrigin], shape);
   const kx = c.elementwise('Sub', [col, colOrigin], shape);
   const inWindow = c.elementwise('Add', [c.elementwise('Mul', [ky, i64(kw)], shape), kx], shape);
@@ -247,15 +354,30 @@ function resizeBilinear({ c, node, read }: NodeContext): SymTensor {
   };
   const fh = weights(H, OH);
   const fw = weights(W, OW);
-  const mh = c.constant(fromNumbers('float32', [OH, H], Array.from({ length: OH * H }, (_, i) => fh(Math.floor(i / H), i % H))));
-  const mwT = c.constant(fromNumbers('float32', [W, OW], Array.from({ length: W * OW }, (_, i) => fw(i % OW, Math.floor(i / OW)))));
+  const mh = c.constant(
+    fromNumbers(
+      'float32',
+      [OH, H],
+      Array.from({ length: OH * H }, (_, i) => fh(Math.floor(i / H), i % H)),
+    ),
+  );
+  const mwT = c.constant(
+    fromNumbers(
+      'float32',
+      [W, OW],
+      Array.from({ length: W * OW }, (_, i) => fw(i % OW, Math.floor(i / OW))),
+    ),
+  );
   const rows = sym(c.g.op('MatMul', [mh.name, x.name]), 'float32', [x.shape[0], x.shape[1], OH, W]);
   return toNhwc(c, sym(c.g.op('MatMul', [rows.name, mwT.name]), 'float32', [x.shape[0], x.shape[1], OH, OW]));
 }
 
 function concatenate({ c, node, read }: NodeContext): SymTensor {
   const parts = node.inputRoles.map((role) => read(role));
-  const { shape, dim } = catShape(parts.map((t) => t.shape), p(node, 'axis'));
+  const { shape, dim } = catShape(
+    parts.map((t) => t.shape),
+    p(node, 'axis'),
+  );
   return c.concat(parts, dim, shape);
 }
 
@@ -274,13 +396,24 @@ function scaledDotProductAttention({ c, read }: NodeContext): SymTensor {
   const C = q.shape[q.shape.length - 1];
   const U = k.shape[k.shape.length - 2];
   const D = v.shape[v.shape.length - 1];
-  if (k.shape[k.shape.length - 1] !== C || v.shape[v.shape.length - 2] !== U || scale.shape.reduce((a, d) => a * d, 1) !== C || mask.shape.join(',') !== `${T},${U}`) {
-    throw new LoweringError(`query ${formatShape(q.shape)}, key ${formatShape(k.shape)}, value ${formatShape(v.shape)}, scale ${formatShape(scale.shape)} and mask ${formatShape(mask.shape)} do not fit`);
+  if (
+    k.shape[k.shape.length - 1] !== C ||
+    v.shape[v.shape.length - 2] !== U ||
+    scale.shape.reduce((a, d) => a * d, 1) !== C ||
+    mask.shape.join(',') !== `${T},${U}`
+  ) {
+    throw new LoweringError(
+      `query ${formatShape(q.shape)}, key ${formatShape(k.shape)}, value ${formatShape(v.shape)}, scale ${formatShape(scale.shape)} and mask ${formatShape(mask.shape)} do not fit`,
+    );
   }
   const lead = broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2), v.shape.slice(0, -2));
   const scaled = c.elementwise('Mul', [q, c.reshape(scale, [C])], q.shape);
   const kT = c.transpose(k, [...k.shape.map((_, i) => i).slice(0, -2), k.shape.length - 1, k.shape.length - 2]);
-  const logits = c.elementwise('Add', [sym(c.g.op('MatMul', [scaled.name, kT.name]), 'float32', [...lead, T, U]), mask], [...lead, T, U]);
+  const logits = c.elementwise(
+    'Add',
+    [sym(c.g.op('MatMul', [scaled.name, kT.name]), 'float32', [...lead, T, U]), mask],
+    [...lead, T, U],
+  );
   const weights = c.elementwise('Softmax', [logits], logits.shape, 'float32', { axis: -1 });
   return sym(c.g.op('MatMul', [weights.name, v.name]), 'float32', [...lead, T, D]);
 }
@@ -299,7 +432,14 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
   Gelu: ({ c, read }) => {
     const x = read('input_id');
     const erf = c.elementwise('Erf', [c.elementwise('Mul', [x, c.scalar('float32', Math.SQRT1_2)], x.shape)], x.shape);
-    return c.elementwise('Mul', [c.elementwise('Mul', [x, c.scalar('float32', 0.5)], x.shape), c.elementwise('Add', [erf, c.scalar('float32', 1)], x.shape)], x.shape);
+    return c.elementwise(
+      'Mul',
+      [
+        c.elementwise('Mul', [x, c.scalar('float32', 0.5)], x.shape),
+        c.elementwise('Add', [erf, c.scalar('float32', 1)], x.shape),
+      ],
+      x.shape,
+    );
   },
   ELU: ({ c, node, read }) => {
     const x = read('input_id');
@@ -318,7 +458,12 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
   AvgPooling2d: pooling('AveragePool'),
   GlobalAvgPooling2d: ({ c, read }) => {
     const x = read('input_id');
-    return sym(c.g.op('ReduceMean', [x.name, c.g.i64([1, 2])], { keepdims: 1 }), 'float32', [x.shape[0], 1, 1, x.shape[3]]);
+    return sym(c.g.op('ReduceMean', [x.name, c.g.i64([1, 2])], { keepdims: 1 }), 'float32', [
+      x.shape[0],
+      1,
+      1,
+      x.shape[3],
+    ]);
   },
   StaticTranspose: ({ c, node, read }) => c.transpose(read('input_id'), list(node, 'perm')),
   StaticReshape: ({ c, node, read }) => {
@@ -326,7 +471,8 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
     const wanted = list(node, 'new_shape');
     const known = wanted.reduce((a, d) => (d === 0 ? a : a * d), 1);
     const shape = wanted.map((d) => (d === 0 ? numel(x.shape) / known : d));
-    if (numel(shape) !== numel(x.shape) || shape.some((d) => !Number.isInteger(d))) throw new LoweringError(`StaticReshape: cannot reshape ${formatShape(x.shape)} to ${formatShape(wanted)}`);
+    if (numel(shape) !== numel(x.shape) || shape.some((d) => !Number.isInteger(d)))
+      throw new LoweringError(`StaticReshape: cannot reshape ${formatShape(x.shape)} to ${formatShape(wanted)}`);
     return c.reshape(x, shape);
   },
   StaticSlice: staticSlice,
@@ -336,7 +482,11 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
     const post = list(node, 'post_paddings');
     const shape = x.shape.map((d, i) => d + (pre[i] ?? 0) + (post[i] ?? 0));
     const pads = [...x.shape.map((_, i) => pre[i] ?? 0), ...x.shape.map((_, i) => post[i] ?? 0)];
-    return sym(c.g.op('Pad', [x.name, c.g.i64(pads), c.g.scalar('float32', p(node, 'padding_value'))], { mode: 'constant' }), 'float32', shape);
+    return sym(
+      c.g.op('Pad', [x.name, c.g.i64(pads), c.g.scalar('float32', p(node, 'padding_value'))], { mode: 'constant' }),
+      'float32',
+      shape,
+    );
   },
   StaticResizeBilinear2D: resizeBilinear,
   Concatenate2: concatenate,
@@ -353,9 +503,15 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
  * values onto their grid), inputs and outputs bound by `external_id`.
  */
 export function lowerXnnpackCall(
-  c: LowerContext, method: Method, args: readonly number[], data: XnnpackLoweringData,
-  read: (i: number) => Slot<SymTensor> | undefined, write: (i: number, s: Slot<SymTensor>) => void,
-  placement: WeightPlacement, weightFeeds: WeightFeed[], feeds: { name: string; kind: 'input' | 'state' | 'weight'; valueIndex: number; tensor?: Tensor }[],
+  c: LowerContext,
+  method: Method,
+  args: readonly number[],
+  data: XnnpackLoweringData,
+  read: (i: number) => Slot<SymTensor> | undefined,
+  write: (i: number, s: Slot<SymTensor>) => void,
+  placement: WeightPlacement,
+  weightFeeds: WeightFeed[],
+  feeds: { name: string; kind: 'input' | 'state' | 'weight'; valueIndex: number; tensor?: Tensor }[],
 ): void {
   const index = new GraphIndex(data.graph);
   const values = new Map<number, SymTensor>();
@@ -363,7 +519,8 @@ export function lowerXnnpackCall(
     if (!v.isInput) continue;
     const valueIndex = args[v.externalId ?? -1];
     const s = valueIndex === undefined ? undefined : read(valueIndex);
-    if (!s || s.kind !== 'tensor') throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}: input ${v.externalId} is not a tensor`);
+    if (!s || s.kind !== 'tensor')
+      throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}: input ${v.externalId} is not a tensor`);
     values.set(v.idOut, toReal(c, v, s));
   }
   const constantOf = (v: XnnValue, key: string, rearrange: ((t: Tensor) => Tensor) | null): SymTensor => {
@@ -376,15 +533,23 @@ export function lowerXnnpackCall(
       data.rearranged.set(cacheKey, t);
     }
     const before = weightFeeds.length;
-    const placed = placeWeight(c.g, `xnn${data.delegateIndex}_${v.idOut}${rearrange ? `_${key}` : ''}`, t, placement, weightFeeds);
-    for (const f of weightFeeds.slice(before)) feeds.push({ name: f.name, kind: 'weight', valueIndex: -1, tensor: f.tensor });
+    const placed = placeWeight(
+      c.g,
+      `xnn${data.delegateIndex}_${v.idOut}${rearrange ? `_${key}` : ''}`,
+      t,
+      placement,
+      weightFeeds,
+    );
+    for (const f of weightFeeds.slice(before))
+      feeds.push({ name: f.name, kind: 'weight', valueIndex: -1, tensor: f.tensor });
     return c.cast(placed, 'float32');
   };
   const readId = (id: number): SymTensor => {
     const have = values.get(id);
     if (have) return have;
     const v = index.value(id);
-    if (v.constantIndex === 0) throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}: value ${id} is read before any node writes it`);
+    if (v.constantIndex === 0)
+      throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}: value ${id} is read before any node writes it`);
     const t = constantOf(v, '', null);
     values.set(id, t);
     return t;
@@ -417,7 +582,9 @@ export function lowerXnnpackCall(
       const r = lowering(context);
       results = Array.isArray(r) ? r : [r];
     } catch (e) {
-      throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}, node ${node.index} (${node.kind}): ${(e as Error).message}`);
+      throw new LoweringError(
+        `XNNPACK delegate ${data.delegateIndex}, node ${node.index} (${node.kind}): ${(e as Error).message}`,
+      );
     }
     for (let k = 1; k < results.length; k++) values.set(index.value(node.outputs[k]).idOut, results[k]);
     let r = results[0];
@@ -425,7 +592,11 @@ export function lowerXnnpackCall(
     if (node.outputMinMax) {
       const { min, max } = node.outputMinMax;
       if (Number.isFinite(min) || Number.isFinite(max)) {
-        const inputs = [r.name, Number.isFinite(min) ? c.g.scalar('float32', min) : '', Number.isFinite(max) ? c.g.scalar('float32', max) : ''];
+        const inputs = [
+          r.name,
+          Number.isFinite(min) ? c.g.scalar('float32', min) : '',
+          Number.isFinite(max) ? c.g.scalar('float32', max) : '',
+        ];
         while (inputs[inputs.length - 1] === '') inputs.pop();
         r = sym(c.g.op('Clip', inputs), 'float32', r.shape);
       }
@@ -436,7 +607,8 @@ export function lowerXnnpackCall(
     if (!v.isOutput) continue;
     const valueIndex = args[v.externalId ?? -1];
     const r = values.get(v.idOut);
-    if (valueIndex === undefined || !r) throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}: output ${v.externalId} is never written`);
+    if (valueIndex === undefined || !r)
+      throw new LoweringError(`XNNPACK delegate ${data.delegateIndex}: output ${v.externalId} is never written`);
     const mv = method.values[valueIndex];
     const dtype = (mv?.kind === 'tensor' ? mv.tensor.dtype : 'float32') as DType;
     write(valueIndex, fromReal(c, v, r, dtype));
@@ -448,7 +620,11 @@ function toReal(c: LowerContext, v: XnnValue, t: SymTensor): SymTensor {
   const x = c.cast(t, 'float32');
   if (v.quantization?.kind === 'perTensor' && !isFloating(t.dtype)) {
     const { scale, zeroPoint } = perTensorParams(v);
-    return c.elementwise('Mul', [c.elementwise('Sub', [x, c.scalar('float32', zeroPoint)], x.shape), c.scalar('float32', scale)], x.shape);
+    return c.elementwise(
+      'Mul',
+      [c.elementwise('Sub', [x, c.scalar('float32', zeroPoint)], x.shape), c.scalar('float32', scale)],
+      x.shape,
+    );
   }
   return x;
 }
@@ -457,7 +633,14 @@ function toReal(c: LowerContext, v: XnnValue, t: SymTensor): SymTensor {
 function fromReal(c: LowerContext, v: XnnValue, r: SymTensor, dtype: DType): SymTensor {
   if (v.quantization?.kind === 'perTensor' && !isFloating(dtype)) {
     const { scale, zeroPoint } = perTensorParams(v);
-    const q = c.elementwise('Add', [c.elementwise('Round', [c.elementwise('Div', [r, c.scalar('float32', scale)], r.shape)], r.shape), c.scalar('float32', zeroPoint)], r.shape);
+    const q = c.elementwise(
+      'Add',
+      [
+        c.elementwise('Round', [c.elementwise('Div', [r, c.scalar('float32', scale)], r.shape)], r.shape),
+        c.scalar('float32', zeroPoint),
+      ],
+      r.shape,
+    );
     return c.cast(q, dtype);
   }
   return c.cast(r, dtype);

@@ -19,10 +19,17 @@ export interface ConvParams {
  * 1-D or 2-D convolution (or transposed convolution) of NC(H)W input, in
  * float64. 1-D is computed as 2-D with a height of 1.
  */
-export function convolve(input: Tensor, weight: Tensor, bias: Tensor | null, p: ConvParams): { shape: number[]; values: Float64Array } {
+export function convolve(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  p: ConvParams,
+): { shape: number[]; values: Float64Array } {
   const spatial = input.shape.length - 2;
-  if (spatial !== 1 && spatial !== 2) throw new RangeError(`convolution supports 1-D and 2-D input, got ${formatShape(input.shape)}`);
-  if (weight.shape.length !== input.shape.length) throw new RangeError(`weight ${formatShape(weight.shape)} does not fit input ${formatShape(input.shape)}`);
+  if (spatial !== 1 && spatial !== 2)
+    throw new RangeError(`convolution supports 1-D and 2-D input, got ${formatShape(input.shape)}`);
+  if (weight.shape.length !== input.shape.length)
+    throw new RangeError(`weight ${formatShape(weight.shape)} does not fit input ${formatShape(input.shape)}`);
   const lift = (v: number[], fill: number) => (spatial === 1 ? [fill, v[0]] : v);
   const [N, C] = input.shape;
   const [H, W] = lift(input.shape.slice(2), 1);
@@ -42,11 +49,13 @@ export function convolve(input: Tensor, weight: Tensor, bias: Tensor | null, p: 
   let OW: number;
   if (!p.transposed) {
     O = weight.shape[0];
-    if (weight.shape[1] !== Cg || O % g !== 0) throw new RangeError(`weight ${formatShape(weight.shape)} does not fit ${C} input channels in ${g} groups`);
+    if (weight.shape[1] !== Cg || O % g !== 0)
+      throw new RangeError(`weight ${formatShape(weight.shape)} does not fit ${C} input channels in ${g} groups`);
     OH = windowOutputSize(H, KH, SH, PH, PH, DH);
     OW = windowOutputSize(W, KW, SW, PW, PW, DW);
   } else {
-    if (weight.shape[0] !== C) throw new RangeError(`transposed weight ${formatShape(weight.shape)} does not fit ${C} input channels`);
+    if (weight.shape[0] !== C)
+      throw new RangeError(`transposed weight ${formatShape(weight.shape)} does not fit ${C} input channels`);
     O = weight.shape[1] * g;
     OH = (H - 1) * SH - 2 * PH + DH * (KH - 1) + OPH + 1;
     OW = (W - 1) * SW - 2 * PW + DW * (KW - 1) + OPW + 1;

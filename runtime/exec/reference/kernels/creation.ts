@@ -14,8 +14,16 @@ function filled(a: A, shape: readonly number[], value: number): void {
 function copyInto(a: A, name: string): void {
   const self = a.tensor('self');
   const src = a.tensor('src');
-  if (broadcastShapes(self.shape, src.shape).some((d, i) => d !== self.shape[i])) a.fail(`src ${formatShape(src.shape)} does not broadcast to ${formatShape(self.shape)}`);
-  a.setOut(name, result(a.outDtype(name), self.shape, mapBroadcast([src], self.shape, (x) => x)));
+  if (broadcastShapes(self.shape, src.shape).some((d, i) => d !== self.shape[i]))
+    a.fail(`src ${formatShape(src.shape)} does not broadcast to ${formatShape(self.shape)}`);
+  a.setOut(
+    name,
+    result(
+      a.outDtype(name),
+      self.shape,
+      mapBroadcast([src], self.shape, (x) => x),
+    ),
+  );
 }
 
 export const creationKernels: RefKernelTable = {
@@ -51,5 +59,12 @@ function arange(a: A, start: number, end: number, step: number): void {
   if (step === 0) a.fail('step must not be 0');
   if ((end - start) / step < 0) a.fail(`arange(${start}, ${end}, ${step}) has a negative length`);
   const n = Math.ceil((end - start) / step);
-  a.setOut('out', result(a.outDtype('out'), [n], Array.from({ length: n }, (_, i) => start + i * step)));
+  a.setOut(
+    'out',
+    result(
+      a.outDtype('out'),
+      [n],
+      Array.from({ length: n }, (_, i) => start + i * step),
+    ),
+  );
 }

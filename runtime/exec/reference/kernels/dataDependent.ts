@@ -40,9 +40,11 @@ function maskedScatter(a: A): void {
   const mask = a.tensor('mask');
   const source = numbersOf(a.tensor('source'));
   const shape = broadcastShapes(self.shape, mask.shape);
-  if (shape.some((d, i) => d !== self.shape[i])) a.fail(`mask ${formatShape(mask.shape)} does not broadcast to self ${formatShape(self.shape)}`);
+  if (shape.some((d, i) => d !== self.shape[i]))
+    a.fail(`mask ${formatShape(mask.shape)} does not broadcast to self ${formatShape(self.shape)}`);
   const positions = truePositions(mask, shape);
-  if (positions.length > source.length) a.fail(`the mask selects ${positions.length} elements, source has ${source.length}`);
+  if (positions.length > source.length)
+    a.fail(`the mask selects ${positions.length} elements, source has ${source.length}`);
   const out = Float64Array.from(numbersOf(self));
   positions.forEach((p, k) => {
     out[p] = source[k];

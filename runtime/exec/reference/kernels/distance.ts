@@ -25,7 +25,8 @@ function cdist(a: A): void {
   if (p < 0) a.fail(`p must be non-negative, got ${p}`);
   const r1 = x1.shape.length;
   const r2 = x2.shape.length;
-  if (r1 < 2 || r2 < 2 || x1.shape[r1 - 1] !== x2.shape[r2 - 1]) a.fail(`x1 ${formatShape(x1.shape)} and x2 ${formatShape(x2.shape)} need rank ≥ 2 and the same last dim`);
+  if (r1 < 2 || r2 < 2 || x1.shape[r1 - 1] !== x2.shape[r2 - 1])
+    a.fail(`x1 ${formatShape(x1.shape)} and x2 ${formatShape(x2.shape)} need rank ≥ 2 and the same last dim`);
   const [P, M] = x1.shape.slice(-2);
   const R = x2.shape[r2 - 2];
   const batch = broadcastShapes(x1.shape.slice(0, -2), x2.shape.slice(0, -2));

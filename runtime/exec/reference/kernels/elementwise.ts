@@ -8,14 +8,43 @@ import { erf, gelu, pythonMod, roundHalfEven, sigmoid } from '../mathFunctions';
 type A = CallArgs<Tensor>;
 
 const UNARY: Record<string, (x: number) => number> = {
-  abs: Math.abs, acos: Math.acos, acosh: Math.acosh, asin: Math.asin, asinh: Math.asinh, atan: Math.atan, atanh: Math.atanh,
-  ceil: Math.ceil, cos: Math.cos, cosh: Math.cosh, erf, exp: Math.exp, expm1: Math.expm1, floor: Math.floor,
-  isinf: (x) => (x === Infinity || x === -Infinity ? 1 : 0), isnan: (x) => (Number.isNaN(x) ? 1 : 0),
-  log: Math.log, log10: Math.log10, log1p: Math.log1p, log2: Math.log2, logical_not: (x) => (x === 0 ? 1 : 0),
-  neg: (x) => -x, reciprocal: (x) => 1 / x, relu: (x) => (x < 0 ? 0 : x), round: roundHalfEven, rsqrt: (x) => 1 / Math.sqrt(x),
-  sigmoid, sign: (x) => (Number.isNaN(x) ? NaN : Math.sign(x)), sin: Math.sin, sinh: Math.sinh, sqrt: Math.sqrt, tan: Math.tan,
-  tanh: Math.tanh, trunc: Math.trunc, silu: (x) => x * sigmoid(x),
-  hardswish: (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6, hardsigmoid: (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
+  abs: Math.abs,
+  acos: Math.acos,
+  acosh: Math.acosh,
+  asin: Math.asin,
+  asinh: Math.asinh,
+  atan: Math.atan,
+  atanh: Math.atanh,
+  ceil: Math.ceil,
+  cos: Math.cos,
+  cosh: Math.cosh,
+  erf,
+  exp: Math.exp,
+  expm1: Math.expm1,
+  floor: Math.floor,
+  isinf: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
+  isnan: (x) => (Number.isNaN(x) ? 1 : 0),
+  log: Math.log,
+  log10: Math.log10,
+  log1p: Math.log1p,
+  log2: Math.log2,
+  logical_not: (x) => (x === 0 ? 1 : 0),
+  neg: (x) => -x,
+  reciprocal: (x) => 1 / x,
+  relu: (x) => (x < 0 ? 0 : x),
+  round: roundHalfEven,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  sigmoid,
+  sign: (x) => (Number.isNaN(x) ? NaN : Math.sign(x)),
+  sin: Math.sin,
+  sinh: Math.sinh,
+  sqrt: Math.sqrt,
+  tan: Math.tan,
+  tanh: Math.tanh,
+  trunc: Math.trunc,
+  silu: (x) => x * sigmoid(x),
+  hardswish: (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6,
+  hardsigmoid: (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
 };
 
 function unary(f: (x: number) => number) {
@@ -31,20 +60,46 @@ function bitwise(op: (x: bigint, y: bigint) => bigint, logical: (x: boolean, y: 
     const b = typeof other === 'number' ? scalarTensor(other) : other;
     const shape = broadcastShapes(self.shape, b.shape);
     if (self.dtype === 'bool' && (b.dtype === 'bool' || typeof other === 'number')) {
-      return result(outDtype, shape, mapBroadcast([self, b], shape, (x, y) => (logical(x !== 0, y !== 0) ? 1 : 0)));
+      return result(
+        outDtype,
+        shape,
+        mapBroadcast([self, b], shape, (x, y) => (logical(x !== 0, y !== 0) ? 1 : 0)),
+      );
     }
-    return result(outDtype, shape, mapBroadcast([self, b], shape, (x, y) => Number(BigInt.asIntN(64, op(BigInt(Math.trunc(x)), BigInt(Math.trunc(y)))))));
+    return result(
+      outDtype,
+      shape,
+      mapBroadcast([self, b], shape, (x, y) =>
+        Number(BigInt.asIntN(64, op(BigInt(Math.trunc(x)), BigInt(Math.trunc(y))))),
+      ),
+    );
   };
 }
 
-const AND = bitwise((x, y) => x & y, (x, y) => x && y);
-const OR = bitwise((x, y) => x | y, (x, y) => x || y);
-const XOR = bitwise((x, y) => x ^ y, (x, y) => x !== y);
-const SHL = bitwise((x, y) => x << y, (x) => x);
-const SHR = bitwise((x, y) => x >> y, (x) => x);
+const AND = bitwise(
+  (x, y) => x & y,
+  (x, y) => x && y,
+);
+const OR = bitwise(
+  (x, y) => x | y,
+  (x, y) => x || y,
+);
+const XOR = bitwise(
+  (x, y) => x ^ y,
+  (x, y) => x !== y,
+);
+const SHL = bitwise(
+  (x, y) => x << y,
+  (x) => x,
+);
+const SHR = bitwise(
+  (x, y) => x >> y,
+  (x) => x,
+);
 
 function integerDivisionCheck(a: A, self: Tensor, other: Tensor | number): void {
-  const integral = !isFloating(self.dtype) && (typeof other === 'number' ? Number.isInteger(other) : !isFloating(other.dtype));
+  const integral =
+    !isFloating(self.dtype) && (typeof other === 'number' ? Number.isInteger(other) : !isFloating(other.dtype));
   if (!integral) return;
   const values = typeof other === 'number' ? [other] : numbersOf(other);
   for (let i = 0; i < values.length; i++) if (values[i] === 0) a.fail('integer division by zero');
@@ -89,7 +144,8 @@ function withAlpha(f: (x: number, y: number, alpha: number) => number) {
 
 function withRoundingMode(a: A) {
   const mode = a.optString('rounding_mode');
-  if (mode !== null && mode !== 'trunc' && mode !== 'floor') a.fail(`rounding_mode must be None, 'trunc' or 'floor', got '${mode}'`);
+  if (mode !== null && mode !== 'trunc' && mode !== 'floor')
+    a.fail(`rounding_mode must be None, 'trunc' or 'floor', got '${mode}'`);
   return (x: number, y: number) => divide(mode, x, y);
 }
 
@@ -143,7 +199,14 @@ export const elementwiseKernels: RefKernelTable = {
   'aten::pow.Scalar_out': (a) => {
     const base = a.scalar('self');
     const exponent = a.tensor('exponent');
-    a.setOut('out', result(a.outDtype('out'), exponent.shape, mapBroadcast([exponent], exponent.shape, (y) => base ** y)));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        exponent.shape,
+        mapBroadcast([exponent], exponent.shape, (y) => base ** y),
+      ),
+    );
   },
   'aten::eq.Tensor_out': comparison((x, y) => x === y),
   'aten::eq.Scalar_out': comparison((x, y) => x === y),
@@ -175,21 +238,42 @@ export const elementwiseKernels: RefKernelTable = {
     const x = a.tensor('self');
     const y = a.tensor('other');
     const shape = broadcastShapes(cond.shape, x.shape, y.shape);
-    a.setOut('out', result(a.outDtype('out'), shape, mapBroadcast([cond, x, y], shape, (c, p, q) => (c !== 0 ? p : q))));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        shape,
+        mapBroadcast([cond, x, y], shape, (c, p, q) => (c !== 0 ? p : q)),
+      ),
+    );
   },
   'aten::masked_fill.Scalar_out': (a) => {
     const self = a.tensor('self');
     const mask = a.tensor('mask');
     const value = a.scalar('value');
     const shape = broadcastShapes(self.shape, mask.shape);
-    a.setOut('out', result(a.outDtype('out'), shape, mapBroadcast([self, mask], shape, (x, m) => (m !== 0 ? value : x))));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        shape,
+        mapBroadcast([self, mask], shape, (x, m) => (m !== 0 ? value : x)),
+      ),
+    );
   },
   'aten::clamp.out': (a) => {
     const self = a.tensor('self');
     const lo = a.optScalar('min');
     const hi = a.optScalar('max');
     if (lo === null && hi === null) a.fail('at least one of min and max must be given');
-    a.setOut('out', result(a.outDtype('out'), self.shape, mapBroadcast([self], self.shape, (x) => clampValue(x, lo, hi))));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        self.shape,
+        mapBroadcast([self], self.shape, (x) => clampValue(x, lo, hi)),
+      ),
+    );
   },
   'aten::clamp.Tensor_out': (a) => {
     const self = a.tensor('self');
@@ -198,39 +282,82 @@ export const elementwiseKernels: RefKernelTable = {
     if (!lo && !hi) a.fail('at least one of min and max must be given');
     const inputs = [self, ...(lo ? [lo] : []), ...(hi ? [hi] : [])];
     const shape = broadcastShapes(...inputs.map((t) => t.shape));
-    a.setOut('out', result(a.outDtype('out'), shape, mapBroadcast(inputs, shape, (x, p, q) => clampValue(x, lo ? p : null, hi ? (lo ? q : p) : null))));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        shape,
+        mapBroadcast(inputs, shape, (x, p, q) => clampValue(x, lo ? p : null, hi ? (lo ? q : p) : null)),
+      ),
+    );
   },
   'aten::hardtanh.out': (a) => {
     const self = a.tensor('self');
     const lo = a.scalar('min_val');
     const hi = a.scalar('max_val');
-    a.setOut('out', result(a.outDtype('out'), self.shape, mapBroadcast([self], self.shape, (x) => clampValue(x, lo, hi))));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        self.shape,
+        mapBroadcast([self], self.shape, (x) => clampValue(x, lo, hi)),
+      ),
+    );
   },
   'aten::logit.out': (a) => {
     const self = a.tensor('self');
     const eps = a.optFloat('eps');
-    a.setOut('out', result(a.outDtype('out'), self.shape, mapBroadcast([self], self.shape, (x) => {
-      const z = eps === null ? x : clampValue(x, eps, 1 - eps);
-      return Math.log(z / (1 - z));
-    })));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        self.shape,
+        mapBroadcast([self], self.shape, (x) => {
+          const z = eps === null ? x : clampValue(x, eps, 1 - eps);
+          return Math.log(z / (1 - z));
+        }),
+      ),
+    );
   },
   'aten::gelu.out': (a) => {
     const self = a.tensor('self');
     const approximate = a.string('approximate');
-    if (approximate !== 'none' && approximate !== 'tanh') a.fail(`approximate must be 'none' or 'tanh', got '${approximate}'`);
-    a.setOut('out', result(a.outDtype('out'), self.shape, mapBroadcast([self], self.shape, (x) => gelu(x, approximate))));
+    if (approximate !== 'none' && approximate !== 'tanh')
+      a.fail(`approximate must be 'none' or 'tanh', got '${approximate}'`);
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        self.shape,
+        mapBroadcast([self], self.shape, (x) => gelu(x, approximate)),
+      ),
+    );
   },
   'aten::elu.out': (a) => {
     const self = a.tensor('self');
     const alpha = a.scalar('alpha');
     const scale = a.scalar('scale');
     const inputScale = a.scalar('input_scale');
-    a.setOut('out', result(a.outDtype('out'), self.shape, mapBroadcast([self], self.shape, (x) => (x > 0 ? scale * x : scale * alpha * Math.expm1(x * inputScale)))));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        self.shape,
+        mapBroadcast([self], self.shape, (x) => (x > 0 ? scale * x : scale * alpha * Math.expm1(x * inputScale))),
+      ),
+    );
   },
   'aten::leaky_relu.out': (a) => {
     const self = a.tensor('self');
     const slope = a.scalar('negative_slope');
-    a.setOut('out', result(a.outDtype('out'), self.shape, mapBroadcast([self], self.shape, (x) => (x > 0 ? x : x * slope))));
+    a.setOut(
+      'out',
+      result(
+        a.outDtype('out'),
+        self.shape,
+        mapBroadcast([self], self.shape, (x) => (x > 0 ? x : x * slope)),
+      ),
+    );
   },
   'aten::glu.out': (a) => {
     const self = a.tensor('self');

@@ -33,7 +33,8 @@ export function advancedIndex(a: A, self: Tensor, indices: (Tensor | null)[]): {
         idx.forEach((v, k) => coords[k].push(v));
       }
       for (let k = 0; k < dimsCovered; k++) {
-        if (t.shape[k] !== self.shape[base + k]) a.fail(`mask ${formatShape(t.shape)} does not match self ${formatShape(self.shape)} at dim ${base + k}`);
+        if (t.shape[k] !== self.shape[base + k])
+          a.fail(`mask ${formatShape(t.shape)} does not match self ${formatShape(self.shape)} at dim ${base + k}`);
         perDim.push(coords[k]);
         perDimShape.push([coords[k].length]);
       }
@@ -48,7 +49,8 @@ export function advancedIndex(a: A, self: Tensor, indices: (Tensor | null)[]): {
     perDimShape.push(null);
   }
   const indexed = perDim.flatMap((p, i) => (p ? [i] : []));
-  if (indexed.length === 0) return { shape: [...self.shape], source: Int32Array.from({ length: numel(self.shape) }, (_, i) => i) };
+  if (indexed.length === 0)
+    return { shape: [...self.shape], source: Int32Array.from({ length: numel(self.shape) }, (_, i) => i) };
   const B = broadcastShapes(...indexed.map((d) => perDimShape[d]!));
   const consecutive = indexed[indexed.length - 1] - indexed[0] === indexed.length - 1;
   const rest = self.shape.map((_, i) => i).filter((i) => !perDim[i]);
@@ -70,7 +72,8 @@ export function advancedIndex(a: A, self: Tensor, indices: (Tensor | null)[]): {
     for (let k = 0; k < B.length; k++) b = b * B[k] + coord[before.length + k];
     indexed.forEach((d, k) => {
       let v = perDim[d]![offsets[k] ? offsets[k]![b] : b];
-      if (v < -self.shape[d] || v >= self.shape[d]) a.fail(`index ${v} is out of range for dimension ${d} of size ${self.shape[d]}`);
+      if (v < -self.shape[d] || v >= self.shape[d])
+        a.fail(`index ${v} is out of range for dimension ${d} of size ${self.shape[d]}`);
       if (v < 0) v += self.shape[d];
       at += v * strides[d];
     });
@@ -88,7 +91,14 @@ function checkIndex(a: A, v: number, size: number, what: string): number {
 }
 
 /** Writes `src` values into `out` along `dim` at positions from `index` (gather's inverse). */
-function scatterInto(a: A, out: Tensor, dim: number, index: Tensor, value: (i: number) => number, accumulate: boolean): void {
+function scatterInto(
+  a: A,
+  out: Tensor,
+  dim: number,
+  index: Tensor,
+  value: (i: number) => number,
+  accumulate: boolean,
+): void {
   const idx = numbersOf(index);
   const outValues = Float64Array.from(numbersOf(out));
   const strides = contiguousStrides(out.shape);
@@ -96,7 +106,8 @@ function scatterInto(a: A, out: Tensor, dim: number, index: Tensor, value: (i: n
   for (let i = 0; i < idx.length; i++) {
     unravel(i, index.shape, coord);
     let at = 0;
-    for (let k = 0; k < coord.length; k++) at += (k === dim ? checkIndex(a, idx[i], out.shape[dim], 'index') : coord[k]) * strides[k];
+    for (let k = 0; k < coord.length; k++)
+      at += (k === dim ? checkIndex(a, idx[i], out.shape[dim], 'index') : coord[k]) * strides[k];
     outValues[at] = accumulate ? outValues[at] + value(i) : value(i);
   }
   a.setOut('out', result(out.dtype, out.shape, outValues));
@@ -117,10 +128,17 @@ function scatterKernel(kind: 'src' | 'value' | 'add') {
     const srcValues = numbersOf(src);
     const srcStrides = contiguousStrides(src.shape);
     const coord = new Array<number>(index.shape.length);
-    scatterInto(a, base, dim, index, (i) => {
-      unravel(i, index.shape, coord);
-      return srcValues[coord.reduce((acc, c, k) => acc + c * srcStrides[k], 0)];
-    }, kind === 'add');
+    scatterInto(
+      a,
+      base,
+      dim,
+      index,
+      (i) => {
+        unravel(i, index.shape, coord);
+        return srcValues[coord.reduce((acc, c, k) => acc + c * srcStrides[k], 0)];
+      },
+      kind === 'add',
+    );
   };
 }
 
@@ -167,7 +185,8 @@ export const indexingKernels: RefKernelTable = {
     for (let i = 0; i < idx.length; i++) {
       unravel(i, index.shape, coord);
       let at = 0;
-      for (let k = 0; k < coord.length; k++) at += (k === dim ? checkIndex(a, idx[i], self.shape[dim], 'index') : coord[k]) * strides[k];
+      for (let k = 0; k < coord.length; k++)
+        at += (k === dim ? checkIndex(a, idx[i], self.shape[dim], 'index') : coord[k]) * strides[k];
       d[i] = s[at];
     }
     setOutAs(a, 'out', out);
@@ -198,7 +217,8 @@ function indexPut(a: A): void {
   const accumulate = a.bool('accumulate');
   const { shape, source } = advancedIndex(a, self, a.tensorList('indices'));
   const v = mapBroadcast([values], shape, (x) => x);
-  if (broadcastShapes(values.shape, shape).some((d, i) => d !== shape[i])) a.fail(`values ${formatShape(values.shape)} do not broadcast to ${formatShape(shape)}`);
+  if (broadcastShapes(values.shape, shape).some((d, i) => d !== shape[i]))
+    a.fail(`values ${formatShape(values.shape)} do not broadcast to ${formatShape(shape)}`);
   const name = a.schema.args.some((x) => x.name === 'out') ? 'out' : 'self';
   const dtype = a.outDtype(name);
   const out = Float64Array.from(numbersOf(self));

@@ -17,7 +17,8 @@ export function batchedMatmul(x: Tensor, y: Tensor, transposeY = false): { shape
   const k = xs[xs.length - 1];
   const n = transposeY ? ysRaw[ysRaw.length - 2] : ysRaw[ysRaw.length - 1];
   const ky = transposeY ? ysRaw[ysRaw.length - 1] : ysRaw[ysRaw.length - 2];
-  if (k !== ky) throw new RangeError(`matrix shapes ${formatShape(x.shape)} and ${formatShape(y.shape)} cannot be multiplied`);
+  if (k !== ky)
+    throw new RangeError(`matrix shapes ${formatShape(x.shape)} and ${formatShape(y.shape)} cannot be multiplied`);
   const batch = broadcastShapes(xs.slice(0, -2), ysRaw.slice(0, -2));
   const batches = numel(batch);
   const xb = broadcastBatch(xs.slice(0, -2), batch);
@@ -85,7 +86,12 @@ function product(a: A, x: Tensor, y: Tensor, transposeY = false): { shape: numbe
 }
 
 /** `beta * self + alpha * product`, self broadcast to the product's shape. */
-function scaleAdd(self: Tensor, p: { shape: number[]; values: Float64Array }, beta: number, alpha: number): Float64Array {
+function scaleAdd(
+  self: Tensor,
+  p: { shape: number[]; values: Float64Array },
+  beta: number,
+  alpha: number,
+): Float64Array {
   const pt: Tensor = { kind: 'tensor', dtype: 'float64', shape: p.shape, data: p.values };
   // beta == 0 ignores self entirely (NaN in self does not propagate), as in PyTorch.
   if (beta === 0) return mapBroadcast([pt], p.shape, (v) => alpha * v);
@@ -120,7 +126,10 @@ export const matmulKernels: RefKernelTable = {
     checkRank(a, m1, 'mat1', 2);
     checkRank(a, m2, 'mat2', 2);
     const r = product(a, m1, m2);
-    a.setOut('out', result(a.outDtype('out'), r.shape, scaleAdd(a.tensor('self'), r, a.scalar('beta'), a.scalar('alpha'))));
+    a.setOut(
+      'out',
+      result(a.outDtype('out'), r.shape, scaleAdd(a.tensor('self'), r, a.scalar('beta'), a.scalar('alpha'))),
+    );
   },
   'aten::baddbmm.out': (a) => {
     const b1 = a.tensor('batch1');
@@ -128,7 +137,10 @@ export const matmulKernels: RefKernelTable = {
     checkRank(a, b1, 'batch1', 3);
     checkRank(a, b2, 'batch2', 3);
     const r = product(a, b1, b2);
-    a.setOut('out', result(a.outDtype('out'), r.shape, scaleAdd(a.tensor('self'), r, a.scalar('beta'), a.scalar('alpha'))));
+    a.setOut(
+      'out',
+      result(a.outDtype('out'), r.shape, scaleAdd(a.tensor('self'), r, a.scalar('beta'), a.scalar('alpha'))),
+    );
   },
   'aten::linear.out': (a) => {
     const input = a.tensor('input');

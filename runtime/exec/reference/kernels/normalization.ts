@@ -20,7 +20,8 @@ function softmax(log: boolean) {
         for (let k = 0; k < size; k++) max = Math.max(max, x[at(k)]);
         let sum = 0;
         for (let k = 0; k < size; k++) sum += Math.exp(x[at(k)] - max);
-        for (let k = 0; k < size; k++) out[at(k)] = log ? x[at(k)] - max - Math.log(sum) : Math.exp(x[at(k)] - max) / sum;
+        for (let k = 0; k < size; k++)
+          out[at(k)] = log ? x[at(k)] - max - Math.log(sum) : Math.exp(x[at(k)] - max) / sum;
       }
     }
     a.setOut('out', result(a.outDtype('out'), self.shape, out));
@@ -28,7 +29,13 @@ function softmax(log: boolean) {
 }
 
 /** Normalizes groups of `count` consecutive elements; returns per-group mean and 1/sqrt(var+eps). */
-function normalizeGroups(x: ArrayLike<number>, groups: number, count: number, eps: number, out: Float64Array): { mean: Float64Array; rstd: Float64Array } {
+function normalizeGroups(
+  x: ArrayLike<number>,
+  groups: number,
+  count: number,
+  eps: number,
+  out: Float64Array,
+): { mean: Float64Array; rstd: Float64Array } {
   const mean = new Float64Array(groups);
   const rstd = new Float64Array(groups);
   for (let g = 0; g < groups; g++) {
@@ -115,7 +122,8 @@ export const normalizationKernels: RefKernelTable = {
     const C = a.int('C');
     const HxW = a.int('HxW');
     const group = a.int('group');
-    if (C % group !== 0 || N * C * HxW !== input.data.length) a.fail(`N=${N}, C=${C}, HxW=${HxW}, group=${group} do not fit input ${formatShape(input.shape)}`);
+    if (C % group !== 0 || N * C * HxW !== input.data.length)
+      a.fail(`N=${N}, C=${C}, HxW=${HxW}, group=${group} do not fit input ${formatShape(input.shape)}`);
     const perGroup = (C / group) * HxW;
     const out = new Float64Array(input.data.length);
     const { mean, rstd } = normalizeGroups(numbersOf(input), N * group, perGroup, a.float('eps'), out);
@@ -168,8 +176,22 @@ export const normalizationKernels: RefKernelTable = {
     const n = input.data.length / mean.length;
     const rm = numbersOf(runningMean);
     const rv = numbersOf(runningVar);
-    a.setOut('running_mean', result(runningMean.dtype, runningMean.shape, Array.from(rm, (v, c) => (1 - momentum) * v + momentum * mean[c])));
-    a.setOut('running_var', result(runningVar.dtype, runningVar.shape, Array.from(rv, (v, c) => (1 - momentum) * v + momentum * variance[c] * (n / Math.max(n - 1, 1)))));
+    a.setOut(
+      'running_mean',
+      result(
+        runningMean.dtype,
+        runningMean.shape,
+        Array.from(rm, (v, c) => (1 - momentum) * v + momentum * mean[c]),
+      ),
+    );
+    a.setOut(
+      'running_var',
+      result(
+        runningVar.dtype,
+        runningVar.shape,
+        Array.from(rv, (v, c) => (1 - momentum) * v + momentum * variance[c] * (n / Math.max(n - 1, 1))),
+      ),
+    );
   },
   'aten::_native_batch_norm_legit.no_stats_out': (a) => {
     const input = a.tensor('input');

@@ -10,7 +10,12 @@ type A = CallArgs<Tensor>;
 function planes(a: A, t: Tensor): { lead: number[]; count: number; H: number; W: number } {
   if (t.shape.length !== 3 && t.shape.length !== 4) a.fail(`expected a 3-D or 4-D input, got ${formatShape(t.shape)}`);
   const lead = t.shape.slice(0, -2);
-  return { lead, count: lead.reduce((x, y) => x * y, 1), H: t.shape[t.shape.length - 2], W: t.shape[t.shape.length - 1] };
+  return {
+    lead,
+    count: lead.reduce((x, y) => x * y, 1),
+    H: t.shape[t.shape.length - 2],
+    W: t.shape[t.shape.length - 1],
+  };
 }
 
 interface Window {
@@ -28,8 +33,16 @@ function poolWindow(a: A, H: number, W: number, withDilation: boolean): Window {
   const p = expandParam(a.intList('padding'), 2, [0, 0]);
   const d = withDilation ? expandParam(a.intList('dilation'), 2, [1, 1]) : [1, 1];
   const ceil = a.bool('ceil_mode');
-  if (p[0] * 2 > k[0] || p[1] * 2 > k[1]) a.fail(`padding ${formatShape(p)} must be at most half the kernel ${formatShape(k)}`);
-  return { k, s, p, d, OH: windowOutputSize(H, k[0], s[0], p[0], p[0], d[0], ceil), OW: windowOutputSize(W, k[1], s[1], p[1], p[1], d[1], ceil) };
+  if (p[0] * 2 > k[0] || p[1] * 2 > k[1])
+    a.fail(`padding ${formatShape(p)} must be at most half the kernel ${formatShape(k)}`);
+  return {
+    k,
+    s,
+    p,
+    d,
+    OH: windowOutputSize(H, k[0], s[0], p[0], p[0], d[0], ceil),
+    OW: windowOutputSize(W, k[1], s[1], p[1], p[1], d[1], ceil),
+  };
 }
 
 function resizeSource(a: A, input: Tensor): { OH: number; OW: number; scaleH: number | null; scaleW: number | null } {
@@ -49,7 +62,12 @@ function areaScale(inSize: number, outSize: number, factor: number | null, align
 }
 
 /** Pads the last `n` dims; `pad` lists (before, after) pairs from the last dim backwards. `pick` maps an out-of-range index or returns -1 for the constant. */
-function padLastDims(input: Tensor, pad: number[], pick: (i: number, size: number) => number, value: number): { shape: number[]; values: Float64Array } {
+function padLastDims(
+  input: Tensor,
+  pad: number[],
+  pick: (i: number, size: number) => number,
+  value: number,
+): { shape: number[]; values: Float64Array } {
   const rank = input.shape.length;
   const dims = pad.length / 2;
   const before = new Array<number>(rank).fill(0);
@@ -59,7 +77,8 @@ function padLastDims(input: Tensor, pad: number[], pick: (i: number, size: numbe
     after[rank - 1 - j] = pad[2 * j + 1];
   }
   const shape = input.shape.map((d, i) => d + before[i] + after[i]);
-  if (shape.some((d) => d < 0)) throw new RangeError(`padding ${formatShape(pad)} makes a negative size from ${formatShape(input.shape)}`);
+  if (shape.some((d) => d < 0))
+    throw new RangeError(`padding ${formatShape(pad)} makes a negative size from ${formatShape(input.shape)}`);
   const x = numbersOf(input);
   const n = shape.reduce((p, q) => p * q, 1);
   const out = new Float64Array(n);
@@ -104,7 +123,8 @@ function padKernel(dims: number, pick: (i: number, size: number) => number) {
     if (padding.length !== 2 * dims) a.fail(`padding must have ${2 * dims} values, got ${formatShape(padding)}`);
     for (let j = 0; j < dims; j++) {
       const size = self.shape[self.shape.length - 1 - j];
-      if (pick === reflect && (padding[2 * j] >= size || padding[2 * j + 1] >= size)) a.fail(`reflection padding ${formatShape(padding)} must be smaller than the input size ${size}`);
+      if (pick === reflect && (padding[2 * j] >= size || padding[2 * j + 1] >= size))
+        a.fail(`reflection padding ${formatShape(padding)} must be smaller than the input size ${size}`);
     }
     const r = padLastDims(self, padding, pick, 0);
     a.setOut('out', result(a.outDtype('out'), r.shape, r.values));
@@ -249,7 +269,8 @@ export const poolingKernels: RefKernelTable = {
   'aten::constant_pad_nd.out': (a) => {
     const self = a.tensor('self');
     const pad = a.intList('pad');
-    if (pad.length % 2 !== 0 || pad.length / 2 > self.shape.length) a.fail(`pad ${formatShape(pad)} does not fit a tensor of rank ${self.shape.length}`);
+    if (pad.length % 2 !== 0 || pad.length / 2 > self.shape.length)
+      a.fail(`pad ${formatShape(pad)} does not fit a tensor of rank ${self.shape.length}`);
     const r = padLastDims(self, pad, () => -1, a.scalar('value'));
     a.setOut('out', result(a.outDtype('out'), r.shape, r.values));
   },
@@ -273,7 +294,8 @@ export const poolingKernels: RefKernelTable = {
         for (let y = 0; y < H * r; y++) {
           for (let xx = 0; xx < W * r; xx++) {
             const ic = c * r * r + (y % r) * r + (xx % r);
-            out[((b * OC + c) * H * r + y) * W * r + xx] = x[((b * C + ic) * H + Math.floor(y / r)) * W + Math.floor(xx / r)];
+            out[((b * OC + c) * H * r + y) * W * r + xx] =
+              x[((b * C + ic) * H + Math.floor(y / r)) * W + Math.floor(xx / r)];
           }
         }
       }
@@ -284,7 +306,8 @@ export const poolingKernels: RefKernelTable = {
     const self = a.tensor('self');
     const r = a.int('downscale_factor');
     const [C, H, W] = self.shape.slice(-3);
-    if (self.shape.length < 3 || H % r !== 0 || W % r !== 0) a.fail(`cannot pixel-unshuffle ${formatShape(self.shape)} by ${r}`);
+    if (self.shape.length < 3 || H % r !== 0 || W % r !== 0)
+      a.fail(`cannot pixel-unshuffle ${formatShape(self.shape)} by ${r}`);
     const lead = self.shape.slice(0, -3).reduce((p, q) => p * q, 1);
     const OH = H / r;
     const OW = W / r;
@@ -295,7 +318,8 @@ export const poolingKernels: RefKernelTable = {
         for (let y = 0; y < H; y++) {
           for (let xx = 0; xx < W; xx++) {
             const oc = c * r * r + (y % r) * r + (xx % r);
-            out[((b * C * r * r + oc) * OH + Math.floor(y / r)) * OW + Math.floor(xx / r)] = x[((b * C + c) * H + y) * W + xx];
+            out[((b * C * r * r + oc) * OH + Math.floor(y / r)) * OW + Math.floor(xx / r)] =
+              x[((b * C + c) * H + y) * W + xx];
           }
         }
       }

@@ -9,7 +9,13 @@ export const primTensorKernels: RefKernelTable = {
     const t = a.tensor('self');
     if (t.data.length < 1) a.fail('the tensor is empty');
     const v = getNumber(t, 0);
-    a.setReturn(t.dtype === 'bool' ? { kind: 'bool', value: v !== 0 } : isFloating(t.dtype) ? { kind: 'double', value: v } : { kind: 'int', value: v });
+    a.setReturn(
+      t.dtype === 'bool'
+        ? { kind: 'bool', value: v !== 0 }
+        : isFloating(t.dtype)
+          ? { kind: 'double', value: v }
+          : { kind: 'int', value: v },
+    );
   },
   // Writes copy_from into row `index` of copy_to, growing it to index + 1 rows (the runtime resizes it).
   'executorch_prim::et_copy_index.tensor': (a) => {
@@ -24,7 +30,13 @@ export const primTensorKernels: RefKernelTable = {
     const head: Tensor = sliceAlong(to, 0, 0, kept, 1);
     const filler: Tensor[] = [];
     // Rows between the old end and `index` hold whatever was in memory; zeros here.
-    if (index > kept) filler.push({ kind: 'tensor', dtype: to.dtype, shape: [index - kept, ...from.shape], data: new (to.data.constructor as new (n: number) => Tensor['data'])((index - kept) * from.data.length) });
+    if (index > kept)
+      filler.push({
+        kind: 'tensor',
+        dtype: to.dtype,
+        shape: [index - kept, ...from.shape],
+        data: new (to.data.constructor as new (n: number) => Tensor['data'])((index - kept) * from.data.length),
+      });
     const row: Tensor = { ...from, shape: [1, ...from.shape] };
     a.setOut('copy_to', concatenate([head, ...filler, row], 0, to.dtype));
   },

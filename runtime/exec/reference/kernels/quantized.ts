@@ -19,7 +19,12 @@ export function dequantizeValue(q: number, scale: number, zeroPoint: number): nu
 }
 
 /** Scale and zero point for `[min, max]` as ExecuTorch's choose_qparams computes them. */
-export function chooseQParams(min: number, max: number, qmin: number, qmax: number): { scale: number; zeroPoint: number } {
+export function chooseQParams(
+  min: number,
+  max: number,
+  qmin: number,
+  qmax: number,
+): { scale: number; zeroPoint: number } {
   const SMALL = Math.fround(6.1e-5);
   let lo = Math.min(Math.fround(min), 0);
   let hi = Math.max(Math.fround(max), 0);
@@ -60,7 +65,8 @@ function perTensor(quantize: boolean, tensorParams: boolean) {
     const qmax = a.int('quant_max');
     const x = numbersOf(input);
     const out = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = quantize ? quantizeValue(x[i], scale, zp, qmin, qmax) : dequantizeValue(x[i], scale, zp);
+    for (let i = 0; i < x.length; i++)
+      out[i] = quantize ? quantizeValue(x[i], scale, zp, qmin, qmax) : dequantizeValue(x[i], scale, zp);
     a.setOut('out', result(a.outDtype('out'), input.shape, out));
   };
 }
@@ -114,14 +120,19 @@ export function quantizedEmbedding(bits: 2 | 4 | 8) {
     const scalesT = a.tensor('weight_scales');
     const zpT = a.optTensor('weight_zero_points');
     const indicesT = a.tensor('indices');
-    if (weight.shape.length !== 2 || (bits < 8 && weight.dtype !== 'uint8')) a.fail(`weight must be 2-D${bits < 8 ? ' uint8' : ''}, got ${weight.dtype} ${formatShape(weight.shape)}`);
+    if (weight.shape.length !== 2 || (bits < 8 && weight.dtype !== 'uint8'))
+      a.fail(`weight must be 2-D${bits < 8 ? ' uint8' : ''}, got ${weight.dtype} ${formatShape(weight.shape)}`);
     const [rows, stored] = weight.shape;
     const width = stored * (8 / bits);
     const groups = scalesT.shape.length === 2 ? scalesT.shape[1] : 1;
-    if (scalesT.shape[0] !== rows || width % groups !== 0) a.fail(`scales ${formatShape(scalesT.shape)} do not fit ${rows} rows of ${width} values`);
+    if (scalesT.shape[0] !== rows || width % groups !== 0)
+      a.fail(`scales ${formatShape(scalesT.shape)} do not fit ${rows} rows of ${width} values`);
     const groupSize = width / groups;
     const w = numbersOf(weight);
-    const valueAt = bits === 8 ? (row: number, j: number) => w[row * width + j] : (row: number, j: number) => packedValue(w, row * stored, j, bits);
+    const valueAt =
+      bits === 8
+        ? (row: number, j: number) => w[row * width + j]
+        : (row: number, j: number) => packedValue(w, row * stored, j, bits);
     const scales = numbersOf(scalesT);
     const zps = zpT ? numbersOf(zpT) : null;
     const indices = numbersOf(indicesT);

@@ -11,11 +11,17 @@ type A = CallArgs<Tensor>;
 function add(a: A): void {
   const x = a.tensor('a');
   const y = a.tensor('b');
-  if (x.shape.join(',') !== y.shape.join(',')) a.fail(`a ${formatShape(x.shape)} and b ${formatShape(y.shape)} must have the same shape`);
+  if (x.shape.join(',') !== y.shape.join(','))
+    a.fail(`a ${formatShape(x.shape)} and b ${formatShape(y.shape)} must have the same shape`);
   const xs = numbersOf(x);
   const ys = numbersOf(y);
   const [as, az, bs, bz] = [a.float('a_scale'), a.int('a_zero_point'), a.float('b_scale'), a.int('b_zero_point')];
-  const [os, oz, qmin, qmax] = [a.float('out_scale'), a.int('out_zero_point'), a.int('out_quant_min'), a.int('out_quant_max')];
+  const [os, oz, qmin, qmax] = [
+    a.float('out_scale'),
+    a.int('out_zero_point'),
+    a.int('out_quant_min'),
+    a.int('out_quant_max'),
+  ];
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const sum = Math.fround(dequantizeValue(xs[i], as, az) + dequantizeValue(ys[i], bs, bz));
@@ -25,7 +31,8 @@ function add(a: A): void {
 }
 
 function noZeroPoints(a: A): void {
-  if (!a.isNone('weight_zero_points')) a.fail('weight zero points are not supported (ExecuTorch\'s kernel refuses them too)');
+  if (!a.isNone('weight_zero_points'))
+    a.fail("weight zero points are not supported (ExecuTorch's kernel refuses them too)");
 }
 
 /** input [m, n] × int8 weight [n, p], each weight row k scaled by scales[k]. */
@@ -34,19 +41,27 @@ function mixedMm(a: A): void {
   const input = a.tensor('input');
   const weight = a.tensor('weight');
   const scales = numbersOf(a.tensor('weight_scales'));
-  if (input.shape.length !== 2 || weight.shape.length !== 2 || input.shape[1] !== weight.shape[0] || scales.length !== weight.shape[0]) {
-    a.fail(`input ${formatShape(input.shape)}, weight ${formatShape(weight.shape)} and ${scales.length} scales do not fit`);
+  if (
+    input.shape.length !== 2 ||
+    weight.shape.length !== 2 ||
+    input.shape[1] !== weight.shape[0] ||
+    scales.length !== weight.shape[0]
+  ) {
+    a.fail(
+      `input ${formatShape(input.shape)}, weight ${formatShape(weight.shape)} and ${scales.length} scales do not fit`,
+    );
   }
   const [m, n] = input.shape;
   const p = weight.shape[1];
   const x = numbersOf(input);
   const w = numbersOf(weight);
   const out = new Float64Array(m * p);
-  for (let i = 0; i < m; i++) for (let j = 0; j < p; j++) {
-    let acc = 0;
-    for (let k = 0; k < n; k++) acc += x[i * n + k] * w[k * p + j] * scales[k];
-    out[i * p + j] = acc;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < p; j++) {
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += x[i * n + k] * w[k * p + j] * scales[k];
+      out[i * p + j] = acc;
+    }
   a.setOut('out', result(a.outDtype('out'), [m, p], out));
 }
 
@@ -56,8 +71,15 @@ function mixedLinear(a: A): void {
   const input = a.tensor('input');
   const weight = a.tensor('weight');
   const scalesT = a.tensor('weight_scales');
-  if (input.shape.length !== 2 || weight.shape.length !== 2 || input.shape[1] !== weight.shape[1] || scalesT.shape[0] !== weight.shape[0]) {
-    a.fail(`input ${formatShape(input.shape)}, weight ${formatShape(weight.shape)} and scales ${formatShape(scalesT.shape)} do not fit`);
+  if (
+    input.shape.length !== 2 ||
+    weight.shape.length !== 2 ||
+    input.shape[1] !== weight.shape[1] ||
+    scalesT.shape[0] !== weight.shape[0]
+  ) {
+    a.fail(
+      `input ${formatShape(input.shape)}, weight ${formatShape(weight.shape)} and scales ${formatShape(scalesT.shape)} do not fit`,
+    );
   }
   const [m, n] = input.shape;
   const p = weight.shape[0];
@@ -67,11 +89,12 @@ function mixedLinear(a: A): void {
   const w = numbersOf(weight);
   const s = numbersOf(scalesT);
   const out = new Float64Array(m * p);
-  for (let i = 0; i < m; i++) for (let j = 0; j < p; j++) {
-    let acc = 0;
-    for (let k = 0; k < n; k++) acc += x[i * n + k] * w[j * n + k] * s[j * groups + Math.floor(k / g)];
-    out[i * p + j] = acc;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < p; j++) {
+      let acc = 0;
+      for (let k = 0; k < n; k++) acc += x[i * n + k] * w[j * n + k] * s[j * groups + Math.floor(k / g)];
+      out[i * p + j] = acc;
+    }
   a.setOut('out', result(a.outDtype('out'), [m, p], out));
 }
 
@@ -110,7 +133,8 @@ function perToken(quantize: boolean) {
     const scales = numbersOf(a.tensor('scales'));
     const zps = numbersOf(a.tensor('zero_points'));
     const { count, width } = tokens(input);
-    if (scales.length !== count || zps.length !== count) a.fail(`${scales.length} scales and ${zps.length} zero points for ${count} tokens`);
+    if (scales.length !== count || zps.length !== count)
+      a.fail(`${scales.length} scales and ${zps.length} zero points for ${count} tokens`);
     const [qmin, qmax] = [a.int('quant_min'), a.int('quant_max')];
     const out = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) {

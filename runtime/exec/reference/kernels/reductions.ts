@@ -7,7 +7,10 @@ import { RefKernelTable } from '../kernel';
 type A = CallArgs<Tensor>;
 
 /** For each input element (row-major), the flat index of the output element it reduces into. */
-function reductionTargets(shape: readonly number[], dims: readonly number[]): { offsets: Int32Array; outCount: number } {
+function reductionTargets(
+  shape: readonly number[],
+  dims: readonly number[],
+): { offsets: Int32Array; outCount: number } {
   const reduced = new Set(dims);
   const keptShape = shape.map((d, i) => (reduced.has(i) ? 1 : d));
   const keptStrides = contiguousStrides(keptShape).map((s, i) => (reduced.has(i) ? 0 : s));
@@ -37,11 +40,22 @@ interface Reduction {
 const SUM: Reduction = { init: 0, step: (acc, x) => acc + x };
 const MEAN: Reduction = { init: 0, step: (acc, x) => acc + x, finish: (acc, n) => acc / n };
 const PROD: Reduction = { init: 1, step: (acc, x) => acc * x };
-const MAX: Reduction = { init: -Infinity, step: (acc, x) => (Number.isNaN(acc) || x > acc || Number.isNaN(x) ? x : acc) };
-const MIN: Reduction = { init: Infinity, step: (acc, x) => (Number.isNaN(acc) || x < acc || Number.isNaN(x) ? x : acc) };
+const MAX: Reduction = {
+  init: -Infinity,
+  step: (acc, x) => (Number.isNaN(acc) || x > acc || Number.isNaN(x) ? x : acc),
+};
+const MIN: Reduction = {
+  init: Infinity,
+  step: (acc, x) => (Number.isNaN(acc) || x < acc || Number.isNaN(x) ? x : acc),
+};
 const ANY: Reduction = { init: 0, step: (acc, x) => (acc !== 0 || x !== 0 ? 1 : 0) };
 
-export function reduceValues(t: Tensor, dims: number[] | null, keepdim: boolean, r: Reduction): { shape: number[]; values: Float64Array } {
+export function reduceValues(
+  t: Tensor,
+  dims: number[] | null,
+  keepdim: boolean,
+  r: Reduction,
+): { shape: number[]; values: Float64Array } {
   const { shape, dims: reduceDims } = reducedShape(t.shape, dims, keepdim);
   const { offsets, outCount } = reductionTargets(t.shape, reduceDims);
   const x = numbersOf(t);
@@ -59,14 +73,20 @@ function reduction(r: Reduction, dimName: string | null, keepdimName: string | n
     const keepdim = keepdimName === null ? false : a.bool(keepdimName);
     if (r === MAX || r === MIN) {
       const reduceDims = dims === null || dims.length === 0 ? self.shape.map((_, i) => i) : dims;
-      if (reduceDims.some((d) => self.shape[normalizeDim(d, self.shape.length)] === 0)) a.fail('cannot reduce over an empty dimension');
+      if (reduceDims.some((d) => self.shape[normalizeDim(d, self.shape.length)] === 0))
+        a.fail('cannot reduce over an empty dimension');
     }
     const { shape, values } = reduceValues(self, dims, keepdim, r);
     a.setOut('out', result(a.outDtype('out'), shape, values));
   };
 }
 
-function variance(t: Tensor, dims: number[] | null, keepdim: boolean, correction: number): { shape: number[]; mean: Float64Array; variance: Float64Array } {
+function variance(
+  t: Tensor,
+  dims: number[] | null,
+  keepdim: boolean,
+  correction: number,
+): { shape: number[]; mean: Float64Array; variance: Float64Array } {
   const { shape, values: mean } = reduceValues(t, dims, keepdim, MEAN);
   const { dims: reduceDims } = reducedShape(t.shape, dims, keepdim);
   const { offsets, outCount } = reductionTargets(t.shape, reduceDims);
@@ -82,7 +102,12 @@ function variance(t: Tensor, dims: number[] | null, keepdim: boolean, correction
 }
 
 /** Index of the extreme along `dim`: first occurrence; NaN counts as the extreme. */
-function argExtreme(t: Tensor, dim: number, keepdim: boolean, largest: boolean): { shape: number[]; values: Float64Array; indices: Float64Array } {
+function argExtreme(
+  t: Tensor,
+  dim: number,
+  keepdim: boolean,
+  largest: boolean,
+): { shape: number[]; values: Float64Array; indices: Float64Array } {
   const { outer, size, inner } = aroundDim(t.shape, dim);
   const x = numbersOf(t);
   const values = new Float64Array(outer * inner);

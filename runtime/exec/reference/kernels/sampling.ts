@@ -48,16 +48,20 @@ function gridSampler2d(a: A): void {
   const mode = GRID_INTERPOLATION[a.int('interpolation_mode')];
   const padding = GRID_PADDING[a.int('padding_mode')];
   const align = a.bool('align_corners');
-  if (!mode || !padding) a.fail(`interpolation mode ${a.int('interpolation_mode')} or padding mode ${a.int('padding_mode')} is not defined`);
+  if (!mode || !padding)
+    a.fail(`interpolation mode ${a.int('interpolation_mode')} or padding mode ${a.int('padding_mode')} is not defined`);
   if (input.shape.length !== 4 || grid.shape.length !== 4 || grid.shape[3] !== 2 || grid.shape[0] !== input.shape[0]) {
-    a.fail(`input ${formatShape(input.shape)} and grid ${formatShape(grid.shape)} must be [N, C, H, W] and [N, H_out, W_out, 2]`);
+    a.fail(
+      `input ${formatShape(input.shape)} and grid ${formatShape(grid.shape)} must be [N, C, H, W] and [N, H_out, W_out, 2]`,
+    );
   }
   const [N, C, H, W] = input.shape;
   const [, Ho, Wo] = grid.shape;
   const x = numbersOf(input);
   const g = numbersOf(grid);
   const out = new Float64Array(N * C * Ho * Wo);
-  const at = (n: number, c: number, yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? x[((n * C + c) * H + yy) * W + xx] : 0);
+  const at = (n: number, c: number, yy: number, xx: number) =>
+    yy >= 0 && yy < H && xx >= 0 && xx < W ? x[((n * C + c) * H + yy) * W + xx] : 0;
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
@@ -91,8 +95,11 @@ function gridSampler2d(a: A): void {
               const y0 = Math.floor(iy);
               const tx = ix - x0;
               const ty = iy - y0;
-              v = at(n, c, y0, x0) * (1 - tx) * (1 - ty) + at(n, c, y0, x0 + 1) * tx * (1 - ty)
-                + at(n, c, y0 + 1, x0) * (1 - tx) * ty + at(n, c, y0 + 1, x0 + 1) * tx * ty;
+              v =
+                at(n, c, y0, x0) * (1 - tx) * (1 - ty) +
+                at(n, c, y0, x0 + 1) * tx * (1 - ty) +
+                at(n, c, y0 + 1, x0) * (1 - tx) * ty +
+                at(n, c, y0 + 1, x0 + 1) * tx * ty;
             }
           }
           out[((n * C + c) * Ho + i) * Wo + j] = v;
@@ -119,7 +126,12 @@ function antialiasWeight(o: number, index: number, scale: number, inputSize: num
 }
 
 /** The source-per-destination scale `_upsample_bilinear2d_aa` uses along one dim. */
-export function antialiasScale(inputSize: number, outputSize: number, alignCorners: boolean, scale: number | null): number {
+export function antialiasScale(
+  inputSize: number,
+  outputSize: number,
+  alignCorners: boolean,
+  scale: number | null,
+): number {
   if (alignCorners) return outputSize > 1 ? (inputSize - 1) / (outputSize - 1) : 0;
   return scale !== null && scale > 0 ? 1 / scale : inputSize / outputSize;
 }

@@ -1,6 +1,15 @@
 import { CallArgs } from '../../schema/callArgs';
 import {
-  catShape, checkAsStrided, expandShape, formatShape, normalizeDim, permuteShape, sliceBounds, squeezeShape, unsqueezeShape, viewShape,
+  catShape,
+  checkAsStrided,
+  expandShape,
+  formatShape,
+  normalizeDim,
+  permuteShape,
+  sliceBounds,
+  squeezeShape,
+  unsqueezeShape,
+  viewShape,
 } from '../../shapes';
 import { castTensor, contiguousStrides, DType, numel, reshapeTensor, Tensor, zeros } from '../../tensor';
 import { RefKernelTable } from '../kernel';
@@ -40,7 +49,12 @@ export function setOutAs(a: A, name: string, t: Tensor): void {
 export function permute(t: Tensor, dims: readonly number[]): Tensor {
   const shape = permuteShape(t.shape, dims);
   const strides = contiguousStrides(t.shape);
-  return stridedCopy(t, shape, dims.map((d) => strides[normalizeDim(d, t.shape.length)]), 0);
+  return stridedCopy(
+    t,
+    shape,
+    dims.map((d) => strides[normalizeDim(d, t.shape.length)]),
+    0,
+  );
 }
 
 export function sliceAlong(t: Tensor, dim: number, start: number, length: number, step: number): Tensor {
@@ -53,7 +67,10 @@ export function sliceAlong(t: Tensor, dim: number, start: number, length: number
 }
 
 export function concatenate(parts: Tensor[], dim: number, dtype: DType): Tensor {
-  const { shape, dim: d } = catShape(parts.map((p) => p.shape), dim);
+  const { shape, dim: d } = catShape(
+    parts.map((p) => p.shape),
+    dim,
+  );
   const out = zeros(dtype, shape);
   const used = parts.filter((p) => !(p.shape.length === 1 && p.shape[0] === 0));
   const outer = shape.slice(0, d).reduce((x, y) => x * y, 1);
@@ -84,25 +101,32 @@ function copyKernel(a: A) {
 }
 
 function split(a: A, self: Tensor, dim: number, sizes: number[]): void {
-  if (sizes.reduce((x, y) => x + y, 0) !== (self.shape[dim] ?? 1)) a.fail(`split sizes ${formatShape(sizes)} do not add up to ${self.shape[dim]}`);
+  if (sizes.reduce((x, y) => x + y, 0) !== (self.shape[dim] ?? 1))
+    a.fail(`split sizes ${formatShape(sizes)} do not add up to ${self.shape[dim]}`);
   const metas = a.outMetas('out');
   let start = 0;
-  a.setOutList('out', sizes.map((size, i) => {
-    const piece = sliceAlong(self, dim, start, size, 1);
-    start += size;
-    const dtype = metas[i].dtype as DType;
-    return piece.dtype === dtype ? piece : castTensor(piece, dtype);
-  }));
+  a.setOutList(
+    'out',
+    sizes.map((size, i) => {
+      const piece = sliceAlong(self, dim, start, size, 1);
+      start += size;
+      const dtype = metas[i].dtype as DType;
+      return piece.dtype === dtype ? piece : castTensor(piece, dtype);
+    }),
+  );
 }
 
 function scatterSlice(a: A, self: Tensor, src: Tensor, dim: number, start: number, length: number, step: number): void {
   const strides = contiguousStrides(self.shape);
   const out = castTensor(self, a.outDtype('out'));
-  const s = (src.dtype === out.dtype ? src : castTensor(src, out.dtype)).data as unknown as { [i: number]: number | bigint };
+  const s = (src.dtype === out.dtype ? src : castTensor(src, out.dtype)).data as unknown as {
+    [i: number]: number | bigint;
+  };
   const dst = out.data as unknown as { [i: number]: number | bigint };
   const shape = [...self.shape];
   shape[dim] = length;
-  if (numel(shape) !== src.data.length) a.fail(`src ${formatShape(src.shape)} does not fit the slice ${formatShape(shape)}`);
+  if (numel(shape) !== src.data.length)
+    a.fail(`src ${formatShape(src.shape)} does not fit the slice ${formatShape(shape)}`);
   const index = new Array<number>(shape.length).fill(0);
   const n = numel(shape);
   for (let i = 0; i < n; i++) {
@@ -191,7 +215,14 @@ export const shapeKernels: RefKernelTable = {
     const parts = a.tensors('tensors');
     if (parts.length === 0) a.fail('stack needs at least one tensor');
     const { dim } = unsqueezeShape(parts[0].shape, a.int('dim'));
-    a.setOut('out', concatenate(parts.map((p) => reshapeTensor(p, unsqueezeShape(p.shape, dim).shape)), dim, a.outDtype('out')));
+    a.setOut(
+      'out',
+      concatenate(
+        parts.map((p) => reshapeTensor(p, unsqueezeShape(p.shape, dim).shape)),
+        dim,
+        a.outDtype('out'),
+      ),
+    );
   },
   'aten::split_copy.Tensor_out': (a) => {
     const self = a.tensor('self');
@@ -211,10 +242,13 @@ export const shapeKernels: RefKernelTable = {
     const dim = normalizeDim(a.int('dim'), self.shape.length);
     const metas = a.outMetas('out');
     const shape = self.shape.filter((_, i) => i !== dim);
-    a.setOutList('out', Array.from({ length: self.shape[dim] }, (_, i) => {
-      const piece = reshapeTensor(sliceAlong(self, dim, i, 1, 1), shape);
-      return castTensor(piece, metas[i]?.dtype as DType ?? piece.dtype);
-    }));
+    a.setOutList(
+      'out',
+      Array.from({ length: self.shape[dim] }, (_, i) => {
+        const piece = reshapeTensor(sliceAlong(self, dim, i, 1, 1), shape);
+        return castTensor(piece, (metas[i]?.dtype as DType) ?? piece.dtype);
+      }),
+    );
   },
   'aten::slice_copy.Tensor_out': (a) => {
     const self = a.tensor('self');
@@ -228,16 +262,25 @@ export const shapeKernels: RefKernelTable = {
     let start = a.int('start');
     const length = a.int('length');
     if (start < 0) start += self.shape[dim];
-    if (start < 0 || length < 0 || start + length > self.shape[dim]) a.fail(`narrow(${dim}, ${start}, ${length}) is out of range for ${formatShape(self.shape)}`);
+    if (start < 0 || length < 0 || start + length > self.shape[dim])
+      a.fail(`narrow(${dim}, ${start}, ${length}) is out of range for ${formatShape(self.shape)}`);
     setOutAs(a, 'out', sliceAlong(self, dim, start, length, 1));
   },
   'aten::select_copy.int_out': (a) => {
     const self = a.tensor('self');
     const dim = normalizeDim(a.int('dim'), self.shape.length);
     let index = a.int('index');
-    if (index < -self.shape[dim] || index >= self.shape[dim]) a.fail(`index ${index} is out of range for dimension ${dim} of size ${self.shape[dim]}`);
+    if (index < -self.shape[dim] || index >= self.shape[dim])
+      a.fail(`index ${index} is out of range for dimension ${dim} of size ${self.shape[dim]}`);
     if (index < 0) index += self.shape[dim];
-    setOutAs(a, 'out', reshapeTensor(sliceAlong(self, dim, index, 1, 1), self.shape.filter((_, i) => i !== dim)));
+    setOutAs(
+      a,
+      'out',
+      reshapeTensor(
+        sliceAlong(self, dim, index, 1, 1),
+        self.shape.filter((_, i) => i !== dim),
+      ),
+    );
   },
   'aten::squeeze_copy.out': (a) => {
     const self = a.tensor('self');
@@ -287,7 +330,8 @@ export const shapeKernels: RefKernelTable = {
   'aten::repeat.out': (a) => {
     const self = a.tensor('self');
     const repeats = a.intList('repeats');
-    if (repeats.length < self.shape.length) a.fail(`repeats ${formatShape(repeats)} has fewer entries than self has dimensions`);
+    if (repeats.length < self.shape.length)
+      a.fail(`repeats ${formatShape(repeats)} has fewer entries than self has dimensions`);
     const padded = [...new Array<number>(repeats.length - self.shape.length).fill(1), ...self.shape];
     const shape = padded.map((d, i) => d * repeats[i]);
     const own = contiguousStrides(padded);
@@ -317,10 +361,24 @@ export const shapeKernels: RefKernelTable = {
     if (d1 === d2) a.fail('dim1 and dim2 must differ');
     const offset = a.int('offset');
     const strides = contiguousStrides(self.shape);
-    const length = Math.max(0, offset >= 0 ? Math.min(self.shape[d1], self.shape[d2] - offset) : Math.min(self.shape[d1] + offset, self.shape[d2]));
+    const length = Math.max(
+      0,
+      offset >= 0
+        ? Math.min(self.shape[d1], self.shape[d2] - offset)
+        : Math.min(self.shape[d1] + offset, self.shape[d2]),
+    );
     const start = length === 0 ? 0 : offset >= 0 ? offset * strides[d2] : -offset * strides[d1];
     const keep = self.shape.map((_, i) => i).filter((i) => i !== d1 && i !== d2);
-    setOutAs(a, 'out', stridedCopy(self, [...keep.map((i) => self.shape[i]), length], [...keep.map((i) => strides[i]), strides[d1] + strides[d2]], start));
+    setOutAs(
+      a,
+      'out',
+      stridedCopy(
+        self,
+        [...keep.map((i) => self.shape[i]), length],
+        [...keep.map((i) => strides[i]), strides[d1] + strides[d2]],
+        start,
+      ),
+    );
   },
   'aten::unfold_copy.out': (a) => {
     const self = a.tensor('self');

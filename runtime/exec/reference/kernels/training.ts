@@ -15,7 +15,8 @@ function convolutionBackward(a: A): void {
   const go = a.tensor('grad_output');
   const input = a.tensor('input');
   const weight = a.tensor('weight');
-  if (a.bool('transposed')) a.fail('the backward of a transposed convolution is not supported (ExecuTorch does not support it either)');
+  if (a.bool('transposed'))
+    a.fail('the backward of a transposed convolution is not supported (ExecuTorch does not support it either)');
   if (input.shape.length !== 4) a.fail(`expected 4-D input, got ${formatShape(input.shape)}`);
   const [sh, sw] = expandParam(a.intList('stride'), 2, [1, 1]);
   const [ph, pw] = expandParam(a.intList('padding'), 2, [0, 0]);
@@ -26,7 +27,10 @@ function convolutionBackward(a: A): void {
   const [O, Cg, KH, KW] = weight.shape;
   const [, , OH, OW] = go.shape;
   const Og = O / groups;
-  if (Cg * groups !== C || go.shape[0] !== N || go.shape[1] !== O) a.fail(`grad_output ${formatShape(go.shape)}, input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)} do not fit`);
+  if (Cg * groups !== C || go.shape[0] !== N || go.shape[1] !== O)
+    a.fail(
+      `grad_output ${formatShape(go.shape)}, input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)} do not fit`,
+    );
   const g = numbersOf(go);
   const x = numbersOf(input);
   const w = numbersOf(weight);

@@ -1,7 +1,14 @@
-import { XnnNode } from '../../../format/xnnpack/model';
+import { XnnNode } from '../../../format/xnnpack/xnnpackTypes';
 import { broadcastShapes, catShape, formatShape, permuteShape, windowOutputSize } from '../../shapes';
 import { contiguousStrides, numel } from '../../tensor';
-import { GraphIndex, XNN_FLAG_ALIGN_CORNERS, XNN_FLAG_TENSORFLOW_LEGACY_MODE, XNN_FLAG_TRANSPOSE_A, XNN_FLAG_TRANSPOSE_B, XNN_FLAG_TRANSPOSE_WEIGHTS } from '../../xnnpack/graphModel';
+import {
+  GraphIndex,
+  XNN_FLAG_ALIGN_CORNERS,
+  XNN_FLAG_TENSORFLOW_LEGACY_MODE,
+  XNN_FLAG_TRANSPOSE_A,
+  XNN_FLAG_TRANSPOSE_B,
+  XNN_FLAG_TRANSPOSE_WEIGHTS,
+} from '../../xnnpack/graphModel';
 import { broadcastOffsets } from '../access';
 import { erf, sigmoid } from '../mathFunctions';
 import { RealTensor } from './realValues';
@@ -78,13 +85,15 @@ function fullyConnected(node: XnnNode, read: Read, optRead: OptRead): RealTensor
   const k = input.shape[input.shape.length - 1];
   const [f0, f1] = filter.shape;
   const n = transposed ? f1 : f0;
-  if ((transposed ? f0 : f1) !== k) throw new RangeError(`input ${formatShape(input.shape)} does not fit filter ${formatShape(filter.shape)}`);
+  if ((transposed ? f0 : f1) !== k)
+    throw new RangeError(`input ${formatShape(input.shape)} does not fit filter ${formatShape(filter.shape)}`);
   const rows = input.values.length / k;
   const out = new Float64Array(rows * n);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < n; j++) {
       let acc = bias ? bias.values[j] : 0;
-      for (let q = 0; q < k; q++) acc += input.values[r * k + q] * (transposed ? filter.values[q * n + j] : filter.values[j * k + q]);
+      for (let q = 0; q < k; q++)
+        acc += input.values[r * k + q] * (transposed ? filter.values[q * n + j] : filter.values[j * k + q]);
       out[r * n + j] = acc;
     }
   }
@@ -92,17 +101,36 @@ function fullyConnected(node: XnnNode, read: Read, optRead: OptRead): RealTensor
 }
 
 interface ConvGeometry {
-  top: number; left: number; bottom: number; right: number;
-  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
-  groups: number; cg: number; og: number;
+  top: number;
+  left: number;
+  bottom: number;
+  right: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  groups: number;
+  cg: number;
+  og: number;
 }
 
 function geometry(node: XnnNode): ConvGeometry {
   return {
-    top: p(node, 'padding_top'), left: p(node, 'padding_left'), bottom: p(node, 'padding_bottom'), right: p(node, 'padding_right'),
-    kh: p(node, 'kernel_height'), kw: p(node, 'kernel_width'), sh: p(node, 'subsampling_height') || 1, sw: p(node, 'subsampling_width') || 1,
-    dh: p(node, 'dilation_height') || 1, dw: p(node, 'dilation_width') || 1,
-    groups: p(node, 'groups') || 1, cg: p(node, 'group_input_channels'), og: p(node, 'group_output_channels'),
+    top: p(node, 'padding_top'),
+    left: p(node, 'padding_left'),
+    bottom: p(node, 'padding_bottom'),
+    right: p(node, 'padding_right'),
+    kh: p(node, 'kernel_height'),
+    kw: p(node, 'kernel_width'),
+    sh: p(node, 'subsampling_height') || 1,
+    sw: p(node, 'subsampling_width') || 1,
+    dh: p(node, 'dilation_height') || 1,
+    dw: p(node, 'dilation_width') || 1,
+    groups: p(node, 'groups') || 1,
+    cg: p(node, 'group_input_channels'),
+    og: p(node, 'group_output_channels'),
   };
 }
 
@@ -114,7 +142,8 @@ function conv(node: XnnNode, read: Read, optRead: OptRead, depthwise: boolean): 
   const g = geometry(node);
   const [N, H, W, C] = input.shape;
   const O = g.groups * g.og;
-  if (C !== g.groups * g.cg) throw new RangeError(`input ${formatShape(input.shape)} does not have ${g.groups}×${g.cg} channels`);
+  if (C !== g.groups * g.cg)
+    throw new RangeError(`input ${formatShape(input.shape)} does not have ${g.groups}×${g.cg} channels`);
   const OH = windowOutputSize(H, g.kh, g.sh, g.top, g.bottom, g.dh);
   const OW = windowOutputSize(W, g.kw, g.sw, g.left, g.right, g.dw);
   const out = new Float64Array(N * OH * OW * O);
@@ -174,7 +203,8 @@ function deconv(node: XnnNode, read: Read, optRead: OptRead): RealTensor[] {
               if (ox < 0 || ox >= OW) continue;
               for (let oc = 0; oc < g.og; oc++) {
                 const o = grp * g.og + oc;
-                out[((n * OH + oy) * OW + ox) * O + o] += v * filter.values[((o * g.kh + ky) * g.kw + kx) * g.cg + (c - grp * g.cg)];
+                out[((n * OH + oy) * OW + ox) * O + o] +=
+                  v * filter.values[((o * g.kh + ky) * g.kw + kx) * g.cg + (c - grp * g.cg)];
               }
             }
           }
@@ -231,7 +261,12 @@ function pool(node: XnnNode, read: Read, kind: 'max' | 'avg' | 'argmax'): RealTe
     }
   }
   const shape = [N, OH, OW, C];
-  return kind === 'argmax' ? [{ shape, values: out }, { shape: [...shape], values: index }] : [{ shape, values: out }];
+  return kind === 'argmax'
+    ? [
+        { shape, values: out },
+        { shape: [...shape], values: index },
+      ]
+    : [{ shape, values: out }];
 }
 
 function transpose(t: RealTensor, perm: number[]): RealTensor {
@@ -257,7 +292,8 @@ function transpose(t: RealTensor, perm: number[]): RealTensor {
 function reshape(t: RealTensor, newShape: number[]): RealTensor {
   const known = newShape.reduce((a, d) => (d === 0 ? a : a * d), 1);
   const shape = newShape.map((d) => (d === 0 ? t.values.length / known : d));
-  if (numel(shape) !== t.values.length || shape.some((d) => !Number.isInteger(d))) throw new RangeError(`cannot reshape ${formatShape(t.shape)} to ${formatShape(newShape)}`);
+  if (numel(shape) !== t.values.length || shape.some((d) => !Number.isInteger(d)))
+    throw new RangeError(`cannot reshape ${formatShape(t.shape)} to ${formatShape(newShape)}`);
   return { shape, values: t.values.slice() };
 }
 
@@ -336,14 +372,18 @@ function resizeBilinear(node: XnnNode, t: RealTensor): RealTensor {
 
 function concatenate(node: XnnNode, read: Read): RealTensor[] {
   const parts = node.inputRoles.map((role) => read(role));
-  const { shape, dim } = catShape(parts.map((t) => t.shape), p(node, 'axis'));
+  const { shape, dim } = catShape(
+    parts.map((t) => t.shape),
+    p(node, 'axis'),
+  );
   const outer = numel(shape.slice(0, dim));
   const inner = numel(shape.slice(dim + 1));
   const out = new Float64Array(numel(shape));
   let position = 0;
   for (const t of parts) {
     const size = t.shape[dim];
-    for (let o = 0; o < outer; o++) out.set(t.values.subarray(o * size * inner, (o + 1) * size * inner), (o * shape[dim] + position) * inner);
+    for (let o = 0; o < outer; o++)
+      out.set(t.values.subarray(o * size * inner, (o + 1) * size * inner), (o * shape[dim] + position) * inner);
     position += size;
   }
   return [{ shape, values: out }];
@@ -370,7 +410,10 @@ function scaledDotProductAttention(_node: XnnNode, read: Read): RealTensor[] {
   const scale = read('scale_id');
   const mask = read('mask_id');
   const C = q.shape[q.shape.length - 1];
-  if (scale.values.length !== C) throw new RangeError(`scale ${formatShape(scale.shape)} does not give one value per channel of query ${formatShape(q.shape)}`);
+  if (scale.values.length !== C)
+    throw new RangeError(
+      `scale ${formatShape(scale.shape)} does not give one value per channel of query ${formatShape(q.shape)}`,
+    );
   const scaled = map(q, (x) => x);
   for (let i = 0; i < scaled.values.length; i++) scaled.values[i] *= scale.values[i % C];
   const logits = matmul(scaled, k, false, true);
@@ -410,7 +453,14 @@ export const xnnNodeKernels: Record<string, XnnNodeKernel> = {
   LeakyReLU: unary((x, node) => (x > 0 ? x : p(node, 'negative_slope') * x)),
   Softmax: (_n, read) => [softmax(read('input_id'))],
   FullyConnected: fullyConnected,
-  BatchMatrixMultiply: (node, read) => [matmul(read('input1_id'), read('input2_id'), (node.flags & XNN_FLAG_TRANSPOSE_A) !== 0, (node.flags & XNN_FLAG_TRANSPOSE_B) !== 0)],
+  BatchMatrixMultiply: (node, read) => [
+    matmul(
+      read('input1_id'),
+      read('input2_id'),
+      (node.flags & XNN_FLAG_TRANSPOSE_A) !== 0,
+      (node.flags & XNN_FLAG_TRANSPOSE_B) !== 0,
+    ),
+  ],
   Conv2d: (node, read, optRead) => conv(node, read, optRead, false),
   DepthwiseConv2d: (node, read, optRead) => conv(node, read, optRead, true),
   ConvTranspose2d: deconv,
@@ -427,7 +477,9 @@ export const xnnNodeKernels: Record<string, XnnNodeKernel> = {
   StaticTranspose: (node, read) => [transpose(read('input_id'), list(node, 'perm'))],
   StaticReshape: (node, read) => [reshape(read('input_id'), list(node, 'new_shape'))],
   StaticSlice: (node, read) => [slice(read('input_id'), list(node, 'offsets'), list(node, 'sizes'))],
-  StaticConstantPad: (node, read) => [pad(read('input_id'), list(node, 'pre_paddings'), list(node, 'post_paddings'), p(node, 'padding_value'))],
+  StaticConstantPad: (node, read) => [
+    pad(read('input_id'), list(node, 'pre_paddings'), list(node, 'post_paddings'), p(node, 'padding_value')),
+  ],
   StaticResizeBilinear2D: (node, read) => [resizeBilinear(node, read('input_id'))],
   Concatenate2: concatenate,
   Concatenate3: concatenate,

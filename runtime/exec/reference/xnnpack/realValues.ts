@@ -1,5 +1,10 @@
-import { XnnValue } from '../../../format/xnnpack/model';
-import { bfloat16BitsToNumber, float16BitsToNumber, numberToBfloat16Bits, numberToFloat16Bits } from '../../../format/halfPrecision';
+import { XnnValue } from '../../../format/xnnpack/xnnpackTypes';
+import {
+  bfloat16BitsToNumber,
+  float16BitsToNumber,
+  numberToBfloat16Bits,
+  numberToFloat16Bits,
+} from '../../../format/halfPrecision';
 import { dynamicRowParams, perTensorParams } from '../../xnnpack/quantization';
 import { roundHalfEven } from '../mathFunctions';
 
@@ -21,7 +26,16 @@ const RANGE: Record<string, [number, number]> = {
   qint32: [-(2 ** 31), 2 ** 31 - 1],
 };
 
-function gridRound(values: Float64Array, scale: number, zeroPoint: number, lo: number, hi: number, from = 0, to = values.length, inverse = Math.fround(1 / Math.fround(scale))): void {
+function gridRound(
+  values: Float64Array,
+  scale: number,
+  zeroPoint: number,
+  lo: number,
+  hi: number,
+  from = 0,
+  to = values.length,
+  inverse = Math.fround(1 / Math.fround(scale)),
+): void {
   for (let i = from; i < to; i++) {
     const q = Math.min(Math.max(roundHalfEven(Math.fround(values[i] * inverse)) + zeroPoint, lo), hi);
     values[i] = (q - zeroPoint) * scale;

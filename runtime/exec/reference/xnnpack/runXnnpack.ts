@@ -1,4 +1,4 @@
-import { XnnpackGraph, XnnValue } from '../../../format/xnnpack/model';
+import { XnnpackGraph, XnnValue } from '../../../format/xnnpack/xnnpackTypes';
 import { XnnpackConstantBytes } from '../../program/xnnpackConstants';
 import { DType, fromNumbers, isFloating, Tensor } from '../../tensor';
 import { GraphIndex } from '../../xnnpack/graphModel';
@@ -23,7 +23,10 @@ export class XnnpackReference {
   private readonly index: GraphIndex;
   private readonly constants = new Map<number, RealTensor>();
 
-  constructor(readonly graph: XnnpackGraph, private readonly constantBytes: XnnpackConstantBytes) {
+  constructor(
+    readonly graph: XnnpackGraph,
+    private readonly constantBytes: XnnpackConstantBytes,
+  ) {
     this.index = new GraphIndex(graph);
   }
 
@@ -113,7 +116,11 @@ function toReal(v: XnnValue, t: Tensor): RealTensor {
 function fromReal(v: XnnValue, r: RealTensor, dtype: DType): Tensor {
   if (v.quantization?.kind === 'perTensor' && !isFloating(dtype)) {
     const { scale, zeroPoint } = perTensorParams(v);
-    return fromNumbers(dtype, r.shape, Array.from(r.values, (x) => Math.round(x / scale) + zeroPoint));
+    return fromNumbers(
+      dtype,
+      r.shape,
+      Array.from(r.values, (x) => Math.round(x / scale) + zeroPoint),
+    );
   }
   return fromNumbers(dtype, r.shape, r.values);
 }

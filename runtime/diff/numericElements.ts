@@ -30,7 +30,11 @@ function tableOf(decode: (bits: number) => number): () => Float64Array {
 }
 
 /** A typed view of `bytes`; copies them first when they are not aligned to the element size. */
-function view<T>(bytes: Uint8Array, size: number, make: (buffer: ArrayBufferLike, offset: number, length: number) => T): T {
+function view<T>(
+  bytes: Uint8Array,
+  size: number,
+  make: (buffer: ArrayBufferLike, offset: number, length: number) => T,
+): T {
   const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
   return make(aligned.buffer, aligned.byteOffset, aligned.length / size);
 }
@@ -71,11 +75,13 @@ const WIDEN: Record<string, Widen> = {
   uint64: big(false),
 };
 
-const TYPES = new Map<string, ElementType>(Object.entries(WIDEN).map(([dtype, widen]) => [dtype, { size: elementSizeOf(dtype)!, widen }]));
+const TYPES = new Map<string, ElementType>(
+  Object.entries(WIDEN).map(([dtype, widen]) => [dtype, { size: elementSizeOf(dtype)!, widen }]),
+);
 
 /** Element size and widening function for a PyTorch dtype name, or null when it is not compared numerically. */
 export function numericType(dtype: string | null): ElementType | null {
-  return dtype === null ? null : TYPES.get(dtype) ?? null;
+  return dtype === null ? null : (TYPES.get(dtype) ?? null);
 }
 
 /** Elements of a shape, or null for a negative size or an unsafe product. */

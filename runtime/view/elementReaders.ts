@@ -46,7 +46,12 @@ function reader(dtype: string, get: (view: DataView, at: number) => number): Ele
 }
 
 function bigReader(dtype: string, get: (view: DataView, at: number) => bigint): ElementReader {
-  return { dtype, size: elementSizeOf(dtype)!, number: (view, at) => Number(get(view, at)), format: (view, at) => get(view, at).toString() };
+  return {
+    dtype,
+    size: elementSizeOf(dtype)!,
+    number: (view, at) => Number(get(view, at)),
+    format: (view, at) => get(view, at).toString(),
+  };
 }
 
 const READERS: Record<string, ElementReader> = {
@@ -64,7 +69,12 @@ const READERS: Record<string, ElementReader> = {
   uint32: reader('uint32', (v, at) => v.getUint32(at, true)),
   int64: bigReader('int64', (v, at) => v.getBigInt64(at, true)),
   uint64: bigReader('uint64', (v, at) => v.getBigUint64(at, true)),
-  bool: { dtype: 'bool', size: elementSizeOf('bool')!, number: (v, at) => (v.getUint8(at) ? 1 : 0), format: (v, at) => (v.getUint8(at) ? 'True' : 'False') },
+  bool: {
+    dtype: 'bool',
+    size: elementSizeOf('bool')!,
+    number: (v, at) => (v.getUint8(at) ? 1 : 0),
+    format: (v, at) => (v.getUint8(at) ? 'True' : 'False'),
+  },
   // Quantized types are their integer storage; the scale lives elsewhere.
   qint8: reader('qint8', (v, at) => v.getInt8(at)),
   quint8: reader('quint8', (v, at) => v.getUint8(at)),

@@ -1,6 +1,6 @@
 import { ByteSource } from '../byteSource';
 import { DataRange } from '../dataRange';
-import { Program } from '../pte/model';
+import { Program } from '../pte/pteTypes';
 
 /** A tensor stored in a test case: shape, type and where its bytes are. */
 export interface BundledTensor {

@@ -1,5 +1,5 @@
-import { DataEntry, DataFile } from '../format/ptd/model';
-import { NamedDataEntry, TensorValue } from '../format/pte/model';
+import { DataEntry, DataFile } from '../format/ptd/ptdTypes';
+import { NamedDataEntry, TensorValue } from '../format/pte/pteTypes';
 
 /** An EXTERNAL tensor value of a program: it needs the key's bytes from a `.ptd`. */
 export interface ExternalTensorRef {

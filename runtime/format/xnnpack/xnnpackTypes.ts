@@ -49,7 +49,14 @@ export type XnnQuantization =
    * deprecated bf16 vector widened to numbers); otherwise they are bf16 values
    * in `constant_data[scaleBufferIdx]`.
    */
-  | { kind: 'perChannelGroup'; channelDim: number; groupSize: number; scales?: number[]; scaleBufferIdx: number; numScales: number }
+  | {
+      kind: 'perChannelGroup';
+      channelDim: number;
+      groupSize: number;
+      scales?: number[];
+      scaleBufferIdx: number;
+      numScales: number;
+    }
   | { kind: 'perTokenDynamic'; numNonbatchDims: number };
 
 /** One tensor of the delegate graph; nodes refer to it by `idOut`. */
