@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { RevealTarget } from '../webview/protocol';
 import { ExecutorchDocument } from './documents';
 import { EditorSession } from './editorSession';
-import { LastRuns } from './run/lastRuns';
+import { LastRuns } from '../runtime/view/run/lastRuns';
 
 /** Our custom editors' view types by file extension. */
 export const VIEW_TYPES = {

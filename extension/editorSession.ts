@@ -22,7 +22,7 @@ import {
 import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
-import { LastRuns } from './run/lastRuns';
+import { LastRuns } from '../runtime/view/run/lastRuns';
 import { findProfile, FoundProfile, profileUriFor } from './profileLocator';
 import { instructionTimes, operatorTsv, operatorViews } from '../runtime/view/profileOverlay';
 import { ProfileNoteView } from '../runtime/view/viewTypes';

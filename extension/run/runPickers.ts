@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BundledCase, MethodSignature } from '../../runtime/exec';
 import { InputChoice } from '../../webview/runProtocol';
-import { describeSignature } from './runInputs';
+import { describeSignature } from '../../runtime/exec/inputs/buildInputs';
 
 /** The method to run: asked with a QuickPick showing each signature; not asked when there is one. */
 export async function pickMethod(programName: string, signatures: MethodSignature[]): Promise<number | undefined> {

@@ -15,10 +15,10 @@ import {
   writeNpy,
 } from '../../runtime/exec';
 import { FormatError } from '../../runtime/format/errors';
-import { MethodRunner } from './methodRunner';
-import { BuiltInputs, buildInputs } from './runInputs';
+import { MethodRunner } from '../../runtime/exec/methodRunner';
+import { BuiltInputs, buildInputs } from '../../runtime/exec/inputs/buildInputs';
 import { InputChoice } from '../../webview/runProtocol';
-import { runReport } from './runReport';
+import { runReport } from '../../runtime/view/run/runReport';
 import {
   ProfileRequest,
   ProfileResponse,

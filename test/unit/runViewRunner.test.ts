@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UnsupportedProgramError, writeNpy } from '../../runtime/exec';
 import { fromNumbers, toNumbers } from '../../runtime/exec/tensor';
-import { MethodRunner } from '../../extension/run/methodRunner';
-import { buildInputs, describeSignature, InputChoice } from '../../extension/run/runInputs';
-import { runReport } from '../../extension/run/runReport';
+import { MethodRunner } from '../../runtime/exec/methodRunner';
+import { buildInputs, describeSignature, InputChoice } from '../../runtime/exec/inputs/buildInputs';
+import { runReport } from '../../runtime/view/run/runReport';
 import { realFixture } from './fixtures';
 
 /**

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { fromNumbers } from '../../runtime/exec/tensor';
-import { stepSummary } from '../../extension/run/runReport';
+import { stepSummary } from '../../runtime/view/run/runReport';
 import {
   heatmap,
   heatmapDims,
@@ -8,7 +8,7 @@ import {
   TABLE_LIMIT,
   tensorView,
   valueView,
-} from '../../extension/run/valueView';
+} from '../../runtime/view/run/valueView';
 import { numberHistogram, numberStats } from '../../runtime/view/tensorStats';
 
 /** The run view's host-side formatting: statistics, histogram bins, heat map reduction, tables. */

@@ -8,10 +8,10 @@ import {
   MAX_SUMMARY_CHARS,
   hasNonFinite,
   instructionSummary,
-} from '../../extension/run/lastRuns';
-import { MethodRunner } from '../../extension/run/methodRunner';
-import { buildInputs } from '../../extension/run/runInputs';
-import { stepViews } from '../../extension/run/runReport';
+} from '../../runtime/view/run/lastRuns';
+import { MethodRunner } from '../../runtime/exec/methodRunner';
+import { buildInputs } from '../../runtime/exec/inputs/buildInputs';
+import { stepViews } from '../../runtime/view/run/runReport';
 import { instructionPage, withStepSummaries } from '../../runtime/view/rows';
 import { parseWebviewMessage, ProtocolError } from '../../webview/protocol';
 import { StepView } from '../../webview/runProtocol';

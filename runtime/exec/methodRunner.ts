@@ -15,8 +15,8 @@ import {
   SharedData,
   StepRecord,
   UnsupportedProgramError,
-} from '../../runtime/exec';
-import { ExecProgram } from '../../runtime/exec/program/openProgram';
+} from '.';
+import { ExecProgram } from './program/openProgram';
 import { TimingView } from '../../webview/runProtocol';
 
 export interface RunPlan {

@@ -1,18 +1,11 @@
 import * as path from 'node:path';
-import {
-  BUNDLED_TOLERANCE,
-  compareOutputs,
-  EngineName,
-  RunValue,
-  StepRecord,
-  summarizeValue,
-} from '../../runtime/exec';
-import { toNumbers } from '../../runtime/exec/tensor';
-import { formatNumber } from '../../runtime/view/elementReaders';
-import { ExpectedView, RunReportView, StepView } from '../../webview/runProtocol';
-import { BuiltInputs } from './runInputs';
-import { RunOutcome } from './methodRunner';
-import { numberStats } from '../../runtime/view/tensorStats';
+import { BUNDLED_TOLERANCE, compareOutputs, EngineName, RunValue, StepRecord, summarizeValue } from '../../exec';
+import { toNumbers } from '../../exec/tensor';
+import { formatNumber } from '../elementReaders';
+import { ExpectedView, RunReportView, StepView } from '../../../webview/runProtocol';
+import { BuiltInputs } from '../../exec/inputs/buildInputs';
+import { RunOutcome } from '../../exec/methodRunner';
+import { numberStats } from '../tensorStats';
 import { valueView } from './valueView';
 
 const ENGINE_LABEL: Record<EngineName, string> = {

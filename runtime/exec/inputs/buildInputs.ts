@@ -1,17 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  bundledCases,
-  InvalidInputError,
-  MethodSignature,
-  parseInputsJson,
-  randomInputs,
-  readNpy,
-  RunValue,
-} from '../../runtime/exec';
-import { ExecProgram } from '../../runtime/exec/program/openProgram';
-import { fromNumbers, isDType, numel } from '../../runtime/exec/tensor';
-import { InputChoice } from '../../webview/runProtocol';
+import { bundledCases, InvalidInputError, MethodSignature, parseInputsJson, randomInputs, readNpy, RunValue } from '..';
+import { ExecProgram } from '../program/openProgram';
+import { fromNumbers, isDType, numel } from '../tensor';
+import { InputChoice } from '../../../webview/runProtocol';
 
 export type { InputChoice };
 

@@ -1,8 +1,8 @@
-import { RunValue, Tensor } from '../../runtime/exec';
-import { toNumbers } from '../../runtime/exec/tensor';
-import { formatNumber } from '../../runtime/view/elementReaders';
-import { numberHistogram, numberStats } from '../../runtime/view/tensorStats';
-import { HeatmapView, ValueView } from '../../webview/runProtocol';
+import { RunValue, Tensor } from '../../exec';
+import { toNumbers } from '../../exec/tensor';
+import { formatNumber } from '../elementReaders';
+import { numberHistogram, numberStats } from '../tensorStats';
+import { HeatmapView, ValueView } from '../../../webview/runProtocol';
 
 /** Tensors with at most this many elements are shown as tables. */
 export const TABLE_LIMIT = 1024;

@@ -1,6 +1,6 @@
-import { LastRunView } from '../../runtime/view/viewTypes';
-import { StepSummary } from '../../runtime/view/rows';
-import { StepView } from '../../webview/runProtocol';
+import { LastRunView } from '../viewTypes';
+import { StepSummary } from '../rows';
+import { StepView } from '../../../webview/runProtocol';
 
 /** Longest summary kept per instruction; an instruction writing several values shares it. */
 export const MAX_SUMMARY_CHARS = 240;
