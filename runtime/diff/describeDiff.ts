@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { DataFileDiff, FileGroup, LinkedProgramDiff, LoraLayerRow, MethodDiff, TensorDiff } from './diffTypes';
 import { formatBytes } from '../text/formatBytes';
-import { formatShape } from './units';
+import { formatShape } from '../text/formatShape';
 
 /** Instruction and tensor rows shown per section before "… N more". */
 const MAX_ROWS = 40;

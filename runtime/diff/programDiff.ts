@@ -6,7 +6,7 @@ import { DiffOptions, DiffStatus, KeySide, MethodDiff, ProgramDiff, Row } from '
 import { sameFile } from './sharedFiles';
 import { unionByKey } from './union';
 import { formatBytes } from '../text/formatBytes';
-import { formatShape } from './units';
+import { formatShape } from '../text/formatShape';
 
 export interface ProgramDiffOptions extends DiffOptions {
   /** Decoded delegate payloads of each program, when the caller already has them. */

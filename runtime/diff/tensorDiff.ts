@@ -7,7 +7,7 @@ import { layerOf } from './layers';
 import { identicalMetrics } from './metrics';
 import { DiffOptions, TensorDiff } from './diffTypes';
 import { formatBytes } from '../text/formatBytes';
-import { formatShape } from './units';
+import { formatShape } from '../text/formatShape';
 
 /**
  * Compares tensors key by key. Remembers comparisons by byte range, since

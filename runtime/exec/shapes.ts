@@ -4,14 +4,14 @@
  * ShapeError naming the problem.
  */
 
+import { formatShape } from '../text/formatShape';
+
+export { formatShape };
+
 export class ShapeError extends Error {}
 
 function fail(message: string): never {
   throw new ShapeError(message);
-}
-
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
 }
 
 /** `dim` in `[-rank, rank)` to `[0, rank)`; rank 0 tensors accept 0 and -1. */

@@ -1,3 +1,0 @@
-export function formatShape(shape: readonly number[] | null): string {
-  return shape ? `[${shape.join(', ')}]` : '?';
-}
