@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BundledCase, MethodSignature } from '../../runtime/exec';
+import { BundledCase, describeSignature, describeSpec, MAX_SEED, MethodSignature, parseSeed } from '../../runtime/exec';
 import { InputChoice } from '../../webview/runProtocol';
-import { describeSignature } from '../../runtime/exec/inputs/buildInputs';
 
 /** The method to run: asked with a QuickPick showing each signature; not asked when there is one. */
 export async function pickMethod(programName: string, signatures: MethodSignature[]): Promise<number | undefined> {
@@ -29,12 +28,12 @@ async function askSeed(): Promise<InputChoice | undefined> {
     title: 'Random Inputs',
     prompt: 'Seed: the same seed gives the same inputs here and in `pte-explorer run --random SEED`',
     value: '0',
-    placeHolder: 'A seed from 0 to 4294967295',
+    placeHolder: `A seed from 0 to ${MAX_SEED}`,
     ignoreFocusOut: true,
-    validateInput: (v) =>
-      /^\d+$/.test(v.trim()) && Number(v) <= 0xffffffff ? null : 'A whole number from 0 to 4294967295',
+    validateInput: (v) => (parseSeed(v) === null ? `A whole number from 0 to ${MAX_SEED}` : null),
   });
-  return text === undefined ? undefined : { kind: 'random', seed: Number(text.trim()) };
+  const seed = text === undefined ? null : parseSeed(text);
+  return seed === null ? undefined : { kind: 'random', seed };
 }
 
 async function askJson(programDir: vscode.Uri): Promise<InputChoice | undefined> {
@@ -53,7 +52,7 @@ async function askNpy(programDir: vscode.Uri, signature: MethodSignature): Promi
   const tensors = signature.inputs.flatMap((s, i) => (s.kind === 'tensor' ? [{ s, i }] : []));
   for (const { s, i } of tensors) {
     const picked = await vscode.window.showOpenDialog({
-      title: `Input ${i} of ${signature.name}: ${s.kind === 'tensor' ? `${s.dtype}[${s.shape.join(', ')}]` : s.kind} (.npy)`,
+      title: `Input ${i} of ${signature.name}: ${describeSpec(s)} (.npy)`,
       defaultUri: files.length ? vscode.Uri.file(path.dirname(files[files.length - 1])) : programDir,
       canSelectMany: false,
       filters: { NumPy: ['npy'] },

@@ -5,24 +5,26 @@ import { FormatError } from '../format/errors';
 import { compareOutputs, BUNDLED_TOLERANCE } from '../exec/compare';
 import { EngineName, LoadedMethod, RunResult } from '../exec/engine';
 import { ExecutionError, InvalidInputError, NativeRuntimeError, UnsupportedProgramError } from '../exec/errors';
-import { readNpy, writeNpy } from '../exec/npy';
+import { buildInputs, InputSource, MAX_SEED, parseSeed } from '../exec/inputs/buildInputs';
+import { writeNpy } from '../exec/npy';
+import { methodSignature } from '../exec/method/signature';
 import { WeightMode } from '../exec/onnx/weights';
 import { bundledCases } from '../exec/program/bundledCases';
 import { ExecProgram, openProgram } from '../exec/program/openProgram';
 import { SharedData } from '../exec/program/sharedData';
-import { randomInputs } from '../exec/randomInputs';
 import { BundledCaseResult, NativeMethod, NativeProfile } from '../exec/native/nativeMethod';
 import { profileText } from '../exec/native/profileSummary';
 import { chooseMethod, defaultEngine, loadMethod } from '../exec/runner';
 import { summarizeValue } from '../exec/summary';
-import { JsonValue, parseInputsJson, toJsonValue } from '../exec/valueJson';
+import { JsonValue, toJsonValue } from '../exec/valueJson';
 import { RunValue } from '../exec/values';
 import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, oneLine, UsageError } from './io';
 import { toJson } from './json';
 import { makeDirectory } from '../files/makeDirectory';
 import { fileErrorReport } from './fileErrors';
 
-export const RUN_USAGE = `usage: pte-explorer run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED]
+export const RUN_USAGE = `usage: pte-explorer run FILE [--data X.ptd …] [--method NAME]
+                        [--zeros | --ones | --random SEED | --inputs in.json | --npy a.npy [--npy b.npy …]]
                         [--save DIR] [--json] [--engine executorch|onnx|reference] [--repeat N] [--steps]
                         [--profile N]
 
@@ -30,8 +32,13 @@ Runs a method of a .pte (or the test cases bundled in a .bpte) on ExecuTorch's o
 runtime, onnxruntime or the TypeScript reference interpreter.
   --data X.ptd     data file with the program's external weights (repeat for several)
   --method NAME    method to run (default: forward, or the only method)
-  --inputs FILE    inputs as a JSON array in golden.json's format, or one tensor as .npy
-  --random SEED    random inputs from SEED (the default is --random 0)
+Inputs (one source; the default is --random 0, or a .bpte's bundled test cases):
+  --zeros, --ones  every input filled with 0 or 1
+  --random SEED    random inputs from SEED (0 to ${MAX_SEED}): floats in [-1, 1), integers
+                   in [0, 10); the same seed gives the same inputs in the extension
+  --inputs FILE    inputs as a JSON array in golden.json's format (a .npy FILE is read as --npy)
+  --npy FILE       one .npy per tensor input, in input order: repeat for each; checked
+                   against the method's dtype and shape (other inputs get defaults)
   --save DIR       write each tensor output to DIR/output_<i>.npy
   --json           print {"outputs": […], "timing": {…}} (with --steps, also "steps")
   --engine NAME    executorch: ExecuTorch's runtime, built from source (the default where
@@ -52,8 +59,8 @@ interface RunArgs {
   file: string;
   data: string[];
   method?: string;
-  inputs?: string;
-  random?: number;
+  /** null: the default (a .bpte's bundled cases, else random inputs from seed 0). */
+  inputs: InputSource | null;
   save?: string;
   json: boolean;
   engine: EngineName;
@@ -75,8 +82,11 @@ function parseRunArgs(argv: string[]): RunArgs {
       options: {
         data: { type: 'string', multiple: true },
         method: { type: 'string' },
-        inputs: { type: 'string' },
+        zeros: { type: 'boolean' },
+        ones: { type: 'boolean' },
         random: { type: 'string' },
+        inputs: { type: 'string' },
+        npy: { type: 'string', multiple: true },
         save: { type: 'string' },
         json: { type: 'boolean' },
         engine: { type: 'string' },
@@ -91,7 +101,6 @@ function parseRunArgs(argv: string[]): RunArgs {
   }
   const v = parsed.values;
   if (parsed.positionals.length !== 1) throw new UsageError('run takes exactly one program file');
-  if (v.inputs !== undefined && v.random !== undefined) throw new UsageError('give --inputs or --random, not both');
   const integer = (text: string | undefined, name: string, min: number): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -118,8 +127,7 @@ function parseRunArgs(argv: string[]): RunArgs {
     file: parsed.positionals[0],
     data: v.data ?? [],
     method: v.method,
-    inputs: v.inputs,
-    random: integer(v.random, 'random', 0),
+    inputs: inputSource(v),
     save: v.save,
     json: !!v.json,
     engine: chosen.engine,
@@ -131,15 +139,34 @@ function parseRunArgs(argv: string[]): RunArgs {
   };
 }
 
-async function readInputs(args: RunArgs, method: LoadedMethod): Promise<{ values: RunValue[]; source: string }> {
-  if (args.inputs !== undefined) {
-    const bytes = await fs.readFile(args.inputs);
-    if (args.inputs.toLowerCase().endsWith('.npy'))
-      return { values: [readNpy(new Uint8Array(bytes), args.inputs)], source: args.inputs };
-    return { values: parseInputsJson(bytes.toString('utf8'), args.inputs), source: args.inputs };
+/** The one input source the flags name, or null for the default. */
+function inputSource(v: {
+  zeros?: boolean;
+  ones?: boolean;
+  random?: string;
+  inputs?: string;
+  npy?: string[];
+}): InputSource | null {
+  const given = (['zeros', 'ones', 'random', 'inputs', 'npy'] as const).filter(
+    (k) => v[k] !== undefined && v[k] !== false,
+  );
+  if (given.length > 1) {
+    const flags = given.map((k) => `--${k}`);
+    throw new UsageError(`give one input source, not ${flags.slice(0, -1).join(', ')} and ${flags[flags.length - 1]}`);
   }
-  const seed = args.random ?? 0;
-  return { values: randomInputs(method.signature, seed), source: `random (seed ${seed})` };
+  if (v.zeros) return { kind: 'zeros' };
+  if (v.ones) return { kind: 'ones' };
+  if (v.random !== undefined) {
+    const seed = parseSeed(v.random);
+    if (seed === null) throw new UsageError(`--random must be an integer from 0 to ${MAX_SEED}, got '${v.random}'`);
+    return { kind: 'random', seed };
+  }
+  if (v.inputs !== undefined)
+    return v.inputs.toLowerCase().endsWith('.npy')
+      ? { kind: 'npy', files: [v.inputs] }
+      : { kind: 'json', file: v.inputs };
+  if (v.npy !== undefined) return { kind: 'npy', files: v.npy };
+  return null;
 }
 
 interface Timing {
@@ -241,9 +268,11 @@ async function profileRuns(
 async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number> {
   const methodIndex = chooseMethod(p, args.method);
   const methodName = p.program.methods[methodIndex].name;
+  // Inputs first: a wrong file is refused before the weights are loaded.
+  const signature = methodSignature(p.program.methods[methodIndex]);
+  const { values, label: source } = await buildInputs(args.inputs ?? { kind: 'random', seed: 0 }, signature, p);
   const method = await loadMethod(p, methodIndex, { engine: args.engine, weights: args.weights });
   try {
-    const { values, source } = await readInputs(args, method);
     const { result, timing } = await runRepeated(method, values, args);
     const saved = args.save ? await saveOutputs(args.save, result.outputs) : [];
     const profile =
@@ -359,7 +388,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (args.engineNote) io.err(`note: ${args.engineNote}`);
     if (args.save) await makeDirectory(args.save); // before the run, so a bad --save fails at once
     const p = await openProgram(args.file, { dataFiles: args.data, shared });
-    const useBundled = p.bundled !== null && args.inputs === undefined && args.random === undefined;
+    const useBundled = p.bundled !== null && args.inputs === null;
     return useBundled ? await runBundledCases(p, args, io) : await runOnce(p, args, io);
   } catch (e) {
     return reportRunFailure(e, json, io);

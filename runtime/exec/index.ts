@@ -20,7 +20,9 @@ export {
   formatLocation,
 } from './errors';
 export type { MissingItem, ProgramLocation } from './errors';
-export { methodSignature } from './method/signature';
+export { describeSignature, describeSpec, methodSignature } from './method/signature';
+export { buildInputs, MAX_SEED, parseSeed } from './inputs/buildInputs';
+export type { BuiltInputs, InputSource } from './inputs/buildInputs';
 export type { MethodSignature, ValueSpec } from './method/signature';
 export { readNpy, writeNpy } from './npy';
 export type { WeightMode } from './onnx/weights';

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { UnsupportedProgramError, writeNpy } from '../../runtime/exec';
 import { fromNumbers, toNumbers } from '../../runtime/exec/tensor';
 import { MethodRunner } from '../../runtime/exec/methodRunner';
-import { buildInputs, describeSignature, InputChoice } from '../../runtime/exec/inputs/buildInputs';
+import { buildInputs, InputSource } from '../../runtime/exec/inputs/buildInputs';
+import { describeSignature } from '../../runtime/exec/method/signature';
 import { runReport } from '../../runtime/view/run/runReport';
 import { realFixture } from './fixtures';
 
@@ -31,7 +32,7 @@ describe('run view runner', function () {
     file: string,
     dataFiles: string[],
     method: string,
-    choice: InputChoice,
+    choice: InputSource,
     steadyRuns = 0,
     steps = false,
   ) {
@@ -91,7 +92,7 @@ describe('run view runner', function () {
         kind: 'npy',
         files: [npy, npy],
       }),
-      /takes 1 tensor input\(s\); 2 \.npy file\(s\) given/,
+      /forward takes 1 tensor input \(float32\[2, 2\]\), one \.npy file each; 2 files given/,
     );
   });
 

@@ -57,51 +57,67 @@ export function describeSpec(s: ValueSpec): string {
   return s.kind === 'tensor' ? `${describeTensor(s)}${s.dynamic ? ' (dynamic, upper bounds)' : ''}` : s.kind;
 }
 
-/**
- * Checks inputs against the method as the runtime does (count, kind, dtype;
- * exact shape for static tensors, rank and upper bounds for dynamic ones)
- * and returns them as value slots by value index.
- */
-export function bindInputs(method: Method, inputs: readonly RunValue[]): Map<number, Slot<Tensor>> {
-  const specs = methodSignature(method).inputs;
-  if (inputs.length !== specs.length) {
-    throw new InvalidInputError(
-      `${method.name} takes ${specs.length} input(s) (${specs.map(describeSpec).join(', ') || 'none'}), got ${inputs.length}`,
-    );
+/** `(float32[1, 2], int) → float32[1]`: a method's signature for pickers and messages. */
+export function describeSignature(signature: MethodSignature): string {
+  const one = (s: ValueSpec) => (s.kind === 'tensor' ? `${describeTensor(s)}${s.dynamic ? '*' : ''}` : s.kind);
+  const outputs = signature.outputs.map(one);
+  return `(${signature.inputs.map(one).join(', ')}) → ${outputs.length === 1 ? outputs[0] : `(${outputs.join(', ')})`}`;
+}
+
+function mismatch(s: ValueSpec, given: RunValue): string | null {
+  switch (s.kind) {
+    case 'tensor':
+      if (given.kind !== 'tensor') return '';
+      if (given.dtype !== s.dtype) return 'dtype differs';
+      if (given.shape.length !== s.shape.length) return 'rank differs';
+      if (!s.dynamic && given.shape.some((d, k) => d !== s.shape[k])) return 'shape differs';
+      if (s.dynamic && given.shape.some((d, k) => d > s.shape[k])) return 'larger than the upper bound';
+      return null;
+    case 'int':
+    case 'bool':
+    case 'string':
+      return given.kind === s.kind ? null : '';
+    case 'double':
+      return given.kind === 'double' || given.kind === 'int' ? null : '';
+    case 'none':
+      return given.kind === 'none' ? null : '';
+    default:
+      return `inputs of kind ${s.kind} are not supported`;
   }
+}
+
+/**
+ * How `given` fails to fit an input as the runtime checks it (kind, dtype;
+ * exact shape for static tensors, rank and upper bounds for dynamic ones):
+ * `expected float32[3], got float32[4] (shape differs)`, or null when it fits.
+ */
+export function inputMismatch(s: ValueSpec, given: RunValue): string | null {
+  const why = mismatch(s, given);
+  return why === null ? null : `expected ${describeSpec(s)}, got ${describeValue(given)}${why ? ` (${why})` : ''}`;
+}
+
+/** `forward takes 2 input(s) (float32[1], float32[1]), got 1`, or null when the count fits. */
+export function inputCountMismatch(signature: MethodSignature, given: number): string | null {
+  const specs = signature.inputs;
+  return given === specs.length
+    ? null
+    : `${signature.name} takes ${specs.length} input(s) (${specs.map(describeSpec).join(', ') || 'none'}), got ${given}`;
+}
+
+/** Checks inputs against the method (see inputMismatch) and returns them as value slots by value index. */
+export function bindInputs(method: Method, inputs: readonly RunValue[]): Map<number, Slot<Tensor>> {
+  const signature = methodSignature(method);
+  const count = inputCountMismatch(signature, inputs.length);
+  if (count) throw new InvalidInputError(count);
   const out = new Map<number, Slot<Tensor>>();
-  specs.forEach((s, i) => {
+  signature.inputs.forEach((s, i) => {
     const given = inputs[i];
-    const fail = (why: string): never => {
-      throw new InvalidInputError(
-        `${method.name} input ${i}: expected ${describeSpec(s)}, got ${describeValue(given)}${why ? ` (${why})` : ''}`,
-      );
-    };
-    if (s.kind === 'tensor') {
-      if (given.kind !== 'tensor') return fail('');
-      if (given.dtype !== s.dtype) return fail('dtype differs');
-      if (given.shape.length !== s.shape.length) return fail('rank differs');
-      if (!s.dynamic && given.shape.some((d, k) => d !== s.shape[k])) return fail('shape differs');
-      if (s.dynamic && given.shape.some((d, k) => d > s.shape[k])) return fail('larger than the upper bound');
-      out.set(s.valueIndex, given);
-      return;
-    }
-    if (s.kind === 'int' || s.kind === 'bool' || s.kind === 'string') {
-      if (given.kind !== s.kind) return fail('');
-      out.set(s.valueIndex, given);
-      return;
-    }
-    if (s.kind === 'double') {
-      if (given.kind !== 'double' && given.kind !== 'int') return fail('');
-      out.set(s.valueIndex, { kind: 'double', value: given.value as number });
-      return;
-    }
-    if (s.kind === 'none') {
-      if (given.kind !== 'none') return fail('');
-      out.set(s.valueIndex, { kind: 'none' });
-      return;
-    }
-    return fail(`inputs of kind ${s.kind} are not supported`);
+    const problem = inputMismatch(s, given);
+    if (problem !== null) throw new InvalidInputError(`${method.name} input ${i}: ${problem}`);
+    if (s.kind === 'tensor') out.set(s.valueIndex, given as Tensor);
+    // An int is accepted for a double input and passed on as a double.
+    else if (s.kind === 'double') out.set(s.valueIndex, { kind: 'double', value: (given as { value: number }).value });
+    else out.set(s.valueIndex, given as Slot<Tensor>);
   });
   return out;
 }
