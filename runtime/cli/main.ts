@@ -25,8 +25,8 @@ commands:
   diff A B [--data-a X.ptd …] [--data-b Y.ptd …] [--json]
                                              compare two programs (with their data files)
                                              or two data files (exit 1 if different)
-  run FILE [--data X.ptd …] [--method NAME] [--inputs in.json | --random SEED] [--save DIR] [--json]
-      [--engine executorch|onnx|reference] [--profile N]
+  run FILE [--data X.ptd …] [--method NAME] [--save DIR] [--json] [--engine executorch|onnx|reference]
+      [--zeros | --ones | --random SEED | --inputs in.json | --npy a.npy --npy b.npy …] [--profile N]
                                              run a method on ExecuTorch's runtime, onnxruntime
                                              or the reference interpreter (or the bundled test
                                              cases of a .bpte); exit 1 if it cannot run
