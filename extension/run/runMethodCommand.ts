@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EngineName, formatLocation, JsonValue, MissingItem } from '../../runtime/exec';
+import { EngineName, formatLocation, JsonValue, MISSING_KIND_LABEL, MissingItem } from '../../runtime/exec';
 import { InputChoice, parseInputChoice, RunTarget, TimingView } from '../../webview/runProtocol';
 import { documentArg } from '../commandArgs';
 import { EditorRegistry, viewTypeFor } from '../editorRegistry';
@@ -34,17 +34,9 @@ export type RunMethodResult =
   | { ok: false; program: string; method: string | null; error: { kind: ErrorKind; message: string } };
 
 function missingSummary(missing: readonly MissingItem[]): string {
-  const label: Record<MissingItem['kind'], string> = {
-    operator: 'operator',
-    backend: 'backend',
-    delegateNode: 'XNNPACK node',
-    data: 'data',
-    value: 'value',
-    instruction: 'instruction',
-  };
   const items = missing.slice(0, 6).map((m) => {
     const at = m.usedAt.slice(0, 3).map(formatLocation).join(', ') + (m.usedAt.length > 3 ? ', …' : '');
-    return `${label[m.kind]} ${m.name}${m.detail ? ` (${m.detail})` : ''} at ${at}`;
+    return `${MISSING_KIND_LABEL[m.kind]} ${m.name}${m.detail ? ` (${m.detail})` : ''} at ${at}`;
   });
   return items.join('; ') + (missing.length > 6 ? `; and ${missing.length - 6} more` : '');
 }

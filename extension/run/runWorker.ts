@@ -12,8 +12,8 @@ import {
   RunValue,
   toJsonValue,
   UnsupportedProgramError,
-  writeNpy,
 } from '../../runtime/exec';
+import { writeEtdumpFiles, writeOutputsNpy } from '../../runtime/exec/outputFiles';
 import { FormatError } from '../../runtime/format/errors';
 import { MethodRunner } from '../../runtime/exec/methodRunner';
 import { BuiltInputs, buildInputs } from '../../runtime/exec/inputs/buildInputs';
@@ -121,13 +121,7 @@ function profile(id: number, request: ProfileRequest): Promise<ProfileResponse> 
       signal,
     );
     await fs.mkdir(path.dirname(request.etdpPath), { recursive: true });
-    await fs.writeFile(request.etdpPath, result.etdump.etdump);
-    const files = [request.etdpPath];
-    if (result.etdump.debugBuffer.length > 0) {
-      await fs.writeFile(`${request.etdpPath}.debug.bin`, result.etdump.debugBuffer);
-      files.push(`${request.etdpPath}.debug.bin`);
-    }
-    return { files, summary: result.summary };
+    return { files: await writeEtdumpFiles(request.etdpPath, result.etdump), summary: result.summary };
   });
 }
 
@@ -146,14 +140,7 @@ async function save(runId: string, format: 'npy' | 'json', target: string): Prom
     await fs.writeFile(target, `${JSON.stringify(json, null, 2)}\n`);
     return [target];
   }
-  const written: string[] = [];
-  for (const [i, v] of last.values.entries()) {
-    if (v.kind !== 'tensor') continue;
-    const file = path.join(target, `output_${i}.npy`);
-    await fs.writeFile(file, writeNpy(v));
-    written.push(file);
-  }
-  return written;
+  return writeOutputsNpy(target, last.values);
 }
 
 async function open(program: ProgramRef): Promise<WorkerResults['open']> {

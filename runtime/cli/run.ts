@@ -6,7 +6,7 @@ import { compareOutputs, BUNDLED_TOLERANCE } from '../exec/compare';
 import { EngineName, LoadedMethod, RunResult } from '../exec/engine';
 import { ExecutionError, InvalidInputError, NativeRuntimeError, UnsupportedProgramError } from '../exec/errors';
 import { buildInputs, InputSource, MAX_SEED, parseSeed } from '../exec/inputs/buildInputs';
-import { writeNpy } from '../exec/npy';
+import { writeEtdumpFiles, writeOutputsNpy } from '../exec/outputFiles';
 import { methodSignature } from '../exec/method/signature';
 import { WeightMode } from '../exec/onnx/weights';
 import { bundledCases } from '../exec/program/bundledCases';
@@ -200,14 +200,7 @@ async function runRepeated(
 
 async function saveOutputs(dir: string, outputs: RunValue[], prefix = ''): Promise<string[]> {
   await makeDirectory(dir);
-  const written: string[] = [];
-  for (const [i, v] of outputs.entries()) {
-    if (v.kind !== 'tensor') continue;
-    const file = path.join(dir, `${prefix}output_${i}.npy`);
-    await fs.writeFile(file, writeNpy(v));
-    written.push(file);
-  }
-  return written;
+  return writeOutputsNpy(dir, outputs, prefix);
 }
 
 function stepsJson(result: RunResult): unknown {
@@ -256,13 +249,7 @@ async function profileRuns(
   const dir = args.save ?? path.dirname(p.file);
   await fs.mkdir(dir, { recursive: true });
   const base = path.join(dir, `${path.basename(p.file).replace(/\.(b?pte)$/i, '')}.etdp`);
-  await fs.writeFile(base, profile.etdump.etdump);
-  const files = [base];
-  if (profile.etdump.debugBuffer.length > 0) {
-    await fs.writeFile(`${base}.debug.bin`, profile.etdump.debugBuffer);
-    files.push(`${base}.debug.bin`);
-  }
-  return { profile, files };
+  return { profile, files: await writeEtdumpFiles(base, profile.etdump) };
 }
 
 async function runOnce(p: ExecProgram, args: RunArgs, io: CliIo): Promise<number> {

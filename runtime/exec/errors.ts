@@ -31,7 +31,8 @@ export class UnsupportedProgramError extends Error {
   }
 }
 
-const KIND_LABEL: Record<MissingItem['kind'], string> = {
+/** How messages name each kind of missing item. */
+export const MISSING_KIND_LABEL: Record<MissingItem['kind'], string> = {
   operator: 'operator',
   backend: 'backend',
   delegateNode: 'XNNPACK node',
@@ -48,7 +49,7 @@ export function formatLocation(l: ProgramLocation): string {
 
 function formatMissing(file: string, missing: MissingItem[]): string {
   const counts = new Map<string, number>();
-  for (const m of missing) counts.set(KIND_LABEL[m.kind], (counts.get(KIND_LABEL[m.kind]) ?? 0) + 1);
+  for (const m of missing) counts.set(MISSING_KIND_LABEL[m.kind], (counts.get(MISSING_KIND_LABEL[m.kind]) ?? 0) + 1);
   const summary = [...counts]
     .map(([label, n]) => `${n} ${label}${n === 1 ? '' : label.endsWith('data') ? '' : 's'}`)
     .join(', ');
@@ -56,7 +57,7 @@ function formatMissing(file: string, missing: MissingItem[]): string {
     const places =
       m.usedAt.slice(0, 8).map(formatLocation).join(', ') +
       (m.usedAt.length > 8 ? `, … (${m.usedAt.length} uses)` : '');
-    return `  ${KIND_LABEL[m.kind]} ${m.name}${m.detail ? ` (${m.detail})` : ''}: used at ${places}`;
+    return `  ${MISSING_KIND_LABEL[m.kind]} ${m.name}${m.detail ? ` (${m.detail})` : ''}: used at ${places}`;
   });
   return `${file}: cannot run, nothing was run: missing ${summary}\n${lines.join('\n')}`;
 }

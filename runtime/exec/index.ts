@@ -18,6 +18,7 @@ export {
   RunCancelledError,
   UnsupportedProgramError,
   formatLocation,
+  MISSING_KIND_LABEL,
 } from './errors';
 export type { MissingItem, ProgramLocation } from './errors';
 export { describeSignature, describeSpec, methodSignature } from './method/signature';

@@ -9,22 +9,15 @@ import { randomInputs } from '../randomInputs';
 import { elementSize, fromNumbers, isDType, numel } from '../tensor';
 import { parseInputsJson } from '../valueJson';
 import { RunValue } from '../values';
+import type { InputChoice } from '../../../webview/runProtocol';
 
 /**
- * Where a run's inputs come from: the CLI's input flags and the Run Method
- * pickers both describe one of these, and `buildInputs` makes it. Plain data,
- * so a run view can keep it and make the same inputs again.
+ * Where a run's inputs come from: zeros, ones, random with a seed, a JSON file,
+ * one `.npy` per tensor input, or a bundled test case. The CLI's input flags and
+ * the Run Method pickers both describe one, and `buildInputs` makes it. Defined
+ * once, with the run view's messages (a run view keeps it for Run Again).
  */
-export type InputSource =
-  | { kind: 'zeros' }
-  | { kind: 'ones' }
-  | { kind: 'random'; seed: number }
-  /** A JSON array in golden.json's `inputs` format. */
-  | { kind: 'json'; file: string }
-  /** One `.npy` file per tensor input, in input order; other inputs get their random defaults. */
-  | { kind: 'npy'; files: string[] }
-  /** A `.bpte` test case of the method, by its index in the method's suite. */
-  | { kind: 'bundled'; index: number };
+export type InputSource = InputChoice;
 
 export interface BuiltInputs {
   values: RunValue[];
