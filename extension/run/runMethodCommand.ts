@@ -1,6 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EngineName, formatLocation, JsonValue, MISSING_KIND_LABEL, MissingItem } from '../../runtime/exec';
+import {
+  EngineName,
+  formatLocation,
+  isEngineName,
+  JsonValue,
+  MISSING_KIND_LABEL,
+  MissingItem,
+} from '../../runtime/exec';
 import { InputChoice, parseInputChoice, RunTarget, TimingView } from '../../webview/runProtocol';
 import { documentArg } from '../commandArgs';
 import { EditorRegistry, viewTypeFor } from '../editorRegistry';
@@ -49,12 +56,8 @@ function runOptions(raw: unknown): RunMethodOptions {
     method: typeof o.method === 'string' ? o.method : undefined,
     inputs: o.inputs === undefined ? undefined : parseInputChoice(o.inputs),
     steps: o.steps === true,
-    engine: isEngine(o.engine) ? o.engine : undefined,
+    engine: isEngineName(o.engine) ? o.engine : undefined,
   };
-}
-
-function isEngine(v: unknown): v is EngineName {
-  return v === 'executorch' || v === 'onnx' || v === 'reference';
 }
 
 /** What the Profile command returns: the `.etdp` written (and opened), and what it measured. */
@@ -77,7 +80,7 @@ function settings(uri: vscode.Uri): { steadyRuns: number; engine: EngineName } {
   const engine = c.get<string>('engine', 'executorch');
   return {
     steadyRuns: Number.isSafeInteger(steady) ? Math.min(100, Math.max(0, steady)) : 5,
-    engine: isEngine(engine) ? engine : 'executorch',
+    engine: isEngineName(engine) ? engine : 'executorch',
   };
 }
 
@@ -149,7 +152,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
       method: target.method,
       inputs: target.choice,
       steps,
-      engine: isEngine(target.engine) ? target.engine : undefined,
+      engine: isEngineName(target.engine) ? target.engine : undefined,
     });
   }
 

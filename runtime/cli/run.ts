@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FormatError } from '../format/errors';
 import { compareOutputs, BUNDLED_TOLERANCE } from '../exec/compare';
-import { EngineName, LoadedMethod, RunResult } from '../exec/engine';
+import { EngineName, isEngineName, LoadedMethod, RunResult } from '../exec/engine';
 import { ExecutionError, InvalidInputError, NativeRuntimeError, UnsupportedProgramError } from '../exec/errors';
 import { buildInputs, InputSource, MAX_SEED, parseSeed } from '../exec/inputs/buildInputs';
 import { writeEtdumpFiles, writeOutputsNpy } from '../exec/outputFiles';
@@ -111,7 +111,7 @@ function parseRunArgs(argv: string[]): RunArgs {
   const weights = v.weights ?? 'input';
   if (weights !== 'input' && weights !== 'initializer' && weights !== 'external')
     throw new UsageError(`--weights must be input, initializer or external, got '${weights}'`);
-  if (v.engine !== undefined && v.engine !== 'executorch' && v.engine !== 'onnx' && v.engine !== 'reference') {
+  if (v.engine !== undefined && !isEngineName(v.engine)) {
     throw new UsageError(`--engine must be executorch, onnx or reference, got '${v.engine}'`);
   }
   const chosen = v.engine === undefined ? defaultEngine() : { engine: v.engine as EngineName, note: null };

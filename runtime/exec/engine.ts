@@ -5,6 +5,10 @@ import { RunValue } from './values';
 /** `executorch`: ExecuTorch's own runtime (child process); `onnx`: onnxruntime-node; `reference`: the TypeScript interpreter. */
 export type EngineName = 'executorch' | 'onnx' | 'reference';
 
+export function isEngineName(v: unknown): v is EngineName {
+  return v === 'executorch' || v === 'onnx' || v === 'reference';
+}
+
 export interface RunOptions {
   /** Cancels the run; checked between instructions (reference) or between graph runs (onnx). */
   signal?: AbortSignal;

@@ -10,6 +10,7 @@
  */
 export { compareOutputs, compareValues, BUNDLED_TOLERANCE } from './compare';
 export type { Comparison, Tolerance } from './compare';
+export { isEngineName } from './engine';
 export type { EngineName, LoadedMethod, RunOptions, RunResult, StepRecord } from './engine';
 export {
   EngineUnavailableError,
