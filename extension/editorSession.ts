@@ -18,7 +18,7 @@ import {
   RequestMessage,
   RevealTarget,
   WebviewMessage,
-} from '../webview/protocol';
+} from '../runtime/protocol/editorMessages';
 import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';

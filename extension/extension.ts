@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseRevealTarget } from '../webview/protocol';
+import { parseRevealTarget } from '../runtime/protocol/editorMessages';
 import { ProblemsPublisher } from './diagnostics';
 import { CompareController } from './diff/compareController';
 import { ExecutorchEditorProvider } from './editorProvider';

@@ -1,5 +1,5 @@
-import { EnvelopeChannel } from './envelopeChannel';
-import { HostMessage, ReplyOf, RequestMessage, WebviewMessage } from './protocol';
+import { EnvelopeChannel } from './pageChannel';
+import { HostMessage, ReplyOf, RequestMessage, WebviewMessage } from '../runtime/protocol/editorMessages';
 
 /** When the editor's script started (epoch ms): main.ts imports this module first, before the components. */
 export const scriptStarted = performance.timeOrigin + performance.now();

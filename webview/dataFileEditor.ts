@@ -2,7 +2,7 @@ import { DataEntryView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { facts, h } from './dom';
 import { Editor, EditorContext } from './editor';
-import { DocumentView, RevealTarget } from './protocol';
+import { DocumentView, RevealTarget } from '../runtime/protocol/editorMessages';
 import { tensorPreviewView } from './tensorPreviewView';
 import { ArraySource, Column, VirtualTable } from './virtualTable';
 import { button, filterField, select, toolbar } from './widgets';

@@ -1,6 +1,6 @@
 import { HostChannel } from './channel';
 import { LastRunView, LinkView } from '../runtime/view/viewTypes';
-import { RevealTarget } from './protocol';
+import { RevealTarget } from '../runtime/protocol/editorMessages';
 
 /** What every editor view gets: the channel to the host and a way to report selection. */
 export interface EditorContext {

@@ -1,6 +1,6 @@
 import { facts, h, icon } from './dom';
 import { Editor, EditorContext } from './editor';
-import { DocumentView } from './protocol';
+import { DocumentView } from '../runtime/protocol/editorMessages';
 import { button } from './widgets';
 
 /** Sixteen bytes a line, the byte at the error's offset marked. */

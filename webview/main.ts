@@ -6,7 +6,7 @@ import { Editor, EditorContext, ViewState } from './editor';
 import { errorEditor } from './errorEditor';
 import { etdumpEditor } from './etdumpEditor';
 import { programEditor } from './programEditor';
-import { DocumentView, PaintMarks, RevealTarget } from './protocol';
+import { DocumentView, PaintMarks, RevealTarget } from '../runtime/protocol/editorMessages';
 
 /**
  * Entry point of every editor webview: asks the host for the document, shows

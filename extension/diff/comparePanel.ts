@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CompareLocation, CompareView } from '../../runtime/view/diffViewModel';
-import { CompareHostMessage, CompareWebviewMessage, parseCompareMessage } from '../../webview/diffProtocol';
-import { Envelope, parseRevealTarget } from '../../webview/protocol';
+import { CompareHostMessage, CompareWebviewMessage, parseCompareMessage } from '../../runtime/protocol/compareMessages';
+import { Envelope, parseRevealTarget } from '../../runtime/protocol/editorMessages';
 import { EditorRegistry, viewTypeFor } from '../editorRegistry';
 import { escapeHtml, webviewRoots } from '../webviewHtml';
 import { compareHtml } from './compareHtml';

@@ -1,6 +1,6 @@
 import { LastRunView } from '../../runtime/view/viewTypes';
 import { StepSummary } from '../../runtime/view/rows';
-import { StepView } from '../../webview/runProtocol';
+import { StepView } from '../../runtime/protocol/runViewMessages';
 
 /** Longest summary kept per instruction; an instruction writing several values shares it. */
 export const MAX_SUMMARY_CHARS = 240;

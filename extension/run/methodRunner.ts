@@ -17,7 +17,7 @@ import {
   UnsupportedProgramError,
 } from '../../runtime/exec';
 import { ExecProgram } from '../../runtime/exec/program/openProgram';
-import { TimingView } from '../../webview/runProtocol';
+import { TimingView } from '../../runtime/protocol/runViewMessages';
 
 export interface RunPlan {
   program: ExecProgram;

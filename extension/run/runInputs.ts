@@ -11,7 +11,7 @@ import {
 } from '../../runtime/exec';
 import { ExecProgram } from '../../runtime/exec/program/openProgram';
 import { fromNumbers, isDType, numel } from '../../runtime/exec/tensor';
-import { InputChoice } from '../../webview/runProtocol';
+import { InputChoice } from '../../runtime/protocol/runViewMessages';
 
 export type { InputChoice };
 

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EngineName, formatLocation, JsonValue, MissingItem } from '../../runtime/exec';
-import { InputChoice, parseInputChoice, RunTarget, TimingView } from '../../webview/runProtocol';
+import { InputChoice, parseInputChoice, RunTarget, TimingView } from '../../runtime/protocol/runViewMessages';
 import { documentArg } from '../commandArgs';
 import { EditorRegistry, viewTypeFor } from '../editorRegistry';
 import { LinkManager } from '../links';
 import { pickInputs, pickMethod } from './runPickers';
 import { RunPanelHost, RunPanels } from './runPanel';
 import { RunWorkerClient, RunWorkerError } from './runWorkerClient';
-import { ErrorKind } from './workerProtocol';
+import { ErrorKind } from '../../runtime/protocol/runWorkerMessages';
 
 /** What a caller (a test, another command) can give instead of being asked. */
 export interface RunMethodOptions {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ProtocolError } from '../../webview/protocol';
+import { ProtocolError } from '../../runtime/protocol/editorMessages';
 import {
   parseRunTarget,
   parseRunWebviewMessage,
@@ -8,7 +8,7 @@ import {
   RunReportView,
   RunTarget,
   RunWebviewMessage,
-} from '../../webview/runProtocol';
+} from '../../runtime/protocol/runViewMessages';
 import { escapeHtml, webviewRoots } from '../webviewHtml';
 import { runHtml } from './runHtml';
 

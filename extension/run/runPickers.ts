@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BundledCase, MethodSignature } from '../../runtime/exec';
-import { InputChoice } from '../../webview/runProtocol';
+import { InputChoice } from '../../runtime/protocol/runViewMessages';
 import { describeSignature } from './runInputs';
 
 /** The method to run: asked with a QuickPick showing each signature; not asked when there is one. */

@@ -9,7 +9,7 @@ import {
 } from '../../runtime/exec';
 import { toNumbers } from '../../runtime/exec/tensor';
 import { formatNumber } from '../../runtime/view/elementReaders';
-import { ExpectedView, RunReportView, StepView } from '../../webview/runProtocol';
+import { ExpectedView, RunReportView, StepView } from '../../runtime/protocol/runViewMessages';
 import { BuiltInputs } from './runInputs';
 import { RunOutcome } from './methodRunner';
 import { numberStats } from '../../runtime/view/tensorStats';

@@ -17,7 +17,7 @@ import {
 import { FormatError } from '../../runtime/format/errors';
 import { MethodRunner } from './methodRunner';
 import { BuiltInputs, buildInputs } from './runInputs';
-import { InputChoice } from '../../webview/runProtocol';
+import { InputChoice } from '../../runtime/protocol/runViewMessages';
 import { runReport } from './runReport';
 import {
   ProfileRequest,
@@ -30,7 +30,7 @@ import {
   WorkerMessage,
   WorkerRequest,
   WorkerResults,
-} from './workerProtocol';
+} from '../../runtime/protocol/runWorkerMessages';
 
 /**
  * The run worker: opens programs, holds the window's shared weights, runs

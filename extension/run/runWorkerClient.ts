@@ -1,6 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { MissingItem } from '../../runtime/exec';
-import { ErrorKind, RunRequest, WorkerEnvelope, WorkerMessage, WorkerRequest, WorkerResults } from './workerProtocol';
+import {
+  ErrorKind,
+  RunRequest,
+  WorkerEnvelope,
+  WorkerMessage,
+  WorkerRequest,
+  WorkerResults,
+} from '../../runtime/protocol/runWorkerMessages';
 
 /** A failure reported by the run worker, with its kind (and what is missing, for a program that cannot run). */
 export class RunWorkerError extends Error {

@@ -2,7 +2,7 @@ import { RunValue, Tensor } from '../../runtime/exec';
 import { toNumbers } from '../../runtime/exec/tensor';
 import { formatNumber } from '../../runtime/view/elementReaders';
 import { numberHistogram, numberStats } from '../../runtime/view/tensorStats';
-import { HeatmapView, ValueView } from '../../webview/runProtocol';
+import { HeatmapView, ValueView } from '../../runtime/protocol/runViewMessages';
 
 /** Tensors with at most this many elements are shown as tables. */
 export const TABLE_LIMIT = 1024;

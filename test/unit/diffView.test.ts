@@ -13,8 +13,8 @@ import { PRESETS } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
 import { adapterWeights, foundationWeights } from '../../runtime/samples/transformer/parameters';
 import { weightByteSize } from '../../runtime/samples/weights';
-import { parseCompareMessage } from '../../webview/diffProtocol';
-import { ProtocolError } from '../../webview/protocol';
+import { parseCompareMessage } from '../../runtime/protocol/compareMessages';
+import { ProtocolError } from '../../runtime/protocol/editorMessages';
 import { realFixture } from './fixtures';
 
 // The LoRA facts come from the sample generator's own record (which weights

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { ProtocolError } from '../../webview/protocol';
-import { parseInputChoice, parseRunTarget, parseRunWebviewMessage } from '../../webview/runProtocol';
+import { ProtocolError } from '../../runtime/protocol/editorMessages';
+import { parseInputChoice, parseRunTarget, parseRunWebviewMessage } from '../../runtime/protocol/runViewMessages';
 
 /** What the host accepts from a run view, and what it refuses before acting. */
 describe('run view protocol', () => {

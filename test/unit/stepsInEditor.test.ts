@@ -13,8 +13,8 @@ import { MethodRunner } from '../../extension/run/methodRunner';
 import { buildInputs } from '../../extension/run/runInputs';
 import { stepViews } from '../../extension/run/runReport';
 import { instructionPage, withStepSummaries } from '../../runtime/view/rows';
-import { parseWebviewMessage, ProtocolError } from '../../webview/protocol';
-import { StepView } from '../../webview/runProtocol';
+import { parseWebviewMessage, ProtocolError } from '../../runtime/protocol/editorMessages';
+import { StepView } from '../../runtime/protocol/runViewMessages';
 import { realFixture } from './fixtures';
 
 const step = (instruction: number, ...summaries: string[]): StepView => ({

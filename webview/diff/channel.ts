@@ -1,5 +1,5 @@
-import { CompareHostMessage, CompareInitReply, CompareWebviewMessage } from '../diffProtocol';
-import { EnvelopeChannel } from '../envelopeChannel';
+import { CompareHostMessage, CompareInitReply, CompareWebviewMessage } from '../../runtime/protocol/compareMessages';
+import { EnvelopeChannel } from '../pageChannel';
 
 /** The compare page's end of `diffProtocol.ts`: one request (the view), then events to the host. */
 export class CompareChannel extends EnvelopeChannel<CompareWebviewMessage, CompareHostMessage> {

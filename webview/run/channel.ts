@@ -1,4 +1,4 @@
-import { RunHostMessage, RunViewState, RunWebviewMessage } from '../runProtocol';
+import { RunHostMessage, RunViewState, RunWebviewMessage } from '../../runtime/protocol/runViewMessages';
 import { VsCodeApi, vscodeApi } from '../vscodeApi';
 
 /** The run view's end of `runProtocol.ts`: plain messages both ways, and the saved view state. */

@@ -1,5 +1,5 @@
 import './runComponents';
-import type { RunHostMessage, RunReportView, RunTarget } from '../runProtocol';
+import type { RunHostMessage, RunReportView, RunTarget } from '../../runtime/protocol/runViewMessages';
 import { append, clear, facts, h, icon } from '../dom';
 import { RunChannel } from './channel';
 import { ms } from './format';

@@ -4,7 +4,14 @@ import { ExecutionError, NativeRuntimeError, RunCancelledError } from '../errors
 import { SharedData } from '../program/sharedData';
 import { LoadMethodOptions, NativeProgramInfo, NativeValue } from './addonTypes';
 import { nativeAddonStatus } from './loadAddon';
-import { BuildInfo, HostEnvelope, HostError, HostReply, HostRequest, HostResults } from './nativeProtocol';
+import {
+  BuildInfo,
+  HostEnvelope,
+  HostError,
+  HostReply,
+  HostRequest,
+  HostResults,
+} from '../../protocol/nativeHostMessages';
 
 /**
  * The parent's end of the ExecuTorch runtime's child process

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { NativeAddon, NativeMethodHandle, NativeProgramHandle } from './addonTypes';
 import { loadAddon } from './loadAddon';
-import { HostEnvelope, HostError, HostReply, HostRequest } from './nativeProtocol';
+import { HostEnvelope, HostError, HostReply, HostRequest } from '../../protocol/nativeHostMessages';
 
 /**
  * The child process that holds ExecuTorch's runtime. The addon may abort

@@ -1,6 +1,6 @@
-import type { BundledCase, EngineName, JsonValue, MethodSignature, MissingItem } from '../../runtime/exec';
-import type { ProfileSummary } from '../../runtime/exec/native/profileSummary';
-import type { InputChoice, RunReportView } from '../../webview/runProtocol';
+import type { BundledCase, EngineName, JsonValue, MethodSignature, MissingItem } from '../exec';
+import type { ProfileSummary } from '../exec/native/profileSummary';
+import type { InputChoice, RunReportView } from './runViewMessages';
 
 /**
  * Messages between the extension host and the run worker (a worker thread

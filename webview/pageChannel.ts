@@ -1,4 +1,4 @@
-import { Envelope } from './protocol';
+import { Envelope } from '../runtime/protocol/editorMessages';
 import { VsCodeApi, vscodeApi } from './vscodeApi';
 
 /**

@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { MAX_ROWS, MAX_STRING, parseRevealTarget, parseWebviewMessage, ProtocolError } from '../../webview/protocol';
+import {
+  MAX_ROWS,
+  MAX_STRING,
+  parseRevealTarget,
+  parseWebviewMessage,
+  ProtocolError,
+} from '../../runtime/protocol/editorMessages';
 
 /** The first-paint timestamps the open benchmark reads (epoch ms). */
 const MARKS = {

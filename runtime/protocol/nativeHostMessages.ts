@@ -1,4 +1,4 @@
-import type { LoadMethodOptions, NativeEtdump, NativeProgramInfo, NativeValue } from './addonTypes';
+import type { LoadMethodOptions, NativeEtdump, NativeProgramInfo, NativeValue } from '../exec/native/addonTypes';
 
 /**
  * Messages between the engine's parent (`nativeClient.ts`) and the child

@@ -8,8 +8,8 @@
  * This file runs on both sides: no DOM, no Node, no `vscode`.
  */
 
-import type { CompareView } from '../runtime/view/diffViewModel';
-import { Envelope, int, object, oneOf, ProtocolError } from './protocol';
+import type { CompareView } from '../view/diffViewModel';
+import { Envelope, int, object, oneOf, ProtocolError } from './editorMessages';
 
 // ---- from the webview ----
 

@@ -22,9 +22,9 @@ import type {
   TensorPreviewView,
   ValueRow,
   XnnpackGraphView,
-} from '../runtime/view/viewTypes';
-import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
-import type { MethodGraph } from '../runtime/view/graphModel';
+} from '../view/viewTypes';
+import type { MethodMemoryPlan } from '../view/memoryModel';
+import type { MethodGraph } from '../view/graphModel';
 
 export interface Envelope<T> {
   id: number;

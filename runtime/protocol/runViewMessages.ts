@@ -6,8 +6,8 @@
  * This file runs on both sides: no DOM, no Node, no `vscode`.
  */
 
-import type { HistogramView, TensorStatsView } from '../runtime/view/viewTypes';
-import { int, object, oneOf, ProtocolError, str } from './protocol';
+import type { HistogramView, TensorStatsView } from '../view/viewTypes';
+import { int, object, oneOf, ProtocolError, str } from './editorMessages';
 
 /** A 2-D tensor reduced to at most a few hundred cells a side (block means), for a heat map. */
 export interface HeatmapView {
