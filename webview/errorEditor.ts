@@ -61,7 +61,7 @@ export function errorEditor(doc: Extract<DocumentView, { kind: 'error' }>, ctx: 
         button(
           'Reopen With…',
           'go-to-file',
-          () => ctx.channel.send({ type: 'command', command: 'reopenWith', key: null, path: null }),
+          () => ctx.channel.send({ type: 'command', command: 'reopenWith', key: null, index: null }),
           true,
         ),
       ),

@@ -1,26 +1,45 @@
-import { Envelope } from '../runtime/protocol/editorMessages';
+import { answers, Envelope, Envelopes, PendingReplies, Sent } from '../runtime/protocol/envelope';
 import { VsCodeApi, vscodeApi } from './vscodeApi';
 
+/** What a page's channel needs to know of its conversation (see `runtime/protocol/`). */
+export interface PageConversation {
+  /** Requests the page sends; `replies[type]` is what each is answered with. */
+  request: { type: string };
+  /** Events the page sends. */
+  event: { type: string };
+  replies: object;
+  /** Events the host sends. */
+  hostEvent: { type: string };
+}
+
+type ReplyTo<C extends PageConversation, R extends C['request']> = R['type'] extends keyof C['replies']
+  ? C['replies'][R['type']]
+  : never;
+
 /**
- * A page's end of an envelope protocol (`protocol.ts`, `diffProtocol.ts`):
- * requests answered by replies carrying `inReplyTo` (a `failed` reply
- * rejects), and events both ways.
+ * Every page's end of its conversation with the host, in the envelopes of
+ * `runtime/protocol/envelope.ts`: requests answered by replies (a failed
+ * reply rejects), events both ways, and the page's saved state.
  */
-export class EnvelopeChannel<Out, In extends { type: string }> {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (m: In) => void; reject: (e: Error) => void }>();
+export class PageChannel<C extends PageConversation> {
+  private readonly envelopes = new Envelopes();
+  private readonly pending = new PendingReplies();
   private readonly api: VsCodeApi = vscodeApi();
 
-  constructor(private readonly onEvent: (message: In) => void) {
-    window.addEventListener('message', (e: MessageEvent<Envelope<In>>) => this.receive(e.data));
+  constructor(onEvent: (event: C['hostEvent']) => void) {
+    window.addEventListener('message', (e: MessageEvent<unknown>) => {
+      const m = e.data as Envelope<C['hostEvent']> | null;
+      if (typeof m !== 'object' || m === null) return;
+      if (answers(m)) this.pending.settle(m);
+      else if (typeof m.body === 'object' && m.body !== null) onEvent(m.body);
+    });
   }
 
-  protected ask(body: Out): Promise<In> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.api.postMessage({ id, body } satisfies Envelope<Out>);
-    });
+  request<R extends C['request']>(body: R): Promise<ReplyTo<C, R>> {
+    const envelope = this.envelopes.sent(body);
+    const reply = this.pending.wait(envelope.id);
+    this.api.postMessage(envelope);
+    return reply as Promise<ReplyTo<C, R>>;
   }
 
   /**
@@ -29,19 +48,20 @@ export class EnvelopeChannel<Out, In extends { type: string }> {
    * the workbench was still wiring the webview up. The host answers it
    * idempotently; a second reply to one id is ignored.
    */
-  protected askUntilAnswered(body: Out, everyMs: number, attempts: number): Promise<In> {
-    const id = this.nextId;
-    const reply = this.ask(body);
+  requestUntilAnswered<R extends C['request']>(body: R, everyMs = 1000, attempts = 10): Promise<ReplyTo<C, R>> {
+    const envelope: Sent<R> = this.envelopes.sent(body);
+    const reply = this.pending.wait(envelope.id);
+    this.api.postMessage(envelope);
     let left = attempts - 1;
     const timer = setInterval(() => {
-      if (!this.pending.has(id) || left-- <= 0) clearInterval(timer);
-      else this.api.postMessage({ id, body } satisfies Envelope<Out>);
+      if (!this.pending.has(envelope.id) || left-- <= 0) clearInterval(timer);
+      else this.api.postMessage(envelope);
     }, everyMs);
-    return reply.finally(() => clearInterval(timer));
+    return reply.finally(() => clearInterval(timer)) as Promise<ReplyTo<C, R>>;
   }
 
-  send(body: Out): void {
-    this.api.postMessage({ id: this.nextId++, body } satisfies Envelope<Out>);
+  send(body: C['event']): void {
+    this.api.postMessage(this.envelopes.sent(body));
   }
 
   getState<T>(): T | undefined {
@@ -50,20 +70,5 @@ export class EnvelopeChannel<Out, In extends { type: string }> {
 
   setState(state: unknown): void {
     this.api.setState(state);
-  }
-
-  private receive(message: Envelope<In>): void {
-    if (typeof message !== 'object' || message === null || typeof message.body !== 'object' || message.body === null)
-      return;
-    if (message.inReplyTo === undefined) {
-      this.onEvent(message.body);
-      return;
-    }
-    const waiting = this.pending.get(message.inReplyTo);
-    this.pending.delete(message.inReplyTo);
-    if (!waiting) return;
-    const body: In & { message?: unknown } = message.body;
-    if (body.type === 'failed') waiting.reject(new Error(String(body.message)));
-    else waiting.resolve(body);
   }
 }

@@ -111,11 +111,13 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     private readonly registry: EditorRegistry,
     private readonly links: LinkManager,
     readonly log: vscode.LogOutputChannel,
+    /** Where the run views keep what they showed, for after a reload. */
+    workspaceState: vscode.Memento,
   ) {
     this.worker = new RunWorkerClient(vscode.Uri.joinPath(extensionUri, 'dist', 'runWorker.js').fsPath, (line) =>
       log.warn(line),
     );
-    this.panels = new RunPanels(extensionUri, this);
+    this.panels = new RunPanels(extensionUri, this, workspaceState);
     // Programs and data files are read once and shared between runs; one changed on disk is read again on the next run.
     // (Another choice of data files needs nothing: programs are kept by program and data file list.)
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{pte,bpte,ptd}', true, false, false);

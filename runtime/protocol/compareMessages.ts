@@ -1,17 +1,18 @@
 /**
- * Messages between the extension host and the compare view's webview, in
- * the envelopes of `protocol.ts`. The webview names rows by the index of
- * their reveal pair in the view it was given, never by path: the host acts
- * only on locations it computed itself. The host checks every message with
+ * Messages between the extension host and the compare view's page, in the
+ * envelopes of `envelope.ts`. The page names rows by the index of their
+ * reveal pair in the view it was given, never by path: the host acts only
+ * on locations it computed itself. The host checks every message with
  * `parseCompareMessage` before acting on it.
  *
  * This file runs on both sides: no DOM, no Node, no `vscode`.
  */
 
 import type { CompareView } from '../view/diffViewModel';
-import { Envelope, int, object, oneOf, ProtocolError } from './editorMessages';
+import { parseSent, Sent } from './envelope';
+import { int, object, oneOf, ProtocolError } from './validate';
 
-// ---- from the webview ----
+// ---- from the page ----
 
 /** The page has loaded and wants the comparison. */
 export interface CompareReadyRequest {
@@ -36,38 +37,37 @@ export interface CompareInitReply {
   type: 'init';
   view: CompareView;
 }
-export interface CompareFailedReply {
-  type: 'failed';
-  message: string;
+
+/** The compare conversation as the page's channel sees it (the host sends no events). */
+export interface CompareConversation {
+  request: CompareReadyRequest;
+  event: CompareRevealEvent | ComparePaintedEvent;
+  replies: { ready: CompareInitReply };
+  hostEvent: never;
 }
 
-export type CompareHostMessage = CompareInitReply | CompareFailedReply;
+// ---- validation of what the page sends ----
 
-// ---- validation of what the webview sends ----
-
-function parseBody(raw: unknown): CompareWebviewMessage {
+function parseBody(raw: unknown, revealCount: number): CompareWebviewMessage {
   const o = object(raw, 'message body');
   const type = oneOf(o, 'type', ['ready', 'reveal', 'painted'] as const);
   switch (type) {
     case 'ready':
       return { type };
-    case 'reveal':
-      return { type, reveal: int(o, 'reveal') };
+    case 'reveal': {
+      const reveal = int(o, 'reveal');
+      if (reveal >= revealCount) throw new ProtocolError(`reveal must be below ${revealCount}`);
+      return { type, reveal };
+    }
     case 'painted':
       return { type, rows: int(o, 'rows') };
   }
 }
 
 /**
- * Checks a message from the compare webview and returns a copy with only
- * the known fields; `revealCount` bounds the reveal index. Throws ProtocolError.
+ * Checks a message from the compare page and returns a copy with only the
+ * known fields; `revealCount` bounds the reveal index. Throws ProtocolError.
  */
-export function parseCompareMessage(raw: unknown, revealCount: number): Envelope<CompareWebviewMessage> {
-  const o = object(raw, 'message');
-  const id = int(o, 'id');
-  if (o.inReplyTo !== undefined) throw new ProtocolError('webviews answer no requests');
-  const body = parseBody(o.body);
-  if (body.type === 'reveal' && body.reveal >= revealCount)
-    throw new ProtocolError(`reveal must be below ${revealCount}`);
-  return { id, body };
+export function parseCompareMessage(raw: unknown, revealCount: number): Sent<CompareWebviewMessage> {
+  return parseSent(raw, (body) => parseBody(body, revealCount));
 }

@@ -13,7 +13,8 @@ import { MethodRunner } from '../../extension/run/methodRunner';
 import { buildInputs } from '../../extension/run/runInputs';
 import { stepViews } from '../../extension/run/runReport';
 import { instructionPage, withStepSummaries } from '../../runtime/view/rows';
-import { parseWebviewMessage, ProtocolError } from '../../runtime/protocol/editorMessages';
+import { parseEditorMessage } from '../../runtime/protocol/editorMessages';
+import { ProtocolError } from '../../runtime/protocol/validate';
 import { StepView } from '../../runtime/protocol/runViewMessages';
 import { realFixture } from './fixtures';
 
@@ -83,19 +84,19 @@ describe('steps in the editor', () => {
   it("accepts the editor's Run Method… and Clear commands from the webview, and nothing it does not know", () => {
     for (const command of ['runMethod', 'clearLastRun', 'exportProfileTsv'] as const) {
       assert.deepEqual(
-        parseWebviewMessage({
+        parseEditorMessage({
           id: 1,
-          body: { type: 'command', command, key: command === 'clearLastRun' ? '0' : null, path: null, extra: 1 },
+          body: { type: 'command', command, key: null, index: command === 'clearLastRun' ? 0 : null, extra: 1 },
         }).body,
-        { type: 'command', command, key: command === 'clearLastRun' ? '0' : null, path: null },
+        { type: 'command', command, key: null, index: command === 'clearLastRun' ? 0 : null },
       );
     }
     assert.throws(
-      () => parseWebviewMessage({ id: 1, body: { type: 'command', command: 'runMethodNow', key: null, path: null } }),
+      () => parseEditorMessage({ id: 1, body: { type: 'command', command: 'runMethodNow', key: null, index: null } }),
       ProtocolError,
     );
     assert.throws(
-      () => parseWebviewMessage({ id: 1, body: { type: 'lastRun', method: 0, run: null } }),
+      () => parseEditorMessage({ id: 1, body: { type: 'lastRun', method: 0, run: null } }),
       ProtocolError,
       'a host event is not a webview message',
     );
