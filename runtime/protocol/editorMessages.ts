@@ -162,6 +162,7 @@ export interface GraphReply {
   type: 'graph';
   graph: MethodGraph;
 }
+
 // ---- from the host: events ----
 
 export interface RevealEvent {
