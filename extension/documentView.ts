@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DocumentView } from '../webview/protocol';
+import { DocumentView } from '../runtime/protocol/editorMessages';
 import { READABLE_DTYPES } from '../runtime/view/elementReaders';
 import { ExecutorchDocument } from './documents';
 import { LinkManager, unsettledLinks } from './links';

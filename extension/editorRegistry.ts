@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RevealTarget } from '../webview/protocol';
+import { RevealTarget } from '../runtime/protocol/editorMessages';
 import { ExecutorchDocument } from './documents';
 import { EditorSession } from './editorSession';
 import { LastRuns } from '../runtime/view/run/lastRuns';

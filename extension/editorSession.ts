@@ -9,16 +9,14 @@ import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
 import {
   CommandEvent,
-  Envelope,
-  HostMessage,
+  EditorReply,
+  HostEvent,
   InstructionRowsReply,
-  PaintMarks,
-  parseWebviewMessage,
-  ProtocolError,
+  parseEditorMessage,
   RequestMessage,
   RevealTarget,
-  WebviewMessage,
-} from '../webview/protocol';
+} from '../runtime/protocol/editorMessages';
+import { PAGE_MARKS, probeMark } from '../runtime/protocol/probe';
 import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
@@ -26,6 +24,7 @@ import { LastRuns } from '../runtime/view/run/lastRuns';
 import { findProfile, FoundProfile, profileUriFor } from './profileLocator';
 import { instructionTimes, operatorTsv, operatorViews } from '../runtime/view/profileOverlay';
 import { ProfileNoteView } from '../runtime/view/viewTypes';
+import { WebviewPort } from './webviewPort';
 
 /** What a session needs from the rest of the extension. */
 export interface SessionHost {
@@ -37,46 +36,25 @@ export interface SessionHost {
   lastRuns?: LastRuns;
 }
 
-const epochNow = () => performance.timeOrigin + performance.now();
-
-/** When the steps of the first open happened on the host, in epoch milliseconds, with the webview's own marks. */
-export interface SessionTiming {
-  resolved: number;
-  readyReceived: number;
-  initPosted: number;
-  paintedReceived: number;
-  webview: PaintMarks | null;
-}
-
 /**
  * One editor panel: answers its webview's requests (document, row pages,
  * tensor previews, XNNPACK graphs) after checking them against the
  * protocol, and pushes reveals, link updates and reloads to it.
  */
 export class EditorSession implements vscode.Disposable {
-  private nextId = 1;
+  private readonly port: WebviewPort<HostEvent>;
   private ready = false;
   /** The webview posts `ready` again until answered; a repeat of the answered request gets the same reply. */
-  private readyReply: { id: number; reply: HostMessage } | null = null;
+  private readyReply: { id: number; reply: EditorReply } | null = null;
   private pendingReveal: RevealTarget | null = null;
   /** The last thing the person (or a reveal) selected in this editor. */
   lastSelected: RevealTarget | null = null;
-  /** Time from the webview's start to its first paint with data, when reported. */
-  paintedMs: number | null = null;
+  /** Whether the webview has reported its first paint with data. */
+  painted = false;
   /** Why the webview could not build its editor, if it could not. */
   renderError: string | null = null;
-  /** The last request answered and how long the answer took (for the log and benchmarks). */
-  lastAnswer: { type: string; ms: number } | null = null;
-  /** For the open benchmark: the session is created when the editor is resolved. */
-  readonly timing: SessionTiming = {
-    resolved: epochNow(),
-    readyReceived: 0,
-    initPosted: 0,
-    paintedReceived: 0,
-    webview: null,
-  };
-  private readonly painted = new vscode.EventEmitter<number>();
-  readonly onDidPaint = this.painted.event;
+  private readonly paintedEmitter = new vscode.EventEmitter<void>();
+  readonly onDidPaint = this.paintedEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   /** The tensor preview being read; a newer request stops it. */
   private preview: AbortController | null = null;
@@ -88,6 +66,9 @@ export class EditorSession implements vscode.Disposable {
     readonly document: ExecutorchDocument,
     private readonly host: SessionHost,
   ) {
+    // The session is created when the editor is resolved.
+    probeMark(this, 'resolved');
+    this.port = new WebviewPort(panel.webview, `the editor of ${document.uri.fsPath}`, host.log);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       document.onDidReload(() => this.reload()),
@@ -95,7 +76,8 @@ export class EditorSession implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reload()),
       host.links.onDidChange((uri) => {
         const links = host.links.get(this.document.uri);
-        if (uri.toString() === this.document.uri.toString() && links) this.post({ type: 'links', links: links.view });
+        if (uri.toString() === this.document.uri.toString() && links)
+          this.port.event({ type: 'links', links: links.view });
       }),
       // A hidden webview is torn down (no retained context); it asks for its document again when shown.
       panel.onDidChangeViewState(() => {
@@ -103,7 +85,7 @@ export class EditorSession implements vscode.Disposable {
         this.ready = false;
         this.readyReply = null;
       }),
-      this.painted,
+      this.paintedEmitter,
     );
     // A Profile run writes `<program>.etdp` beside the program: the instruction list picks it up.
     const etdp = profileUriFor(document.uri);
@@ -129,7 +111,7 @@ export class EditorSession implements vscode.Disposable {
       this.disposables.push(
         runs.onDidChange((programUri, method) => {
           if (programUri !== this.document.uri.toString() || !this.ready) return;
-          this.post({ type: 'lastRun', method, run: runs.get(programUri, method)?.view ?? null });
+          this.port.event({ type: 'lastRun', method, run: runs.get(programUri, method)?.view ?? null });
         }),
       );
     }
@@ -150,32 +132,17 @@ export class EditorSession implements vscode.Disposable {
   private reload(): void {
     this.ready = false;
     this.readyReply = null;
-    this.post({ type: 'reload' });
+    this.port.event({ type: 'reload' });
   }
 
   reveal(target: RevealTarget): void {
-    if (this.ready && this.panel.visible) this.post({ type: 'reveal', target });
+    if (this.ready && this.panel.visible) this.port.event({ type: 'reveal', target });
     else this.pendingReveal = target;
   }
 
-  private post(body: HostMessage, inReplyTo?: number): void {
-    const envelope: Envelope<HostMessage> = {
-      id: this.nextId++,
-      body,
-      ...(inReplyTo === undefined ? {} : { inReplyTo }),
-    };
-    void this.panel.webview.postMessage(envelope);
-  }
-
   private async receive(raw: unknown): Promise<void> {
-    let message: Envelope<WebviewMessage>;
-    try {
-      message = parseWebviewMessage(raw);
-    } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      this.host.log.warn(`ignored a malformed message from the editor of ${this.document.uri.fsPath}: ${e.message}`);
-      return;
-    }
+    const message = this.port.check(raw, parseEditorMessage);
+    if (!message) return;
     const body = message.body;
     switch (body.type) {
       case 'selected':
@@ -183,41 +150,39 @@ export class EditorSession implements vscode.Disposable {
         this.host.selected(this, body.target);
         return;
       case 'painted':
-        this.paintedMs = body.ms;
-        this.timing.paintedReceived ||= epochNow();
-        this.timing.webview ??= body.marks ?? null;
+        probeMark(this, 'paintedReceived');
+        this.painted = true;
         this.renderError = body.error;
         if (body.error)
           this.host.log.error(`the editor of ${this.document.uri.fsPath} failed to render: ${body.error}`);
-        this.painted.fire(body.ms);
+        this.paintedEmitter.fire();
+        return;
+      case 'marks':
+        for (const step of PAGE_MARKS) probeMark(this, `page.${step}`, body.marks[step]);
         return;
       case 'command':
-        if (body.command === 'clearLastRun') this.clearLastRun(body.key);
+        if (body.command === 'clearLastRun') this.clearLastRun(body.index);
         else if (body.command === 'exportProfileTsv') void this.exportProfileTsv();
         else this.host.command(this, body);
         return;
       default:
         if (body.type === 'ready' && this.readyReply?.id === message.id) {
-          this.post(this.readyReply.reply, message.id);
+          this.port.reply(message.id, this.readyReply.reply);
           return;
         }
         try {
-          const started = performance.now();
-          if (body.type === 'ready') this.timing.readyReceived ||= epochNow();
+          probeMark(this, `asked.${body.type}`);
           const reply = await this.answer(body);
-          this.post(reply, message.id);
-          if (body.type === 'ready') {
-            this.readyReply = { id: message.id, reply };
-            this.timing.initPosted ||= epochNow();
-          }
-          this.lastAnswer = { type: body.type, ms: performance.now() - started };
+          this.port.reply(message.id, reply);
+          if (body.type === 'ready') this.readyReply = { id: message.id, reply };
+          probeMark(this, `answered.${body.type}`);
         } catch (e) {
-          this.post({ type: 'failed', message: e instanceof Error ? e.message : String(e) }, message.id);
+          this.port.fail(message.id, e);
         }
     }
   }
 
-  private async answer(request: RequestMessage): Promise<HostMessage> {
+  private async answer(request: RequestMessage): Promise<EditorReply> {
     const state = this.document.decoded;
     switch (request.type) {
       case 'ready': {
@@ -337,10 +302,9 @@ export class EditorSession implements vscode.Disposable {
     return uri;
   }
 
-  /** "Clear" above the instruction list: forgets the method's last run (`key` is its index) in every panel of the program. */
-  private clearLastRun(key: string | null): void {
-    const method = Number(key);
-    if (key === null || !Number.isSafeInteger(method)) return;
+  /** "Clear" above the instruction list: forgets method `method`'s last run in every panel of the program. */
+  private clearLastRun(method: number | null): void {
+    if (method === null) return;
     this.host.lastRuns?.clear(this.document.uri.toString(), method);
   }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseRevealTarget } from '../webview/protocol';
+import { parseRevealTarget } from '../runtime/protocol/editorMessages';
 import { ProblemsPublisher } from './diagnostics';
 import { CompareController } from './diff/compareController';
 import { ExecutorchEditorProvider } from './editorProvider';
@@ -47,12 +47,12 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
           void vscode.commands.executeCommand('pteExplorer.linkDataFiles', uri);
           return;
         case 'openDataFile': {
-          // The page may only open a data file the host listed for this program.
-          const listed = listedDataFile(links.get(session.document.uri)?.view, event.path);
+          // The page names a data file by its index in the list the host sent; the host opens the path it listed.
+          const listed = listedDataFile(links.get(session.document.uri)?.view, event.index);
           if (listed) void vscode.commands.executeCommand('pteExplorer.openDataFile', listed.path);
           else
             log.warn(
-              `ignored a request from the editor of ${session.document.uri.fsPath} to open ${event.path}, which is not one of its data files`,
+              `ignored a request from the editor of ${session.document.uri.fsPath} to open data file ${event.index}, which it does not list`,
             );
           return;
         }
@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
     context,
     new ExecutorchEditorProvider(context.extensionUri, registry, links, problems, host),
   );
-  const run = new RunMethodCommand(context.extensionUri, registry, links, log);
+  const run = new RunMethodCommand(context.extensionUri, registry, links, log, context.workspaceState);
   context.subscriptions.push(
     run,
     vscode.commands.registerCommand('pteExplorer.runMethod', (a?: unknown, options?: unknown) => run.run(a, options)),

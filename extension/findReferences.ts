@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { withFile } from '../runtime/format/byteSource';
 import { decodeFile } from '../runtime/format/decodeFile';
 import { flatInstructions, instructionRow } from '../runtime/view/rows';
-import { RevealTarget } from '../webview/protocol';
+import { RevealTarget } from '../runtime/protocol/editorMessages';
 import { documentArg, keyArg } from './commandArgs';
 import { LoadedProgram, loadProgram } from './documents';
 import { EditorRegistry } from './editorRegistry';

@@ -3,7 +3,7 @@ import { keysNeededFromDataFiles } from '../runtime/view/neededKeys';
 import { ExternalKeyView } from '../runtime/view/viewTypes';
 import { instructionRow, flatInstructions, valueRow } from '../runtime/view/rows';
 import { formatBytes } from '../runtime/text/formatBytes';
-import { RevealTarget } from '../webview/protocol';
+import { RevealTarget } from '../runtime/protocol/editorMessages';
 import { ExecutorchDocument } from './documents';
 import { EditorRegistry } from './editorRegistry';
 import { LinkManager } from './links';

@@ -2,7 +2,7 @@ import { DataEntryView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { facts, h } from './dom';
 import { Editor, EditorContext } from './editor';
-import { DocumentView, RevealTarget } from './protocol';
+import { DocumentView, RevealTarget } from '../runtime/protocol/editorMessages';
 import { tensorPreviewView } from './tensorPreviewView';
 import { ArraySource, Column, VirtualTable } from './virtualTable';
 import { button, filterField, select, toolbar } from './widgets';
@@ -75,7 +75,7 @@ export function dataFileEditor(doc: DataFileDocument, ctx: EditorContext): Edito
         button(
           'Find References',
           'references',
-          () => ctx.channel.send({ type: 'command', command: 'findReferences', key: entry.key, path: null }),
+          () => ctx.channel.send({ type: 'command', command: 'findReferences', key: entry.key, index: null }),
           true,
         ),
       );
@@ -98,7 +98,7 @@ export function dataFileEditor(doc: DataFileDocument, ctx: EditorContext): Edito
       // Arrowing through the table should not start a read per row passed.
       previewTimer = setTimeout(() => void showPreview(e), 120);
     },
-    onActivate: (e) => ctx.channel.send({ type: 'command', command: 'findReferences', key: e.key, path: null }),
+    onActivate: (e) => ctx.channel.send({ type: 'command', command: 'findReferences', key: e.key, index: null }),
     onSort: (c, descending) => {
       order = c.compare ? (a, b) => (descending ? -1 : 1) * c.compare!(a, b) : null;
       refresh();

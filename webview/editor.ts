@@ -1,10 +1,10 @@
-import { HostChannel } from './channel';
 import { LastRunView, LinkView } from '../runtime/view/viewTypes';
-import { RevealTarget } from './protocol';
+import { EditorConversation, RevealTarget } from '../runtime/protocol/editorMessages';
+import { PageChannel } from './pageChannel';
 
 /** What every editor view gets: the channel to the host and a way to report selection. */
 export interface EditorContext {
-  channel: HostChannel;
+  channel: PageChannel<EditorConversation>;
   /** Tells the host what the person selected, so the tree follows. */
   selected(target: RevealTarget): void;
   /** Remembered across the webview being hidden and shown again. */

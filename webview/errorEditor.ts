@@ -1,6 +1,6 @@
 import { facts, h, icon } from './dom';
 import { Editor, EditorContext } from './editor';
-import { DocumentView } from './protocol';
+import { DocumentView } from '../runtime/protocol/editorMessages';
 import { button } from './widgets';
 
 /** Sixteen bytes a line, the byte at the error's offset marked. */
@@ -61,7 +61,7 @@ export function errorEditor(doc: Extract<DocumentView, { kind: 'error' }>, ctx: 
         button(
           'Reopen With…',
           'go-to-file',
-          () => ctx.channel.send({ type: 'command', command: 'reopenWith', key: null, path: null }),
+          () => ctx.channel.send({ type: 'command', command: 'reopenWith', key: null, index: null }),
           true,
         ),
       ),

@@ -1,7 +1,7 @@
 import { EtdumpEventView, EtdumpGroupView } from '../runtime/view/viewTypes';
 import { facts, h, section } from './dom';
 import { Editor, EditorContext } from './editor';
-import { DocumentView } from './protocol';
+import { DocumentView } from '../runtime/protocol/editorMessages';
 import { ArraySource, Column, VirtualTable } from './virtualTable';
 
 const COLUMNS: Column<EtdumpEventView>[] = [

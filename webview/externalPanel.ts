@@ -75,8 +75,8 @@ export function externalPanel(initial: LinkView, ctx: EditorContext): ExternalPa
     onActivate: (k) =>
       ctx.channel.send(
         k.file
-          ? { type: 'command', command: 'goToBackingTensor', key: k.key, path: null }
-          : { type: 'command', command: 'linkDataFiles', key: k.key, path: null },
+          ? { type: 'command', command: 'goToBackingTensor', key: k.key, index: null }
+          : { type: 'command', command: 'linkDataFiles', key: k.key, index: null },
       ),
     onSort: (c, descending) => {
       order = c.compare ? (a, b) => (descending ? -1 : 1) * c.compare!(a, b) : null;

@@ -1,4 +1,4 @@
-import { HostChannel, scriptStarted } from './channel';
+import { pageMark, pageMarksEvent } from './pageMarks';
 import './editorComponents';
 import { dataFileEditor } from './dataFileEditor';
 import { h } from './dom';
@@ -6,23 +6,14 @@ import { Editor, EditorContext, ViewState } from './editor';
 import { errorEditor } from './errorEditor';
 import { etdumpEditor } from './etdumpEditor';
 import { programEditor } from './programEditor';
-import { DocumentView, PaintMarks, RevealTarget } from './protocol';
+import { DocumentView, EditorConversation, RevealTarget } from '../runtime/protocol/editorMessages';
+import { PageChannel } from './pageChannel';
 
 /**
  * Entry point of every editor webview: asks the host for the document, shows
  * the editor for its kind, and follows reveals, link updates and reloads.
  */
 const app = document.getElementById('app')!;
-const epochNow = () => performance.timeOrigin + performance.now();
-/** Steps to the first paint, reported to the host for the open benchmark. */
-const marks: PaintMarks = {
-  documentStart: performance.timeOrigin,
-  scriptStart: scriptStarted,
-  readySent: 0,
-  initReceived: 0,
-  rendered: 0,
-  painted: 0,
-};
 let editor: Editor | null = null;
 let painted = false;
 let renderError: string | null = null;
@@ -31,7 +22,7 @@ document.addEventListener('securitypolicyviolation', (e) =>
   console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
 );
 
-const channel = new HostChannel((message) => {
+const channel = new PageChannel<EditorConversation>((message) => {
   switch (message.type) {
     case 'reveal':
       editor?.reveal(message.target);
@@ -73,12 +64,12 @@ function build(doc: DocumentView): Editor {
 async function load(): Promise<void> {
   app.setAttribute('aria-busy', 'true');
   try {
-    marks.readySent ||= epochNow();
+    pageMark('readySent');
     const init = await channel.requestUntilAnswered({ type: 'ready' });
-    marks.initReceived ||= epochNow();
+    pageMark('initReceived');
     editor = build(init.document);
     app.replaceChildren(editor.element);
-    marks.rendered ||= epochNow();
+    pageMark('rendered');
     if (init.reveal) editor.reveal(init.reveal);
   } catch (e) {
     renderError = (e as Error).message;
@@ -92,8 +83,9 @@ async function load(): Promise<void> {
     painted = true;
     requestAnimationFrame(() =>
       requestAnimationFrame(() => {
-        marks.painted = epochNow();
-        channel.send({ type: 'painted', ms: performance.now(), error: renderError, marks });
+        pageMark('painted');
+        channel.send({ type: 'painted', error: renderError });
+        channel.send(pageMarksEvent());
       }),
     );
   }

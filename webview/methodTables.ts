@@ -161,7 +161,7 @@ export function methodTable(
       const clear = h('a', { href: '#', role: 'button', title: 'Hide these values and forget the run' }, 'Clear');
       clear.addEventListener('click', (e) => {
         e.preventDefault();
-        ctx.channel.send({ type: 'command', command: 'clearLastRun', key: String(run.method), path: null });
+        ctx.channel.send({ type: 'command', command: 'clearLastRun', key: null, index: run.method });
       });
       note.title = `${run.steps} instruction${run.steps === 1 ? '' : 's'} wrote values in this run with intermediates, on ${run.engine}`;
       note.replaceChildren(
@@ -212,7 +212,7 @@ export function methodTable(
     const exportButton = button(
       'Export TSV…',
       'save',
-      () => ctx.channel.send({ type: 'command', command: 'exportProfileTsv', key: null, path: null }),
+      () => ctx.channel.send({ type: 'command', command: 'exportProfileTsv', key: null, index: null }),
       true,
     );
     const operators = new VirtualTable(OPERATOR_COLUMNS, new ArraySource(p.operators), {

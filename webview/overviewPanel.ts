@@ -129,11 +129,12 @@ export function linksSummary(links: LinkView, ctx: EditorContext, actions: HTMLE
   );
   if (links.dataFiles.length) {
     const list = h('ul', { className: 'data-files' });
-    for (const f of links.dataFiles) {
+    for (const [index, f] of links.dataFiles.entries()) {
       const a = h('a', { href: '#', title: f.path }, f.name);
       a.addEventListener('click', (e) => {
         e.preventDefault();
-        ctx.channel.send({ type: 'command', command: 'openDataFile', key: null, path: f.path });
+        // The host opens the file it listed at this index; the page never names a path.
+        ctx.channel.send({ type: 'command', command: 'openDataFile', key: null, index });
       });
       list.append(h('li', null, a, h('span', { className: 'muted' }, ` ${f.entryCount} keys, ${f.reason}`)));
     }
@@ -145,7 +146,7 @@ export function linksSummary(links: LinkView, ctx: EditorContext, actions: HTMLE
           button(
             'Link Data Files…',
             'link',
-            () => ctx.channel.send({ type: 'command', command: 'linkDataFiles', key: null, path: null }),
+            () => ctx.channel.send({ type: 'command', command: 'linkDataFiles', key: null, index: null }),
             true,
           ),
         ]
@@ -167,7 +168,7 @@ export function overviewPanel(
     button(
       'Run Method…',
       'play',
-      () => ctx.channel.send({ type: 'command', command: 'runMethod', key: null, path: null }),
+      () => ctx.channel.send({ type: 'command', command: 'runMethod', key: null, index: null }),
       true,
     );
   const updateLinks = () => linksBox.replaceChildren(linksSummary(links(), ctx, canRun ? [run()] : []));

@@ -7,7 +7,7 @@ import { graphPanel, GraphPanel, layoutWorker } from './graph/graphPanel';
 import { memoryPanel, MemoryPanel } from './memoryPanel';
 import { methodTable, MethodTable } from './methodTables';
 import { overviewPanel } from './overviewPanel';
-import { DocumentView, RevealTarget } from './protocol';
+import { DocumentView, RevealTarget } from '../runtime/protocol/editorMessages';
 import { Tabs } from './tabs';
 import { testCasesPanel } from './testCasesPanel';
 

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { CompareLocation, CompareView } from '../../runtime/view/diffViewModel';
-import { CompareHostMessage, CompareWebviewMessage, parseCompareMessage } from '../../webview/diffProtocol';
-import { Envelope, parseRevealTarget } from '../../webview/protocol';
+import { CompareInitReply, parseCompareMessage } from '../../runtime/protocol/compareMessages';
+import { parseRevealTarget } from '../../runtime/protocol/editorMessages';
 import { EditorRegistry, viewTypeFor } from '../editorRegistry';
 import { escapeHtml, webviewRoots } from '../webviewHtml';
+import { WebviewPort } from '../webviewPort';
 import { compareHtml } from './compareHtml';
 
 export const COMPARE_VIEW_TYPE = 'pteExplorer.compare';
@@ -18,7 +19,7 @@ const FOCUS_SETTLE_MS = 300;
  * editors, A in the first column and B in the second.
  */
 export class ComparePanel implements vscode.Disposable {
-  private nextId = 1;
+  private readonly port: WebviewPort<never>;
   /** Tensor rows the page reported on screen; null until it painted. */
   paintedRows: number | null = null;
   private readonly painted = new vscode.EventEmitter<number>();
@@ -34,6 +35,7 @@ export class ComparePanel implements vscode.Disposable {
     private readonly registry: EditorRegistry,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    this.port = new WebviewPort(panel.webview, `the compare view ${view.title}`, log);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'pte-explorer.svg');
     panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
     compareHtml(panel.webview, extensionUri, view.title)
@@ -124,17 +126,12 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private receive(raw: unknown): void {
-    let message: Envelope<CompareWebviewMessage>;
-    try {
-      message = parseCompareMessage(raw, this.view.reveals.length);
-    } catch (e) {
-      this.log.warn(`compare view: ignored a malformed message: ${(e as Error).message}`);
-      return;
-    }
+    const message = this.port.check(raw, (m) => parseCompareMessage(m, this.view.reveals.length));
+    if (!message) return;
     const body = message.body;
     switch (body.type) {
       case 'ready':
-        this.post({ type: 'init', view: this.view }, message.id);
+        this.port.reply(message.id, { type: 'init', view: this.view } satisfies CompareInitReply);
         return;
       case 'painted':
         this.paintedRows = body.rows;
@@ -151,10 +148,6 @@ export class ComparePanel implements vscode.Disposable {
         });
         return;
     }
-  }
-
-  private post(body: CompareHostMessage, inReplyTo?: number): void {
-    void this.panel.webview.postMessage({ id: this.nextId++, inReplyTo, body } satisfies Envelope<CompareHostMessage>);
   }
 
   private disposed = false;

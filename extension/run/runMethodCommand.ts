@@ -8,14 +8,14 @@ import {
   MISSING_KIND_LABEL,
   MissingItem,
 } from '../../runtime/exec';
-import { InputChoice, parseInputChoice, RunTarget, TimingView } from '../../webview/runProtocol';
+import { InputChoice, parseInputChoice, RunTarget, TimingView } from '../../runtime/protocol/runViewMessages';
 import { documentArg } from '../commandArgs';
 import { EditorRegistry, viewTypeFor } from '../editorRegistry';
 import { LinkManager } from '../links';
 import { pickInputs, pickMethod } from './runPickers';
 import { RunPanelHost, RunPanels } from './runPanel';
 import { RunWorkerClient, RunWorkerError } from './runWorkerClient';
-import { ErrorKind } from './workerProtocol';
+import { ErrorKind } from '../../runtime/protocol/runWorkerMessages';
 
 /** What a caller (a test, another command) can give instead of being asked. */
 export interface RunMethodOptions {
@@ -106,11 +106,13 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
     private readonly registry: EditorRegistry,
     private readonly links: LinkManager,
     readonly log: vscode.LogOutputChannel,
+    /** Where the run views keep what they showed, for after a reload. */
+    workspaceState: vscode.Memento,
   ) {
     this.worker = new RunWorkerClient(vscode.Uri.joinPath(extensionUri, 'dist', 'runWorker.js').fsPath, (line) =>
       log.warn(line),
     );
-    this.panels = new RunPanels(extensionUri, this);
+    this.panels = new RunPanels(extensionUri, this, workspaceState);
     // Programs and data files are read once and shared between runs; one changed on disk is read again on the next run.
     // (Another choice of data files needs nothing: programs are kept by program and data file list.)
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{pte,bpte,ptd}', true, false, false);

@@ -1,18 +1,21 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ProtocolError } from '../../webview/protocol';
 import {
   parseRunTarget,
-  parseRunWebviewMessage,
+  parseRunViewMessage,
   RunHostMessage,
   RunReportView,
   RunTarget,
-  RunWebviewMessage,
-} from '../../webview/runProtocol';
+} from '../../runtime/protocol/runViewMessages';
 import { escapeHtml, webviewRoots } from '../webviewHtml';
+import { WebviewPort } from '../webviewPort';
 import { runHtml } from './runHtml';
 
 export const RUN_VIEW_TYPE = 'pteExplorer.run';
+/** workspaceState: the run target each program's view last showed, so a restored view runs what the host ran. */
+const SHOWN_TARGETS = 'pteExplorer.runView.targets';
+/** Programs whose last run target is kept. */
+const MAX_KEPT_TARGETS = 50;
 
 /** What the panels need from the command: running a target again. */
 export interface RunPanelHost {
@@ -43,13 +46,16 @@ export class RunPanel {
   /** Fires with the number of outputs each time the webview has painted a report. */
   readonly onDidPaint = this.paintedEmitter.event;
   paintedOutputs: number | null = null;
+  private readonly port: WebviewPort<RunHostMessage>;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
     readonly programUri: string,
     private readonly host: RunPanelHost,
     private readonly onDispose: () => void,
+    private readonly onShow: (target: RunTarget) => void = () => undefined,
   ) {
+    this.port = new WebviewPort(panel.webview, `the run view of ${programUri}`, host.log);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
@@ -62,17 +68,18 @@ export class RunPanel {
 
   show(report: RunReportView, target: RunTarget, stale = false): void {
     this.shown = { report, target, stale };
+    this.onShow(target);
     this.paintedOutputs = null;
     this.panel.title = `Run: ${report.programName} · ${report.method}`;
-    this.post({ type: 'report', report, target, stale });
+    this.port.event({ type: 'report', report, target, stale });
   }
 
   running(method: string): void {
-    this.post({ type: 'running', method });
+    this.port.event({ type: 'running', method });
   }
 
   failed(message: string): void {
-    this.post({ type: 'runFailed', message });
+    this.port.event({ type: 'runFailed', message });
   }
 
   /** Writes the tensor outputs as `output_<i>.npy` into `folder`, or all outputs as JSON to `file`; asks where when not given. */
@@ -124,23 +131,19 @@ export class RunPanel {
     }
   }
 
-  private post(message: RunHostMessage): void {
-    void this.panel.webview.postMessage(message);
-  }
-
   private async receive(raw: unknown): Promise<void> {
-    let message: RunWebviewMessage;
-    try {
-      message = parseRunWebviewMessage(raw);
-    } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
-      this.host.log.warn(`ignored a malformed message from the run view of ${this.programUri}: ${e.message}`);
-      return;
-    }
+    const sent = this.port.check(raw, parseRunViewMessage);
+    if (!sent) return;
+    const message = sent.body;
     switch (message.type) {
       case 'ready':
         if (this.shown)
-          this.post({ type: 'report', report: this.shown.report, target: this.shown.target, stale: this.shown.stale });
+          this.port.event({
+            type: 'report',
+            report: this.shown.report,
+            target: this.shown.target,
+            stale: this.shown.stale,
+          });
         return;
       case 'painted':
         if (message.error) this.host.log.error(`the run view of ${this.programUri} failed to render: ${message.error}`);
@@ -176,6 +179,7 @@ export class RunPanels implements vscode.Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly host: RunPanelHost,
+    private readonly memory: vscode.Memento,
   ) {
     this.registration = vscode.window.registerWebviewPanelSerializer(RUN_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => this.restore(panel, state),
@@ -219,16 +223,39 @@ export class RunPanels implements vscode.Disposable {
       .catch(() => {
         /* the panel was closed before its page was ready */
       });
-    const run = new RunPanel(panel, programUri, this.host, () => this.panels.delete(programUri));
+    const run = new RunPanel(
+      panel,
+      programUri,
+      this.host,
+      () => this.panels.delete(programUri),
+      (target) => void this.keep(target),
+    );
     this.panels.set(programUri, run);
     return run;
   }
 
-  /** A run view from before a reload: shows its last report (marked as such); Run Again makes the same inputs again. */
+  private kept(): Record<string, RunTarget> {
+    return this.memory.get<Record<string, RunTarget>>(SHOWN_TARGETS) ?? {};
+  }
+
+  private keep(target: RunTarget): Thenable<void> {
+    const kept = Object.entries(this.kept())
+      .filter(([uri]) => uri !== target.programUri)
+      .slice(-(MAX_KEPT_TARGETS - 1));
+    return this.memory.update(SHOWN_TARGETS, Object.fromEntries([...kept, [target.programUri, target]]));
+  }
+
+  /**
+   * A run view from before a reload: shows its last report (marked as such);
+   * Run Again makes the same inputs again. The page's saved state only says
+   * which program it showed: what runs is the target the host kept for that
+   * program, never paths the page's state names.
+   */
   private restore(panel: vscode.WebviewPanel, state: unknown): void {
     let target: RunTarget | null = null;
     try {
-      target = parseRunTarget((state as { target?: unknown } | undefined)?.target);
+      const shown = parseRunTarget((state as { target?: unknown } | undefined)?.target);
+      target = this.kept()[shown.programUri] ?? null;
     } catch {
       target = null;
     }

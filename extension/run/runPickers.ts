@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BundledCase, describeSignature, describeSpec, MAX_SEED, MethodSignature, parseSeed } from '../../runtime/exec';
-import { InputChoice } from '../../webview/runProtocol';
+import { InputChoice } from '../../runtime/protocol/runViewMessages';
 
 /** The method to run: asked with a QuickPick showing each signature; not asked when there is one. */
 export async function pickMethod(programName: string, signatures: MethodSignature[]): Promise<number | undefined> {

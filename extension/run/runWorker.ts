@@ -17,8 +17,9 @@ import { writeEtdumpFiles, writeOutputsNpy } from '../../runtime/exec/outputFile
 import { FormatError } from '../../runtime/format/errors';
 import { MethodRunner } from '../../runtime/exec/methodRunner';
 import { BuiltInputs, buildInputs } from '../../runtime/exec/inputs/buildInputs';
-import { InputChoice } from '../../webview/runProtocol';
+import { InputChoice } from '../../runtime/protocol/runViewMessages';
 import { runReport } from '../../runtime/view/run/runReport';
+import { Envelopes } from '../../runtime/protocol/envelope';
 import {
   ProfileRequest,
   ProfileResponse,
@@ -30,7 +31,7 @@ import {
   WorkerMessage,
   WorkerRequest,
   WorkerResults,
-} from './workerProtocol';
+} from '../../runtime/protocol/runWorkerMessages';
 
 /**
  * The run worker: opens programs, holds the window's shared weights, runs
@@ -47,6 +48,8 @@ const RESULT_STATS_THRESHOLD = 65_536;
 const runner = new MethodRunner();
 const outputs = new Map<string, { request: RunRequest; values: RunValue[]; report: RunResponse['report'] }>();
 const running = new Map<string, AbortController>();
+
+const envelopes = new Envelopes();
 
 function post(message: WorkerMessage): void {
   parentPort!.postMessage(message);
@@ -97,7 +100,7 @@ function run(id: number, request: RunRequest): Promise<RunResponse> {
       steps: request.steps,
       signal,
       ...(request.choice.kind === 'bundled' ? { bundledCase: request.choice.index } : {}),
-      progress: (message) => post({ id, progress: message }),
+      progress: (message) => post(envelopes.progress(id, message)),
     });
     const report = runReport(
       { programPath: program.file, method: signature.name, dataFiles: request.dataFiles, engine: request.engine },
@@ -111,7 +114,7 @@ function run(id: number, request: RunRequest): Promise<RunResponse> {
 
 function profile(id: number, request: ProfileRequest): Promise<ProfileResponse> {
   return withInputs(`profile:${request.etdpPath}`, request, async ({ program, inputs, signal }) => {
-    post({ id, progress: `Profiling: ${request.runs} run(s) with ETDump…` });
+    post(envelopes.progress(id, `Profiling: ${request.runs} run(s) with ETDump…`));
     const result = await runner.profile(
       program,
       request.methodIndex,
@@ -204,7 +207,7 @@ function describe(e: unknown): WorkerError {
 
 parentPort?.on('message', (envelope: WorkerEnvelope) => {
   answer(envelope.id, envelope.body).then(
-    (result) => post({ id: envelope.id, ok: true, result }),
-    (e: unknown) => post({ id: envelope.id, ok: false, error: describe(e) }),
+    (result) => post(envelopes.ok(envelope.id, result)),
+    (e: unknown) => post(envelopes.failed(envelope.id, describe(e))),
   );
 });

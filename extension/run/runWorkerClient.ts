@@ -1,6 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import type { MissingItem } from '../../runtime/exec';
-import { ErrorKind, RunRequest, WorkerEnvelope, WorkerMessage, WorkerRequest, WorkerResults } from './workerProtocol';
+import { Envelopes, PendingReplies } from '../../runtime/protocol/envelope';
+import {
+  ErrorKind,
+  RunRequest,
+  WorkerEnvelope,
+  WorkerError,
+  WorkerMessage,
+  WorkerRequest,
+  WorkerResults,
+} from '../../runtime/protocol/runWorkerMessages';
 
 /** A failure reported by the run worker, with its kind (and what is missing, for a program that cannot run). */
 export class RunWorkerError extends Error {
@@ -17,12 +26,6 @@ export class RunWorkerError extends Error {
 /** How long a cancelled run may take to stop by itself before its worker is ended. */
 export const CANCEL_GRACE_MS = 3000;
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (e: Error) => void;
-  progress?: (message: string) => void;
-}
-
 /**
  * The extension host's end of the run worker. The worker starts on the
  * first request and is started again after it ends (a crash, or a cancelled
@@ -30,8 +33,8 @@ interface Pending {
  */
 export class RunWorkerClient {
   private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly envelopes = new Envelopes();
+  private readonly pending = new PendingReplies<WorkerError>((e) => new RunWorkerError(e.kind, e.message, e.missing));
 
   constructor(
     private readonly script: string,
@@ -43,11 +46,10 @@ export class RunWorkerClient {
     progress?: (message: string) => void,
   ): Promise<WorkerResults[K]> {
     const worker = this.worker ?? this.start();
-    const id = this.nextId++;
-    return new Promise<WorkerResults[K]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress });
-      worker.postMessage({ id, body } satisfies WorkerEnvelope);
-    });
+    const envelope: WorkerEnvelope = this.envelopes.sent(body);
+    const reply = this.pending.wait(envelope.id, progress) as Promise<WorkerResults[K]>;
+    worker.postMessage(envelope);
+    return reply;
   }
 
   /** Runs in the worker; an abort asks it to stop, and ends the worker if it has not within CANCEL_GRACE_MS. */
@@ -85,38 +87,22 @@ export class RunWorkerClient {
 
   private start(): Worker {
     const worker = new Worker(this.script);
-    worker.on('message', (m: WorkerMessage) => {
-      const waiting = this.pending.get(m.id);
-      if (!waiting) return;
-      if ('progress' in m) {
-        waiting.progress?.(m.progress);
-        return;
-      }
-      this.pending.delete(m.id);
-      if (m.ok) waiting.resolve(m.result);
-      else waiting.reject(new RunWorkerError(m.error.kind, m.error.message, m.error.missing));
-    });
+    worker.on('message', (m: WorkerMessage) => this.pending.settle(m));
     worker.on('error', (e) => this.log(`the run worker failed: ${e.stack ?? e.message}`));
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
       this.worker = null;
-      this.rejectAll(new RunWorkerError('failed', `the run worker stopped (exit code ${code})`));
+      this.pending.rejectAll(new RunWorkerError('failed', `the run worker stopped (exit code ${code})`));
     });
     this.worker = worker;
     return worker;
-  }
-
-  private rejectAll(e: Error): void {
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of waiting) p.reject(e);
   }
 
   /** Ends the worker; what was waiting for it fails with `reason`. */
   async stop(reason: Error = new RunWorkerError('failed', 'the run worker was stopped')): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    this.rejectAll(reason);
+    this.pending.rejectAll(reason);
     await worker?.terminate();
   }
 

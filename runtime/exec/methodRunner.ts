@@ -17,7 +17,7 @@ import {
   UnsupportedProgramError,
 } from '.';
 import { ExecProgram } from './program/openProgram';
-import { TimingView } from '../../webview/runProtocol';
+import { TimingView } from '../protocol/runViewMessages';
 
 export interface RunPlan {
   program: ExecProgram;

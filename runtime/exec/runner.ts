@@ -9,7 +9,7 @@ import {
 import { EngineCapabilities, findMissing } from './method/checkSupport';
 import { checkPlannedMemory } from './method/plannedMemory';
 import { nativeBuildInfo } from './native/nativeClient';
-import { BuildInfo } from './native/nativeProtocol';
+import { BuildInfo } from '../protocol/nativeHostMessages';
 import { NativeMethod } from './native/nativeMethod';
 import { OnnxMethod } from './onnx/onnxMethod';
 import { onnxLowering } from './onnx/registry';

@@ -1,20 +1,15 @@
 /**
  * What the compare view shows: a diff result turned into rows the webview
- * renders as they are. Plain types, no imports, so the webview's type check
- * can include this file.
+ * renders as they are. Plain types, so the webview's type check can include
+ * this file.
  */
+
+import type { RevealTarget } from '../protocol/editorMessages';
 
 export type CompareStatus = 'identical' | 'changed' | 'added' | 'removed';
 
-/** Something an editor can scroll to (the same shapes as the editors' RevealTarget). */
-export type CompareTarget =
-  | { kind: 'method'; method: number }
-  | { kind: 'instruction'; method: number; index: number }
-  | { kind: 'value'; method: number; index: number }
-  | { kind: 'delegate'; method: number; index: number }
-  | { kind: 'namedData'; key: string }
-  | { kind: 'externalKey'; key: string }
-  | { kind: 'tensor'; key: string };
+/** Something an editor can scroll to: the editors' reveal targets that items of a program or data file have. */
+export type CompareTarget = Exclude<RevealTarget, { kind: 'overview' | 'testCase' }>;
 
 /** Where one side of a row is: the file whose editor shows it and what to reveal there. */
 export interface CompareLocation {

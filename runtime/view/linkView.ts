@@ -96,9 +96,9 @@ export function linkView(program: Program, linked: readonly LinkedDataFile[], re
 }
 
 /**
- * The data file a page asked to open, if it is one the host listed for the
- * program (`view.dataFiles`); a page that names any other path gets nothing.
+ * The data file a page asked to open by its index in the list the host sent
+ * it (`view.dataFiles`); an index outside that list gets nothing.
  */
-export function listedDataFile(view: LinkView | undefined, path: string | null): LinkedDataFileView | undefined {
-  return path === null ? undefined : view?.dataFiles.find((f) => f.path === path);
+export function listedDataFile(view: LinkView | undefined, index: number | null): LinkedDataFileView | undefined {
+  return index === null || !Number.isSafeInteger(index) || index < 0 ? undefined : view?.dataFiles[index];
 }

@@ -94,7 +94,7 @@ export async function openAndPaint(file: string): Promise<EditorSession> {
     try {
       const session = await waitFor(
         `${name} to paint`,
-        () => registry.sessionsFor(uri).find((s) => s.paintedMs !== null),
+        () => registry.sessionsFor(uri).find((s) => s.painted),
         timeout,
       );
       const ms = performance.now() - started;

@@ -93,7 +93,7 @@ describe('the executorch engine in VS Code', function () {
     const { registry } = await api();
     const session = await waitFor(
       'the .etdp to open in the ETDump editor and paint',
-      () => registry.sessionsFor(vscode.Uri.file(etdp)).find((s) => s.paintedMs !== null),
+      () => registry.sessionsFor(vscode.Uri.file(etdp)).find((s) => s.painted),
       40_000,
     );
     const decoded = session.document.decoded;

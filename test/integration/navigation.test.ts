@@ -127,23 +127,36 @@ describe('tree and navigation', function () {
     );
   });
 
-  it('opens from the program editor only a data file the host listed, whatever path the page names', async () => {
+  it('opens from the program editor only a data file the host listed, named by its index in that list', async () => {
     const { links } = await api();
     const session = await openAndPaint(program);
     await waitFor('links', () => links.get(vscode.Uri.file(program))?.view.settled);
-    // What a compromised page could post: a path the host never listed.
+    const listed = links.get(vscode.Uri.file(program))!.view.dataFiles;
+    const index = listed.findIndex((f) => f.path === weights);
+    assert.ok(index >= 0, `${weights} is listed`);
+    // What a compromised page could post: an index past the host's list, or a path instead of an index.
     const receive = (raw: unknown) => (session as unknown as { receive(raw: unknown): Promise<void> }).receive(raw);
     const unlisted = workspaceFolder('navigation-unlisted', { 'other.ptd': 'et-2025-02-linear.ptd' });
     await receive({
       id: 9001,
-      body: { type: 'command', command: 'openDataFile', key: null, path: path.join(unlisted, 'other.ptd') },
+      body: { type: 'command', command: 'openDataFile', key: null, index: listed.length },
+    });
+    await receive({
+      id: 9002,
+      body: {
+        type: 'command',
+        command: 'openDataFile',
+        key: null,
+        index: null,
+        path: path.join(unlisted, 'other.ptd'),
+      },
     });
     await new Promise((r) => setTimeout(r, 1500));
     const stayed = activeTabInput();
     assert.ok(stayed instanceof vscode.TabInputCustom);
-    assert.equal(stayed.uri.fsPath, program, 'the unlisted file was not opened');
-    // The data file the overview lists opens.
-    await receive({ id: 9002, body: { type: 'command', command: 'openDataFile', key: null, path: weights } });
+    assert.equal(stayed.uri.fsPath, program, 'nothing was opened');
+    // The data file the overview lists opens by its index.
+    await receive({ id: 9003, body: { type: 'command', command: 'openDataFile', key: null, index } });
     await waitFor('the listed data file to open', () => {
       const input = activeTabInput();
       return input instanceof vscode.TabInputCustom && input.uri.fsPath === weights ? input : undefined;

@@ -95,17 +95,18 @@ describe('CLI on bad input: a clear, fast answer', function () {
     }
   });
 
-  it('the program editor opens only a data file the host listed for the program', () => {
+  it('the program editor opens only a data file the host listed for the program, named by its index', () => {
     const view: LinkView = {
       dataFiles: [{ path: '/w/model.ptd', name: 'model.ptd', entryCount: 2, reason: 'discovered' }],
       keys: [],
       problems: [],
       settled: true,
     };
-    assert.equal(listedDataFile(view, '/w/model.ptd')?.name, 'model.ptd');
-    assert.equal(listedDataFile(view, '/etc/passwd'), undefined);
-    assert.equal(listedDataFile(view, '/w/../w/model.ptd'), undefined);
+    assert.equal(listedDataFile(view, 0)?.path, '/w/model.ptd');
+    assert.equal(listedDataFile(view, 1), undefined);
+    assert.equal(listedDataFile(view, -1), undefined);
+    assert.equal(listedDataFile(view, 0.5), undefined);
     assert.equal(listedDataFile(view, null), undefined);
-    assert.equal(listedDataFile(undefined, '/w/model.ptd'), undefined);
+    assert.equal(listedDataFile(undefined, 0), undefined);
   });
 });

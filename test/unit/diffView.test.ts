@@ -13,8 +13,6 @@ import { PRESETS } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
 import { adapterWeights, foundationWeights } from '../../runtime/samples/transformer/parameters';
 import { weightByteSize } from '../../runtime/samples/weights';
-import { parseCompareMessage } from '../../webview/diffProtocol';
-import { ProtocolError } from '../../webview/protocol';
 import { realFixture } from './fixtures';
 
 // The LoRA facts come from the sample generator's own record (which weights
@@ -202,23 +200,5 @@ describe('compare view model (diffView)', function () {
     assert.equal(self.summary.identical, true);
     assert.equal(self.summary.bytesRead, 0);
     assert.equal(self.summary.shared[0].keys, foundationWeights(tiny).length);
-  });
-
-  it('checks what the page sends: known types, reveal indices within the view', () => {
-    assert.deepEqual(parseCompareMessage({ id: 1, body: { type: 'reveal', reveal: 2, extra: 'dropped' } }, 3), {
-      id: 1,
-      body: { type: 'reveal', reveal: 2 },
-    });
-    assert.deepEqual(parseCompareMessage({ id: 2, body: { type: 'painted', rows: 10 } }, 0), {
-      id: 2,
-      body: { type: 'painted', rows: 10 },
-    });
-    assert.throws(() => parseCompareMessage({ id: 1, body: { type: 'reveal', reveal: 3 } }, 3), ProtocolError);
-    assert.throws(() => parseCompareMessage({ id: 1, body: { type: 'reveal', reveal: -1 } }, 3), ProtocolError);
-    assert.throws(
-      () => parseCompareMessage({ id: 1, body: { type: 'openFile', path: '/etc/passwd' } }, 3),
-      ProtocolError,
-    );
-    assert.throws(() => parseCompareMessage({ id: 1, inReplyTo: 1, body: { type: 'ready' } }, 3), ProtocolError);
   });
 });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { readNpy } from '../../runtime/exec';
 import { toNumbers } from '../../runtime/exec/tensor';
 import { RunWorkerClient, RunWorkerError } from '../../extension/run/runWorkerClient';
-import { RunRequest } from '../../extension/run/workerProtocol';
+import { RunRequest } from '../../runtime/protocol/runWorkerMessages';
 import { realFixture } from './fixtures';
 
 /** The compiled worker beside this test's compiled sources (the packaged extension uses the esbuild bundle, dist/runWorker.js). */

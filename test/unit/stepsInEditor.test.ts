@@ -13,8 +13,9 @@ import { MethodRunner } from '../../runtime/exec/methodRunner';
 import { buildInputs } from '../../runtime/exec/inputs/buildInputs';
 import { stepViews } from '../../runtime/view/run/runReport';
 import { instructionPage, withStepSummaries } from '../../runtime/view/rows';
-import { parseWebviewMessage, ProtocolError } from '../../webview/protocol';
-import { StepView } from '../../webview/runProtocol';
+import { parseEditorMessage } from '../../runtime/protocol/editorMessages';
+import { ProtocolError } from '../../runtime/protocol/validate';
+import { StepView } from '../../runtime/protocol/runViewMessages';
 import { realFixture } from './fixtures';
 
 const step = (instruction: number, ...summaries: string[]): StepView => ({
@@ -83,19 +84,19 @@ describe('steps in the editor', () => {
   it("accepts the editor's Run Method… and Clear commands from the webview, and nothing it does not know", () => {
     for (const command of ['runMethod', 'clearLastRun', 'exportProfileTsv'] as const) {
       assert.deepEqual(
-        parseWebviewMessage({
+        parseEditorMessage({
           id: 1,
-          body: { type: 'command', command, key: command === 'clearLastRun' ? '0' : null, path: null, extra: 1 },
+          body: { type: 'command', command, key: null, index: command === 'clearLastRun' ? 0 : null, extra: 1 },
         }).body,
-        { type: 'command', command, key: command === 'clearLastRun' ? '0' : null, path: null },
+        { type: 'command', command, key: null, index: command === 'clearLastRun' ? 0 : null },
       );
     }
     assert.throws(
-      () => parseWebviewMessage({ id: 1, body: { type: 'command', command: 'runMethodNow', key: null, path: null } }),
+      () => parseEditorMessage({ id: 1, body: { type: 'command', command: 'runMethodNow', key: null, index: null } }),
       ProtocolError,
     );
     assert.throws(
-      () => parseWebviewMessage({ id: 1, body: { type: 'lastRun', method: 0, run: null } }),
+      () => parseEditorMessage({ id: 1, body: { type: 'lastRun', method: 0, run: null } }),
       ProtocolError,
       'a host event is not a webview message',
     );

@@ -194,6 +194,14 @@ describe('PTE Explorer in VS Code in a browser, used as a person would', functio
     await bench.command('View: Toggle Panel Visibility');
   });
 
+  it("opens a data file from the program's overview: the page names it by its place in the host's list", async () => {
+    const view = await bench.openFromExplorer('lora/lora_a.pte', 'h1:text("lora_a.pte")');
+    await view.locator('vscode-tab-header[data-tab="overview"]').click();
+    await view.locator('ul.data-files a', { hasText: 'lora_a.ptd' }).click();
+    await bench.page.locator('.tab.active', { hasText: 'lora_a.ptd' }).waitFor();
+    await bench.webview().locator('.vt-row').first().waitFor();
+  });
+
   it('shows why a corrupt file does not decode, with the bytes at the offset', async () => {
     const view = await bench.openFromExplorer('models/djl-corrupt.pte', '.error-editor');
     assert.match(await view.locator('.error-text').innerText(), /identifier is 'A_PT', expected 'ET12'/);

@@ -2,7 +2,8 @@ import './compareComponents';
 import { CompareView } from '../../runtime/view/diffViewModel';
 import { h } from '../dom';
 import { Tabs } from '../tabs';
-import { CompareChannel } from './channel';
+import { CompareConversation } from '../../runtime/protocol/compareMessages';
+import { PageChannel } from '../pageChannel';
 import { loraChart } from './loraChart';
 import { methodsPanel } from './methodsPanel';
 import { summaryStrip } from './summaryStrip';
@@ -16,7 +17,8 @@ const app = document.getElementById('app')!;
 document.addEventListener('securitypolicyviolation', (e) =>
   console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
 );
-const channel = new CompareChannel();
+// The host sends this page no events.
+const channel = new PageChannel<CompareConversation>(() => undefined);
 
 // When the panel gets the focus back (after a row was shown in the editors, or
 // on switching tabs), the workbench focuses the page, not the row list the
@@ -90,7 +92,7 @@ function build(view: CompareView): { element: HTMLElement; rows: () => number; s
 async function load(): Promise<void> {
   let rows = 0;
   try {
-    const init = await channel.ready();
+    const init = await channel.request({ type: 'ready' });
     const built = build(init.view);
     app.replaceChildren(built.element);
     built.shown();

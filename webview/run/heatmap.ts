@@ -1,4 +1,4 @@
-import type { HeatmapView } from '../runProtocol';
+import type { HeatmapView } from '../../runtime/protocol/runViewMessages';
 import { h } from '../dom';
 import { num } from '../statistics';
 

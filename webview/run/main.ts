@@ -1,14 +1,31 @@
 import './runComponents';
-import type { RunHostMessage, RunReportView, RunTarget } from '../runProtocol';
+import type {
+  RunHostMessage,
+  RunReportView,
+  RunTarget,
+  RunViewConversation,
+  RunViewState,
+} from '../../runtime/protocol/runViewMessages';
 import { append, clear, facts, h, icon } from '../dom';
-import { RunChannel } from './channel';
+import { PageChannel } from '../pageChannel';
 import { ms } from './format';
 import { stepsList } from './stepsList';
 import { valueBlock } from './valueViews';
 
 const app = document.getElementById('app')!;
-const channel = new RunChannel(receive);
-let steps = channel.state.steps;
+const channel = new PageChannel<RunViewConversation>(receive);
+
+/** What the page saved with `setState`: shown again at once when a hidden view is rebuilt. */
+function savedState(): RunViewState {
+  const s = channel.getState<Partial<RunViewState>>();
+  return { report: s?.report ?? null, target: s?.target ?? null, steps: s?.steps === true };
+}
+
+function saveState(state: RunViewState): void {
+  channel.setState(state);
+}
+
+let steps = savedState().steps;
 
 function button(label: string, iconName: string, onClick: () => void, secondary = true): HTMLElement {
   const b = h('vscode-button', { secondary, icon: iconName, 'aria-label': label }, label);
@@ -24,7 +41,7 @@ function stepsToggle(): HTMLElement {
   }) as HTMLElement & { checked: boolean };
   box.addEventListener('change', () => {
     steps = box.checked;
-    channel.state = { ...channel.state, steps };
+    saveState({ ...savedState(), steps });
   });
   return box;
 }
@@ -177,7 +194,7 @@ function receive(m: RunHostMessage): void {
 function paint(report: RunReportView, target: RunTarget | null, stale: boolean): void {
   try {
     render(report, stale);
-    channel.state = { report, target, steps };
+    saveState({ report, target, steps });
     channel.send({ type: 'painted', outputs: report.outputs.length, error: null });
   } catch (e) {
     channel.send({ type: 'painted', outputs: 0, error: e instanceof Error ? e.message : String(e) });
@@ -185,6 +202,6 @@ function paint(report: RunReportView, target: RunTarget | null, stale: boolean):
 }
 
 // A hidden view is torn down; paint the saved report at once, then ask the host for the latest.
-const saved = channel.state;
+const saved = savedState();
 if (saved.report) render(saved.report, false);
 channel.send({ type: 'ready' });

@@ -1,4 +1,4 @@
-import type { StepView } from '../runProtocol';
+import type { StepView } from '../../runtime/protocol/runViewMessages';
 import { h } from '../dom';
 
 /**

@@ -1,4 +1,4 @@
-import type { ValueView } from '../runProtocol';
+import type { ValueView } from '../../runtime/protocol/runViewMessages';
 import { facts, h } from '../dom';
 import { histogramFigure, statisticsFacts } from '../statistics';
 import { shapeText } from './format';

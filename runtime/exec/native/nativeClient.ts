@@ -4,7 +4,15 @@ import { ExecutionError, NativeRuntimeError, RunCancelledError } from '../errors
 import { SharedData } from '../program/sharedData';
 import { LoadMethodOptions, NativeProgramInfo, NativeValue } from './addonTypes';
 import { nativeAddonStatus } from './loadAddon';
-import { BuildInfo, HostEnvelope, HostError, HostReply, HostRequest, HostResults } from './nativeProtocol';
+import { Envelopes } from '../../protocol/envelope';
+import {
+  BuildInfo,
+  HostEnvelope,
+  HostError,
+  HostReply,
+  HostRequest,
+  HostResults,
+} from '../../protocol/nativeHostMessages';
 
 /**
  * The parent's end of the ExecuTorch runtime's child process
@@ -57,7 +65,7 @@ export class NativeClient {
   private child: ChildProcess | null = null;
   /** Increases each time a child starts: handles opened in an earlier child are gone. */
   private generation = 0;
-  private nextId = 1;
+  private readonly envelopes = new Envelopes();
   private nextHandle = 1;
   private readonly pending = new Map<number, Pending>();
   private logTail: string[] = [];
@@ -106,7 +114,8 @@ export class NativeClient {
       return Promise.reject(new ExecutionError(`${ctx.what}: the ExecuTorch runtime process was closed`));
     if (ctx.signal?.aborted) return Promise.reject(new RunCancelledError());
     const child = this.child ?? this.start();
-    const id = this.nextId++;
+    const envelope: HostEnvelope = this.envelopes.sent(body);
+    const id = envelope.id;
     return new Promise<HostResults[K]>((resolve, reject) => {
       const p: Pending = { what: ctx.what, resolve: resolve as (v: unknown) => void, reject, signal: ctx.signal };
       if (ctx.signal) {
@@ -118,7 +127,7 @@ export class NativeClient {
       // While a call waits, the child (not only its channel) keeps this process alive, so its death is seen.
       child.ref();
       child.channel?.ref();
-      child.send({ id, body } satisfies HostEnvelope);
+      child.send(envelope);
     });
   }
 
@@ -159,9 +168,9 @@ export class NativeClient {
   }
 
   private settle(m: HostReply): void {
-    const p = this.pending.get(m.id);
+    const p = this.pending.get(m.inReplyTo);
     if (!p) return;
-    this.forget(m.id, p);
+    this.forget(m.inReplyTo, p);
     if (m.ok) p.resolve(m.result);
     else p.reject(new NativeCallError(p.what, m.error));
   }

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { NativeAddon, NativeMethodHandle, NativeProgramHandle } from './addonTypes';
 import { loadAddon } from './loadAddon';
-import { HostEnvelope, HostError, HostReply, HostRequest } from './nativeProtocol';
+import { Envelopes } from '../../protocol/envelope';
+import { HostEnvelope, HostError, HostReply, HostRequest } from '../../protocol/nativeHostMessages';
 
 /**
  * The child process that holds ExecuTorch's runtime. The addon may abort
@@ -13,6 +14,7 @@ import { HostEnvelope, HostError, HostReply, HostRequest } from './nativeProtoco
 let addon: NativeAddon | null = null;
 const programs = new Map<number, NativeProgramHandle>();
 const methods = new Map<number, NativeMethodHandle>();
+const envelopes = new Envelopes();
 
 function theAddon(): NativeAddon {
   addon ??= loadAddon();
@@ -108,9 +110,9 @@ function main(): void {
   process.on('message', (envelope: HostEnvelope) => {
     let reply: HostReply;
     try {
-      reply = { id: envelope.id, ok: true, result: serve(envelope.body) };
+      reply = envelopes.ok(envelope.id, serve(envelope.body));
     } catch (e) {
-      reply = { id: envelope.id, ok: false, error: describe(e) };
+      reply = envelopes.failed(envelope.id, describe(e));
     }
     process.send!(reply);
   });

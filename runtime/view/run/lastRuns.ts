@@ -1,6 +1,6 @@
 import { LastRunView } from '../viewTypes';
 import { StepSummary } from '../rows';
-import { StepView } from '../../../webview/runProtocol';
+import { StepView } from '../../protocol/runViewMessages';
 
 /** Longest summary kept per instruction; an instruction writing several values shares it. */
 export const MAX_SUMMARY_CHARS = 240;

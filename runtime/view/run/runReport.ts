@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { BUNDLED_TOLERANCE, compareOutputs, EngineName, RunValue, StepRecord, summarizeValue } from '../../exec';
 import { toNumbers } from '../../exec/tensor';
 import { formatNumber } from '../elementReaders';
-import { ExpectedView, RunReportView, StepView } from '../../../webview/runProtocol';
+import { ExpectedView, RunReportView, StepView } from '../../protocol/runViewMessages';
 import { BuiltInputs } from '../../exec/inputs/buildInputs';
 import { RunOutcome } from '../../exec/methodRunner';
 import { numberStats } from '../tensorStats';

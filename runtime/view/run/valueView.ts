@@ -2,7 +2,7 @@ import { RunValue, Tensor } from '../../exec';
 import { toNumbers } from '../../exec/tensor';
 import { formatNumber } from '../elementReaders';
 import { numberHistogram, numberStats } from '../tensorStats';
-import { HeatmapView, ValueView } from '../../../webview/runProtocol';
+import { HeatmapView, ValueView } from '../../protocol/runViewMessages';
 
 /** Tensors with at most this many elements are shown as tables. */
 export const TABLE_LIMIT = 1024;

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { EditorSession } from '../../../extension/editorSession';
 import { api, waitFor } from '../helpers';
+import { MarkRecorder } from '../markRecorder';
 
 /**
  * The extension-host half of `npm run bench:open` (scripts/bench-open.ts),
  * loaded as the workbench's `extensionTestsPath` in a fresh window. It
  * opens the files its plan names, times each open from the command to the
- * webview's first paint with data (split into its steps by the timestamps
- * both sides keep), measures this extension host's RSS around opening the
+ * webview's first paint with data (split into its steps by the marks both
+ * sides report to the probe this window installs), measures this extension host's RSS around opening the
  * large file and previewing its largest tensor, and logs one line
  * `BENCH {json}` that the script parses. Not part of the integration run.
  */
@@ -75,6 +76,7 @@ export interface OpenBenchResult {
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
+const probe = MarkRecorder.install();
 const BLANK_AFTER_MS = 20_000;
 
 async function closeAll(): Promise<void> {
@@ -89,20 +91,19 @@ function sample(
   session: EditorSession,
   reopened: number,
 ): OpenSample {
-  const t = session.timing;
-  const w = t.webview!;
+  const at = (step: string) => probe.first(session, step)!;
   return {
     file,
     phase,
     reopened,
-    totalMs: t.paintedReceived - started,
+    totalMs: at('paintedReceived') - started,
     decodeMs: session.document.decodeMs,
-    resolveMs: t.resolved - started,
-    frameMs: w.documentStart - t.resolved,
-    pageMs: w.scriptStart - w.documentStart,
-    initMs: w.initReceived - w.readySent,
-    hostMs: t.initPosted - t.readyReceived,
-    renderMs: w.painted - w.initReceived,
+    resolveMs: at('resolved') - started,
+    frameMs: at('page.documentStart') - at('resolved'),
+    pageMs: at('page.scriptStart') - at('page.documentStart'),
+    initMs: at('page.initReceived') - at('page.readySent'),
+    hostMs: at('answered.ready') - at('asked.ready'),
+    renderMs: at('page.painted') - at('page.initReceived'),
   };
 }
 
@@ -119,7 +120,15 @@ async function openAndTime(
     try {
       const session = await waitFor(
         `${file} to paint`,
-        () => registry.sessionsFor(uri).find((s) => s.timing.resolved >= started && s.timing.webview),
+        () =>
+          registry
+            .sessionsFor(uri)
+            .find(
+              (s) =>
+                (probe.first(s, 'resolved') ?? 0) >= started &&
+                probe.first(s, 'paintedReceived') &&
+                probe.first(s, 'page.painted'),
+            ),
         BLANK_AFTER_MS,
       );
       return { sample: sample(file, phase, started, session, reopened), session };
@@ -177,10 +186,14 @@ async function openLargeWithPreview(
   const doc = session.document;
   if (doc.decoded.kind !== 'ptd') throw new Error(`${plan.large} did not decode as a data file`);
   const largest = doc.decoded.view.entries.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const previews = probe.count(session, 'answered.tensorPreview');
   await vscode.commands.executeCommand('pteExplorer.reveal', doc.uri.toString(), { kind: 'tensor', key: largest.key });
-  const preview = await waitFor(
+  const previewMs = await waitFor(
     'the preview of the largest tensor',
-    () => (session.lastAnswer?.type === 'tensorPreview' ? session.lastAnswer : undefined),
+    () =>
+      probe.count(session, 'answered.tensorPreview') > previews
+        ? probe.lastAnswerMs(session, 'tensorPreview')
+        : undefined,
     120_000,
   );
   result.memory.push({
@@ -188,7 +201,7 @@ async function openLargeWithPreview(
     before,
     afterOpen,
     afterPreview: process.memoryUsage().rss,
-    previewMs: preview.ms,
+    previewMs,
     previewKey: largest.key,
   });
 }

@@ -1,11 +1,13 @@
-import type { BundledCase, EngineName, JsonValue, MethodSignature, MissingItem } from '../../runtime/exec';
-import type { ProfileSummary } from '../../runtime/exec/native/profileSummary';
-import type { InputChoice, RunReportView } from '../../webview/runProtocol';
+import type { BundledCase, EngineName, JsonValue, MethodSignature, MissingItem } from '../exec';
+import type { ProfileSummary } from '../exec/native/profileSummary';
+import type { Progress, Reply, Sent } from './envelope';
+import type { InputChoice, RunReportView } from './runViewMessages';
 
 /**
  * Messages between the extension host and the run worker (a worker thread
  * that opens programs, holds the window's shared weights and runs methods,
- * so the host stays responsive and a stuck run can be ended).
+ * so the host stays responsive and a stuck run can be ended), in the
+ * envelopes of `envelope.ts`; a run sends progress lines before its reply.
  * Tensors stay in the worker: only views, JSON outputs and file paths cross.
  */
 
@@ -80,12 +82,7 @@ export interface WorkerError {
   missing?: MissingItem[];
 }
 
-export type WorkerMessage =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: WorkerError }
-  | { id: number; progress: string };
-
-export interface WorkerEnvelope {
-  id: number;
-  body: WorkerRequest;
-}
+/** From the worker: replies (and progress) to the host's requests. */
+export type WorkerMessage = Reply<unknown, WorkerError> | Progress;
+/** From the host: a request. */
+export type WorkerEnvelope = Sent<WorkerRequest>;

@@ -1,9 +1,10 @@
 /**
- * The one message protocol between the extension host and the editor
- * webviews. Both sides import these types, so a renamed field breaks the
- * build, not the user. Messages travel in envelopes with ids; a request's
- * reply carries `inReplyTo`. The host checks every message from a webview
- * with `parseWebviewMessage` before acting on it.
+ * Messages between the extension host and the editor webviews (program,
+ * data file, ETDump and error editors), in the envelopes of `envelope.ts`.
+ * Both sides import these types, so a renamed field breaks the build, not
+ * the user. The host checks every message from a page with
+ * `parseEditorMessage` before acting on it; the page names items by key or
+ * index into what the host sent it, never by path.
  *
  * This file runs on both sides: no DOM, no Node, no `vscode`.
  */
@@ -22,16 +23,12 @@ import type {
   TensorPreviewView,
   ValueRow,
   XnnpackGraphView,
-} from '../runtime/view/viewTypes';
-import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
-import type { MethodGraph } from '../runtime/view/graphModel';
-
-export interface Envelope<T> {
-  id: number;
-  /** Set on replies: the id of the request answered. */
-  inReplyTo?: number;
-  body: T;
-}
+} from '../view/viewTypes';
+import type { MethodMemoryPlan } from '../view/memoryModel';
+import type { MethodGraph } from '../view/graphModel';
+import { parseSent, Sent } from './envelope';
+import { parsePageMarks, PageMarksEvent } from './probe';
+import { int, intOrNull, object, oneOf, str, strOrNull } from './validate';
 
 /** Something in a document an editor can scroll to and the tree can select. */
 export type RevealTarget =
@@ -89,21 +86,10 @@ export interface SelectedEvent {
   type: 'selected';
   target: RevealTarget;
 }
-/** The first render with data is on screen; `ms` is measured from the webview's start; `error` says why the editor could not be built. */
+/** The first render with data is on screen; `error` says why the editor could not be built. */
 export interface PaintedEvent {
   type: 'painted';
-  ms: number;
   error: string | null;
-  marks?: PaintMarks;
-}
-/** When the steps to the first paint happened in the webview, in epoch milliseconds (for the open benchmark). */
-export interface PaintMarks {
-  documentStart: number;
-  scriptStart: number;
-  initReceived: number;
-  rendered: number;
-  painted: number;
-  readySent: number;
 }
 
 export type CommandName =
@@ -115,12 +101,16 @@ export type CommandName =
   | 'runMethod'
   | 'clearLastRun'
   | 'exportProfileTsv';
-/** A button or row in the editor asks the host to run a command. */
+/**
+ * A button or row in the editor asks the host to run a command. `key`: a
+ * tensor or external key; `index`: an item of a list the host sent
+ * (openDataFile: the program's `links.dataFiles`; clearLastRun: the method).
+ */
 export interface CommandEvent {
   type: 'command';
   command: CommandName;
   key: string | null;
-  path: string | null;
+  index: number | null;
 }
 
 export type WebviewMessage =
@@ -132,9 +122,10 @@ export type WebviewMessage =
   | GraphRequest
   | SelectedEvent
   | PaintedEvent
-  | CommandEvent;
+  | CommandEvent
+  | PageMarksEvent;
 
-// ---- from the host ----
+// ---- from the host: replies ----
 
 export interface InitReply {
   type: 'init';
@@ -171,11 +162,9 @@ export interface GraphReply {
   type: 'graph';
   graph: MethodGraph;
 }
-/** A request could not be answered. */
-export interface FailedReply {
-  type: 'failed';
-  message: string;
-}
+
+// ---- from the host: events ----
+
 export interface RevealEvent {
   type: 'reveal';
   target: RevealTarget;
@@ -195,19 +184,7 @@ export interface LastRunEvent {
   run: LastRunView | null;
 }
 
-export type HostMessage =
-  | InitReply
-  | InstructionRowsReply
-  | ValueRowsReply
-  | TensorPreviewReply
-  | XnnpackGraphReply
-  | MemoryPlanReply
-  | GraphReply
-  | FailedReply
-  | RevealEvent
-  | LinksEvent
-  | ReloadEvent
-  | LastRunEvent;
+export type HostEvent = RevealEvent | LinksEvent | ReloadEvent | LastRunEvent;
 
 /** What each request is answered with. */
 export interface ReplyOf {
@@ -219,47 +196,20 @@ export interface ReplyOf {
   graph: GraphReply;
 }
 export type RequestMessage = Extract<WebviewMessage, { type: keyof ReplyOf }>;
+export type EditorReply = ReplyOf[keyof ReplyOf];
+
+/** The editor conversation as the page's channel sees it. */
+export interface EditorConversation {
+  request: RequestMessage;
+  event: Exclude<WebviewMessage, RequestMessage>;
+  replies: ReplyOf;
+  hostEvent: HostEvent;
+}
 
 // ---- validation of what a webview sends ----
 
-/** Longest string a webview may send (keys, filters, paths). */
-export const MAX_STRING = 4096;
 /** Most rows one request may ask for. */
 export const MAX_ROWS = 2000;
-
-export class ProtocolError extends Error {}
-
-export type Fields = Record<string, unknown>;
-
-export function object(v: unknown, what: string): Fields {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError(`${what} is not an object`);
-  return v as Fields;
-}
-
-export function int(o: Fields, name: string, max = Number.MAX_SAFE_INTEGER): number {
-  const v = o[name];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max)
-    throw new ProtocolError(`${name} must be an integer in [0, ${max}]`);
-  return v;
-}
-
-export function str(o: Fields, name: string): string {
-  const v = o[name];
-  if (typeof v !== 'string' || v.length > MAX_STRING)
-    throw new ProtocolError(`${name} must be a string of at most ${MAX_STRING} characters`);
-  return v;
-}
-
-function strOrNull(o: Fields, name: string): string | null {
-  return o[name] === null ? null : str(o, name);
-}
-
-export function oneOf<T extends string>(o: Fields, name: string, allowed: readonly T[]): T {
-  const v = o[name];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
-    throw new ProtocolError(`${name} must be one of ${allowed.join(', ')}`);
-  return v as T;
-}
 
 export function parseRevealTarget(raw: unknown): RevealTarget {
   const o = object(raw, 'target');
@@ -292,20 +242,6 @@ export function parseRevealTarget(raw: unknown): RevealTarget {
   }
 }
 
-const PAINT_MARKS = ['documentStart', 'scriptStart', 'readySent', 'initReceived', 'rendered', 'painted'] as const;
-
-function parsePaintMarks(raw: unknown): PaintMarks {
-  const o = object(raw, 'marks');
-  const marks = {} as PaintMarks;
-  for (const name of PAINT_MARKS) {
-    const v = o[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-      throw new ProtocolError(`marks.${name} must be a non-negative number`);
-    marks[name] = v;
-  }
-  return marks;
-}
-
 const COMMANDS: readonly CommandName[] = [
   'goToBackingTensor',
   'findReferences',
@@ -329,6 +265,7 @@ function parseBody(raw: unknown): WebviewMessage {
     'selected',
     'painted',
     'command',
+    'marks',
   ] as const);
   switch (type) {
     case 'ready':
@@ -351,29 +288,19 @@ function parseBody(raw: unknown): WebviewMessage {
       return { type, method: int(o, 'method') };
     case 'selected':
       return { type, target: parseRevealTarget(o.target) };
-    case 'painted': {
-      const ms = o.ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
-        throw new ProtocolError('ms must be a non-negative number');
-      return {
-        type,
-        ms,
-        error: strOrNull(o, 'error'),
-        ...(o.marks === undefined ? {} : { marks: parsePaintMarks(o.marks) }),
-      };
-    }
+    case 'painted':
+      return { type, error: strOrNull(o, 'error') };
     case 'command':
-      return { type, command: oneOf(o, 'command', COMMANDS), key: strOrNull(o, 'key'), path: strOrNull(o, 'path') };
+      return { type, command: oneOf(o, 'command', COMMANDS), key: strOrNull(o, 'key'), index: intOrNull(o, 'index') };
+    case 'marks':
+      return parsePageMarks(o);
   }
 }
 
 /**
- * Checks a message received from a webview against the protocol and returns
- * a copy holding only the known fields; throws ProtocolError otherwise.
+ * Checks a message received from an editor page against the protocol and
+ * returns a copy holding only the known fields; throws ProtocolError otherwise.
  */
-export function parseWebviewMessage(raw: unknown): Envelope<WebviewMessage> {
-  const o = object(raw, 'message');
-  const id = int(o, 'id');
-  if (o.inReplyTo !== undefined) throw new ProtocolError('webviews answer no requests');
-  return { id, body: parseBody(o.body) };
+export function parseEditorMessage(raw: unknown): Sent<WebviewMessage> {
+  return parseSent(raw, parseBody);
 }

@@ -1,13 +1,15 @@
 /**
  * Messages between the extension host and the run view (one webview panel
- * per program showing its latest method run). The host checks every message
- * from the webview with `parseRunWebviewMessage` before acting on it.
+ * per program showing its latest method run), in the envelopes of
+ * `envelope.ts`: events both ways, no requests. The host checks every
+ * message from the page with `parseRunViewMessage` before acting on it.
  *
  * This file runs on both sides: no DOM, no Node, no `vscode`.
  */
 
-import type { HistogramView, TensorStatsView } from '../runtime/view/viewTypes';
-import { int, object, oneOf, ProtocolError, str } from './protocol';
+import type { HistogramView, TensorStatsView } from '../view/viewTypes';
+import { parseSent, Sent } from './envelope';
+import { bool, Fields, int, list, object, oneOf, str, strOrNull } from './validate';
 
 /** A 2-D tensor reduced to at most a few hundred cells a side (block means), for a heat map. */
 export interface HeatmapView {
@@ -146,6 +148,14 @@ export interface RunPaintedMessage {
 export type RunWebviewMessage =
   RunReadyMessage | RunAgainMessage | SaveOutputsMessage | RevealInstructionMessage | RunPaintedMessage;
 
+/** The run view's conversation as the page's channel sees it. */
+export interface RunViewConversation {
+  request: never;
+  event: RunWebviewMessage;
+  replies: Record<never, never>;
+  hostEvent: RunHostMessage;
+}
+
 /** What the webview keeps with `setState`, so a hidden or restored panel can paint before the host answers. */
 export interface RunViewState {
   report: RunReportView | null;
@@ -167,12 +177,8 @@ export function parseInputChoice(raw: unknown): InputChoice {
       return { kind, seed: int(o, 'seed', 0xffffffff) };
     case 'json':
       return { kind, file: str(o, 'file') };
-    case 'npy': {
-      const files = o.files;
-      if (!Array.isArray(files) || files.length > MAX_FILES)
-        throw new ProtocolError(`files must be a list of at most ${MAX_FILES} paths`);
-      return { kind, files: files.map((f, i) => str({ [i]: f }, String(i))) };
-    }
+    case 'npy':
+      return { kind, files: list(o, 'files', MAX_FILES, (f: Fields, i) => str(f, i)) };
     case 'bundled':
       return { kind, index: int(o, 'index') };
   }
@@ -189,22 +195,24 @@ export function parseRunTarget(raw: unknown): RunTarget {
   };
 }
 
-/** Checks a message from the run webview and returns a copy with only the known fields; throws ProtocolError otherwise. */
-export function parseRunWebviewMessage(raw: unknown): RunWebviewMessage {
-  const o = object(raw, 'message');
+function parseBody(raw: unknown): RunWebviewMessage {
+  const o = object(raw, 'message body');
   const type = oneOf(o, 'type', ['ready', 'runAgain', 'save', 'revealInstruction', 'painted'] as const);
   switch (type) {
     case 'ready':
       return { type };
-    case 'runAgain': {
-      if (typeof o.steps !== 'boolean') throw new ProtocolError('steps must be true or false');
-      return { type, steps: o.steps };
-    }
+    case 'runAgain':
+      return { type, steps: bool(o, 'steps') };
     case 'save':
       return { type, format: oneOf(o, 'format', ['npy', 'json'] as const) };
     case 'revealInstruction':
       return { type, index: int(o, 'index') };
     case 'painted':
-      return { type, outputs: int(o, 'outputs'), error: o.error === null ? null : str(o, 'error') };
+      return { type, outputs: int(o, 'outputs'), error: strOrNull(o, 'error') };
   }
+}
+
+/** Checks a message from the run page and returns a copy with only the known fields; throws ProtocolError otherwise. */
+export function parseRunViewMessage(raw: unknown): Sent<RunWebviewMessage> {
+  return parseSent(raw, parseBody);
 }

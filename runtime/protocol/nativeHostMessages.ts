@@ -1,9 +1,11 @@
-import type { LoadMethodOptions, NativeEtdump, NativeProgramInfo, NativeValue } from './addonTypes';
+import type { Reply, Sent } from './envelope';
+import type { LoadMethodOptions, NativeEtdump, NativeProgramInfo, NativeValue } from '../exec/native/addonTypes';
 
 /**
  * Messages between the engine's parent (`nativeClient.ts`) and the child
  * process that holds the ExecuTorch addon (`nativeHost.ts`). Ids of
- * programs and methods are chosen by the parent, per child.
+ * programs and methods are chosen by the parent, per child. In the
+ * envelopes of `envelope.ts`; typed arrays cross by structured clone.
  */
 
 export type HostRequest =
@@ -46,9 +48,6 @@ export interface HostError {
   log?: string[];
 }
 
-export interface HostEnvelope {
-  id: number;
-  body: HostRequest;
-}
+export type HostEnvelope = Sent<HostRequest>;
 
-export type HostReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: HostError };
+export type HostReply = Reply<unknown, HostError>;
