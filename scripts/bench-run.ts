@@ -4,9 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WeightMode } from '../runtime/exec/onnx/weights';
+import { withFile } from '../runtime/format/byteSource';
+import { decodePtd } from '../runtime/format/ptd/decodePtd';
 import { engineStatus } from '../runtime/exec/runner';
 import { PRESETS, TransformerConfig } from '../runtime/samples/transformer/config';
 import { adapterDataFile, LORA_PROGRAMS, writeLoraSample } from '../runtime/samples/transformer/loraSample';
+import { storedFoundationWeights } from '../runtime/samples/transformer/parameters';
 import { ChildResult, ChildTask } from './bench/runChild';
 import { enginesTable, latencyTable, modesTable, nativeMemoryLines } from './bench/runReport';
 
@@ -65,10 +68,21 @@ function child(task: ChildTask): Promise<ChildResult> {
 }
 
 async function ensureSample(dir: string, config: TransformerConfig, backend: Backend): Promise<void> {
-  if (fs.existsSync(path.join(dir, 'foundation.ptd')) && fs.existsSync(path.join(dir, 'lora_c.pte'))) return;
+  if ((await cachedFoundationMatches(dir, config, backend)) && fs.existsSync(path.join(dir, 'lora_c.pte'))) return;
   const start = Date.now();
   await writeLoraSample({ dir, seed: 1, config, backend, commandLine: 'bench-run' });
   console.log(`generated ${dir} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+}
+
+/** A cached set is reused only if its foundation holds the tensors the generator now stores (a layout change regenerates it). */
+async function cachedFoundationMatches(dir: string, config: TransformerConfig, backend: Backend): Promise<boolean> {
+  const file = path.join(dir, 'foundation.ptd');
+  if (!fs.existsSync(file)) return false;
+  const stored = await withFile(file, decodePtd).catch(() => null);
+  const shape = (key: string, sizes: readonly number[] | undefined) => `${key}[${sizes ?? '?'}]`;
+  const have = new Set(stored?.entries.map((e) => shape(e.key, e.layout?.sizes)));
+  const fresh = storedFoundationWeights(config, backend).filter((w) => backend === 'portable' || w.role !== 'linear');
+  return fresh.every((w) => have.has(shape(w.key, w.sizes)));
 }
 
 /** The shared machine's load, printed with the figures so a reader can judge them. */

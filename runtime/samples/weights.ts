@@ -12,6 +12,12 @@ export interface WeightSpec {
   std: number;
   /** Name of the random stream; two specs with the same stream and seed hold the same values. */
   stream: string;
+  /**
+   * The values are stored transposed: a 2-D weight `[rows, cols]` holds the
+   * transpose of the stream's `[cols, rows]` matrix (a copy of another
+   * weight laid out for `mm` without a per-call `permute_copy`).
+   */
+  transposed?: boolean;
 }
 
 /** Elements per generated chunk when weights are streamed (4 MiB of float32). */
@@ -28,9 +34,35 @@ export function weightByteSize(spec: WeightSpec, dtype: SampleDtype): number {
 /** Elements `start … start + count − 1` (row-major) as stored in `dtype`. */
 export function weightSlice(spec: WeightSpec, seed: number, dtype: SampleDtype, start: number, count: number): Float32Array {
   const out = new Float32Array(count);
-  fillNormal(streamKey(seed, spec.stream), start, out, spec.std, spec.mean);
+  if (spec.transposed) fillTransposed(spec, streamKey(seed, spec.stream), start, out);
+  else fillNormal(streamKey(seed, spec.stream), start, out, spec.std, spec.mean);
   roundToDtype(out, dtype);
   return out;
+}
+
+/**
+ * Elements `start …` of a transposed weight `[rows, cols]`: element `(r, c)` is
+ * value `c · rows + r` of the stream. Each source row `c` contributes one
+ * contiguous run (the stored rows the slice touches), generated in one call.
+ */
+function fillTransposed(spec: WeightSpec, key: number, start: number, out: Float32Array): void {
+  if (spec.sizes.length !== 2) throw new Error(`${spec.key}: only a 2-D weight can be stored transposed`);
+  if (out.length === 0) return;
+  const [rows, cols] = spec.sizes;
+  const firstRow = Math.floor(start / cols);
+  const run = new Float32Array(Math.floor((start + out.length - 1) / cols) - firstRow + 1);
+  for (let c = 0; c < cols; c++) {
+    fillNormal(key, c * rows + firstRow, run, spec.std, spec.mean);
+    for (let i = 0; i < run.length; i++) {
+      const at = (firstRow + i) * cols + c - start;
+      if (at >= 0 && at < out.length) out[at] = run[i];
+    }
+  }
+}
+
+/** Which values a weight holds: two specs with the same identity store the same bytes. */
+export function valuesIdentity(spec: WeightSpec): string {
+  return spec.transposed ? `${spec.stream} (transposed)` : spec.stream;
 }
 
 /** All values as stored in `dtype`; for weights small enough to hold. */

@@ -80,6 +80,11 @@ export async function sampleCases(dir: string, seed = 0): Promise<VerifyCase[]> 
     ['linear', ['sample', 'linear']],
     ['lora', ['sample', 'lora']],
     ['lora-xnnpack', ['sample', 'lora', '--backend', 'xnnpack']],
+    // Qwen3's layout (tied embeddings, so the portable output projection reads the table's stored transpose), small.
+    [
+      'lora-qwen-tied',
+      ['sample', 'lora', '--preset', 'qwen3-0.6b', '--layers', '1', '--hidden', '64', '--vocab', '512'],
+    ],
   ];
   const cases: VerifyCase[] = [];
   for (const [name, argv] of sets) {

@@ -8,7 +8,7 @@ import { compareFiles } from '../../extension/diff/runCompare';
 import { CompareView } from '../../runtime/view/diffViewModel';
 import { PRESETS } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
-import { adapterWeights, foundationWeights } from '../../runtime/samples/transformer/parameters';
+import { adapterWeights, storedFoundationWeights } from '../../runtime/samples/transformer/parameters';
 import { weightByteSize } from '../../runtime/samples/weights';
 import { writeSparseQwenPair } from '../../scripts/bench/openLargePtd';
 import { api, closeAllEditors, waitFor, workspaceFolder } from './helpers';
@@ -22,7 +22,7 @@ const ADAPTED = Array.from({ length: tiny.layers }, (_, i) =>
 const ADAPTER_KEYS = adapterWeights(tiny, 'a')
   .map((w) => w.key)
   .sort();
-const FOUNDATION = foundationWeights(tiny);
+const FOUNDATION = storedFoundationWeights(tiny, 'portable');
 
 async function latestPanel(before: number): Promise<ComparePanel> {
   const { compare } = await api();

@@ -14,7 +14,13 @@ import { writePtdBytes } from '../../runtime/format/writer/writePtd';
 import { SampleDtype } from '../../runtime/samples/dtypes';
 import { PRESETS, TransformerConfig } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
-import { adapterWeights, foundationWeights, layerKey, ModelWeight } from '../../runtime/samples/transformer/parameters';
+import {
+  adapterWeights,
+  foundationWeights,
+  layerKey,
+  ModelWeight,
+  storedFoundationWeights,
+} from '../../runtime/samples/transformer/parameters';
 import { weightByteSize, weightValues } from '../../runtime/samples/weights';
 
 // The sample generator knows every weight: which keys the adapters hold, and
@@ -147,7 +153,7 @@ describe('diff: LoRA adapters over one foundation (sample generator)', function 
         .every((t) => t.status === 'changed' && t.metrics !== null && t.metrics.changedElements > 0),
     );
 
-    const foundation = foundationWeights(c);
+    const foundation = storedFoundationWeights(c, 'portable');
     const group = r.files.find((g) => g.a?.endsWith('foundation.ptd'))!;
     assert.equal(group.b, group.a);
     assert.equal(group.shared, 'path');

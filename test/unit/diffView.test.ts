@@ -11,7 +11,7 @@ import { dataFileCompareView, describeSharedGroup, linkedProgramCompareView } fr
 import { CompareView } from '../../runtime/view/diffViewModel';
 import { PRESETS } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
-import { adapterWeights, foundationWeights } from '../../runtime/samples/transformer/parameters';
+import { adapterWeights, storedFoundationWeights } from '../../runtime/samples/transformer/parameters';
 import { weightByteSize } from '../../runtime/samples/weights';
 import { realFixture } from './fixtures';
 
@@ -68,7 +68,7 @@ describe('compare view model (diffView)', function () {
     assert.equal(v.summary.identical, false);
     assert.deepEqual(v.summary.changedLayers, adapted);
 
-    const foundation = foundationWeights(tiny);
+    const foundation = storedFoundationWeights(tiny, 'portable');
     const bytes = foundation.reduce((n, w) => n + weightByteSize(w, tiny.dtype), 0);
     assert.deepEqual(v.summary.shared, [
       { label: 'foundation.ptd', keys: foundation.length, bytes, evidence: 'same file', identical: true },
@@ -199,6 +199,6 @@ describe('compare view model (diffView)', function () {
     const self = dataFileCompareView(await diffDataFiles(same, same));
     assert.equal(self.summary.identical, true);
     assert.equal(self.summary.bytesRead, 0);
-    assert.equal(self.summary.shared[0].keys, foundationWeights(tiny).length);
+    assert.equal(self.summary.shared[0].keys, storedFoundationWeights(tiny, 'portable').length);
   });
 });

@@ -63,12 +63,13 @@ describe("generated samples match the generator's expected outputs", function ()
       ['lora-portable', 'portable', 'float32'],
       ['lora-xnnpack', 'xnnpack', 'float32'],
       ['lora-portable-bf16', 'portable', 'bfloat16'],
+      ['lora-portable-tied', 'portable', 'float32'],
     ] as const) {
       const dir = path.join(root, name);
       const r = await writeLoraSample({
         dir,
         seed: 5,
-        config: { ...PRESETS.tiny, dtype },
+        config: { ...PRESETS.tiny, dtype, tieEmbeddings: name.endsWith('-tied') },
         backend,
         commandLine: 'execSamples.test',
       });
@@ -79,7 +80,7 @@ describe("generated samples match the generator's expected outputs", function ()
 
   for (const engine of ['executorch', 'onnx', 'reference'] as const) {
     it(`every program of every set on ${engine}`, async () => {
-      assert.equal(sets.length, 4);
+      assert.equal(sets.length, 5);
       const shared = new SharedData();
       try {
         for (const set of sets) {

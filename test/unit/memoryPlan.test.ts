@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { run } from '../../runtime/cli/main';
 import { Method, TensorValue, Value } from '../../runtime/format/pte/pteTypes';
-import { methodMemoryPlan, MethodMemoryPlan } from '../../runtime/view/memoryPlan';
+import { PRESETS, TransformerConfig } from '../../runtime/samples/transformer/config';
+import { buildTransformerProgram } from '../../runtime/samples/transformer/program';
+import { weightBytes } from '../../runtime/samples/weights';
+import { methodMemoryPlan, MethodMemoryPlan, PlannedTensor } from '../../runtime/view/memoryPlan';
 import { realFixture, realFixtureNames } from './fixtures';
 import { programFacts } from './programFacts';
 
@@ -214,4 +217,68 @@ describe('memory plan lifetimes', () => {
     );
     assert.deepEqual([byValue.get(2)!.start, byValue.get(2)!.end], [1, 3]);
   });
+});
+
+/**
+ * The arena ExecuTorch's default planner (`greedy` in exir/memory_planning.py)
+ * makes for these lifetimes: tensors largest first, each into the first
+ * shared object none of whose tensors it overlaps in time (at offset 0), else
+ * above the overlapping ones in an object it still fits, else into a new
+ * object; the arena is the sum of the objects.
+ */
+function executorchGreedyArena(tensors: readonly PlannedTensor[]): number {
+  const specs = tensors
+    .filter((t) => t.viewOf === null)
+    .map((t) => ({ size: Math.ceil(t.size! / 16) * 16, first: t.start!, last: t.end! }))
+    .sort((a, b) => b.size - a.size);
+  type Spec = (typeof specs)[number];
+  const overlap = (a: Spec, b: Spec) => !(a.last < b.first || a.first > b.last);
+  const objects: { size: number; placed: { offset: number; spec: Spec }[] }[] = [];
+  for (const spec of specs) {
+    let object = objects.find((o) => o.placed.every((p) => !overlap(p.spec, spec)));
+    let offset = 0;
+    if (!object) {
+      for (const o of objects) {
+        const top = Math.max(0, ...o.placed.filter((p) => overlap(p.spec, spec)).map((p) => p.offset + p.spec.size));
+        if (top > 0 && top + spec.size <= o.size) {
+          [object, offset] = [o, top];
+          break;
+        }
+      }
+    }
+    if (!object) objects.push((object = { size: spec.size, placed: [] }));
+    object.placed.push({ offset, spec });
+  }
+  return objects.reduce((n, o) => n + o.size, 0);
+}
+
+describe("the sample writer's memory plan", () => {
+  const qwenLayers: TransformerConfig = { ...PRESETS['qwen3-0.6b'], layers: 2, vocabSize: 4096 };
+  for (const [name, config] of [
+    ['tiny', PRESETS.tiny],
+    ['Qwen3-0.6B widths, 2 layers', qwenLayers],
+  ] as const) {
+    it(`${name}: an arena no larger than ExecuTorch's greedy planner makes for the same lifetimes`, () => {
+      for (const backend of ['portable', 'xnnpack'] as const) {
+        const input = buildTransformerProgram({
+          config,
+          backend,
+          adapter: { name: 'a', storage: 'dataFile' },
+          namedKey: (w) => w.key,
+          bytes: (w) => weightBytes(w, 1, config.dtype),
+        });
+        const method = input.methods[0];
+        const plan = methodMemoryPlan(method, 0);
+        assert.equal(plan.arenas.length, 1);
+        const arena = plan.arenas[0];
+        const theirs = executorchGreedyArena(arena.tensors);
+        assert.ok(arena.size! <= theirs, `${backend}: ours ${arena.size}, ExecuTorch's greedy ${theirs}`);
+        assert.ok(arena.size! >= arena.peakLiveBytes);
+        assert.ok(
+          arena.size! <= 1.1 * arena.peakLiveBytes,
+          `${backend}: ${arena.size} for a peak of ${arena.peakLiveBytes}`,
+        );
+      }
+    });
+  }
 });

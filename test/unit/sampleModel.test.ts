@@ -37,6 +37,26 @@ describe('sample weights', () => {
     }
   });
 
+  it('stores a transposed weight as the transpose of its stream, slice by slice and in chunks', () => {
+    const source: WeightSpec = { key: 'w', sizes: [37, 11], mean: 0, std: 1, stream: 'w' };
+    const transposed: WeightSpec = { ...source, key: 'w_t', sizes: [11, 37], transposed: true };
+    const values = weightValues(source, 9, 'float32');
+    const whole = weightValues(transposed, 9, 'float32');
+    for (let r = 0; r < 11; r++) for (let c = 0; c < 37; c++) assert.equal(whole[r * 37 + c], values[c * 11 + r]);
+    for (const [start, count] of [
+      [0, 1],
+      [5, 30],
+      [36, 2],
+      [100, 150],
+      [406, 1],
+    ])
+      assert.deepEqual(weightSlice(transposed, 9, 'float32', start, count), whole.subarray(start, start + count));
+    assert.deepEqual(
+      Buffer.concat([...weightChunks(transposed, 9, 'float32', 64)]),
+      Buffer.from(weightBytes(transposed, 9, 'float32')),
+    );
+  });
+
   it('keeps streams apart past 2^30 elements (counters beyond 2^31)', () => {
     const key = streamKey(0, 'huge');
     const at = (i: number) => {

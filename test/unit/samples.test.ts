@@ -15,6 +15,8 @@ import { LinkResult } from '../../runtime/link/linkTypes';
 import { GoldenEntry, GoldenTensor } from '../../runtime/samples/expected';
 import { PRESETS, TransformerConfig } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
+import { foundationWeights, outputKey } from '../../runtime/samples/transformer/parameters';
+import { weightValues } from '../../runtime/samples/weights';
 import { realFixture } from './fixtures';
 import { runProgram } from './sampleInterpreter';
 
@@ -505,6 +507,63 @@ describe('sample lora with tied embeddings (xnnpack)', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('sample lora output projection (portable)', () => {
+  for (const tieEmbeddings of [false, true]) {
+    it(`reads ${tieEmbeddings ? 'the tied embedding table' : 'output.weight'} pre-transposed with mm: no [hidden, vocab] copy in the arena`, async () => {
+      const dir = tempDir();
+      try {
+        const config: TransformerConfig = { ...PRESETS.tiny, layers: 1, tieEmbeddings };
+        const { hidden, vocabSize } = config;
+        await writeLoraSample({ dir, seed: 7, config, backend: 'portable', commandLine: 'test' });
+        const foundation = await loadDataFile(path.join(dir, 'foundation.ptd'));
+        const keys = foundation.entries.map((e) => e.key);
+        assert.ok(keys.includes('tok_embeddings.weight'), 'the embedding reads the table by name');
+        assert.ok(!keys.includes('output.weight'), 'an untied output.weight is stored only transposed');
+        const entry = foundation.entries.find((e) => e.key === 'output.weight_t')!;
+        assert.deepEqual(entry.layout?.sizes, [hidden, vocabSize]);
+        const stored = new Float32Array((await readEntryBytes(foundation, entry)).slice().buffer);
+        const model = weightValues(
+          foundationWeights(config).find((w) => w.key === outputKey(config))!,
+          7,
+          'float32',
+        );
+        for (let h = 0; h < hidden; h++)
+          for (let v = 0; v < vocabSize; v++) assert.equal(stored[h * vocabSize + v], model[v * hidden + h]);
+
+        for (const file of PROGRAMS) {
+          const method = (await loadProgram(path.join(dir, file))).methods[0];
+          const weight = method.values.findIndex(
+            (v) => v.kind === 'tensor' && v.tensor.fullyQualifiedName === 'output.weight_t',
+          );
+          const readers = method.chains[0].instructions.filter(
+            (ins) => ins.kind === 'kernel' && ins.args.includes(weight),
+          );
+          assert.deepEqual(
+            readers.map((ins) => ins.kind === 'kernel' && method.operators[ins.opIndex].qualifiedName),
+            ['aten::mm.out'],
+            `${file}: the projection is one mm reading the stored weight`,
+          );
+          const table = hidden * vocabSize * 4;
+          assert.ok(
+            method.values.every((v) => v.kind !== 'tensor' || v.tensor.kind !== 'planned' || v.tensor.nbytes! < table),
+            `${file}: no planned tensor as large as the projection`,
+          );
+        }
+        for (const e of expectedEntries(dir)) {
+          const outputs = await runProgram(
+            path.join(dir, e.file),
+            e.data_files.map((f) => path.join(dir, f)),
+            e.inputs,
+          );
+          assertClose(outputs, e.expected, e.atol, e.rtol, e.file);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('pte-explorer sample', () => {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { FrameLocator, Locator } from 'playwright-core';
 import { PRESETS } from '../../runtime/samples/transformer/config';
 import { writeLoraSample } from '../../runtime/samples/transformer/loraSample';
-import { adapterWeights, foundationWeights } from '../../runtime/samples/transformer/parameters';
+import { adapterWeights, storedFoundationWeights } from '../../runtime/samples/transformer/parameters';
 import { buildTransformerProgram } from '../../runtime/samples/transformer/program';
 import { packagedVsix, Workbench } from './workbench';
 
@@ -20,7 +20,7 @@ const PROGRAM_CONSTANTS = buildTransformerProgram({
   bytes: () => new Uint8Array(0),
 }).methods[0].values.filter((v) => v.kind === 'tensor' && v.tensor.kind === 'constant').length;
 /** Every tensor a comparison of two adapters over the foundation lists. */
-const TENSORS = foundationWeights(tiny).length + ADAPTER_KEYS.length + PROGRAM_CONSTANTS;
+const TENSORS = storedFoundationWeights(tiny, 'portable').length + ADAPTER_KEYS.length + PROGRAM_CONSTANTS;
 /** lora_c against base adds its adapter's weights and one alpha/rank constant per adapted projection. */
 const ADDED_BY_LORA_C = ADAPTER_KEYS.length + tiny.layers * tiny.lora.targets.length;
 /** Numbers of one column of the rows in view, in order. */

@@ -1,10 +1,10 @@
 import { PtdEntryInput } from '../../format/writer/types';
 import { GoldenEntry, goldenTensor, TOLERANCE } from '../expected';
 import { blobEntry, chunkSource, SampleFile, SampleResult, tensorEntry, writeDataFile, writeExpectedFile, writeProgramFile } from '../sampleFiles';
-import { elementCount, weightBytes, weightSha256, weightValues } from '../weights';
+import { elementCount, valuesIdentity, weightBytes, weightSha256, weightValues } from '../weights';
 import { checkConfig, TransformerConfig } from './config';
 import { ForwardInputs, sampleInputs } from './inputs';
-import { adapterWeights, foundationWeights, ModelWeight, TOK_EMBEDDINGS } from './parameters';
+import { adapterWeights, foundationWeights, ModelWeight, storedFoundationWeights, TOK_EMBEDDINGS } from './parameters';
 import { Backend, buildTransformerProgram } from './program';
 import { AdapterStorage } from './programWeights';
 import { referenceForward } from './reference';
@@ -35,7 +35,8 @@ export interface LoraSampleOptions {
  * `base.pte`, `lora_a.pte` + `lora_a.ptd`, `lora_b.pte` + `lora_b.ptd`,
  * `lora_c.pte` (adapter weights inside the program) and `expected.json`.
  * Portable programs name their weights by fully qualified name (entries with
- * tensor layouts); XNNPACK programs delegate every linear layer and name those
+ * tensor layouts; the output projection stored transposed, see
+ * `storedFoundationWeights`); XNNPACK programs delegate every linear layer and name those
  * weights by content hash (entries without layout), keeping embedding and
  * norm weights as FQN entries. Weights are generated while they are written,
  * so the largest preset is never held in memory.
@@ -44,22 +45,23 @@ export async function writeLoraSample(o: LoraSampleOptions): Promise<SampleResul
   const c = o.config;
   checkConfig(c);
   await makeDirectory(o.dir);
-  const foundation = foundationWeights(c);
+  const model = foundationWeights(c);
+  const foundation = storedFoundationWeights(c, o.backend);
   const adapters = new Map(LORA_PROGRAMS.flatMap((p) => (p.adapter ? [[p.adapter, adapterWeights(c, p.adapter)] as const] : [])));
 
   const hashes = new Map<string, string>();
   const namedKey = (w: ModelWeight): string => {
-    let key = hashes.get(w.stream);
+    let key = hashes.get(valuesIdentity(w));
     if (key === undefined) {
       key = weightSha256(w, o.seed, c.dtype);
-      hashes.set(w.stream, key);
+      hashes.set(valuesIdentity(w), key);
     }
     return key;
   };
   const sources = new Map<string, () => Iterable<Uint8Array>>();
   const source = (w: ModelWeight) => {
-    let s = sources.get(w.stream);
-    if (!s) sources.set(w.stream, (s = chunkSource(w, o.seed, c.dtype)));
+    let s = sources.get(valuesIdentity(w));
+    if (!s) sources.set(valuesIdentity(w), (s = chunkSource(w, o.seed, c.dtype)));
     return s;
   };
   const delegated = (w: ModelWeight) => o.backend === 'xnnpack' && w.role === 'linear';
@@ -86,11 +88,12 @@ export async function writeLoraSample(o: LoraSampleOptions): Promise<SampleResul
     if (p.adapter && p.storage === 'dataFile') files.push(await writeDataFile(o.dir, adapterDataFile(p.adapter), entries(adapters.get(p.adapter)!)));
   }
 
-  const parameters = foundation.reduce((n, w) => n + elementCount(w.sizes), 0);
+  const parameters = model.reduce((n, w) => n + elementCount(w.sizes), 0);
   const expectedSkipped = parameters > EXPECTED_PARAMETER_LIMIT
     ? `the foundation has ${parameters} parameters; expected outputs are computed up to ${EXPECTED_PARAMETER_LIMIT}`
     : null;
-  const expected = expectedSkipped ? [] : expectedRuns(o, foundation, adapters);
+  // Expected outputs come from the model's own parameters, whatever layout the programs read them in.
+  const expected = expectedSkipped ? [] : expectedRuns(o, model, adapters);
   files.push(await writeExpectedFile(o.dir, expected));
   return { dir: o.dir, files, expected, expectedSkipped };
 }

@@ -1,5 +1,6 @@
 import { WeightSpec } from '../weights';
 import { LoraTarget, TransformerConfig } from './config';
+import type { Backend } from './program';
 
 /** Standard deviation of the foundation's projection and embedding weights. */
 export const WEIGHT_STD = 0.02;
@@ -14,6 +15,8 @@ export interface ModelWeight extends WeightSpec {
 export const TOK_EMBEDDINGS = 'tok_embeddings.weight';
 export const FINAL_NORM = 'norm.weight';
 export const OUTPUT = 'output.weight';
+/** The output projection stored `[hidden, vocab]`, the transpose of `output.weight` (or of the tied embedding table). */
+export const OUTPUT_TRANSPOSED = 'output.weight_t';
 
 /** State-dict names of ExecuTorch's Llama definition (`examples/models/llama`), which its Qwen3 export uses too. */
 export const layerKey = {
@@ -43,7 +46,7 @@ export function projectionSizes(c: TransformerConfig, p: LoraTarget): [number, n
   return { wq: [q, c.hidden], wk: [kv, c.hidden], wv: [kv, c.hidden], wo: [c.hidden, q] }[p] as [number, number];
 }
 
-/** Every base weight, in state-dict order; this is what `foundation.ptd` holds. */
+/** Every base weight of the model, in state-dict order (what `foundation.ptd` holds for XNNPACK programs). */
 export function foundationWeights(c: TransformerConfig): ModelWeight[] {
   const out: ModelWeight[] = [{ key: TOK_EMBEDDINGS, sizes: [c.vocabSize, c.hidden], mean: 0, std: WEIGHT_STD, stream: TOK_EMBEDDINGS, role: 'embedding' }];
   for (let i = 0; i < c.layers; i++) {
@@ -76,6 +79,27 @@ export function adapterWeights(c: TransformerConfig, adapter: string): ModelWeig
     }
   }
   return out;
+}
+
+/**
+ * What `foundation.ptd` holds for programs on `backend`. Portable programs
+ * read the output projection as one `[hidden, vocab]` tensor with `mm`, as
+ * the exporter's constant propagation leaves `permute_copy(weight)` folded
+ * into a constant: without it, every call would transpose the projection
+ * (151936 × 1024 in Qwen3-0.6B's shapes) into the planned arena. An untied
+ * `output.weight` is then stored only transposed; a tied embedding table
+ * stays for the embedding and gets its transposed copy beside it.
+ */
+export function storedFoundationWeights(c: TransformerConfig, backend: Backend): ModelWeight[] {
+  const model = foundationWeights(c);
+  if (backend === 'xnnpack') return model;
+  return [...model.filter((w) => w.key !== OUTPUT), transposedOutputWeight(c)];
+}
+
+/** The output projection `[hidden, vocab]`: the values of `output.weight` (or the tied table), transposed. */
+export function transposedOutputWeight(c: TransformerConfig): ModelWeight {
+  const source = foundationWeights(c).find((w) => w.key === outputKey(c))!;
+  return { key: OUTPUT_TRANSPOSED, sizes: [c.hidden, c.vocabSize], mean: source.mean, std: source.std, stream: source.stream, transposed: true, role: 'linear' };
 }
 
 /** Key of the output projection's weight: its own, or the embedding table when they are tied. */

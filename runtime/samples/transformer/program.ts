@@ -6,7 +6,7 @@ import { MethodBuilder } from '../graph/methodBuilder';
 import { ProgramParts } from '../graph/programParts';
 import { encodedInputSpec, encodedOutputSpec } from '../graph/treeSpec';
 import { LoraTarget, TransformerConfig } from './config';
-import { FINAL_NORM, layerKey, outputKey, TOK_EMBEDDINGS } from './parameters';
+import { FINAL_NORM, layerKey, OUTPUT_TRANSPOSED, outputKey, TOK_EMBEDDINGS } from './parameters';
 import { AdapterStorage, ProgramWeights, WeightSources } from './programWeights';
 import { causalMask, ropeTables } from './tables';
 
@@ -29,7 +29,9 @@ export interface TransformerProgramOptions extends WeightSources {
  * Caches are `[1, kvHeads, P, headDim]` in, `[1, kvHeads, P+T, headDim]` out
  * (the past entries then the new tokens'); the positions P … P+T−1 of the new
  * tokens are fixed by the program's shapes. Rotary tables and the causal mask
- * are constants in the program; foundation weights are external.
+ * are constants in the program; foundation weights are external. Portable
+ * linear layers are `permute_copy` + `mm` as the default export writes them,
+ * except the output projection, read pre-transposed by `mm`.
  */
 export function buildTransformerProgram(o: TransformerProgramOptions): PteWriteInput {
   const c = o.config;
@@ -43,7 +45,7 @@ export function buildTransformerProgram(o: TransformerProgramOptions): PteWriteI
   const b = new MethodBuilder('forward', parts);
   const aten = new Aten(b);
 
-  const weights = new ProgramWeights(c, b, o.adapter, o);
+  const weights = new ProgramWeights(c, o.backend, b, o.adapter, o);
   const linear = (x: number, key: string): number =>
     o.backend === 'xnnpack' ? linearLayer.xnnpack(aten, x, weights.named(key)) : linearLayer.portable(aten, x, weights.tensor(key));
   const project = (x: number, layer: number, p: LoraTarget): number => {
@@ -112,7 +114,11 @@ export function buildTransformerProgram(o: TransformerProgramOptions): PteWriteI
     const up = linear(g, layerKey.feedForward(layer, 'w3'));
     x = aten.add(x, linear(aten.mul(gate, up), layerKey.feedForward(layer, 'w2')));
   }
-  const logits = aten.viewCopy(linear(rmsNorm(x, FINAL_NORM), outputKey(c)), [1, T, c.vocabSize], true);
+  // Portable: the foundation holds the projection already transposed (see storedFoundationWeights), so no
+  // [hidden, vocab] copy of it is made in the arena on every call.
+  const final = rmsNorm(x, FINAL_NORM);
+  const projected = o.backend === 'xnnpack' ? linear(final, outputKey(c)) : aten.mm(final, weights.tensor(OUTPUT_TRANSPOSED));
+  const logits = aten.viewCopy(projected, [1, T, c.vocabSize], true);
 
   b.output(logits);
   for (const id of cacheOutputs) b.output(id);

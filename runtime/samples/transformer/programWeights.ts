@@ -3,7 +3,8 @@ import { MethodBuilder } from '../graph/methodBuilder';
 import { NamedConstant } from '../graph/xnnpackFullyConnected';
 import { weightByteSize } from '../weights';
 import { TransformerConfig } from './config';
-import { adapterWeights, foundationWeights, ModelWeight } from './parameters';
+import { adapterWeights, ModelWeight, storedFoundationWeights } from './parameters';
+import type { Backend } from './program';
 
 /** Where a program finds its adapter's weights. */
 export type AdapterStorage =
@@ -33,11 +34,12 @@ export class ProgramWeights {
 
   constructor(
     private readonly config: TransformerConfig,
+    backend: Backend,
     private readonly b: MethodBuilder,
     adapter: { name: string; storage: AdapterStorage } | null,
     private readonly sources: WeightSources,
   ) {
-    for (const w of foundationWeights(config)) this.byKey.set(w.key, w);
+    for (const w of storedFoundationWeights(config, backend)) this.byKey.set(w.key, w);
     for (const w of adapter ? adapterWeights(config, adapter.name) : []) {
       this.byKey.set(w.key, w);
       if (adapter!.storage === 'program') this.inProgram.add(w.key);
