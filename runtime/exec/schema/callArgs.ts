@@ -70,6 +70,11 @@ export class CallArgs<T extends TensorLike> {
     throw new ExecutionError(`${this.schema.qualifiedName}: ${message}`, this.where);
   }
 
+  /** Rejects the value of argument `name`; the error names the operator, the argument and the instruction. */
+  invalid(name: string, message: string): never {
+    return this.fail(`argument '${name}': ${message}`);
+  }
+
   /** Value index bound to argument `name`. */
   valueIndex(name: string): number {
     const i = this.position.get(name);
