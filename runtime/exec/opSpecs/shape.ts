@@ -22,6 +22,23 @@ export interface StridedView<T> {
   offset: number;
 }
 
+/** Offset in the source of element `i` (row-major) of a strided view of `shape`. */
+export function stridedSource(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): (i: number) => number {
+  return (i) => {
+    let rest = i;
+    let at = offset;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      at += (rest % shape[d]) * strides[d];
+      rest = Math.floor(rest / shape[d]);
+    }
+    return at;
+  };
+}
+
 /** Operators whose output is `self` with another shape (same elements, same order). */
 export const reshapes: Record<string, <T extends TensorLike>(a: Args<T>) => { self: T; shape: number[] }> = {
   'aten::view_copy.out': (a) => view(a),

@@ -114,23 +114,10 @@ function triangle(upper: boolean): Lowering {
   };
 }
 
-/** Strided source index of element `i` of `shape` (row-major) given per-dim strides and an offset. */
-function stridedSource(shape: readonly number[], strides: readonly number[], offset: number): (i: number) => number {
-  return (i) => {
-    let rest = i;
-    let at = offset;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      at += (rest % shape[d]) * strides[d];
-      rest = Math.floor(rest / shape[d]);
-    }
-    return at;
-  };
-}
-
 function stridedView(view: (a: A) => spec.StridedView<SymTensor>): Lowering {
   return (a, c) => {
     const { self, shape, strides, offset } = view(a);
-    c.out(a, 'out', staticGather(c, self, shape, stridedSource(shape, strides, offset)));
+    c.out(a, 'out', staticGather(c, self, shape, spec.stridedSource(shape, strides, offset)));
   };
 }
 
@@ -141,7 +128,7 @@ function scatterSlice(read: (a: A) => spec.ScatterSlice<SymTensor>): Lowering {
     const s = [...strides];
     s[dim] = strides[dim] * step;
     const x = c.cast(self, a.outDtype('out'));
-    c.out(a, 'out', staticScatter(c, x, src, stridedSource(shape, s, start * strides[dim])));
+    c.out(a, 'out', staticScatter(c, x, src, spec.stridedSource(shape, s, start * strides[dim])));
   };
 }
 
