@@ -39,11 +39,10 @@ export function stridedSource(
   };
 }
 
-/** Operators whose output is `self` with another shape (same elements, same order). */
+/** Operators writing `self` with another shape (same elements, same order) to `out`. */
 export const reshapes: Record<string, <T extends TensorLike>(a: Args<T>) => { self: T; shape: number[] }> = {
   'aten::view_copy.out': (a) => view(a),
   'aten::_unsafe_view.out': (a) => view(a),
-  'executorch_prim::et_view.default': (a) => view(a),
   'aten::squeeze_copy.out': (a) => {
     const self = a.tensor('self');
     return { self, shape: squeezeShape(self.shape, null) };
@@ -62,7 +61,8 @@ export const reshapes: Record<string, <T extends TensorLike>(a: Args<T>) => { se
   },
 };
 
-function view<T extends TensorLike>(a: Args<T>): { self: T; shape: number[] } {
+/** `view` sizes (one -1 inferred); also `executorch_prim::et_view`, which returns the view instead of writing an out. */
+export function view<T extends TensorLike>(a: Args<T>): { self: T; shape: number[] } {
   const self = a.tensor('self');
   return { self, shape: forArg(a, 'size', () => viewShape(self.shape, a.intList('size'))) };
 }

@@ -51,9 +51,11 @@ function copy(a: A, c: LowerContext): void {
   c.out(a, 'out', a.tensor('self'));
 }
 
-function reshaped(a: A, c: LowerContext, name: string): SymTensor {
-  const { self, shape } = spec.reshapes[name](a);
-  return c.reshape(self, shape);
+function reshapeLowering(read: (a: A) => { self: SymTensor; shape: number[] }): Lowering {
+  return (a, c) => {
+    const { self, shape } = read(a);
+    c.out(a, 'out', c.reshape(self, shape));
+  };
 }
 
 function permute(c: LowerContext, t: SymTensor, dims: number[]): SymTensor {
@@ -132,14 +134,12 @@ function scatterSlice(read: (a: A) => spec.ScatterSlice<SymTensor>): Lowering {
   };
 }
 
-function reshapeLowering(a: A, c: LowerContext): void {
-  c.out(a, 'out', reshaped(a, c, a.schema.qualifiedName));
-}
-
 export const shapeLowerings: LoweringTable = {
-  'aten::view_copy.out': reshapeLowering,
-  'aten::_unsafe_view.out': reshapeLowering,
-  'executorch_prim::et_view.default': (a, c) => a.setReturn(reshaped(a, c, a.schema.qualifiedName)),
+  ...perOperator(spec.reshapes, reshapeLowering),
+  'executorch_prim::et_view.default': (a, c) => {
+    const { self, shape } = spec.view(a);
+    a.setReturn(c.reshape(self, shape));
+  },
   'aten::clone.out': copy,
   'aten::alias_copy.out': copy,
   'aten::detach_copy.out': copy,
@@ -201,10 +201,6 @@ export const shapeLowerings: LoweringTable = {
     const { self, dim, index, shape } = spec.select(a);
     c.out(a, 'out', c.reshape(c.slice(self, dim, index, index + 1), shape));
   },
-  'aten::squeeze_copy.out': reshapeLowering,
-  'aten::squeeze_copy.dim_out': reshapeLowering,
-  'aten::squeeze_copy.dims_out': reshapeLowering,
-  'aten::unsqueeze_copy.out': reshapeLowering,
   'aten::flip.out': (a, c) => {
     const { self, dims } = spec.flip(a);
     if (dims.length === 0) return c.out(a, 'out', self);

@@ -80,9 +80,11 @@ export function concatenate(parts: Tensor[], dim: number, dtype: DType): Tensor 
   return out;
 }
 
-function reshapeKernel(a: A): Tensor {
-  const { self, shape } = spec.reshapes[a.schema.qualifiedName](a);
-  return reshapeTensor(self, shape);
+function reshapeKernel(read: (a: A) => { self: Tensor; shape: number[] }) {
+  return (a: A): void => {
+    const { self, shape } = read(a);
+    setOutAs(a, 'out', reshapeTensor(self, shape));
+  };
 }
 
 function copyKernel(a: A) {
@@ -150,9 +152,11 @@ function triangle(upper: boolean) {
 }
 
 export const shapeKernels: RefKernelTable = {
-  'aten::view_copy.out': (a) => setOutAs(a, 'out', reshapeKernel(a)),
-  'aten::_unsafe_view.out': (a) => setOutAs(a, 'out', reshapeKernel(a)),
-  'executorch_prim::et_view.default': (a) => a.setReturn(reshapeKernel(a)),
+  ...perOperator(spec.reshapes, reshapeKernel),
+  'executorch_prim::et_view.default': (a) => {
+    const { self, shape } = spec.view(a);
+    a.setReturn(reshapeTensor(self, shape));
+  },
   'aten::clone.out': copyKernel,
   'aten::alias_copy.out': copyKernel,
   'aten::detach_copy.out': copyKernel,
@@ -214,10 +218,6 @@ export const shapeKernels: RefKernelTable = {
     const { self, dim, index, shape } = spec.select(a);
     setOutAs(a, 'out', reshapeTensor(sliceAlong(self, dim, index, 1, 1), shape));
   },
-  'aten::squeeze_copy.out': (a) => setOutAs(a, 'out', reshapeKernel(a)),
-  'aten::squeeze_copy.dim_out': (a) => setOutAs(a, 'out', reshapeKernel(a)),
-  'aten::squeeze_copy.dims_out': (a) => setOutAs(a, 'out', reshapeKernel(a)),
-  'aten::unsqueeze_copy.out': (a) => setOutAs(a, 'out', reshapeKernel(a)),
   'aten::flip.out': (a) => {
     const { self, dims } = spec.flip(a);
     const strides = contiguousStrides(self.shape);
