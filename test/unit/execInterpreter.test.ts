@@ -249,6 +249,44 @@ describe('method execution on both engines', () => {
     });
   });
 
+  it('an argument the operator spec rejects is named with the operator and the instruction, in the same words by both engines', async () => {
+    const cases: { build: (b: MethodBuilder, x: number) => void; expected: RegExp }[] = [
+      {
+        build: (b, x) =>
+          b.outputs.push(
+            b.call('aten::narrow_copy.out', [x, b.int(1), b.int(2), b.int(3), b.planned('float32', [2, 3])])[0],
+          ),
+        expected:
+          /^forward#0: aten::narrow_copy\.out: argument 'start': narrow\(1, 2, 3\) is out of range for \[2, 3\]$/,
+      },
+      {
+        build: (b, x) =>
+          b.outputs.push(b.call('aten::unsqueeze_copy.out', [x, b.int(5), b.planned('float32', [2, 3, 1])])[0]),
+        expected:
+          /^forward#0: aten::unsqueeze_copy\.out: argument 'dim': dimension 5 is out of range for a tensor of rank 3$/,
+      },
+      {
+        build: (b, x) =>
+          b.outputs.push(b.call('aten::_pdist_forward.out', [x, b.double(-1), b.planned('float32', [3])])[0]),
+        expected: /^forward#0: aten::_pdist_forward\.out: argument 'p': p must be non-negative, got -1$/,
+      },
+    ];
+    for (const { build, expected } of cases) {
+      const b = new MethodBuilder();
+      const x = b.input('float32', [2, 3]);
+      build(b, x);
+      const messages: string[] = [];
+      await each(b, async (m) => {
+        await assert.rejects(m.run([fromNumbers('float32', [2, 3], [1, 2, 3, 4, 5, 6])]), (e: Error) => {
+          messages.push(e.message);
+          return e instanceof ExecutionError && expected.test(e.message);
+        });
+      });
+      assert.equal(messages.length, 2);
+      assert.equal(messages[0], messages[1]);
+    }
+  });
+
   it('a cancelled run stops with RunCancelledError', async () => {
     const b = new MethodBuilder();
     const x = b.input('float32', [2]);

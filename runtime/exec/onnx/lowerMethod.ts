@@ -2,7 +2,7 @@ import { XNNPACK_BACKEND } from '../../format/delegatePayloads';
 import { formatInstruction } from '../../format/pte/describe';
 import { Instruction, Method } from '../../format/pte/pteTypes';
 import { ExecutionError, ProgramLocation } from '../errors';
-import { CallArgs, Slot } from '../schema/callArgs';
+import { CallArgs, initialScalar, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
 import { PlannedStorage, plannedStorage } from '../method/plannedMemory';
@@ -96,22 +96,7 @@ export function lowerMethod(input: LoweringInput): LoweredMethod {
     if (known) return known;
     throw new NeedsValue(t, why);
   };
-  const slots: (Slot<SymTensor> | undefined)[] = method.values.map((v) => {
-    switch (v.kind) {
-      case 'null':
-        return { kind: 'none' };
-      case 'int':
-        return { kind: 'int', value: Number(v.value) };
-      case 'double':
-        return { kind: 'double', value: v.value };
-      case 'bool':
-        return { kind: 'bool', value: v.value };
-      case 'string':
-        return { kind: 'string', value: v.value };
-      default:
-        return undefined;
-    }
-  });
+  const slots: (Slot<SymTensor> | undefined)[] = method.values.map(initialScalar);
   const feeds: GraphFeed[] = [];
   const weightFeeds: WeightFeed[] = [];
   const stateRead = new Set<number>();

@@ -10,7 +10,7 @@ import { PlannedStorage, plannedStorage } from '../method/plannedMemory';
 import { loadStoredValues } from '../method/storedValues';
 import { ExecProgram } from '../program/openProgram';
 import { loadXnnpackConstants } from '../program/xnnpackConstants';
-import { CallArgs, Slot } from '../schema/callArgs';
+import { CallArgs, initialScalar, Slot } from '../schema/callArgs';
 import { operatorSchema } from '../schema/operatorSchemas';
 import { ShapeError } from '../shapes';
 import {
@@ -104,24 +104,9 @@ export class ReferenceMethod implements LoadedMethod {
     this.home = [...this.planned];
     this.written = [];
     this.allocateArenas();
-    this.slots = this.method.values.map((v, index): Slot<Tensor> | undefined => {
-      switch (v.kind) {
-        case 'null':
-          return { kind: 'none' };
-        case 'int':
-          return { kind: 'int', value: Number(v.value) };
-        case 'double':
-          return { kind: 'double', value: v.value };
-        case 'bool':
-          return { kind: 'bool', value: v.value };
-        case 'string':
-          return { kind: 'string', value: v.value };
-        case 'tensor':
-          return this.home[index] ? undefined : this.stored.get(index);
-        default:
-          return undefined;
-      }
-    });
+    this.slots = this.method.values.map((v, index): Slot<Tensor> | undefined =>
+      v.kind === 'tensor' ? (this.home[index] ? undefined : this.stored.get(index)) : initialScalar(v),
+    );
     // Initial values of planned tensors (mutable buffers) are copied into their storage, as the runtime does at load.
     for (const [index, t] of this.stored) if (this.home[index]) this.write(index, t, null);
   }

@@ -1,4 +1,4 @@
-import { Method, TensorValue } from '../../format/pte/pteTypes';
+import { Method, TensorValue, Value } from '../../format/pte/pteTypes';
 import { scalarTypeInfo } from '../../format/scalarType';
 import { ExecutionError, ProgramLocation } from '../errors';
 import { DType, isDType } from '../tensor';
@@ -11,6 +11,22 @@ export type Scalar =
   | { kind: 'bool'; value: boolean }
   | { kind: 'string'; value: string }
   | { kind: 'none' };
+
+/** The slot a method's scalar value starts with (None, int, double, bool, string); undefined for tensors and lists. */
+export function initialScalar(v: Value): Scalar | undefined {
+  switch (v.kind) {
+    case 'null':
+      return { kind: 'none' };
+    case 'int':
+      return { kind: 'int', value: Number(v.value) };
+    case 'double':
+    case 'bool':
+    case 'string':
+      return { kind: v.kind, value: v.value } as Scalar;
+    default:
+      return undefined;
+  }
+}
 
 /** What a value index holds while a method runs (or is lowered): a tensor of type T or a scalar. */
 export type Slot<T> = T | Scalar;
@@ -68,6 +84,11 @@ export class CallArgs<T extends TensorLike> {
 
   fail(message: string): never {
     throw new ExecutionError(`${this.schema.qualifiedName}: ${message}`, this.where);
+  }
+
+  /** Rejects the value of argument `name`; the error names the operator, the argument and the instruction. */
+  invalid(name: string, message: string): never {
+    return this.fail(`argument '${name}': ${message}`);
   }
 
   /** Value index bound to argument `name`. */

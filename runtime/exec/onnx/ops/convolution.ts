@@ -1,7 +1,9 @@
 import { promoteTypes } from '../../promotion';
+import { perOperator } from '../../opSpecs/arguments';
+import * as spec from '../../opSpecs/pooling';
 import { CallArgs } from '../../schema/callArgs';
 import { expandParam, formatShape, windowOutputSize } from '../../shapes';
-import { fromNumbers, numel } from '../../tensor';
+import { fromNumbers } from '../../tensor';
 import { floatCompute, LowerContext } from '../lowerContext';
 import { LoweringTable } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
@@ -64,24 +66,13 @@ function batched(c: LowerContext, t: SymTensor): { x: SymTensor; unbatch: (r: Sy
   return { x: c.reshape(t, [1, ...t.shape]), unbatch: (r) => c.reshape(r, r.shape.slice(1)) };
 }
 
-function windows(a: A, H: number, W: number, withDilation: boolean) {
-  const k = expandParam(a.intList('kernel_size'), 2, [1, 1]);
-  const s = expandParam(a.intList('stride'), 2, k);
-  const p = expandParam(a.intList('padding'), 2, [0, 0]);
-  const d = withDilation ? expandParam(a.intList('dilation'), 2, [1, 1]) : [1, 1];
-  const ceil = a.bool('ceil_mode');
-  if (p[0] * 2 > k[0] || p[1] * 2 > k[1])
-    a.fail(`padding ${formatShape(p)} must be at most half the kernel ${formatShape(k)}`);
-  const OH = windowOutputSize(H, k[0], s[0], p[0], p[0], d[0], ceil);
-  const OW = windowOutputSize(W, k[1], s[1], p[1], p[1], d[1], ceil);
-  // Ceil mode becomes explicit end padding, so floor-mode pooling gives PyTorch's output size.
-  const endH = Math.max(p[0], (OH - 1) * s[0] + d[0] * (k[0] - 1) + 1 - H - p[0]);
-  const endW = Math.max(p[1], (OW - 1) * s[1] + d[1] * (k[1] - 1) + 1 - W - p[1]);
-  return { k, s, p, d, OH, OW, endH, endW };
-}
-
-function planeCheck(a: A, t: SymTensor): void {
-  if (t.shape.length !== 3 && t.shape.length !== 4) a.fail(`expected a 3-D or 4-D input, got ${formatShape(t.shape)}`);
+/** Ceil mode as explicit end padding, so that floor-mode ONNX pooling gives PyTorch's output size. */
+function endPadding(w: spec.PoolWindow, H: number, W: number): { endH: number; endW: number } {
+  const { k, s, p, d, OH, OW } = w;
+  return {
+    endH: Math.max(p[0], (OH - 1) * s[0] + d[0] * (k[0] - 1) + 1 - H - p[0]),
+    endW: Math.max(p[1], (OW - 1) * s[1] + d[1] * (k[1] - 1) + 1 - W - p[1]),
+  };
 }
 
 /** A [rows, cols] float32 matrix as a constant (interpolation and pooling weights). */
@@ -104,28 +95,10 @@ function separable(c: LowerContext, x: SymTensor, mh: SymTensor, mwT: SymTensor,
   return sym(c.g.op('MatMul', [rows.name, mwT.name]), x.dtype, [...lead, OH, OW]);
 }
 
-/** Source scale of PyTorch's resize: 1/scale_factor when given, else in/out. */
-function resizeScale(inSize: number, outSize: number, factor: number | null, alignCorners: boolean): number {
-  if (alignCorners) return outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
-  return factor !== null && factor > 0 ? 1 / factor : inSize / outSize;
-}
-
-function resizeTarget(a: A, t: SymTensor): { OH: number; OW: number; fh: number | null; fw: number | null } {
-  const size = a.optIntList('output_size');
-  const factors = a.optFloatList('scale_factors');
-  const H = t.shape[t.shape.length - 2];
-  const W = t.shape[t.shape.length - 1];
-  if (size) return { OH: size[0], OW: size[1], fh: null, fw: null };
-  if (!factors) return a.fail('either output_size or scale_factors must be given');
-  return { OH: Math.floor(H * factors[0]), OW: Math.floor(W * factors[1]), fh: factors[0], fw: factors[1] };
-}
-
-function padLowering(mode: 'reflect' | 'edge', dims: number) {
+function padLowering(edge: { mode: 'reflect' | 'edge'; dims: number }) {
   return (a: A, c: LowerContext) => {
-    const self = a.tensor('self');
-    const padding = a.intList('padding');
-    if (padding.length !== 2 * dims) a.fail(`padding must have ${2 * dims} values, got ${formatShape(padding)}`);
-    c.out(a, 'out', pad(c, self, padding, mode, null));
+    const { self, padding } = spec.edgePad(a, edge);
+    c.out(a, 'out', pad(c, self, padding, edge.mode, null));
   };
 }
 
@@ -153,18 +126,17 @@ function pad(
 export const convolutionLowerings: LoweringTable = {
   'aten::convolution.out': convolution,
   'aten::max_pool2d_with_indices.out': (a, c) => {
-    const self = a.tensor('self');
-    planeCheck(a, self);
-    const { x, unbatch } = batched(c, c.float(self));
+    const w = spec.maxPool(a);
+    const { x, unbatch } = batched(c, c.float(w.self));
     const [N, C, H, W] = x.shape;
-    const w = windows(a, H, W, true);
+    const { endH, endW } = endPadding(w, H, W);
     const [values, flat] = c.g.node(
       'MaxPool',
       [x.name],
       {
         kernel_shape: w.k,
         strides: w.s,
-        pads: [w.p[0], w.p[1], w.endH, w.endW],
+        pads: [w.p[0], w.p[1], endH, endW],
         dilations: w.d,
       },
       2,
@@ -183,16 +155,13 @@ export const convolutionLowerings: LoweringTable = {
     c.out(a, 'indices', unbatch(indices));
   },
   'aten::avg_pool2d.out': (a, c) => {
-    const self = a.tensor('self');
-    planeCheck(a, self);
-    const { x, unbatch } = batched(c, c.float(self));
+    const w = spec.avgPool(a);
+    const { includePad, divisor: override } = w;
+    const { x, unbatch } = batched(c, c.float(w.self));
     const [N, C, H, W] = x.shape;
-    const w = windows(a, H, W, false);
-    const includePad = a.bool('count_include_pad');
-    const override = a.optInt('divisor_override');
-    if (override === 0) a.fail('divisor_override must not be 0');
+    const { endH, endW } = endPadding(w, H, W);
     // Window sums from a zero-padded input, divided by PyTorch's divisor for each output position.
-    const padded = pad(c, x, [w.p[1], w.endW, w.p[0], w.endH], 'constant', 0);
+    const padded = pad(c, x, [w.p[1], endW, w.p[0], endH], 'constant', 0);
     const mean = sym(c.g.op('AveragePool', [padded.name], { kernel_shape: w.k, strides: w.s }), x.dtype, [
       N,
       C,
@@ -219,12 +188,8 @@ export const convolutionLowerings: LoweringTable = {
     c.out(a, 'out', unbatch(c.elementwise('Div', [sums, d], sums.shape)));
   },
   'aten::_adaptive_avg_pool2d.out': (a, c) => {
-    const self = a.tensor('self');
-    planeCheck(a, self);
+    const { self, H, W, OH, OW } = spec.adaptiveAvgPool(a);
     const x = c.float(self);
-    const H = x.shape[x.shape.length - 2];
-    const W = x.shape[x.shape.length - 1];
-    const [OH, OW] = a.intList('output_size');
     const dtype = x.dtype as 'float32' | 'float64';
     const weights = (o: number, i: number, inSize: number, outSize: number) => {
       const start = Math.floor((o * inSize) / outSize);
@@ -236,14 +201,10 @@ export const convolutionLowerings: LoweringTable = {
     c.out(a, 'out', separable(c, x, mh, mwT, OH, OW));
   },
   'aten::upsample_nearest2d.vec_out': (a, c) => {
-    const input = a.tensor('input');
-    planeCheck(a, input);
+    const { input, H, W, OH, OW, scaleH, scaleW } = spec.resize(a);
     const rank = input.shape.length;
-    const H = input.shape[rank - 2];
-    const W = input.shape[rank - 1];
-    const { OH, OW, fh, fw } = resizeTarget(a, input);
-    const sh = resizeScale(H, OH, fh, false);
-    const sw = resizeScale(W, OW, fw, false);
+    const sh = spec.resizeScale(H, OH, scaleH, false);
+    const sw = spec.resizeScale(W, OW, scaleW, false);
     const rows = c.constant(
       fromNumbers(
         'int64',
@@ -274,15 +235,11 @@ export const convolutionLowerings: LoweringTable = {
     );
   },
   'aten::upsample_bilinear2d.vec_out': (a, c) => {
-    const input = a.tensor('input');
-    planeCheck(a, input);
+    const { input, H, W, OH, OW, scaleH: fh, scaleW: fw } = spec.resize(a);
     const x = c.float(input);
-    const H = x.shape[x.shape.length - 2];
-    const W = x.shape[x.shape.length - 1];
     const align = a.bool('align_corners');
-    const { OH, OW, fh, fw } = resizeTarget(a, input);
     const interpolation = (inSize: number, outSize: number, factor: number | null) => {
-      const scale = resizeScale(inSize, outSize, factor, align);
+      const scale = spec.resizeScale(inSize, outSize, factor, align);
       return (o: number, i: number) => {
         const real = align ? o * scale : Math.max((o + 0.5) * scale - 0.5, 0);
         const i0 = Math.min(Math.floor(real), inSize - 1);
@@ -299,40 +256,19 @@ export const convolutionLowerings: LoweringTable = {
     c.out(a, 'out', separable(c, x, mh, mwT, OH, OW));
   },
   'aten::constant_pad_nd.out': (a, c) => {
-    const self = a.tensor('self');
-    const padList = a.intList('pad');
-    if (padList.length % 2 !== 0 || padList.length / 2 > self.shape.length)
-      a.fail(`pad ${formatShape(padList)} does not fit a tensor of rank ${self.shape.length}`);
+    const { self, pad: padList, value } = spec.constantPad(a);
     const x = self.dtype === 'bfloat16' ? c.float(self) : self;
-    c.out(a, 'out', pad(c, x, padList, 'constant', a.scalar('value')));
+    c.out(a, 'out', pad(c, x, padList, 'constant', value));
   },
-  'aten::reflection_pad1d.out': padLowering('reflect', 1),
-  'aten::reflection_pad2d.out': padLowering('reflect', 2),
-  'aten::reflection_pad3d.out': padLowering('reflect', 3),
-  'aten::replication_pad1d.out': padLowering('edge', 1),
-  'aten::replication_pad2d.out': padLowering('edge', 2),
-  'aten::replication_pad3d.out': padLowering('edge', 3),
+  ...perOperator(spec.edgePadOps, padLowering),
   'aten::pixel_shuffle.out': (a, c) => {
-    const self = a.tensor('self');
-    const r = a.int('upscale_factor');
-    const lead = self.shape.slice(0, -3);
-    const [C, H, W] = self.shape.slice(-3);
-    if (self.shape.length < 3 || C % (r * r) !== 0) a.fail(`cannot pixel-shuffle ${formatShape(self.shape)} by ${r}`);
-    const n = numel(lead);
-    const x = c.reshape(self, [n, C / (r * r), r, r, H, W]);
-    const t = c.transpose(x, [0, 1, 4, 2, 5, 3]);
-    c.out(a, 'out', c.reshape(t, [...lead, C / (r * r), H * r, W * r]));
+    const { self, r, lead, C, H, W, shape } = spec.pixelShuffle(a, true);
+    const x = c.reshape(self, [lead, C / (r * r), r, r, H, W]);
+    c.out(a, 'out', c.reshape(c.transpose(x, [0, 1, 4, 2, 5, 3]), shape));
   },
   'aten::pixel_unshuffle.out': (a, c) => {
-    const self = a.tensor('self');
-    const r = a.int('downscale_factor');
-    const lead = self.shape.slice(0, -3);
-    const [C, H, W] = self.shape.slice(-3);
-    if (self.shape.length < 3 || H % r !== 0 || W % r !== 0)
-      a.fail(`cannot pixel-unshuffle ${formatShape(self.shape)} by ${r}`);
-    const n = numel(lead);
-    const x = c.reshape(self, [n, C, H / r, r, W / r, r]);
-    const t = c.transpose(x, [0, 1, 3, 5, 2, 4]);
-    c.out(a, 'out', c.reshape(t, [...lead, C * r * r, H / r, W / r]));
+    const { self, r, lead, C, H, W, shape } = spec.pixelShuffle(a, false);
+    const x = c.reshape(self, [lead, C, H / r, r, W / r, r]);
+    c.out(a, 'out', c.reshape(c.transpose(x, [0, 1, 3, 5, 2, 4]), shape));
   },
 };

@@ -1,3 +1,4 @@
+import { copyIndex, localScalar } from '../../opSpecs/primTensor';
 import { CallArgs } from '../../schema/callArgs';
 import { broadcastShapes, formatShape } from '../../shapes';
 import { DType, fromNumbers, getNumber } from '../../tensor';
@@ -78,23 +79,10 @@ export const primTensorLowerings: LoweringTable = {
       ),
       0,
     );
-    a.setReturn(
-      t.dtype === 'bool'
-        ? { kind: 'bool', value: v !== 0 }
-        : t.dtype.startsWith('float') || t.dtype === 'bfloat16'
-          ? { kind: 'double', value: v }
-          : { kind: 'int', value: v },
-    );
+    a.setReturn(localScalar(t.dtype, v));
   },
   'executorch_prim::et_copy_index.tensor': (a, c) => {
-    const to = a.tensor('copy_to');
-    const from = a.tensor('copy_from');
-    const index = a.int('index');
-    if (index < 0) a.fail('index must be non-negative');
-    if (to.shape.length !== from.shape.length + 1 || from.shape.some((d, i) => d !== to.shape[i + 1])) {
-      a.fail(`copy_from ${formatShape(from.shape)} does not fit a row of copy_to ${formatShape(to.shape)}`);
-    }
-    const kept = Math.min(index, to.shape[0]);
+    const { to, from, index, kept } = copyIndex(a);
     const parts = [c.slice(to, 0, 0, kept)];
     if (index > kept) parts.push(c.expand(c.scalar(to.dtype, 0), [index - kept, ...from.shape]));
     parts.push(c.reshape(c.cast(from, to.dtype), [1, ...from.shape]));

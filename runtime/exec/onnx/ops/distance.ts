@@ -1,5 +1,5 @@
 import { CallArgs } from '../../schema/callArgs';
-import { broadcastShapes, formatShape } from '../../shapes';
+import * as spec from '../../opSpecs/distance';
 import { fromNumbers } from '../../tensor';
 import { LowerContext } from '../lowerContext';
 import { LoweringTable } from '../lowering';
@@ -31,35 +31,26 @@ function pNorm(c: LowerContext, diff: SymTensor, p: number): SymTensor {
 }
 
 /** All pairwise differences of the rows of x1 [..., P, M] and x2 [..., R, M]: [..., P, R, M]. */
-function pairDiffs(c: LowerContext, x1: SymTensor, x2: SymTensor): SymTensor {
-  const [P, M] = x1.shape.slice(-2);
-  const R = x2.shape[x2.shape.length - 2];
+function pairDiffs(
+  c: LowerContext,
+  x1: SymTensor,
+  x2: SymTensor,
+  { batch, P, R, M }: { batch: number[]; P: number; R: number; M: number },
+): SymTensor {
   const a = c.reshape(x1, [...x1.shape.slice(0, -2), P, 1, M]);
   const b = c.reshape(x2, [...x2.shape.slice(0, -2), 1, R, M]);
-  const batch = broadcastShapes(x1.shape.slice(0, -2), x2.shape.slice(0, -2));
   return c.elementwise('Sub', [a, b], [...batch, P, R, M]);
 }
 
 function cdist(a: A, c: LowerContext): void {
-  const x1 = a.tensor('x1');
-  const x2 = a.tensor('x2');
-  const p = a.float('p');
-  if (p < 0) a.fail(`p must be non-negative, got ${p}`);
-  const r1 = x1.shape.length;
-  const r2 = x2.shape.length;
-  if (r1 < 2 || r2 < 2 || x1.shape[r1 - 1] !== x2.shape[r2 - 1])
-    a.fail(`x1 ${formatShape(x1.shape)} and x2 ${formatShape(x2.shape)} need rank ≥ 2 and the same last dim`);
-  c.out(a, 'out', pNorm(c, pairDiffs(c, c.float(x1), c.float(x2)), p));
+  const d = spec.cdist(a);
+  c.out(a, 'out', pNorm(c, pairDiffs(c, c.float(d.x1), c.float(d.x2), d), d.p));
 }
 
 function pdist(a: A, c: LowerContext): void {
-  const self = a.tensor('self');
-  const p = a.float('p');
-  if (self.shape.length !== 2) a.fail(`self must be 2-D, got ${formatShape(self.shape)}`);
-  if (p < 0) a.fail(`p must be non-negative, got ${p}`);
-  const N = self.shape[0];
+  const { self, p, N, M } = spec.pdist(a);
   const x = c.float(self);
-  const all = c.reshape(pNorm(c, pairDiffs(c, x, x), p), [N * N]);
+  const all = c.reshape(pNorm(c, pairDiffs(c, x, x, { batch: [], P: N, R: N, M }), p), [N * N]);
   const upper: number[] = [];
   for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) upper.push(i * N + j);
   const index = c.constant(fromNumbers('int64', [upper.length], upper));

@@ -1,5 +1,5 @@
 import { CallArgs } from '../../schema/callArgs';
-import { formatShape } from '../../shapes';
+import * as spec from '../../opSpecs/llmAttention';
 import { fromNumbers } from '../../tensor';
 import { LowerContext } from '../lowerContext';
 import { LoweringTable } from '../lowering';
@@ -20,26 +20,7 @@ function cacheAttention(
   value: SymTensor,
   startPos: number,
 ): SymTensor {
-  const mask = a.optTensor('attn_mask');
-  const causal = a.bool('is_causal');
-  if (mask && causal) a.fail('attn_mask and is_causal cannot both be set');
-  if (query.shape.length !== 4 || key.shape.length !== 4 || value.shape.length !== 4)
-    a.fail(
-      `query ${formatShape(query.shape)}, key ${formatShape(key.shape)} and value ${formatShape(value.shape)} must be 4-D`,
-    );
-  const [B, S, H, D] = query.shape;
-  const [, L, Hkv] = key.shape;
-  if (key.shape[3] !== D || value.shape[3] !== D || value.shape[1] !== L || value.shape[2] !== Hkv || H % Hkv !== 0) {
-    a.fail(
-      `query ${formatShape(query.shape)}, key ${formatShape(key.shape)} and value ${formatShape(value.shape)} do not fit`,
-    );
-  }
-  const keys = mask ? L : startPos + S;
-  if (keys > L) a.fail(`start_pos ${startPos} + ${S} positions exceed the cache's ${L}`);
-  if (mask && (mask.shape.length !== 2 || mask.shape[0] !== S || mask.shape[1] !== L))
-    a.fail(`attn_mask ${formatShape(mask.shape)} is not [${S}, ${L}]`);
-  const scale = a.optFloat('scale') ?? 1 / Math.sqrt(D);
-  const reps = H / Hkv;
+  const { mask, causal, B, S, H, D, Hkv, keys, reps, scale } = spec.cacheAttention(a, query, key, value, startPos);
   const q = c.transpose(c.cast(query, 'float32'), [0, 2, 1, 3]);
   /** [B, L, Hkv, D] cache → [B, H, keys, D]: the keys read, each K/V head repeated for its query heads. */
   const heads = (t: SymTensor) => {
@@ -67,18 +48,7 @@ function cacheAttention(
 
 /** The cache with `value` written at positions start_pos … start_pos + seq − 1 along dim 1. */
 function updatedCache(a: A, c: LowerContext, value: SymTensor, cache: SymTensor, startPos: number): SymTensor {
-  const [B, S, H, D] = value.shape;
-  if (
-    value.shape.length !== 4 ||
-    cache.shape.length !== 4 ||
-    cache.shape[0] !== B ||
-    cache.shape[2] !== H ||
-    cache.shape[3] !== D
-  ) {
-    a.fail(`value ${formatShape(value.shape)} does not fit cache ${formatShape(cache.shape)}`);
-  }
-  const L = cache.shape[1];
-  if (startPos < 0 || startPos + S > L) a.fail(`start_pos ${startPos} + ${S} positions exceed the cache's ${L}`);
+  const { S, L } = spec.cacheUpdate(a, value, cache, startPos);
   const parts = [c.slice(cache, 1, 0, startPos), c.cast(value, cache.dtype), c.slice(cache, 1, startPos + S, L)].filter(
     (p) => p.shape[1] > 0,
   );

@@ -1,8 +1,10 @@
 import { CallArgs } from '../../schema/callArgs';
-import { formatShape } from '../../shapes';
+import { perOperator } from '../../opSpecs/arguments';
+import * as spec from '../../opSpecs/quantized';
 import { LowerContext } from '../lowerContext';
 import { Lowering, LoweringTable } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
+import { embeddingByte } from './quantized';
 
 type A = CallArgs<SymTensor>;
 
@@ -30,17 +32,8 @@ function unpack(c: LowerContext, bytes: SymTensor, bits: 2 | 4): SymTensor {
 
 function embedding(bits: 2 | 4): Lowering {
   return (a: A, c: LowerContext) => {
-    const weight = a.tensor('weight');
-    const scales = a.tensor('weight_scales');
-    const zps = a.optTensor('weight_zero_points');
-    const indices = c.cast(a.tensor('indices'), 'int64');
-    if (weight.shape.length !== 2 || weight.dtype !== 'uint8')
-      a.fail(`weight must be 2-D uint8, got ${weight.dtype} ${formatShape(weight.shape)}`);
-    const [rows, packed] = weight.shape;
-    const width = packed * (8 / bits);
-    const groups = scales.shape.length === 2 ? scales.shape[1] : 1;
-    if (scales.shape[0] !== rows || width % groups !== 0)
-      a.fail(`scales ${formatShape(scales.shape)} do not fit ${rows} rows of ${width} values`);
+    const { weight, scales, zeroPoints: zps, indices: indicesT, width, groups } = spec.embedding(a, bits);
+    const indices = c.cast(indicesT, 'int64');
     const lead = indices.shape;
     const gather = (t: SymTensor) =>
       sym(c.g.op('Gather', [t.name, indices.name], { axis: 0 }), t.dtype, [...lead, ...t.shape.slice(1)]);
@@ -51,9 +44,7 @@ function embedding(bits: 2 | 4): Lowering {
   };
 }
 
-export const packedEmbeddingLowerings: LoweringTable = {
-  'quantized_decomposed::embedding_2bit.out': embedding(2),
-  'quantized_decomposed::embedding_2bit.dtype_out': embedding(2),
-  'quantized_decomposed::embedding_4bit.out': embedding(4),
-  'quantized_decomposed::embedding_4bit.dtype_out': embedding(4),
-};
+/** The quantised embedding tables: one byte per value, or ExecuTorch's packed 2- and 4-bit rows. */
+export const packedEmbeddingLowerings: LoweringTable = perOperator(spec.embeddingOps, (bits) =>
+  bits === 8 ? embeddingByte : embedding(bits),
+);

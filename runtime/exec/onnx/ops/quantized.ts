@@ -1,5 +1,6 @@
 import { CallArgs } from '../../schema/callArgs';
-import { formatShape, normalizeDim } from '../../shapes';
+import { perOperator } from '../../opSpecs/arguments';
+import * as spec from '../../opSpecs/quantized';
 import { LowerContext } from '../lowerContext';
 import { Lowering, LoweringTable } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
@@ -30,53 +31,35 @@ export function dequantize(c: LowerContext, q: SymTensor, scale: SymTensor, zero
   return c.elementwise('Mul', [centered, scale], x.shape);
 }
 
-function perTensor(isQuantize: boolean, tensorParams: boolean): Lowering {
+function perTensor({ quantize: isQuantize, tensorParams }: { quantize: boolean; tensorParams: boolean }): Lowering {
   return (a, c) => {
-    const input = a.tensor('input');
-    let scale: SymTensor;
-    let zp: SymTensor;
-    if (tensorParams) {
-      scale = c.reshape(c.cast(a.tensor('scale'), 'float32'), []);
-      zp = c.reshape(c.cast(a.tensor('zero_point'), 'float32'), []);
-    } else {
-      scale = c.scalar('float32', a.float('scale'));
-      zp = c.scalar('float32', a.int('zero_point'));
-    }
+    const { input, scale, zeroPoint, qmin, qmax } = spec.perTensor(a, tensorParams);
+    const param = (v: number | SymTensor) =>
+      typeof v === 'number' ? c.scalar('float32', v) : c.reshape(c.cast(v, 'float32'), []);
+    const zp = param(zeroPoint);
     if (isQuantize) {
-      const inverse = tensorParams
-        ? c.elementwise('Reciprocal', [scale], [])
-        : c.scalar('float32', Math.fround(1 / Math.fround(a.float('scale'))));
-      c.out(a, 'out', quantize(c, input, inverse, zp, a.int('quant_min'), a.int('quant_max')));
+      const inverse =
+        typeof scale === 'number'
+          ? c.scalar('float32', Math.fround(1 / Math.fround(scale)))
+          : c.elementwise('Reciprocal', [param(scale)], []);
+      c.out(a, 'out', quantize(c, input, inverse, zp, qmin, qmax));
     } else {
-      c.out(a, 'out', dequantize(c, input, scale, zp));
+      c.out(a, 'out', dequantize(c, input, param(scale), zp));
     }
   };
 }
 
-function perChannel(isQuantize: boolean): Lowering {
+function perChannel({ quantize: isQuantize }: { quantize: boolean }): Lowering {
   return (a, c) => {
-    const input = a.tensor('input');
-    const axis = normalizeDim(a.int('axis'), input.shape.length);
+    const { input, axis, scales: scalesT, zeroPoints, qmin, qmax } = spec.perChannel(a, isQuantize);
     const along = (t: SymTensor) => {
       const shape = input.shape.map((_, i) => (i === axis ? input.shape[axis] : 1));
       return c.reshape(c.cast(t, 'float32'), shape);
     };
-    const scales = along(a.tensor('scales'));
-    const zpTensor = isQuantize ? a.tensor('zero_points') : a.optTensor('zero_points');
-    const zp = zpTensor ? along(zpTensor) : null;
+    const scales = along(scalesT);
+    const zp = zeroPoints ? along(zeroPoints) : null;
     if (isQuantize) {
-      c.out(
-        a,
-        'out',
-        quantize(
-          c,
-          input,
-          c.elementwise('Reciprocal', [scales], scales.shape),
-          zp!,
-          a.int('quant_min'),
-          a.int('quant_max'),
-        ),
-      );
+      c.out(a, 'out', quantize(c, input, c.elementwise('Reciprocal', [scales], scales.shape), zp!, qmin, qmax));
     } else {
       c.out(a, 'out', dequantize(c, input, scales, zp));
     }
@@ -140,16 +123,10 @@ function chooseQParams(a: A, c: LowerContext): void {
   c.out(a, 'zero_point_out', c.reshape(zeroPoint, [1]));
 }
 
-function embeddingByte(a: A, c: LowerContext): void {
-  const weight = a.tensor('weight');
-  const scales = a.tensor('weight_scales');
-  const zps = a.optTensor('weight_zero_points');
-  const indices = c.cast(a.tensor('indices'), 'int64');
-  if (weight.shape.length !== 2) a.fail(`weight must be 2-D, got ${formatShape(weight.shape)}`);
-  const [rows, width] = weight.shape;
-  const groups = scales.shape.length === 2 ? scales.shape[1] : 1;
-  if (scales.shape[0] !== rows || width % groups !== 0)
-    a.fail(`scales ${formatShape(scales.shape)} do not fit weight ${formatShape(weight.shape)}`);
+/** `embedding_byte`: rows of one int8 byte per value (the packed 2- and 4-bit tables are in packedEmbedding.ts). */
+export function embeddingByte(a: A, c: LowerContext): void {
+  const { weight, scales, zeroPoints: zps, indices: indicesT, width, groups } = spec.embedding(a, 8);
+  const indices = c.cast(indicesT, 'int64');
   const lead = indices.shape;
   const gather = (t: SymTensor, shape: number[]) =>
     sym(c.g.op('Gather', [t.name, indices.name], { axis: 0 }), t.dtype, shape);
@@ -167,13 +144,7 @@ function embeddingByte(a: A, c: LowerContext): void {
 }
 
 export const quantizedLowerings: LoweringTable = {
-  'quantized_decomposed::quantize_per_tensor.out': perTensor(true, false),
-  'quantized_decomposed::quantize_per_tensor.Tensor_out': perTensor(true, true),
-  'quantized_decomposed::dequantize_per_tensor.out': perTensor(false, false),
-  'quantized_decomposed::dequantize_per_tensor.Tensor_out': perTensor(false, true),
-  'quantized_decomposed::quantize_per_channel.out': perChannel(true),
-  'quantized_decomposed::dequantize_per_channel.out': perChannel(false),
+  ...perOperator(spec.perTensorOps, perTensor),
+  ...perOperator(spec.perChannelOps, perChannel),
   'quantized_decomposed::choose_qparams.Tensor_out': chooseQParams,
-  'quantized_decomposed::embedding_byte.out': embeddingByte,
-  'quantized_decomposed::embedding_byte.dtype_out': embeddingByte,
 };

@@ -1,6 +1,6 @@
 import { CallArgs } from '../../schema/callArgs';
-import { formatShape } from '../../shapes';
-import { numel } from '../../tensor';
+import { perOperator } from '../../opSpecs/arguments';
+import * as spec from '../../opSpecs/quantized';
 import { LowerContext } from '../lowerContext';
 import { Lowering, LoweringTable } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
@@ -11,79 +11,31 @@ type A = CallArgs<SymTensor>;
 
 /** Quantized add: dequantize both, add in float32, quantize to the output's parameters. */
 function add(a: A, c: LowerContext): void {
-  const x = a.tensor('a');
-  const y = a.tensor('b');
-  if (x.shape.join(',') !== y.shape.join(','))
-    a.fail(`a ${formatShape(x.shape)} and b ${formatShape(y.shape)} must have the same shape`);
+  const { x, y, xq, yq, outq, qmin, qmax } = spec.quantizedAdd(a);
   const f = (v: number) => c.scalar('float32', v);
   const sum = c.elementwise(
     'Add',
-    [
-      dequantize(c, x, f(a.float('a_scale')), f(a.int('a_zero_point'))),
-      dequantize(c, y, f(a.float('b_scale')), f(a.int('b_zero_point'))),
-    ],
+    [dequantize(c, x, f(xq.scale), f(xq.zeroPoint)), dequantize(c, y, f(yq.scale), f(yq.zeroPoint))],
     x.shape,
   );
-  const inverse = f(Math.fround(1 / Math.fround(a.float('out_scale'))));
-  c.out(
-    a,
-    'out',
-    quantize(c, sum, inverse, f(a.int('out_zero_point')), a.int('out_quant_min'), a.int('out_quant_max')),
-  );
-}
-
-function noZeroPoints(a: A): void {
-  if (!a.isNone('weight_zero_points'))
-    a.fail("weight zero points are not supported (ExecuTorch's kernel refuses them too)");
+  const inverse = f(Math.fround(1 / Math.fround(outq.scale)));
+  c.out(a, 'out', quantize(c, sum, inverse, f(outq.zeroPoint), qmin, qmax));
 }
 
 /** input [m, n] × int8 weight [n, p] with weight row k scaled by scales[k]. */
 function mixedMm(a: A, c: LowerContext): void {
-  noZeroPoints(a);
-  const input = a.tensor('input');
-  const weight = a.tensor('weight');
-  const scales = a.tensor('weight_scales');
-  if (
-    input.shape.length !== 2 ||
-    weight.shape.length !== 2 ||
-    input.shape[1] !== weight.shape[0] ||
-    numel(scales.shape) !== weight.shape[0]
-  ) {
-    a.fail(
-      `input ${formatShape(input.shape)}, weight ${formatShape(weight.shape)} and scales ${formatShape(scales.shape)} do not fit`,
-    );
-  }
+  const { input, weight, scales, m, p } = spec.mixedMatmul(a, false);
   const w = c.elementwise(
     'Mul',
     [c.cast(weight, 'float32'), c.reshape(c.cast(scales, 'float32'), [weight.shape[0], 1])],
     weight.shape,
   );
-  c.out(
-    a,
-    'out',
-    sym(c.g.op('MatMul', [c.cast(input, 'float32').name, w.name]), 'float32', [input.shape[0], weight.shape[1]]),
-  );
+  c.out(a, 'out', sym(c.g.op('MatMul', [c.cast(input, 'float32').name, w.name]), 'float32', [m, p]));
 }
 
 /** input [m, n] × int8 weight [p, n]ᵀ, scales per output row and group of g = ⌈n / groups⌉ columns. */
 function mixedLinear(a: A, c: LowerContext): void {
-  noZeroPoints(a);
-  const input = a.tensor('input');
-  const weight = a.tensor('weight');
-  const scales = a.tensor('weight_scales');
-  if (
-    input.shape.length !== 2 ||
-    weight.shape.length !== 2 ||
-    input.shape[1] !== weight.shape[1] ||
-    scales.shape[0] !== weight.shape[0]
-  ) {
-    a.fail(
-      `input ${formatShape(input.shape)}, weight ${formatShape(weight.shape)} and scales ${formatShape(scales.shape)} do not fit`,
-    );
-  }
-  const [p, n] = weight.shape;
-  const groups = scales.shape.length === 2 ? scales.shape[1] : 1;
-  const g = Math.ceil(n / groups);
+  const { input, weight, scales, m, n, p, groups, g } = spec.mixedMatmul(a, true);
   const perColumn = c.slice(
     c.reshape(c.expand(c.reshape(c.cast(scales, 'float32'), [p, groups, 1]), [p, groups, g]), [p, groups * g]),
     1,
@@ -92,15 +44,7 @@ function mixedLinear(a: A, c: LowerContext): void {
   );
   const w = c.elementwise('Mul', [c.cast(weight, 'float32'), perColumn], [p, n]);
   const wT = c.transpose(w, [1, 0]);
-  c.out(a, 'out', sym(c.g.op('MatMul', [c.cast(input, 'float32').name, wT.name]), 'float32', [input.shape[0], p]));
-}
-
-/** Scales and zero points as [..., 1] over the tokens (rows of the last dim) of `input`. */
-function perTokenParam(c: LowerContext, input: SymTensor, t: SymTensor, a: A, name: string): SymTensor {
-  const shape = [...input.shape.slice(0, -1), 1];
-  if (numel(t.shape) !== numel(shape))
-    a.fail(`${name} ${formatShape(t.shape)} does not give one value per token of ${formatShape(input.shape)}`);
-  return c.reshape(c.cast(t, 'float32'), shape);
+  c.out(a, 'out', sym(c.g.op('MatMul', [c.cast(input, 'float32').name, wT.name]), 'float32', [m, p]));
 }
 
 function chooseQParamsPerToken(a: A, c: LowerContext): void {
@@ -115,31 +59,19 @@ function chooseQParamsPerToken(a: A, c: LowerContext): void {
 
 function perToken(isQuantize: boolean): Lowering {
   return (a: A, c: LowerContext) => {
-    const input = a.tensor('input');
-    const scales = perTokenParam(c, input, a.tensor('scales'), a, 'scales');
-    const zps = perTokenParam(c, input, a.tensor('zero_points'), a, 'zero_points');
+    const t = spec.perToken(a);
+    const param = (p: SymTensor) => c.reshape(c.cast(p, 'float32'), t.paramShape);
+    const scales = param(t.scales);
+    const zps = param(t.zeroPoints);
     if (isQuantize)
-      c.out(
-        a,
-        'out',
-        quantize(
-          c,
-          input,
-          c.elementwise('Reciprocal', [scales], scales.shape),
-          zps,
-          a.int('quant_min'),
-          a.int('quant_max'),
-        ),
-      );
-    else c.out(a, 'out', dequantize(c, input, scales, zps));
+      c.out(a, 'out', quantize(c, t.input, c.elementwise('Reciprocal', [scales], scales.shape), zps, t.qmin, t.qmax));
+    else c.out(a, 'out', dequantize(c, t.input, scales, zps));
   };
 }
 
 export const quantizedArithmeticLowerings: LoweringTable = {
   'quantized_decomposed::add.out': add,
-  'quantized_decomposed::mixed_mm.out': mixedMm,
-  'quantized_decomposed::mixed_linear.out': mixedLinear,
+  ...perOperator(spec.mixedMatmulOps, ({ transposed }) => (transposed ? mixedLinear : mixedMm)),
   'quantized_decomposed::choose_qparams_per_token_asymmetric.out': chooseQParamsPerToken,
-  'quantized_decomposed::quantize_per_token.out': perToken(true),
-  'quantized_decomposed::dequantize_per_token.out': perToken(false),
+  ...perOperator(spec.perTokenOps, perToken),
 };

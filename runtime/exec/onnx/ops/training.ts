@@ -1,5 +1,5 @@
 import { CallArgs } from '../../schema/callArgs';
-import { expandParam, formatShape } from '../../shapes';
+import * as spec from '../../opSpecs/training';
 import { floatCompute, LowerContext } from '../lowerContext';
 import { LoweringTable } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
@@ -14,21 +14,20 @@ type A = CallArgs<SymTensor>;
  * (stride and dilation swap roles), per group.
  */
 function convolutionBackward(a: A, c: LowerContext): void {
-  const goIn = a.tensor('grad_output');
-  const inputIn = a.tensor('input');
-  const weightIn = a.tensor('weight');
-  if (a.bool('transposed'))
-    a.fail('the backward of a transposed convolution is not supported (ExecuTorch does not support it either)');
-  if (inputIn.shape.length !== 4) a.fail(`expected 4-D input, got ${formatShape(inputIn.shape)}`);
+  const {
+    gradOutput: goIn,
+    input: inputIn,
+    weight: weightIn,
+    stride,
+    padding,
+    dilation,
+    groups,
+    mask,
+  } = spec.convolutionBackward(a);
   const dtype = floatCompute(goIn.dtype);
   const go = c.cast(goIn, dtype);
   const x = c.cast(inputIn, dtype);
   const w = c.cast(weightIn, dtype);
-  const stride = expandParam(a.intList('stride'), 2, [1, 1]);
-  const padding = expandParam(a.intList('padding'), 2, [0, 0]);
-  const dilation = expandParam(a.intList('dilation'), 2, [1, 1]);
-  const groups = a.int('groups');
-  const mask = a.boolList('output_mask');
   const [N, C, H, W] = x.shape;
   const [O, Cg, KH, KW] = w.shape;
   const [, , OH, OW] = go.shape;
@@ -83,13 +82,8 @@ function convolutionBackward(a: A, c: LowerContext): void {
 export const trainingLowerings: LoweringTable = {
   'aten::convolution_backward.out': convolutionBackward,
   'aten::max_pool2d_with_indices_backward.grad_input': (a, c) => {
-    const go = a.tensor('grad_output');
-    const self = a.tensor('self');
-    const indices = a.tensor('indices');
+    const { gradOutput: go, self, indices, plane, outPlane, planes } = spec.maxPoolBackward(a);
     const dtype = floatCompute(go.dtype);
-    const plane = self.shape.slice(-2).reduce((p, q) => p * q, 1);
-    const outPlane = go.shape.slice(-2).reduce((p, q) => p * q, 1);
-    const planes = go.shape.slice(0, -2).reduce((p, q) => p * q, 1);
     const zeros = c.expand(c.scalar(dtype, 0), [planes, plane]);
     const idx = c.reshape(c.cast(indices, 'int64'), [planes, outPlane]);
     const updates = c.reshape(c.cast(go, dtype), [planes, outPlane]);

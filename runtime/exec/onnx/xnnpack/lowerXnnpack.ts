@@ -1,17 +1,17 @@
 import { Method } from '../../../format/pte/pteTypes';
 import { XnnNode, XnnpackGraph, XnnValue } from '../../../format/xnnpack/xnnpackTypes';
 import { Slot } from '../../schema/callArgs';
-import { broadcastShapes, catShape, formatShape, permuteShape, windowOutputSize } from '../../shapes';
-import { DType, fromNumbers, isFloating, numel, Tensor } from '../../tensor';
+import { broadcastShapes, formatShape, permuteShape, windowOutputSize } from '../../shapes';
+import { stridedSource } from '../../opSpecs/shape';
+import { contiguousStrides, DType, fromNumbers, isFloating, numel, Tensor } from '../../tensor';
 import {
   GraphIndex,
-  XNN_FLAG_ALIGN_CORNERS,
-  XNN_FLAG_TENSORFLOW_LEGACY_MODE,
   XNN_FLAG_TRANSPOSE_A,
   XNN_FLAG_TRANSPOSE_B,
   XNN_FLAG_TRANSPOSE_WEIGHTS,
 } from '../../xnnpack/graphModel';
 import { perTensorParams } from '../../xnnpack/quantization';
+import * as nodeSpec from '../../xnnpack/nodeSpecs';
 import { LowerContext } from '../lowerContext';
 import { LoweringError } from '../lowering';
 import { sym, SymTensor } from '../symTensor';
@@ -26,57 +26,6 @@ export interface XnnpackLoweringData {
   /** Constants rearranged for ONNX (conv filters), computed once per program. */
   rearranged: Map<string, Tensor>;
 }
-
-/** Node kinds the ONNX lowering implements. */
-export const ONNX_XNN_NODES = new Set([
-  'Add',
-  'Subtract',
-  'Multiply',
-  'Div',
-  'Minimum',
-  'Maximum',
-  'PReLU',
-  'Clamp',
-  'Copy',
-  'Convert',
-  'Abs',
-  'Ceiling',
-  'Floor',
-  'Negate',
-  'Square',
-  'SquareRoot',
-  'ReciprocalSquareRoot',
-  'Sigmoid',
-  'Tanh',
-  'Exp',
-  'Log',
-  'Sin',
-  'Cos',
-  'Gelu',
-  'Hardswish',
-  'ELU',
-  'LeakyReLU',
-  'Softmax',
-  'FullyConnected',
-  'BatchMatrixMultiply',
-  'Conv2d',
-  'DepthwiseConv2d',
-  'ConvTranspose2d',
-  'MaxPooling2d',
-  'AvgPooling2d',
-  'GlobalAvgPooling2d',
-  'StaticTranspose',
-  'StaticReshape',
-  'StaticSlice',
-  'StaticConstantPad',
-  'StaticResizeBilinear2D',
-  'Concatenate2',
-  'Concatenate3',
-  'Concatenate4',
-  'Concatenate5',
-  'ScaledDotProductAttention',
-  'ArgMaxPooling2d',
-]);
 
 const p = GraphIndex.param;
 const list = GraphIndex.listParam;
@@ -142,19 +91,13 @@ function binary(opType: string): NodeLowering {
 function permuted(t: Tensor, perm: number[]): Tensor {
   const shape = permuteShape(t.shape, perm);
   const src = t.data as Float32Array;
-  const strides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const out = new Float32Array(src.length);
-  const index = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < out.length; i++) {
-    let rest = i;
-    let at = 0;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      index[d] = rest % shape[d];
-      rest = Math.floor(rest / shape[d]);
-      at += index[d] * strides[perm[d]];
-    }
-    out[i] = src[at];
-  }
+  const strides = contiguousStrides(t.shape);
+  const at = stridedSource(
+    shape,
+    perm.map((d) => strides[d]),
+    0,
+  );
+  const out = Float32Array.from({ length: src.length }, (_, i) => src[at(i)]);
   return { kind: 'tensor', dtype: 'float32', shape, data: out };
 }
 
@@ -323,14 +266,10 @@ function argMaxPooling({ c, node, read }: NodeContext): SymTensor[] {
 
 function staticSlice({ c, node, read }: NodeContext): SymTensor {
   const x = read('input_id');
-  const offsets = list(node, 'offsets');
-  const sizes = list(node, 'sizes');
+  const { begin, end } = nodeSpec.staticSlice(node, x);
   let t = x;
-  x.shape.forEach((dim, i) => {
-    const begin = Math.min(offsets[i] < 0 ? Math.max(dim + offsets[i], 0) : offsets[i], dim);
-    const e = offsets[i] + sizes[i];
-    const end = e <= 0 ? Math.max(dim + e, 0) : Math.min(e, dim);
-    t = c.slice(t, i, begin, Math.max(end, begin));
+  x.shape.forEach((_, i) => {
+    t = c.slice(t, i, begin[i], end[i]);
   });
   return t;
 }
@@ -338,18 +277,9 @@ function staticSlice({ c, node, read }: NodeContext): SymTensor {
 function resizeBilinear({ c, node, read }: NodeContext): SymTensor {
   const x = toNchw(c, read('input_id'));
   const [, , H, W] = x.shape;
-  const OH = p(node, 'new_height');
-  const OW = p(node, 'new_width');
-  const align = (node.flags & XNN_FLAG_ALIGN_CORNERS) !== 0;
-  const legacy = (node.flags & XNN_FLAG_TENSORFLOW_LEGACY_MODE) !== 0;
+  const { OH, OW, source } = nodeSpec.resizeBilinear(node);
   const weights = (inSize: number, outSize: number) => (o: number, i: number) => {
-    let real: number;
-    if (align) real = outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0;
-    else if (legacy) real = (o * inSize) / outSize;
-    else real = Math.max((o + 0.5) * (inSize / outSize) - 0.5, 0);
-    const i0 = Math.min(Math.floor(real), inSize - 1);
-    const i1 = Math.min(i0 + 1, inSize - 1);
-    const t = real - i0;
+    const { i0, i1, t } = source(o, inSize, outSize);
     return (i === i0 ? 1 - t : 0) + (i === i1 ? t : 0);
   };
   const fh = weights(H, OH);
@@ -374,10 +304,7 @@ function resizeBilinear({ c, node, read }: NodeContext): SymTensor {
 
 function concatenate({ c, node, read }: NodeContext): SymTensor {
   const parts = node.inputRoles.map((role) => read(role));
-  const { shape, dim } = catShape(
-    parts.map((t) => t.shape),
-    p(node, 'axis'),
-  );
+  const { shape, dim } = nodeSpec.concatenation(node, parts);
   return c.concat(parts, dim, shape);
 }
 
@@ -387,25 +314,8 @@ function concatenate({ c, node, read }: NodeContext): SymTensor {
  * [C] and an additive mask [T, U]; leading dims broadcast (shared K/V heads).
  */
 function scaledDotProductAttention({ c, read }: NodeContext): SymTensor {
-  const q = read('query_id');
-  const k = read('key_id');
-  const v = read('value_id');
-  const scale = read('scale_id');
-  const mask = read('mask_id');
-  const T = q.shape[q.shape.length - 2];
-  const C = q.shape[q.shape.length - 1];
-  const U = k.shape[k.shape.length - 2];
-  const D = v.shape[v.shape.length - 1];
-  if (
-    k.shape[k.shape.length - 1] !== C ||
-    v.shape[v.shape.length - 2] !== U ||
-    scale.shape.reduce((a, d) => a * d, 1) !== C ||
-    mask.shape.join(',') !== `${T},${U}`
-  ) {
-    throw new LoweringError(
-      `query ${formatShape(q.shape)}, key ${formatShape(k.shape)}, value ${formatShape(v.shape)}, scale ${formatShape(scale.shape)} and mask ${formatShape(mask.shape)} do not fit`,
-    );
-  }
+  const [q, k, v, scale, mask] = ['query_id', 'key_id', 'value_id', 'scale_id', 'mask_id'].map(read);
+  const { T, C, U, D } = nodeSpec.attentionShapes(q, k, v, scale, mask);
   const lead = broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2), v.shape.slice(0, -2));
   const scaled = c.elementwise('Mul', [q, c.reshape(scale, [C])], q.shape);
   const kT = c.transpose(k, [...k.shape.map((_, i) => i).slice(0, -2), k.shape.length - 1, k.shape.length - 2]);
@@ -468,12 +378,7 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
   StaticTranspose: ({ c, node, read }) => c.transpose(read('input_id'), list(node, 'perm')),
   StaticReshape: ({ c, node, read }) => {
     const x = read('input_id');
-    const wanted = list(node, 'new_shape');
-    const known = wanted.reduce((a, d) => (d === 0 ? a : a * d), 1);
-    const shape = wanted.map((d) => (d === 0 ? numel(x.shape) / known : d));
-    if (numel(shape) !== numel(x.shape) || shape.some((d) => !Number.isInteger(d)))
-      throw new LoweringError(`StaticReshape: cannot reshape ${formatShape(x.shape)} to ${formatShape(wanted)}`);
-    return c.reshape(x, shape);
+    return c.reshape(x, nodeSpec.staticReshape(node, x));
   },
   StaticSlice: staticSlice,
   StaticConstantPad: ({ c, node, read }) => {
@@ -489,13 +394,13 @@ const NODE_LOWERINGS: Record<string, NodeLowering> = {
     );
   },
   StaticResizeBilinear2D: resizeBilinear,
-  Concatenate2: concatenate,
-  Concatenate3: concatenate,
-  Concatenate4: concatenate,
-  Concatenate5: concatenate,
+  ...Object.fromEntries(nodeSpec.CONCATENATE_KINDS.map((kind) => [kind, concatenate])),
   ScaledDotProductAttention: scaledDotProductAttention,
   ArgMaxPooling2d: argMaxPooling,
 };
+
+/** Node kinds the ONNX lowering implements. */
+export const ONNX_XNN_NODES: ReadonlySet<string> = new Set(Object.keys(NODE_LOWERINGS));
 
 /**
  * Lowers one XNNPACK delegate call into the method's graph: node by node on

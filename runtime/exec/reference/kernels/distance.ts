@@ -1,5 +1,5 @@
 import { CallArgs } from '../../schema/callArgs';
-import { broadcastShapes, formatShape } from '../../shapes';
+import * as spec from '../../opSpecs/distance';
 import { numel, Tensor } from '../../tensor';
 import { broadcastOffsets, numbersOf, result } from '../access';
 import { RefKernelTable } from '../kernel';
@@ -19,17 +19,7 @@ function pNorm(diffs: ArrayLike<number>, p: number): number {
 }
 
 function cdist(a: A): void {
-  const x1 = a.tensor('x1');
-  const x2 = a.tensor('x2');
-  const p = a.float('p');
-  if (p < 0) a.fail(`p must be non-negative, got ${p}`);
-  const r1 = x1.shape.length;
-  const r2 = x2.shape.length;
-  if (r1 < 2 || r2 < 2 || x1.shape[r1 - 1] !== x2.shape[r2 - 1])
-    a.fail(`x1 ${formatShape(x1.shape)} and x2 ${formatShape(x2.shape)} need rank ≥ 2 and the same last dim`);
-  const [P, M] = x1.shape.slice(-2);
-  const R = x2.shape[r2 - 2];
-  const batch = broadcastShapes(x1.shape.slice(0, -2), x2.shape.slice(0, -2));
+  const { x1, x2, p, batch, P, R, M } = spec.cdist(a);
   const o1 = broadcastOffsets(x1.shape.slice(0, -2), batch);
   const o2 = broadcastOffsets(x2.shape.slice(0, -2), batch);
   const v1 = numbersOf(x1);
@@ -50,11 +40,7 @@ function cdist(a: A): void {
 }
 
 function pdist(a: A): void {
-  const self = a.tensor('self');
-  const p = a.float('p');
-  if (self.shape.length !== 2) a.fail(`self must be 2-D, got ${formatShape(self.shape)}`);
-  if (p < 0) a.fail(`p must be non-negative, got ${p}`);
-  const [N, M] = self.shape;
+  const { self, p, N, M } = spec.pdist(a);
   const v = numbersOf(self);
   const out: number[] = [];
   const diffs = new Float64Array(M);

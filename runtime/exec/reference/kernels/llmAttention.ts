@@ -1,5 +1,5 @@
 import { CallArgs } from '../../schema/callArgs';
-import { formatShape } from '../../shapes';
+import * as spec from '../../opSpecs/llmAttention';
 import { castTensor, Tensor, zeros } from '../../tensor';
 import { numbersOf, result } from '../access';
 import { RefKernelTable } from '../kernel';
@@ -15,22 +15,7 @@ type A = CallArgs<Tensor>;
  * serve heads / kv_heads query heads each.
  */
 export function cacheAttention(a: A, q: Tensor, k: Tensor, v: Tensor, startPos: number): Tensor {
-  const mask = a.optTensor('attn_mask');
-  const causal = a.bool('is_causal');
-  if (mask && causal) a.fail('attn_mask and is_causal cannot both be set');
-  if (q.shape.length !== 4 || k.shape.length !== 4 || v.shape.length !== 4)
-    a.fail(`query ${formatShape(q.shape)}, key ${formatShape(k.shape)} and value ${formatShape(v.shape)} must be 4-D`);
-  const [B, S, H, D] = q.shape;
-  const [, L, Hkv] = k.shape;
-  if (k.shape[3] !== D || v.shape[3] !== D || v.shape[1] !== L || v.shape[2] !== Hkv || H % Hkv !== 0) {
-    a.fail(`query ${formatShape(q.shape)}, key ${formatShape(k.shape)} and value ${formatShape(v.shape)} do not fit`);
-  }
-  const keys = mask ? L : startPos + S;
-  if (keys > L) a.fail(`start_pos ${startPos} + ${S} positions exceed the cache's ${L}`);
-  if (mask && (mask.shape.length !== 2 || mask.shape[0] !== S || mask.shape[1] !== L))
-    a.fail(`attn_mask ${formatShape(mask.shape)} is not [${S}, ${L}]`);
-  const scale = a.optFloat('scale') ?? 1 / Math.sqrt(D);
-  const reps = H / Hkv;
+  const { mask, causal, B, S, H, D, L, Hkv, keys, reps, scale } = spec.cacheAttention(a, q, k, v, startPos);
   const [qs, ks, vs] = [numbersOf(q), numbersOf(k), numbersOf(v)];
   const m = mask ? numbersOf(mask) : null;
   const out = new Float64Array(B * S * H * D);
@@ -63,18 +48,7 @@ export function cacheAttention(a: A, q: Tensor, k: Tensor, v: Tensor, startPos: 
 
 /** The cache with `value` [batch, seq, heads, dim] written at positions start_pos … start_pos + seq − 1. */
 export function updatedCache(a: A, value: Tensor, cache: Tensor, startPos: number): Tensor {
-  const [B, S, H, D] = value.shape;
-  if (
-    value.shape.length !== 4 ||
-    cache.shape.length !== 4 ||
-    cache.shape[0] !== B ||
-    cache.shape[2] !== H ||
-    cache.shape[3] !== D
-  ) {
-    a.fail(`value ${formatShape(value.shape)} does not fit cache ${formatShape(cache.shape)}`);
-  }
-  const L = cache.shape[1];
-  if (startPos < 0 || startPos + S > L) a.fail(`start_pos ${startPos} + ${S} positions exceed the cache's ${L}`);
+  const { B, S, H, D, L } = spec.cacheUpdate(a, value, cache, startPos);
   const out = Float64Array.from(numbersOf(cache));
   const src = numbersOf(castTensor(value, cache.dtype));
   const row = H * D;

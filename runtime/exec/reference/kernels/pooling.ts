@@ -1,65 +1,12 @@
+import { perOperator } from '../../opSpecs/arguments';
+import * as spec from '../../opSpecs/pooling';
 import { CallArgs } from '../../schema/callArgs';
-import { expandParam, formatShape, windowOutputSize } from '../../shapes';
+import { formatShape } from '../../shapes';
 import { Tensor } from '../../tensor';
 import { numbersOf, result } from '../access';
 import { RefKernelTable } from '../kernel';
 
 type A = CallArgs<Tensor>;
-
-/** [N, C, H, W] or [C, H, W] as planes × H × W. */
-function planes(a: A, t: Tensor): { lead: number[]; count: number; H: number; W: number } {
-  if (t.shape.length !== 3 && t.shape.length !== 4) a.fail(`expected a 3-D or 4-D input, got ${formatShape(t.shape)}`);
-  const lead = t.shape.slice(0, -2);
-  return {
-    lead,
-    count: lead.reduce((x, y) => x * y, 1),
-    H: t.shape[t.shape.length - 2],
-    W: t.shape[t.shape.length - 1],
-  };
-}
-
-interface Window {
-  k: number[];
-  s: number[];
-  p: number[];
-  d: number[];
-  OH: number;
-  OW: number;
-}
-
-function poolWindow(a: A, H: number, W: number, withDilation: boolean): Window {
-  const k = expandParam(a.intList('kernel_size'), 2, [1, 1]);
-  const s = expandParam(a.intList('stride'), 2, k);
-  const p = expandParam(a.intList('padding'), 2, [0, 0]);
-  const d = withDilation ? expandParam(a.intList('dilation'), 2, [1, 1]) : [1, 1];
-  const ceil = a.bool('ceil_mode');
-  if (p[0] * 2 > k[0] || p[1] * 2 > k[1])
-    a.fail(`padding ${formatShape(p)} must be at most half the kernel ${formatShape(k)}`);
-  return {
-    k,
-    s,
-    p,
-    d,
-    OH: windowOutputSize(H, k[0], s[0], p[0], p[0], d[0], ceil),
-    OW: windowOutputSize(W, k[1], s[1], p[1], p[1], d[1], ceil),
-  };
-}
-
-function resizeSource(a: A, input: Tensor): { OH: number; OW: number; scaleH: number | null; scaleW: number | null } {
-  const size = a.optIntList('output_size');
-  const factors = a.optFloatList('scale_factors');
-  const H = input.shape[input.shape.length - 2];
-  const W = input.shape[input.shape.length - 1];
-  if (size) return { OH: size[0], OW: size[1], scaleH: null, scaleW: null };
-  if (!factors) return a.fail('either output_size or scale_factors must be given');
-  return { OH: Math.floor(H * factors[0]), OW: Math.floor(W * factors[1]), scaleH: factors[0], scaleW: factors[1] };
-}
-
-/** Source coordinate scale as PyTorch computes it: 1/scale_factor when given, else in/out. */
-function areaScale(inSize: number, outSize: number, factor: number | null, alignCorners: boolean): number {
-  if (alignCorners) return outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
-  return factor !== null && factor > 0 ? 1 / factor : inSize / outSize;
-}
 
 /** Pads the last `n` dims; `pad` lists (before, after) pairs from the last dim backwards. `pick` maps an out-of-range index or returns -1 for the constant. */
 function padLastDims(
@@ -116,26 +63,17 @@ const reflect = (i: number, size: number) => {
 };
 const replicate = (i: number, size: number) => Math.min(Math.max(i, 0), size - 1);
 
-function padKernel(dims: number, pick: (i: number, size: number) => number) {
+function padKernel(edge: { mode: 'reflect' | 'edge'; dims: number }) {
   return (a: A) => {
-    const self = a.tensor('self');
-    const padding = a.intList('padding');
-    if (padding.length !== 2 * dims) a.fail(`padding must have ${2 * dims} values, got ${formatShape(padding)}`);
-    for (let j = 0; j < dims; j++) {
-      const size = self.shape[self.shape.length - 1 - j];
-      if (pick === reflect && (padding[2 * j] >= size || padding[2 * j + 1] >= size))
-        a.fail(`reflection padding ${formatShape(padding)} must be smaller than the input size ${size}`);
-    }
-    const r = padLastDims(self, padding, pick, 0);
+    const { self, padding } = spec.edgePad(a, edge);
+    const r = padLastDims(self, padding, edge.mode === 'reflect' ? reflect : replicate, 0);
     a.setOut('out', result(a.outDtype('out'), r.shape, r.values));
   };
 }
 
 export const poolingKernels: RefKernelTable = {
   'aten::max_pool2d_with_indices.out': (a) => {
-    const self = a.tensor('self');
-    const { lead, count, H, W } = planes(a, self);
-    const { k, s, p, d, OH, OW } = poolWindow(a, H, W, true);
+    const { self, lead, count, H, W, k, s, p, d, OH, OW } = spec.maxPool(a);
     const x = numbersOf(self);
     const values = new Float64Array(count * OH * OW);
     const indices = new Float64Array(count * OH * OW);
@@ -168,12 +106,7 @@ export const poolingKernels: RefKernelTable = {
     a.setOut('indices', result(a.outDtype('indices'), shape, indices));
   },
   'aten::avg_pool2d.out': (a) => {
-    const self = a.tensor('self');
-    const { lead, count, H, W } = planes(a, self);
-    const { k, s, p, OH, OW } = poolWindow(a, H, W, false);
-    const includePad = a.bool('count_include_pad');
-    const divisor = a.optInt('divisor_override');
-    if (divisor === 0) a.fail('divisor_override must not be 0');
+    const { self, lead, count, H, W, k, s, p, OH, OW, includePad, divisor } = spec.avgPool(a);
     const x = numbersOf(self);
     const out = new Float64Array(count * OH * OW);
     for (let c = 0; c < count; c++) {
@@ -198,9 +131,7 @@ export const poolingKernels: RefKernelTable = {
     a.setOut('out', result(a.outDtype('out'), [...lead, OH, OW], out));
   },
   'aten::_adaptive_avg_pool2d.out': (a) => {
-    const self = a.tensor('self');
-    const { lead, count, H, W } = planes(a, self);
-    const [OH, OW] = a.intList('output_size');
+    const { self, lead, count, H, W, OH, OW } = spec.adaptiveAvgPool(a);
     const x = numbersOf(self);
     const out = new Float64Array(count * OH * OW);
     for (let c = 0; c < count; c++) {
@@ -219,11 +150,9 @@ export const poolingKernels: RefKernelTable = {
     a.setOut('out', result(a.outDtype('out'), [...lead, OH, OW], out));
   },
   'aten::upsample_nearest2d.vec_out': (a) => {
-    const input = a.tensor('input');
-    const { lead, count, H, W } = planes(a, input);
-    const { OH, OW, scaleH, scaleW } = resizeSource(a, input);
-    const sh = areaScale(H, OH, scaleH, false);
-    const sw = areaScale(W, OW, scaleW, false);
+    const { input, lead, count, H, W, OH, OW, scaleH, scaleW } = spec.resize(a);
+    const sh = spec.resizeScale(H, OH, scaleH, false);
+    const sw = spec.resizeScale(W, OW, scaleW, false);
     const x = numbersOf(input);
     const out = new Float64Array(count * OH * OW);
     for (let c = 0; c < count; c++) {
@@ -238,12 +167,10 @@ export const poolingKernels: RefKernelTable = {
     a.setOut('out', result(a.outDtype('out'), [...lead, OH, OW], out));
   },
   'aten::upsample_bilinear2d.vec_out': (a) => {
-    const input = a.tensor('input');
-    const { lead, count, H, W } = planes(a, input);
+    const { input, lead, count, H, W, OH, OW, scaleH, scaleW } = spec.resize(a);
     const alignCorners = a.bool('align_corners');
-    const { OH, OW, scaleH, scaleW } = resizeSource(a, input);
-    const sh = areaScale(H, OH, scaleH, alignCorners);
-    const sw = areaScale(W, OW, scaleW, alignCorners);
+    const sh = spec.resizeScale(H, OH, scaleH, alignCorners);
+    const sw = spec.resizeScale(W, OW, scaleW, alignCorners);
     const source = (o: number, scale: number, size: number) => {
       const real = alignCorners ? o * scale : Math.max((o + 0.5) * scale - 0.5, 0);
       const i0 = Math.min(Math.floor(real), size - 1);
@@ -267,25 +194,13 @@ export const poolingKernels: RefKernelTable = {
     a.setOut('out', result(a.outDtype('out'), [...lead, OH, OW], out));
   },
   'aten::constant_pad_nd.out': (a) => {
-    const self = a.tensor('self');
-    const pad = a.intList('pad');
-    if (pad.length % 2 !== 0 || pad.length / 2 > self.shape.length)
-      a.fail(`pad ${formatShape(pad)} does not fit a tensor of rank ${self.shape.length}`);
-    const r = padLastDims(self, pad, () => -1, a.scalar('value'));
+    const { self, pad, value } = spec.constantPad(a);
+    const r = padLastDims(self, pad, () => -1, value);
     a.setOut('out', result(a.outDtype('out'), r.shape, r.values));
   },
-  'aten::reflection_pad1d.out': padKernel(1, reflect),
-  'aten::reflection_pad2d.out': padKernel(2, reflect),
-  'aten::reflection_pad3d.out': padKernel(3, reflect),
-  'aten::replication_pad1d.out': padKernel(1, replicate),
-  'aten::replication_pad2d.out': padKernel(2, replicate),
-  'aten::replication_pad3d.out': padKernel(3, replicate),
+  ...perOperator(spec.edgePadOps, padKernel),
   'aten::pixel_shuffle.out': (a) => {
-    const self = a.tensor('self');
-    const r = a.int('upscale_factor');
-    const [C, H, W] = self.shape.slice(-3);
-    if (self.shape.length < 3 || C % (r * r) !== 0) a.fail(`cannot pixel-shuffle ${formatShape(self.shape)} by ${r}`);
-    const lead = self.shape.slice(0, -3).reduce((p, q) => p * q, 1);
+    const { self, r, lead, C, H, W, shape } = spec.pixelShuffle(a, true);
     const OC = C / (r * r);
     const x = numbersOf(self);
     const out = new Float64Array(x.length);
@@ -300,15 +215,10 @@ export const poolingKernels: RefKernelTable = {
         }
       }
     }
-    a.setOut('out', result(a.outDtype('out'), [...self.shape.slice(0, -3), OC, H * r, W * r], out));
+    a.setOut('out', result(a.outDtype('out'), shape, out));
   },
   'aten::pixel_unshuffle.out': (a) => {
-    const self = a.tensor('self');
-    const r = a.int('downscale_factor');
-    const [C, H, W] = self.shape.slice(-3);
-    if (self.shape.length < 3 || H % r !== 0 || W % r !== 0)
-      a.fail(`cannot pixel-unshuffle ${formatShape(self.shape)} by ${r}`);
-    const lead = self.shape.slice(0, -3).reduce((p, q) => p * q, 1);
+    const { self, r, lead, C, H, W, shape } = spec.pixelShuffle(a, false);
     const OH = H / r;
     const OW = W / r;
     const x = numbersOf(self);
@@ -324,6 +234,6 @@ export const poolingKernels: RefKernelTable = {
         }
       }
     }
-    a.setOut('out', result(a.outDtype('out'), [...self.shape.slice(0, -3), C * r * r, OH, OW], out));
+    a.setOut('out', result(a.outDtype('out'), shape, out));
   },
 };

@@ -1,5 +1,6 @@
 import { CallArgs } from '../../schema/callArgs';
-import { formatShape, normalizeDim } from '../../shapes';
+import { perOperator } from '../../opSpecs/arguments';
+import * as spec from '../../opSpecs/quantized';
 import { Tensor } from '../../tensor';
 import { aroundDim, numbersOf, result } from '../access';
 import { RefKernelTable } from '../kernel';
@@ -50,39 +51,27 @@ export function chooseQParams(
   return { scale, zeroPoint };
 }
 
-function single(a: A, name: string): number {
-  const t = a.tensor(name);
-  if (t.data.length !== 1) a.fail(`'${name}' must hold one value, got ${formatShape(t.shape)}`);
-  return numbersOf(t)[0];
-}
-
-function perTensor(quantize: boolean, tensorParams: boolean) {
+function perTensor({ quantize, tensorParams }: { quantize: boolean; tensorParams: boolean }) {
   return (a: A) => {
-    const input = a.tensor('input');
-    const scale = tensorParams ? single(a, 'scale') : a.float('scale');
-    const zp = tensorParams ? single(a, 'zero_point') : a.int('zero_point');
-    const qmin = a.int('quant_min');
-    const qmax = a.int('quant_max');
-    const x = numbersOf(input);
+    const p = spec.perTensor(a, tensorParams);
+    const value = (v: number | Tensor) => (typeof v === 'number' ? v : numbersOf(v)[0]);
+    const [scale, zp, qmin, qmax] = [value(p.scale), value(p.zeroPoint), p.qmin, p.qmax];
+    const x = numbersOf(p.input);
     const out = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++)
       out[i] = quantize ? quantizeValue(x[i], scale, zp, qmin, qmax) : dequantizeValue(x[i], scale, zp);
-    a.setOut('out', result(a.outDtype('out'), input.shape, out));
+    a.setOut('out', result(a.outDtype('out'), p.input.shape, out));
   };
 }
 
-function perChannel(quantize: boolean) {
+function perChannel({ quantize }: { quantize: boolean }) {
   return (a: A) => {
-    const input = a.tensor('input');
-    const axis = normalizeDim(a.int('axis'), input.shape.length);
-    const scales = numbersOf(a.tensor('scales'));
-    const zpTensor = quantize ? a.tensor('zero_points') : a.optTensor('zero_points');
-    const zps = zpTensor ? numbersOf(zpTensor) : null;
-    const qmin = a.int('quant_min');
-    const qmax = a.int('quant_max');
-    const { outer, size, inner } = aroundDim(input.shape, axis);
-    if (scales.length !== size) a.fail(`${scales.length} scales for ${size} channels`);
-    const x = numbersOf(input);
+    const p = spec.perChannel(a, quantize);
+    const scales = numbersOf(p.scales);
+    const zps = p.zeroPoints ? numbersOf(p.zeroPoints) : null;
+    const { qmin, qmax } = p;
+    const { outer, size, inner } = aroundDim(p.input.shape, p.axis);
+    const x = numbersOf(p.input);
     const out = new Float64Array(x.length);
     for (let o = 0; o < outer; o++) {
       for (let c = 0; c < size; c++) {
@@ -93,7 +82,7 @@ function perChannel(quantize: boolean) {
         }
       }
     }
-    a.setOut('out', result(a.outDtype('out'), input.shape, out));
+    a.setOut('out', result(a.outDtype('out'), p.input.shape, out));
   };
 }
 
@@ -116,26 +105,18 @@ function packedValue(row: ArrayLike<number>, base: number, j: number, bits: 2 | 
  */
 export function quantizedEmbedding(bits: 2 | 4 | 8) {
   return (a: A): void => {
-    const weight = a.tensor('weight');
-    const scalesT = a.tensor('weight_scales');
-    const zpT = a.optTensor('weight_zero_points');
-    const indicesT = a.tensor('indices');
-    if (weight.shape.length !== 2 || (bits < 8 && weight.dtype !== 'uint8'))
-      a.fail(`weight must be 2-D${bits < 8 ? ' uint8' : ''}, got ${weight.dtype} ${formatShape(weight.shape)}`);
-    const [rows, stored] = weight.shape;
-    const width = stored * (8 / bits);
-    const groups = scalesT.shape.length === 2 ? scalesT.shape[1] : 1;
-    if (scalesT.shape[0] !== rows || width % groups !== 0)
-      a.fail(`scales ${formatShape(scalesT.shape)} do not fit ${rows} rows of ${width} values`);
+    const p = spec.embedding(a, bits);
+    const { rows, width, groups } = p;
+    const stored = p.weight.shape[1];
     const groupSize = width / groups;
-    const w = numbersOf(weight);
+    const w = numbersOf(p.weight);
     const valueAt =
       bits === 8
         ? (row: number, j: number) => w[row * width + j]
         : (row: number, j: number) => packedValue(w, row * stored, j, bits);
-    const scales = numbersOf(scalesT);
-    const zps = zpT ? numbersOf(zpT) : null;
-    const indices = numbersOf(indicesT);
+    const scales = numbersOf(p.scales);
+    const zps = p.zeroPoints ? numbersOf(p.zeroPoints) : null;
+    const indices = numbersOf(p.indices);
     const out = new Float64Array(indices.length * width);
     for (let i = 0; i < indices.length; i++) {
       const row = indices[i];
@@ -145,17 +126,13 @@ export function quantizedEmbedding(bits: 2 | 4 | 8) {
         out[i * width + j] = (valueAt(row, j) - (zps ? zps[g] : 0)) * scales[g];
       }
     }
-    a.setOut('out', result(a.outDtype('out'), [...indicesT.shape, width], out));
+    a.setOut('out', result(a.outDtype('out'), [...p.indices.shape, width], out));
   };
 }
 
 export const quantizedKernels: RefKernelTable = {
-  'quantized_decomposed::quantize_per_tensor.out': perTensor(true, false),
-  'quantized_decomposed::quantize_per_tensor.Tensor_out': perTensor(true, true),
-  'quantized_decomposed::dequantize_per_tensor.out': perTensor(false, false),
-  'quantized_decomposed::dequantize_per_tensor.Tensor_out': perTensor(false, true),
-  'quantized_decomposed::quantize_per_channel.out': perChannel(true),
-  'quantized_decomposed::dequantize_per_channel.out': perChannel(false),
+  ...perOperator(spec.perTensorOps, perTensor),
+  ...perOperator(spec.perChannelOps, perChannel),
   'quantized_decomposed::choose_qparams.Tensor_out': (a) => {
     const x = numbersOf(a.tensor('input'));
     let min = Infinity;
@@ -168,6 +145,4 @@ export const quantizedKernels: RefKernelTable = {
     a.setOut('scale_out', result(a.outDtype('scale_out'), [1], [scale]));
     a.setOut('zero_point_out', result(a.outDtype('zero_point_out'), [1], [zeroPoint]));
   },
-  'quantized_decomposed::embedding_byte.out': quantizedEmbedding(8),
-  'quantized_decomposed::embedding_byte.dtype_out': quantizedEmbedding(8),
 };

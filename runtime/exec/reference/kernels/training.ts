@@ -1,5 +1,5 @@
 import { CallArgs } from '../../schema/callArgs';
-import { expandParam, formatShape } from '../../shapes';
+import * as spec from '../../opSpecs/training';
 import { Tensor } from '../../tensor';
 import { numbersOf, result } from '../access';
 import { RefKernelTable } from '../kernel';
@@ -12,25 +12,14 @@ type A = CallArgs<Tensor>;
  * which are computed.
  */
 function convolutionBackward(a: A): void {
-  const go = a.tensor('grad_output');
-  const input = a.tensor('input');
-  const weight = a.tensor('weight');
-  if (a.bool('transposed'))
-    a.fail('the backward of a transposed convolution is not supported (ExecuTorch does not support it either)');
-  if (input.shape.length !== 4) a.fail(`expected 4-D input, got ${formatShape(input.shape)}`);
-  const [sh, sw] = expandParam(a.intList('stride'), 2, [1, 1]);
-  const [ph, pw] = expandParam(a.intList('padding'), 2, [0, 0]);
-  const [dh, dw] = expandParam(a.intList('dilation'), 2, [1, 1]);
-  const groups = a.int('groups');
-  const mask = a.boolList('output_mask');
+  const { gradOutput: go, input, weight, stride, padding, dilation, groups, mask } = spec.convolutionBackward(a);
+  const [sh, sw] = stride;
+  const [ph, pw] = padding;
+  const [dh, dw] = dilation;
   const [N, C, H, W] = input.shape;
   const [O, Cg, KH, KW] = weight.shape;
   const [, , OH, OW] = go.shape;
   const Og = O / groups;
-  if (Cg * groups !== C || go.shape[0] !== N || go.shape[1] !== O)
-    a.fail(
-      `grad_output ${formatShape(go.shape)}, input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)} do not fit`,
-    );
   const g = numbersOf(go);
   const x = numbersOf(input);
   const w = numbersOf(weight);
@@ -70,12 +59,8 @@ function convolutionBackward(a: A): void {
 
 /** Routes each output gradient back to the input position its max came from (indices are per plane). */
 function maxPoolBackward(a: A): void {
-  const go = a.tensor('grad_output');
-  const self = a.tensor('self');
-  const indices = numbersOf(a.tensor('indices'));
-  const plane = self.shape.slice(-2).reduce((p, q) => p * q, 1);
-  const outPlane = go.shape.slice(-2).reduce((p, q) => p * q, 1);
-  const planes = go.data.length / Math.max(outPlane, 1);
+  const { gradOutput: go, self, indices: indicesT, plane, outPlane, planes } = spec.maxPoolBackward(a);
+  const indices = numbersOf(indicesT);
   const g = numbersOf(go);
   const out = new Float64Array(self.data.length);
   for (let p = 0; p < planes; p++) {

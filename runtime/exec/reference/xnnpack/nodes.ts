@@ -1,14 +1,14 @@
 import { XnnNode } from '../../../format/xnnpack/xnnpackTypes';
-import { broadcastShapes, catShape, formatShape, permuteShape, windowOutputSize } from '../../shapes';
+import { broadcastShapes, formatShape, permuteShape, windowOutputSize } from '../../shapes';
 import { contiguousStrides, numel } from '../../tensor';
 import {
   GraphIndex,
-  XNN_FLAG_ALIGN_CORNERS,
-  XNN_FLAG_TENSORFLOW_LEGACY_MODE,
   XNN_FLAG_TRANSPOSE_A,
   XNN_FLAG_TRANSPOSE_B,
   XNN_FLAG_TRANSPOSE_WEIGHTS,
 } from '../../xnnpack/graphModel';
+import { stridedSource } from '../../opSpecs/shape';
+import * as nodeSpec from '../../xnnpack/nodeSpecs';
 import { broadcastOffsets } from '../access';
 import { erf, sigmoid } from '../mathFunctions';
 import { RealTensor } from './realValues';
@@ -289,35 +289,16 @@ function transpose(t: RealTensor, perm: number[]): RealTensor {
   return { shape, values: out };
 }
 
-function reshape(t: RealTensor, newShape: number[]): RealTensor {
-  const known = newShape.reduce((a, d) => (d === 0 ? a : a * d), 1);
-  const shape = newShape.map((d) => (d === 0 ? t.values.length / known : d));
-  if (numel(shape) !== t.values.length || shape.some((d) => !Number.isInteger(d)))
-    throw new RangeError(`cannot reshape ${formatShape(t.shape)} to ${formatShape(newShape)}`);
-  return { shape, values: t.values.slice() };
-}
-
-function slice(t: RealTensor, offsets: number[], sizes: number[]): RealTensor {
-  const begin = t.shape.map((d, i) => Math.min(offsets[i] < 0 ? Math.max(d + offsets[i], 0) : offsets[i], d));
-  const end = t.shape.map((d, i) => {
-    const e = offsets[i] + sizes[i];
-    return e <= 0 ? Math.max(d + e, 0) : Math.min(e, d);
-  });
-  const shape = t.shape.map((_, i) => Math.max(end[i] - begin[i], 0));
+function slice(node: XnnNode, t: RealTensor): RealTensor {
+  const { begin, end } = nodeSpec.staticSlice(node, t);
+  const shape = t.shape.map((_, i) => end[i] - begin[i]);
   const strides = contiguousStrides(t.shape);
-  const out = new Float64Array(numel(shape));
-  const index = new Array<number>(shape.length);
-  for (let i = 0; i < out.length; i++) {
-    let rest = i;
-    let at = 0;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      index[d] = rest % shape[d];
-      rest = Math.floor(rest / shape[d]);
-      at += (index[d] + begin[d]) * strides[d];
-    }
-    out[i] = t.values[at];
-  }
-  return { shape, values: out };
+  const at = stridedSource(
+    shape,
+    strides,
+    begin.reduce((sum, b, d) => sum + b * strides[d], 0),
+  );
+  return { shape, values: Float64Array.from({ length: numel(shape) }, (_, i) => t.values[at(i)]) };
 }
 
 function pad(t: RealTensor, pre: number[], post: number[], value: number): RealTensor {
@@ -340,18 +321,7 @@ function pad(t: RealTensor, pre: number[], post: number[], value: number): RealT
 
 function resizeBilinear(node: XnnNode, t: RealTensor): RealTensor {
   const [N, H, W, C] = t.shape;
-  const OH = p(node, 'new_height');
-  const OW = p(node, 'new_width');
-  const align = (node.flags & XNN_FLAG_ALIGN_CORNERS) !== 0;
-  const legacy = (node.flags & XNN_FLAG_TENSORFLOW_LEGACY_MODE) !== 0;
-  const source = (o: number, inSize: number, outSize: number) => {
-    let real: number;
-    if (align) real = outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0;
-    else if (legacy) real = (o * inSize) / outSize;
-    else real = Math.max((o + 0.5) * (inSize / outSize) - 0.5, 0);
-    const i0 = Math.min(Math.floor(real), inSize - 1);
-    return { i0, i1: Math.min(i0 + 1, inSize - 1), t: real - i0 };
-  };
+  const { OH, OW, source } = nodeSpec.resizeBilinear(node);
   const out = new Float64Array(N * OH * OW * C);
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
@@ -372,10 +342,7 @@ function resizeBilinear(node: XnnNode, t: RealTensor): RealTensor {
 
 function concatenate(node: XnnNode, read: Read): RealTensor[] {
   const parts = node.inputRoles.map((role) => read(role));
-  const { shape, dim } = catShape(
-    parts.map((t) => t.shape),
-    p(node, 'axis'),
-  );
+  const { shape, dim } = nodeSpec.concatenation(node, parts);
   const outer = numel(shape.slice(0, dim));
   const inner = numel(shape.slice(dim + 1));
   const out = new Float64Array(numel(shape));
@@ -404,21 +371,11 @@ function softmax(t: RealTensor): RealTensor {
 
 /** softmax((query ⊙ scale) · keyᵀ + mask) · value, leading dims broadcast. */
 function scaledDotProductAttention(_node: XnnNode, read: Read): RealTensor[] {
-  const q = read('query_id');
-  const k = read('key_id');
-  const v = read('value_id');
-  const scale = read('scale_id');
-  const mask = read('mask_id');
-  const C = q.shape[q.shape.length - 1];
-  if (scale.values.length !== C)
-    throw new RangeError(
-      `scale ${formatShape(scale.shape)} does not give one value per channel of query ${formatShape(q.shape)}`,
-    );
+  const [q, k, v, scale, mask] = ['query_id', 'key_id', 'value_id', 'scale_id', 'mask_id'].map(read);
+  const { T, C, U } = nodeSpec.attentionShapes(q, k, v, scale, mask);
   const scaled = map(q, (x) => x);
   for (let i = 0; i < scaled.values.length; i++) scaled.values[i] *= scale.values[i % C];
   const logits = matmul(scaled, k, false, true);
-  const [T, U] = logits.shape.slice(-2);
-  if (mask.shape.join(',') !== `${T},${U}`) throw new RangeError(`mask ${formatShape(mask.shape)} is not [${T}, ${U}]`);
   for (let i = 0; i < logits.values.length; i++) logits.values[i] += mask.values[i % (T * U)];
   return [matmul(softmax(logits), v, false, false)];
 }
@@ -475,15 +432,15 @@ export const xnnNodeKernels: Record<string, XnnNodeKernel> = {
     return [{ shape: [N, 1, 1, C], values: out }];
   },
   StaticTranspose: (node, read) => [transpose(read('input_id'), list(node, 'perm'))],
-  StaticReshape: (node, read) => [reshape(read('input_id'), list(node, 'new_shape'))],
-  StaticSlice: (node, read) => [slice(read('input_id'), list(node, 'offsets'), list(node, 'sizes'))],
+  StaticReshape: (node, read) => {
+    const t = read('input_id');
+    return [{ shape: nodeSpec.staticReshape(node, t), values: t.values.slice() }];
+  },
+  StaticSlice: (node, read) => [slice(node, read('input_id'))],
   StaticConstantPad: (node, read) => [
     pad(read('input_id'), list(node, 'pre_paddings'), list(node, 'post_paddings'), p(node, 'padding_value')),
   ],
   StaticResizeBilinear2D: (node, read) => [resizeBilinear(node, read('input_id'))],
-  Concatenate2: concatenate,
-  Concatenate3: concatenate,
-  Concatenate4: concatenate,
-  Concatenate5: concatenate,
+  ...Object.fromEntries(nodeSpec.CONCATENATE_KINDS.map((kind) => [kind, concatenate])),
   ScaledDotProductAttention: scaledDotProductAttention,
 };
