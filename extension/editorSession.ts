@@ -92,6 +92,7 @@ export class EditorSession implements vscode.Disposable {
   private profileShown = '';
   private programVersion = 0;
   private profileGeneration = 0;
+  private profileRefresh: Promise<void> = Promise.resolve();
   private profileTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -160,8 +161,18 @@ export class EditorSession implements vscode.Disposable {
     this.profileTimer = setTimeout(() => void this.refreshProfile(), 100);
   }
 
-  /** Locates the program's profile again; the webview then asks for its document and rows again, with times or without. */
+  /**
+   * Locates the program's profile again; the webview then asks for its
+   * document and rows again, with times or without. Resolves when the
+   * latest refresh, this one or one started meanwhile, is done.
+   */
   async refreshProfile(): Promise<void> {
+    let latest = (this.profileRefresh = this.locateProfile());
+    await latest;
+    while (this.profileRefresh !== latest) await (latest = this.profileRefresh);
+  }
+
+  private async locateProfile(): Promise<void> {
     const generation = ++this.profileGeneration;
     const uri = this.document.uri;
     const loaded = this.document.loadedProgram;
@@ -280,7 +291,8 @@ export class EditorSession implements vscode.Disposable {
         const reveal = this.pendingReveal;
         this.pendingReveal = null;
         const document = documentView(this.document, this.host.links);
-        if (document.kind === 'pte' || document.kind === 'bpte') document.profile = this.profileLink();
+        if ((document.kind === 'pte' || document.kind === 'bpte') && this.document.uri.scheme === 'file')
+          document.profile = this.profileLink();
         else if (document.kind === 'etdp' && state.kind === 'etdp' && this.host.profiles)
           document.program = await etdumpProgramView(this.document.uri, state.dump, this.host.profiles);
         return { type: 'init', document, reveal };

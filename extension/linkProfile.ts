@@ -94,7 +94,12 @@ export async function linkProfile(
       })),
     );
     const stem = path.basename(uri.fsPath).replace(/\.[^.]+$/, '');
-    const rank = (r: (typeof rows)[number]) => (r.fit.fits ? 0 : 2) + (path.basename(r.file).startsWith(stem) ? 0 : 1);
+    const folder = path.dirname(uri.fsPath);
+    // Those that fit first; among them those beside the program, then those named like it.
+    const rank = (r: (typeof rows)[number]) =>
+      (r.fit.fits ? 0 : 4) +
+      (path.dirname(r.file) === folder ? 0 : 2) +
+      (path.basename(r.file).startsWith(stem) ? 0 : 1);
     rows.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file));
     return [
       { label: '$(folder-opened) Browse…', action: 'browse', alwaysShow: true },
