@@ -41,7 +41,7 @@ const KIND_TIPS: Record<string, string> = {
 
 const PROGRAM_REASONS: Record<string, string> = {
   beside: 'beside this file, with its name',
-  chosen: 'linked to this file with Link Profile…',
+  chosen: 'linked with Link Profile…',
   setting: 'named in the setting pteExplorer.profiles',
 };
 

@@ -48,14 +48,14 @@ const TIME_COLUMN: Column<InstructionRow> = {
 
 const OPERATOR_COLUMNS: Column<ProfileOperatorView>[] = [
   { title: 'Operator', width: 'minmax(14em, 3fr)', cell: (o) => o.operator },
-  { title: 'Runs on', width: '7em', cell: (o) => o.executor },
+  { title: 'Runs on', width: '6.5em', cell: (o) => o.executor },
   { title: 'Instructions', width: '8.5em', cell: (o) => String(o.instructions), numeric: true },
   { title: 'Count', width: '5em', cell: (o) => String(o.count), numeric: true },
-  { title: 'Total', width: '7em', cell: (o) => o.total, numeric: true },
-  { title: 'p10', width: '7em', cell: (o) => o.p10, numeric: true },
-  { title: 'p50', width: '7em', cell: (o) => o.p50, numeric: true },
-  { title: 'p90', width: '7em', cell: (o) => o.p90, numeric: true },
-  { title: 'Share', width: '6em', cell: (o) => o.share, numeric: true },
+  { title: 'Total', width: '6.5em', cell: (o) => o.total, numeric: true },
+  { title: 'p10', width: '6.5em', cell: (o) => o.p10, numeric: true },
+  { title: 'p50', width: '6.5em', cell: (o) => o.p50, numeric: true },
+  { title: 'p90', width: '6.5em', cell: (o) => o.p90, numeric: true },
+  { title: 'Share', width: '5.5em', cell: (o) => o.share, numeric: true },
 ];
 
 const INSTRUCTION_COLUMNS_BESIDE_RUN: Column<InstructionRow>[] = [
@@ -138,7 +138,8 @@ export function methodTable(
     // Calls as wide as the method's longest operator name, so names are not cut off; a longer one
     // than the cap ends in … with the full name in the tooltip.
     const fit = cellWidth(methods[method]?.operators ?? [], withRun ? 150 : 200, withRun ? 360 : 480);
-    const sized = { ...calls, width: `minmax(${fit}px, ${withRun ? 1 : 1.3}fr)` };
+    // In a narrow editor the arguments keep room: at most 45% of the table.
+    const sized = { ...calls, width: `minmax(min(${fit}px, 45%), ${withRun ? 1 : 1.3}fr)` };
     columnsMethod = method;
     return [
       index,
@@ -222,7 +223,11 @@ export function methodTable(
       200,
       480,
     );
-    const columns = [{ ...OPERATOR_COLUMNS[0], width: `minmax(${name}px, 3fr)` }, ...OPERATOR_COLUMNS.slice(1)];
+    // The other columns are 51.5em wide: the name takes what is left, up to its own width.
+    const columns = [
+      { ...OPERATOR_COLUMNS[0], width: `minmax(max(10em, min(${name}px, calc(100% - 52em))), 3fr)` },
+      ...OPERATOR_COLUMNS.slice(1),
+    ];
     const operators = new VirtualTable(columns, new ArraySource(p.operators), {
       label: 'Profile by operator',
       empty: 'No operators',
