@@ -25,14 +25,8 @@ export interface LocatedProfile {
   unlinked: boolean;
 }
 
-/** `<program>.etdp` beside a `.pte`/`.bpte`: where a Profile run writes it. */
-export function profileUriFor(programUri: vscode.Uri): vscode.Uri | null {
-  if (programUri.scheme !== 'file' || !/\.b?pte$/i.test(programUri.path)) return null;
-  return programUri.with({ path: programUri.path.replace(/\.b?pte$/i, '.etdp') });
-}
-
 /** Decodes an `.etdp` and lays it over `program`; a file that is missing or does not decode gives the reason. */
-export async function readProfile(
+async function readProfile(
   uri: vscode.Uri,
   program: Program,
   scope: vscode.Uri,
