@@ -8,6 +8,7 @@ import { keysNeededFromDataFiles } from '../runtime/view/neededKeys';
 import { LinkedDataFile } from '../runtime/view/linkView';
 import { DataFileCache } from './dataFileCache';
 import { LoadedProgram } from './documents';
+import { filesFromSetting } from './settingFiles';
 
 /** Folders never searched for data files. */
 const EXCLUDE = '**/{node_modules,.git,out,dist}/**';
@@ -36,42 +37,6 @@ async function decodeAll(
 }
 
 /**
- * Globs from `pteExplorer.dataFiles` for a program: the setting maps program
- * globs (workspace-relative) to data file globs, relative to the program's
- * folder when they start with `./` or `../`, else to the workspace folder.
- */
-async function dataFilesFromSetting(programUri: vscode.Uri): Promise<string[] | null> {
-  const folder = vscode.workspace.getWorkspaceFolder(programUri);
-  const setting =
-    vscode.workspace.getConfiguration('pteExplorer', programUri).get<Record<string, string[]>>('dataFiles') ?? {};
-  if (!folder) return null;
-  for (const [programGlob, dataGlobs] of Object.entries(setting)) {
-    const matches = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, programGlob), null, 10_000);
-    if (!matches.some((m) => m.toString() === programUri.toString())) continue;
-    const found: string[] = [];
-    for (const glob of Array.isArray(dataGlobs) ? dataGlobs : []) {
-      if (path.isAbsolute(glob)) {
-        found.push(glob);
-        continue;
-      }
-      const relativeToProgram = glob.startsWith('./') || glob.startsWith('../');
-      const base = relativeToProgram
-        ? path.resolve(path.dirname(programUri.fsPath), path.dirname(glob))
-        : folder.uri.fsPath;
-      const pattern = relativeToProgram ? path.basename(glob) : glob;
-      const files = await vscode.workspace.findFiles(
-        new vscode.RelativePattern(vscode.Uri.file(base), pattern),
-        null,
-        MAX_WORKSPACE_CANDIDATES,
-      );
-      found.push(...files.map((f) => f.fsPath).sort());
-    }
-    return [...new Set(found)];
-  }
-  return null;
-}
-
-/**
  * Finds the data files a program is linked with, in this order: the files
  * chosen with "Link Data Files…", the `pteExplorer.dataFiles` setting, or
  * discovery when the program needs keys from data files at all: candidates
@@ -91,7 +56,7 @@ export async function locateDataFiles(
       skipped,
     };
   }
-  const fromSetting = programUri.scheme === 'file' ? await dataFilesFromSetting(programUri) : null;
+  const fromSetting = await filesFromSetting(programUri, 'dataFiles');
   if (fromSetting) {
     return {
       linked: (await decodeAll(cache, fromSetting, skipped)).map((dataFile) => ({ dataFile, reason: 'setting' })),

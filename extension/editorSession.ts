@@ -21,9 +21,11 @@ import { documentView } from './documentView';
 import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
 import { LastRuns } from '../runtime/view/run/lastRuns';
-import { findProfile, FoundProfile, profileUriFor } from './profileLocator';
+import { FoundProfile, locateProfile } from './profileLocator';
+import { ProfileLinks } from './profileLinks';
+import { etdumpProgramView, profileFit, profileLinkView } from './profileViews';
 import { instructionTimes, operatorTsv, operatorViews } from '../runtime/view/profileOverlay';
-import { ProfileNoteView } from '../runtime/view/viewTypes';
+import { ProfileLinkView, ProfileNoteView } from '../runtime/view/viewTypes';
 import { WebviewPort } from './webviewPort';
 
 /** What a session needs from the rest of the extension. */
@@ -34,6 +36,8 @@ export interface SessionHost {
   command(session: EditorSession, event: CommandEvent): void;
   /** Methods' last runs with intermediates, shown in the instruction list. */
   lastRuns?: LastRuns;
+  /** Which `.etdp` each program is linked with. */
+  profiles?: ProfileLinks;
 }
 
 /**
@@ -58,8 +62,16 @@ export class EditorSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** The tensor preview being read; a newer request stops it. */
   private preview: AbortController | null = null;
-  /** The `.etdp` beside the program, laid over it; read when the webview asks for its document. */
+  /** The `.etdp` laid over the program (beside it, from the settings or linked), read again when it changes. */
   profile: FoundProfile | null = null;
+  /** Other `.etdp` files offered for the program, and whether its profile was unlinked. */
+  private profileOthers: { offered: string[]; unlinked: boolean } = { offered: [], unlinked: false };
+  /** What the editor was last told about its profile; the same again does not reload it. */
+  private profileShown = '';
+  private programVersion = 0;
+  private profileGeneration = 0;
+  private profileRefresh: Promise<void> = Promise.resolve();
+  private profileTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -87,24 +99,33 @@ export class EditorSession implements vscode.Disposable {
       }),
       this.paintedEmitter,
     );
-    // A Profile run writes `<program>.etdp` beside the program: the instruction list picks it up.
-    const etdp = profileUriFor(document.uri);
-    if (etdp) {
+    if (document.uri.scheme === 'file' && /\.b?pte$/i.test(document.uri.path)) {
+      // A Profile run writes `<program>.etdp` beside the program; other `.etdp` files there are offered.
+      // The folder may be outside the workspace, where the profile links' watcher does not see it.
       const watcher = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.joinPath(etdp, '..'), path.basename(etdp.path)),
+        new vscode.RelativePattern(vscode.Uri.joinPath(document.uri, '..'), '*.etdp'),
       );
-      const changed = () => void this.refreshProfile();
+      const changed = () => this.refreshProfileSoon();
       this.disposables.push(
         watcher,
         watcher.onDidChange(changed),
         watcher.onDidCreate(changed),
         watcher.onDidDelete(changed),
-        document.onDidReload(changed),
-        vscode.workspace.onDidChangeConfiguration((e) => {
-          if (e.affectsConfiguration('pteExplorer.profile.tickUnit', document.uri)) changed();
+        document.onDidReload(() => {
+          this.programVersion++;
+          changed();
         }),
       );
-      changed();
+      if (host.profiles)
+        this.disposables.push(
+          host.profiles.onDidChange((uri) => {
+            if (!uri || uri.toString() === document.uri.toString()) changed();
+          }),
+        );
+      void this.refreshProfile();
+    } else if (/\.etdp$/i.test(document.uri.path) && host.profiles) {
+      // The ETDump editor names the program it is laid over and the notes where it does not fit.
+      this.disposables.push(host.profiles.onDidChange(() => this.reload()));
     }
     if (host.lastRuns) {
       const runs = host.lastRuns;
@@ -117,14 +138,59 @@ export class EditorSession implements vscode.Disposable {
     }
   }
 
-  /** Reads `<program>.etdp` again; the webview then asks for its rows again, with times or without. */
-  private async refreshProfile(): Promise<void> {
+  private refreshProfileSoon(): void {
+    clearTimeout(this.profileTimer);
+    this.profileTimer = setTimeout(() => void this.refreshProfile(), 100);
+  }
+
+  /**
+   * Locates the program's profile again; the webview then asks for its
+   * document and rows again, with times or without. Resolves when the
+   * latest refresh, this one or one started meanwhile, is done.
+   */
+  async refreshProfile(): Promise<void> {
+    let latest = (this.profileRefresh = this.locateProfile());
+    await latest;
+    while (this.profileRefresh !== latest) await (latest = this.profileRefresh);
+  }
+
+  private async locateProfile(): Promise<void> {
+    const generation = ++this.profileGeneration;
+    const uri = this.document.uri;
     const loaded = this.document.loadedProgram;
-    const found = loaded ? await findProfile(this.document.uri, loaded.program) : null;
+    const located = loaded
+      ? await locateProfile(uri, loaded.program, this.host.profiles?.chosen(uri))
+      : { found: null, offered: [], unlinked: false };
+    if (generation !== this.profileGeneration) return;
+    const found = located.found;
     if (found?.error) this.host.log.warn(`${found.uri.fsPath}: not laid over ${this.document.name}: ${found.error}`);
-    if (!found && !this.profile) return;
+    const others = { offered: located.offered, unlinked: located.unlinked };
+    this.host.profiles?.setShowing(uri, found ? { path: found.uri.fsPath, reason: found.reason } : null);
+    const stat = found ? await vscode.workspace.fs.stat(found.uri).then(undefined, () => null) : null;
+    const shown = JSON.stringify([
+      found?.uri.fsPath,
+      found?.reason,
+      found?.error,
+      stat?.mtime,
+      stat?.size,
+      others,
+      found?.overlay?.tickUnit,
+      this.programVersion,
+    ]);
+    if (generation !== this.profileGeneration) return;
+    this.profileOthers = others;
     this.profile = found;
+    if (shown === this.profileShown) return;
+    const first = this.profileShown === '';
+    this.profileShown = shown;
+    // Nothing laid over and nothing offered when the editor opens: it already shows that.
+    if (first && !found && !others.offered.length && !others.unlinked) return;
     this.reload();
+  }
+
+  /** How the program found its profile, as its overview shows it. */
+  profileLink(): ProfileLinkView {
+    return profileLinkView(this.profile, this.profileOthers);
   }
 
   /** Shows `target` in the editor; before the webview is ready, it is shown once it is. */
@@ -189,7 +255,12 @@ export class EditorSession implements vscode.Disposable {
         this.ready = true;
         const reveal = this.pendingReveal;
         this.pendingReveal = null;
-        return { type: 'init', document: documentView(this.document, this.host.links), reveal };
+        const document = documentView(this.document, this.host.links);
+        if ((document.kind === 'pte' || document.kind === 'bpte') && this.document.uri.scheme === 'file')
+          document.profile = this.profileLink();
+        else if (document.kind === 'etdp' && state.kind === 'etdp' && this.host.profiles)
+          document.program = await etdumpProgramView(this.document.uri, state.dump, this.host.profiles);
+        return { type: 'init', document, reveal };
       }
       case 'rows': {
         const method = this.document.loadedProgram?.program.methods[request.method];
@@ -256,7 +327,7 @@ export class EditorSession implements vscode.Disposable {
             if (t) n.profile = { text: t.time, heat: top > 0 ? (share.get(n.instruction!) ?? 0) / top : 0 };
           }
         }
-        return { type: 'graph', graph };
+        return { type: 'graph', graph, profile: overlay ? profileFit(this.profile!, overlay, method.name) : null };
       }
     }
   }
@@ -269,18 +340,14 @@ export class EditorSession implements vscode.Disposable {
     const run = this.host.lastRuns?.get(this.document.uri.toString(), methodIndex);
     const withRun = run ? withStepSummaries(page, run.summaries) : page;
     const overlay = this.profile?.overlay;
-    const profiled = overlay?.methods.find((m) => m.method === method.name);
-    if (!overlay || !profiled)
+    const fit = overlay ? profileFit(this.profile!, overlay, method.name) : null;
+    if (!overlay || !fit)
       return { type: 'rows', table: 'instructions', page: withRun, lastRun: run?.view ?? null, profile: null };
-    const times = instructionTimes(profiled, overlay.tickUnit);
-    const profile: ProfileNoteView = {
-      file: path.basename(this.profile!.uri.fsPath),
-      runs: profiled.runs,
-      notes: overlay.notes,
-      operators: operatorViews(profiled, overlay.tickUnit),
-    };
+    const profiled = overlay.methods.find((m) => m.method === method.name);
+    const times = profiled ? instructionTimes(profiled, overlay.tickUnit) : null;
+    const profile: ProfileNoteView = { ...fit, operators: profiled ? operatorViews(profiled, overlay.tickUnit) : [] };
     const rows = withRun.rows.map((r) => {
-      const t = times.get(r.index);
+      const t = times?.get(r.index);
       return t ? { ...r, time: t.time, timeTip: t.tip } : r;
     });
     return { type: 'rows', table: 'instructions', page: { ...withRun, rows }, lastRun: run?.view ?? null, profile };
@@ -309,6 +376,9 @@ export class EditorSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.profileTimer);
+    this.profileGeneration++;
+    if (this.document.loadedProgram) this.host.profiles?.forget(this.document.uri);
     this.preview?.abort(new Error('the editor closed'));
     for (const d of this.disposables) d.dispose();
   }

@@ -8,6 +8,8 @@ import { SessionHost } from './editorSession';
 import { findReferences } from './findReferences';
 import { goToBackingTensor } from './goToBackingTensor';
 import { linkDataFiles } from './linkDataFiles';
+import { linkProfile, unlinkProfile } from './linkProfile';
+import { ProfileLinks } from './profileLinks';
 import { LinkManager } from './links';
 import { RunMethodCommand } from './run/runMethodCommand';
 import { registerTransforms } from './transform/registerTransforms';
@@ -21,6 +23,7 @@ export interface PteExplorerApi {
   tree: ExplorerTree;
   run: RunMethodCommand;
   compare: CompareController;
+  profiles: ProfileLinks;
 }
 
 export function activate(context: vscode.ExtensionContext): PteExplorerApi {
@@ -29,12 +32,14 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
   const links = new LinkManager(context.workspaceState, log);
   const problems = new ProblemsPublisher(links);
   const tree = new ExplorerTree(registry, links);
-  context.subscriptions.push(log, registry, links, problems, tree);
+  const profiles = new ProfileLinks(context.workspaceState);
+  context.subscriptions.push(log, registry, links, problems, tree, profiles);
 
   const host: SessionHost = {
     links,
     log,
     lastRuns: registry.lastRuns,
+    profiles,
     selected: (session, target) => void tree.select(session.document.uri, target),
     command: (session, event) => {
       const uri = session.document.uri.toString();
@@ -60,7 +65,9 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
           void vscode.commands.executeCommand('workbench.action.reopenWithEditor');
           return;
         case 'runMethod':
-          void vscode.commands.executeCommand('pteExplorer.runMethod', uri);
+        case 'linkProfile':
+        case 'unlinkProfile':
+          void vscode.commands.executeCommand(`pteExplorer.${event.command}`, uri);
           return;
       }
     },
@@ -75,9 +82,21 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
     vscode.commands.registerCommand('pteExplorer.runMethod', (a?: unknown, options?: unknown) => run.run(a, options)),
   );
   context.subscriptions.push(
-    vscode.commands.registerCommand('pteExplorer.profileMethod', (a?: unknown, options?: unknown) =>
-      run.profile(a, options),
+    vscode.commands.registerCommand('pteExplorer.profileMethod', async (a?: unknown, options?: unknown) => {
+      const result = await run.profile(a, options);
+      // The program shows the profile just made, even when another one was linked or named by the setting.
+      if (result?.ok) {
+        const program = vscode.Uri.file(result.program);
+        const shown = registry.sessionsFor(program)[0]?.profile;
+        if (profiles.chosen(program) !== undefined || shown?.reason === 'setting')
+          await profiles.choose(program, result.etdp);
+      }
+      return result;
+    }),
+    vscode.commands.registerCommand('pteExplorer.linkProfile', (a?: unknown, b?: unknown) =>
+      linkProfile(registry, profiles, a, b),
     ),
+    vscode.commands.registerCommand('pteExplorer.unlinkProfile', (a?: unknown) => unlinkProfile(registry, profiles, a)),
   );
   const compare = new CompareController(context.extensionUri, registry, links, log);
   context.subscriptions.push(...compare.register());
@@ -107,7 +126,7 @@ export function activate(context: vscode.ExtensionContext): PteExplorerApi {
       tree.refresh();
     }),
   );
-  return { registry, links, tree, compare, run };
+  return { registry, links, tree, compare, run, profiles };
 }
 
 export function deactivate(): void {

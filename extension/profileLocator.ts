@@ -1,31 +1,65 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { withFile } from '../runtime/format/byteSource';
 import { decodeEtdump } from '../runtime/format/etdump/decodeEtdump';
 import { Program } from '../runtime/format/pte/pteTypes';
+import { chooseProfile, ProfileReason } from '../runtime/link/chooseProfile';
+import { findCandidateDataFiles } from '../runtime/link/findCandidateDataFiles';
 import { profileOverlay, ProfileOverlay } from '../runtime/view/profileOverlay';
 import { tickUnitSetting } from './documents';
+import { filesFromSetting } from './settingFiles';
 
 /** An ETDump found for a program, laid over it; `error` when the file is there but does not decode. */
 export interface FoundProfile {
   uri: vscode.Uri;
+  reason: ProfileReason;
   overlay: ProfileOverlay | null;
   error: string | null;
 }
 
-/** `<program>.etdp` beside a `.pte`/`.bpte`: where a Profile run writes it. */
-export function profileUriFor(programUri: vscode.Uri): vscode.Uri | null {
-  if (programUri.scheme !== 'file' || !/\.b?pte$/i.test(programUri.path)) return null;
-  return programUri.with({ path: programUri.path.replace(/\.b?pte$/i, '.etdp') });
+/** The profile laid over a program (if any) and the other `.etdp` files offered for it. */
+export interface LocatedProfile {
+  found: FoundProfile | null;
+  offered: string[];
+  unlinked: boolean;
 }
 
-export async function findProfile(programUri: vscode.Uri, program: Program): Promise<FoundProfile | null> {
-  const uri = profileUriFor(programUri);
-  if (!uri || !fs.existsSync(uri.fsPath)) return null;
+/** Decodes an `.etdp` and lays it over `program`; a file that is missing or does not decode gives the reason. */
+async function readProfile(
+  uri: vscode.Uri,
+  program: Program,
+  scope: vscode.Uri,
+): Promise<Pick<FoundProfile, 'overlay' | 'error'>> {
   try {
     const dump = await withFile(uri.fsPath, decodeEtdump);
-    return { uri, overlay: profileOverlay(program, dump, { tickUnit: tickUnitSetting(programUri) }), error: null };
+    return { overlay: profileOverlay(program, dump, { tickUnit: tickUnitSetting(scope) }), error: null };
   } catch (e) {
-    return { uri, overlay: null, error: e instanceof Error ? e.message : String(e) };
+    return { overlay: null, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/**
+ * The `.etdp` laid over a program: chosen with "Link Profile…", named by
+ * `pteExplorer.profiles`, or `<program>.etdp` beside it (see chooseProfile).
+ */
+export async function locateProfile(
+  programUri: vscode.Uri,
+  program: Program,
+  chosen: string | null | undefined,
+): Promise<LocatedProfile> {
+  if (programUri.scheme !== 'file') return { found: null, offered: [], unlinked: false };
+  const settingFiles = await filesFromSetting(programUri, 'profiles');
+  const fromSetting = settingFiles
+    ? settingFiles.flatMap((p) => {
+        const stat = fs.statSync(p, { throwIfNoEntry: false });
+        return stat?.isFile() ? [{ path: p, mtimeMs: stat.mtimeMs }] : [];
+      })
+    : null;
+  const sameFolder = await findCandidateDataFiles(path.dirname(programUri.fsPath), 'etdp').catch(() => []);
+  const choice = chooseProfile(programUri.fsPath, { chosen, fromSetting, sameFolder });
+  if (!choice.taken) return { found: null, offered: choice.offered, unlinked: choice.unlinked };
+  const uri = vscode.Uri.file(choice.taken.path);
+  const read = await readProfile(uri, program, programUri);
+  return { found: { uri, reason: choice.taken.reason, ...read }, offered: choice.offered, unlinked: false };
 }

@@ -1,8 +1,10 @@
-import { EtdumpEventView, EtdumpGroupView } from '../runtime/view/viewTypes';
+import { EtdumpEventView, EtdumpGroupView, EtdumpProgramView } from '../runtime/view/viewTypes';
 import { facts, h, section } from './dom';
 import { Editor, EditorContext } from './editor';
 import { DocumentView } from '../runtime/protocol/editorMessages';
 import { ArraySource, Column, VirtualTable } from './virtualTable';
+import { profileMismatch } from './profileNote';
+import { status } from './widgets';
 
 const COLUMNS: Column<EtdumpEventView>[] = [
   { title: 'Run', width: '4em', cell: (e) => String(e.run), numeric: true },
@@ -37,6 +39,35 @@ const KIND_TIPS: Record<string, string> = {
   delegate: 'An operator inside a delegate, named by its debug id',
 };
 
+const PROGRAM_REASONS: Record<string, string> = {
+  beside: 'beside this file, with its name',
+  chosen: 'linked with Link Profile…',
+  setting: 'named in the setting pteExplorer.profiles',
+};
+
+/** The program the dump is laid over, and where it does not fit it. */
+function programSection(p: EtdumpProgramView): HTMLElement {
+  const how = PROGRAM_REASONS[p.reason] ?? p.reason;
+  if (p.error)
+    return section(
+      'Program',
+      h('p', null, status('error', 'error'), ` ${p.name} (${how}) could not be read: ${p.error}`),
+    );
+  const runs = p.methods.map((m) => `${m.name} (${m.runs} run${m.runs === 1 ? '' : 's'})`).join(', ') || 'no runs';
+  return section(
+    'Program',
+    h(
+      'p',
+      null,
+      status(p.notes.length ? 'warning' : 'ok', p.notes.length ? 'does not match' : 'fits'),
+      ' Laid over ',
+      h('span', { className: 'mono', title: p.path }, p.name),
+      ` (${how}): ${runs}.`,
+    ),
+    profileMismatch(p.notes, 'this dump'),
+  );
+}
+
 /** The editor of an `.etdp`: its runs, its profile events grouped by operator, and every event. */
 export function etdumpEditor(doc: Extract<DocumentView, { kind: 'etdp' }>, _ctx: EditorContext): Editor {
   const dump = doc.dump;
@@ -67,6 +98,7 @@ export function etdumpEditor(doc: Extract<DocumentView, { kind: 'etdp' }>, _ctx:
       { className: 'editor' },
       h('header', { className: 'editor-header' }, h('h1', null, doc.name), h('span', { className: 'muted' }, 'ETDump')),
       h('div', { className: 'overview-columns' }, section('File', facts(dump.facts)), section('Runs', runs)),
+      doc.program ? programSection(doc.program) : null,
       section(
         'By operator',
         h(

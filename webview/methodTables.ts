@@ -10,10 +10,12 @@ import { h, icon } from './dom';
 import { EditorContext } from './editor';
 import { ArraySource, Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
 import { button, filterField, select, toolbar } from './widgets';
+import { profileLine, profileMismatch } from './profileNote';
+import { cellWidth } from './measureText';
 
 const INSTRUCTION_COLUMNS: Column<InstructionRow>[] = [
   { title: '#', width: '4.5em', cell: (r) => String(r.index), numeric: true },
-  { title: 'Calls', width: 'minmax(14em, 1.3fr)', cell: (r) => r.target },
+  { title: 'Calls', width: 'minmax(14em, 1.3fr)', cell: (r) => r.target, tooltip: (r) => r.target },
   {
     title: 'Arguments',
     width: 'minmax(16em, 3fr)',
@@ -46,14 +48,14 @@ const TIME_COLUMN: Column<InstructionRow> = {
 
 const OPERATOR_COLUMNS: Column<ProfileOperatorView>[] = [
   { title: 'Operator', width: 'minmax(14em, 3fr)', cell: (o) => o.operator },
-  { title: 'Runs on', width: '7em', cell: (o) => o.executor },
+  { title: 'Runs on', width: '6.5em', cell: (o) => o.executor },
   { title: 'Instructions', width: '8.5em', cell: (o) => String(o.instructions), numeric: true },
   { title: 'Count', width: '5em', cell: (o) => String(o.count), numeric: true },
-  { title: 'Total', width: '7em', cell: (o) => o.total, numeric: true },
-  { title: 'p10', width: '7em', cell: (o) => o.p10, numeric: true },
-  { title: 'p50', width: '7em', cell: (o) => o.p50, numeric: true },
-  { title: 'p90', width: '7em', cell: (o) => o.p90, numeric: true },
-  { title: 'Share', width: '6em', cell: (o) => o.share, numeric: true },
+  { title: 'Total', width: '6.5em', cell: (o) => o.total, numeric: true },
+  { title: 'p10', width: '6.5em', cell: (o) => o.p10, numeric: true },
+  { title: 'p50', width: '6.5em', cell: (o) => o.p50, numeric: true },
+  { title: 'p90', width: '6.5em', cell: (o) => o.p90, numeric: true },
+  { title: 'Share', width: '5.5em', cell: (o) => o.share, numeric: true },
 ];
 
 const INSTRUCTION_COLUMNS_BESIDE_RUN: Column<InstructionRow>[] = [
@@ -104,6 +106,7 @@ export function methodTable(
   const profileNote = h('div', { className: 'last-run-note profile-note', role: 'status', hidden: true });
   const operatorPanel = h('details', { className: 'profile-operators', hidden: true });
   let shownOperators = '';
+  let shownNote = '';
   const totalOf = (m: number) => (kind === 'instructions' ? methods[m].instructionCount : methods[m].valueCount);
   let current: PagedSource<Row>;
   const source = () => {
@@ -128,10 +131,23 @@ export function methodTable(
     onActivate: (row) => onActivate?.(row, method),
     empty: `This method has no ${kind}`,
   };
+  let columnsMethod = method;
   const columnsFor = (withRun: boolean, withTime: boolean) => {
     if (kind === 'values') return VALUE_COLUMNS as Column<Row>[];
-    const base = withRun ? INSTRUCTION_COLUMNS_BESIDE_RUN : INSTRUCTION_COLUMNS;
-    return [...base, ...(withTime ? [TIME_COLUMN] : []), ...(withRun ? [LAST_RUN_COLUMN] : [])] as Column<Row>[];
+    const [index, calls, args] = withRun ? INSTRUCTION_COLUMNS_BESIDE_RUN : INSTRUCTION_COLUMNS;
+    // Calls as wide as the method's longest operator name, so names are not cut off; a longer one
+    // than the cap ends in … with the full name in the tooltip.
+    const fit = cellWidth(methods[method]?.operators ?? [], withRun ? 150 : 200, withRun ? 360 : 480);
+    // In a narrow editor the arguments keep room: at most 45% of the table.
+    const sized = { ...calls, width: `minmax(min(${fit}px, 45%), ${withRun ? 1 : 1.3}fr)` };
+    columnsMethod = method;
+    return [
+      index,
+      sized,
+      args,
+      ...(withTime ? [TIME_COLUMN] : []),
+      ...(withRun ? [LAST_RUN_COLUMN] : []),
+    ] as Column<Row>[];
   };
   let table = new VirtualTable(columnsFor(false, false), source(), options);
   let tableHasRunColumn = false;
@@ -178,24 +194,11 @@ export function methodTable(
 
   function showProfile(p: ProfileNoteView | null): void {
     profileNote.hidden = p === null;
-    if (p) {
-      const misfit = p.notes.length
-        ? [
-            ' · ',
-            h(
-              'span',
-              { className: 'non-finite', title: p.notes.join('\n') },
-              icon('warning'),
-              ` ${p.notes.length} note${p.notes.length === 1 ? '' : 's'}: the profile does not match this program`,
-            ),
-          ]
-        : [];
-      profileNote.replaceChildren(
-        icon('pulse'),
-        ` Times from ${p.file} (${p.runs} run${p.runs === 1 ? '' : 's'}): median per run and share of the method`,
-        ...misfit,
-      );
-    } else profileNote.replaceChildren();
+    const key = p ? JSON.stringify([p.file, p.runs, p.notes]) : '';
+    // Rebuilt only when it changes, so that open notes stay open while rows are fetched.
+    if (key !== shownNote)
+      profileNote.replaceChildren(...(p ? profileLine(p, 'Times', ': median per run and share of the method') : []));
+    shownNote = key;
     showOperators(p);
     if ((p !== null) === tableHasTimeColumn) return;
     tableHasTimeColumn = p !== null;
@@ -204,7 +207,7 @@ export function methodTable(
 
   /** The method's per-operator table, rebuilt only when it changes so that an open panel stays open. */
   function showOperators(p: ProfileNoteView | null): void {
-    const key = p ? JSON.stringify(p.operators) : '';
+    const key = p ? JSON.stringify([p.operators, p.notes]) : '';
     if (key === shownOperators) return;
     shownOperators = key;
     operatorPanel.hidden = p === null;
@@ -215,17 +218,45 @@ export function methodTable(
       () => ctx.channel.send({ type: 'command', command: 'exportProfileTsv', key: null, index: null }),
       true,
     );
-    const operators = new VirtualTable(OPERATOR_COLUMNS, new ArraySource(p.operators), {
+    const name = cellWidth(
+      p.operators.map((o) => o.operator),
+      200,
+      480,
+    );
+    // The other columns are 51.5em wide: the name takes what is left, up to its own width.
+    const columns = [
+      { ...OPERATOR_COLUMNS[0], width: `minmax(max(10em, min(${name}px, calc(100% - 52em))), 3fr)` },
+      ...OPERATOR_COLUMNS.slice(1),
+    ];
+    const operators = new VirtualTable(columns, new ArraySource(p.operators), {
       label: 'Profile by operator',
       empty: 'No operators',
       maxRows: 10,
     });
+    const mismatch = profileMismatch(p.notes, `${p.file}`);
     operatorPanel.replaceChildren(
-      h('summary', null, `Operators (${p.operators.length}): count, total, p10/p50/p90 over runs, share of the method`),
+      h(
+        'summary',
+        null,
+        `Operators (${p.operators.length}): count, total, p10/p50/p90 over runs, share of the method`,
+        p.notes.length
+          ? h('span', { className: 'profile-mismatch-mark' }, ' · ', icon('warning'), ' does not match')
+          : null,
+      ),
+      ...(mismatch ? [mismatch] : []),
       exportButton,
       operators.element,
     );
   }
+
+  /** Another method: its own operator names size the Calls column. */
+  const showMethod = () => {
+    if (kind === 'instructions' && columnsMethod !== method) {
+      const next = new VirtualTable(columnsFor(tableHasRunColumn, tableHasTimeColumn), source(), options);
+      table.element.replaceWith(next.element);
+      table = next;
+    } else table.setSource(source());
+  };
 
   const field = filterField(
     kind === 'instructions' ? 'Filter instructions (operator, %value…)' : 'Filter values (type, key…)',
@@ -244,7 +275,7 @@ export function methodTable(
             method = Number(v);
             ctx.state.method = method;
             ctx.saveState();
-            table.setSource(source());
+            showMethod();
           },
         )
       : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
@@ -263,7 +294,7 @@ export function methodTable(
         filter = '';
         field.value = '';
         if ('value' in methodPicker) (methodPicker as HTMLElement & { value: string }).value = String(m);
-        table.setSource(source());
+        showMethod();
       }
       if (index !== undefined) await table.select(index);
       table.focus();

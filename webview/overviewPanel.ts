@@ -1,8 +1,9 @@
-import { LinkView, ProgramView } from '../runtime/view/viewTypes';
+import { LinkView, ProfileLinkView, ProgramView } from '../runtime/view/viewTypes';
 import { formatBytes } from '../runtime/text/formatBytes';
 import { facts, h, section } from './dom';
 import { EditorContext } from './editor';
 import { button, status } from './widgets';
+import { profileMismatch } from './profileNote';
 
 const SIZE_PARTS: { key: keyof ProgramView['sizes']; label: string }[] = [
   { key: 'flatbuffer', label: 'Flatbuffer' },
@@ -155,12 +156,74 @@ export function linksSummary(links: LinkView, ctx: EditorContext, actions: HTMLE
   return box;
 }
 
+const REASONS: Record<NonNullable<ProfileLinkView['reason']>, string> = {
+  beside: 'beside the program',
+  setting: 'named by the setting pteExplorer.profiles',
+  chosen: 'linked with Link Profile…',
+};
+
+/** The profile section: which `.etdp` is laid over the program and why, where it does not fit, and the others offered. */
+export function profileSummary(p: ProfileLinkView, ctx: EditorContext): HTMLElement {
+  const box = h('div', { className: 'profile-summary' });
+  const command = (command: 'linkProfile' | 'unlinkProfile') => () =>
+    ctx.channel.send({ type: 'command', command, key: null, index: null });
+  if (p.file && p.error) {
+    box.append(
+      h('p', null, status('error', 'error'), ` ${p.file.name} (${REASONS[p.reason!]}) is not laid over: ${p.error}`),
+    );
+  } else if (p.file) {
+    const runs = p.methods.map((m) => `${m.name} (${m.runs} run${m.runs === 1 ? '' : 's'})`).join(', ') || 'no runs';
+    box.append(
+      h(
+        'p',
+        null,
+        status(p.notes.length ? 'warning' : 'ok', p.notes.length ? 'does not match' : 'fits'),
+        ' Times from ',
+        h('span', { className: 'mono', title: p.file.path }, p.file.name),
+        `, ${REASONS[p.reason!]}: ${runs}. The Instructions list, its operator table and the Graph show them.`,
+      ),
+    );
+    const mismatch = profileMismatch(p.notes);
+    if (mismatch) box.append(mismatch);
+  } else {
+    box.append(
+      h(
+        'p',
+        { className: 'muted' },
+        p.unlinked
+          ? 'Unlinked: no profile is laid over this program until one is linked again.'
+          : 'No profile is laid over this program. Profile Method on ExecuTorch… writes one beside it; Link Profile… picks an .etdp.',
+      ),
+    );
+  }
+  if (p.offered.length)
+    box.append(
+      h(
+        'p',
+        null,
+        `${p.file ? 'Other profiles' : 'Profiles found'}, not laid over: `,
+        ...p.offered.flatMap((o, i) => [i ? ', ' : '', h('span', { className: 'mono', title: o.path }, o.name)]),
+        ' (Link Profile… lays one over the program).',
+      ),
+    );
+  box.append(
+    h(
+      'div',
+      { className: 'actions' },
+      button('Link Profile…', 'pulse', command('linkProfile'), true),
+      p.file ? button('Unlink Profile', 'close', command('unlinkProfile'), true) : null,
+    ),
+  );
+  return box;
+}
+
 export function overviewPanel(
   program: ProgramView,
   links: () => LinkView,
   ctx: EditorContext,
   showMethod: (m: number) => void,
   canRun: boolean,
+  profile?: ProfileLinkView,
 ): { element: HTMLElement; updateLinks(): void } {
   const linksBox = h('div');
   // Runs on the data files linked here; the command asks for the method and inputs. Not offered in an untrusted workspace.
@@ -184,6 +247,7 @@ export function overviewPanel(
     ),
     section('Methods', methodsTable(program, ctx, showMethod)),
     section('Data files', linksBox),
+    profile ? section('Profile', profileSummary(profile, ctx)) : null,
     section('Segments', segmentsTable(program)),
   );
   return { element, updateLinks };

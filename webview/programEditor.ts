@@ -45,6 +45,7 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
             ctx,
             (m) => void showInstructions(m),
             doc.canRun,
+            doc.profile,
           )).element,
       },
       {

@@ -10,6 +10,7 @@ import { graphCommand } from './graph';
 import { linkCommand } from './link';
 import { mergeCommand } from './merge';
 import { memoryCommand } from './memory';
+import { profileCommand } from './profile';
 import { runCommand } from './run';
 import { sampleCommand } from './sample';
 import { splitCommand } from './split';
@@ -35,6 +36,11 @@ commands:
   graph FILE [--method M] [--format json|dot] [--data X.ptd …]
                                              the dataflow graph of each method (delegates
                                              with their XNNPACK operators, repeated blocks)
+  profile PROGRAM.pte [DUMP.etdp] [--method M] [--tick-unit ns|us|ms|ticks] [--instructions] [--json]
+                                             an ETDump laid over its program (default
+                                             <program>.etdp): per operator count, total,
+                                             p10/p50/p90, share, delegate or portable
+                                             (exit 1 if it does not match the program)
   sample linear|cortex-m|lora --out DIR …    write generated programs, data files and
                                              expected outputs (sample --help)
   split PROGRAM.pte --out DIR [--min-bytes N] [--name NAME] [--progress]
@@ -91,6 +97,8 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
         return await graphCommand(rest, io);
       case 'memory':
         return await memoryCommand(rest, io);
+      case 'profile':
+        return await profileCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -13,10 +13,13 @@ import type {
   BundleView,
   DataFileView,
   ErrorView,
+  EtdumpProgramView,
   EtdumpView,
   InstructionRow,
   LastRunView,
   LinkView,
+  ProfileFitView,
+  ProfileLinkView,
   ProfileNoteView,
   ProgramView,
   RowPage,
@@ -42,11 +45,20 @@ export type RevealTarget =
   | { kind: 'tensor'; key: string }
   | { kind: 'testCase'; index: number };
 
+/** `profile`: the `.etdp` laid over a program and the others offered; `program`: the program an `.etdp` is laid over, when known. */
 export type DocumentView =
-  | { kind: 'pte'; name: string; program: ProgramView; links: LinkView; canRun: boolean }
-  | { kind: 'bpte'; name: string; program: ProgramView; links: LinkView; canRun: boolean; bundle: BundleView }
+  | { kind: 'pte'; name: string; program: ProgramView; links: LinkView; canRun: boolean; profile?: ProfileLinkView }
+  | {
+      kind: 'bpte';
+      name: string;
+      program: ProgramView;
+      links: LinkView;
+      canRun: boolean;
+      bundle: BundleView;
+      profile?: ProfileLinkView;
+    }
   | { kind: 'ptd'; name: string; dataFile: DataFileView; readableDtypes: string[] }
-  | { kind: 'etdp'; name: string; dump: EtdumpView }
+  | { kind: 'etdp'; name: string; dump: EtdumpView; program?: EtdumpProgramView | null }
   | { kind: 'error'; name: string; error: ErrorView };
 
 // ---- from the webview ----
@@ -100,7 +112,9 @@ export type CommandName =
   | 'reopenWith'
   | 'runMethod'
   | 'clearLastRun'
-  | 'exportProfileTsv';
+  | 'exportProfileTsv'
+  | 'linkProfile'
+  | 'unlinkProfile';
 /**
  * A button or row in the editor asks the host to run a command. `key`: a
  * tensor or external key; `index`: an item of a list the host sent
@@ -158,9 +172,11 @@ export interface MemoryPlanReply {
   type: 'memoryPlan';
   plan: MethodMemoryPlan;
 }
+/** `profile`: the `.etdp` the nodes' heat comes from, null or absent without one. */
 export interface GraphReply {
   type: 'graph';
   graph: MethodGraph;
+  profile?: ProfileFitView | null;
 }
 
 // ---- from the host: events ----
@@ -251,6 +267,8 @@ const COMMANDS: readonly CommandName[] = [
   'runMethod',
   'clearLastRun',
   'exportProfileTsv',
+  'linkProfile',
+  'unlinkProfile',
 ];
 
 function parseBody(raw: unknown): WebviewMessage {

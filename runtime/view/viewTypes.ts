@@ -290,13 +290,46 @@ export interface EtdumpGroupView {
   share: string;
 }
 
-/** The profile laid over a program's instruction list: which file, how many runs, and where it does not fit. */
-export interface ProfileNoteView {
+/** The profile laid over a program: which file, how many runs, and where it does not fit (empty when it does). */
+export interface ProfileFitView {
   file: string;
   runs: number;
   notes: string[];
+}
+
+/** The profile laid over a program's instruction list, with the method's per-operator table. */
+export interface ProfileNoteView extends ProfileFitView {
   /** The method's per-operator table, slowest first, times formatted in the tick unit. */
   operators: ProfileOperatorView[];
+}
+
+/** How a program found its profile, for the overview: the file, why it was taken, and the others offered. */
+export interface ProfileLinkView {
+  /** The `.etdp` laid over the program, null when none is. */
+  file: { name: string; path: string } | null;
+  /** `chosen` (Link Profile…), `setting` (pteExplorer.profiles) or `beside` (`<program>.etdp`). */
+  reason: 'chosen' | 'setting' | 'beside' | null;
+  /** Why the file is not laid over (it does not decode, or is missing). */
+  error: string | null;
+  /** Methods with runs in it, with their run counts. */
+  methods: { name: string; runs: number }[];
+  notes: string[];
+  /** Other `.etdp` files beside the program (or named by the setting), not laid over. */
+  offered: { name: string; path: string }[];
+  /** "Unlink Profile" was chosen: nothing is laid over until a profile is linked again. */
+  unlinked: boolean;
+}
+
+/** The program an `.etdp` is laid over, as its ETDump editor names it. */
+export interface EtdumpProgramView {
+  name: string;
+  path: string;
+  /** `chosen`, `setting` or `beside`: how the program found this dump. */
+  reason: string;
+  methods: { name: string; runs: number }[];
+  /** Where the dump does not fit the program; `error` when the program could not be read. */
+  notes: string[];
+  error: string | null;
 }
 
 export interface ProfileOperatorView {

@@ -2,6 +2,7 @@ import type { MethodGraph } from '../../runtime/view/graphModel';
 import { MethodView } from '../../runtime/view/viewTypes';
 import { h } from '../dom';
 import { EditorContext } from '../editor';
+import { profileLine } from '../profileNote';
 import { button, filterField, select, toolbar } from '../widgets';
 import { layoutFromMessage, LayoutMessage, toElk } from './elkLayout';
 import { GraphCanvas } from './graphCanvas';
@@ -128,6 +129,8 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
 
   const status = h('div', { className: 'graph-status', role: 'status', 'aria-live': 'polite' });
   const detail = h('div', { className: 'graph-detail' });
+  // Which `.etdp` the heat comes from, and where it does not fit the program.
+  const profileNote = h('div', { className: 'last-run-note profile-note', role: 'status', hidden: true });
   const stage = h('div', {
     className: 'graph-stage',
     tabindex: 0,
@@ -167,6 +170,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       ...blockButtons,
     ),
     status,
+    profileNote,
     stage,
     detail,
   );
@@ -191,7 +195,10 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     ctx.state.method = m;
     ctx.saveState();
     status.replaceChildren('Building the graph…');
-    graph = (await ctx.channel.request({ type: 'graph', method: m })).graph;
+    const reply = await ctx.channel.request({ type: 'graph', method: m });
+    graph = reply.graph;
+    profileNote.hidden = !reply.profile;
+    profileNote.replaceChildren(...(reply.profile ? profileLine(reply.profile, 'Heat', ': share of the method') : []));
     open.delegates.clear();
     open.blocks.clear();
     open.chunks.clear();

@@ -9,7 +9,7 @@ import { randomInputs } from '../randomInputs';
 import { elementSize, fromNumbers, isDType, numel } from '../tensor';
 import { parseInputsJson } from '../valueJson';
 import { RunValue } from '../values';
-import type { InputChoice } from '../../../webview/runProtocol';
+import type { InputChoice } from '../../protocol/runViewMessages';
 
 /**
  * Where a run's inputs come from: zeros, ones, random with a seed, a JSON file,
