@@ -9,7 +9,7 @@ import { decodePte } from '../runtime/format/pte/decodePte';
 import { methodGraph } from '../runtime/view/graphBuild';
 import { packagedVsix, Workbench } from '../test/webview/workbench';
 import { toElk } from '../webview/graph/elkLayout';
-import { visibleGraph } from '../webview/graph/visibleGraph';
+import { visibleGraph } from '../runtime/view/visibleGraph';
 import { EXTRACT_HINT, loadNetron, Netron, netronOpen } from './bench-decode';
 import { netronDagreInput, NetronGraphLike } from './bench/netronGraph';
 import { buildQwenShapedProgram } from './bench/qwenShapedProgram';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
 import { buildSyntheticProgram } from '../../scripts/bench/syntheticProgram';
-import { CHUNK, LOD_NODES, visibleGraph } from '../../webview/graph/visibleGraph';
+import { CHUNK, LOD_NODES, visibleGraph } from '../../runtime/view/visibleGraph';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodeDelegatePayloads } from '../../runtime/format/delegatePayloads';
 import { run } from '../../runtime/cli/main';

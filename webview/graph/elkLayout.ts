@@ -1,5 +1,5 @@
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
-import type { VisibleGraph, VisibleNode } from './visibleGraph';
+import type { VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 
 /** Placed boxes and routed edges, in absolute coordinates. */
 export interface GraphLayout {

@@ -1,5 +1,5 @@
 import type { GraphLayout } from './elkLayout';
-import type { VisibleEdge, VisibleGraph, VisibleNode } from './visibleGraph';
+import type { VisibleEdge, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 
 /** Theme colours read from VS Code's CSS variables, so the graph follows the theme. */
 interface Palette {

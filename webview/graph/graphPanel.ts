@@ -1,11 +1,10 @@
-import type { MethodGraph } from '../../runtime/view/graphModel';
 import { MethodView } from '../../runtime/view/viewTypes';
 import { h } from '../dom';
 import { EditorContext } from '../editor';
 import { button, filterField, select, toolbar } from '../widgets';
 import { layoutFromMessage, LayoutMessage, toElk } from './elkLayout';
 import { GraphCanvas } from './graphCanvas';
-import { Expansion, visibleGraph, VisibleGraph, VisibleNode } from './visibleGraph';
+import type { FoldedGraph, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 import workerSource from 'graph-layout-worker-source';
 
 export interface GraphLinks {
@@ -64,6 +63,7 @@ class LayoutWorker {
       targetPort: 0,
       kind: 'data' as const,
       label: '',
+      value: null,
       count: 1,
       container: null,
     });
@@ -85,6 +85,16 @@ class LayoutWorker {
 }
 
 let shared: LayoutWorker | null = null;
+
+/** The folded graph with its visible nodes (and their children) indexed by id. */
+function withIndex(folded: FoldedGraph): VisibleGraph {
+  const shownAs = new Map<string, string>();
+  for (const n of folded.nodes) {
+    shownAs.set(n.id, n.id);
+    for (const c of n.children) shownAs.set(c.id, c.id);
+  }
+  return { nodes: folded.nodes, edges: folded.edges, shownAs };
+}
 
 /**
  * The page's layout worker, started on first use. The program editor calls
@@ -114,7 +124,7 @@ const HELP =
 export function graphPanel(methods: MethodView[], ctx: EditorContext, links: GraphLinks): GraphPanel {
   const worker = layoutWorker();
   let method = Math.min(ctx.state.method ?? 0, methods.length - 1);
-  let graph: MethodGraph | null = null;
+  let graph: FoldedGraph | null = null;
   let visible: VisibleGraph | null = null;
   let canvas: GraphCanvas | null = null;
   const open: { delegates: Set<string>; blocks: Set<number>; chunks: Set<number> } = {
@@ -191,18 +201,32 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     ctx.state.method = m;
     ctx.saveState();
     status.replaceChildren('Building the graph…');
-    graph = (await ctx.channel.request({ type: 'graph', method: m })).graph;
     open.delegates.clear();
     open.blocks.clear();
     open.chunks.clear();
-    for (const b of blockButtons) b.hidden = !graph.blocks.length;
+    graph = null;
     await relayout(null);
+    const blocks = (graph as FoldedGraph | null)?.blocks.length ?? 0;
+    for (const b of blockButtons) b.hidden = !blocks;
   }
 
+  /**
+   * Asks the host for the graph folded as `open` says, lays it out and
+   * draws it. The host keeps the method's whole graph: only what shows
+   * crosses to the page.
+   */
   async function relayout(focus: string | null): Promise<void> {
-    if (!graph) return;
     const mine = ++generation;
-    visible = visibleGraph(graph, open as Expansion);
+    const asked = (
+      await ctx.channel.request({
+        type: 'graph',
+        method,
+        open: { delegates: [...open.delegates], blocks: [...open.blocks], chunks: [...open.chunks] },
+      })
+    ).graph;
+    if (mine !== generation) return;
+    graph = asked;
+    visible = withIndex(asked);
     const started = performance.now();
     const ring = h('vscode-progress-ring', { 'aria-label': 'Laying out' });
     const progress = h('span', null, `Laying out ${visible.nodes.length} nodes and ${visible.edges.length} edges…`);
@@ -223,7 +247,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       : '';
     const folded = visible.nodes.filter((n) => n.kind === 'chunk').length;
     status.replaceChildren(
-      `${graph.instructionCount} instructions, ${graph.nodes.length} nodes, ${graph.edges.length} edges${blocks}${folded ? ` · ${folded} runs of instructions folded to keep it fast (Enter opens one)` : ''} · laid out in ${Math.round(performance.now() - started)} ms`,
+      `${graph.instructionCount} instructions, ${graph.nodeCount} nodes, ${graph.edgeCount} edges${blocks}${folded ? ` · ${folded} runs of instructions folded to keep it fast (Enter opens one)` : ''} · laid out in ${Math.round(performance.now() - started)} ms`,
     );
     const previous = canvas;
     if (!canvas) {
@@ -232,13 +256,26 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       attach(canvas);
     } else canvas.replace(visible, layout);
     const { width, height } = size();
-    if (focus && visible.shownAs.get(focus)) {
-      canvas.selected = visible.shownAs.get(focus)!;
+    if (focus && shown(focus)) {
+      canvas.selected = shown(focus)!;
       canvas.centerOn(canvas.selected, width, height);
     } else if (!previous || !focus) canvas.fit(width, height);
     describe();
     redraw();
     element.dataset.laidOut = String(mine);
+  }
+
+  /** The visible node that shows a node of the whole graph: itself, or the block or run of instructions that holds it. */
+  function shown(id: string): string | null {
+    if (!visible) return null;
+    if (visible.shownAs.has(id)) return id;
+    const at = /^i(\d+)(?:\/|$)/.exec(id);
+    if (!at) return null;
+    const k = Number(at[1]);
+    const group = visible.nodes.find(
+      (n) => (n.kind === 'block' || n.kind === 'chunk') && n.instruction! <= k && k <= (n.lastInstruction ?? -1),
+    );
+    return group?.id ?? null;
   }
 
   function fit(): void {
@@ -329,10 +366,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
         const hit = value
           ? n.value === Number(value[1]) ||
             visible.edges.some(
-              (e) =>
-                e.label &&
-                (e.source === n.id || e.target === n.id) &&
-                graph!.edges.some((b) => b.id === e.id && b.value === Number(value[1])),
+              (e) => e.label && (e.source === n.id || e.target === n.id) && e.value === Number(value[1]),
             )
           : n.label.toLowerCase().includes(q) || n.detail.toLowerCase().includes(q);
         if (hit) matches.push(n.id);
@@ -498,7 +532,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     element,
     async show(m, instruction) {
       if (m !== method || !graph) await load(m);
-      if (instruction !== undefined && visible) choose(visible.shownAs.get(`i${instruction}`) ?? null, true);
+      if (instruction !== undefined && visible) choose(shown(`i${instruction}`), true);
     },
     lastRunChanged(m) {
       if (m === method && graph) void load(m);
