@@ -4,6 +4,7 @@ import { EditorContext } from '../editor';
 import { button, filterField, select, toolbar } from '../widgets';
 import { layoutFromMessage, LayoutMessage, toElk } from './elkLayout';
 import { GraphCanvas } from './graphCanvas';
+import { quickLayout } from './quickLayout';
 import type { FoldedGraph, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 import workerSource from 'graph-layout-worker-source';
 
@@ -234,7 +235,8 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     const tick = setInterval(() => {
       progress.textContent = `Laying out ${visible!.nodes.length} nodes and ${visible!.edges.length} edges… ${((performance.now() - started) / 1000).toFixed(1)} s`;
     }, 250);
-    const reply = await worker.layout(visible);
+    const quick = quickLayout(visible);
+    const reply = quick ? { id: 0, layout: quick } : await worker.layout(visible);
     clearInterval(tick);
     if (mine !== generation) return;
     if (!reply.layout) {
