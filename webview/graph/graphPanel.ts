@@ -2,7 +2,7 @@ import { MethodView } from '../../runtime/view/viewTypes';
 import { h } from '../dom';
 import { EditorContext } from '../editor';
 import { button, filterField, select, toolbar } from '../widgets';
-import { layoutFromMessage, LayoutMessage, toElk } from './elkLayout';
+import { layoutFromMessage, LayoutMessage, splitFanOut, toElk } from './elkLayout';
 import { GraphCanvas } from './graphCanvas';
 import { quickLayout } from './quickLayout';
 import type { FoldedGraph, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
@@ -80,7 +80,8 @@ class LayoutWorker {
     const id = this.next++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.get().postMessage({ id, graph: toElk(graph) });
+      const elk = toElk(graph);
+      this.get().postMessage({ id, graph: elk, bus: splitFanOut(elk) });
     });
   }
 }
