@@ -129,7 +129,8 @@ function toVisible(n: GraphNode, expanded: boolean, parent: string | null): Visi
  * Folds the graph for display. A collapsed block becomes one node; when the
  * graph is still larger than `LOD_NODES`, consecutive instructions outside
  * open blocks fold into chunks of `CHUNK` instructions, and sources (weights,
- * constants) fold with the first node that reads them. Edges are re-pointed to
+ * constants) fold with the first node that reads them, method inputs and
+ * outputs with the one group that alone reads or writes them. Edges are re-pointed to
  * what shows, merged when they join the same pair, and dropped inside a group.
  */
 export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph {
@@ -165,16 +166,38 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
     groupOf.set(n.id, group(`block${n.block}`, 'block', b.label, b.first, b.last).id);
   }
   const firstReader = new Map<string, string>();
-  for (const e of graph.edges) if (!firstReader.has(e.source)) firstReader.set(e.source, e.target);
-  // Weights, constants and buffers go with the first node that reads them when that node is folded.
+  const readers = new Map<string, string[]>();
+  const writer = new Map<string, string>();
+  for (const e of graph.edges) {
+    if (!firstReader.has(e.source)) firstReader.set(e.source, e.target);
+    const list = readers.get(e.source) ?? [];
+    list.push(e.target);
+    readers.set(e.source, list);
+    writer.set(e.target, e.source);
+  }
+  const join = (n: GraphNode, g: string | undefined) => {
+    if (!g) return;
+    groupOf.set(n.id, g);
+    groups.get(g)!.members++;
+  };
+  // Weights, constants and buffers go with the first node that reads them when that node is folded; a
+  // method input whose readers all fold into one group goes with them, and so does an output that group
+  // writes (a decoder layer's KV cache in and out).
   const foldSources = () => {
     for (const n of graph.nodes) {
-      if (groupOf.has(n.id) || (n.kind !== 'constant' && n.kind !== 'external' && n.kind !== 'mutableBuffer')) continue;
-      const reader = firstReader.get(n.id);
-      const g = reader ? groupOf.get(reader) : undefined;
-      if (g) {
-        groupOf.set(n.id, g);
-        groups.get(g)!.members++;
+      if (groupOf.has(n.id)) continue;
+      if (n.kind === 'constant' || n.kind === 'external' || n.kind === 'mutableBuffer') {
+        const reader = firstReader.get(n.id);
+        join(n, reader ? groupOf.get(reader) : undefined);
+      } else if (n.kind === 'input') {
+        // An output that only passes an input on (a cache updated in place) does not keep the input out.
+        const inner = (readers.get(n.id) ?? []).filter((r) => !r.startsWith('out'));
+        const groupsRead = new Set(inner.map((r) => groupOf.get(r)));
+        const [only] = groupsRead;
+        if (groupsRead.size === 1) join(n, only);
+      } else if (n.kind === 'output') {
+        const from = writer.get(n.id);
+        join(n, from ? groupOf.get(from) : undefined);
       }
     }
   };
