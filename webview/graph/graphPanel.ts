@@ -39,7 +39,7 @@ class LayoutWorker {
     return this.worker;
   }
 
-  /** Lays out a small graph once, so that ELK's code is compiled before a real graph arrives. */
+  /** Lays out a small graph once, so that ELK's code is compiled before a real graph arrives (one is enough; more only queue before it). */
   warm(): void {
     const node = (id: string): VisibleNode => ({
       id,
@@ -73,7 +73,7 @@ class LayoutWorker {
       edges: [0, 1, 2, 3, 4].map(edge),
       shownAs: new Map<string, string>(),
     };
-    for (let i = 0; i < 3; i++) void this.layout(graph);
+    void this.layout(graph);
   }
 
   layout(graph: VisibleGraph): Promise<WorkerReply> {
