@@ -17,9 +17,9 @@ async function qwen(size?: 'tiny') {
 }
 
 describe('graph layout', () => {
-  it('lays out a small graph on the page: every box placed without overlap, every edge from above to below', async () => {
-    const v = visibleGraph(await qwen('tiny'), closed);
-    assert.ok(v.nodes.length > QUICK_NODES, 'the tiny decoder is larger than a quick layout takes');
+  it('lays out a small graph on the page (the first boxes of the Qwen-shaped graph): no overlap, every data edge downwards', async () => {
+    const v = visibleGraph(await qwen(), closed);
+    assert.ok(v.nodes.length > QUICK_NODES, 'the Qwen-shaped decoder is larger than a quick layout takes');
     assert.equal(quickLayout(v), null);
     const small = { ...v, nodes: v.nodes.slice(0, QUICK_NODES) };
     const ids = new Set(small.nodes.map((n) => n.id));
