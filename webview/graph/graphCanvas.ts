@@ -138,6 +138,8 @@ export class GraphCanvas {
       c.width = Math.round(width * dpr);
       c.height = Math.round(height * dpr);
     }
+    // A hidden tab has no size: nothing to paint (and a bitmap of no size cannot be copied).
+    if (!width || !height) return;
     const mx = Math.min(Math.round(width / 2), 1024);
     const my = Math.min(Math.round(height / 2), 1024);
     const { scale, x, y } = this.view;
