@@ -5,6 +5,8 @@ import { READABLE_DTYPES } from '../runtime/view/elementReaders';
 import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
 import { methodGraph } from '../runtime/view/graphBuild';
+import { MethodGraph } from '../runtime/view/graphModel';
+import { foldedGraph } from '../runtime/view/visibleGraph';
 import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
 import {
@@ -72,6 +74,8 @@ export class EditorSession implements vscode.Disposable {
   private profileGeneration = 0;
   private profileRefresh: Promise<void> = Promise.resolve();
   private profileTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Graphs built for the graph tab, per method, so that opening a block only folds again. */
+  private graphs: { program: unknown; backing: string; byMethod: Map<number, MethodGraph> } | null = null;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -308,7 +312,18 @@ export class EditorSession implements vscode.Disposable {
         for (const k of this.host.links.get(this.document.uri)?.view.keys ?? []) {
           if (k.status === 'resolved' && k.source === 'tensor' && k.file) backing.set(k.key, path.basename(k.file));
         }
-        const graph = methodGraph(method, request.method, loaded.payloads, { backing });
+        const backingKey = [...backing].join('\n');
+        if (this.graphs?.program !== loaded || this.graphs.backing !== backingKey)
+          this.graphs = { program: loaded, backing: backingKey, byMethod: new Map() };
+        let graph = this.graphs.byMethod.get(request.method);
+        if (!graph) {
+          graph = methodGraph(method, request.method, loaded.payloads, { backing });
+          this.graphs.byMethod.set(request.method, graph);
+        }
+        for (const n of graph.nodes) {
+          delete n.lastRun;
+          delete n.profile;
+        }
         const run = this.host.lastRuns?.get(this.document.uri.toString(), request.method);
         if (run) {
           for (const n of graph.nodes) {
@@ -327,7 +342,11 @@ export class EditorSession implements vscode.Disposable {
             if (t) n.profile = { text: t.time, heat: top > 0 ? (share.get(n.instruction!) ?? 0) / top : 0 };
           }
         }
-        return { type: 'graph', graph, profile: overlay ? profileFit(this.profile!, overlay, method.name) : null };
+        return {
+          type: 'graph',
+          graph: foldedGraph(graph, request.open),
+          profile: overlay ? profileFit(this.profile!, overlay, method.name) : null,
+        };
       }
     }
   }

@@ -28,10 +28,10 @@ import type {
   XnnpackGraphView,
 } from '../view/viewTypes';
 import type { MethodMemoryPlan } from '../view/memoryModel';
-import type { MethodGraph } from '../view/graphModel';
+import type { FoldedGraph, OpenParts } from '../view/visibleGraph';
 import { parseSent, Sent } from './envelope';
 import { parsePageMarks, PageMarksEvent } from './probe';
-import { int, intOrNull, object, oneOf, str, strOrNull } from './validate';
+import { Fields, int, intOrNull, list, object, oneOf, str, strOrNull } from './validate';
 
 /** Something in a document an editor can scroll to and the tree can select. */
 export type RevealTarget =
@@ -89,9 +89,11 @@ export interface MemoryPlanRequest {
   type: 'memoryPlan';
   method: number;
 }
+/** The method's graph folded on the host, with what is open. */
 export interface GraphRequest {
   type: 'graph';
   method: number;
+  open: OpenParts;
 }
 /** The person selected something in the editor; the tree follows. */
 export interface SelectedEvent {
@@ -175,7 +177,7 @@ export interface MemoryPlanReply {
 /** `profile`: the `.etdp` the nodes' heat comes from, null or absent without one. */
 export interface GraphReply {
   type: 'graph';
-  graph: MethodGraph;
+  graph: FoldedGraph;
   profile?: ProfileFitView | null;
 }
 
@@ -258,6 +260,20 @@ export function parseRevealTarget(raw: unknown): RevealTarget {
   }
 }
 
+/** Most parts one graph request may ask to open. */
+const MAX_OPEN = 100_000;
+
+function parseOpenParts(raw: unknown): OpenParts {
+  const o = object(raw, 'open');
+  const parts = <T>(name: string, item: (fields: Fields, name: string) => T): T[] => {
+    const where = `open.${name}`;
+    return list({ [where]: o[name] }, where, MAX_OPEN, (items, i) =>
+      item({ [`${where}[${i}]`]: items[i] }, `${where}[${i}]`),
+    );
+  };
+  return { delegates: parts('delegates', str), blocks: parts('blocks', int), chunks: parts('chunks', int) };
+}
+
 const COMMANDS: readonly CommandName[] = [
   'goToBackingTensor',
   'findReferences',
@@ -302,8 +318,9 @@ function parseBody(raw: unknown): WebviewMessage {
     case 'xnnpackGraph':
       return { type, method: int(o, 'method'), delegate: int(o, 'delegate') };
     case 'memoryPlan':
-    case 'graph':
       return { type, method: int(o, 'method') };
+    case 'graph':
+      return { type, method: int(o, 'method'), open: parseOpenParts(o.open) };
     case 'selected':
       return { type, target: parseRevealTarget(o.target) };
     case 'painted':

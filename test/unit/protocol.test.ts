@@ -108,7 +108,12 @@ describe('protocol: editor pages', () => {
       type: 'memoryPlan',
       method: 2,
     });
-    assert.deepEqual(parse({ id: 10, body: { type: 'graph', method: 0 } }).body, { type: 'graph', method: 0 });
+    const open = { delegates: ['i3'], blocks: [0, 2], chunks: [250] };
+    assert.deepEqual(parse({ id: 10, body: { type: 'graph', method: 0, open } }).body, {
+      type: 'graph',
+      method: 0,
+      open,
+    });
     assert.deepEqual(parse({ id: 11, body: { type: 'xnnpackGraph', method: 0, delegate: 1 } }).body, {
       type: 'xnnpackGraph',
       method: 0,
@@ -144,6 +149,18 @@ describe('protocol: editor pages', () => {
     refuses(parse, { id: 1, body: { type: 'command', command: 'openDataFile', key: null, index: -1 } }, /^index/);
     refuses(parse, { id: 1, body: { type: 'command', command: 'clearLastRun', key: null, index: '0' } }, /^index/);
     refuses(parse, { id: 1, body: { type: 'graph', method: -1 } }, /^method/);
+    refuses(parse, { id: 1, body: { type: 'graph', method: 0 } }, /^open is not an object/);
+    refuses(
+      parse,
+      { id: 1, body: { type: 'graph', method: 0, open: { delegates: [], blocks: [-1], chunks: [] } } },
+      /^open\.blocks/,
+    );
+    refuses(
+      parse,
+      { id: 1, body: { type: 'graph', method: 0, open: { delegates: [3], blocks: [], chunks: [] } } },
+      /^open\.delegates/,
+    );
+    refuses(parse, { id: 1, body: { type: 'graph', method: 0, open: { delegates: [], blocks: [] } } }, /^open\.chunks/);
     refuses(parse, { id: 1, body: { type: 'memoryPlan' } }, /^method/);
     refuses(parse, { id: 1, body: { type: 'painted' } }, /^error/);
     refuses(parse, { id: 1, body: { type: 'marks', marks: { ...MARKS, rendered: -1 } } }, /^marks\.rendered/);

@@ -1,5 +1,5 @@
 import type { GraphLayout } from './elkLayout';
-import type { VisibleEdge, VisibleGraph, VisibleNode } from './visibleGraph';
+import type { VisibleEdge, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 
 /** Theme colours read from VS Code's CSS variables, so the graph follows the theme. */
 interface Palette {
@@ -123,6 +123,12 @@ export class GraphCanvas {
     this.view.y = height / 2 - (b.y + b.height / 2) * this.view.scale;
   }
 
+  /**
+   * Draws the view. The graph is painted into an offscreen bitmap a margin
+   * larger than the view on every side; while the view only moves within
+   * that margin (panning) and nothing else changed, a frame is one copy of
+   * that bitmap.
+   */
   draw(): void {
     const c = this.canvas;
     const dpr = window.devicePixelRatio || 1;
@@ -132,9 +138,38 @@ export class GraphCanvas {
       c.width = Math.round(width * dpr);
       c.height = Math.round(height * dpr);
     }
+    // A hidden tab has no size: nothing to paint (and a bitmap of no size cannot be copied).
+    if (!width || !height) return;
+    const mx = Math.min(Math.round(width / 2), 1024);
+    const my = Math.min(Math.round(height / 2), 1024);
+    const { scale, x, y } = this.view;
+    const key = [width, height, dpr, scale, this.selected, this.graph, this.layout, this.matches, this.palette];
+    const cached = this.cached;
+    const dx = cached ? x - cached.x : 0;
+    const dy = cached ? y - cached.y : 0;
+    if (!cached || Math.abs(dx) > mx || Math.abs(dy) > my || key.some((k, i) => k !== cached.key[i])) {
+      this.cache ??= document.createElement('canvas');
+      this.cache.width = Math.round((width + 2 * mx) * dpr);
+      this.cache.height = Math.round((height + 2 * my) * dpr);
+      this.paint(this.cache, width + 2 * mx, height + 2 * my, dpr, { scale, x: x + mx, y: y + my });
+      this.cached = { key, x, y };
+      return this.draw();
+    }
+    const ctx = c.getContext('2d')!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = this.palette.background;
+    ctx.fillRect(0, 0, c.width, c.height);
+    ctx.drawImage(this.cache!, Math.round((dx - mx) * dpr), Math.round((dy - my) * dpr));
+  }
+
+  private cache: HTMLCanvasElement | null = null;
+  /** What the offscreen bitmap was painted for: the view's offset and everything else that shows. */
+  private cached: { key: unknown[]; x: number; y: number } | null = null;
+
+  private paint(c: HTMLCanvasElement, width: number, height: number, dpr: number, view: View): void {
     const ctx = c.getContext('2d')!;
     const p = this.palette;
-    const { scale, x: tx, y: ty } = this.view;
+    const { scale, x: tx, y: ty } = view;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = p.background;
     ctx.fillRect(0, 0, width, height);
@@ -246,18 +281,31 @@ export class GraphCanvas {
     }
   }
 
+  private miniCache: { key: unknown[]; canvas: HTMLCanvasElement } | null = null;
+
   /** A small overview of the whole graph with the visible part framed. */
   drawMinimap(mini: HTMLCanvasElement, width: number, height: number): void {
     const ctx = mini.getContext('2d')!;
     const mw = mini.width;
     const mh = mini.height;
     const s = Math.min(mw / Math.max(1, this.layout.width), mh / Math.max(1, this.layout.height));
-    ctx.fillStyle = this.palette.background;
-    ctx.fillRect(0, 0, mw, mh);
-    for (const [id, b] of this.layout.nodes) {
-      ctx.fillStyle = this.palette.kinds[this.byId.get(id)?.kind ?? 'operator'] ?? this.palette.edge;
-      ctx.fillRect(b.x * s, b.y * s, Math.max(1, b.width * s), Math.max(1, b.height * s));
+    // The boxes change only with the graph, its layout or the theme: painted once, copied on each frame.
+    const key = [mw, mh, this.graph, this.layout, this.palette];
+    if (!this.miniCache || key.some((k, i) => k !== this.miniCache!.key[i])) {
+      const base = this.miniCache?.canvas ?? document.createElement('canvas');
+      base.width = mw;
+      base.height = mh;
+      const b2 = base.getContext('2d')!;
+      b2.fillStyle = this.palette.background;
+      b2.fillRect(0, 0, mw, mh);
+      for (const [id, b] of this.layout.nodes) {
+        b2.fillStyle = this.palette.kinds[this.byId.get(id)?.kind ?? 'operator'] ?? this.palette.edge;
+        b2.fillRect(b.x * s, b.y * s, Math.max(1, b.width * s), Math.max(1, b.height * s));
+      }
+      this.miniCache = { key, canvas: base };
     }
+    ctx.clearRect(0, 0, mw, mh);
+    ctx.drawImage(this.miniCache.canvas, 0, 0);
     const { scale, x, y } = this.view;
     ctx.strokeStyle = this.palette.focus;
     ctx.lineWidth = 1.5;
