@@ -317,6 +317,32 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     assertAllInView(await graphFacts(panel));
   });
 
+  it("draws the graph in the dark theme's colours, closed layers still standing out", async () => {
+    await bench.command('Preferences: Color Theme');
+    await bench.page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor();
+    await bench.page.keyboard.type('Dark Modern');
+    assert.ok(await bench.pick(/Dark Modern$/), 'the theme picker offers Dark Modern');
+    const panel = bench.webview().locator('vscode-tab-panel[data-panel="graph"]');
+    const laidOut = await panel.locator('.graph-panel').getAttribute('data-laid-out');
+    await panel.locator('vscode-button[aria-label="Close all blocks"]').click();
+    await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor({ timeout: 90_000 });
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('0');
+    const f = await graphFacts(panel);
+    assertAllInView(f);
+    assert.equal(f.blockTitles.length, 28);
+    // The canvas is painted with the theme's editor background: a corner pixel is dark.
+    const corner = await panel.locator('canvas.graph-canvas').evaluate((c) => {
+      type Canvas = {
+        getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: number[] } };
+      };
+      const d = (c as unknown as Canvas).getContext('2d').getImageData(1, 1, 1, 1).data;
+      return d[0] + d[1] + d[2];
+    });
+    assert.ok(corner < 150, `the graph's background follows the dark theme (${corner})`);
+    await bench.screenshot('graph-qwen-dark');
+  });
+
   it("the graph's layout worker runs under the page's content security policy, without errors", () => {
     assert.deepEqual(bench.cspViolations, []);
     assert.deepEqual(bench.consoleErrors, []);
