@@ -5,6 +5,8 @@ import { READABLE_DTYPES } from '../runtime/view/elementReaders';
 import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/rows';
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
 import { methodGraph } from '../runtime/view/graphBuild';
+import { MethodGraph } from '../runtime/view/graphModel';
+import { foldedGraph } from '../runtime/view/visibleGraph';
 import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
 import {
@@ -82,6 +84,8 @@ export class EditorSession implements vscode.Disposable {
   private preview: AbortController | null = null;
   /** The `.etdp` beside the program, laid over it; read when the webview asks for its document. */
   profile: FoundProfile | null = null;
+  /** Graphs built for the graph tab, per method, so that opening a block only folds again. */
+  private graphs: { program: unknown; backing: string; byMethod: Map<number, MethodGraph> } | null = null;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -272,7 +276,18 @@ export class EditorSession implements vscode.Disposable {
         for (const k of this.host.links.get(this.document.uri)?.view.keys ?? []) {
           if (k.status === 'resolved' && k.source === 'tensor' && k.file) backing.set(k.key, path.basename(k.file));
         }
-        const graph = methodGraph(method, request.method, loaded.payloads, { backing });
+        const backingKey = [...backing].join('\n');
+        if (this.graphs?.program !== loaded || this.graphs.backing !== backingKey)
+          this.graphs = { program: loaded, backing: backingKey, byMethod: new Map() };
+        let graph = this.graphs.byMethod.get(request.method);
+        if (!graph) {
+          graph = methodGraph(method, request.method, loaded.payloads, { backing });
+          this.graphs.byMethod.set(request.method, graph);
+        }
+        for (const n of graph.nodes) {
+          delete n.lastRun;
+          delete n.profile;
+        }
         const run = this.host.lastRuns?.get(this.document.uri.toString(), request.method);
         if (run) {
           for (const n of graph.nodes) {
@@ -291,7 +306,7 @@ export class EditorSession implements vscode.Disposable {
             if (t) n.profile = { text: t.time, heat: top > 0 ? (share.get(n.instruction!) ?? 0) / top : 0 };
           }
         }
-        return { type: 'graph', graph };
+        return { type: 'graph', graph: foldedGraph(graph, request.open) };
       }
     }
   }

@@ -24,7 +24,7 @@ import type {
   XnnpackGraphView,
 } from '../runtime/view/viewTypes';
 import type { MethodMemoryPlan } from '../runtime/view/memoryModel';
-import type { MethodGraph } from '../runtime/view/graphModel';
+import type { FoldedGraph, OpenParts } from '../runtime/view/visibleGraph';
 
 export interface Envelope<T> {
   id: number;
@@ -80,9 +80,11 @@ export interface MemoryPlanRequest {
   type: 'memoryPlan';
   method: number;
 }
+/** The method's graph folded on the host, with what is open. */
 export interface GraphRequest {
   type: 'graph';
   method: number;
+  open: OpenParts;
 }
 /** The person selected something in the editor; the tree follows. */
 export interface SelectedEvent {
@@ -169,7 +171,7 @@ export interface MemoryPlanReply {
 }
 export interface GraphReply {
   type: 'graph';
-  graph: MethodGraph;
+  graph: FoldedGraph;
 }
 /** A request could not be answered. */
 export interface FailedReply {
@@ -292,6 +294,20 @@ export function parseRevealTarget(raw: unknown): RevealTarget {
   }
 }
 
+/** Most parts one graph request may ask to open. */
+const MAX_OPEN = 100_000;
+
+function parseOpenParts(raw: unknown): OpenParts {
+  const o = object(raw, 'open');
+  const list = <T>(name: string, item: (o: Fields, name: string) => T): T[] => {
+    const v = o[name];
+    if (!Array.isArray(v) || v.length > MAX_OPEN)
+      throw new ProtocolError(`open.${name} must be a list of at most ${MAX_OPEN} items`);
+    return v.map((x) => item({ [`open.${name}`]: x }, `open.${name}`));
+  };
+  return { delegates: list('delegates', str), blocks: list('blocks', int), chunks: list('chunks', int) };
+}
+
 const PAINT_MARKS = ['documentStart', 'scriptStart', 'readySent', 'initReceived', 'rendered', 'painted'] as const;
 
 function parsePaintMarks(raw: unknown): PaintMarks {
@@ -347,8 +363,9 @@ function parseBody(raw: unknown): WebviewMessage {
     case 'xnnpackGraph':
       return { type, method: int(o, 'method'), delegate: int(o, 'delegate') };
     case 'memoryPlan':
-    case 'graph':
       return { type, method: int(o, 'method') };
+    case 'graph':
+      return { type, method: int(o, 'method'), open: parseOpenParts(o.open) };
     case 'selected':
       return { type, target: parseRevealTarget(o.target) };
     case 'painted': {

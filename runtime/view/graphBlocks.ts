@@ -72,7 +72,13 @@ function byStackTrace(method: Method): GraphBlock[] | null {
 /**
  * The longest run of instructions made of back-to-back copies of one
  * operator sequence (period p: instruction i calls what i + p calls),
- * cut into copies from the run's start. Ties go to the shorter period.
+ * cut into copies from the run's start. Ties go to the shorter period, then
+ * to the earlier run.
+ *
+ * A run of matches only counts when it is at least `need` long (p, and long
+ * enough to beat the best so far), so each period looks at every `need`-th
+ * position and scans out from those that match: about n / p comparisons per
+ * period instead of n.
  */
 function byOperatorSequence(method: Method): GraphBlock[] {
   const instructions = methodInstructions(method);
@@ -85,15 +91,18 @@ function byOperatorSequence(method: Method): GraphBlock[] {
   const n = ids.length;
   let best = { period: 0, start: 0, covered: 0 };
   for (let p = MIN_BLOCK; p <= Math.min(MAX_PERIOD, n >> 1); p++) {
-    let run = 0;
-    for (let i = 0; i + p < n; i++) {
-      if (ids[i] === ids[i + p]) {
-        run++;
-        const covered = run + p;
-        if (run >= p && covered > best.covered) best = { period: p, start: i - run + 1, covered };
-      } else {
-        run = 0;
-      }
+    const end = n - p;
+    const need = Math.max(p, best.covered - p + 1);
+    for (let i = need - 1; i < end; i += need) {
+      if (ids[i] !== ids[i + p]) continue;
+      let first = i;
+      while (first > 0 && ids[first - 1] === ids[first - 1 + p]) first--;
+      let last = i;
+      while (last + 1 < end && ids[last + 1] === ids[last + 1 + p]) last++;
+      const run = last - first + 1;
+      if (run >= p && run + p > best.covered) best = { period: p, start: first, covered: run + p };
+      // The next run starts after this one: go on from the first sampled position past it.
+      i += Math.floor((last - i) / need) * need;
     }
   }
   if (!best.period) return [];

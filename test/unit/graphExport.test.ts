@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
 import { buildSyntheticProgram } from '../../scripts/bench/syntheticProgram';
-import { CHUNK, LOD_NODES, visibleGraph } from '../../webview/graph/visibleGraph';
+import { CHUNK, LOD_NODES, visibleGraph } from '../../runtime/view/visibleGraph';
 import { MemorySource } from '../../runtime/format/byteSource';
 import { decodeDelegatePayloads } from '../../runtime/format/delegatePayloads';
 import { run } from '../../runtime/cli/main';
@@ -227,6 +227,15 @@ describe('what the graph tab shows of a graph', () => {
     );
     for (const n of g.nodes.filter((x) => x.kind === 'external' && x.label.startsWith('layers.1.')))
       assert.equal(v.shownAs.get(n.id), 'block1');
+    const blockOf = new Map(g.nodes.map((n) => [n.id, n.block]));
+    const cacheInputs = g.nodes.filter((n) => {
+      const readers = g.edges.filter((e) => e.source === n.id && !e.target.startsWith('out'));
+      return n.kind === 'input' && readers.length && readers.every((e) => blockOf.get(e.target) === 1);
+    });
+    assert.ok(cacheInputs.length > 0, 'layers.1 alone reads some method inputs (its KV cache)');
+    for (const n of cacheInputs) assert.equal(v.shownAs.get(n.id), 'block1', `${n.id} folds into layers.1`);
+    for (const e of g.edges.filter((x) => x.target.startsWith('out') && blockOf.get(x.source) === 1))
+      assert.equal(v.shownAs.get(e.target), 'block1', `${e.target}, written by layers.1, folds into it`);
     const xnn = await withFile(realFixture('djl-spike-conv.pte'), async (s) => {
       const p = await decodePte(s);
       return programGraphs(p, await decodeDelegatePayloads(p))[0];

@@ -61,9 +61,11 @@ describe('webview protocol: messages from a webview', () => {
       type: 'memoryPlan',
       method: 2,
     });
-    assert.deepEqual(parseWebviewMessage({ id: 9, body: { type: 'graph', method: 0 } }).body, {
+    const open = { delegates: ['i3'], blocks: [0, 2], chunks: [250] };
+    assert.deepEqual(parseWebviewMessage({ id: 9, body: { type: 'graph', method: 0, open } }).body, {
       type: 'graph',
       method: 0,
+      open,
     });
   });
 
@@ -83,6 +85,16 @@ describe('webview protocol: messages from a webview', () => {
     rejects({ id: 1, body: { type: 'command', command: 'executeCommand', key: null, path: null } }, /^command/);
     rejects({ id: 1, body: { type: 'painted', ms: Infinity, error: null } }, /^ms/);
     rejects({ id: 1, body: { type: 'graph', method: -1 } }, /^method/);
+    rejects({ id: 1, body: { type: 'graph', method: 0 } }, /^open is not an object/);
+    rejects(
+      { id: 1, body: { type: 'graph', method: 0, open: { delegates: [], blocks: [-1], chunks: [] } } },
+      /^open\.blocks/,
+    );
+    rejects(
+      { id: 1, body: { type: 'graph', method: 0, open: { delegates: [3], blocks: [], chunks: [] } } },
+      /^open\.delegates/,
+    );
+    rejects({ id: 1, body: { type: 'graph', method: 0, open: { delegates: [], blocks: [] } } }, /^open\.chunks/);
     rejects({ id: 1, body: { type: 'memoryPlan' } }, /^method/);
     rejects({ id: 1, body: { type: 'painted', ms: 1 } }, /^error/);
     rejects(

@@ -1,5 +1,5 @@
 import type { GraphLayout } from './elkLayout';
-import type { VisibleGraph, VisibleNode } from './visibleGraph';
+import type { VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 
 /** Theme colours read from VS Code's CSS variables, so the graph follows the theme. */
 interface Palette {
@@ -80,6 +80,12 @@ export interface GraphFacts {
   edges: 'detailed' | 'overview';
 }
 
+/** Drawn texts moved by dx, dy (from the offscreen bitmap's coordinates to the canvas's). */
+const shift = (d: Record<'frameTitles' | 'edgeLabels' | 'blockTitles', TextRect[]>, dx: number, dy: number) => {
+  const move = (list: TextRect[]) => list.map((r) => ({ ...r, x: r.x + dx, y: r.y + dy }));
+  return { frameTitles: move(d.frameTitles), edgeLabels: move(d.edgeLabels), blockTitles: move(d.blockTitles) };
+};
+
 const intersects = (a: Rect, b: Rect) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
@@ -112,6 +118,8 @@ export class GraphCanvas {
   private byId = new Map<string, VisibleNode>();
   /** Each closed block or chunk → the next one in program order: the edges between them are the model's spine. */
   private nextGroup = new Map<string, string>();
+  /** The view offset the texts in `drawn` were painted at (the offscreen bitmap's, a margin beyond the canvas). */
+  private drawnAt = { x: 0, y: 0 };
   private drawn: { frameTitles: TextRect[]; edgeLabels: TextRect[]; blockTitles: TextRect[] } = {
     frameTitles: [],
     edgeLabels: [],
@@ -267,11 +275,17 @@ export class GraphCanvas {
       scale,
       selected: this.selected,
       nodes,
-      ...this.drawn,
+      ...shift(this.drawn, x - this.drawnAt.x, y - this.drawnAt.y),
       edges: scale >= DETAILED ? 'detailed' : 'overview',
     };
   }
 
+  /**
+   * Draws the view. The graph is painted into an offscreen bitmap a margin
+   * larger than the view on every side; while the view only moves within
+   * that margin (panning) and nothing else changed, a frame is one copy of
+   * that bitmap.
+   */
   draw(): void {
     const c = this.canvas;
     const dpr = window.devicePixelRatio || 1;
@@ -281,9 +295,38 @@ export class GraphCanvas {
       c.width = Math.round(width * dpr);
       c.height = Math.round(height * dpr);
     }
+    // A hidden tab has no size: nothing to paint (and a bitmap of no size cannot be copied).
+    if (!width || !height) return;
+    const mx = Math.min(Math.round(width / 2), 1024);
+    const my = Math.min(Math.round(height / 2), 1024);
+    const { scale, x, y } = this.view;
+    const key = [width, height, dpr, scale, this.selected, this.graph, this.layout, this.matches, this.palette];
+    const cached = this.cached;
+    const dx = cached ? x - cached.x : 0;
+    const dy = cached ? y - cached.y : 0;
+    if (!cached || Math.abs(dx) > mx || Math.abs(dy) > my || key.some((k, i) => k !== cached.key[i])) {
+      this.cache ??= document.createElement('canvas');
+      this.cache.width = Math.round((width + 2 * mx) * dpr);
+      this.cache.height = Math.round((height + 2 * my) * dpr);
+      this.paint(this.cache, width + 2 * mx, height + 2 * my, dpr, { scale, x: x + mx, y: y + my });
+      this.cached = { key, x, y };
+      return this.draw();
+    }
+    const ctx = c.getContext('2d')!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = this.palette.background;
+    ctx.fillRect(0, 0, c.width, c.height);
+    ctx.drawImage(this.cache!, Math.round((dx - mx) * dpr), Math.round((dy - my) * dpr));
+  }
+
+  private cache: HTMLCanvasElement | null = null;
+  /** What the offscreen bitmap was painted for: the view's offset and everything else that shows. */
+  private cached: { key: unknown[]; x: number; y: number } | null = null;
+
+  private paint(c: HTMLCanvasElement, width: number, height: number, dpr: number, view: View): void {
     const ctx = c.getContext('2d')!;
     const p = this.palette;
-    const { scale, x: tx, y: ty } = this.view;
+    const { scale, x: tx, y: ty } = view;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = p.background;
     ctx.fillRect(0, 0, width, height);
@@ -301,6 +344,7 @@ export class GraphCanvas {
       text,
     });
     this.drawn = { frameTitles: [], edgeLabels: [], blockTitles: [] };
+    this.drawnAt = { x: tx, y: ty };
 
     // Compound (open) delegates first, as frames under their contents; their titles are kept clear of edge labels.
     const labels = scale * 11 >= 6;
@@ -409,7 +453,7 @@ export class GraphCanvas {
     if (scale >= EDGE_LABELS) this.drawEdgeLabels(ctx, visible, obstacles, toScreen);
     if (!labels) {
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      this.drawGroupTitlesFar(ctx, groups, width, height);
+      this.drawGroupTitlesFar(ctx, groups, width, height, view);
     }
   }
 
@@ -458,8 +502,9 @@ export class GraphCanvas {
     groups: { b: Rect; n: VisibleNode }[],
     width: number,
     height: number,
+    view: View,
   ): void {
-    const { scale, x: tx, y: ty } = this.view;
+    const { scale, x: tx, y: ty } = view;
     const p = this.palette;
     const LINE = 13;
     ctx.font = 'bold 11px sans-serif';
@@ -485,7 +530,7 @@ export class GraphCanvas {
     for (const { box, text, w } of outside) {
       const centre = box.y + box.height / 2;
       const y = Math.max(centre - LINE / 2, free);
-      if (y + LINE > height || y - (centre - LINE / 2) > 3 * LINE || centre < 0) continue;
+      if (y + LINE > height || y - (centre - LINE / 2) > 8 * LINE || centre < 0) continue;
       free = y + LINE + 1;
       const r = { x: column, y, width: w, height: LINE };
       ctx.globalAlpha = 0.5;
@@ -599,20 +644,34 @@ export class GraphCanvas {
     return { s, ox: (mini.width - w * s) / 2, oy: (mini.height - h * s) / 2 };
   }
 
+  private miniCache: { key: unknown[]; canvas: HTMLCanvasElement } | null = null;
+
   /** A small overview of the whole graph with the visible part framed. */
   drawMinimap(mini: HTMLCanvasElement, width: number, height: number): void {
     const ctx = mini.getContext('2d')!;
+    const mw = mini.width;
+    const mh = mini.height;
     const { s, ox, oy } = this.minimapFrame(mini);
-    ctx.fillStyle = this.palette.background;
-    ctx.fillRect(0, 0, mini.width, mini.height);
-    for (const [id, b] of this.layout.nodes) {
-      const kind = this.byId.get(id)?.kind ?? 'operator';
-      ctx.fillStyle =
-        kind === 'block' || kind === 'chunk'
+    // The boxes change only with the graph, its layout or the theme: painted once, copied on each frame.
+    const key = [mw, mh, this.graph, this.layout, this.palette];
+    if (!this.miniCache || key.some((k, i) => k !== this.miniCache!.key[i])) {
+      const base = this.miniCache?.canvas ?? document.createElement('canvas');
+      base.width = mw;
+      base.height = mh;
+      const b2 = base.getContext('2d')!;
+      b2.fillStyle = this.palette.background;
+      b2.fillRect(0, 0, mw, mh);
+      for (const [id, b] of this.layout.nodes) {
+        const kind = this.byId.get(id)?.kind ?? 'operator';
+        b2.fillStyle = isGroup(this.byId.get(id))
           ? this.palette.block.border
           : (this.palette.kinds[kind] ?? this.palette.edge);
-      ctx.fillRect(ox + b.x * s, oy + b.y * s, Math.max(1, b.width * s), Math.max(1, b.height * s));
+        b2.fillRect(ox + b.x * s, oy + b.y * s, Math.max(1, b.width * s), Math.max(1, b.height * s));
+      }
+      this.miniCache = { key, canvas: base };
     }
+    ctx.clearRect(0, 0, mw, mh);
+    ctx.drawImage(this.miniCache.canvas, 0, 0);
     const { scale, x, y } = this.view;
     ctx.strokeStyle = this.palette.focus;
     ctx.lineWidth = 1.5;

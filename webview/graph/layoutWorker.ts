@@ -1,6 +1,6 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkNode } from 'elkjs/lib/elk-api';
-import { fromElk } from './elkLayout';
+import { BusEdge, fromElk } from './elkLayout';
 
 /**
  * The graph tab's layout worker: ELK runs here, off the page's thread, so a
@@ -9,13 +9,13 @@ import { fromElk } from './elkLayout';
  */
 const elk = new ELK();
 const scope = self as unknown as {
-  onmessage: (e: MessageEvent<{ id: number; graph: ElkNode }>) => void;
+  onmessage: (e: MessageEvent<{ id: number; graph: ElkNode; bus: BusEdge[] }>) => void;
   postMessage(m: unknown): void;
 };
 scope.onmessage = (e) => {
   const started = performance.now();
   elk.layout(e.data.graph).then(
-    (out) => scope.postMessage({ id: e.data.id, layout: fromElk(out), ms: performance.now() - started }),
+    (out) => scope.postMessage({ id: e.data.id, layout: fromElk(out, e.data.bus), ms: performance.now() - started }),
     (err: Error) => scope.postMessage({ id: e.data.id, error: String(err?.message ?? err) }),
   );
 };

@@ -1,6 +1,11 @@
-import type { GraphNode, GraphNodeKind, MethodGraph } from '../../runtime/view/graphModel';
+import type { GraphBlock, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
 
-/** What the graph tab lays out and draws: the method's graph with blocks collapsed and delegates expanded as asked. */
+/**
+ * What the graph tab lays out and draws: the method's graph with blocks
+ * collapsed and delegates expanded as asked. The extension host folds it
+ * (the whole graph of a big program never crosses to the page) and sends a
+ * `FoldedGraph`; the page asks again when something opens or closes.
+ */
 export interface VisibleNode {
   id: string;
   kind: GraphNodeKind | 'block' | 'chunk';
@@ -8,6 +13,8 @@ export interface VisibleNode {
   detail: string;
   /** Instruction of an instruction node; first instruction of a block or chunk. */
   instruction: number | null;
+  /** Last instruction of a block or chunk. */
+  lastInstruction?: number;
   value: number | null;
   /** For blocks and chunks: how many nodes they stand for. */
   members: number;
@@ -32,6 +39,8 @@ export interface VisibleEdge {
   targetPort: number;
   kind: 'data' | 'jump';
   label: string;
+  /** The value it carries (null for merged edges and jumps). */
+  value: number | null;
   /** The base edges it stands for (more than one when groups merge edges). */
   count: number;
   /** The edge lies inside this compound node (a delegate), or null for the top level. */
@@ -50,8 +59,46 @@ export interface Expansion {
   delegates: ReadonlySet<string>;
   /** Indices of `MethodGraph.blocks` shown open. */
   blocks: ReadonlySet<number>;
-  /** Chunk ids (`chunk<first>`) shown open. */
+  /** First instructions of the chunks (`chunk<first>`) shown open. */
   chunks: ReadonlySet<number>;
+}
+
+/** What the page asks for: the same as `Expansion`, as lists (JSON-safe). */
+export interface OpenParts {
+  delegates: string[];
+  blocks: number[];
+  chunks: number[];
+}
+
+/** What the page receives: the visible graph and what it needs to say about the whole. */
+export interface FoldedGraph {
+  method: string;
+  index: number;
+  instructionCount: number;
+  /** Nodes and edges of the whole graph. */
+  nodeCount: number;
+  edgeCount: number;
+  blocks: GraphBlock[];
+  nodes: VisibleNode[];
+  edges: VisibleEdge[];
+}
+
+export function foldedGraph(graph: MethodGraph, open: OpenParts): FoldedGraph {
+  const { nodes, edges } = visibleGraph(graph, {
+    delegates: new Set(open.delegates),
+    blocks: new Set(open.blocks),
+    chunks: new Set(open.chunks),
+  });
+  return {
+    method: graph.method,
+    index: graph.index,
+    instructionCount: graph.instructionCount,
+    nodeCount: graph.nodes.length,
+    edgeCount: graph.edges.length,
+    blocks: graph.blocks,
+    nodes,
+    edges,
+  };
 }
 
 /** Above this many visible nodes, runs of instructions outside blocks fold into chunks (level of detail). */
@@ -82,13 +129,14 @@ function toVisible(n: GraphNode, expanded: boolean, parent: string | null): Visi
  * Folds the graph for display. A collapsed block becomes one node; when the
  * graph is still larger than `LOD_NODES`, consecutive instructions outside
  * open blocks fold into chunks of `CHUNK` instructions, and sources (weights,
- * constants) fold with the first node that reads them. Edges are re-pointed to
+ * constants) fold with the first node that reads them, method inputs and
+ * outputs with the one group that alone reads or writes them. Edges are re-pointed to
  * what shows, merged when they join the same pair, and dropped inside a group.
  */
 export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph {
   const groupOf = new Map<string, string>();
   const groups = new Map<string, VisibleNode>();
-  const group = (id: string, kind: 'block' | 'chunk', label: string, first: number) => {
+  const group = (id: string, kind: 'block' | 'chunk', label: string, first: number, last: number) => {
     let g = groups.get(id);
     if (!g) {
       g = {
@@ -97,6 +145,7 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
         label,
         detail: '',
         instruction: first,
+        lastInstruction: last,
         value: null,
         members: 0,
         expandable: true,
@@ -114,19 +163,41 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
   for (const n of graph.nodes) {
     if (n.block === null || open.blocks.has(n.block)) continue;
     const b = graph.blocks[n.block];
-    groupOf.set(n.id, group(`block${n.block}`, 'block', b.label, b.first).id);
+    groupOf.set(n.id, group(`block${n.block}`, 'block', b.label, b.first, b.last).id);
   }
   const firstReader = new Map<string, string>();
-  for (const e of graph.edges) if (!firstReader.has(e.source)) firstReader.set(e.source, e.target);
-  // Weights, constants and buffers go with the first node that reads them when that node is folded.
+  const readers = new Map<string, string[]>();
+  const writer = new Map<string, string>();
+  for (const e of graph.edges) {
+    if (!firstReader.has(e.source)) firstReader.set(e.source, e.target);
+    const list = readers.get(e.source) ?? [];
+    list.push(e.target);
+    readers.set(e.source, list);
+    writer.set(e.target, e.source);
+  }
+  const join = (n: GraphNode, g: string | undefined) => {
+    if (!g) return;
+    groupOf.set(n.id, g);
+    groups.get(g)!.members++;
+  };
+  // Weights, constants and buffers go with the first node that reads them when that node is folded; a
+  // method input whose readers all fold into one group goes with them, and so does an output that group
+  // writes (a decoder layer's KV cache in and out).
   const foldSources = () => {
     for (const n of graph.nodes) {
-      if (groupOf.has(n.id) || (n.kind !== 'constant' && n.kind !== 'external' && n.kind !== 'mutableBuffer')) continue;
-      const reader = firstReader.get(n.id);
-      const g = reader ? groupOf.get(reader) : undefined;
-      if (g) {
-        groupOf.set(n.id, g);
-        groups.get(g)!.members++;
+      if (groupOf.has(n.id)) continue;
+      if (n.kind === 'constant' || n.kind === 'external' || n.kind === 'mutableBuffer') {
+        const reader = firstReader.get(n.id);
+        join(n, reader ? groupOf.get(reader) : undefined);
+      } else if (n.kind === 'input') {
+        // An output that only passes an input on (a cache updated in place) does not keep the input out.
+        const inner = (readers.get(n.id) ?? []).filter((r) => !r.startsWith('out'));
+        const groupsRead = new Set(inner.map((r) => groupOf.get(r)));
+        const [only] = groupsRead;
+        if (groupsRead.size === 1) join(n, only);
+      } else if (n.kind === 'output') {
+        const from = writer.get(n.id);
+        join(n, from ? groupOf.get(from) : undefined);
       }
     }
   };
@@ -138,7 +209,7 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
       const first = n.instruction - (n.instruction % CHUNK);
       if (open.chunks.has(first)) continue;
       const last = Math.min(first + CHUNK, graph.instructionCount) - 1;
-      groupOf.set(n.id, group(`chunk${first}`, 'chunk', `instructions ${first}–${last}`, first).id);
+      groupOf.set(n.id, group(`chunk${first}`, 'chunk', `instructions ${first}–${last}`, first, last).id);
     }
     foldSources();
   }
@@ -174,6 +245,8 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
           targetPort: e.targetPort,
           kind: e.kind,
           label: e.label,
+          // XNNPACK value ids, not the method's values.
+          value: null,
           count: 1,
           container: n.id,
         });
@@ -195,6 +268,7 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
         targetPort: e.targetPort,
         kind: e.kind,
         label: e.label,
+        value: e.value,
         count: 1,
         container: null,
       });
@@ -205,6 +279,7 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
     if (m) {
       m.count++;
       m.label = `${m.count} values`;
+      m.value = null;
       continue;
     }
     const edge: VisibleEdge = {
@@ -215,6 +290,7 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
       targetPort: target === e.target ? e.targetPort : 0,
       kind: e.kind,
       label: e.label,
+      value: null,
       count: 1,
       container: null,
     };
