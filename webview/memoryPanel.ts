@@ -7,7 +7,9 @@ import { ArraySource, Column, VirtualTable } from './virtualTable';
 import { button, select, toolbar } from './widgets';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const CHART_HEIGHT = 260;
+const CHART_HEIGHT = 290;
+/** Room for the axes: offsets on the left, instruction indices below. */
+const AXIS = { left: 72, bottom: 36, top: 8, right: 12 };
 
 export interface MemoryLinks {
   showInstruction(method: number, index: number): void;
@@ -28,6 +30,33 @@ function svg<K extends keyof SVGElementTagNameMap>(
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   return el;
+}
+
+/** An offset tick: `48`, `16 KiB`, `1.5 MiB`. */
+function offsetTick(n: number): string {
+  const units: [number, string][] = [
+    [1024 ** 3, 'GiB'],
+    [1024 ** 2, 'MiB'],
+    [1024, 'KiB'],
+  ];
+  for (const [size, unit] of units) {
+    if (n >= size) return `${Number((n / size).toFixed(n % size ? 1 : 0))} ${unit}`;
+  }
+  return String(n);
+}
+
+/** Ticks 0, step, 2·step… up to `max`, about `count` of them; `binary` steps are powers of two (bytes), else 1-2-5. */
+function ticks(max: number, count: number, binary: boolean): number[] {
+  const raw = Math.max(1, max / count);
+  let step: number;
+  if (binary) step = 2 ** Math.ceil(Math.log2(raw));
+  else {
+    const e = 10 ** Math.floor(Math.log10(raw));
+    step = [1, 2, 5, 10].map((m) => m * e).find((s) => s >= raw)!;
+  }
+  const out: number[] = [];
+  for (let v = 0; v <= max + 1e-9; v += step) out.push(v);
+  return out;
 }
 
 /** Marks beside a tensor's role: alias kinds, out of bounds. */
@@ -131,15 +160,90 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
     const detail = h('div', { className: 'memory-detail', role: 'status' });
     let selected: PlannedTensor | null = null;
 
+    /**
+     * Offset in bytes up the left (ticks on powers of two, grid lines across),
+     * instruction index along the bottom (ticks at the middle of an
+     * instruction's column; the first and last columns are entry and exit).
+     */
+    const drawAxes = (x: (s: number) => number, y: (offset: number) => number, plotWidth: number) => {
+      const bottom = CHART_HEIGHT - AXIS.bottom;
+      const text = (cls: string, attrs: Record<string, string | number>, content: string) => {
+        const t = svg('text', { class: cls, ...attrs });
+        t.textContent = content;
+        chart.append(t);
+        return t;
+      };
+      for (const v of ticks(extent, Math.max(2, Math.floor((bottom - AXIS.top) / 40)), true)) {
+        const ty = y(v);
+        chart.append(svg('line', { class: 'memory-grid', x1: AXIS.left, x2: AXIS.left + plotWidth, y1: ty, y2: ty }));
+        chart.append(svg('line', { class: 'memory-tick', x1: AXIS.left - 4, x2: AXIS.left, y1: ty, y2: ty }));
+        text(
+          'memory-tick-label y',
+          { x: AXIS.left - 6, y: ty + 4, 'text-anchor': 'end', 'data-offset': v },
+          offsetTick(v),
+        );
+      }
+      const column = x(0) - x(-1);
+      const steps = ticks(Math.max(0, count - 1), Math.max(2, Math.floor(plotWidth / 70)), false);
+      const marks: [number, string][] = [
+        [-1, 'entry'],
+        ...steps.map((i): [number, string] => [i, String(i)]),
+        [count, 'exit'],
+      ];
+      const exitAt = x(count) + column / 2;
+      let lastRight = -Infinity;
+      for (const [i, label] of marks) {
+        const tx = x(i) + column / 2;
+        // A label too close to the previous one is left out (entry and exit are always there: the ends).
+        if (i !== count && (tx - lastRight < 36 || (i >= 0 && exitAt - tx < 36))) continue;
+        lastRight = tx;
+        chart.append(svg('line', { class: 'memory-tick', x1: tx, x2: tx, y1: bottom, y2: bottom + 4 }));
+        text('memory-tick-label x', { x: tx, y: bottom + 15, 'text-anchor': 'middle', 'data-step': i }, label);
+      }
+      chart.append(svg('line', { class: 'memory-axis', x1: AXIS.left, x2: AXIS.left, y1: AXIS.top, y2: bottom }));
+      chart.append(
+        svg('line', { class: 'memory-axis', x1: AXIS.left, x2: AXIS.left + plotWidth, y1: bottom, y2: bottom }),
+      );
+      text(
+        'memory-axis-title x',
+        { x: AXIS.left + plotWidth / 2, y: CHART_HEIGHT - 4, 'text-anchor': 'middle' },
+        'instruction index (live from the first write to the last read)',
+      );
+      text(
+        'memory-axis-title y',
+        {
+          x: 12,
+          y: (AXIS.top + bottom) / 2,
+          'text-anchor': 'middle',
+          transform: `rotate(-90 12 ${(AXIS.top + bottom) / 2})`,
+        },
+        'offset in arena (bytes)',
+      );
+    };
+
     const draw = () => {
       const width = Math.max(320, frame.clientWidth || 800);
       chart.setAttribute('width', String(width));
       chart.setAttribute('viewBox', `0 0 ${width} ${CHART_HEIGHT}`);
       chart.replaceChildren();
       bars.clear();
-      const x = (s: number) => ((s + 1) / (count + 2)) * width;
-      const y = (offset: number) => CHART_HEIGHT - (offset / extent) * CHART_HEIGHT;
-      if (size < extent) chart.append(svg('rect', { class: 'memory-overflow', x: 0, y: 0, width, height: y(size) }));
+      const plotWidth = width - AXIS.left - AXIS.right;
+      const bottom = CHART_HEIGHT - AXIS.bottom;
+      const plotHeight = bottom - AXIS.top;
+      // Columns: entry, each instruction, exit.
+      const x = (s: number) => AXIS.left + ((s + 1) / (count + 2)) * plotWidth;
+      const y = (offset: number) => bottom - (offset / extent) * plotHeight;
+      drawAxes(x, y, plotWidth);
+      if (size < extent)
+        chart.append(
+          svg('rect', {
+            class: 'memory-overflow',
+            x: AXIS.left,
+            y: AXIS.top,
+            width: plotWidth,
+            height: y(size) - AXIS.top,
+          }),
+        );
       for (const t of arena.tensors) {
         if (t.start === null || t.end === null) continue;
         const top = y(t.offset + (t.size ?? 0));
@@ -158,8 +262,8 @@ export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: Me
       }
       if (arena.peakAt !== null) {
         const px = x(arena.peakAt) + 1;
-        chart.append(svg('line', { class: 'memory-peak', x1: px, x2: px, y1: 0, y2: CHART_HEIGHT }));
-        const label = svg('text', { class: 'memory-peak-label', x: Math.min(px + 4, width - 120), y: 12 });
+        chart.append(svg('line', { class: 'memory-peak', x1: px, x2: px, y1: AXIS.top, y2: bottom }));
+        const label = svg('text', { class: 'memory-peak-label', x: Math.min(px + 4, width - 120), y: AXIS.top + 12 });
         label.textContent = `peak ${formatBytes(arena.peakLiveBytes)}`;
         chart.append(label);
       }

@@ -5,7 +5,51 @@ import * as path from 'node:path';
 import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
 import { REPO_ROOT } from '../../scripts/vscode/harness';
 import { programFacts, xnnpackNodeCount } from '../unit/programFacts';
+import type { Locator } from 'playwright-core';
 import { packagedVsix, Workbench } from './workbench';
+
+type Rect = { x: number; y: number; width: number; height: number };
+type TextRect = Rect & { text: string };
+/** What the graph canvas says it drew (webview/graph/graphCanvas.ts, `GraphFacts`), in CSS pixels of the canvas. */
+interface GraphFacts {
+  width: number;
+  height: number;
+  scale: number;
+  selected: string | null;
+  nodes: (Rect & { id: string; kind: string; label: string })[];
+  frameTitles: TextRect[];
+  edgeLabels: TextRect[];
+  blockTitles: TextRect[];
+  edges: 'detailed' | 'overview';
+}
+
+const graphFacts = (panel: Locator): Promise<GraphFacts> =>
+  panel.locator('canvas.graph-canvas').evaluate((c) => (c as unknown as { graphFacts(): GraphFacts }).graphFacts());
+
+const intersects = (a: Rect, b: Rect) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+const inView = (f: GraphFacts, r: Rect) =>
+  r.x >= 0 && r.y >= 0 && r.x + r.width <= f.width && r.y + r.height <= f.height;
+
+/** Every box lies inside the canvas (what Fit promises). */
+function assertAllInView(f: GraphFacts): void {
+  const out = f.nodes.filter((n) => !inView(f, n));
+  assert.deepEqual(
+    out.map(
+      (n) => `${n.label} at ${Math.round(n.x)},${Math.round(n.y)} ${Math.round(n.width)}×${Math.round(n.height)}`,
+    ),
+    [],
+    `outside the ${f.width}×${f.height} canvas`,
+  );
+}
+
+/** The little of an SVG element the chart test reads. */
+interface SvgNode {
+  textContent: string | null;
+  firstChild: { textContent: string | null } | null;
+  getAttribute(name: string): string | null;
+}
 
 const FIXTURES = process.env.PTE_EXPLORER_FIXTURES ?? path.resolve(REPO_ROOT, '../shared/fixtures/real');
 /** Two values of this program share mem_id 1, offset 16 (input %1 and the bool %7). */
@@ -59,6 +103,60 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
       await panel.locator('.memory-detail').innerText(),
       new RegExp(`%${atSixteen[1]} [\\s\\S]*offset 16[\\s\\S]*alias: reused place`),
     );
+    // Axes: offset in bytes up the side, instruction index along the bottom, with ticks that agree with the bars.
+    const chart = await panel.locator('svg.memory-chart').evaluate((svg) => {
+      const all = (sel: string) =>
+        [...(svg as unknown as { querySelectorAll(s: string): Iterable<SvgNode> }).querySelectorAll(sel)].map((e) => ({
+          text: e.textContent ?? '',
+          attr: (name: string) => Number(e.getAttribute(name)),
+          title: e.firstChild?.textContent ?? '',
+        }));
+      return {
+        titles: all('.memory-axis-title').map((t) => t.text),
+        y: all('.memory-tick-label.y').map((t) => ({
+          offset: t.attr('data-offset'),
+          text: t.text,
+          y: t.attr('y') - 4,
+        })),
+        x: all('.memory-tick-label.x').map((t) => ({ step: t.attr('data-step'), text: t.text, x: t.attr('x') })),
+        bars: all('.memory-bar').map((b) => ({
+          value: b.attr('data-value'),
+          x: b.attr('x'),
+          y: b.attr('y'),
+          title: b.title,
+        })),
+      };
+    });
+    assert.equal(chart.titles.length, 2);
+    assert.match(chart.titles.join(' | '), /instruction index.* \| offset in arena \(bytes\)/);
+    // Offsets from 0 up to the arena's size, evenly spaced, higher up the chart.
+    assert.deepEqual(
+      chart.y.map((t) => t.text),
+      ['0', '16', '32', '48', '64'],
+    );
+    assert.equal(chart.y[chart.y.length - 1].offset, facts.arenaSizes[1]);
+    const yAt = (offset: number) => chart.y[0].y + (offset / chart.y[1].offset) * (chart.y[1].y - chart.y[0].y);
+    // Every instruction has a tick, between the entry and the exit.
+    assert.deepEqual(
+      chart.x.map((t) => t.text),
+      ['entry', ...[...Array(facts.instructionValues.length).keys()].map(String), 'exit'],
+    );
+    const column = chart.x[2].x - chart.x[1].x;
+    const xAt = (step: number) => chart.x.find((t) => t.step === step)!.x - column / 2;
+    assert.equal(chart.bars.length, planned.length);
+    for (const bar of chart.bars) {
+      const t = planned.find((p) => p.value === bar.value)!;
+      // The bar's top is at offset + size on the offset axis; its left edge where its first step's column starts.
+      assert.ok(
+        Math.abs(bar.y - yAt(t.offset! + t.nbytes)) < 0.5,
+        `%${t.value} top ${bar.y} vs ${yAt(t.offset! + t.nbytes)}`,
+      );
+      const start = /live (entry|#\d+)/.exec(bar.title)![1];
+      assert.ok(
+        Math.abs(bar.x - xAt(start === 'entry' ? -1 : Number(start.slice(1)))) < 0.5,
+        `%${t.value} starts at ${start}`,
+      );
+    }
     await bench.screenshot('memory-tab-alias');
   });
 
@@ -107,6 +205,18 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
       seen.map((t) => t.replace(/^#0 /, '').split(' ')[0]),
       ['StaticTranspose', 'Conv2d', 'StaticTranspose'],
     );
+    // Walking kept the whole graph in view; edge labels keep clear of the delegate's title and of every box.
+    const open = await graphFacts(panel);
+    assertAllInView(open);
+    assert.equal(open.frameTitles.length, 1);
+    assert.match(open.frameTitles[0].text, /^XnnpackBackend #0 \(3 operators\)/);
+    assert.ok(open.edgeLabels.length >= 4, `${open.edgeLabels.length} edge labels drawn`);
+    for (const label of open.edgeLabels) {
+      assert.ok(inView(open, label), `${label.text} is in view`);
+      for (const t of open.frameTitles) assert.ok(!intersects(label, t), `${label.text} covers the title ${t.text}`);
+      for (const n of open.nodes.filter((b) => b.kind !== 'delegate'))
+        assert.ok(!intersects(label, n), `${label.text} covers ${n.label}`);
+    }
     await bench.screenshot('graph-xnnpack-delegate-open');
     // Space shows the instruction's row.
     await bench.page.keyboard.press('Space');
@@ -120,6 +230,25 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     await panel.locator('.graph-panel[data-laid-out]').waitFor({ timeout: 90_000 });
     assert.match(await panel.locator('.graph-status').innerText(), /28 repeated blocks \(from weight names\)/);
     await bench.screenshot('graph-qwen-layers-closed');
+    // Fitted, the decoder reads as a chain of 28 titled layer boxes, top to bottom, with the other edges drawn light.
+    const closed = await graphFacts(panel);
+    assertAllInView(closed);
+    assert.equal(closed.edges, 'overview');
+    const layers = closed.nodes.filter((n) => n.kind === 'block');
+    assert.deepEqual(
+      layers.map((n) => n.label),
+      [...Array(28).keys()].map((k) => `layers.${k}`),
+    );
+    for (let k = 1; k < layers.length; k++)
+      assert.ok(layers[k].y > layers[k - 1].y, `layers.${k} below layers.${k - 1}`);
+    assert.deepEqual(
+      closed.blockTitles.map((t) => t.text.replace(/ · .*/, '')),
+      layers.map((n) => n.label),
+      JSON.stringify({ scale: closed.scale, layers, titles: closed.blockTitles }),
+    );
+    for (const t of closed.blockTitles) assert.match(t.text, /^layers\.\d+ · \d+ ops$/);
+    for (let k = 1; k < closed.blockTitles.length; k++)
+      assert.ok(!intersects(closed.blockTitles[k], closed.blockTitles[k - 1]), 'block titles apart');
     await panel.locator('.graph-stage').focus();
     await bench.page.keyboard.press('/');
     await bench.page.keyboard.type('layers.3');
@@ -131,6 +260,87 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor({ timeout: 90_000 });
     assert.match(await panel.locator('.graph-detail-text').innerText(), /^#\d+ aten::/);
     await bench.screenshot('graph-qwen-layer-open');
+  });
+
+  it('the graph is walked with the keyboard alone: Tab into it, arrows follow the data, Enter opens a layer', async () => {
+    const view = bench.webview();
+    const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
+    const stage = panel.locator('.graph-stage');
+    const focused = () =>
+      stage.evaluate(
+        (el) => (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement === el,
+      );
+    const detail = () => panel.locator('.graph-detail-text').innerText();
+    const press = async (key: string) => {
+      await bench.page.keyboard.press(key);
+      assert.ok(await focused(), `the graph keeps the focus after ${key}`);
+      // The node the keys reached is drawn selected and in view.
+      const f = await graphFacts(panel);
+      const n = f.nodes.find((b) => b.id === f.selected);
+      assert.ok(n && inView(f, n), `${f.selected} is in view after ${key}`);
+      return detail();
+    };
+    // From the search field, Tab goes through the toolbar into the graph.
+    await panel.locator('vscode-textfield.filter').focus();
+    for (let i = 0; i < 12 && !(await focused()); i++) await bench.page.keyboard.press('Tab');
+    assert.ok(await focused(), 'Tab reaches the graph');
+    await bench.page.keyboard.press('0');
+    assertAllInView(await graphFacts(panel));
+    const seen = [await press('Home')];
+    assert.match(seen[0], /^input 0\b/);
+    // → follows an output: from the first input down the data to the first closed layer.
+    while (!/^layers\.\d+: /.test(seen[seen.length - 1]) && seen.length < 40) seen.push(await press('ArrowRight'));
+    assert.match(seen[seen.length - 1], /^layers\.0: \d+ nodes, closed/, seen.join('\n'));
+    assert.equal(new Set(seen).size, seen.length, 'every step reached another node');
+    // ← goes back to an input of the layer.
+    assert.notEqual(await press('ArrowLeft'), seen[seen.length - 1]);
+    await press('ArrowRight');
+    // Enter opens the layer; ↓ walks its operators in program order.
+    const laidOut = await panel.locator('.graph-panel').getAttribute('data-laid-out');
+    await bench.page.keyboard.press('Enter');
+    await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor({ timeout: 90_000 });
+    const first = await detail();
+    const index = (t: string) => Number(/^#(\d+) /.exec(t)?.[1]);
+    assert.match(first, /^#\d+ aten::/);
+    const walked = [first];
+    for (let i = 0; i < 4; i++) walked.push(await press('ArrowDown'));
+    assert.deepEqual(
+      walked.map(index),
+      walked.map((_, k) => index(first) + k),
+    );
+    await bench.screenshot('graph-keyboard-walk');
+    // / searches, Escape comes back to the graph, 0 fits it whole again.
+    await bench.page.keyboard.press('/');
+    await bench.page.keyboard.press('Escape');
+    assert.ok(await focused(), 'Escape in the search field returns to the graph');
+    await bench.page.keyboard.press('0');
+    assertAllInView(await graphFacts(panel));
+  });
+
+  it("draws the graph in the dark theme's colours, closed layers still standing out", async () => {
+    await bench.command('Preferences: Color Theme');
+    await bench.page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor();
+    await bench.page.keyboard.type('Dark Modern');
+    assert.ok(await bench.pick(/Dark Modern$/), 'the theme picker offers Dark Modern');
+    const panel = bench.webview().locator('vscode-tab-panel[data-panel="graph"]');
+    const laidOut = await panel.locator('.graph-panel').getAttribute('data-laid-out');
+    await panel.locator('vscode-button[aria-label="Close all blocks"]').click();
+    await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor({ timeout: 90_000 });
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('0');
+    const f = await graphFacts(panel);
+    assertAllInView(f);
+    assert.equal(f.blockTitles.length, 28);
+    // The canvas is painted with the theme's editor background: a corner pixel is dark.
+    const corner = await panel.locator('canvas.graph-canvas').evaluate((c) => {
+      type Canvas = {
+        getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: number[] } };
+      };
+      const d = (c as unknown as Canvas).getContext('2d').getImageData(1, 1, 1, 1).data;
+      return d[0] + d[1] + d[2];
+    });
+    assert.ok(corner < 150, `the graph's background follows the dark theme (${corner})`);
+    await bench.screenshot('graph-qwen-dark');
   });
 
   it("the graph's layout worker runs under the page's content security policy, without errors", () => {

@@ -204,6 +204,7 @@ export class Workbench {
       );
     await this.browser.close().catch(() => undefined);
     await this.server.stop();
-    fs.rmSync(this.root, { recursive: true, force: true });
+    // The server's last writes (workspace storage) can land while the folder is being removed: retry then.
+    fs.rmSync(this.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }

@@ -29,6 +29,8 @@ export function nodeSize(n: VisibleNode): { width: number; height: number } {
     Math.min(n.profile?.text.length ?? 0, 40),
   );
   const lines = 1 + (n.detail ? 1 : 0) + (n.lastRun ? 1 : 0) + (n.profile ? 1 : 0);
+  // A closed block stands for a whole layer: a wider box with a title band, so the layers read as a chain.
+  if (n.kind === 'block' || n.kind === 'chunk') return { width: Math.max(200, text * CHAR + 24), height: 46 };
   return { width: Math.max(60, Math.min(320, text * CHAR + 20)), height: lines * LINE + 10 + (lines === 1 ? 4 : 0) };
 }
 
@@ -79,7 +81,7 @@ export function toElk(g: VisibleGraph): ElkNode {
     if (n.children.length) {
       out.children = n.children.map(node);
       out.edges = edgesOf.get(n.id) ?? [];
-      out.layoutOptions = { ...out.layoutOptions, 'elk.padding': '[top=28,left=12,bottom=12,right=12]' };
+      out.layoutOptions = { ...out.layoutOptions, 'elk.padding': '[top=40,left=12,bottom=12,right=12]' };
     } else {
       Object.assign(out, nodeSize(n));
     }

@@ -1,5 +1,5 @@
 import type { GraphLayout } from './elkLayout';
-import type { VisibleEdge, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
+import type { VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 
 /** Theme colours read from VS Code's CSS variables, so the graph follows the theme. */
 interface Palette {
@@ -12,6 +12,8 @@ interface Palette {
   heat: string;
   focus: string;
   match: string;
+  /** A closed repeated block: an opaque box with a title band, so that it reads apart from operators. */
+  block: { fill: string; band: string; border: string; title: string };
   kinds: Record<string, string>;
 }
 
@@ -27,6 +29,12 @@ function readPalette(el: HTMLElement): Palette {
     heat: v('--vscode-charts-orange', '#d18616'),
     focus: v('--vscode-focusBorder', '#007fd4'),
     match: v('--vscode-editor-findMatchHighlightBackground', 'rgba(234, 92, 0, 0.33)'),
+    block: {
+      fill: v('--vscode-editorWidget-background', '#252526'),
+      band: v('--vscode-badge-background', '#4d4d4d'),
+      border: v('--vscode-textLink-foreground', '#3794ff'),
+      title: v('--vscode-badge-foreground', '#ffffff'),
+    },
     kinds: {
       operator: v('--vscode-charts-blue', '#3794ff'),
       delegate: v('--vscode-charts-purple', '#b180d7'),
@@ -48,10 +56,58 @@ export interface View {
   y: number;
 }
 
+type Rect = { x: number; y: number; width: number; height: number };
+type TextRect = Rect & { text: string };
+
+/**
+ * What the canvas shows, in CSS pixels of the canvas: where every node is,
+ * and the texts the last frame drew. Tests read it through the canvas
+ * element's `graphFacts()`, instead of reading pixels.
+ */
+export interface GraphFacts {
+  width: number;
+  height: number;
+  scale: number;
+  selected: string | null;
+  /** Every laid-out node, in view or not. */
+  nodes: (Rect & { id: string; kind: string; label: string })[];
+  /** Titles of open delegates. */
+  frameTitles: TextRect[];
+  edgeLabels: TextRect[];
+  /** Titles of closed blocks (inside the box, or beside it when the box is too small for them). */
+  blockTitles: TextRect[];
+  /** `detailed`: routed edges at full colour; `overview`: edges lighter, chains between blocks drawn strong. */
+  edges: 'detailed' | 'overview';
+}
+
+/** Drawn texts moved by dx, dy (from the offscreen bitmap's coordinates to the canvas's). */
+const shift = (d: Record<'frameTitles' | 'edgeLabels' | 'blockTitles', TextRect[]>, dx: number, dy: number) => {
+  const move = (list: TextRect[]) => list.map((r) => ({ ...r, x: r.x + dx, y: r.y + dy }));
+  return { frameTitles: move(d.frameTitles), edgeLabels: move(d.edgeLabels), blockTitles: move(d.blockTitles) };
+};
+
+const intersects = (a: Rect, b: Rect) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** Margin around the graph when it is fitted, and around a node brought into view. */
+const FIT_MARGIN = 16;
+
+const isGroup = (n: VisibleNode | undefined) => n?.kind === 'block' || n?.kind === 'chunk';
+
+/** A closed block's title when zoomed out: `layers.3 · 69 ops` (its detail up to the node count). */
+const groupTitle = (n: VisibleNode) => (n.detail ? `${n.label} · ${n.detail.replace(/ · .*/, '')}` : n.label);
+
+/** Below this scale edges are drawn as an overview: straight, lighter, without labels. */
+const DETAILED = 0.35;
+/** Edge labels only from this scale on. */
+const EDGE_LABELS = 0.9;
+
 /**
  * Draws a laid-out graph on a canvas with level of detail: only what is in
  * view, labels only when they are big enough to read, edges as straight
- * segments when zoomed far out. The owner moves `view` and calls `draw`.
+ * lighter segments when zoomed far out (the chain of closed blocks stays
+ * strong, so a decoder reads as a column of layers). The owner moves `view`
+ * and calls `draw`.
  */
 export class GraphCanvas {
   readonly canvas: HTMLCanvasElement;
@@ -60,6 +116,15 @@ export class GraphCanvas {
   matches = new Set<string>();
   private palette: Palette;
   private byId = new Map<string, VisibleNode>();
+  /** Each closed block or chunk → the next one in program order: the edges between them are the model's spine. */
+  private nextGroup = new Map<string, string>();
+  /** The view offset the texts in `drawn` were painted at (the offscreen bitmap's, a margin beyond the canvas). */
+  private drawnAt = { x: 0, y: 0 };
+  private drawn: { frameTitles: TextRect[]; edgeLabels: TextRect[]; blockTitles: TextRect[] } = {
+    frameTitles: [],
+    edgeLabels: [],
+    blockTitles: [],
+  };
 
   constructor(
     private graph: VisibleGraph,
@@ -68,6 +133,7 @@ export class GraphCanvas {
   ) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'graph-canvas';
+    (this.canvas as HTMLCanvasElement & { graphFacts?: () => GraphFacts }).graphFacts = () => this.facts();
     this.palette = readPalette(host);
     this.index();
   }
@@ -89,6 +155,9 @@ export class GraphCanvas {
       n.children.forEach(add);
     };
     this.graph.nodes.forEach(add);
+    this.nextGroup.clear();
+    const groups = this.graph.nodes.filter(isGroup).sort((a, b) => (a.instruction ?? 0) - (b.instruction ?? 0));
+    for (let k = 1; k < groups.length; k++) this.nextGroup.set(groups[k - 1].id, groups[k].id);
   }
 
   node(id: string): VisibleNode | undefined {
@@ -108,11 +177,49 @@ export class GraphCanvas {
     return best;
   }
 
+  /** What the graph covers: every box and every edge route (ELK's own width and height can leave some out). */
+  private bounds(): Rect {
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const b of this.layout.nodes.values()) {
+      x0 = Math.min(x0, b.x);
+      y0 = Math.min(y0, b.y);
+      x1 = Math.max(x1, b.x + b.width);
+      y1 = Math.max(y1, b.y + b.height);
+    }
+    for (const pts of this.layout.edges.values()) {
+      for (let i = 0; i + 1 < pts.length; i += 2) {
+        x0 = Math.min(x0, pts[i]);
+        x1 = Math.max(x1, pts[i]);
+        y0 = Math.min(y0, pts[i + 1]);
+        y1 = Math.max(y1, pts[i + 1]);
+      }
+    }
+    if (x0 > x1) return { x: 0, y: 0, width: Math.max(1, this.layout.width), height: Math.max(1, this.layout.height) };
+    return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
+  }
+
+  /** The scale at which the whole graph fits a view of this size. */
+  fitScale(width: number, height: number): number {
+    const b = this.bounds();
+    return Math.min(
+      1.2,
+      Math.max(0.02, Math.min((width - 2 * FIT_MARGIN) / b.width, (height - 2 * FIT_MARGIN) / b.height)),
+    );
+  }
+
+  /** The whole graph in view, centred, with a margin; a graph too tall even at the smallest scale starts at its top. */
   fit(width: number, height: number): void {
-    const w = Math.max(1, this.layout.width);
-    const h = Math.max(1, this.layout.height);
-    const scale = Math.min(1.2, Math.max(0.02, Math.min((width - 20) / w, (height - 20) / h)));
-    this.view = { scale, x: (width - w * scale) / 2, y: Math.max(10, (height - h * scale) / 2) };
+    const b = this.bounds();
+    const scale = this.fitScale(width, height);
+    const tall = b.height * scale > height - 2 * FIT_MARGIN;
+    this.view = {
+      scale,
+      x: (width - b.width * scale) / 2 - b.x * scale,
+      y: tall ? FIT_MARGIN - b.y * scale : (height - b.height * scale) / 2 - b.y * scale,
+    };
   }
 
   centerOn(id: string, width: number, height: number): void {
@@ -121,6 +228,56 @@ export class GraphCanvas {
     if (this.view.scale < 0.6) this.view.scale = 0.8;
     this.view.x = width / 2 - (b.x + b.width / 2) * this.view.scale;
     this.view.y = height / 2 - (b.y + b.height / 2) * this.view.scale;
+  }
+
+  /**
+   * Brings a node into view: nothing moves while it is fully in view at a
+   * readable scale (walking with the keyboard keeps its context); otherwise
+   * it is centred, zoomed in to read or out to fit whole (an open delegate's
+   * frame).
+   */
+  reveal(id: string, width: number, height: number): void {
+    const b = this.layout.nodes.get(id);
+    if (!b) return;
+    const m = FIT_MARGIN;
+    let scale = this.view.scale < 0.6 ? 0.8 : this.view.scale;
+    scale = Math.max(0.02, Math.min(scale, (width - 2 * m) / b.width, (height - 2 * m) / b.height));
+    if (scale === this.view.scale) {
+      const x = this.view.x + b.x * scale;
+      const y = this.view.y + b.y * scale;
+      if (x >= m && y >= m && x + b.width * scale <= width - m && y + b.height * scale <= height - m) return;
+    }
+    this.view = {
+      scale,
+      x: width / 2 - (b.x + b.width / 2) * scale,
+      y: height / 2 - (b.y + b.height / 2) * scale,
+    };
+  }
+
+  facts(): GraphFacts {
+    const { scale, x, y } = this.view;
+    const nodes: GraphFacts['nodes'] = [];
+    for (const [id, b] of this.layout.nodes) {
+      const n = this.byId.get(id);
+      nodes.push({
+        id,
+        kind: n?.kind ?? '',
+        label: n?.label ?? '',
+        x: x + b.x * scale,
+        y: y + b.y * scale,
+        width: b.width * scale,
+        height: b.height * scale,
+      });
+    }
+    return {
+      width: this.canvas.clientWidth,
+      height: this.canvas.clientHeight,
+      scale,
+      selected: this.selected,
+      nodes,
+      ...shift(this.drawn, x - this.drawnAt.x, y - this.drawnAt.y),
+      edges: scale >= DETAILED ? 'detailed' : 'overview',
+    };
   }
 
   /**
@@ -178,11 +335,21 @@ export class GraphCanvas {
     const top = -ty / scale;
     const right = left + width / scale;
     const bottom = top + height / scale;
-    const visible = (b: { x: number; y: number; width: number; height: number }) =>
-      b.x + b.width >= left && b.x <= right && b.y + b.height >= top && b.y <= bottom;
+    const visible = (b: Rect) => b.x + b.width >= left && b.x <= right && b.y + b.height >= top && b.y <= bottom;
+    const toScreen = (r: Rect, text: string): TextRect => ({
+      x: tx + r.x * scale,
+      y: ty + r.y * scale,
+      width: r.width * scale,
+      height: r.height * scale,
+      text,
+    });
+    this.drawn = { frameTitles: [], edgeLabels: [], blockTitles: [] };
+    this.drawnAt = { x: tx, y: ty };
 
-    // Compound (open) delegates first, as frames under their contents.
+    // Compound (open) delegates first, as frames under their contents; their titles are kept clear of edge labels.
     const labels = scale * 11 >= 6;
+    const obstacles: Rect[] = [];
+    const titles: { lines: string[]; x: number; y: number; room: number }[] = [];
     ctx.lineWidth = 1 / scale;
     for (const n of this.graph.nodes) {
       if (!n.children.length) continue;
@@ -193,18 +360,53 @@ export class GraphCanvas {
       ctx.strokeRect(b.x, b.y, b.width, b.height);
       ctx.setLineDash([]);
       if (labels) {
-        ctx.fillStyle = p.muted;
+        // On one line when the frame is wide enough, else the operator count goes on a second line.
+        const text = `${n.label} #${n.instruction} (${n.children.length} operators)`;
         ctx.font = '11px sans-serif';
-        ctx.fillText(`${n.label} #${n.instruction} (${n.children.length} operators)`, b.x + 6, b.y + 16);
+        const room = b.width - 12;
+        const lines =
+          ctx.measureText(text).width <= room
+            ? [text]
+            : [`${n.label} #${n.instruction}`, `${n.children.length} operators`];
+        titles.push({ lines, x: b.x + 6, y: b.y + 16, room });
+        const title = {
+          x: b.x + 6,
+          y: b.y + 5,
+          width: Math.min(room, Math.max(...lines.map((line) => ctx.measureText(line).width))),
+          height: 14 + 13 * (lines.length - 1),
+        };
+        // The title, and the frame's top and bottom lines, which labels should not cross.
+        obstacles.push(title, { ...b, height: 1 }, { ...b, y: b.y + b.height - 1, height: 1 });
+        this.drawn.frameTitles.push(toScreen(title, text));
       }
     }
     this.drawEdges(ctx, visible, scale);
+    // Frame titles over the edges that enter the frame, on a plate of the background.
+    ctx.font = '11px sans-serif';
+    for (const t of titles) {
+      t.lines.forEach((line, k) => {
+        const w = Math.min(t.room, ctx.measureText(line).width);
+        ctx.fillStyle = p.background;
+        ctx.fillRect(t.x - 2, t.y - 11 + 13 * k, w + 4, 14);
+        ctx.fillStyle = p.muted;
+        ctx.fillText(line, t.x, t.y + 13 * k, t.room);
+      });
+    }
+    const groups: { b: Rect; n: VisibleNode }[] = [];
+    // Zoomed out over a graph with closed blocks, the other nodes step back so that the blocks read as the structure.
+    const quiet = !labels && this.graph.nodes.some(isGroup);
     for (const [id, b] of this.layout.nodes) {
       if (!visible(b)) continue;
       const n = this.byId.get(id);
       if (!n || n.children.length) continue;
+      obstacles.push(b);
+      if (isGroup(n)) {
+        this.drawGroup(ctx, b, n, scale, labels);
+        groups.push({ b, n });
+        continue;
+      }
       const colour = p.kinds[n.kind] ?? p.kinds.operator;
-      ctx.globalAlpha = n.kind === 'block' || n.kind === 'chunk' ? 0.18 : 0.28;
+      ctx.globalAlpha = quiet ? 0.12 : 0.28;
       ctx.fillStyle = colour;
       ctx.fillRect(b.x, b.y, b.width, b.height);
       if (n.profile) {
@@ -220,9 +422,11 @@ export class GraphCanvas {
       }
       ctx.strokeStyle = id === this.selected ? p.focus : colour;
       ctx.lineWidth = (id === this.selected ? 3 : 1) / scale;
+      if (quiet && id !== this.selected) ctx.globalAlpha = 0.4;
       if (n.expandable && !n.expanded) ctx.setLineDash([4 / scale, 2 / scale]);
       ctx.strokeRect(b.x, b.y, b.width, b.height);
       ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
       if (!labels) continue;
       ctx.fillStyle = p.foreground;
       ctx.font = '11px sans-serif';
@@ -246,25 +450,124 @@ export class GraphCanvas {
         ctx.fillText(n.profile.text, b.x + 8, line, b.width - 12);
       }
     }
+    if (scale >= EDGE_LABELS) this.drawEdgeLabels(ctx, visible, obstacles, toScreen);
+    if (!labels) {
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.drawGroupTitlesFar(ctx, groups, width, height, view);
+    }
   }
 
-  private drawEdges(
-    ctx: CanvasRenderingContext2D,
-    visible: (b: { x: number; y: number; width: number; height: number }) => boolean,
-    scale: number,
-  ): void {
+  /** A closed block or chunk: an opaque box over a shadow box (it stands for many), with a title band. */
+  private drawGroup(ctx: CanvasRenderingContext2D, box: Rect, n: VisibleNode, scale: number, labels: boolean): void {
     const p = this.palette;
-    const detailed = scale >= 0.35;
-    const byKind = (e: VisibleEdge) =>
-      e.kind === 'jump' ? p.jump : e.source === this.selected || e.target === this.selected ? p.focus : p.edge;
+    // Far out, a block keeps at least 8 pixels of height, so the chain of layers shows as boxes, not lines.
+    const least = 8 / scale;
+    const b = box.height >= least ? box : { ...box, y: box.y + (box.height - least) / 2, height: least };
+    const selected = n.id === this.selected;
+    ctx.globalAlpha = 0.45;
+    ctx.fillStyle = p.block.border;
+    ctx.fillRect(b.x + 5, b.y + 5, b.width, b.height);
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = p.block.fill;
+    ctx.fillRect(b.x, b.y, b.width, b.height);
+    ctx.fillStyle = p.block.band;
+    ctx.fillRect(b.x, b.y, b.width, Math.min(20, b.height));
+    if (this.matches.has(n.id)) {
+      ctx.fillStyle = p.match;
+      ctx.fillRect(b.x - 3, b.y - 3, b.width + 6, b.height + 6);
+    }
+    ctx.strokeStyle = selected ? p.focus : p.block.border;
+    ctx.lineWidth = (selected ? 3 : 2) / scale;
+    ctx.strokeRect(b.x, b.y, b.width, b.height);
+    if (!labels) return;
+    ctx.fillStyle = p.block.title;
+    ctx.font = 'bold 11px sans-serif';
+    ctx.fillText(n.label, b.x + 8, b.y + 14, b.width - 12);
+    if (n.detail) {
+      ctx.fillStyle = p.foreground;
+      ctx.font = '10px sans-serif';
+      ctx.fillText(n.detail, b.x + 8, b.y + 36, b.width - 12);
+    }
+  }
+
+  /**
+   * Zoomed far out, node texts are too small to read; the titles of closed
+   * blocks are still written at a readable size: inside the box when it is
+   * big enough, else in a column right of the graph, in the boxes' order top
+   * to bottom, each joined to its box by a thin line (a title that would sit
+   * too far from its box is left out).
+   */
+  private drawGroupTitlesFar(
+    ctx: CanvasRenderingContext2D,
+    groups: { b: Rect; n: VisibleNode }[],
+    width: number,
+    height: number,
+    view: View,
+  ): void {
+    const { scale, x: tx, y: ty } = view;
+    const p = this.palette;
+    const LINE = 13;
+    ctx.font = 'bold 11px sans-serif';
+    const outside: { box: Rect; text: string; w: number }[] = [];
+    for (const { b, n } of groups) {
+      const text = groupTitle(n);
+      const w = ctx.measureText(text).width;
+      const box = { x: tx + b.x * scale, y: ty + b.y * scale, width: b.width * scale, height: b.height * scale };
+      if (box.width >= w + 8 && box.height >= LINE + 2) {
+        const r = { x: box.x + 4, y: box.y + (box.height - LINE) / 2, width: w, height: LINE };
+        ctx.fillStyle = p.block.title;
+        ctx.fillText(text, r.x, r.y + 10);
+        this.drawn.blockTitles.push({ ...r, text });
+      } else outside.push({ box, text, w });
+    }
+    if (!outside.length) return;
+    const bounds = this.bounds();
+    const widest = Math.max(...outside.map((o) => o.w));
+    const column = Math.max(0, Math.min(width - widest - 8, tx + (bounds.x + bounds.width) * scale + 24));
+    outside.sort((a, b) => a.box.y - b.box.y);
+    let free = 0;
+    ctx.lineWidth = 1;
+    for (const { box, text, w } of outside) {
+      const centre = box.y + box.height / 2;
+      const y = Math.max(centre - LINE / 2, free);
+      if (y + LINE > height || y - (centre - LINE / 2) > 8 * LINE || centre < 0) continue;
+      free = y + LINE + 1;
+      const r = { x: column, y, width: w, height: LINE };
+      ctx.globalAlpha = 0.5;
+      ctx.strokeStyle = p.block.border;
+      ctx.beginPath();
+      ctx.moveTo(box.x + box.width + 2, centre);
+      ctx.lineTo(column - 3, y + LINE / 2);
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = p.foreground;
+      ctx.fillText(text, r.x, r.y + 10);
+      this.drawn.blockTitles.push({ ...r, text });
+    }
+  }
+
+  private drawEdges(ctx: CanvasRenderingContext2D, visible: (b: Rect) => boolean, scale: number): void {
+    const p = this.palette;
+    const detailed = scale >= DETAILED;
+    // Zoomed out, the many long edges (weights, caches, masks into every layer) go into one light stroke.
+    const faint = new Path2D();
+    let anyFaint = false;
     for (const e of this.graph.edges) {
       const pts = this.layout.edges.get(e.id);
       if (!pts || pts.length < 4) continue;
       const sb = this.layout.nodes.get(e.source);
       const tb = this.layout.nodes.get(e.target);
       if (sb && tb && !visible(sb) && !visible(tb) && !detailed) continue;
-      ctx.strokeStyle = byKind(e);
-      ctx.lineWidth = (e.source === this.selected || e.target === this.selected ? 2 : 1) / scale;
+      const touches = e.source === this.selected || e.target === this.selected;
+      const chain = this.nextGroup.get(e.source) === e.target;
+      if (!detailed && !touches && !chain && e.kind !== 'jump') {
+        faint.moveTo(pts[0], pts[1]);
+        faint.lineTo(pts[pts.length - 2], pts[pts.length - 1]);
+        anyFaint = true;
+        continue;
+      }
+      ctx.strokeStyle = e.kind === 'jump' ? p.jump : touches ? p.focus : p.edge;
+      ctx.lineWidth = (touches || (chain && !detailed) ? 2 : 1) / scale;
       if (e.kind === 'jump') ctx.setLineDash([5 / scale, 3 / scale]);
       ctx.beginPath();
       ctx.moveTo(pts[0], pts[1]);
@@ -272,13 +575,73 @@ export class GraphCanvas {
       else ctx.lineTo(pts[pts.length - 2], pts[pts.length - 1]);
       ctx.stroke();
       ctx.setLineDash([]);
-      if (detailed && scale >= 0.9 && e.label) {
-        const m = Math.floor(pts.length / 4) * 2;
-        ctx.fillStyle = p.muted;
-        ctx.font = '9px sans-serif';
-        ctx.fillText(e.label, pts[m] + 4, pts[m + 1] - 2);
-      }
     }
+    if (anyFaint) {
+      ctx.globalAlpha = 0.12;
+      ctx.strokeStyle = p.edge;
+      ctx.lineWidth = 1 / scale;
+      ctx.stroke(faint);
+      ctx.globalAlpha = 1;
+    }
+  }
+
+  /**
+   * Edge labels, after the nodes: each goes beside its route where it covers
+   * no node, no delegate title and no other label (tried at the middle
+   * segment first, then outwards, right then left of the line); a label with
+   * no free place is left out (the detail line names the value).
+   */
+  private drawEdgeLabels(
+    ctx: CanvasRenderingContext2D,
+    visible: (b: Rect) => boolean,
+    obstacles: Rect[],
+    toScreen: (r: Rect, text: string) => TextRect,
+  ): void {
+    ctx.fillStyle = this.palette.muted;
+    ctx.font = '9px sans-serif';
+    const placed: Rect[] = [];
+    for (const e of this.graph.edges) {
+      if (!e.label) continue;
+      const pts = this.layout.edges.get(e.id);
+      if (!pts || pts.length < 4) continue;
+      const sb = this.layout.nodes.get(e.source);
+      const tb = this.layout.nodes.get(e.target);
+      if (sb && tb && !visible(sb) && !visible(tb)) continue;
+      const w = ctx.measureText(e.label).width;
+      const segments = pts.length / 2 - 1;
+      const mid = Math.floor((segments - 1) / 2);
+      const order = [...Array(segments).keys()].sort((a, b) => Math.abs(a - mid) - Math.abs(b - mid) || a - b);
+      let spot: Rect | null = null;
+      for (const k of order) {
+        for (const t of [0.5, 0.25, 0.75]) {
+          const x = pts[2 * k] + (pts[2 * k + 2] - pts[2 * k]) * t;
+          const y = pts[2 * k + 1] + (pts[2 * k + 3] - pts[2 * k + 1]) * t;
+          for (const r of [
+            { x: x + 4, y: y - 6, width: w, height: 11 },
+            { x: x - 4 - w, y: y - 6, width: w, height: 11 },
+          ]) {
+            if (!obstacles.some((o) => intersects(o, r)) && !placed.some((o) => intersects(o, r))) {
+              spot = r;
+              break;
+            }
+          }
+          if (spot) break;
+        }
+        if (spot) break;
+      }
+      if (!spot) continue;
+      ctx.fillText(e.label, spot.x, spot.y + 8);
+      placed.push(spot);
+      this.drawn.edgeLabels.push(toScreen(spot, e.label));
+    }
+  }
+
+  /** Where the graph sits in the minimap: scaled to fit and centred. */
+  private minimapFrame(mini: HTMLCanvasElement): { s: number; ox: number; oy: number } {
+    const w = Math.max(1, this.layout.width);
+    const h = Math.max(1, this.layout.height);
+    const s = Math.min(mini.width / w, mini.height / h);
+    return { s, ox: (mini.width - w * s) / 2, oy: (mini.height - h * s) / 2 };
   }
 
   private miniCache: { key: unknown[]; canvas: HTMLCanvasElement } | null = null;
@@ -288,7 +651,7 @@ export class GraphCanvas {
     const ctx = mini.getContext('2d')!;
     const mw = mini.width;
     const mh = mini.height;
-    const s = Math.min(mw / Math.max(1, this.layout.width), mh / Math.max(1, this.layout.height));
+    const { s, ox, oy } = this.minimapFrame(mini);
     // The boxes change only with the graph, its layout or the theme: painted once, copied on each frame.
     const key = [mw, mh, this.graph, this.layout, this.palette];
     if (!this.miniCache || key.some((k, i) => k !== this.miniCache!.key[i])) {
@@ -299,8 +662,11 @@ export class GraphCanvas {
       b2.fillStyle = this.palette.background;
       b2.fillRect(0, 0, mw, mh);
       for (const [id, b] of this.layout.nodes) {
-        b2.fillStyle = this.palette.kinds[this.byId.get(id)?.kind ?? 'operator'] ?? this.palette.edge;
-        b2.fillRect(b.x * s, b.y * s, Math.max(1, b.width * s), Math.max(1, b.height * s));
+        const kind = this.byId.get(id)?.kind ?? 'operator';
+        b2.fillStyle = isGroup(this.byId.get(id))
+          ? this.palette.block.border
+          : (this.palette.kinds[kind] ?? this.palette.edge);
+        b2.fillRect(ox + b.x * s, oy + b.y * s, Math.max(1, b.width * s), Math.max(1, b.height * s));
       }
       this.miniCache = { key, canvas: base };
     }
@@ -309,12 +675,12 @@ export class GraphCanvas {
     const { scale, x, y } = this.view;
     ctx.strokeStyle = this.palette.focus;
     ctx.lineWidth = 1.5;
-    ctx.strokeRect((-x / scale) * s, (-y / scale) * s, (width / scale) * s, (height / scale) * s);
+    ctx.strokeRect(ox + (-x / scale) * s, oy + (-y / scale) * s, (width / scale) * s, (height / scale) * s);
   }
 
   /** Graph coordinates of a point of the minimap. */
   minimapToGraph(mini: HTMLCanvasElement, mx: number, my: number): { x: number; y: number } {
-    const s = Math.min(mini.width / Math.max(1, this.layout.width), mini.height / Math.max(1, this.layout.height));
-    return { x: mx / s, y: my / s };
+    const { s, ox, oy } = this.minimapFrame(mini);
+    return { x: (mx - ox) / s, y: (my - oy) / s };
   }
 }

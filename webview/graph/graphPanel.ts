@@ -112,8 +112,16 @@ export function layoutWorker(): LayoutWorker {
   return shared;
 }
 
+/** A closed block's detail names its operators (its instructions) before the nodes it folds, weights included. */
+function countOperators(visible: VisibleGraph, graph: FoldedGraph): void {
+  for (const n of visible.nodes) {
+    const block = n.kind === 'block' ? graph.blocks[Number(n.id.slice(5))] : undefined;
+    if (block) n.detail = `${block.last - block.first + 1} ops · ${n.members} nodes`;
+  }
+}
+
 const HELP =
-  'Arrows: ↓/↑ next/previous instruction, → follow an output, ← go to an input · Enter: open a block or delegate, else show the instruction · Space: show the instruction row · +/−/0: zoom, fit · Shift+arrows: pan · /: search';
+  'Arrows: ↓/↑ next/previous instruction, → follow an output, ← go to an input · Enter: open a block or delegate, else show the instruction · Space: show the instruction row · +/−/0: zoom, fit · Shift+arrows: pan · /: search (Escape: back to the graph)';
 
 /**
  * The dataflow graph of a method: laid out by ELK in a worker (the page
@@ -165,6 +173,8 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
   const search = filterField('Find operator or %value', (text) => find(text));
   search.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key === 'Enter') step(1);
+    // Back to the graph, where the arrows walk from the match.
+    if ((e as KeyboardEvent).key === 'Escape') stage.focus();
   });
   const blockButtons = [
     button('Open all blocks', 'unfold', () => setBlocks(true), true),
@@ -243,6 +253,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       ...(answer.profile ? profileLine(answer.profile, 'Heat', ': share of the method') : []),
     );
     visible = withIndex(asked);
+    countOperators(visible, graph);
     const started = performance.now();
     const ring = h('vscode-progress-ring', { 'aria-label': 'Laying out' });
     const progress = h('span', null, `Laying out ${visible.nodes.length} nodes and ${visible.edges.length} edges…`);
@@ -275,7 +286,9 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     const { width, height } = size();
     if (focus && shown(focus)) {
       canvas.selected = shown(focus)!;
-      canvas.centerOn(canvas.selected, width, height);
+      // An opened delegate or block: the whole graph when it still reads at the fitted size, else the node itself.
+      if (canvas.fitScale(width, height) >= 0.9) canvas.fit(width, height);
+      else canvas.reveal(canvas.selected, width, height);
     } else if (!previous || !focus) canvas.fit(width, height);
     describe();
     redraw();
@@ -339,7 +352,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       ctx.selected({ kind: 'instruction', method, index: n.instruction });
     if (id && center) {
       const { width, height } = size();
-      canvas.centerOn(id, width, height);
+      canvas.reveal(id, width, height);
     }
     describe();
     redraw();
