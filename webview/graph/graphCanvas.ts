@@ -485,7 +485,7 @@ export class GraphCanvas {
     for (const { box, text, w } of outside) {
       const centre = box.y + box.height / 2;
       const y = Math.max(centre - LINE / 2, free);
-      if (y + LINE > height || y - (centre - LINE / 2) > 3 * LINE || centre < 0) continue;
+      if (y + LINE > height || y - (centre - LINE / 2) > 8 * LINE || centre < 0) continue;
       free = y + LINE + 1;
       const r = { x: column, y, width: w, height: LINE };
       ctx.globalAlpha = 0.5;
