@@ -18,7 +18,7 @@ import { launchChromium, makeTempRoot, remoteUri, REPO_ROOT, startServer, workbe
  */
 
 const FIXTURES = process.env.PTE_EXPLORER_FIXTURES ?? path.resolve(REPO_ROOT, '../shared/fixtures/real');
-const TIMEOUT_MS = Number(process.env.PTE_EXPLORER_TEST_TIMEOUT_MS ?? 300_000);
+const TIMEOUT_MS = Number(process.env.PTE_EXPLORER_TEST_TIMEOUT_MS ?? 900_000);
 /** Offline noise from the workbench that says nothing about our tests. */
 const NOISE =
   /ENOTFOUND|open-vsx|vsda|service-worker|ServiceWorker|Failed to load resource|telemetry|marketplace|gallery|connection token|Creating a socket|builtin extensions cache|ChatSessionStore/i;
