@@ -1,9 +1,6 @@
 // The ExecuTorch Node-API addon: see runtime/exec/native/addonTypes.ts for
 // the surface JavaScript sees.
-#include <cstdlib>
 #include <set>
-
-#include <executorch/runtime/backend/options.h>
 
 #include <executorch/runtime/backend/interface.h>
 #include <executorch/runtime/kernel/operator_registry.h>
@@ -68,11 +65,6 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
     install_runtime_log();
     executorch::runtime::runtime_init();
     registered = pte_register_generated_kernels();
-    if (const char* cache = std::getenv("PTE_EXPLORER_XNNPACK_WEIGHT_CACHE"); cache && std::string(cache) == "0") {
-      executorch::runtime::BackendOptions<1> options;
-      (void)options.set_option("weight_cache_enabled", false);
-      (void)executorch::runtime::set_option("XnnpackBackend", options.view());
-    }
   }
   if (registered != executorch::runtime::Error::Ok) {
     throw_runtime_error(env, "registering the kernels failed", registered);

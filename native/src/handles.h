@@ -26,7 +26,7 @@ struct ProgramState {
   std::string path;
   std::vector<uint8_t> bundled_file;  // a .bpte's bytes; the program is inside
   const void* bundled = nullptr;
-  std::unique_ptr<executorch::runtime::DataLoader> loader;
+  std::shared_ptr<executorch::runtime::DataLoader> loader;
   std::unique_ptr<executorch::runtime::Program> program;
   std::vector<std::shared_ptr<SharedDataFile>> data_files;  // shared with other programs naming the same .ptd
   std::vector<std::unique_ptr<executorch::extension::FlatTensorDataMap>> data_maps;

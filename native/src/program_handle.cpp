@@ -76,9 +76,13 @@ Napi::Value open_program(const Napi::CallbackInfo& info) {
       state->bundled = state->bundled_file.data();
       state->loader = std::make_unique<BufferDataLoader>(program_data, program_size);
     } else {
-      auto loader = FileDataLoader::from(state->path.c_str());
-      if (!loader.ok()) return throw_runtime_error(env, "opening " + state->path + " failed", loader.error());
-      state->loader = std::make_unique<FileDataLoader>(std::move(loader.get()));
+      // A whole-file mapping whose regions are never freed, like the .ptd files: with XNNPACK's weights
+      // cache on, ExecuTorch frees every named-data buffer a delegate loaded once its runtime exists,
+      // also those of operands XNNPACK does not pack and reads on every call (Add, Maximum, ... with a
+      // constant); upstream hands those to the executor only on the path without the cache.
+      auto file = SharedDataFile::open(state->path);
+      if (!file.ok()) return throw_runtime_error(env, "opening " + state->path + " failed", file.error());
+      state->loader = std::move(file.get());
     }
 
     auto program = Program::load(state->loader.get(), Program::Verification::InternalConsistency);

@@ -1,4 +1,4 @@
-// One read-only mapping per .ptd file per process, shared by every program
+// One read-only mapping per .pte/.ptd file per process, shared by every program
 // that names the file. ExecuTorch's MmapDataLoader maps each region it is
 // asked for separately, so N programs over one foundation count its pages N
 // times in RSS, and a region's munmap on Free() pulls the bytes from under
