@@ -8,6 +8,7 @@
 
 #include "handles.h"
 #include "runtime_log.h"
+#include "shared_data_file.h"
 
 #ifndef ET_COMMIT
 #define ET_COMMIT "unknown"
@@ -40,6 +41,22 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value shared_data_files(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto files = SharedDataFile::open_files();
+    Napi::Array list = Napi::Array::New(env, files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("path", files[i].path);
+      o.Set("bytes", Napi::Number::New(env, static_cast<double>(files[i].bytes)));
+      o.Set("programs", Napi::Number::New(env, static_cast<double>(files[i].users)));
+      list.Set(static_cast<uint32_t>(i), o);
+    }
+    return list;
+  });
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   static bool runtime_ready = false;
   static executorch::runtime::Error registered = executorch::runtime::Error::Ok;
@@ -58,6 +75,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   data->method_ctor = Napi::Persistent(MethodHandle::Define(env));
   env.SetInstanceData(data);
   exports.Set("buildInfo", Napi::Function::New(env, build_info, "buildInfo"));
+  exports.Set("sharedDataFiles", Napi::Function::New(env, shared_data_files, "sharedDataFiles"));
   exports.Set("openProgram", Napi::Function::New(env, open_program, "openProgram"));
   return exports;
 }

@@ -17,6 +17,7 @@
 #include <executorch/runtime/executor/method.h>
 #include <executorch/runtime/executor/program.h>
 
+#include "shared_data_file.h"
 #include "values.h"
 
 namespace pte_native {
@@ -25,9 +26,9 @@ struct ProgramState {
   std::string path;
   std::vector<uint8_t> bundled_file;  // a .bpte's bytes; the program is inside
   const void* bundled = nullptr;
-  std::unique_ptr<executorch::runtime::DataLoader> loader;
+  std::shared_ptr<executorch::runtime::DataLoader> loader;
   std::unique_ptr<executorch::runtime::Program> program;
-  std::vector<std::unique_ptr<executorch::runtime::DataLoader>> data_loaders;
+  std::vector<std::shared_ptr<SharedDataFile>> data_files;  // shared with other programs naming the same .ptd
   std::vector<std::unique_ptr<executorch::extension::FlatTensorDataMap>> data_maps;
   std::unique_ptr<executorch::extension::ET_MERGED_DATA_MAP_NAMESPACE::MergedDataMap> merged;
 

@@ -4,7 +4,6 @@
 #include <executorch/devtools/bundled_program/schema/bundled_program_schema_generated.h>
 #include <executorch/extension/data_loader/buffer_data_loader.h>
 #include <executorch/extension/data_loader/file_data_loader.h>
-#include <executorch/extension/data_loader/mmap_data_loader.h>
 #include <executorch/runtime/backend/interface.h>
 
 #include "handles.h"
@@ -16,7 +15,6 @@ using executorch::extension::BufferDataLoader;
 using executorch::extension::FileDataLoader;
 using executorch::extension::FlatTensorDataMap;
 using executorch::extension::ET_MERGED_DATA_MAP_NAMESPACE::MergedDataMap;
-using executorch::extension::MmapDataLoader;
 using executorch::runtime::Error;
 using executorch::runtime::NamedDataMap;
 using executorch::runtime::Program;
@@ -78,9 +76,13 @@ Napi::Value open_program(const Napi::CallbackInfo& info) {
       state->bundled = state->bundled_file.data();
       state->loader = std::make_unique<BufferDataLoader>(program_data, program_size);
     } else {
-      auto loader = FileDataLoader::from(state->path.c_str());
-      if (!loader.ok()) return throw_runtime_error(env, "opening " + state->path + " failed", loader.error());
-      state->loader = std::make_unique<FileDataLoader>(std::move(loader.get()));
+      // A whole-file mapping whose regions are never freed, like the .ptd files: with XNNPACK's weights
+      // cache on, ExecuTorch frees every named-data buffer a delegate loaded once its runtime exists,
+      // also those of operands XNNPACK does not pack and reads on every call (Add, Maximum, ... with a
+      // constant); upstream hands those to the executor only on the path without the cache.
+      auto file = SharedDataFile::open(state->path);
+      if (!file.ok()) return throw_runtime_error(env, "opening " + state->path + " failed", file.error());
+      state->loader = std::move(file.get());
     }
 
     auto program = Program::load(state->loader.get(), Program::Verification::InternalConsistency);
@@ -88,11 +90,10 @@ Napi::Value open_program(const Napi::CallbackInfo& info) {
     state->program = std::make_unique<Program>(std::move(program.get()));
 
     for (const auto& path : data_paths) {
-      // mmap: the pages of a large foundation .ptd are shared by every program mapping it.
-      auto loader = MmapDataLoader::from(path.c_str(), MmapDataLoader::MlockConfig::NoMlock);
-      if (!loader.ok()) return throw_runtime_error(env, "opening data file " + path + " failed", loader.error());
-      state->data_loaders.push_back(std::make_unique<MmapDataLoader>(std::move(loader.get())));
-      auto map = FlatTensorDataMap::load(state->data_loaders.back().get());
+      auto file = SharedDataFile::open(path);
+      if (!file.ok()) return throw_runtime_error(env, "opening data file " + path + " failed", file.error());
+      state->data_files.push_back(std::move(file.get()));
+      auto map = FlatTensorDataMap::load(state->data_files.back().get());
       if (!map.ok()) return throw_runtime_error(env, "loading data file " + path + " failed", map.error());
       state->data_maps.push_back(std::make_unique<FlatTensorDataMap>(std::move(map.get())));
     }

@@ -116,9 +116,12 @@ export interface NativeAddon {
   /** Pins and contents of this build: ExecuTorch commit, registered operators and backends. */
   buildInfo(): { executorchCommit: string; operators: string[]; backends: string[] };
   /**
-   * Opens a `.pte` (FileDataLoader, full verification) or `.bpte` with the
-   * `.ptd` files whose named data it needs (each through the MmapDataLoader
-   * and a FlatTensorDataMap, merged in the order given as ExecuTorch's Module does).
+   * Opens a `.pte` (one shared read-only mapping, full verification) or `.bpte` with the
+   * `.ptd` files whose named data it needs (each a FlatTensorDataMap over one
+   * read-only mapping of the whole file, shared by every open program naming the
+   * same file; merged in the order given as ExecuTorch's Module does).
    */
   openProgram(programPath: string, dataPaths: string[]): NativeProgramHandle;
+  /** The `.pte` and `.ptd` files mapped now, each once per process, with how many open programs use it. */
+  sharedDataFiles(): { path: string; bytes: number; programs: number }[];
 }
