@@ -81,17 +81,38 @@ export class EditorRegistry implements vscode.Disposable {
       existing.reveal(target);
       return existing;
     }
-    const added = new Promise<EditorSession>((resolve) => {
+    const added = this.nextSessionOf(uri);
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
+    const session = await added;
+    session.reveal(target);
+    return session;
+  }
+
+  /**
+   * The file's document, opening its editor when it is not open yet.
+   * `vscode.openWith` resolves before the custom editor has registered its
+   * document, so this waits for the editor's session (at most `timeoutMs`).
+   */
+  async open(uri: vscode.Uri, timeoutMs = 10_000): Promise<ExecutorchDocument | undefined> {
+    if (this.document(uri)) return this.document(uri);
+    const added = this.nextSessionOf(uri);
+    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
+    let giveUp: (nothing: undefined) => void = () => {};
+    const late = new Promise<undefined>((resolve) => (giveUp = resolve));
+    const timer = setTimeout(() => giveUp(undefined), timeoutMs);
+    const session = await Promise.race([added, late]);
+    clearTimeout(timer);
+    return session?.document ?? this.document(uri);
+  }
+
+  private nextSessionOf(uri: vscode.Uri): Promise<EditorSession> {
+    return new Promise<EditorSession>((resolve) => {
       const sub = this.onDidAddSession((s) => {
         if (s.document.uri.toString() !== uri.toString()) return;
         sub.dispose();
         resolve(s);
       });
     });
-    await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
-    const session = await added;
-    session.reveal(target);
-    return session;
   }
 
   private setActive(doc: ExecutorchDocument | undefined): void {

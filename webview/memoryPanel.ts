@@ -4,7 +4,7 @@ import { formatBytes } from '../runtime/text/formatBytes';
 import { h, section } from './dom';
 import { EditorContext } from './editor';
 import { ArraySource, Column, VirtualTable } from './virtualTable';
-import { button, select, toolbar } from './widgets';
+import { button, methodPicker, toolbar } from './widgets';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const CHART_HEIGHT = 290;
@@ -84,15 +84,7 @@ function marks(t: PlannedTensor, aliasOf: Map<number, { overlapping: boolean }>)
 export function memoryPanel(methods: MethodView[], ctx: EditorContext, links: MemoryLinks): MemoryPanel {
   let method = Math.min(ctx.state.method ?? 0, methods.length - 1);
   const body = h('div', { className: 'memory-body' });
-  const picker =
-    methods.length > 1
-      ? select(
-          'Method',
-          methods.map((m) => ({ value: String(m.index), label: m.name })),
-          String(method),
-          (v) => void load(Number(v)),
-        )
-      : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
+  const picker = methodPicker(methods, method, (m) => void load(m));
   const legend = h(
     'span',
     { className: 'memory-legend' },

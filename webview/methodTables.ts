@@ -9,7 +9,7 @@ import {
 import { h, icon } from './dom';
 import { EditorContext } from './editor';
 import { ArraySource, Column, PagedSource, TableOptions, VirtualTable } from './virtualTable';
-import { button, filterField, select, toolbar } from './widgets';
+import { button, filterField, methodPicker, toolbar } from './widgets';
 import { profileLine, profileMismatch } from './profileNote';
 import { cellWidth } from './measureText';
 
@@ -265,24 +265,16 @@ export function methodTable(
       table.setSource(source());
     },
   );
-  const methodPicker =
-    methods.length > 1
-      ? select(
-          'Method',
-          methods.map((m) => ({ value: String(m.index), label: m.name })),
-          String(method),
-          (v) => {
-            method = Number(v);
-            ctx.state.method = method;
-            ctx.saveState();
-            showMethod();
-          },
-        )
-      : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
+  const picker = methodPicker(methods, method, (m) => {
+    method = m;
+    ctx.state.method = method;
+    ctx.saveState();
+    showMethod();
+  });
   const element = h(
     'div',
     { className: 'table-panel' },
-    toolbar(methodPicker, field, count),
+    toolbar(picker, field, count),
     ...(kind === 'instructions' ? [note, profileNote, operatorPanel] : []),
     table.element,
   );
@@ -293,7 +285,7 @@ export function methodTable(
         method = m;
         filter = '';
         field.value = '';
-        if ('value' in methodPicker) (methodPicker as HTMLElement & { value: string }).value = String(m);
+        if ('value' in picker) (picker as HTMLElement & { value: string }).value = String(m);
         showMethod();
       }
       if (index !== undefined) await table.select(index);

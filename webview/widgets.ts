@@ -1,3 +1,4 @@
+import type { MethodView } from '../runtime/view/viewTypes';
 import { h, icon } from './dom';
 
 /** A vscode-textfield that calls `onChange` with its text, a moment after typing stops. */
@@ -33,6 +34,17 @@ export function select(
   for (const o of options) el.append(h('vscode-option', { value: o.value, selected: o.value === selected }, o.label));
   el.addEventListener('change', () => onChange(el.value));
   return el;
+}
+
+/** The method a tab shows: a picker when the program has several, else the one method's name. */
+export function methodPicker(methods: MethodView[], selected: number, onPick: (method: number) => void): HTMLElement {
+  if (methods.length <= 1) return h('span', { className: 'method-name' }, methods[0]?.name ?? '');
+  return select(
+    'Method',
+    methods.map((m) => ({ value: String(m.index), label: m.name })),
+    String(selected),
+    (v) => onPick(Number(v)),
+  );
 }
 
 export function button(label: string, iconName: string | null, onClick: () => void, secondary = false): HTMLElement {

@@ -179,9 +179,7 @@ export class RunMethodCommand implements RunPanelHost, vscode.Disposable {
   }
 
   private async dataFiles(uri: vscode.Uri): Promise<string[]> {
-    if (!this.registry.document(uri))
-      await vscode.commands.executeCommand('vscode.openWith', uri, viewTypeFor(uri), { preview: false });
-    const doc = this.registry.document(uri);
+    const doc = await this.registry.open(uri);
     if (doc) this.links.track(doc);
     const linked = await this.links.settled(uri);
     return linked?.linked.map((l) => l.dataFile.source.name) ?? [];

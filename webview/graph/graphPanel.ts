@@ -2,7 +2,7 @@ import { MethodView } from '../../runtime/view/viewTypes';
 import { h } from '../dom';
 import { EditorContext } from '../editor';
 import { profileLine } from '../profileNote';
-import { button, filterField, select, toolbar } from '../widgets';
+import { button, filterField, methodPicker, toolbar } from '../widgets';
 import { layoutFromMessage, LayoutMessage, splitFanOut, toElk } from './elkLayout';
 import { GraphCanvas } from './graphCanvas';
 import { quickLayout } from './quickLayout';
@@ -161,15 +161,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
   });
   const mini = h('canvas', { className: 'graph-minimap', width: 180, height: 140, 'aria-hidden': 'true' });
   stage.append(mini);
-  const picker =
-    methods.length > 1
-      ? select(
-          'Method',
-          methods.map((m) => ({ value: String(m.index), label: m.name })),
-          String(method),
-          (v) => void load(Number(v)),
-        )
-      : h('span', { className: 'method-name' }, methods[0]?.name ?? '');
+  const picker = methodPicker(methods, method, (m) => void load(m));
   const search = filterField('Find operator or %value', (text) => find(text));
   search.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key === 'Enter') step(1);
