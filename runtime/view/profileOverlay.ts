@@ -347,69 +347,26 @@ function timeColumns(s: TimeStats, unit: TickUnit): string[] {
   return [v(s.totalTicks), v(s.p10Ticks), v(s.p50Ticks), v(s.p90Ticks)];
 }
 
-/** The per-operator tables of every method as tab-separated values, one header line first. */
-export function operatorTsv(overlay: ProfileOverlay): string {
+/**
+ * Timed rows of every method as tab-separated values, one header line first:
+ * `keys` name the columns that say what a row is, then count, runs, the time
+ * columns and the share.
+ */
+function statsTsv<R extends TimeStats & { count: number; runs: number; share: number }>(
+  overlay: ProfileOverlay,
+  keys: string[],
+  rowsOf: (m: ProfileOverlay['methods'][number]) => readonly R[],
+  keyValues: (r: R) => string[],
+): string {
   const u = overlay.tickUnit === 'ticks' ? 'ticks' : 'ms';
-  const lines = [
-    [
-      'method',
-      'operator',
-      'executor',
-      'instructions',
-      'count',
-      'runs',
-      `total_${u}`,
-      `p10_${u}`,
-      `p50_${u}`,
-      `p90_${u}`,
-      'share',
-    ].join('\t'),
-  ];
+  const header = ['method', ...keys, 'count', 'runs', `total_${u}`, `p10_${u}`, `p50_${u}`, `p90_${u}`, 'share'];
+  const lines = [header.join('\t')];
   for (const m of overlay.methods) {
-    for (const o of m.operators) {
+    for (const r of rowsOf(m)) {
       lines.push(
         [
           m.method,
-          o.operator,
-          o.executor,
-          String(o.instructions),
-          String(o.count),
-          String(o.runs),
-          ...timeColumns(o, overlay.tickUnit),
-          o.share.toFixed(4),
-        ].join('\t'),
-      );
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** The per-instruction rows of every method as tab-separated values. */
-export function instructionTsv(overlay: ProfileOverlay): string {
-  const u = overlay.tickUnit === 'ticks' ? 'ticks' : 'ms';
-  const lines = [
-    [
-      'method',
-      'instruction',
-      'operator',
-      'executor',
-      'count',
-      'runs',
-      `total_${u}`,
-      `p10_${u}`,
-      `p50_${u}`,
-      `p90_${u}`,
-      'share',
-    ].join('\t'),
-  ];
-  for (const m of overlay.methods) {
-    for (const r of m.instructions) {
-      lines.push(
-        [
-          m.method,
-          String(r.instruction),
-          r.operator,
-          r.executor,
+          ...keyValues(r),
           String(r.count),
           String(r.runs),
           ...timeColumns(r, overlay.tickUnit),
@@ -419,6 +376,26 @@ export function instructionTsv(overlay: ProfileOverlay): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The per-operator tables of every method as tab-separated values, one header line first. */
+export function operatorTsv(overlay: ProfileOverlay): string {
+  return statsTsv(
+    overlay,
+    ['operator', 'executor', 'instructions'],
+    (m) => m.operators,
+    (o) => [o.operator, o.executor, String(o.instructions)],
+  );
+}
+
+/** The per-instruction rows of every method as tab-separated values. */
+export function instructionTsv(overlay: ProfileOverlay): string {
+  return statsTsv(
+    overlay,
+    ['instruction', 'operator', 'executor'],
+    (m) => m.instructions,
+    (r) => [String(r.instruction), r.operator, r.executor],
+  );
 }
 
 /** Events of one name across an ETDump, read without its program. */
