@@ -79,10 +79,15 @@ export class LinkManager implements vscode.Disposable {
     return this.links.get(uri.toString());
   }
 
-  /** The current links of a program, waiting for a link in progress. */
+  /**
+   * The current links of a program, waiting for links in progress: a link
+   * started while waiting (a data file appearing beside the program) replaces
+   * the one awaited, which then sets nothing, so wait for that one too.
+   */
   async settled(uri: vscode.Uri): Promise<ProgramLinks | undefined> {
-    await this.pending.get(uri.toString());
-    return this.links.get(uri.toString());
+    const key = uri.toString();
+    for (let run = this.pending.get(key); run; run = this.pending.get(key)) await run;
+    return this.links.get(key);
   }
 
   /** Data files chosen for a program with "Link Data Files…", or undefined for automatic. */
