@@ -34,7 +34,7 @@ import { REPO_ROOT } from './vscode/harness';
  * layout of the same method, with the inputs Netron's grapher gives it.
  * Layouts that pass `--timeout` seconds (default 120) are stopped and shown as such.
  *
- * Usage: npm run bench:graph -- [--netron DIR] [--timeout S] [--no-browser]
+ * Usage: npm run bench:graph -- [--netron DIR] [--timeout S] [--no-browser] [--only NAME-PART]
  */
 
 const FIXTURES = process.env.PTE_EXPLORER_FIXTURES ?? path.resolve(REPO_ROOT, '../shared/fixtures/real');
@@ -115,8 +115,10 @@ interface Row {
   buildMs: number;
   layoutMs: number | string;
   paintMs?: number;
-  /** The same inside the page: from asking the host for the graph to the first drawn frame. */
+  /** The same on the page's clock: from the press on the Graph tab to the first drawn frame. */
   pagePaintMs?: number;
+  /** When the graph was asked of the host, answered, laid out and drawn, in ms after the press (before it: prefetched). */
+  paintSteps?: number[];
   panMs?: number;
   panP95?: number;
   netronBuildMs?: number | string;
@@ -186,6 +188,13 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
       const view = await bench.openFromExplorer(p.name, `h1:text("${p.name}")`);
       const tab = view.locator('vscode-tab-header[data-tab="graph"]');
       const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
+      // The press as the page saw it, on the same clock as the panel's steps.
+      await tab.evaluate((el) =>
+        el.addEventListener('pointerdown', (e) => (el.dataset.pressedAt = String(e.timeStamp)), {
+          capture: true,
+          once: true,
+        }),
+      );
       const started = Date.now();
       await tab.click();
       await panel.locator('.graph-panel[data-laid-out]').waitFor({ timeout: TIMEOUT_MS });
@@ -193,7 +202,12 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
         .locator('.graph-stage')
         .evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       rows[i].paintMs = Date.now() - started;
-      rows[i].pagePaintMs = Number(await panel.locator('.graph-panel').getAttribute('data-first-paint-ms'));
+      const pressedAt = Number(await tab.getAttribute('data-pressed-at'));
+      const steps = JSON.parse(
+        (await panel.locator('.graph-panel').getAttribute('data-paint-steps')) ?? '{}',
+      ) as Record<'asked' | 'answered' | 'laidOut' | 'drawn', number>;
+      rows[i].pagePaintMs = steps.drawn - pressedAt;
+      rows[i].paintSteps = [steps.asked, steps.answered, steps.laidOut, steps.drawn].map((t) => t - pressedAt);
       const frames = await panel.locator('canvas.graph-canvas').evaluate(async (canvas: HTMLCanvasElement) => {
         const r = canvas.getBoundingClientRect();
         const at = (k: number) => ({
@@ -229,19 +243,21 @@ const ms = (v: number | string | undefined) =>
   v === undefined
     ? '–'
     : typeof v === 'number'
-      ? `${v.toFixed(v < 1 ? 2 : v < 10 ? 1 : 0)} ms`
+      ? `${v.toFixed(Math.abs(v) < 1 ? 2 : Math.abs(v) < 10 ? 1 : 0)} ms`
       : v === 'timeout'
         ? `> ${TIMEOUT_MS / 1000} s`
         : v;
 
 async function main(): Promise<void> {
-  const list = programs();
+  const only = option('only');
+  const list = programs().filter((p) => !only || p.name.includes(only));
   const netronDir = option('netron');
   const netron = netronDir ? await loadNetron(path.resolve(netronDir)) : null;
   const elk = new LayoutRunner();
   const dagre = new LayoutRunner();
   // Warm both layout engines (JIT) on the tiny decoder so that neither pays its start-up in a figure.
-  const warm = await decodePte(new MemorySource(list[2].bytes));
+  const tinyDecoder = buildQwenShapedProgram('portable', 'tiny');
+  const warm = await decodePte(new MemorySource(tinyDecoder));
   const warmGraph = visibleGraph(methodGraph(warm.methods[0], 0), {
     delegates: new Set(),
     blocks: new Set([0, 1]),
@@ -251,7 +267,7 @@ async function main(): Promise<void> {
     await elk.run({ kind: 'elk', elkPath: require.resolve('elkjs/lib/elk.bundled.js'), graph: elkInput(warmGraph) });
   if (netron) {
     const warmNetron = netronDagreInput(
-      (await netronOpen(netron, 'warm.pte', list[2].bytes)).model.modules[0] as unknown as NetronGraphLike,
+      (await netronOpen(netron, 'warm.pte', tinyDecoder)).model.modules[0] as unknown as NetronGraphLike,
     );
     for (let i = 0; i < 3; i++)
       await dagre.run({ kind: 'dagre', dagrePath: path.join(netron.dir, 'dagre.js'), ...warmNetron });
@@ -296,13 +312,19 @@ async function main(): Promise<void> {
     );
   }
   console.log('');
+  for (const r of rows)
+    if (r.paintSteps)
+      console.log(
+        `${r.name.padEnd(22)} after the press: graph asked ${ms(r.paintSteps[0])}, answered ${ms(r.paintSteps[1])}, laid out ${ms(r.paintSteps[2])}, drawn ${ms(r.paintSteps[3])}`,
+      );
+  console.log('');
   console.log(
-    'shown/nodes: boxes the tab lays out (decoder layers closed, long runs folded) / nodes of the whole graph. Netron lays out every node.\nfirst paint: Graph tab clicked → drawn, as the harness sees it (clicks and polls add to it); in page: graph asked of the host → first frame drawn.',
+    'shown/nodes: boxes the tab lays out (decoder layers closed, long runs folded) / nodes of the whole graph. Netron lays out every node.\nfirst paint: Graph tab clicked → drawn, as the harness sees it (its click and polls add to it); in page: the press on the tab → the first frame of the graph drawn, on the clock of the page.\nThe program editor asks for the graph and lays it out once it has painted: a negative time after the press means before it.',
   );
   const qwen = rows.find((r) => r.name.startsWith('qwen'));
-  if (qwen?.paintMs !== undefined)
+  if (qwen?.pagePaintMs !== undefined)
     console.log(
-      `target: first paint of the Qwen-shaped graph under 1 s beyond the editor's open: ${qwen.paintMs} ms → ${qwen.paintMs < 1000 ? 'met' : 'NOT met'}`,
+      `target: first paint of the Qwen-shaped graph under 1 s beyond the editor's open (press → drawn, clicked as soon as the editor showed): ${ms(qwen.pagePaintMs)} → ${qwen.pagePaintMs < 1000 ? 'met' : 'NOT met'} (harness: ${ms(qwen.paintMs)})`,
     );
   const pans = rows.filter((r) => r.panP95 !== undefined);
   if (pans.length)

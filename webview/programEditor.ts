@@ -3,7 +3,8 @@ import { h } from './dom';
 import { Editor, EditorContext } from './editor';
 import { delegatesPanel, DelegatesPanel } from './delegatesPanel';
 import { externalPanel, ExternalPanel, namedDataPanel } from './externalPanel';
-import { graphPanel, GraphPanel, layoutWorker } from './graph/graphPanel';
+import { graphPanel, GraphPanel } from './graph/graphPanel';
+import { fetchGraph, GraphFetch, layoutWorker } from './graph/graphFetch';
 import { memoryPanel, MemoryPanel } from './memoryPanel';
 import { methodTable, MethodTable } from './methodTables';
 import { overviewPanel } from './overviewPanel';
@@ -12,6 +13,9 @@ import { Tabs } from './tabs';
 import { testCasesPanel } from './testCasesPanel';
 
 type ProgramDocument = Extract<DocumentView, { kind: 'pte' | 'bpte' }>;
+
+/** Above this many instructions the host's graph build takes long enough that it waits for the Graph tab. */
+const PREFETCH_INSTRUCTIONS = 5000;
 
 /**
  * The editor of a `.pte` (and of the program inside a `.bpte`): overview,
@@ -30,6 +34,8 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
   let overview: ReturnType<typeof overviewPanel> | undefined;
   let memory: MemoryPanel | undefined;
   let graph: GraphPanel | undefined;
+  /** The Graph tab's first graph, asked for and laid out while the person reads another tab. */
+  let prefetched: GraphFetch | null = null;
 
   const externalCount = () => links.keys.filter((k) => k.status !== 'inProgram').length;
   const problemCount = () => links.problems.filter((p) => p.severity === 'error').length;
@@ -67,7 +73,13 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
         id: 'graph',
         title: 'Graph',
         build: () => {
-          graph = graphPanel(program.methods, ctx, { showInstruction: (m, i) => void showInstructions(m, i) });
+          graph = graphPanel(
+            program.methods,
+            ctx,
+            { showInstruction: (m, i) => void showInstructions(m, i) },
+            prefetched,
+          );
+          prefetched = null;
           void graph.show(Math.min(ctx.state.method ?? 0, program.methods.length - 1));
           return graph.element;
         },
@@ -151,9 +163,17 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
     tabs.element,
   );
   tabs.show(ctx.state.tab ?? 'overview');
-  // Start the graph's layout worker once the editor has painted, not when the Graph tab is first
-  // opened: ELK's start-up (about a second) then runs on the worker's thread while the person reads.
-  requestAnimationFrame(() => setTimeout(() => layoutWorker(), 0));
+  // Once the editor has painted, start the graph's layout worker and get the Graph tab's first graph
+  // ready: the host's graph build and ELK's start-up then run while the person reads, not after the
+  // click. Only for methods whose graph builds in well under a second on the host.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      layoutWorker();
+      const m = Math.min(ctx.state.method ?? 0, program.methods.length - 1);
+      if (!graph && program.methods[m]?.instructionCount <= PREFETCH_INSTRUCTIONS)
+        prefetched = fetchGraph(ctx, m, { delegates: new Set(), blocks: new Set(), chunks: new Set() });
+    }, 0),
+  );
 
   return {
     element,
@@ -193,11 +213,14 @@ export function programEditor(doc: ProgramDocument, ctx: EditorContext): Editor 
       }
     },
     lastRunChanged(method: number, run: LastRunView | null) {
+      prefetched = null;
       instructions?.lastRunChanged?.(method, run);
       graph?.lastRunChanged(method);
     },
     updateLinks(next: LinkView) {
       links = next;
+      prefetched = null;
+      graph?.linksChanged();
       external?.update(next);
       overview?.updateLinks();
       showProblems();

@@ -3,11 +3,10 @@ import { h } from '../dom';
 import { EditorContext } from '../editor';
 import { profileLine } from '../profileNote';
 import { button, filterField, methodPicker, toolbar } from '../widgets';
-import { layoutFromMessage, LayoutMessage, splitFanOut, toElk } from './elkLayout';
+import { layoutFromMessage } from './elkLayout';
 import { GraphCanvas } from './graphCanvas';
-import { quickLayout } from './quickLayout';
+import { fetchGraph, fetchKey, GraphFetch, OpenSets } from './graphFetch';
 import type { FoldedGraph, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
-import workerSource from 'graph-layout-worker-source';
 
 export interface GraphLinks {
   showInstruction(method: number, index: number): void;
@@ -18,106 +17,8 @@ export interface GraphPanel {
   show(method: number, instruction?: number): Promise<void>;
   /** A run with intermediates of `method` was recorded or cleared: its values show on the nodes. */
   lastRunChanged(method: number): void;
-}
-
-type WorkerReply = { id: number; layout?: LayoutMessage; ms?: number; error?: string };
-
-/** One layout worker per page, started when the graph tab is first built (ELK warms up meanwhile). */
-class LayoutWorker {
-  private worker: Worker | null = null;
-  private next = 1;
-  private waiting = new Map<number, (r: WorkerReply) => void>();
-
-  private get(): Worker {
-    if (!this.worker) {
-      const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
-      this.worker = new Worker(url);
-      this.worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-        this.waiting.get(e.data.id)?.(e.data);
-        this.waiting.delete(e.data.id);
-      };
-    }
-    return this.worker;
-  }
-
-  /** Lays out a small graph once, so that ELK's code is compiled before a real graph arrives (one is enough; more only queue before it). */
-  warm(): void {
-    const node = (id: string): VisibleNode => ({
-      id,
-      kind: 'operator',
-      label: id,
-      detail: '',
-      instruction: null,
-      value: null,
-      members: 1,
-      expandable: false,
-      expanded: false,
-      inPorts: 1,
-      outPorts: 1,
-      children: [],
-      parent: null,
-    });
-    const edge = (k: number) => ({
-      id: `e${k}`,
-      source: `n${k}`,
-      target: `n${k + 1}`,
-      sourcePort: 0,
-      targetPort: 0,
-      kind: 'data' as const,
-      label: '',
-      value: null,
-      count: 1,
-      container: null,
-    });
-    const graph = {
-      nodes: [0, 1, 2, 3, 4, 5].map((k) => node(`n${k}`)),
-      edges: [0, 1, 2, 3, 4].map(edge),
-      shownAs: new Map<string, string>(),
-    };
-    void this.layout(graph);
-  }
-
-  layout(graph: VisibleGraph): Promise<WorkerReply> {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      const elk = toElk(graph);
-      this.get().postMessage({ id, graph: elk, bus: splitFanOut(elk) });
-    });
-  }
-}
-
-let shared: LayoutWorker | null = null;
-
-/** The folded graph with its visible nodes (and their children) indexed by id. */
-function withIndex(folded: FoldedGraph): VisibleGraph {
-  const shownAs = new Map<string, string>();
-  for (const n of folded.nodes) {
-    shownAs.set(n.id, n.id);
-    for (const c of n.children) shownAs.set(c.id, c.id);
-  }
-  return { nodes: folded.nodes, edges: folded.edges, shownAs };
-}
-
-/**
- * The page's layout worker, started on first use. The program editor calls
- * this once the page is idle, so that ELK's start-up (about a second of
- * compiling and warming) is not on the way to the graph's first paint.
- */
-export function layoutWorker(): LayoutWorker {
-  if (!shared) {
-    shared = new LayoutWorker();
-    shared.warm();
-  }
-  return shared;
-}
-
-/** A closed block's detail names its operators (its instructions) before the nodes it folds, weights included. */
-function countOperators(visible: VisibleGraph, graph: FoldedGraph): void {
-  for (const n of visible.nodes) {
-    const block = n.kind === 'block' ? graph.blocks[Number(n.id.slice(5))] : undefined;
-    if (block) n.detail = `${block.last - block.first + 1} ops · ${n.members} nodes`;
-  }
+  /** The program's data files were linked again. */
+  linksChanged(): void;
 }
 
 const HELP =
@@ -132,17 +33,18 @@ const HELP =
  * Space/Enter shows its row. Repeated blocks start closed, delegates open on
  * Enter or double-click.
  */
-export function graphPanel(methods: MethodView[], ctx: EditorContext, links: GraphLinks): GraphPanel {
-  const worker = layoutWorker();
+export function graphPanel(
+  methods: MethodView[],
+  ctx: EditorContext,
+  links: GraphLinks,
+  prefetched: GraphFetch | null = null,
+): GraphPanel {
   let method = Math.min(ctx.state.method ?? 0, methods.length - 1);
   let graph: FoldedGraph | null = null;
   let visible: VisibleGraph | null = null;
   let canvas: GraphCanvas | null = null;
-  const open: { delegates: Set<string>; blocks: Set<number>; chunks: Set<number> } = {
-    delegates: new Set(),
-    blocks: new Set(),
-    chunks: new Set(),
-  };
+  const open: OpenSets = { delegates: new Set(), blocks: new Set(), chunks: new Set() };
+  const fetched = new Map<string, GraphFetch>(prefetched ? [[prefetched.key, prefetched]] : []);
   let generation = 0;
   let matches: string[] = [];
   let matchAt = -1;
@@ -192,6 +94,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
   const size = () => ({ width: stage.clientWidth, height: stage.clientHeight });
   let frame = 0;
   let loadStarted: number | null = null;
+  let steps: Record<string, number> = {};
   const redraw = () => {
     if (frame) return;
     frame = requestAnimationFrame(() => {
@@ -199,8 +102,9 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       if (!canvas) return;
       canvas.draw();
       if (loadStarted !== null) {
-        // For bench:graph: from asking for the method's graph to its first drawn frame, inside the page.
-        element.dataset.firstPaintMs = String(Math.round(performance.now() - loadStarted));
+        // For bench:graph: when the method's graph was asked for, answered, laid out and first drawn, on the page's clock.
+        steps.drawn = performance.now();
+        element.dataset.paintSteps = JSON.stringify(steps);
         loadStarted = null;
       }
       const { width, height } = size();
@@ -225,41 +129,59 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
     for (const b of blockButtons) b.hidden = !blocks;
   }
 
+  /** This method's graph folded as `open` says: laid out before (or asked for before the tab was opened), else asked now. */
+  function fetchOpen(): GraphFetch {
+    const key = fetchKey(method, open);
+    let f = fetched.get(key);
+    if (!f) {
+      f = fetchGraph(ctx, method, open);
+      // Failures are not kept: asking again may work.
+      const drop = () => fetched.get(key) === f && fetched.delete(key);
+      f.laidOut.then(({ reply }) => !reply.layout && drop(), drop);
+      fetched.set(key, f);
+      // Layouts of the last few open states stay, so that closing a block again is instant.
+      if (fetched.size > 12) fetched.delete(fetched.keys().next().value!);
+    }
+    return f;
+  }
+
   /**
-   * Asks the host for the graph folded as `open` says, lays it out and
-   * draws it. The host keeps the method's whole graph: only what shows
-   * crosses to the page.
+   * Gets the graph folded as `open` says, laid out, and draws it. The host
+   * keeps the method's whole graph: only what shows crosses to the page.
    */
   async function relayout(focus: string | null): Promise<void> {
     const mine = ++generation;
-    const answer = await ctx.channel.request({
-      type: 'graph',
-      method,
-      open: { delegates: [...open.delegates], blocks: [...open.blocks], chunks: [...open.chunks] },
-    });
+    const f = fetchOpen();
+    let answered;
+    try {
+      answered = await f.answered;
+    } catch (e) {
+      if (mine === generation) status.replaceChildren(`The graph could not be built: ${(e as Error).message}`);
+      return;
+    }
     if (mine !== generation) return;
-    const asked = answer.graph;
-    graph = asked;
+    const { answer } = answered;
+    graph = answer.graph;
+    visible = answered.visible;
     profileNote.hidden = !answer.profile;
     profileNote.replaceChildren(
       ...(answer.profile ? profileLine(answer.profile, 'Heat', ': share of the method') : []),
     );
-    visible = withIndex(asked);
-    countOperators(visible, graph);
-    const started = performance.now();
     const ring = h('vscode-progress-ring', { 'aria-label': 'Laying out' });
-    const progress = h('span', null, `Laying out ${visible.nodes.length} nodes and ${visible.edges.length} edges…`);
+    const laying = () =>
+      `Laying out ${visible!.nodes.length} nodes and ${visible!.edges.length} edges… ${((performance.now() - answered.at) / 1000).toFixed(1)} s`;
+    const progress = h('span', null, laying());
     status.replaceChildren(ring, progress);
-    const tick = setInterval(() => {
-      progress.textContent = `Laying out ${visible!.nodes.length} nodes and ${visible!.edges.length} edges… ${((performance.now() - started) / 1000).toFixed(1)} s`;
-    }, 250);
-    const quick = quickLayout(visible);
-    const reply = quick ? { id: 0, layout: quick } : await worker.layout(visible);
+    const tick = setInterval(() => (progress.textContent = laying()), 250);
+    const { reply, at: laidOutAt } = await f.laidOut;
     clearInterval(tick);
     if (mine !== generation) return;
     if (!reply.layout) {
       status.replaceChildren(`The layout failed: ${reply.error}`);
       return;
+    }
+    if (loadStarted !== null) {
+      steps = { asked: f.askedAt, answered: answered.at, laidOut: laidOutAt };
     }
     const layout = layoutFromMessage(reply.layout);
     const blocks = graph.blocks.length
@@ -267,7 +189,7 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       : '';
     const folded = visible.nodes.filter((n) => n.kind === 'chunk').length;
     status.replaceChildren(
-      `${graph.instructionCount} instructions, ${graph.nodeCount} nodes, ${graph.edgeCount} edges${blocks}${folded ? ` · ${folded} runs of instructions folded to keep it fast (Enter opens one)` : ''} · laid out in ${Math.round(performance.now() - started)} ms`,
+      `${graph.instructionCount} instructions, ${graph.nodeCount} nodes, ${graph.edgeCount} edges${blocks}${folded ? ` · ${folded} runs of instructions folded to keep it fast (Enter opens one)` : ''} · laid out in ${Math.round(laidOutAt - answered.at)} ms`,
     );
     const previous = canvas;
     if (!canvas) {
@@ -556,7 +478,12 @@ export function graphPanel(methods: MethodView[], ctx: EditorContext, links: Gra
       if (m !== method || !graph) await load(m);
       if (instruction !== undefined && visible) choose(shown(`i${instruction}`), true);
     },
+    linksChanged() {
+      // The backing file names on external tensors may have changed: laid-out graphs are asked for again.
+      fetched.clear();
+    },
     lastRunChanged(m) {
+      fetched.clear();
       if (m === method && graph) void load(m);
     },
   };
