@@ -24,6 +24,7 @@ import { ExecutorchDocument } from './documents';
 import { LinkManager } from './links';
 import { LastRuns } from '../runtime/view/run/lastRuns';
 import { FoundProfile, locateProfile } from './profileLocator';
+import { profileWatchTargets, WatchTarget } from '../runtime/link/profileWatchTargets';
 import { ProfileLinks } from './profileLinks';
 import { etdumpProgramView, profileFit, profileLinkView } from './profileViews';
 import { instructionTimes, operatorTsv, operatorViews } from '../runtime/view/profileOverlay';
@@ -74,6 +75,8 @@ export class EditorSession implements vscode.Disposable {
   private profileGeneration = 0;
   private profileRefresh: Promise<void> = Promise.resolve();
   private profileTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Watchers of where the profile comes from, by watched path: they follow the link, wherever the files are. */
+  private readonly profileWatchers = new Map<string, vscode.FileSystemWatcher>();
   /** Graphs built for the graph tab, per method, so that opening a block only folds again. */
   private graphs: { program: unknown; backing: string; byMethod: Map<number, MethodGraph> } | null = null;
 
@@ -105,16 +108,11 @@ export class EditorSession implements vscode.Disposable {
     );
     if (document.uri.scheme === 'file' && /\.b?pte$/i.test(document.uri.path)) {
       // A Profile run writes `<program>.etdp` beside the program; other `.etdp` files there are offered.
-      // The folder may be outside the workspace, where the profile links' watcher does not see it.
-      const watcher = vscode.workspace.createFileSystemWatcher(
-        new vscode.RelativePattern(vscode.Uri.joinPath(document.uri, '..'), '*.etdp'),
-      );
+      // The folder, and a dump linked from elsewhere, may be outside the workspace, where the profile
+      // links' watcher does not see them: each look at the profile says where to watch (watchProfileAt).
+      this.watchProfileAt(profileWatchTargets(document.uri.fsPath, null, null));
       const changed = () => this.refreshProfileSoon();
       this.disposables.push(
-        watcher,
-        watcher.onDidChange(changed),
-        watcher.onDidCreate(changed),
-        watcher.onDidDelete(changed),
         document.onDidReload(() => {
           this.programVersion++;
           changed();
@@ -142,6 +140,36 @@ export class EditorSession implements vscode.Disposable {
     }
   }
 
+  /**
+   * Watches exactly `targets` (the program's folder, a linked dump, where
+   * the setting looks): a watcher no longer wanted is disposed, so a changed
+   * link or a reload leaves none behind.
+   */
+  private watchProfileAt(targets: readonly WatchTarget[]): void {
+    const wanted = new Map(targets.map((t) => [path.join(t.folder, t.pattern), t]));
+    for (const [key, w] of this.profileWatchers) {
+      if (wanted.has(key)) continue;
+      w.dispose();
+      this.profileWatchers.delete(key);
+    }
+    for (const [key, t] of wanted) {
+      if (this.profileWatchers.has(key)) continue;
+      const w = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(t.folder), t.pattern),
+      );
+      const changed = () => this.refreshProfileSoon();
+      w.onDidChange(changed);
+      w.onDidCreate(changed);
+      w.onDidDelete(changed);
+      this.profileWatchers.set(key, w);
+    }
+  }
+
+  /** The places watched for changes to the program's profile (folder joined with a file name or glob). */
+  profileWatches(): string[] {
+    return [...this.profileWatchers.keys()];
+  }
+
   private refreshProfileSoon(): void {
     clearTimeout(this.profileTimer);
     this.profileTimer = setTimeout(() => void this.refreshProfile(), 100);
@@ -164,7 +192,7 @@ export class EditorSession implements vscode.Disposable {
     const loaded = this.document.loadedProgram;
     const located = loaded
       ? await locateProfile(uri, loaded.program, this.host.profiles?.chosen(uri))
-      : { found: null, offered: [], unlinked: false };
+      : { found: null, offered: [], unlinked: false, watch: profileWatchTargets(uri.fsPath, null, null) };
     if (generation !== this.profileGeneration) return;
     const found = located.found;
     if (found?.error) this.host.log.warn(`${found.uri.fsPath}: not laid over ${this.document.name}: ${found.error}`);
@@ -182,6 +210,7 @@ export class EditorSession implements vscode.Disposable {
       this.programVersion,
     ]);
     if (generation !== this.profileGeneration) return;
+    this.watchProfileAt(located.watch);
     this.profileOthers = others;
     this.profile = found;
     if (shown === this.profileShown) return;
@@ -399,6 +428,8 @@ export class EditorSession implements vscode.Disposable {
     this.profileGeneration++;
     if (this.document.loadedProgram) this.host.profiles?.forget(this.document.uri);
     this.preview?.abort(new Error('the editor closed'));
+    for (const w of this.profileWatchers.values()) w.dispose();
+    this.profileWatchers.clear();
     for (const d of this.disposables) d.dispose();
   }
 }

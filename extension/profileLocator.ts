@@ -6,9 +6,10 @@ import { decodeEtdump } from '../runtime/format/etdump/decodeEtdump';
 import { Program } from '../runtime/format/pte/pteTypes';
 import { chooseProfile, ProfileReason } from '../runtime/link/chooseProfile';
 import { findCandidateDataFiles } from '../runtime/link/findCandidateDataFiles';
+import { profileWatchTargets, WatchTarget } from '../runtime/link/profileWatchTargets';
 import { profileOverlay, ProfileOverlay } from '../runtime/view/profileOverlay';
 import { tickUnitSetting } from './documents';
-import { filesFromSetting } from './settingFiles';
+import { filesAt, settingPlaces } from './settingFiles';
 
 /** An ETDump found for a program, laid over it; `error` when the file is there but does not decode. */
 export interface FoundProfile {
@@ -18,11 +19,12 @@ export interface FoundProfile {
   error: string | null;
 }
 
-/** The profile laid over a program (if any) and the other `.etdp` files offered for it. */
+/** The profile laid over a program (if any), the other `.etdp` files offered for it, and where to watch for changes. */
 export interface LocatedProfile {
   found: FoundProfile | null;
   offered: string[];
   unlinked: boolean;
+  watch: WatchTarget[];
 }
 
 /** Decodes an `.etdp` and lays it over `program`; a file that is missing or does not decode gives the reason. */
@@ -48,8 +50,9 @@ export async function locateProfile(
   program: Program,
   chosen: string | null | undefined,
 ): Promise<LocatedProfile> {
-  if (programUri.scheme !== 'file') return { found: null, offered: [], unlinked: false };
-  const settingFiles = await filesFromSetting(programUri, 'profiles');
+  if (programUri.scheme !== 'file') return { found: null, offered: [], unlinked: false, watch: [] };
+  const places = await settingPlaces(programUri, 'profiles');
+  const settingFiles = places && (await filesAt(places));
   const fromSetting = settingFiles
     ? settingFiles.flatMap((p) => {
         const stat = fs.statSync(p, { throwIfNoEntry: false });
@@ -58,8 +61,9 @@ export async function locateProfile(
     : null;
   const sameFolder = await findCandidateDataFiles(path.dirname(programUri.fsPath), 'etdp').catch(() => []);
   const choice = chooseProfile(programUri.fsPath, { chosen, fromSetting, sameFolder });
-  if (!choice.taken) return { found: null, offered: choice.offered, unlinked: choice.unlinked };
+  const watch = profileWatchTargets(programUri.fsPath, choice.taken?.path ?? null, places);
+  if (!choice.taken) return { found: null, offered: choice.offered, unlinked: choice.unlinked, watch };
   const uri = vscode.Uri.file(choice.taken.path);
   const read = await readProfile(uri, program, programUri);
-  return { found: { uri, reason: choice.taken.reason, ...read }, offered: choice.offered, unlinked: false };
+  return { found: { uri, reason: choice.taken.reason, ...read }, offered: choice.offered, unlinked: false, watch };
 }
