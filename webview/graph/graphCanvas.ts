@@ -141,8 +141,8 @@ export class GraphCanvas {
   /** The view offset the texts in `drawn` were painted at (the offscreen bitmap's, a margin beyond the canvas). */
   private drawnAt = { x: 0, y: 0 };
   private drawn: Drawn = { frameTitles: [], edgeLabels: [], blockTitles: [], nodeLabels: [] };
-  /** The edges the last paint drew, in graph coordinates. */
-  private drawnRoutes: { id: string; points: number[] }[] = [];
+  /** The edges the last paint drew (their routes are in the layout). */
+  private drawnEdges: string[] = [];
 
   constructor(
     private graph: VisibleGraph,
@@ -314,10 +314,13 @@ export class GraphCanvas {
       selected: this.selected,
       nodes,
       ...shift(this.drawn, x - this.drawnAt.x, y - this.drawnAt.y),
-      routes: this.drawnRoutes.map((r) => ({
-        id: r.id,
-        points: r.points.map((v, i) => (i % 2 ? y + v * scale : x + v * scale)),
-      })),
+      routes: this.drawnEdges.flatMap((id) => {
+        const pts = this.layout.edges.get(id);
+        if (!pts) return [];
+        // An overview draws it from end to end.
+        const drawn = scale >= DETAILED ? pts : [pts[0], pts[1], pts[pts.length - 2], pts[pts.length - 1]];
+        return [{ id, points: drawn.map((v, i) => (i % 2 ? y + v * scale : x + v * scale)) }];
+      }),
       edges: scale >= DETAILED ? 'detailed' : 'overview',
     };
   }
@@ -386,7 +389,7 @@ export class GraphCanvas {
       text,
     });
     this.drawn = { frameTitles: [], edgeLabels: [], blockTitles: [], nodeLabels: [] };
-    this.drawnRoutes = [];
+    this.drawnEdges = [];
     this.drawnAt = { x: tx, y: ty };
 
     // Compound (open) delegates first, as frames under their contents. A frame's title has its own box in the
@@ -598,8 +601,7 @@ export class GraphCanvas {
       if (sb && tb && !visible(sb) && !visible(tb) && !detailed) continue;
       const touches = e.source === this.selected || e.target === this.selected;
       const chain = this.nextGroup.get(e.source) === e.target;
-      const ends = () => [pts[0], pts[1], pts[pts.length - 2], pts[pts.length - 1]];
-      this.drawnRoutes.push({ id: e.id, points: detailed ? pts : ends() });
+      this.drawnEdges.push(e.id);
       if (!detailed && !touches && !chain && e.kind !== 'jump') {
         faint.moveTo(pts[0], pts[1]);
         faint.lineTo(pts[pts.length - 2], pts[pts.length - 1]);
