@@ -20,6 +20,8 @@ interface GraphFacts {
   frameTitles: TextRect[];
   edgeLabels: TextRect[];
   blockTitles: TextRect[];
+  nodeLabels: (TextRect & { id: string })[];
+  routes: { id: string; points: number[] }[];
   edges: 'detailed' | 'overview';
 }
 
@@ -28,6 +30,21 @@ const graphFacts = (panel: Locator): Promise<GraphFacts> =>
 
 const intersects = (a: Rect, b: Rect) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** How far a polyline (x0, y0, x1, y1, …) passes from a rectangle; 0 when it touches or crosses it. */
+function distance(points: number[], r: Rect): number {
+  const toPoint = (px: number, py: number) =>
+    Math.hypot(Math.max(r.x - px, 0, px - r.x - r.width), Math.max(r.y - py, 0, py - r.y - r.height));
+  let best = Infinity;
+  for (let i = 0; i + 3 < points.length; i += 2) {
+    const [x0, y0, x1, y1] = points.slice(i, i + 4);
+    // Sampled densely enough for a few pixels of precision on any segment on screen.
+    const steps = Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0)));
+    for (let k = 0; k <= steps; k++)
+      best = Math.min(best, toPoint(x0 + ((x1 - x0) * k) / steps, y0 + ((y1 - y0) * k) / steps));
+  }
+  return best;
+}
 
 const inView = (f: GraphFacts, r: Rect) =>
   r.x >= 0 && r.y >= 0 && r.x + r.width <= f.width && r.y + r.height <= f.height;
@@ -219,6 +236,13 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
       for (const n of open.nodes.filter((b) => b.kind !== 'delegate'))
         assert.ok(!intersects(label, n), `${label.text} covers ${n.label}`);
     }
+    // Every edge, the one entering the frame too, keeps clear of the frame's title lines.
+    assert.equal(open.routes.length, 6, 'two edges outside the delegate, four inside');
+    for (const t of open.frameTitles)
+      for (const r of open.routes) {
+        const d = distance(r.points, t);
+        assert.ok(d >= 8, `${r.id} passes ${d.toFixed(1)} px from the title '${t.text}'`);
+      }
     await bench.screenshot('graph-xnnpack-delegate-open');
     // Space shows the instruction's row.
     await bench.page.keyboard.press('Space');
@@ -231,8 +255,25 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
     await panel.locator('.graph-panel[data-laid-out]').waitFor({ timeout: 90_000 });
     assert.match(await panel.locator('.graph-status').innerText(), /28 repeated blocks \(from weight names\)/);
+    await bench.screenshot('graph-qwen-first-view');
+    // The graph is many times taller than wide: the first view starts at its top at a size that reads, so the
+    // inputs, the operators before the layers and the first layer are legible (the minimap shows the rest).
+    const first = await graphFacts(panel);
+    const layer0 = first.nodes.find((n) => n.label === 'layers.0')!;
+    assert.ok(inView(first, layer0), `layers.0 in view at ${Math.round(layer0.x)},${Math.round(layer0.y)}`);
+    const before = first.nodes.filter((n) => n.kind !== 'block' && n.y + n.height <= layer0.y);
+    assert.ok(before.filter((n) => n.kind === 'input').length >= 1, 'the inputs are above the layers');
+    for (const n of before) {
+      assert.ok(inView(first, n), `${n.label} in view at ${Math.round(n.x)},${Math.round(n.y)}`);
+      const name = first.nodeLabels.find((l) => l.id === n.id);
+      assert.ok(name && name.height >= 8, `${n.label} written at ${name?.height.toFixed(1)} px (scale ${first.scale})`);
+    }
+    assert.equal(await panel.locator('.graph-minimap').isVisible(), true);
+    // 0 fits the whole graph: the decoder reads as a chain of 28 titled layer boxes, top to bottom, with the other
+    // edges drawn light.
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('0');
     await bench.screenshot('graph-qwen-layers-closed');
-    // Fitted, the decoder reads as a chain of 28 titled layer boxes, top to bottom, with the other edges drawn light.
     const closed = await graphFacts(panel);
     assertAllInView(closed);
     assert.equal(closed.edges, 'overview');

@@ -36,6 +36,19 @@ export function nodeSize(n: VisibleNode): { width: number; height: number } {
 
 const port = (node: string, side: 'i' | 'o', k: number) => `${node}:${side}${k}`;
 
+/** The layout's box for an open delegate's title (not a node of the graph). */
+export const frameTitleId = (frame: string) => `${frame}:title`;
+
+/** An open delegate's title, as one text and as the two lines the frame shows: `XnnpackBackend #0`, `3 operators`. */
+export function frameTitle(n: VisibleNode): { text: string; lines: string[] } {
+  const name = `${n.label} #${n.instruction}`;
+  const count = `${n.children.length} operator${n.children.length === 1 ? '' : 's'}`;
+  return { text: `${name} (${count})`, lines: [name, count] };
+}
+
+/** Line height of a frame's title. */
+export const TITLE_LINE = 13;
+
 /**
  * The ELK graph: layered, top to bottom, each node with its input ports on
  * top and output ports below in argument order, delegates that are open as
@@ -79,9 +92,18 @@ export function toElk(g: VisibleGraph): ElkNode {
     }
     const out: ElkNode = { id: n.id, ports, layoutOptions: { 'elk.portConstraints': 'FIXED_ORDER' } };
     if (n.children.length) {
-      out.children = n.children.map(node);
+      // The title is a box of its own in the frame's first layer, beside the ports' ends: ELK keeps every edge
+      // clear of it and widens the frame for a long title.
+      const { lines } = frameTitle(n);
+      const title: ElkNode = {
+        id: frameTitleId(n.id),
+        width: Math.max(...lines.map((l) => l.length)) * CHAR + 4,
+        height: TITLE_LINE * lines.length + 2,
+        layoutOptions: { 'elk.layered.layering.layerConstraint': 'FIRST_SEPARATE' },
+      };
+      out.children = [title, ...n.children.map(node)];
       out.edges = edgesOf.get(n.id) ?? [];
-      out.layoutOptions = { ...out.layoutOptions, 'elk.padding': '[top=40,left=12,bottom=12,right=12]' };
+      out.layoutOptions = { ...out.layoutOptions, 'elk.padding': '[top=8,left=12,bottom=12,right=12]' };
     } else {
       Object.assign(out, nodeSize(n));
     }

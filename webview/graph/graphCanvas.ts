@@ -1,4 +1,4 @@
-import type { GraphLayout } from './elkLayout';
+import { frameTitle, frameTitleId, TITLE_LINE, type GraphLayout } from './elkLayout';
 import type { VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 
 /** Theme colours read from VS Code's CSS variables, so the graph follows the theme. */
@@ -76,14 +76,30 @@ export interface GraphFacts {
   edgeLabels: TextRect[];
   /** Titles of closed blocks (inside the box, or beside it when the box is too small for them). */
   blockTitles: TextRect[];
+  /** Names written on nodes; a rect's height is the name's font size on screen. */
+  nodeLabels: (TextRect & { id: string })[];
+  /** Edges the last frame drew, as polylines x0, y0, x1, y1, … (an overview edge: from end to end). */
+  routes: { id: string; points: number[] }[];
   /** `detailed`: routed edges at full colour; `overview`: edges lighter, chains between blocks drawn strong. */
   edges: 'detailed' | 'overview';
 }
 
+type Drawn = {
+  frameTitles: TextRect[];
+  edgeLabels: TextRect[];
+  blockTitles: TextRect[];
+  nodeLabels: (TextRect & { id: string })[];
+};
+
 /** Drawn texts moved by dx, dy (from the offscreen bitmap's coordinates to the canvas's). */
-const shift = (d: Record<'frameTitles' | 'edgeLabels' | 'blockTitles', TextRect[]>, dx: number, dy: number) => {
-  const move = (list: TextRect[]) => list.map((r) => ({ ...r, x: r.x + dx, y: r.y + dy }));
-  return { frameTitles: move(d.frameTitles), edgeLabels: move(d.edgeLabels), blockTitles: move(d.blockTitles) };
+const shift = (d: Drawn, dx: number, dy: number): Drawn => {
+  const move = <T extends TextRect>(list: T[]) => list.map((r) => ({ ...r, x: r.x + dx, y: r.y + dy }));
+  return {
+    frameTitles: move(d.frameTitles),
+    edgeLabels: move(d.edgeLabels),
+    blockTitles: move(d.blockTitles),
+    nodeLabels: move(d.nodeLabels),
+  };
 };
 
 const intersects = (a: Rect, b: Rect) =>
@@ -99,6 +115,10 @@ const groupTitle = (n: VisibleNode) => (n.detail ? `${n.label} · ${n.detail.rep
 
 /** Below this scale edges are drawn as an overview: straight, lighter, without labels. */
 const DETAILED = 0.35;
+/** Node names are written from this scale on (at 6 pixels). */
+const NAMED = 6 / 11;
+/** The scale a graph opens at when the whole of it would be smaller: names at 11 × 0.8 ≈ 9 pixels. */
+const READABLE = 0.8;
 /** Edge labels only from this scale on. */
 const EDGE_LABELS = 0.9;
 
@@ -120,11 +140,9 @@ export class GraphCanvas {
   private nextGroup = new Map<string, string>();
   /** The view offset the texts in `drawn` were painted at (the offscreen bitmap's, a margin beyond the canvas). */
   private drawnAt = { x: 0, y: 0 };
-  private drawn: { frameTitles: TextRect[]; edgeLabels: TextRect[]; blockTitles: TextRect[] } = {
-    frameTitles: [],
-    edgeLabels: [],
-    blockTitles: [],
-  };
+  private drawn: Drawn = { frameTitles: [], edgeLabels: [], blockTitles: [], nodeLabels: [] };
+  /** The edges the last paint drew (their routes are in the layout). */
+  private drawnEdges: string[] = [];
 
   constructor(
     private graph: VisibleGraph,
@@ -222,6 +240,24 @@ export class GraphCanvas {
     };
   }
 
+  /**
+   * The view a graph opens at. The whole graph when that reads, or when the
+   * graph is about as wide as tall for the view. A graph many times taller
+   * than wide (a decoder's chain of layers) would fit at a size where no name
+   * reads: it opens at its top, at `READABLE` size or smaller to show its
+   * whole width (but not so small that names are left out), so the inputs and
+   * the first operators read at once; the minimap shows the rest and `0`
+   * fits it whole.
+   */
+  firstView(width: number, height: number): void {
+    const b = this.bounds();
+    const whole = this.fitScale(width, height);
+    const across = (width - 2 * FIT_MARGIN) / b.width;
+    if (whole >= READABLE || across < 2 * whole) return this.fit(width, height);
+    const scale = across >= NAMED ? Math.min(READABLE, across) : READABLE;
+    this.view = { scale, x: (width - b.width * scale) / 2 - b.x * scale, y: FIT_MARGIN - b.y * scale };
+  }
+
   centerOn(id: string, width: number, height: number): void {
     const b = this.layout.nodes.get(id);
     if (!b) return;
@@ -259,10 +295,12 @@ export class GraphCanvas {
     const nodes: GraphFacts['nodes'] = [];
     for (const [id, b] of this.layout.nodes) {
       const n = this.byId.get(id);
+      // Boxes of the layout that are not nodes (frame titles) are in `frameTitles`.
+      if (!n) continue;
       nodes.push({
         id,
-        kind: n?.kind ?? '',
-        label: n?.label ?? '',
+        kind: n.kind,
+        label: n.label,
         x: x + b.x * scale,
         y: y + b.y * scale,
         width: b.width * scale,
@@ -276,6 +314,13 @@ export class GraphCanvas {
       selected: this.selected,
       nodes,
       ...shift(this.drawn, x - this.drawnAt.x, y - this.drawnAt.y),
+      routes: this.drawnEdges.flatMap((id) => {
+        const pts = this.layout.edges.get(id);
+        if (!pts) return [];
+        // An overview draws it from end to end.
+        const drawn = scale >= DETAILED ? pts : [pts[0], pts[1], pts[pts.length - 2], pts[pts.length - 1]];
+        return [{ id, points: drawn.map((v, i) => (i % 2 ? y + v * scale : x + v * scale)) }];
+      }),
       edges: scale >= DETAILED ? 'detailed' : 'overview',
     };
   }
@@ -343,13 +388,14 @@ export class GraphCanvas {
       height: r.height * scale,
       text,
     });
-    this.drawn = { frameTitles: [], edgeLabels: [], blockTitles: [] };
+    this.drawn = { frameTitles: [], edgeLabels: [], blockTitles: [], nodeLabels: [] };
+    this.drawnEdges = [];
     this.drawnAt = { x: tx, y: ty };
 
-    // Compound (open) delegates first, as frames under their contents; their titles are kept clear of edge labels.
-    const labels = scale * 11 >= 6;
+    // Compound (open) delegates first, as frames under their contents. A frame's title has its own box in the
+    // layout, which no edge crosses; edge labels keep clear of it too.
+    const labels = scale >= NAMED;
     const obstacles: Rect[] = [];
-    const titles: { lines: string[]; x: number; y: number; room: number }[] = [];
     ctx.lineWidth = 1 / scale;
     for (const n of this.graph.nodes) {
       if (!n.children.length) continue;
@@ -359,39 +405,27 @@ export class GraphCanvas {
       ctx.setLineDash([6 / scale, 3 / scale]);
       ctx.strokeRect(b.x, b.y, b.width, b.height);
       ctx.setLineDash([]);
-      if (labels) {
-        // On one line when the frame is wide enough, else the operator count goes on a second line.
-        const text = `${n.label} #${n.instruction} (${n.children.length} operators)`;
-        ctx.font = '11px sans-serif';
-        const room = b.width - 12;
-        const lines =
-          ctx.measureText(text).width <= room
-            ? [text]
-            : [`${n.label} #${n.instruction}`, `${n.children.length} operators`];
-        titles.push({ lines, x: b.x + 6, y: b.y + 16, room });
-        const title = {
-          x: b.x + 6,
-          y: b.y + 5,
-          width: Math.min(room, Math.max(...lines.map((line) => ctx.measureText(line).width))),
-          height: 14 + 13 * (lines.length - 1),
-        };
-        // The title, and the frame's top and bottom lines, which labels should not cross.
-        obstacles.push(title, { ...b, height: 1 }, { ...b, y: b.y + b.height - 1, height: 1 });
-        this.drawn.frameTitles.push(toScreen(title, text));
-      }
+      // The frame's lines, which labels should not cross.
+      obstacles.push(
+        { ...b, height: 1 },
+        { ...b, y: b.y + b.height - 1, height: 1 },
+        { ...b, width: 1 },
+        { ...b, x: b.x + b.width - 1, width: 1 },
+      );
+      const box = this.layout.nodes.get(frameTitleId(n.id));
+      if (!labels || !box) continue;
+      const { text, lines } = frameTitle(n);
+      ctx.font = '11px sans-serif';
+      const width = Math.min(box.width, Math.max(...lines.map((line) => ctx.measureText(line).width)));
+      // ELK puts the title's box left or right of where the edges enter: its text goes to that corner of the frame.
+      const x = box.x + box.width / 2 > b.x + b.width / 2 ? box.x + box.width - width : box.x;
+      ctx.fillStyle = p.muted;
+      lines.forEach((line, k) => ctx.fillText(line, x, box.y + 11 + TITLE_LINE * k, width));
+      const title = { ...box, x, width };
+      obstacles.push(title);
+      this.drawn.frameTitles.push(toScreen(title, text));
     }
     this.drawEdges(ctx, visible, scale);
-    // Frame titles over the edges that enter the frame, on a plate of the background.
-    ctx.font = '11px sans-serif';
-    for (const t of titles) {
-      t.lines.forEach((line, k) => {
-        const w = Math.min(t.room, ctx.measureText(line).width);
-        ctx.fillStyle = p.background;
-        ctx.fillRect(t.x - 2, t.y - 11 + 13 * k, w + 4, 14);
-        ctx.fillStyle = p.muted;
-        ctx.fillText(line, t.x, t.y + 13 * k, t.room);
-      });
-    }
     const groups: { b: Rect; n: VisibleNode }[] = [];
     // Zoomed out over a graph with closed blocks, the other nodes step back so that the blocks read as the structure.
     const quiet = !labels && this.graph.nodes.some(isGroup);
@@ -431,6 +465,13 @@ export class GraphCanvas {
       ctx.fillStyle = p.foreground;
       ctx.font = '11px sans-serif';
       ctx.fillText(n.label, b.x + 8, b.y + 16, b.width - 12);
+      const named = {
+        x: b.x + 8,
+        y: b.y + 5,
+        width: Math.min(b.width - 12, ctx.measureText(n.label).width),
+        height: 11,
+      };
+      this.drawn.nodeLabels.push({ ...toScreen(named, n.label), id });
       let line = b.y + 30;
       if (n.detail) {
         ctx.fillStyle = p.muted;
@@ -560,6 +601,7 @@ export class GraphCanvas {
       if (sb && tb && !visible(sb) && !visible(tb) && !detailed) continue;
       const touches = e.source === this.selected || e.target === this.selected;
       const chain = this.nextGroup.get(e.source) === e.target;
+      this.drawnEdges.push(e.id);
       if (!detailed && !touches && !chain && e.kind !== 'jump') {
         faint.moveTo(pts[0], pts[1]);
         faint.lineTo(pts[pts.length - 2], pts[pts.length - 1]);
@@ -662,10 +704,9 @@ export class GraphCanvas {
       b2.fillStyle = this.palette.background;
       b2.fillRect(0, 0, mw, mh);
       for (const [id, b] of this.layout.nodes) {
-        const kind = this.byId.get(id)?.kind ?? 'operator';
-        b2.fillStyle = isGroup(this.byId.get(id))
-          ? this.palette.block.border
-          : (this.palette.kinds[kind] ?? this.palette.edge);
+        const n = this.byId.get(id);
+        if (!n) continue;
+        b2.fillStyle = isGroup(n) ? this.palette.block.border : (this.palette.kinds[n.kind] ?? this.palette.edge);
         b2.fillRect(ox + b.x * s, oy + b.y * s, Math.max(1, b.width * s), Math.max(1, b.height * s));
       }
       this.miniCache = { key, canvas: base };

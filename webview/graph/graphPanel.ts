@@ -203,7 +203,7 @@ export function graphPanel(
       // An opened delegate or block: the whole graph when it still reads at the fitted size, else the node itself.
       if (canvas.fitScale(width, height) >= 0.9) canvas.fit(width, height);
       else canvas.reveal(canvas.selected, width, height);
-    } else if (!previous || !focus) canvas.fit(width, height);
+    } else if (!previous || !focus) canvas.firstView(width, height);
     describe();
     redraw();
     element.dataset.laidOut = String(mine);
