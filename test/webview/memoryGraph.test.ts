@@ -305,51 +305,6 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     await bench.screenshot('graph-qwen-layer-open');
   });
 
-  it('the Graph tab finds its graph laid out already: the editor asked for it once it had painted', async () => {
-    const view = await bench.openFromExplorer('qwen3-read-first.pte', 'h1:text("qwen3-read-first.pte")');
-    // The person reads the overview first.
-    await view.locator('vscode-tab-header[data-tab="overview"]').waitFor();
-    await new Promise((r) => setTimeout(r, 1500));
-    const tab = view.locator('vscode-tab-header[data-tab="graph"]');
-    await tab.evaluate((el) =>
-      el.addEventListener('pointerdown', (e) => (el.dataset.pressedAt = String(e.timeStamp)), {
-        capture: true,
-        once: true,
-      }),
-    );
-    await tab.click();
-    const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
-    await panel.locator('.graph-panel[data-paint-steps]').waitFor({ timeout: 90_000 });
-    const pressedAt = Number(await tab.getAttribute('data-pressed-at'));
-    const steps = JSON.parse((await panel.locator('.graph-panel').getAttribute('data-paint-steps'))!) as Record<
-      string,
-      number
-    >;
-    assert.ok(steps.asked < pressedAt, `graph asked at ${steps.asked} ms, the tab pressed at ${pressedAt} ms`);
-    assert.ok(steps.drawn > pressedAt, 'drawn after the press');
-    assert.match(await panel.locator('.graph-status').innerText(), /28 repeated blocks \(from weight names\)/);
-    const first = await graphFacts(panel);
-    assert.equal(first.nodes.filter((n) => n.kind === 'block').length, 28);
-    // Opening a layer and closing them all again draws the same graph as the first.
-    const laidOut = await panel.locator('.graph-panel').getAttribute('data-laid-out');
-    await panel.locator('.graph-stage').focus();
-    await bench.page.keyboard.press('/');
-    await bench.page.keyboard.type('layers.5');
-    await panel.locator('.graph-status', { hasText: /match/ }).waitFor();
-    await panel.locator('.graph-stage').focus();
-    await bench.page.keyboard.press('Enter');
-    await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor({ timeout: 90_000 });
-    const opened = await panel.locator('.graph-panel').getAttribute('data-laid-out');
-    await panel.locator('vscode-button[aria-label="Close all blocks"]').first().click();
-    await panel.locator(`.graph-panel:not([data-laid-out="${opened}"])`).waitFor({ timeout: 90_000 });
-    const again = await graphFacts(panel);
-    assert.deepEqual(
-      again.nodes.map((n) => [n.id, n.label]),
-      first.nodes.map((n) => [n.id, n.label]),
-    );
-    await bench.command('View: Close All Editors');
-  });
-
   it('the graph is walked with the keyboard alone: Tab into it, arrows follow the data, Enter opens a layer', async () => {
     const view = bench.webview();
     const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
@@ -429,6 +384,51 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     });
     assert.ok(corner < 150, `the graph's background follows the dark theme (${corner})`);
     await bench.screenshot('graph-qwen-dark');
+  });
+
+  it('the Graph tab finds its graph laid out already: the editor asked for it once it had painted', async () => {
+    const view = await bench.openFromExplorer('qwen3-read-first.pte', 'h1:text("qwen3-read-first.pte")');
+    // The person reads the overview first.
+    await view.locator('vscode-tab-header[data-tab="overview"]').waitFor();
+    await new Promise((r) => setTimeout(r, 1500));
+    const tab = view.locator('vscode-tab-header[data-tab="graph"]');
+    await tab.evaluate((el) =>
+      el.addEventListener('pointerdown', (e) => (el.dataset.pressedAt = String(e.timeStamp)), {
+        capture: true,
+        once: true,
+      }),
+    );
+    await tab.click();
+    const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
+    await panel.locator('.graph-panel[data-paint-steps]').waitFor({ timeout: 90_000 });
+    const pressedAt = Number(await tab.getAttribute('data-pressed-at'));
+    const steps = JSON.parse((await panel.locator('.graph-panel').getAttribute('data-paint-steps'))!) as Record<
+      string,
+      number
+    >;
+    assert.ok(steps.asked < pressedAt, `graph asked at ${steps.asked} ms, the tab pressed at ${pressedAt} ms`);
+    assert.ok(steps.drawn > pressedAt, 'drawn after the press');
+    assert.match(await panel.locator('.graph-status').innerText(), /28 repeated blocks \(from weight names\)/);
+    const first = await graphFacts(panel);
+    assert.equal(first.nodes.filter((n) => n.kind === 'block').length, 28);
+    // Opening a layer and closing them all again draws the same graph as the first.
+    const laidOut = await panel.locator('.graph-panel').getAttribute('data-laid-out');
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('/');
+    await bench.page.keyboard.type('layers.5');
+    await panel.locator('.graph-status', { hasText: /match/ }).waitFor();
+    await panel.locator('.graph-stage').focus();
+    await bench.page.keyboard.press('Enter');
+    await panel.locator(`.graph-panel:not([data-laid-out="${laidOut}"])`).waitFor({ timeout: 90_000 });
+    const opened = await panel.locator('.graph-panel').getAttribute('data-laid-out');
+    await panel.locator('vscode-button[aria-label="Close all blocks"]').first().click();
+    await panel.locator(`.graph-panel:not([data-laid-out="${opened}"])`).waitFor({ timeout: 90_000 });
+    const again = await graphFacts(panel);
+    assert.deepEqual(
+      again.nodes.map((n) => [n.id, n.label]),
+      first.nodes.map((n) => [n.id, n.label]),
+    );
+    await bench.command('View: Close All Editors');
   });
 
   it("the graph's layout worker runs under the page's content security policy, without errors", () => {
