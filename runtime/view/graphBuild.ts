@@ -5,7 +5,7 @@ import { XnnpackGraph } from '../format/xnnpack/xnnpackTypes';
 import { formatBytes } from '../text/formatBytes';
 import { repeatedBlocks } from './graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
-import { methodMemoryPlan } from './memoryPlan';
+import { plannedTensorsWithViews } from './memoryPlan';
 import { isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
 
 export interface GraphOptions {
@@ -44,12 +44,16 @@ export function methodGraph(
   const accesses = methodAccesses(method, payloads, index);
   const instructions = methodInstructions(method);
   const views = new Map<number, number>();
-  for (const arena of methodMemoryPlan(method, index, payloads, accesses).arenas) {
-    for (const t of arena.tensors) if (t.viewOf !== null) views.set(t.value, t.viewOf);
+  for (const tensors of plannedTensorsWithViews(method, accesses).values()) {
+    for (const t of tensors) if (t.viewOf !== null) views.set(t.value, t.viewOf);
   }
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const producer = new Map<number, Port>();
+  // Many edges carry the same value: its type text once per value.
+  const types: string[] = [];
+  const typeOf = (v: number) =>
+    v >= 0 && v < method.values.length ? (types[v] ??= valueType(method.values[v])) : valueType(method.values[v]);
   const node = (
     id: string,
     kind: GraphNodeKind,
@@ -75,7 +79,7 @@ export function methodGraph(
     return n;
   };
   method.inputs.forEach((v, k) => {
-    node(`in${k}`, 'input', `input ${k}`, valueType(method.values[v]), null, v);
+    node(`in${k}`, 'input', `input ${k}`, typeOf(v), null, v);
     if (!producer.has(v)) producer.set(v, { node: `in${k}`, port: 0 });
   });
   for (const n of nodes) n.outPorts = 1;
@@ -89,7 +93,7 @@ export function methodGraph(
     if (value?.kind !== 'tensor') return null;
     const t = value.tensor;
     let kind: GraphNodeKind | null = null;
-    let detail = valueType(value);
+    let detail = typeOf(v);
     if (isMutableBuffer(t)) kind = 'mutableBuffer';
     else if (t.kind === 'external') {
       kind = 'external';
@@ -127,7 +131,7 @@ export function methodGraph(
         targetPort: n.inPorts++,
         kind: 'data',
         value: v,
-        label: valueType(method.values[v]),
+        label: typeOf(v),
       });
     }
     for (const v of writes) producer.set(v, { node: id, port: n.outPorts++ });
@@ -155,7 +159,7 @@ export function methodGraph(
       });
   }
   method.outputs.forEach((v, k) => {
-    const out = node(`out${k}`, 'output', `output ${k}`, valueType(method.values[v]), null, v);
+    const out = node(`out${k}`, 'output', `output ${k}`, typeOf(v), null, v);
     out.inPorts = 1;
     const from = sourceOf(v);
     if (from)
@@ -167,7 +171,7 @@ export function methodGraph(
         targetPort: 0,
         kind: 'data',
         value: v,
-        label: valueType(method.values[v]),
+        label: typeOf(v),
       });
   });
 

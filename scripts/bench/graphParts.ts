@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { MemorySource } from '../../runtime/format/byteSource';
+import { decodeDelegatePayloads, DelegatePayload } from '../../runtime/format/delegatePayloads';
+import { decodePte } from '../../runtime/format/pte/decodePte';
+import { Method } from '../../runtime/format/pte/pteTypes';
+import { methodGraph } from '../../runtime/view/graphBuild';
+import { repeatedBlocks } from '../../runtime/view/graphBlocks';
+import { methodMemoryPlan } from '../../runtime/view/memoryPlan';
+import { methodAccesses } from '../../runtime/view/valueAccess';
+import { foldedGraph, OpenParts } from '../../runtime/view/visibleGraph';
+import { buildQwenShapedProgram } from './qwenShapedProgram';
+import { buildSyntheticProgram } from './syntheticProgram';
+
+/**
+ * `npm run bench:graph-parts`: where the extension host's answer to the
+ * graph tab's `graph` request spends its time, per step: value accesses,
+ * memory plan (views), repeated-block search, the whole `methodGraph`
+ * (includes the three), `foldedGraph` with nothing open and with the first
+ * block open, and `JSON.stringify` of the reply (what crosses to the page).
+ *
+ * Cold: the first call of each step in a fresh Node process (the program is
+ * decoded before, as in the host). `host` runs the host's sequence alone
+ * (graph → fold → stringify); `parts` runs the steps one by one, so later
+ * steps find earlier ones' code warm. Warm: the median of 15 calls.
+ *
+ * Usage: npm run bench:graph-parts -- [--only NAME-PART]
+ */
+
+const PROGRAMS: Record<string, () => Uint8Array> = {
+  'qwen3-0.6b-shaped': () => buildQwenShapedProgram('portable'),
+  'synthetic-20k': () => buildSyntheticProgram({ instructions: 20_000 }),
+};
+
+const NOTHING_OPEN: OpenParts = { delegates: [], blocks: [], chunks: [] };
+
+type Figures = Record<string, number>;
+
+async function load(name: string): Promise<{ method: Method; payloads: DelegatePayload[] }> {
+  const program = await decodePte(new MemorySource(PROGRAMS[name](), name));
+  const payloads = await decodeDelegatePayloads(program);
+  return { method: program.methods[0], payloads };
+}
+
+function timed<T>(figures: Figures, key: string, f: () => T): T {
+  const t = performance.now();
+  const result = f();
+  figures[key] = performance.now() - t;
+  return result;
+}
+
+function hostSequence(method: Method, payloads: DelegatePayload[]): Figures {
+  const f: Figures = {};
+  const graph = timed(f, 'methodGraph', () => methodGraph(method, 0, payloads));
+  const folded = timed(f, 'fold', () => foldedGraph(graph, NOTHING_OPEN));
+  const json = timed(f, 'stringify', () => JSON.stringify({ type: 'graph', graph: folded, profile: null }));
+  f.total = f.methodGraph + f.fold + f.stringify;
+  f.bytes = Buffer.byteLength(json);
+  const blockOpen = { ...NOTHING_OPEN, blocks: graph.blocks.length ? [0] : [] };
+  const refold = timed(f, 'refold', () => foldedGraph(graph, blockOpen));
+  timed(f, 'restringify', () => JSON.stringify({ type: 'graph', graph: refold, profile: null }));
+  return f;
+}
+
+function parts(method: Method, payloads: DelegatePayload[]): Figures {
+  const f: Figures = {};
+  const accesses = timed(f, 'accesses', () => methodAccesses(method, payloads, 0));
+  timed(f, 'memoryPlan', () => methodMemoryPlan(method, 0, payloads, accesses));
+  timed(f, 'blocks', () => repeatedBlocks(method, accesses));
+  return { ...f, ...hostSequence(method, payloads) };
+}
+
+function median(runs: Figures[]): Figures {
+  const out: Figures = {};
+  for (const key of Object.keys(runs[0])) {
+    const xs = runs.map((r) => r[key]).sort((a, b) => a - b);
+    out[key] = xs[Math.floor(xs.length / 2)];
+  }
+  return out;
+}
+
+async function child(name: string, mode: string): Promise<void> {
+  const { method, payloads } = await load(name);
+  if (mode === 'host') return void console.log(JSON.stringify(hostSequence(method, payloads)));
+  if (mode === 'parts') return void console.log(JSON.stringify(parts(method, payloads)));
+  for (let i = 0; i < 3; i++) parts(method, payloads);
+  console.log(JSON.stringify(median(Array.from({ length: 15 }, () => parts(method, payloads)))));
+}
+
+function inChild(name: string, mode: string): Figures {
+  const out = execFileSync(process.execPath, [__filename, '--child', name, mode], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as Figures;
+}
+
+const KEYS = ['accesses', 'memoryPlan', 'blocks', 'methodGraph', 'fold', 'stringify', 'total', 'refold', 'restringify'];
+
+function main(): void {
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
+  console.log(`${'program / run'.padEnd(30)}${KEYS.map((k) => k.padStart(12)).join('')}  reply bytes`);
+  for (const name of Object.keys(PROGRAMS).filter((n) => n.includes(only))) {
+    for (const mode of ['host', 'parts', 'warm']) {
+      const f = inChild(name, mode);
+      const cells = KEYS.map((k) => (f[k] === undefined ? '' : f[k].toFixed(1)).padStart(12)).join('');
+      console.log(`${`${name} ${mode === 'warm' ? 'warm' : `cold ${mode}`}`.padEnd(30)}${cells}  ${f.bytes}`);
+    }
+  }
+  console.log(
+    'ms per step. cold host: graph → fold → stringify, first calls in a fresh process; cold parts: each step first called alone, in order; warm: median of 15.\n' +
+      'methodGraph includes accesses, memoryPlan and blocks; total = methodGraph + fold + stringify; refold: fold again with block 0 open.',
+  );
+}
+
+if (process.argv[2] === '--child') void child(process.argv[3], process.argv[4]);
+else main();
