@@ -5,7 +5,7 @@ import { XnnpackGraph } from '../format/xnnpack/xnnpackTypes';
 import { formatBytes } from '../text/formatBytes';
 import { repeatedBlocks } from './graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
-import { plannedTensorsWithViews } from './memoryPlan';
+import { planViews } from './planViews';
 import { isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
 
 export interface GraphOptions {
@@ -43,17 +43,18 @@ export function methodGraph(
 ): MethodGraph {
   const accesses = methodAccesses(method, payloads, index);
   const instructions = methodInstructions(method);
-  const views = new Map<number, number>();
-  for (const tensors of plannedTensorsWithViews(method, accesses).values()) {
-    for (const t of tensors) if (t.viewOf !== null) views.set(t.value, t.viewOf);
-  }
+  const viewOf = planViews(method, accesses);
+  const valueCount = method.values.length;
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
-  const producer = new Map<number, Port>();
+  // The node (index) and output port that last wrote each value; inputs may name values out of range.
+  const producerNode = new Int32Array(valueCount).fill(-1);
+  const producerPort = new Int32Array(valueCount);
+  const outside = new Map<number, number>();
   // Many edges carry the same value: its type text once per value.
   const types: string[] = [];
   const typeOf = (v: number) =>
-    v >= 0 && v < method.values.length ? (types[v] ??= valueType(method.values[v])) : valueType(method.values[v]);
+    v >= 0 && v < valueCount ? (types[v] ??= valueType(method.values[v])) : valueType(method.values[v]);
   const node = (
     id: string,
     kind: GraphNodeKind,
@@ -80,15 +81,29 @@ export function methodGraph(
   };
   method.inputs.forEach((v, k) => {
     node(`in${k}`, 'input', `input ${k}`, typeOf(v), null, v);
-    if (!producer.has(v)) producer.set(v, { node: `in${k}`, port: 0 });
+    if (v >= 0 && v < valueCount) {
+      if (producerNode[v] < 0) producerNode[v] = nodes.length - 1;
+    } else if (!outside.has(v)) outside.set(v, nodes.length - 1);
   });
   for (const n of nodes) n.outPorts = 1;
 
-  const sourceOf = (v: number): Port | null => {
-    const known = producer.get(v);
-    if (known) return known;
-    const base = views.get(v);
-    if (base !== undefined && producer.has(base)) return producer.get(base)!;
+  /** The node an edge carrying v starts from (its port in `sourcePort`), or null for a value that is an argument. */
+  let sourcePort = 0;
+  const sourceOf = (v: number): GraphNode | null => {
+    sourcePort = 0;
+    if (v < 0 || v >= valueCount) {
+      const k = outside.get(v);
+      return k === undefined ? null : nodes[k];
+    }
+    if (producerNode[v] >= 0) {
+      sourcePort = producerPort[v];
+      return nodes[producerNode[v]];
+    }
+    const base = viewOf[v];
+    if (base >= 0 && producerNode[base] >= 0) {
+      sourcePort = producerPort[base];
+      return nodes[producerNode[base]];
+    }
     const value = method.values[v];
     if (value?.kind !== 'tensor') return null;
     const t = value.tensor;
@@ -103,14 +118,15 @@ export function methodGraph(
     if (!kind) return null;
     const n = node(`v${v}`, kind, t.fullyQualifiedName ?? `%${v}`, detail, null, v);
     n.outPorts = 1;
-    const port = { node: n.id, port: 0 };
-    producer.set(v, port);
-    return port;
+    producerNode[v] = nodes.length - 1;
+    producerPort[v] = 0;
+    return n;
   };
 
   const payloadOf = new Map<number, DelegatePayload>();
   for (const p of payloads) if (p.methodIndex === index) payloadOf.set(p.delegateIndex, p);
 
+  const instructionNode = new Int32Array(instructions.length);
   instructions.forEach((ins, i) => {
     const id = `i${i}`;
     const label =
@@ -119,14 +135,15 @@ export function methodGraph(
         : instructionTarget(method, ins);
     const kind: GraphNodeKind = ins.kind === 'kernel' ? 'operator' : ins.kind === 'jumpFalse' ? 'jump' : ins.kind;
     const n = node(id, kind, label, '', i, null);
+    instructionNode[i] = nodes.length - 1;
     const { reads, writes } = accesses[i];
     for (const v of reads) {
       const from = sourceOf(v);
       if (!from) continue;
       edges.push({
         id: `e${edges.length}`,
-        source: from.node,
-        sourcePort: from.port,
+        source: from.id,
+        sourcePort,
         target: id,
         targetPort: n.inPorts++,
         kind: 'data',
@@ -134,7 +151,10 @@ export function methodGraph(
         label: typeOf(v),
       });
     }
-    for (const v of writes) producer.set(v, { node: id, port: n.outPorts++ });
+    for (const v of writes) {
+      producerNode[v] = instructionNode[i];
+      producerPort[v] = n.outPorts++;
+    }
     if (ins.kind === 'delegate') {
       const payload = payloadOf.get(ins.delegateIndex);
       if (payload?.status === 'xnnpack') attachXnnpack(n, payload.graph);
@@ -165,8 +185,8 @@ export function methodGraph(
     if (from)
       edges.push({
         id: `e${edges.length}`,
-        source: from.node,
-        sourcePort: from.port,
+        source: from.id,
+        sourcePort,
         target: out.id,
         targetPort: 0,
         kind: 'data',
@@ -176,11 +196,9 @@ export function methodGraph(
   });
 
   const blocks = repeatedBlocks(method, accesses);
-  const byInstruction = new Map<number, number>();
   blocks.forEach((b, k) => {
-    for (let i = b.first; i <= b.last; i++) byInstruction.set(i, k);
+    for (let i = Math.max(0, b.first); i <= b.last && i < instructions.length; i++) nodes[instructionNode[i]].block = k;
   });
-  for (const n of nodes) if (n.instruction !== null) n.block = byInstruction.get(n.instruction) ?? null;
   return { method: method.name, index, instructionCount: instructions.length, nodes, edges, blocks };
 }
 

@@ -16,33 +16,6 @@ export function methodMemoryPlan(
   accesses: readonly InstructionAccess[] = methodAccesses(method, payloads, index),
 ): MethodMemoryPlan {
   const count = accesses.length;
-  const byArena = plannedTensorsWithViews(method, accesses);
-  const backwardJumps = [...jumpTargets(method)].filter(([from, to]) => to <= from).map(([from, to]) => ({ from, to }));
-  for (const tensors of byArena.values()) widenForLoops(tensors, backwardJumps);
-
-  const ids = new Set<number>(byArena.keys());
-  for (let id = 1; id < method.nonConstBufferSizes.length; id++) ids.add(id);
-  const arenas = [...ids]
-    .sort((a, b) => a - b)
-    .map((memoryId) => {
-      const size = memoryId < method.nonConstBufferSizes.length ? method.nonConstBufferSizes[memoryId] : null;
-      const tensors = byArena.get(memoryId) ?? [];
-      for (const t of tensors)
-        t.outOfBounds = size === null || t.size === null ? size === null : t.offset + t.size > size;
-      return arenaPlan(memoryId, size, tensors, count);
-    });
-  return { method: method.name, index, instructionCount: count, arenas, backwardJumps };
-}
-
-/**
- * The planned tensors of each arena (by memory id), with the views found
- * (`viewOf`): what the memory plan starts from, and all the graph needs.
- */
-export function plannedTensorsWithViews(
-  method: Method,
-  accesses: readonly InstructionAccess[],
-): Map<number, PlannedTensor[]> {
-  const count = accesses.length;
   const n = method.values.length;
   const firstWrite = new Int32Array(n).fill(-1);
   const firstUse = new Int32Array(n).fill(-1);
@@ -84,7 +57,21 @@ export function plannedTensorsWithViews(
   });
 
   for (const tensors of byArena.values()) findViews(tensors);
-  return byArena;
+  const backwardJumps = [...jumpTargets(method)].filter(([from, to]) => to <= from).map(([from, to]) => ({ from, to }));
+  for (const tensors of byArena.values()) widenForLoops(tensors, backwardJumps);
+
+  const ids = new Set<number>(byArena.keys());
+  for (let id = 1; id < method.nonConstBufferSizes.length; id++) ids.add(id);
+  const arenas = [...ids]
+    .sort((a, b) => a - b)
+    .map((memoryId) => {
+      const size = memoryId < method.nonConstBufferSizes.length ? method.nonConstBufferSizes[memoryId] : null;
+      const tensors = byArena.get(memoryId) ?? [];
+      for (const t of tensors)
+        t.outOfBounds = size === null || t.size === null ? size === null : t.offset + t.size > size;
+      return arenaPlan(memoryId, size, tensors, count);
+    });
+  return { method: method.name, index, instructionCount: count, arenas, backwardJumps };
 }
 
 interface Uses {
