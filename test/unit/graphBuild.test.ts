@@ -14,7 +14,7 @@ import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
 import { buildSyntheticProgram } from '../../scripts/bench/syntheticProgram';
 import { readPortableOperators } from '../../scripts/verify/portableOperators';
 import { realFixture, realFixtureNames } from './fixtures';
-import { referenceMethodGraph } from './graphBuildReference';
+import { referenceMethodAccesses, referenceMethodGraph } from './graphBuildReference';
 
 interface Case {
   name: string;
@@ -75,7 +75,7 @@ describe('the graph on typed arrays is the graph on maps of ids', () => {
     all = await cases();
   });
 
-  it('methodGraph equals the first-written build on every method of real, shaped, synthetic and random programs', function () {
+  it('methodAccesses and methodGraph equal the first-written ones on every method of real, shaped, synthetic and random programs', function () {
     this.timeout(120_000);
     let methods = 0;
     for (const c of all) {
@@ -90,6 +90,11 @@ describe('the graph on typed arrays is the graph on maps of ids', () => {
             backing.size % 2 === 0
           )
             backing.set(v.tensor.fullyQualifiedName, 'weights.ptd');
+        assert.deepStrictEqual(
+          methodAccesses(method, c.payloads, m),
+          referenceMethodAccesses(method, c.payloads, m),
+          `${c.name} method ${m}: accesses`,
+        );
         const expected = referenceMethodGraph(method, m, c.payloads, { backing });
         assert.deepStrictEqual(methodGraph(method, m, c.payloads, { backing }), expected, `${c.name} method ${m}`);
         methods++;

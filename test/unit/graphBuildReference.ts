@@ -1,16 +1,18 @@
 /**
- * The method graph as first written (maps of ids, the whole memory plan for
- * its views): the reference `methodGraph` must match exactly.
+ * The method graph and value accesses as first written (maps of ids, the
+ * whole memory plan for its views, a pair per operand): the references
+ * `methodGraph` and `methodAccesses` must match exactly.
  */
 import { DelegatePayload } from '../../runtime/format/delegatePayloads';
 import { instructionTarget, methodInstructions, valueType } from '../../runtime/format/pte/describe';
-import { Method } from '../../runtime/format/pte/pteTypes';
+import { Instruction, Method } from '../../runtime/format/pte/pteTypes';
 import { XnnpackGraph } from '../../runtime/format/xnnpack/xnnpackTypes';
 import { formatBytes } from '../../runtime/text/formatBytes';
 import { repeatedBlocks } from '../../runtime/view/graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from '../../runtime/view/graphModel';
 import { methodMemoryPlan } from '../../runtime/view/memoryPlan';
-import { isMutableBuffer, jumpTargets, methodAccesses } from '../../runtime/view/valueAccess';
+import { InstructionAccess, isMutableBuffer, jumpTargets } from '../../runtime/view/valueAccess';
+import { operatorSchema } from '../../runtime/exec/schema/operatorSchemas';
 
 interface Port {
   node: string;
@@ -32,7 +34,7 @@ export function referenceMethodGraph(
   payloads: readonly DelegatePayload[] = [],
   options: { backing?: ReadonlyMap<string, string> } = {},
 ): MethodGraph {
-  const accesses = methodAccesses(method, payloads, index);
+  const accesses = referenceMethodAccesses(method, payloads, index);
   const instructions = methodInstructions(method);
   const views = new Map<number, number>();
   for (const arena of methodMemoryPlan(method, index, payloads, accesses).arenas) {
@@ -240,4 +242,86 @@ function attachXnnpack(parent: GraphNode, graph: XnnpackGraph): void {
   parent.children = children;
   parent.childEdges = edges;
   parent.detail = `XNNPACK, ${graph.nodes.length} operators`;
+}
+
+type Hint = 'read' | 'write' | 'unknown';
+
+/** The value accesses as first written (a list of operand/hint pairs per instruction). */
+export function referenceMethodAccesses(
+  method: Method,
+  payloads: readonly DelegatePayload[] = [],
+  methodIndex = 0,
+): InstructionAccess[] {
+  const instructions = methodInstructions(method);
+  const written = new Uint8Array(method.values.length);
+  for (const i of method.inputs) if (i >= 0 && i < written.length) written[i] = 1;
+  method.values.forEach((v, i) => {
+    // Tensors without planned memory that are not inputs (outputs of a method exported without memory planning) are written.
+    if (
+      v.kind === 'tensor' &&
+      ((v.tensor.kind !== 'planned' && v.tensor.kind !== 'runtime') || isMutableBuffer(v.tensor))
+    )
+      written[i] = 1;
+    if (v.kind !== 'tensor' && v.kind !== 'tensorList' && v.kind !== 'optionalTensorList') written[i] = 1;
+  });
+  const delegateOutputs = new Map<number, number>();
+  for (const p of payloads) {
+    if (p.methodIndex === methodIndex && p.status === 'xnnpack') {
+      delegateOutputs.set(p.delegateIndex, p.graph.values.filter((v) => v.isOutput && v.externalId !== null).length);
+    }
+  }
+  return instructions.map((ins) => {
+    const hinted = operandHints(method, ins, delegateOutputs);
+    const access: InstructionAccess = { reads: [], writes: [] };
+    const add = (index: number, hint: Hint) => {
+      if (index < 0 || index >= method.values.length) return;
+      if (hint === 'write' || (hint === 'unknown' && !written[index])) {
+        if (!access.writes.includes(index)) access.writes.push(index);
+        written[index] = 1;
+      } else if (!access.reads.includes(index) && !access.writes.includes(index)) {
+        access.reads.push(index);
+      }
+    };
+    for (const [index, hint] of hinted) {
+      const v = method.values[index];
+      if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList') {
+        for (const item of v.items) add(item, hint);
+      } else if (v?.kind === 'intList') {
+        for (const item of v.items) add(item, 'read');
+      }
+      if (v?.kind !== 'tensorList' && v?.kind !== 'optionalTensorList') add(index, hint);
+    }
+    return access;
+  });
+}
+
+function operandHints(method: Method, ins: Instruction, delegateOutputs: Map<number, number>): [number, Hint][] {
+  switch (ins.kind) {
+    case 'kernel': {
+      const op = method.operators[ins.opIndex];
+      const schema = op && operatorSchema(op.qualifiedName);
+      if (!schema || ins.args.length < schema.args.length) return ins.args.map((a) => [a, 'unknown']);
+      return ins.args.map((a, k): [number, Hint] => {
+        if (k >= schema.args.length) return [a, 'write'];
+        return [a, schema.args[k].type.mutable ? 'write' : 'read'];
+      });
+    }
+    case 'delegate': {
+      const outputs = delegateOutputs.get(ins.delegateIndex);
+      if (outputs === undefined) return ins.args.map((a) => [a, 'unknown']);
+      const firstOutput = ins.args.length - outputs;
+      return ins.args.map((a, k) => [a, k >= firstOutput ? 'write' : 'read']);
+    }
+    case 'move':
+      return [
+        [ins.from, 'read'],
+        [ins.to, 'write'],
+      ];
+    case 'jumpFalse':
+      return [[ins.condValueIndex, 'read']];
+    case 'free':
+      return [[ins.valueIndex, 'read']];
+    default:
+      return [];
+  }
 }
