@@ -42,7 +42,7 @@ function layerBlocks(keys: (string | null)[], source: GraphBlock['source']): Gra
 
 function byNames(method: Method, accesses: readonly InstructionAccess[]): GraphBlock[] | null {
   // A value's layer name, looked up once per value (undefined: not yet).
-  const layerOf: (string | null | undefined)[] = [];
+  const layerOf = new Array<string | null | undefined>(method.values.length).fill(undefined);
   const layer = (v: number): string | null => {
     let key = layerOf[v];
     if (key === undefined) {

@@ -52,7 +52,7 @@ export function methodGraph(
   const producerPort = new Int32Array(valueCount);
   const outside = new Map<number, number>();
   // Many edges carry the same value: its type text once per value.
-  const types: string[] = [];
+  const types = new Array<string | undefined>(valueCount).fill(undefined);
   const typeOf = (v: number) =>
     v >= 0 && v < valueCount ? (types[v] ??= valueType(method.values[v])) : valueType(method.values[v]);
   const node = (

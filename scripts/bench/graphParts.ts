@@ -9,6 +9,9 @@ import { repeatedBlocks } from '../../runtime/view/graphBlocks';
 import { methodMemoryPlan } from '../../runtime/view/memoryPlan';
 import { methodAccesses } from '../../runtime/view/valueAccess';
 import { foldedGraph, OpenParts } from '../../runtime/view/visibleGraph';
+import { MethodGraph } from '../../runtime/view/graphModel';
+import { referenceMethodGraph } from '../../test/unit/graphBuildReference';
+import { referenceVisibleGraph } from '../../test/unit/graphFoldReference';
 import { buildQwenShapedProgram } from './qwenShapedProgram';
 import { buildSyntheticProgram } from './syntheticProgram';
 
@@ -22,7 +25,9 @@ import { buildSyntheticProgram } from './syntheticProgram';
  * Cold: the first call of each step in a fresh Node process (the program is
  * decoded before, as in the host). `host` runs the host's sequence alone
  * (graph → fold → stringify); `parts` runs the steps one by one, so later
- * steps find earlier ones' code warm. Warm: the median of 15 calls.
+ * steps find earlier ones' code warm. Warm: the median of 15 calls. The peer,
+ * in the same run: the first-written build and fold, which the unit tests
+ * keep as references (`before` rows).
  *
  * Usage: npm run bench:graph-parts -- [--only NAME-PART]
  */
@@ -49,15 +54,37 @@ function timed<T>(figures: Figures, key: string, f: () => T): T {
   return result;
 }
 
-function hostSequence(method: Method, payloads: DelegatePayload[]): Figures {
+/** The first-written build and fold (the unit tests' references), as the peer: what the host did before. */
+function firstWrittenFold(graph: MethodGraph, open: OpenParts) {
+  const { nodes, edges } = referenceVisibleGraph(graph, {
+    delegates: new Set(open.delegates),
+    blocks: new Set(open.blocks),
+    chunks: new Set(open.chunks),
+  });
+  const { method, index, instructionCount, blocks } = graph;
+  return {
+    method,
+    index,
+    instructionCount,
+    nodeCount: graph.nodes.length,
+    edgeCount: graph.edges.length,
+    blocks,
+    nodes,
+    edges,
+  };
+}
+
+function hostSequence(method: Method, payloads: DelegatePayload[], firstWritten = false): Figures {
   const f: Figures = {};
-  const graph = timed(f, 'methodGraph', () => methodGraph(method, 0, payloads));
-  const folded = timed(f, 'fold', () => foldedGraph(graph, NOTHING_OPEN));
+  const build = firstWritten ? referenceMethodGraph : methodGraph;
+  const fold = firstWritten ? firstWrittenFold : foldedGraph;
+  const graph = timed(f, 'methodGraph', () => build(method, 0, payloads));
+  const folded = timed(f, 'fold', () => fold(graph, NOTHING_OPEN));
   const json = timed(f, 'stringify', () => JSON.stringify({ type: 'graph', graph: folded, profile: null }));
   f.total = f.methodGraph + f.fold + f.stringify;
   f.bytes = Buffer.byteLength(json);
   const blockOpen = { ...NOTHING_OPEN, blocks: graph.blocks.length ? [0] : [] };
-  const refold = timed(f, 'refold', () => foldedGraph(graph, blockOpen));
+  const refold = timed(f, 'refold', () => fold(graph, blockOpen));
   timed(f, 'restringify', () => JSON.stringify({ type: 'graph', graph: refold, profile: null }));
   return f;
 }
@@ -81,10 +108,12 @@ function median(runs: Figures[]): Figures {
 
 async function child(name: string, mode: string): Promise<void> {
   const { method, payloads } = await load(name);
-  if (mode === 'host') return void console.log(JSON.stringify(hostSequence(method, payloads)));
+  const firstWritten = mode.startsWith('before');
+  if (mode.endsWith('host')) return void console.log(JSON.stringify(hostSequence(method, payloads, firstWritten)));
   if (mode === 'parts') return void console.log(JSON.stringify(parts(method, payloads)));
-  for (let i = 0; i < 3; i++) parts(method, payloads);
-  console.log(JSON.stringify(median(Array.from({ length: 15 }, () => parts(method, payloads)))));
+  const run = () => (firstWritten ? hostSequence(method, payloads, true) : parts(method, payloads));
+  for (let i = 0; i < 3; i++) run();
+  console.log(JSON.stringify(median(Array.from({ length: 15 }, run))));
 }
 
 function inChild(name: string, mode: string): Figures {
@@ -94,19 +123,39 @@ function inChild(name: string, mode: string): Figures {
 
 const KEYS = ['accesses', 'memoryPlan', 'blocks', 'methodGraph', 'fold', 'stringify', 'total', 'refold', 'restringify'];
 
+const ROUNDS = 3;
+
 function main(): void {
   const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
   console.log(`${'program / run'.padEnd(30)}${KEYS.map((k) => k.padStart(12)).join('')}  reply bytes`);
+  const ratios: string[] = [];
   for (const name of Object.keys(PROGRAMS).filter((n) => n.includes(only))) {
-    for (const mode of ['host', 'parts', 'warm']) {
-      const f = inChild(name, mode);
+    const rows = new Map<string, Figures[]>();
+    // Rounds interleave the peer and ours, so that a busy machine weighs on both alike; each cell is the median.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of ['before host', 'host', 'parts', 'before warm', 'warm']) {
+        rows.set(mode, [...(rows.get(mode) ?? []), inChild(name, mode)]);
+      }
+    }
+    for (const [mode, runs] of rows) {
+      const f = median(runs);
       const cells = KEYS.map((k) => (f[k] === undefined ? '' : f[k].toFixed(1)).padStart(12)).join('');
-      console.log(`${`${name} ${mode === 'warm' ? 'warm' : `cold ${mode}`}`.padEnd(30)}${cells}  ${f.bytes}`);
+      const label = mode.replace('host', 'cold host').replace('parts', 'cold parts');
+      console.log(`${`${name} ${label}`.padEnd(30)}${cells}  ${f.bytes}`);
+    }
+    for (const kind of ['host', 'warm']) {
+      const before = median(rows.get(`before ${kind}`)!);
+      const after = median(rows.get(kind)!);
+      ratios.push(
+        `${name} ${kind === 'host' ? 'cold' : 'warm'}: answer (graph + fold + stringify) ${after.total.toFixed(1)} ms vs first-written ${before.total.toFixed(1)} ms → ${(before.total / after.total).toFixed(1)}× faster; fold again with a block open ${after.refold.toFixed(1)} vs ${before.refold.toFixed(1)} ms`,
+      );
     }
   }
+  console.log(ratios.join('\n'));
   console.log(
-    'ms per step. cold host: graph → fold → stringify, first calls in a fresh process; cold parts: each step first called alone, in order; warm: median of 15.\n' +
-      'methodGraph includes accesses, memoryPlan and blocks; total = methodGraph + fold + stringify; refold: fold again with block 0 open.',
+    `ms per step, median of ${ROUNDS} rounds. cold host: graph → fold → stringify, first calls in a fresh process; cold parts: each step first called alone, in order; warm: median of 15 calls.\n` +
+      "before: the first-written build and fold (kept as the unit tests' references) in the same run. methodGraph includes accesses, memoryPlan (ours: its views only; the column times the whole plan) and blocks;\n" +
+      'total = methodGraph + fold + stringify; refold: fold again with block 0 open (the graph cached, as in the host).',
   );
 }
 
