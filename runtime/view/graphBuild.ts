@@ -6,6 +6,7 @@ import { formatBytes } from '../text/formatBytes';
 import { repeatedBlocks } from './graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
 import { planViews } from './planViews';
+import { rememberEdgeEnds } from './visibleGraph';
 import { isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
 
 export interface GraphOptions {
@@ -87,25 +88,22 @@ export function methodGraph(
   });
   for (const n of nodes) n.outPorts = 1;
 
-  /** The node an edge carrying v starts from (its port in `sourcePort`), or null for a value that is an argument. */
+  /** The node (index) an edge carrying v starts from (its port in `sourcePort`), or -1 for a value that is an argument. */
   let sourcePort = 0;
-  const sourceOf = (v: number): GraphNode | null => {
+  const sourceOf = (v: number): number => {
     sourcePort = 0;
-    if (v < 0 || v >= valueCount) {
-      const k = outside.get(v);
-      return k === undefined ? null : nodes[k];
-    }
+    if (v < 0 || v >= valueCount) return outside.get(v) ?? -1;
     if (producerNode[v] >= 0) {
       sourcePort = producerPort[v];
-      return nodes[producerNode[v]];
+      return producerNode[v];
     }
     const base = viewOf[v];
     if (base >= 0 && producerNode[base] >= 0) {
       sourcePort = producerPort[base];
-      return nodes[producerNode[base]];
+      return producerNode[base];
     }
     const value = method.values[v];
-    if (value?.kind !== 'tensor') return null;
+    if (value?.kind !== 'tensor') return -1;
     const t = value.tensor;
     let kind: GraphNodeKind | null = null;
     let detail = typeOf(v);
@@ -115,13 +113,15 @@ export function methodGraph(
       const file = t.fullyQualifiedName ? options.backing?.get(t.fullyQualifiedName) : undefined;
       detail += file ? ` from ${file}` : ' (no data file linked)';
     } else if (t.kind === 'constant') kind = 'constant';
-    if (!kind) return null;
+    if (!kind) return -1;
     const n = node(`v${v}`, kind, t.fullyQualifiedName ?? `%${v}`, detail, null, v);
     n.outPorts = 1;
     producerNode[v] = nodes.length - 1;
     producerPort[v] = 0;
-    return n;
+    return nodes.length - 1;
   };
+  // Node indices of each edge's ends, for the fold.
+  const ends: number[] = [];
 
   const payloadOf = new Map<number, DelegatePayload>();
   for (const p of payloads) if (p.methodIndex === index) payloadOf.set(p.delegateIndex, p);
@@ -139,10 +139,11 @@ export function methodGraph(
     const { reads, writes } = accesses[i];
     for (const v of reads) {
       const from = sourceOf(v);
-      if (!from) continue;
+      if (from < 0) continue;
+      ends.push(from, instructionNode[i]);
       edges.push({
         id: `e${edges.length}`,
-        source: from.id,
+        source: nodes[from].id,
         sourcePort,
         target: id,
         targetPort: n.inPorts++,
@@ -166,7 +167,8 @@ export function methodGraph(
   });
 
   for (const [from, to] of jumpTargets(method)) {
-    if (to >= 0 && to < instructions.length)
+    if (to >= 0 && to < instructions.length) {
+      ends.push(instructionNode[from], instructionNode[to]);
       edges.push({
         id: `e${edges.length}`,
         source: `i${from}`,
@@ -177,15 +179,18 @@ export function methodGraph(
         value: null,
         label: 'if false',
       });
+    }
   }
   method.outputs.forEach((v, k) => {
     const out = node(`out${k}`, 'output', `output ${k}`, typeOf(v), null, v);
     out.inPorts = 1;
+    const self = nodes.length - 1;
     const from = sourceOf(v);
-    if (from)
+    if (from >= 0) {
+      ends.push(from, self);
       edges.push({
         id: `e${edges.length}`,
-        source: from.id,
+        source: nodes[from].id,
         sourcePort,
         target: out.id,
         targetPort: 0,
@@ -193,13 +198,22 @@ export function methodGraph(
         value: v,
         label: typeOf(v),
       });
+    }
   });
 
   const blocks = repeatedBlocks(method, accesses);
   blocks.forEach((b, k) => {
     for (let i = Math.max(0, b.first); i <= b.last && i < instructions.length; i++) nodes[instructionNode[i]].block = k;
   });
-  return { method: method.name, index, instructionCount: instructions.length, nodes, edges, blocks };
+  const graph = { method: method.name, index, instructionCount: instructions.length, nodes, edges, blocks };
+  const source = new Int32Array(edges.length);
+  const target = new Int32Array(edges.length);
+  for (let k = 0; k < edges.length; k++) {
+    source[k] = ends[2 * k];
+    target[k] = ends[2 * k + 1];
+  }
+  rememberEdgeEnds(graph, source, target);
+  return graph;
 }
 
 /**

@@ -151,26 +151,42 @@ interface GraphIndex {
 }
 
 const indices = new WeakMap<MethodGraph, GraphIndex>();
+const edgeEnds = new WeakMap<MethodGraph, { source: Int32Array; target: Int32Array }>();
+
+/** What the builder knows of each edge's ends (node indices), so that the first fold need not look ids up. */
+export function rememberEdgeEnds(graph: MethodGraph, source: Int32Array, target: Int32Array): void {
+  edgeEnds.set(graph, { source, target });
+}
 
 function graphIndex(graph: MethodGraph): GraphIndex {
   const known = indices.get(graph);
   if (known && known.nodeCount === graph.nodes.length && known.edgeCount === graph.edges.length) return known;
   const n = graph.nodes.length;
   const m = graph.edges.length;
-  const byId = new Map<string, number>();
-  graph.nodes.forEach((node, k) => {
-    if (!byId.has(node.id)) byId.set(node.id, k);
-  });
-  const source = new Int32Array(m);
-  const target = new Int32Array(m);
+  const ends = edgeEnds.get(graph);
+  let source: Int32Array;
+  let target: Int32Array;
+  if (ends && ends.source.length === m && ends.target.length === m) {
+    ({ source, target } = ends);
+  } else {
+    const byId = new Map<string, number>();
+    graph.nodes.forEach((node, k) => {
+      if (!byId.has(node.id)) byId.set(node.id, k);
+    });
+    source = new Int32Array(m);
+    target = new Int32Array(m);
+    for (let k = 0; k < m; k++) {
+      source[k] = byId.get(graph.edges[k].source) ?? -1;
+      target[k] = byId.get(graph.edges[k].target) ?? -1;
+    }
+  }
   // -2: no edge leaves the node; -1: its first edge goes to an id that is no node.
   const firstReader = new Int32Array(n).fill(-2);
   const writer = new Int32Array(n).fill(-1);
   const readerStart = new Int32Array(n + 1);
   for (let k = 0; k < m; k++) {
-    const e = graph.edges[k];
-    const s = (source[k] = byId.get(e.source) ?? -1);
-    const t = (target[k] = byId.get(e.target) ?? -1);
+    const s = source[k];
+    const t = target[k];
     if (s >= 0) {
       if (firstReader[s] === -2) firstReader[s] = t;
       readerStart[s + 1]++;

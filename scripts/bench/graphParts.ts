@@ -29,12 +29,18 @@ import { buildSyntheticProgram } from './syntheticProgram';
  * in the same run: the first-written build and fold, which the unit tests
  * keep as references (`before` rows).
  *
- * Usage: npm run bench:graph-parts -- [--only NAME-PART]
+ * Usage: npm run bench:graph-parts -- [--only NAME-PART] [--synthetic N,N…] (sizes of the synthetic programs, default 20000)
  */
+
+const SYNTHETIC = process.argv.includes('--synthetic')
+  ? process.argv[process.argv.indexOf('--synthetic') + 1].split(',').map(Number)
+  : [20_000];
 
 const PROGRAMS: Record<string, () => Uint8Array> = {
   'qwen3-0.6b-shaped': () => buildQwenShapedProgram('portable'),
-  'synthetic-20k': () => buildSyntheticProgram({ instructions: 20_000 }),
+  ...Object.fromEntries(
+    SYNTHETIC.map((n) => [`synthetic-${n / 1000}k`, () => buildSyntheticProgram({ instructions: n })]),
+  ),
 };
 
 const NOTHING_OPEN: OpenParts = { delegates: [], blocks: [], chunks: [] };
@@ -117,7 +123,8 @@ async function child(name: string, mode: string): Promise<void> {
 }
 
 function inChild(name: string, mode: string): Figures {
-  const out = execFileSync(process.execPath, [__filename, '--child', name, mode], { encoding: 'utf8' });
+  const sizes = ['--synthetic', SYNTHETIC.join(',')];
+  const out = execFileSync(process.execPath, [__filename, '--child', name, mode, ...sizes], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!) as Figures;
 }
 
