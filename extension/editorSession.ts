@@ -333,7 +333,7 @@ export class EditorSession implements vscode.Disposable {
         const profiled = overlay?.methods.find((m) => m.method === method.name);
         if (overlay && profiled) {
           const times = instructionTimes(profiled, overlay.tickUnit);
-          const top = Math.max(...profiled.instructions.map((r) => r.share), 0);
+          const top = profiled.instructions.reduce((m, r) => Math.max(m, r.share), 0);
           const share = new Map(profiled.instructions.map((r) => [r.instruction, r.share]));
           shown.profile = (instruction) => {
             const t = times.get(instruction);
