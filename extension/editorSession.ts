@@ -6,7 +6,7 @@ import { instructionPage, valuePage, withStepSummaries } from '../runtime/view/r
 import { previewTensor, subjectOfEntry } from '../runtime/view/tensorPreview';
 import { methodGraph } from '../runtime/view/graphBuild';
 import { MethodGraph } from '../runtime/view/graphModel';
-import { foldedGraph } from '../runtime/view/visibleGraph';
+import { foldedGraph, GraphOverlay } from '../runtime/view/visibleGraph';
 import { methodMemoryPlan } from '../runtime/view/memoryPlan';
 import { xnnpackGraphView } from '../runtime/view/xnnpackView';
 import {
@@ -349,31 +349,29 @@ export class EditorSession implements vscode.Disposable {
           graph = methodGraph(method, request.method, loaded.payloads, { backing });
           this.graphs.byMethod.set(request.method, graph);
         }
-        for (const n of graph.nodes) {
-          delete n.lastRun;
-          delete n.profile;
-        }
+        // Laid over the nodes the page gets, not written into the cached graph.
+        const shown: GraphOverlay = {};
         const run = this.host.lastRuns?.get(this.document.uri.toString(), request.method);
         if (run) {
-          for (const n of graph.nodes) {
-            const s = n.instruction !== null && n.kind !== 'xnnOperator' ? run.summaries.get(n.instruction) : undefined;
-            if (s) n.lastRun = { text: s.text, nonFinite: s.nonFinite };
-          }
+          shown.lastRun = (instruction) => {
+            const s = run.summaries.get(instruction);
+            return s ? { text: s.text, nonFinite: s.nonFinite } : undefined;
+          };
         }
         const overlay = this.profile?.overlay;
         const profiled = overlay?.methods.find((m) => m.method === method.name);
         if (overlay && profiled) {
           const times = instructionTimes(profiled, overlay.tickUnit);
-          const top = Math.max(...profiled.instructions.map((r) => r.share), 0);
+          const top = profiled.instructions.reduce((m, r) => Math.max(m, r.share), 0);
           const share = new Map(profiled.instructions.map((r) => [r.instruction, r.share]));
-          for (const n of graph.nodes) {
-            const t = n.instruction !== null && n.kind !== 'xnnOperator' ? times.get(n.instruction) : undefined;
-            if (t) n.profile = { text: t.time, heat: top > 0 ? (share.get(n.instruction!) ?? 0) / top : 0 };
-          }
+          shown.profile = (instruction) => {
+            const t = times.get(instruction);
+            return t ? { text: t.time, heat: top > 0 ? (share.get(instruction) ?? 0) / top : 0 } : undefined;
+          };
         }
         return {
           type: 'graph',
-          graph: foldedGraph(graph, request.open),
+          graph: foldedGraph(graph, request.open, shown),
           profile: overlay ? profileFit(this.profile!, overlay, method.name) : null,
         };
       }

@@ -41,12 +41,25 @@ function layerBlocks(keys: (string | null)[], source: GraphBlock['source']): Gra
 }
 
 function byNames(method: Method, accesses: readonly InstructionAccess[]): GraphBlock[] | null {
-  const keys = accesses.map(({ reads, writes }) => {
-    for (const v of [...reads, ...writes]) {
+  // A value's layer name, looked up once per value (undefined: not yet).
+  const layerOf = new Array<string | null | undefined>(method.values.length).fill(undefined);
+  const layer = (v: number): string | null => {
+    let key = layerOf[v];
+    if (key === undefined) {
       const value = method.values[v];
       const name = value?.kind === 'tensor' ? value.tensor.fullyQualifiedName : null;
-      const m = name ? LAYER_NAME.exec(name) : null;
-      if (m) return m[1];
+      key = layerOf[v] = (name ? LAYER_NAME.exec(name)?.[1] : null) ?? null;
+    }
+    return key;
+  };
+  const keys = accesses.map(({ reads, writes }) => {
+    for (const v of reads) {
+      const key = layer(v);
+      if (key !== null) return key;
+    }
+    for (const v of writes) {
+      const key = layer(v);
+      if (key !== null) return key;
     }
     return null;
   });

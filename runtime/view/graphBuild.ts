@@ -5,7 +5,8 @@ import { XnnpackGraph } from '../format/xnnpack/xnnpackTypes';
 import { formatBytes } from '../text/formatBytes';
 import { repeatedBlocks } from './graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
-import { methodMemoryPlan } from './memoryPlan';
+import { planViews } from './planViews';
+import { rememberEdgeEnds } from './visibleGraph';
 import { isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
 
 export interface GraphOptions {
@@ -43,13 +44,18 @@ export function methodGraph(
 ): MethodGraph {
   const accesses = methodAccesses(method, payloads, index);
   const instructions = methodInstructions(method);
-  const views = new Map<number, number>();
-  for (const arena of methodMemoryPlan(method, index, payloads, accesses).arenas) {
-    for (const t of arena.tensors) if (t.viewOf !== null) views.set(t.value, t.viewOf);
-  }
+  const viewOf = planViews(method, accesses);
+  const valueCount = method.values.length;
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
-  const producer = new Map<number, Port>();
+  // The node (index) and output port that last wrote each value; inputs may name values out of range.
+  const producerNode = new Int32Array(valueCount).fill(-1);
+  const producerPort = new Int32Array(valueCount);
+  const outside = new Map<number, number>();
+  // Many edges carry the same value: its type text once per value.
+  const types = new Array<string | undefined>(valueCount).fill(undefined);
+  const typeOf = (v: number) =>
+    v >= 0 && v < valueCount ? (types[v] ??= valueType(method.values[v])) : valueType(method.values[v]);
   const node = (
     id: string,
     kind: GraphNodeKind,
@@ -75,38 +81,52 @@ export function methodGraph(
     return n;
   };
   method.inputs.forEach((v, k) => {
-    node(`in${k}`, 'input', `input ${k}`, valueType(method.values[v]), null, v);
-    if (!producer.has(v)) producer.set(v, { node: `in${k}`, port: 0 });
+    node(`in${k}`, 'input', `input ${k}`, typeOf(v), null, v);
+    if (v >= 0 && v < valueCount) {
+      if (producerNode[v] < 0) producerNode[v] = nodes.length - 1;
+    } else if (!outside.has(v)) outside.set(v, nodes.length - 1);
   });
   for (const n of nodes) n.outPorts = 1;
 
-  const sourceOf = (v: number): Port | null => {
-    const known = producer.get(v);
-    if (known) return known;
-    const base = views.get(v);
-    if (base !== undefined && producer.has(base)) return producer.get(base)!;
+  /** The node (index) an edge carrying v starts from (its port in `sourcePort`), or -1 for a value that is an argument. */
+  let sourcePort = 0;
+  const sourceOf = (v: number): number => {
+    sourcePort = 0;
+    if (v < 0 || v >= valueCount) return outside.get(v) ?? -1;
+    if (producerNode[v] >= 0) {
+      sourcePort = producerPort[v];
+      return producerNode[v];
+    }
+    const base = viewOf[v];
+    if (base >= 0 && producerNode[base] >= 0) {
+      sourcePort = producerPort[base];
+      return producerNode[base];
+    }
     const value = method.values[v];
-    if (value?.kind !== 'tensor') return null;
+    if (value?.kind !== 'tensor') return -1;
     const t = value.tensor;
     let kind: GraphNodeKind | null = null;
-    let detail = valueType(value);
+    let detail = typeOf(v);
     if (isMutableBuffer(t)) kind = 'mutableBuffer';
     else if (t.kind === 'external') {
       kind = 'external';
       const file = t.fullyQualifiedName ? options.backing?.get(t.fullyQualifiedName) : undefined;
       detail += file ? ` from ${file}` : ' (no data file linked)';
     } else if (t.kind === 'constant') kind = 'constant';
-    if (!kind) return null;
+    if (!kind) return -1;
     const n = node(`v${v}`, kind, t.fullyQualifiedName ?? `%${v}`, detail, null, v);
     n.outPorts = 1;
-    const port = { node: n.id, port: 0 };
-    producer.set(v, port);
-    return port;
+    producerNode[v] = nodes.length - 1;
+    producerPort[v] = 0;
+    return nodes.length - 1;
   };
+  // Node indices of each edge's ends, for the fold.
+  const ends: number[] = [];
 
   const payloadOf = new Map<number, DelegatePayload>();
   for (const p of payloads) if (p.methodIndex === index) payloadOf.set(p.delegateIndex, p);
 
+  const instructionNode = new Int32Array(instructions.length);
   instructions.forEach((ins, i) => {
     const id = `i${i}`;
     const label =
@@ -115,22 +135,27 @@ export function methodGraph(
         : instructionTarget(method, ins);
     const kind: GraphNodeKind = ins.kind === 'kernel' ? 'operator' : ins.kind === 'jumpFalse' ? 'jump' : ins.kind;
     const n = node(id, kind, label, '', i, null);
+    instructionNode[i] = nodes.length - 1;
     const { reads, writes } = accesses[i];
     for (const v of reads) {
       const from = sourceOf(v);
-      if (!from) continue;
+      if (from < 0) continue;
+      ends.push(from, instructionNode[i]);
       edges.push({
         id: `e${edges.length}`,
-        source: from.node,
-        sourcePort: from.port,
+        source: nodes[from].id,
+        sourcePort,
         target: id,
         targetPort: n.inPorts++,
         kind: 'data',
         value: v,
-        label: valueType(method.values[v]),
+        label: typeOf(v),
       });
     }
-    for (const v of writes) producer.set(v, { node: id, port: n.outPorts++ });
+    for (const v of writes) {
+      producerNode[v] = instructionNode[i];
+      producerPort[v] = n.outPorts++;
+    }
     if (ins.kind === 'delegate') {
       const payload = payloadOf.get(ins.delegateIndex);
       if (payload?.status === 'xnnpack') attachXnnpack(n, payload.graph);
@@ -142,7 +167,8 @@ export function methodGraph(
   });
 
   for (const [from, to] of jumpTargets(method)) {
-    if (to >= 0 && to < instructions.length)
+    if (to >= 0 && to < instructions.length) {
+      ends.push(instructionNode[from], instructionNode[to]);
       edges.push({
         id: `e${edges.length}`,
         source: `i${from}`,
@@ -153,31 +179,41 @@ export function methodGraph(
         value: null,
         label: 'if false',
       });
+    }
   }
   method.outputs.forEach((v, k) => {
-    const out = node(`out${k}`, 'output', `output ${k}`, valueType(method.values[v]), null, v);
+    const out = node(`out${k}`, 'output', `output ${k}`, typeOf(v), null, v);
     out.inPorts = 1;
+    const self = nodes.length - 1;
     const from = sourceOf(v);
-    if (from)
+    if (from >= 0) {
+      ends.push(from, self);
       edges.push({
         id: `e${edges.length}`,
-        source: from.node,
-        sourcePort: from.port,
+        source: nodes[from].id,
+        sourcePort,
         target: out.id,
         targetPort: 0,
         kind: 'data',
         value: v,
-        label: valueType(method.values[v]),
+        label: typeOf(v),
       });
+    }
   });
 
   const blocks = repeatedBlocks(method, accesses);
-  const byInstruction = new Map<number, number>();
   blocks.forEach((b, k) => {
-    for (let i = b.first; i <= b.last; i++) byInstruction.set(i, k);
+    for (let i = Math.max(0, b.first); i <= b.last && i < instructions.length; i++) nodes[instructionNode[i]].block = k;
   });
-  for (const n of nodes) if (n.instruction !== null) n.block = byInstruction.get(n.instruction) ?? null;
-  return { method: method.name, index, instructionCount: instructions.length, nodes, edges, blocks };
+  const graph = { method: method.name, index, instructionCount: instructions.length, nodes, edges, blocks };
+  const source = new Int32Array(edges.length);
+  const target = new Int32Array(edges.length);
+  for (let k = 0; k < edges.length; k++) {
+    source[k] = ends[2 * k];
+    target[k] = ends[2 * k + 1];
+  }
+  rememberEdgeEnds(graph, source, target);
+  return graph;
 }
 
 /**

@@ -44,59 +44,71 @@ export function methodAccesses(
       delegateOutputs.set(p.delegateIndex, p.graph.values.filter((v) => v.isOutput && v.externalId !== null).length);
     }
   }
-  return instructions.map((ins) => {
-    const hinted = operandHints(method, ins, delegateOutputs);
-    const access: InstructionAccess = { reads: [], writes: [] };
-    const add = (index: number, hint: Hint) => {
-      if (index < 0 || index >= method.values.length) return;
-      if (hint === 'write' || (hint === 'unknown' && !written[index])) {
-        if (!access.writes.includes(index)) access.writes.push(index);
-        written[index] = 1;
-      } else if (!access.reads.includes(index) && !access.writes.includes(index)) {
-        access.reads.push(index);
-      }
-    };
-    for (const [index, hint] of hinted) {
-      const v = method.values[index];
-      if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList') {
-        for (const item of v.items) add(item, hint);
-      } else if (v?.kind === 'intList') {
-        for (const item of v.items) add(item, 'read');
-      }
-      if (v?.kind !== 'tensorList' && v?.kind !== 'optionalTensorList') add(index, hint);
+  // One visitor for every operand (no pair per operand: the graph of a big method has hundreds of thousands).
+  let access: InstructionAccess = { reads: [], writes: [] };
+  const add = (index: number, hint: Hint) => {
+    if (index < 0 || index >= written.length) return;
+    if (hint === 'write' || (hint === 'unknown' && !written[index])) {
+      if (!access.writes.includes(index)) access.writes.push(index);
+      written[index] = 1;
+    } else if (!access.reads.includes(index) && !access.writes.includes(index)) {
+      access.reads.push(index);
     }
+  };
+  const operand = (index: number, hint: Hint) => {
+    const v = method.values[index];
+    if (v?.kind === 'tensorList' || v?.kind === 'optionalTensorList') {
+      for (const item of v.items) add(item, hint);
+      return;
+    }
+    if (v?.kind === 'intList') for (const item of v.items) add(item, 'read');
+    add(index, hint);
+  };
+  return instructions.map((ins) => {
+    access = { reads: [], writes: [] };
+    visitOperands(method, ins, delegateOutputs, operand);
     return access;
   });
 }
 
-function operandHints(method: Method, ins: Instruction, delegateOutputs: Map<number, number>): [number, Hint][] {
+/** Each operand of the instruction, in argument order, with whether the program says it is read or written. */
+function visitOperands(
+  method: Method,
+  ins: Instruction,
+  delegateOutputs: Map<number, number>,
+  visit: (index: number, hint: Hint) => void,
+): void {
   switch (ins.kind) {
     case 'kernel': {
       const op = method.operators[ins.opIndex];
       const schema = op && operatorSchema(op.qualifiedName);
-      if (!schema || ins.args.length < schema.args.length) return ins.args.map((a) => [a, 'unknown']);
-      return ins.args.map((a, k): [number, Hint] => {
-        if (k >= schema.args.length) return [a, 'write'];
-        return [a, schema.args[k].type.mutable ? 'write' : 'read'];
-      });
+      if (!schema || ins.args.length < schema.args.length) {
+        for (const a of ins.args) visit(a, 'unknown');
+        return;
+      }
+      ins.args.forEach((a, k) => visit(a, k >= schema.args.length || schema.args[k].type.mutable ? 'write' : 'read'));
+      return;
     }
     case 'delegate': {
       const outputs = delegateOutputs.get(ins.delegateIndex);
-      if (outputs === undefined) return ins.args.map((a) => [a, 'unknown']);
+      if (outputs === undefined) {
+        for (const a of ins.args) visit(a, 'unknown');
+        return;
+      }
       const firstOutput = ins.args.length - outputs;
-      return ins.args.map((a, k) => [a, k >= firstOutput ? 'write' : 'read']);
+      ins.args.forEach((a, k) => visit(a, k >= firstOutput ? 'write' : 'read'));
+      return;
     }
     case 'move':
-      return [
-        [ins.from, 'read'],
-        [ins.to, 'write'],
-      ];
+      visit(ins.from, 'read');
+      visit(ins.to, 'write');
+      return;
     case 'jumpFalse':
-      return [[ins.condValueIndex, 'read']];
+      visit(ins.condValueIndex, 'read');
+      return;
     case 'free':
-      return [[ins.valueIndex, 'read']];
-    default:
-      return [];
+      visit(ins.valueIndex, 'read');
+      return;
   }
 }
 

@@ -83,12 +83,18 @@ export interface FoldedGraph {
   edges: VisibleEdge[];
 }
 
-export function foldedGraph(graph: MethodGraph, open: OpenParts): FoldedGraph {
-  const { nodes, edges } = visibleGraph(graph, {
-    delegates: new Set(open.delegates),
-    blocks: new Set(open.blocks),
-    chunks: new Set(open.chunks),
-  });
+/** Values laid over instruction nodes per request (last run, profile), so the cached graph stays as built. */
+export interface GraphOverlay {
+  lastRun?: (instruction: number) => { text: string; nonFinite: boolean } | undefined;
+  profile?: (instruction: number) => { text: string; heat: number } | undefined;
+}
+
+export function foldedGraph(graph: MethodGraph, open: OpenParts, overlay: GraphOverlay = {}): FoldedGraph {
+  const { nodes, edges } = fold(
+    graph,
+    { delegates: new Set(open.delegates), blocks: new Set(open.blocks), chunks: new Set(open.chunks) },
+    overlay,
+  );
   return {
     method: graph.method,
     index: graph.index,
@@ -105,7 +111,8 @@ export function foldedGraph(graph: MethodGraph, open: OpenParts): FoldedGraph {
 export const LOD_NODES = 1500;
 export const CHUNK = 250;
 
-function toVisible(n: GraphNode, expanded: boolean, parent: string | null): VisibleNode {
+function toVisible(n: GraphNode, expanded: boolean, parent: string | null, overlay: GraphOverlay = {}): VisibleNode {
+  const at = parent === null ? n.instruction : null;
   return {
     id: n.id,
     kind: n.kind,
@@ -120,9 +127,79 @@ function toVisible(n: GraphNode, expanded: boolean, parent: string | null): Visi
     outPorts: n.outPorts,
     children: [],
     parent,
-    lastRun: n.lastRun,
-    profile: n.profile,
+    lastRun: (at !== null ? overlay.lastRun?.(at) : undefined) ?? n.lastRun,
+    profile: (at !== null ? overlay.profile?.(at) : undefined) ?? n.profile,
   };
+}
+
+/**
+ * The graph's structure by node index, built once per graph (folding again
+ * when something opens walks arrays, not maps of ids): each edge's source and
+ * target node (-1 for an id that is no node), each node's first reader, its
+ * readers (CSR: `readers[readerStart[k]…readerStart[k + 1]]`) and the source
+ * of the last edge into it.
+ */
+interface GraphIndex {
+  nodeCount: number;
+  edgeCount: number;
+  source: Int32Array;
+  target: Int32Array;
+  firstReader: Int32Array;
+  readerStart: Int32Array;
+  readers: Int32Array;
+  writer: Int32Array;
+}
+
+const indices = new WeakMap<MethodGraph, GraphIndex>();
+const edgeEnds = new WeakMap<MethodGraph, { source: Int32Array; target: Int32Array }>();
+
+/** What the builder knows of each edge's ends (node indices), so that the first fold need not look ids up. */
+export function rememberEdgeEnds(graph: MethodGraph, source: Int32Array, target: Int32Array): void {
+  edgeEnds.set(graph, { source, target });
+}
+
+function graphIndex(graph: MethodGraph): GraphIndex {
+  const known = indices.get(graph);
+  if (known && known.nodeCount === graph.nodes.length && known.edgeCount === graph.edges.length) return known;
+  const n = graph.nodes.length;
+  const m = graph.edges.length;
+  const ends = edgeEnds.get(graph);
+  let source: Int32Array;
+  let target: Int32Array;
+  if (ends && ends.source.length === m && ends.target.length === m) {
+    ({ source, target } = ends);
+  } else {
+    const byId = new Map<string, number>();
+    graph.nodes.forEach((node, k) => {
+      if (!byId.has(node.id)) byId.set(node.id, k);
+    });
+    source = new Int32Array(m);
+    target = new Int32Array(m);
+    for (let k = 0; k < m; k++) {
+      source[k] = byId.get(graph.edges[k].source) ?? -1;
+      target[k] = byId.get(graph.edges[k].target) ?? -1;
+    }
+  }
+  // -2: no edge leaves the node; -1: its first edge goes to an id that is no node.
+  const firstReader = new Int32Array(n).fill(-2);
+  const writer = new Int32Array(n).fill(-1);
+  const readerStart = new Int32Array(n + 1);
+  for (let k = 0; k < m; k++) {
+    const s = source[k];
+    const t = target[k];
+    if (s >= 0) {
+      if (firstReader[s] === -2) firstReader[s] = t;
+      readerStart[s + 1]++;
+    }
+    if (t >= 0) writer[t] = s;
+  }
+  for (let k = 0; k < n; k++) readerStart[k + 1] += readerStart[k];
+  const readers = new Int32Array(readerStart[n]);
+  const filled = readerStart.slice(0, n);
+  for (let k = 0; k < m; k++) if (source[k] >= 0) readers[filled[source[k]]++] = target[k];
+  const index = { nodeCount: n, edgeCount: m, source, target, firstReader, readerStart, readers, writer };
+  indices.set(graph, index);
+  return index;
 }
 
 /**
@@ -134,13 +211,42 @@ function toVisible(n: GraphNode, expanded: boolean, parent: string | null): Visi
  * what shows, merged when they join the same pair, and dropped inside a group.
  */
 export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph {
-  const groupOf = new Map<string, string>();
-  const groups = new Map<string, VisibleNode>();
-  const group = (id: string, kind: 'block' | 'chunk', label: string, first: number, last: number) => {
-    let g = groups.get(id);
-    if (!g) {
-      g = {
-        id,
+  const { nodes, edges, groupOf, groups } = fold(graph, open, {});
+  const shownAs = new Map<string, string>();
+  graph.nodes.forEach((n, k) => {
+    shownAs.set(n.id, groupOf[k] >= 0 ? groups[groupOf[k]].id : n.id);
+    if (groupOf[k] < 0 && n.children?.length && open.delegates.has(n.id))
+      for (const c of n.children) shownAs.set(c.id, c.id);
+  });
+  return { nodes, edges, shownAs };
+}
+
+/** The fold itself; nodes and groups by index (`groupOf[k]`: index into `groups` of node k's group, or -1). */
+function fold(
+  graph: MethodGraph,
+  open: Expansion,
+  overlay: GraphOverlay,
+): { nodes: VisibleNode[]; edges: VisibleEdge[]; groupOf: Int32Array; groups: VisibleNode[] } {
+  const index = graphIndex(graph);
+  const n = graph.nodes.length;
+  const groupOf = new Int32Array(n).fill(-1);
+  const groups: VisibleNode[] = [];
+  const blockGroup = new Map<number, number>();
+  const chunkGroup = new Map<number, number>();
+  const group = (
+    known: Map<number, number>,
+    key: number,
+    kind: 'block' | 'chunk',
+    label: string,
+    first: number,
+    last: number,
+  ) => {
+    let g = known.get(key);
+    if (g === undefined) {
+      g = groups.length;
+      known.set(key, g);
+      groups.push({
+        id: `${kind}${key}`,
         kind,
         label,
         detail: '',
@@ -154,89 +260,86 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
         outPorts: 1,
         children: [],
         parent: null,
-      };
-      groups.set(id, g);
+      });
     }
-    g.members++;
+    groups[g].members++;
     return g;
   };
-  for (const n of graph.nodes) {
-    if (n.block === null || open.blocks.has(n.block)) continue;
-    const b = graph.blocks[n.block];
-    groupOf.set(n.id, group(`block${n.block}`, 'block', b.label, b.first, b.last).id);
+  for (let k = 0; k < n; k++) {
+    const b = graph.nodes[k].block;
+    if (b === null || open.blocks.has(b)) continue;
+    const block = graph.blocks[b];
+    groupOf[k] = group(blockGroup, b, 'block', block.label, block.first, block.last);
   }
-  const firstReader = new Map<string, string>();
-  const readers = new Map<string, string[]>();
-  const writer = new Map<string, string>();
-  for (const e of graph.edges) {
-    if (!firstReader.has(e.source)) firstReader.set(e.source, e.target);
-    const list = readers.get(e.source) ?? [];
-    list.push(e.target);
-    readers.set(e.source, list);
-    writer.set(e.target, e.source);
-  }
-  const join = (n: GraphNode, g: string | undefined) => {
-    if (!g) return;
-    groupOf.set(n.id, g);
-    groups.get(g)!.members++;
+  const join = (k: number, g: number) => {
+    if (g < 0) return;
+    groupOf[k] = g;
+    groups[g].members++;
   };
+  const { firstReader, readerStart, readers, writer } = index;
   // Weights, constants and buffers go with the first node that reads them when that node is folded; a
   // method input whose readers all fold into one group goes with them, and so does an output that group
   // writes (a decoder layer's KV cache in and out).
   const foldSources = () => {
-    for (const n of graph.nodes) {
-      if (groupOf.has(n.id)) continue;
-      if (n.kind === 'constant' || n.kind === 'external' || n.kind === 'mutableBuffer') {
-        const reader = firstReader.get(n.id);
-        join(n, reader ? groupOf.get(reader) : undefined);
-      } else if (n.kind === 'input') {
+    for (let k = 0; k < n; k++) {
+      if (groupOf[k] >= 0) continue;
+      const kind = graph.nodes[k].kind;
+      if (kind === 'constant' || kind === 'external' || kind === 'mutableBuffer') {
+        const reader = firstReader[k];
+        join(k, reader >= 0 ? groupOf[reader] : -1);
+      } else if (kind === 'input') {
         // An output that only passes an input on (a cache updated in place) does not keep the input out.
-        const inner = (readers.get(n.id) ?? []).filter((r) => !r.startsWith('out'));
-        const groupsRead = new Set(inner.map((r) => groupOf.get(r)));
-        const [only] = groupsRead;
-        if (groupsRead.size === 1) join(n, only);
-      } else if (n.kind === 'output') {
-        const from = writer.get(n.id);
-        join(n, from ? groupOf.get(from) : undefined);
+        // One group (-1: not folded, or a reader that is no node) must hold every other reader.
+        let only: number | null = null;
+        let one = true;
+        for (let r = readerStart[k]; r < readerStart[k + 1]; r++) {
+          const reader = readers[r];
+          if (reader >= 0 && graph.nodes[reader].kind === 'output') continue;
+          const g = reader >= 0 ? groupOf[reader] : -1;
+          if (only === null) only = g;
+          else if (only !== g) one = false;
+        }
+        if (one && only !== null) join(k, only);
+      } else if (kind === 'output') {
+        const from = writer[k];
+        join(k, from >= 0 ? groupOf[from] : -1);
       }
     }
   };
   foldSources();
-  const topLevel = graph.nodes.filter((n) => !groupOf.has(n.id)).length + groups.size;
+  let topLevel = groups.length;
+  for (let k = 0; k < n; k++) if (groupOf[k] < 0) topLevel++;
   if (topLevel > LOD_NODES) {
-    for (const n of graph.nodes) {
-      if (groupOf.has(n.id) || n.instruction === null) continue;
-      const first = n.instruction - (n.instruction % CHUNK);
+    for (let k = 0; k < n; k++) {
+      const instruction = graph.nodes[k].instruction;
+      if (groupOf[k] >= 0 || instruction === null) continue;
+      const first = instruction - (instruction % CHUNK);
       if (open.chunks.has(first)) continue;
       const last = Math.min(first + CHUNK, graph.instructionCount) - 1;
-      groupOf.set(n.id, group(`chunk${first}`, 'chunk', `instructions ${first}–${last}`, first, last).id);
+      groupOf[k] = group(chunkGroup, first, 'chunk', `instructions ${first}–${last}`, first, last);
     }
     foldSources();
   }
-  for (const g of groups.values()) g.detail = `${g.members} nodes`;
+  for (const g of groups) g.detail = `${g.members} nodes`;
 
   const nodes: VisibleNode[] = [];
-  const shownAs = new Map<string, string>();
   const edges: VisibleEdge[] = [];
-  const merged = new Map<string, VisibleEdge>();
-  const placed = new Set<string>();
-  for (const n of graph.nodes) {
-    const g = groupOf.get(n.id);
-    if (g) {
-      shownAs.set(n.id, g);
-      if (!placed.has(g)) {
-        placed.add(g);
-        nodes.push(groups.get(g)!);
+  const placed = new Uint8Array(groups.length);
+  for (let k = 0; k < n; k++) {
+    const node = graph.nodes[k];
+    const g = groupOf[k];
+    if (g >= 0) {
+      if (!placed[g]) {
+        placed[g] = 1;
+        nodes.push(groups[g]);
       }
       continue;
     }
-    const expanded = !!n.children?.length && open.delegates.has(n.id);
-    const v = toVisible(n, expanded, null);
-    shownAs.set(n.id, n.id);
+    const expanded = !!node.children?.length && open.delegates.has(node.id);
+    const v = toVisible(node, expanded, null, overlay);
     if (expanded) {
-      v.children = n.children!.map((c) => toVisible(c, false, n.id));
-      for (const c of n.children!) shownAs.set(c.id, c.id);
-      for (const e of n.childEdges ?? []) {
+      v.children = node.children!.map((c) => toVisible(c, false, node.id));
+      for (const e of node.childEdges ?? []) {
         edges.push({
           id: e.id,
           source: e.source,
@@ -248,22 +351,32 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
           // XNNPACK value ids, not the method's values.
           value: null,
           count: 1,
-          container: n.id,
+          container: node.id,
         });
       }
     }
     nodes.push(v);
   }
-  for (const e of graph.edges) {
-    const source = shownAs.get(e.source) ?? e.source;
-    const target = shownAs.get(e.target) ?? e.target;
-    if (source === target) continue;
-    const grouped = source !== e.source || target !== e.target;
-    if (!grouped) {
+
+  // What an edge's end shows as: node k itself (k), its group (n + g), or an id that is no node (-1, shown as itself).
+  const shown = (k: number) => (k < 0 ? -1 : groupOf[k] >= 0 ? n + groupOf[k] : k);
+  const width = n + groups.length;
+  const merged = new Map<number | string, VisibleEdge>();
+  const { source: sources, target: targets } = index;
+  for (let k = 0; k < graph.edges.length; k++) {
+    const e = graph.edges[k];
+    const s = shown(sources[k]);
+    const t = shown(targets[k]);
+    const sourceGrouped = s >= n;
+    const targetGrouped = t >= n;
+    if (s >= 0 && s === t) continue;
+    if (!sourceGrouped && !targetGrouped) {
+      // Both ends show as themselves (ids that are no node only meet themselves).
+      if (s < 0 && t < 0 && e.source === e.target) continue;
       edges.push({
         id: e.id,
-        source,
-        target,
+        source: e.source,
+        target: e.target,
         sourcePort: e.sourcePort,
         targetPort: e.targetPort,
         kind: e.kind,
@@ -274,7 +387,9 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
       });
       continue;
     }
-    const key = `${source}>${target}>${e.kind}`;
+    const source = sourceGrouped ? groups[s - n].id : e.source;
+    const target = targetGrouped ? groups[t - n].id : e.target;
+    const key = s >= 0 && t >= 0 ? (s * width + t) * 2 + (e.kind === 'jump' ? 1 : 0) : `${source}>${target}>${e.kind}`;
     const m = merged.get(key);
     if (m) {
       m.count++;
@@ -286,8 +401,8 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
       id: `m${merged.size}`,
       source,
       target,
-      sourcePort: source === e.source ? e.sourcePort : 0,
-      targetPort: target === e.target ? e.targetPort : 0,
+      sourcePort: sourceGrouped ? 0 : e.sourcePort,
+      targetPort: targetGrouped ? 0 : e.targetPort,
       kind: e.kind,
       label: e.label,
       value: null,
@@ -297,5 +412,5 @@ export function visibleGraph(graph: MethodGraph, open: Expansion): VisibleGraph 
     merged.set(key, edge);
     edges.push(edge);
   }
-  return { nodes, edges, shownAs };
+  return { nodes, edges, groupOf, groups };
 }
