@@ -15,7 +15,7 @@ import { testCasesPanel } from './testCasesPanel';
 type ProgramDocument = Extract<DocumentView, { kind: 'pte' | 'bpte' }>;
 
 /** Above this many instructions the host's graph build takes long enough that it waits for the Graph tab. */
-const PREFETCH_INSTRUCTIONS = 5000;
+const PREFETCH_INSTRUCTIONS = 20_000;
 
 /**
  * The editor of a `.pte` (and of the program inside a `.bpte`): overview,

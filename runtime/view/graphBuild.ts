@@ -284,5 +284,5 @@ function attachXnnpack(parent: GraphNode, graph: XnnpackGraph): void {
   }
   parent.children = children;
   parent.childEdges = edges;
-  parent.detail = `XNNPACK, ${graph.nodes.length} operators`;
+  parent.detail = `XNNPACK, ${graph.nodes.length} operator${graph.nodes.length === 1 ? '' : 's'}`;
 }

@@ -241,7 +241,7 @@ function attachXnnpack(parent: GraphNode, graph: XnnpackGraph): void {
   }
   parent.children = children;
   parent.childEdges = edges;
-  parent.detail = `XNNPACK, ${graph.nodes.length} operators`;
+  parent.detail = `XNNPACK, ${graph.nodes.length} operator${graph.nodes.length === 1 ? '' : 's'}`;
 }
 
 type Hint = 'read' | 'write' | 'unknown';
