@@ -119,6 +119,8 @@ interface Row {
   pagePaintMs?: number;
   /** When the graph was asked of the host, answered, laid out and drawn, in ms after the press (before it: prefetched). */
   paintSteps?: number[];
+  /** ELK's own time for that layout in the page's worker (0: laid out on the page). */
+  elkMs?: number;
   panMs?: number;
   panP95?: number;
   netronBuildMs?: number | string;
@@ -205,9 +207,17 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
       const pressedAt = Number(await tab.getAttribute('data-pressed-at'));
       const steps = JSON.parse(
         (await panel.locator('.graph-panel').getAttribute('data-paint-steps')) ?? '{}',
-      ) as Record<'asked' | 'answered' | 'laidOut' | 'drawn', number>;
+      ) as Record<'asked' | 'answered' | 'laidOut' | 'drawn' | 'elkMs' | 'workerStarted' | 'workerWarmed', number>;
       rows[i].pagePaintMs = steps.drawn - pressedAt;
-      rows[i].paintSteps = [steps.asked, steps.answered, steps.laidOut, steps.drawn].map((t) => t - pressedAt);
+      rows[i].paintSteps = [
+        steps.asked,
+        steps.answered,
+        steps.laidOut,
+        steps.drawn,
+        steps.workerStarted,
+        steps.workerWarmed,
+      ].map((t) => t - pressedAt);
+      rows[i].elkMs = steps.elkMs;
       const frames = await panel.locator('canvas.graph-canvas').evaluate(async (canvas: HTMLCanvasElement) => {
         const r = canvas.getBoundingClientRect();
         const at = (k: number) => ({
@@ -315,7 +325,7 @@ async function main(): Promise<void> {
   for (const r of rows)
     if (r.paintSteps)
       console.log(
-        `${r.name.padEnd(22)} after the press: graph asked ${ms(r.paintSteps[0])}, answered ${ms(r.paintSteps[1])}, laid out ${ms(r.paintSteps[2])}, drawn ${ms(r.paintSteps[3])}`,
+        `${r.name.padEnd(22)} after the press: graph asked ${ms(r.paintSteps[0])}, answered ${ms(r.paintSteps[1])}, laid out ${ms(r.paintSteps[2])}, drawn ${ms(r.paintSteps[3])}; layout worker started ${ms(r.paintSteps[4])}, warmed up ${ms(r.paintSteps[5])}; ELK in the worker ${ms(r.elkMs)}`,
       );
   console.log('');
   console.log(

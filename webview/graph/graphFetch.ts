@@ -12,6 +12,9 @@ class LayoutWorker {
   private worker: Worker | null = null;
   private next = 1;
   private waiting = new Map<number, (r: WorkerReply) => void>();
+  /** On the page's clock: when the worker was started and when its warm-up layout came back (for bench:graph). */
+  readonly startedAt = performance.now();
+  warmedAt: number | null = null;
 
   private get(): Worker {
     if (!this.worker) {
@@ -59,7 +62,7 @@ class LayoutWorker {
       edges: [0, 1, 2, 3, 4].map(edge),
       shownAs: new Map<string, string>(),
     };
-    void this.layout(graph);
+    void this.layout(graph).then(() => (this.warmedAt = performance.now()));
   }
 
   layout(graph: VisibleGraph): Promise<WorkerReply> {
@@ -110,7 +113,7 @@ export interface GraphFetch {
   key: string;
   askedAt: number;
   answered: Promise<{ answer: GraphReply; visible: VisibleGraph; at: number }>;
-  /** Rejects when the host could not build the graph; resolves with the worker's error when ELK failed. */
+  /** Rejects when the host could not build the graph; resolves with the worker's error when ELK failed. `reply.ms`: ELK's own time. */
   laidOut: Promise<{ reply: WorkerReply; at: number }>;
 }
 

@@ -5,7 +5,7 @@ import { profileLine } from '../profileNote';
 import { button, filterField, methodPicker, toolbar } from '../widgets';
 import { layoutFromMessage } from './elkLayout';
 import { GraphCanvas } from './graphCanvas';
-import { fetchGraph, fetchKey, GraphFetch, OpenSets } from './graphFetch';
+import { fetchGraph, fetchKey, GraphFetch, layoutWorker, OpenSets } from './graphFetch';
 import type { FoldedGraph, VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
 
 export interface GraphLinks {
@@ -181,7 +181,15 @@ export function graphPanel(
       return;
     }
     if (loadStarted !== null) {
-      steps = { asked: f.askedAt, answered: answered.at, laidOut: laidOutAt };
+      const worker = layoutWorker();
+      steps = {
+        asked: f.askedAt,
+        answered: answered.at,
+        laidOut: laidOutAt,
+        elkMs: reply.ms ?? 0,
+        workerStarted: worker.startedAt,
+        workerWarmed: worker.warmedAt ?? NaN,
+      };
     }
     const layout = layoutFromMessage(reply.layout);
     const blocks = graph.blocks.length
