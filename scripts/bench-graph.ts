@@ -207,8 +207,12 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
       const pressedAt = Number(await tab.getAttribute('data-pressed-at'));
       const steps = JSON.parse(
         (await panel.locator('.graph-panel').getAttribute('data-paint-steps')) ?? '{}',
-      ) as Record<'asked' | 'answered' | 'laidOut' | 'drawn' | 'elkMs' | 'workerStarted' | 'workerWarmed', number>;
-      rows[i].pagePaintMs = steps.drawn - pressedAt;
+      ) as Record<
+        'asked' | 'answered' | 'laidOut' | 'drawn' | 'elkMs' | 'workerStarted' | 'workerWarmed',
+        number | null
+      >;
+      // JSON turns a step that has not happened (the worker's warm-up, say) into null.
+      rows[i].pagePaintMs = (steps.drawn ?? NaN) - pressedAt;
       rows[i].paintSteps = [
         steps.asked,
         steps.answered,
@@ -216,8 +220,8 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
         steps.drawn,
         steps.workerStarted,
         steps.workerWarmed,
-      ].map((t) => t - pressedAt);
-      rows[i].elkMs = steps.elkMs;
+      ].map((t) => (t ?? NaN) - pressedAt);
+      rows[i].elkMs = steps.elkMs ?? NaN;
       const frames = await panel.locator('canvas.graph-canvas').evaluate(async (canvas: HTMLCanvasElement) => {
         const r = canvas.getBoundingClientRect();
         const at = (k: number) => ({
@@ -252,11 +256,13 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
 const ms = (v: number | string | undefined) =>
   v === undefined
     ? '–'
-    : typeof v === 'number'
-      ? `${v.toFixed(Math.abs(v) < 1 ? 2 : Math.abs(v) < 10 ? 1 : 0)} ms`
-      : v === 'timeout'
-        ? `> ${TIMEOUT_MS / 1000} s`
-        : v;
+    : Number.isNaN(v)
+      ? 'not yet'
+      : typeof v === 'number'
+        ? `${v.toFixed(Math.abs(v) < 1 ? 2 : Math.abs(v) < 10 ? 1 : 0)} ms`
+        : v === 'timeout'
+          ? `> ${TIMEOUT_MS / 1000} s`
+          : v;
 
 async function main(): Promise<void> {
   const only = option('only');
