@@ -7,6 +7,7 @@ import { MemorySource } from '../runtime/format/byteSource';
 import { decodeDelegatePayloads } from '../runtime/format/delegatePayloads';
 import { decodePte } from '../runtime/format/pte/decodePte';
 import { methodGraph } from '../runtime/view/graphBuild';
+import { notePress, paintSteps, pressedAt } from '../test/webview/graphProbe';
 import { packagedVsix, Workbench } from '../test/webview/workbench';
 import { splitFanOut, toElk } from '../webview/graph/elkLayout';
 import { quickLayout } from '../webview/graph/quickLayout';
@@ -191,12 +192,7 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
       const tab = view.locator('vscode-tab-header[data-tab="graph"]');
       const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
       // The press as the page saw it, on the same clock as the panel's steps.
-      await tab.evaluate((el) =>
-        el.addEventListener('pointerdown', (e) => (el.dataset.pressedAt = String(e.timeStamp)), {
-          capture: true,
-          once: true,
-        }),
-      );
+      await notePress(tab);
       const started = Date.now();
       await tab.click();
       await panel.locator('.graph-panel[data-laid-out]').waitFor({ timeout: TIMEOUT_MS });
@@ -204,24 +200,18 @@ async function browserFigures(list: Program[], rows: Row[]): Promise<void> {
         .locator('.graph-stage')
         .evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       rows[i].paintMs = Date.now() - started;
-      const pressedAt = Number(await tab.getAttribute('data-pressed-at'));
-      const steps = JSON.parse(
-        (await panel.locator('.graph-panel').getAttribute('data-paint-steps')) ?? '{}',
-      ) as Record<
-        'asked' | 'answered' | 'laidOut' | 'drawn' | 'elkMs' | 'workerStarted' | 'workerWarmed',
-        number | null
-      >;
-      // JSON turns a step that has not happened (the worker's warm-up, say) into null.
-      rows[i].pagePaintMs = (steps.drawn ?? NaN) - pressedAt;
+      const pressed = await pressedAt(tab);
+      const steps = await paintSteps(panel);
+      rows[i].pagePaintMs = steps.drawn - pressed;
       rows[i].paintSteps = [
         steps.asked,
         steps.answered,
         steps.laidOut,
         steps.drawn,
         steps.workerStarted,
-        steps.workerWarmed,
-      ].map((t) => (t ?? NaN) - pressedAt);
-      rows[i].elkMs = steps.elkMs ?? NaN;
+        steps.workerWarmed ?? NaN,
+      ].map((t) => t - pressed);
+      rows[i].elkMs = steps.elkMs;
       const frames = await panel.locator('canvas.graph-canvas').evaluate(async (canvas: HTMLCanvasElement) => {
         const r = canvas.getBoundingClientRect();
         const at = (k: number) => ({

@@ -5,28 +5,9 @@ import * as path from 'node:path';
 import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
 import { REPO_ROOT } from '../../scripts/vscode/harness';
 import { programFacts, xnnpackNodeCount } from '../unit/programFacts';
-import type { Locator } from 'playwright-core';
+import type { GraphFacts, Rect } from '../../webview/graph/graphFacts';
+import { graphFacts, notePress, paintSteps, pressedAt } from './graphProbe';
 import { packagedVsix, Workbench } from './workbench';
-
-type Rect = { x: number; y: number; width: number; height: number };
-type TextRect = Rect & { text: string };
-/** What the graph canvas says it drew (webview/graph/graphCanvas.ts, `GraphFacts`), in CSS pixels of the canvas. */
-interface GraphFacts {
-  width: number;
-  height: number;
-  scale: number;
-  selected: string | null;
-  nodes: (Rect & { id: string; kind: string; label: string })[];
-  frameTitles: TextRect[];
-  edgeLabels: TextRect[];
-  blockTitles: TextRect[];
-  nodeLabels: (TextRect & { id: string })[];
-  routes: { id: string; points: number[] }[];
-  edges: 'detailed' | 'overview';
-}
-
-const graphFacts = (panel: Locator): Promise<GraphFacts> =>
-  panel.locator('canvas.graph-canvas').evaluate((c) => (c as unknown as { graphFacts(): GraphFacts }).graphFacts());
 
 const intersects = (a: Rect, b: Rect) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -392,22 +373,13 @@ describe('Memory and Graph tabs of the program editor, in VS Code in a browser',
     await view.locator('vscode-tab-header[data-tab="overview"]').waitFor();
     await new Promise((r) => setTimeout(r, 1500));
     const tab = view.locator('vscode-tab-header[data-tab="graph"]');
-    await tab.evaluate((el) =>
-      el.addEventListener('pointerdown', (e) => (el.dataset.pressedAt = String(e.timeStamp)), {
-        capture: true,
-        once: true,
-      }),
-    );
+    await notePress(tab);
     await tab.click();
     const panel = view.locator('vscode-tab-panel[data-panel="graph"]');
-    await panel.locator('.graph-panel[data-paint-steps]').waitFor({ timeout: 90_000 });
-    const pressedAt = Number(await tab.getAttribute('data-pressed-at'));
-    const steps = JSON.parse((await panel.locator('.graph-panel').getAttribute('data-paint-steps'))!) as Record<
-      string,
-      number
-    >;
-    assert.ok(steps.asked < pressedAt, `graph asked at ${steps.asked} ms, the tab pressed at ${pressedAt} ms`);
-    assert.ok(steps.drawn > pressedAt, 'drawn after the press');
+    const steps = await paintSteps(panel);
+    const pressed = await pressedAt(tab);
+    assert.ok(steps.asked < pressed, `graph asked at ${steps.asked} ms, the tab pressed at ${pressed} ms`);
+    assert.ok(steps.drawn > pressed, 'drawn after the press');
     assert.match(await panel.locator('.graph-status').innerText(), /28 repeated blocks \(from weight names\)/);
     const first = await graphFacts(panel);
     assert.equal(first.nodes.filter((n) => n.kind === 'block').length, 28);

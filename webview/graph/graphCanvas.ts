@@ -1,5 +1,6 @@
 import { frameTitle, frameTitleId, TITLE_LINE, type GraphLayout } from './elkLayout';
 import type { VisibleGraph, VisibleNode } from '../../runtime/view/visibleGraph';
+import type { GraphFacts, Rect, TextRect } from './graphFacts';
 
 /** Theme colours read from VS Code's CSS variables, so the graph follows the theme. */
 interface Palette {
@@ -54,34 +55,6 @@ export interface View {
   scale: number;
   x: number;
   y: number;
-}
-
-type Rect = { x: number; y: number; width: number; height: number };
-type TextRect = Rect & { text: string };
-
-/**
- * What the canvas shows, in CSS pixels of the canvas: where every node is,
- * and the texts the last frame drew. Tests read it through the canvas
- * element's `graphFacts()`, instead of reading pixels.
- */
-export interface GraphFacts {
-  width: number;
-  height: number;
-  scale: number;
-  selected: string | null;
-  /** Every laid-out node, in view or not. */
-  nodes: (Rect & { id: string; kind: string; label: string })[];
-  /** Titles of open delegates. */
-  frameTitles: TextRect[];
-  edgeLabels: TextRect[];
-  /** Titles of closed blocks (inside the box, or beside it when the box is too small for them). */
-  blockTitles: TextRect[];
-  /** Names written on nodes; a rect's height is the name's font size on screen. */
-  nodeLabels: (TextRect & { id: string })[];
-  /** Edges the last frame drew, as polylines x0, y0, x1, y1, … (an overview edge: from end to end). */
-  routes: { id: string; points: number[] }[];
-  /** `detailed`: routed edges at full colour; `overview`: edges lighter, chains between blocks drawn strong. */
-  edges: 'detailed' | 'overview';
 }
 
 type Drawn = {
