@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { FileSource } from '../format/byteSource';
 import { detectFileKind } from '../format/detect';
 import { FormatError } from '../format/errors';
@@ -8,7 +7,7 @@ import { diffDataFiles } from '../diff/dataFileDiff';
 import { diffLinkedPrograms } from '../diff/linkedDiff';
 import { describeDataFileDiff, describeLinkedDiff } from '../diff/describeDiff';
 import { DataFileDiff, LinkedProgramDiff, TensorDiff } from '../diff/diffTypes';
-import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, InputError, UsageError } from './io';
+import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, InputError, parseCommandArgs, UsageError } from './io';
 import { toJson } from './json';
 import { fileErrorReport } from './fileErrors';
 
@@ -32,23 +31,13 @@ interface DiffArgs {
 }
 
 function parse(argv: string[]): DiffArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean' },
-        'verify-shared': { type: 'boolean' },
-        hash: { type: 'boolean' },
-        'data-a': { type: 'string', multiple: true },
-        'data-b': { type: 'string', multiple: true },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    'verify-shared': { type: 'boolean' },
+    hash: { type: 'boolean' },
+    'data-a': { type: 'string', multiple: true },
+    'data-b': { type: 'string', multiple: true },
+  });
   const files = parsed.positionals;
   if (files.length !== 2) {
     throw new UsageError(

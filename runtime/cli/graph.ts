@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { withFile } from '../format/byteSource';
 import { decodeDelegatePayloads } from '../format/delegatePayloads';
 import { decodePtd } from '../format/ptd/decodePtd';
@@ -8,27 +7,17 @@ import { linkProgram } from '../link/linkProgram';
 import { programGraphs } from '../view/graphBuild';
 import { graphToDot } from '../view/graphDot';
 import { MethodGraph } from '../view/graphModel';
-import { CliIo, EXIT_OK, UsageError } from './io';
+import { CliIo, EXIT_OK, parseCommandArgs, UsageError } from './io';
 import { toJson } from './json';
 import { programOf, selectMethods } from './memory';
 
 export async function graphCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        method: { type: 'string' },
-        format: { type: 'string' },
-        json: { type: 'boolean' },
-        data: { type: 'string', multiple: true },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(argv, {
+    method: { type: 'string' },
+    format: { type: 'string' },
+    json: { type: 'boolean' },
+    data: { type: 'string', multiple: true },
+  });
   if (parsed.positionals.length !== 1) throw new UsageError('graph takes exactly one program');
   const format = parsed.values.json ? 'json' : (parsed.values.format ?? 'json');
   if (format !== 'json' && format !== 'dot') throw new UsageError(`graph --format is json or dot, not '${format}'`);

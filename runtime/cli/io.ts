@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** Where a CLI command writes; tests pass collectors, `main` passes the process streams. */
 export interface CliIo {
   out(text: string): void;
@@ -11,6 +13,15 @@ export const processIo: CliIo = {
 
 /** Thrown for a wrong command line; reported with the usage text and exit code 2. */
 export class UsageError extends Error {}
+
+/** A command's arguments: positionals allowed, an unknown or malformed option is a UsageError. */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 /** Thrown when the files given are readable but cannot be used as asked; one line and exit code 2. */
 export class InputError extends Error {}

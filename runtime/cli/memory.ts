@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { withFile } from '../format/byteSource';
 import { decodeDelegatePayloads } from '../format/delegatePayloads';
 import { decodeFile } from '../format/decodeFile';
@@ -6,7 +5,7 @@ import { FormatError } from '../format/errors';
 import { Program } from '../format/pte/pteTypes';
 import { formatBytes } from '../text/formatBytes';
 import { MethodMemoryPlan, programMemoryPlans } from '../view/memoryPlan';
-import { CliIo, EXIT_OK, UsageError } from './io';
+import { CliIo, EXIT_OK, parseCommandArgs, UsageError } from './io';
 import { toJson } from './json';
 
 /** The program of a `.pte` or `.bpte`; other files have no methods. */
@@ -18,25 +17,22 @@ export async function programOf(path: string, source: Parameters<typeof decodeFi
 }
 
 export function selectMethods<T extends { method: string }>(all: T[], method: string | undefined, path: string): T[] {
-  if (method === undefined) return all;
-  const chosen = all.filter((m) => m.method === method);
-  if (!chosen.length)
-    throw new UsageError(`${path} has no method '${method}' (methods: ${all.map((m) => m.method).join(', ')})`);
-  return chosen;
+  checkMethodName(
+    all.map((m) => m.method),
+    method,
+    path,
+  );
+  return method === undefined ? all : all.filter((m) => m.method === method);
+}
+
+/** `--method NAME`, when given, must name one of the program's methods. */
+export function checkMethodName(names: string[], method: string | undefined, path: string): void {
+  if (method !== undefined && !names.includes(method))
+    throw new UsageError(`${path} has no method '${method}' (methods: ${names.join(', ')})`);
 }
 
 export async function memoryCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean' }, method: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(argv, { json: { type: 'boolean' }, method: { type: 'string' } });
   if (parsed.positionals.length !== 1) throw new UsageError('memory takes exactly one program');
   const path = parsed.positionals[0];
   return withFile(path, async (source) => {

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { withFile } from '../format/byteSource';
 import { decodeEtdump } from '../format/etdump/decodeEtdump';
 import {
@@ -12,9 +11,9 @@ import {
   TickUnit,
   TimeStats,
 } from '../view/profileOverlay';
-import { CliIo, EXIT_FINDINGS, EXIT_OK, UsageError } from './io';
+import { CliIo, EXIT_FINDINGS, EXIT_OK, parseCommandArgs, UsageError } from './io';
 import { toJson } from './json';
-import { programOf } from './memory';
+import { checkMethodName, programOf } from './memory';
 
 /**
  * `profile PROGRAM [DUMP.etdp]`: an ETDump laid over its program, as the
@@ -23,22 +22,12 @@ import { programOf } from './memory';
  * it; notes where the dump does not fit the program (exit 1).
  */
 export async function profileCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        method: { type: 'string' },
-        'tick-unit': { type: 'string' },
-        json: { type: 'boolean' },
-        instructions: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(argv, {
+    method: { type: 'string' },
+    'tick-unit': { type: 'string' },
+    json: { type: 'boolean' },
+    instructions: { type: 'boolean' },
+  });
   const [file, given, ...extra] = parsed.positionals;
   if (!file || extra.length) throw new UsageError('profile takes a program and, optionally, its .etdp');
   const unit = parsed.values['tick-unit'] ?? 'ns';
@@ -48,10 +37,11 @@ export async function profileCommand(argv: string[], io: CliIo): Promise<number>
   const etdp = given ?? path.join(path.dirname(file), `${path.parse(file).name}.etdp`);
   const program = await withFile(file, (source) => programOf(file, source));
   const method = parsed.values.method;
-  if (method !== undefined && !program.methods.some((m) => m.name === method))
-    throw new UsageError(
-      `${file} has no method '${method}' (methods: ${program.methods.map((m) => m.name).join(', ')})`,
-    );
+  checkMethodName(
+    program.methods.map((m) => m.name),
+    method,
+    file,
+  );
   const dump = await withFile(etdp, decodeEtdump);
   const overlay = profileOverlay(program, dump, { tickUnit: unit as TickUnit, method });
   io.out(

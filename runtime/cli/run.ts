@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { FormatError } from '../format/errors';
 import { compareOutputs, BUNDLED_TOLERANCE } from '../exec/compare';
 import { EngineName, isEngineName, LoadedMethod, RunResult } from '../exec/engine';
@@ -18,7 +17,7 @@ import { chooseMethod, defaultEngine, loadMethod } from '../exec/runner';
 import { summarizeValue } from '../exec/summary';
 import { JsonValue, toJsonValue } from '../exec/valueJson';
 import { RunValue } from '../exec/values';
-import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, oneLine, UsageError } from './io';
+import { CliIo, EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, oneLine, parseCommandArgs, UsageError } from './io';
 import { toJson } from './json';
 import { makeDirectory } from '../files/makeDirectory';
 import { fileErrorReport } from './fileErrors';
@@ -73,32 +72,22 @@ interface RunArgs {
 }
 
 function parseRunArgs(argv: string[]): RunArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        data: { type: 'string', multiple: true },
-        method: { type: 'string' },
-        zeros: { type: 'boolean' },
-        ones: { type: 'boolean' },
-        random: { type: 'string' },
-        inputs: { type: 'string' },
-        npy: { type: 'string', multiple: true },
-        save: { type: 'string' },
-        json: { type: 'boolean' },
-        engine: { type: 'string' },
-        profile: { type: 'string' },
-        repeat: { type: 'string' },
-        steps: { type: 'boolean' },
-        weights: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(argv, {
+    data: { type: 'string', multiple: true },
+    method: { type: 'string' },
+    zeros: { type: 'boolean' },
+    ones: { type: 'boolean' },
+    random: { type: 'string' },
+    inputs: { type: 'string' },
+    npy: { type: 'string', multiple: true },
+    save: { type: 'string' },
+    json: { type: 'boolean' },
+    engine: { type: 'string' },
+    profile: { type: 'string' },
+    repeat: { type: 'string' },
+    steps: { type: 'boolean' },
+    weights: { type: 'string' },
+  });
   const v = parsed.values;
   if (parsed.positionals.length !== 1) throw new UsageError('run takes exactly one program file');
   const integer = (text: string | undefined, name: string, min: number): number | undefined => {

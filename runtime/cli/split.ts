@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { splitProgram } from '../transform/split';
 import { formatBytes } from '../text/formatBytes';
-import { CliIo, EXIT_OK, UsageError } from './io';
+import { CliIo, EXIT_OK, parseCommandArgs, UsageError } from './io';
 import { progressReporter, runTransform } from './transformProgress';
 
 /** `pte-explorer split FILE.pte --out DIR [--min-bytes N] [--name NAME] [--progress]`. */
@@ -42,19 +41,10 @@ export async function splitCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string' },
-        'min-bytes': { type: 'string' },
-        name: { type: 'string' },
-        progress: { type: 'boolean' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  return parseCommandArgs(argv, {
+    out: { type: 'string' },
+    'min-bytes': { type: 'string' },
+    name: { type: 'string' },
+    progress: { type: 'boolean' },
+  });
 }

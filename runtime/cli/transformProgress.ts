@@ -1,8 +1,7 @@
 import { TransformError } from '../transform/transformError';
 import { TransformProgress } from '../transform/control';
 import { formatBytes } from '../text/formatBytes';
-import { parseArgs } from 'node:util';
-import { CliIo, EXIT_FINDINGS, UsageError } from './io';
+import { CliIo, EXIT_FINDINGS, parseCommandArgs, UsageError } from './io';
 
 /** Where progress goes: stderr, rewritten in place on a terminal, one line per tenth otherwise. */
 export interface ProgressSink {
@@ -66,17 +65,7 @@ export function parseOutArgs(
   command: string,
   outName: string,
 ): { files: string[]; out: string; progress: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { out: { type: 'string' }, progress: { type: 'boolean' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(argv, { out: { type: 'string' }, progress: { type: 'boolean' } });
   if (!parsed.values.out) throw new UsageError(`${command} needs --out ${outName}`);
   return { files: parsed.positionals, out: parsed.values.out, progress: !!parsed.values.progress };
 }
