@@ -1,4 +1,4 @@
-import type { GraphBlock, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
+import type { GraphBlock, GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from './graphModel';
 
 /**
  * What the graph tab lays out and draws: the method's graph with blocks
@@ -130,6 +130,12 @@ function toVisible(n: GraphNode, expanded: boolean, parent: string | null, overl
     lastRun: (at !== null ? overlay.lastRun?.(at) : undefined) ?? n.lastRun,
     profile: (at !== null ? overlay.profile?.(at) : undefined) ?? n.profile,
   };
+}
+
+/** An edge of the graph shown as it is, between the same ends. */
+function asShown(e: GraphEdge, value: number | null, container: string | null): VisibleEdge {
+  const { id, source, target, sourcePort, targetPort, kind, label } = e;
+  return { id, source, target, sourcePort, targetPort, kind, label, value, count: 1, container };
 }
 
 /**
@@ -339,21 +345,8 @@ function fold(
     const v = toVisible(node, expanded, null, overlay);
     if (expanded) {
       v.children = node.children!.map((c) => toVisible(c, false, node.id));
-      for (const e of node.childEdges ?? []) {
-        edges.push({
-          id: e.id,
-          source: e.source,
-          target: e.target,
-          sourcePort: e.sourcePort,
-          targetPort: e.targetPort,
-          kind: e.kind,
-          label: e.label,
-          // XNNPACK value ids, not the method's values.
-          value: null,
-          count: 1,
-          container: node.id,
-        });
-      }
+      // XNNPACK value ids, not the method's values.
+      for (const e of node.childEdges ?? []) edges.push(asShown(e, null, node.id));
     }
     nodes.push(v);
   }
@@ -373,18 +366,7 @@ function fold(
     if (!sourceGrouped && !targetGrouped) {
       // Both ends show as themselves (ids that are no node only meet themselves).
       if (s < 0 && t < 0 && e.source === e.target) continue;
-      edges.push({
-        id: e.id,
-        source: e.source,
-        target: e.target,
-        sourcePort: e.sourcePort,
-        targetPort: e.targetPort,
-        kind: e.kind,
-        label: e.label,
-        value: e.value,
-        count: 1,
-        container: null,
-      });
+      edges.push(asShown(e, e.value, null));
       continue;
     }
     const source = sourceGrouped ? groups[s - n].id : e.source;
