@@ -1,6 +1,7 @@
 import { DelegatePayload } from '../format/delegatePayloads';
 import { Method, Program, TensorValue } from '../format/pte/pteTypes';
 import { AliasGroup, ArenaPlan, MethodMemoryPlan, PlannedTensor } from './memoryModel';
+import { planViews } from './planViews';
 import { InstructionAccess, isMutableBuffer, jumpTargets, methodAccesses } from './valueAccess';
 
 export type { AliasGroup, ArenaPlan, MethodMemoryPlan, PlannedTensor };
@@ -56,7 +57,18 @@ export function methodMemoryPlan(
     else byArena.set(id, [t]);
   });
 
-  for (const tensors of byArena.values()) findViews(tensors);
+  // A planned value read before anything writes it is a view the exporter folded into its base's storage:
+  // it holds what its base's first write put there, so its lifetime starts at that write.
+  const viewOf = planViews(method, accesses, { firstWrite, firstUse });
+  for (const tensors of byArena.values()) {
+    for (const t of tensors) {
+      const base = viewOf[t.value];
+      if (base < 0) continue;
+      t.viewOf = base;
+      if (t.role === 'activation') t.role = 'view';
+      t.start = Math.min(t.start!, firstWrite[base]);
+    }
+  }
   const backwardJumps = [...jumpTargets(method)].filter(([from, to]) => to <= from).map(([from, to]) => ({ from, to }));
   for (const tensors of byArena.values()) widenForLoops(tensors, backwardJumps);
 
@@ -109,33 +121,6 @@ function plannedTensor(tensor: TensorValue, value: number, u: Uses): PlannedTens
     fullyQualifiedName: tensor.fullyQualifiedName,
     outOfBounds: false,
   };
-}
-
-function overlapsBytes(a: PlannedTensor, b: PlannedTensor): boolean {
-  const aEnd = a.offset + Math.max(1, a.size ?? 1);
-  const bEnd = b.offset + Math.max(1, b.size ?? 1);
-  return a.offset < bEnd && b.offset < aEnd;
-}
-
-/**
- * A planned value that is read before anything writes it is a view the
- * exporter folded into its base's storage: it holds what the latest earlier
- * writer of overlapping bytes put there, so its lifetime starts at that write.
- */
-function findViews(tensors: PlannedTensor[]): void {
-  for (const v of tensors) {
-    if (v.role !== 'activation' && v.role !== 'output') continue;
-    if (v.start === null || (v.firstWrite !== null && v.firstWrite <= v.start)) continue;
-    let base: PlannedTensor | null = null;
-    for (const b of tensors) {
-      if (b === v || b.firstWrite === null || b.firstWrite > v.start || !overlapsBytes(b, v)) continue;
-      if (!base || b.firstWrite > base.firstWrite!) base = b;
-    }
-    if (!base) continue;
-    v.viewOf = base.value;
-    if (v.role === 'activation') v.role = 'view';
-    v.start = Math.min(v.start, base.firstWrite!);
-  }
 }
 
 function widenForLoops(tensors: PlannedTensor[], loops: { from: number; to: number }[]): void {

@@ -1,29 +1,42 @@
 import { Method } from '../format/pte/pteTypes';
 import { isMutableBuffer, InstructionAccess } from './valueAccess';
 
-/**
- * The views of a method's memory plan, as `methodMemoryPlan` finds them
- * (`PlannedTensor.viewOf`), without building the plan: `viewOf[v]` is the
- * value whose storage value v reads, or -1. For the graph, which needs only
- * these. A view is a planned value (neither an input nor a mutable buffer)
- * first used before anything writes it; its base is the tensor of the same
- * arena with the latest first write at or before that use whose bytes
- * overlap it (the first such in value order on a tie).
- */
-export function planViews(method: Method, accesses: readonly InstructionAccess[]): Int32Array {
-  const count = accesses.length;
-  const n = method.values.length;
-  const viewOf = new Int32Array(n).fill(-1);
-  const firstWrite = new Int32Array(n).fill(-1);
-  const firstUse = new Int32Array(n).fill(-1);
-  for (let i = 0; i < count; i++) {
-    const { reads, writes } = accesses[i];
+/** Per value, the first instruction that writes it and the first that reads or writes it (-1: none). */
+export interface FirstAccesses {
+  firstWrite: Int32Array;
+  firstUse: Int32Array;
+}
+
+export function firstAccesses(accesses: readonly InstructionAccess[], valueCount: number): FirstAccesses {
+  const firstWrite = new Int32Array(valueCount).fill(-1);
+  const firstUse = new Int32Array(valueCount).fill(-1);
+  accesses.forEach(({ reads, writes }, i) => {
     for (const v of writes) {
       if (firstWrite[v] < 0) firstWrite[v] = i;
       if (firstUse[v] < 0) firstUse[v] = i;
     }
     for (const v of reads) if (firstUse[v] < 0) firstUse[v] = i;
-  }
+  });
+  return { firstWrite, firstUse };
+}
+
+/**
+ * The views of a method's memory plan (`PlannedTensor.viewOf`, where
+ * `methodMemoryPlan` takes them from here), without building the plan:
+ * `viewOf[v]` is the value whose storage value v reads, or -1. The graph
+ * needs only these. A view is a planned value (neither an input nor a mutable buffer)
+ * first used before anything writes it; its base is the tensor of the same
+ * arena with the latest first write at or before that use whose bytes
+ * overlap it (the first such in value order on a tie).
+ */
+export function planViews(
+  method: Method,
+  accesses: readonly InstructionAccess[],
+  { firstWrite, firstUse }: FirstAccesses = firstAccesses(accesses, method.values.length),
+): Int32Array {
+  const count = accesses.length;
+  const n = method.values.length;
+  const viewOf = new Int32Array(n).fill(-1);
   const inputs = new Set(method.inputs);
   const outputs = new Set(method.outputs);
 

@@ -9,12 +9,12 @@ import { generateRandomProgram } from '../../runtime/samples/randomProgram/rando
 import { methodGraph } from '../../runtime/view/graphBuild';
 import { methodMemoryPlan } from '../../runtime/view/memoryPlan';
 import { planViews } from '../../runtime/view/planViews';
-import { methodAccesses } from '../../runtime/view/valueAccess';
+import { InstructionAccess, methodAccesses } from '../../runtime/view/valueAccess';
 import { buildQwenShapedProgram } from '../../scripts/bench/qwenShapedProgram';
 import { buildSyntheticProgram } from '../../scripts/bench/syntheticProgram';
 import { readPortableOperators } from '../../scripts/verify/portableOperators';
 import { realFixture, realFixtureNames } from './fixtures';
-import { referenceMethodAccesses, referenceMethodGraph } from './graphBuildReference';
+import { referenceMethodAccesses, referenceMethodGraph, referenceViews } from './graphBuildReference';
 
 interface Case {
   name: string;
@@ -48,11 +48,10 @@ async function cases(): Promise<Case[]> {
   return list;
 }
 
-/** The views `methodMemoryPlan` finds, as `planViews` gives them (-1: none). */
-function planViewOf(c: Case, m: number): Int32Array {
-  const method = c.program.methods[m];
+/** The views `methodMemoryPlan` marks, as `planViews` gives them (-1: none). */
+function planViewOf(method: Method, m: number, payloads: DelegatePayload[], accesses: InstructionAccess[]): Int32Array {
   const viewOf = new Int32Array(method.values.length).fill(-1);
-  for (const arena of methodMemoryPlan(method, m, c.payloads).arenas)
+  for (const arena of methodMemoryPlan(method, m, payloads, accesses).arenas)
     for (const t of arena.tensors) if (t.viewOf !== null) viewOf[t.value] = t.viewOf;
   return viewOf;
 }
@@ -103,15 +102,16 @@ describe('the graph on typed arrays is the graph on maps of ids', () => {
     assert.ok(methods >= all.length);
   });
 
-  it("planViews finds the memory plan's views, also in arenas packed at random so that many values overlap", function () {
+  it('planViews and the memory plan find the views tensor-against-tensor finds, also in arenas packed at random so that many values overlap', function () {
     this.timeout(120_000);
     const random = seededRandom(3);
     let views = 0;
     for (const c of all) {
       c.program.methods.forEach((method, m) => {
         const accesses = methodAccesses(method, c.payloads, m);
-        const expected = planViewOf(c, m);
+        const expected = referenceViews(method, accesses);
         assert.deepStrictEqual(planViews(method, accesses), expected, `${c.name} method ${m}`);
+        assert.deepStrictEqual(planViewOf(method, m, c.payloads, accesses), expected, `${c.name} method ${m}: plan`);
         views += expected.filter((v) => v >= 0).length;
       });
     }
@@ -121,17 +121,18 @@ describe('the graph on typed arrays is the graph on maps of ids', () => {
     let moved = 0;
     for (const c of all.filter((x) => !x.name.startsWith('synthetic 2'))) {
       c.program.methods.forEach((method, m) => {
-        const before = planViewOf(c, m);
+        const accesses = methodAccesses(method, c.payloads, m);
+        const before = referenceViews(method, accesses);
         pack(method, random);
-        const expected = planViewOf(c, m);
-        assert.deepStrictEqual(planViews(method, methodAccesses(method, c.payloads, m)), expected, `${c.name} packed`);
+        const expected = referenceViews(method, accesses);
+        assert.deepStrictEqual(planViews(method, accesses), expected, `${c.name} packed`);
         moved += expected.filter((v, k) => v !== before[k]).length;
       });
     }
     assert.ok(moved > 50, `${moved} views with another base (or none) once packed`);
   });
 
-  it('planViews equals the memory plan on random accesses (several writes per instruction: ties between bases)', () => {
+  it('planViews and the memory plan equal tensor-against-tensor on random accesses (several writes per instruction: ties between bases)', () => {
     const random = seededRandom(8);
     let views = 0;
     for (const c of all.filter((x) => x.name.startsWith('random') || x.name === 'qwen tiny')) {
@@ -144,10 +145,9 @@ describe('the graph on typed arrays is the graph on maps of ids', () => {
           const writes = [...new Set(some())];
           return { writes, reads: [...new Set(some())].filter((v) => !writes.includes(v)) };
         });
-        const expected = new Int32Array(n).fill(-1);
-        for (const arena of methodMemoryPlan(method, 0, c.payloads, accesses).arenas)
-          for (const t of arena.tensors) if (t.viewOf !== null) expected[t.value] = t.viewOf;
+        const expected = referenceViews(method, accesses);
         assert.deepStrictEqual(planViews(method, accesses), expected, `${c.name} round ${round}`);
+        assert.deepStrictEqual(planViewOf(method, 0, c.payloads, accesses), expected, `${c.name} round ${round}: plan`);
         views += expected.filter((v) => v >= 0).length;
       }
     }

@@ -1,7 +1,8 @@
 /**
- * The method graph and value accesses as first written (maps of ids, the
- * whole memory plan for its views, a pair per operand): the references
- * `methodGraph` and `methodAccesses` must match exactly.
+ * The method graph, value accesses and memory-plan views as first written
+ * (maps of ids, every pair of tensors of an arena for the views, a pair per
+ * operand): the references `methodGraph`, `methodAccesses` and `planViews`
+ * must match exactly.
  */
 import { DelegatePayload } from '../../runtime/format/delegatePayloads';
 import { instructionTarget, methodInstructions, valueType } from '../../runtime/format/pte/describe';
@@ -10,7 +11,6 @@ import { XnnpackGraph } from '../../runtime/format/xnnpack/xnnpackTypes';
 import { formatBytes } from '../../runtime/text/formatBytes';
 import { repeatedBlocks } from '../../runtime/view/graphBlocks';
 import { GraphEdge, GraphNode, GraphNodeKind, MethodGraph } from '../../runtime/view/graphModel';
-import { methodMemoryPlan } from '../../runtime/view/memoryPlan';
 import { InstructionAccess, isMutableBuffer, jumpTargets } from '../../runtime/view/valueAccess';
 import { operatorSchema } from '../../runtime/exec/schema/operatorSchemas';
 
@@ -25,7 +25,7 @@ interface Port {
  * the latest writer of a value to each reader. Values that come from outside
  * the instruction list get their own node the first time they are read.
  * A planned value read before anything writes it is a view: its edge starts
- * at the writer of its base (see `methodMemoryPlan`). Scalars nobody writes
+ * at the writer of its base (see `referenceViews`). Scalars nobody writes
  * are arguments, not edges.
  */
 export function referenceMethodGraph(
@@ -37,9 +37,7 @@ export function referenceMethodGraph(
   const accesses = referenceMethodAccesses(method, payloads, index);
   const instructions = methodInstructions(method);
   const views = new Map<number, number>();
-  for (const arena of methodMemoryPlan(method, index, payloads, accesses).arenas) {
-    for (const t of arena.tensors) if (t.viewOf !== null) views.set(t.value, t.viewOf);
-  }
+  referenceViews(method, accesses).forEach((base, v) => base >= 0 && views.set(v, base));
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const producer = new Map<number, Port>();
@@ -324,4 +322,44 @@ function operandHints(method: Method, ins: Instruction, delegateOutputs: Map<num
     default:
       return [];
   }
+}
+
+/**
+ * The views of a method's memory plan, tensor against tensor: a planned
+ * value (not an input, not a mutable buffer) first used, or returned, before
+ * anything writes it reads the storage of the tensor of its arena whose bytes
+ * overlap its own and whose first write is the latest at or before that use
+ * (the first in value order on a tie). -1: not a view.
+ */
+export function referenceViews(method: Method, accesses: readonly InstructionAccess[]): Int32Array {
+  const firstWrite = new Map<number, number>();
+  const firstUse = new Map<number, number>();
+  accesses.forEach(({ reads, writes }, i) => {
+    for (const v of writes) {
+      if (!firstWrite.has(v)) firstWrite.set(v, i);
+      if (!firstUse.has(v)) firstUse.set(v, i);
+    }
+    for (const v of reads) if (!firstUse.has(v)) firstUse.set(v, i);
+  });
+  const planned = method.values.flatMap((value, v) => {
+    if (value?.kind !== 'tensor' || !value.tensor.allocation) return [];
+    const { memoryId, offset } = value.tensor.allocation;
+    return [{ v, tensor: value.tensor, memoryId, from: offset, to: offset + Math.max(1, value.tensor.nbytes ?? 1) }];
+  });
+  const viewOf = new Int32Array(method.values.length).fill(-1);
+  for (const a of planned) {
+    if (isMutableBuffer(a.tensor) || method.inputs.includes(a.v)) continue;
+    const start = firstUse.get(a.v) ?? (method.outputs.includes(a.v) ? accesses.length : undefined);
+    const written = firstWrite.get(a.v);
+    if (start === undefined || (written !== undefined && written <= start)) continue;
+    let base: (typeof planned)[number] | null = null;
+    for (const b of planned) {
+      const at = firstWrite.get(b.v);
+      if (b === a || b.memoryId !== a.memoryId || at === undefined || at > start) continue;
+      if (b.from >= a.to || a.from >= b.to) continue;
+      if (!base || at > firstWrite.get(base.v)!) base = b;
+    }
+    if (base) viewOf[a.v] = base.v;
+  }
+  return viewOf;
 }
